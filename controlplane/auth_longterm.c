@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Long-term credentials: key derivation and the static user table.
+ *
+ * Every key is a digest of "a:b[:c]" (RFC 8489 9.2.2, 14.4), computed
+ * once when a user is loaded; the password goes no further than this file
+ * and is never stored.  Lookups happen for every authenticated request, so
+ * the table keeps two hash indexes (by name, by USERHASH) over one array of
+ * users.  Each index is open addressing with linear probing at a load
+ * factor of at most 1/2.  Clients only look up, never insert, so a chosen
+ * name can at worst land on the longest cluster the operator's own names
+ * built; no hash flooding is possible.
+ *
+ * Runs on the control-plane thread at config time (add, which may malloc)
+ * and per request (find, read-only).  The table owns its users' names.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "auth_longterm.h"
+
+/* ---- key derivation ---- */
+
+/* digest(p0 ":" p1 [":" p2]) into out; p2 may be NULL. */
+static int
+lt_digest(const EVP_MD *md, const char *p0, size_t l0, const char *p1,
+	  size_t l1, const char *p2, size_t l2, uint8_t *out, size_t out_len)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int n = 0;
+	int ok;
+
+	ok = ctx != NULL && EVP_DigestInit_ex(ctx, md, NULL) == 1 &&
+	     EVP_DigestUpdate(ctx, p0, l0) == 1 &&
+	     EVP_DigestUpdate(ctx, ":", 1) == 1 &&
+	     EVP_DigestUpdate(ctx, p1, l1) == 1;
+	if (ok && p2 != NULL)
+		ok = EVP_DigestUpdate(ctx, ":", 1) == 1 &&
+		     EVP_DigestUpdate(ctx, p2, l2) == 1;
+	ok = ok && EVP_DigestFinal_ex(ctx, out, &n) == 1 && n == out_len;
+	EVP_MD_CTX_free(ctx);
+	if (!ok) {
+		OPENSSL_cleanse(out, out_len);
+		return -EIO;
+	}
+	return 0;
+}
+
+int
+auth_lt_key_md5(const char *user, size_t ulen, const char *realm, size_t rlen,
+		const char *pass, size_t plen, uint8_t key[AUTH_LT_KEY_MD5_LEN])
+{
+	return lt_digest(EVP_md5(), user, ulen, realm, rlen, pass, plen, key,
+			 AUTH_LT_KEY_MD5_LEN);
+}
+
+int
+auth_lt_key_sha256(const char *user, size_t ulen, const char *realm,
+		   size_t rlen, const char *pass, size_t plen,
+		   uint8_t key[AUTH_LT_KEY_SHA256_LEN])
+{
+	return lt_digest(EVP_sha256(), user, ulen, realm, rlen, pass, plen,
+			 key, AUTH_LT_KEY_SHA256_LEN);
+}
+
+int
+auth_lt_userhash(const char *user, size_t ulen, const char *realm, size_t rlen,
+		 uint8_t hash[AUTH_LT_USERHASH_LEN])
+{
+	return lt_digest(EVP_sha256(), user, ulen, realm, rlen, NULL, 0, hash,
+			 AUTH_LT_USERHASH_LEN);
+}
+
+/* ---- the user table ---- */
+
+/* No ASCII control characters (OpaqueString disallows them). */
+static bool
+lt_text_ok(const char *s, size_t len, size_t max)
+{
+	if (len == 0 || len > max)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7F)
+			return false;
+	}
+	return true;
+}
+
+/* FNV-1a, 64 bits: names come from config, lookups cannot insert. */
+static uint64_t
+lt_hash_name(const char *name, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)name[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* A userhash is already a uniform SHA-256 output. */
+static uint64_t
+lt_hash_userhash(const uint8_t *hash)
+{
+	uint64_t h;
+
+	memcpy(&h, hash, sizeof(h));
+	return h;
+}
+
+static void
+lt_index_insert(struct auth_user_db *db, uint32_t i)
+{
+	const struct auth_user *u = &db->users[i];
+	uint32_t s;
+
+	s = (uint32_t)lt_hash_name(u->name, u->name_len) & db->idx_mask;
+	while (db->idx_name[s] != 0)
+		s = (s + 1) & db->idx_mask;
+	db->idx_name[s] = i + 1;
+
+	s = (uint32_t)lt_hash_userhash(u->userhash) & db->idx_mask;
+	while (db->idx_hash[s] != 0)
+		s = (s + 1) & db->idx_mask;
+	db->idx_hash[s] = i + 1;
+}
+
+/* Make room for one more user: grow the array and rebuild the indexes. */
+static int
+lt_db_reserve(struct auth_user_db *db)
+{
+	struct auth_user *users;
+	uint32_t cap, slots, *by_name, *by_hash;
+
+	if (db->n_users < db->cap)
+		return 0;
+	if (db->cap >= (1u << 28))
+		return -ENOMEM;
+	cap = db->cap == 0 ? 16 : db->cap * 2;
+	users = realloc(db->users, (size_t)cap * sizeof(*users));
+	if (users == NULL)
+		return -ENOMEM;
+	db->users = users;
+	slots = cap * 2;
+	by_name = calloc(slots, sizeof(*by_name));
+	by_hash = calloc(slots, sizeof(*by_hash));
+	if (by_name == NULL || by_hash == NULL) {
+		free(by_name);
+		free(by_hash);
+		return -ENOMEM;
+	}
+	free(db->idx_name);
+	free(db->idx_hash);
+	db->idx_name = by_name;
+	db->idx_hash = by_hash;
+	db->idx_mask = slots - 1;
+	db->cap = cap;
+	for (uint32_t i = 0; i < db->n_users; i++)
+		lt_index_insert(db, i);
+	return 0;
+}
+
+int
+auth_user_db_init(struct auth_user_db *db, const char *realm, size_t rlen)
+{
+	memset(db, 0, sizeof(*db));
+	if (realm == NULL || !lt_text_ok(realm, rlen, AUTH_LT_REALM_MAX))
+		return -EINVAL;
+	memcpy(db->realm, realm, rlen);
+	db->realm[rlen] = '\0';
+	db->realm_len = (uint16_t)rlen;
+	return 0;
+}
+
+void
+auth_user_db_free(struct auth_user_db *db)
+{
+	if (db->users != NULL) {
+		for (uint32_t i = 0; i < db->n_users; i++)
+			free(db->users[i].name);
+		OPENSSL_cleanse(db->users, (size_t)db->cap * sizeof(*db->users));
+	}
+	free(db->users);
+	free(db->idx_name);
+	free(db->idx_hash);
+	memset(db, 0, sizeof(*db));
+}
+
+/* Append a user whose keys the caller has filled in *tmpl (name unset). */
+static int
+lt_db_insert(struct auth_user_db *db, const char *name, size_t nlen,
+	     struct auth_user *tmpl)
+{
+	struct auth_user *u;
+	int rc;
+
+	if (auth_user_db_find(db, name, nlen) != NULL)
+		return -EEXIST;
+	rc = auth_lt_userhash(name, nlen, db->realm, db->realm_len,
+			      tmpl->userhash);
+	if (rc != 0)
+		return rc;
+	rc = lt_db_reserve(db);
+	if (rc != 0)
+		return rc;
+	tmpl->name = malloc(nlen + 1);
+	if (tmpl->name == NULL)
+		return -ENOMEM;
+	memcpy(tmpl->name, name, nlen);
+	tmpl->name[nlen] = '\0';
+	tmpl->name_len = (uint16_t)nlen;
+	u = &db->users[db->n_users];
+	*u = *tmpl;
+	lt_index_insert(db, db->n_users);
+	db->n_users++;
+	return 0;
+}
+
+int
+auth_user_db_add_password(struct auth_user_db *db, const char *name,
+			  size_t nlen, const char *pass, size_t plen)
+{
+	struct auth_user u = { 0 };
+	int rc;
+
+	if (name == NULL || pass == NULL ||
+	    !lt_text_ok(name, nlen, AUTH_LT_USERNAME_MAX) ||
+	    !lt_text_ok(pass, plen, AUTH_LT_PASSWORD_MAX))
+		return -EINVAL;
+	rc = auth_lt_key_md5(name, nlen, db->realm, db->realm_len, pass, plen,
+			     u.key_md5);
+	if (rc == 0)
+		rc = auth_lt_key_sha256(name, nlen, db->realm, db->realm_len,
+					pass, plen, u.key_sha256);
+	u.has_sha256 = true;
+	if (rc == 0)
+		rc = lt_db_insert(db, name, nlen, &u);
+	OPENSSL_cleanse(&u, sizeof(u));
+	return rc;
+}
+
+int
+auth_user_db_add_key(struct auth_user_db *db, const char *name, size_t nlen,
+		     const uint8_t key_md5[AUTH_LT_KEY_MD5_LEN])
+{
+	struct auth_user u = { 0 };
+	int rc;
+
+	if (name == NULL || !lt_text_ok(name, nlen, AUTH_LT_USERNAME_MAX))
+		return -EINVAL;
+	memcpy(u.key_md5, key_md5, AUTH_LT_KEY_MD5_LEN);
+	u.has_sha256 = false;
+	rc = lt_db_insert(db, name, nlen, &u);
+	OPENSSL_cleanse(&u, sizeof(u));
+	return rc;
+}
+
+static int
+lt_hex_nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Exactly 2 * AUTH_LT_KEY_MD5_LEN hex digits. */
+static int
+lt_hex_key(const char *hex, size_t len, uint8_t key[AUTH_LT_KEY_MD5_LEN])
+{
+	if (len != 2 * AUTH_LT_KEY_MD5_LEN)
+		return -EINVAL;
+	for (size_t i = 0; i < AUTH_LT_KEY_MD5_LEN; i++) {
+		int hi = lt_hex_nibble(hex[2 * i]);
+		int lo = lt_hex_nibble(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		key[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+int
+auth_user_db_add(struct auth_user_db *db, const char *text)
+{
+	const char *colon, *pass;
+	size_t nlen, plen;
+	uint8_t key[AUTH_LT_KEY_MD5_LEN];
+	int rc;
+
+	if (text == NULL)
+		return -EINVAL;
+	colon = strchr(text, ':');
+	if (colon == NULL)
+		return -EINVAL;
+	nlen = (size_t)(colon - text);
+	pass = colon + 1;
+	plen = strlen(pass);
+	/* coturn: a "password" of 0x and hex digits is the MD5 key. */
+	if (plen >= 2 && pass[0] == '0' && (pass[1] == 'x' || pass[1] == 'X')) {
+		rc = lt_hex_key(pass + 2, plen - 2, key);
+		if (rc == 0)
+			rc = auth_user_db_add_key(db, text, nlen, key);
+		OPENSSL_cleanse(key, sizeof(key));
+		return rc;
+	}
+	return auth_user_db_add_password(db, text, nlen, pass, plen);
+}
+
+const struct auth_user *
+auth_user_db_find(const struct auth_user_db *db, const char *name, size_t len)
+{
+	uint32_t s, v;
+
+	if (db == NULL || db->idx_name == NULL || name == NULL)
+		return NULL;
+	s = (uint32_t)lt_hash_name(name, len) & db->idx_mask;
+	while ((v = db->idx_name[s]) != 0) {
+		const struct auth_user *u = &db->users[v - 1];
+
+		if (u->name_len == len && memcmp(u->name, name, len) == 0)
+			return u;
+		s = (s + 1) & db->idx_mask;
+	}
+	return NULL;
+}
+
+const struct auth_user *
+auth_user_db_find_userhash(const struct auth_user_db *db,
+			   const uint8_t hash[AUTH_LT_USERHASH_LEN])
+{
+	uint32_t s, v;
+
+	if (db == NULL || db->idx_hash == NULL || hash == NULL)
+		return NULL;
+	s = (uint32_t)lt_hash_userhash(hash) & db->idx_mask;
+	while ((v = db->idx_hash[s]) != 0) {
+		const struct auth_user *u = &db->users[v - 1];
+
+		if (memcmp(u->userhash, hash, AUTH_LT_USERHASH_LEN) == 0)
+			return u;
+		s = (s + 1) & db->idx_mask;
+	}
+	return NULL;
+}

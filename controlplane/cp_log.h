@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Structured logs for the control thread and the tools: one line per event,
+ * `time level event key=value ...`, to stderr.  Never called from the fast
+ * path (it formats and writes).
+ */
+#ifndef TURNPIKE_CP_LOG_H
+#define TURNPIKE_CP_LOG_H
+
+enum cp_log_level {
+	CP_LOG_ERROR,
+	CP_LOG_WARN,
+	CP_LOG_INFO,
+	CP_LOG_DEBUG,
+};
+
+/** Set the most verbose level written (default CP_LOG_INFO). */
+void cp_log_set_level(enum cp_log_level level);
+
+/** Parse "error", "warn", "info" or "debug".  @return 0 or -EINVAL. */
+int cp_log_level_parse(const char *text, enum cp_log_level *level);
+
+/**
+ * Write one line: @p event is a short dotted name ("alloc.end"), the
+ * format gives the key=value pairs.
+ */
+void cp_log(enum cp_log_level level, const char *event, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif /* TURNPIKE_CP_LOG_H */

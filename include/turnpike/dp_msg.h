@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Messages between the control plane and the fast-path workers.
+ *
+ * Each worker has two single-producer/single-consumer rings to the control
+ * thread: a command ring (control -> worker) and an event ring (worker ->
+ * control).  Messages are fixed-size typed values copied into the rings
+ * (rte_ring_*_elem), so nothing is allocated per message.
+ *
+ * Ordering is the contract that makes this safe: a worker applies commands
+ * in ring order, so a response queued behind the install it announces can
+ * never reach the wire before the state it describes is in place.
+ *
+ * This header is plain C (no DPDK types) so the control-plane logic that
+ * produces commands builds and tests without DPDK; a transmit command
+ * carries its frame as an opaque pointer the DPDK glue owns.
+ */
+#ifndef TURNPIKE_DP_MSG_H
+#define TURNPIKE_DP_MSG_H
+
+#include <stdint.h>
+
+#include "turnpike/addr.h"
+
+/** Ethernet address length. */
+#define DP_MAC_LEN 6
+
+/** An allocation's handle on its worker: table slot plus generation. */
+struct dp_alloc_ref {
+	uint32_t slot; /**< index in the owning worker's allocation table */
+	uint32_t gen;  /**< allocation id; events carry it back */
+};
+
+/** Commands the control plane sends to a worker. */
+enum dp_cmd_type {
+	DP_CMD_ALLOC_ADD = 1, /**< install an allocation */
+	DP_CMD_ALLOC_REFRESH, /**< set a new allocation lifetime */
+	DP_CMD_ALLOC_DEL,     /**< remove; worker answers DP_EVT_ALLOC_END */
+	DP_CMD_PERM_SET,      /**< add or refresh a permission */
+	DP_CMD_CHAN_SET,      /**< bind or refresh a channel */
+	DP_CMD_TX,            /**< transmit a frame the control plane built */
+	DP_CMD_NEIGH_SET,     /**< neighbour IP -> MAC, learned by anyone */
+};
+
+/** DP_CMD_ALLOC_ADD. */
+struct dp_cmd_alloc_add {
+	struct dp_alloc_ref ref;
+	struct tp_addr client;  /**< client transport address (remote) */
+	struct tp_addr server;  /**< our address the client talks to (local) */
+	struct tp_addr relay;   /**< relayed transport address */
+	uint8_t client_mac[DP_MAC_LEN]; /**< next hop toward the client */
+	uint32_t lifetime_ms;
+	uint32_t max_bps;       /**< bytes/s each way; 0 = unlimited */
+};
+
+/** DP_CMD_ALLOC_REFRESH and DP_CMD_ALLOC_DEL. */
+struct dp_cmd_alloc_ref {
+	struct dp_alloc_ref ref;
+	uint32_t lifetime_ms;
+};
+
+/** DP_CMD_PERM_SET: permission for a peer IP (any port). */
+struct dp_cmd_perm {
+	struct dp_alloc_ref ref;
+	struct tp_ip peer;
+	uint32_t lifetime_ms;
+};
+
+/** DP_CMD_CHAN_SET: channel number bound to a peer transport address. */
+struct dp_cmd_chan {
+	struct dp_alloc_ref ref;
+	struct tp_addr peer;
+	uint16_t channel;
+	uint32_t lifetime_ms;
+};
+
+/** DP_CMD_TX: a complete Ethernet frame (an rte_mbuf *) to send as is. */
+struct dp_cmd_tx {
+	void *mbuf;
+};
+
+/** DP_CMD_NEIGH_SET. */
+struct dp_cmd_neigh {
+	struct tp_ip ip;
+	uint8_t mac[DP_MAC_LEN];
+};
+
+/** One command.  Fixed size so rings copy it. */
+struct dp_cmd {
+	uint32_t type; /**< enum dp_cmd_type */
+	union {
+		struct dp_cmd_alloc_add alloc_add;
+		struct dp_cmd_alloc_ref alloc;
+		struct dp_cmd_perm perm;
+		struct dp_cmd_chan chan;
+		struct dp_cmd_tx tx;
+		struct dp_cmd_neigh neigh;
+	} u;
+};
+
+/** Events a worker sends to the control plane. */
+enum dp_evt_type {
+	DP_EVT_PACKET = 1, /**< a packet that needs a decision (STUN request) */
+	DP_EVT_ALLOC_END,  /**< final counters of a deleted allocation */
+	DP_EVT_NEIGH,      /**< a neighbour learned from ARP */
+};
+
+/** Per-allocation usage, both directions. */
+struct dp_usage {
+	uint64_t pkts_from_client;
+	uint64_t bytes_from_client;
+	uint64_t pkts_to_client;
+	uint64_t bytes_to_client;
+};
+
+/**
+ * DP_EVT_PACKET: a client's UDP datagram (an rte_mbuf * holding the whole
+ * frame), already parsed so the control plane does no header work.
+ */
+struct dp_evt_packet {
+	void *mbuf;
+	struct tp_addr client;          /**< source transport address */
+	struct tp_addr local;           /**< our address it was sent to */
+	uint8_t client_mac[DP_MAC_LEN]; /**< source MAC: the next hop back */
+	uint16_t data_off;              /**< UDP payload offset in the frame */
+	uint16_t data_len;              /**< UDP payload length */
+};
+
+/** DP_EVT_ALLOC_END. */
+struct dp_evt_alloc_end {
+	struct dp_alloc_ref ref;
+	struct dp_usage usage;
+};
+
+/** One event.  Fixed size so rings copy it. */
+struct dp_evt {
+	uint32_t type;    /**< enum dp_evt_type */
+	uint16_t worker;  /**< sender */
+	union {
+		struct dp_evt_packet packet;
+		struct dp_evt_alloc_end alloc_end;
+		struct dp_cmd_neigh neigh;
+	} u;
+};
+
+/**
+ * The worker that owns traffic from a client transport address.  Both the
+ * control plane (choosing the owner at Allocate time) and every worker
+ * (steering a packet that arrived on the wrong queue) compute it, so it
+ * must stay a pure function of the address.
+ */
+static inline uint16_t
+dp_owner_of_client(const struct tp_addr *client, uint16_t n_workers)
+{
+	uint32_t h = 2166136261u; /* FNV-1a over the address bytes and port */
+	size_t n = tp_ip_len(client->ip.family);
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ client->ip.bytes[i]) * 16777619u;
+	h = (h ^ (client->port >> 8)) * 16777619u;
+	h = (h ^ (client->port & 0xFF)) * 16777619u;
+	return (uint16_t)(h % n_workers);
+}
+
+/**
+ * The worker that owns a relay port: the control plane only hands out
+ * ports with port % n_workers == owner, so peer traffic finds its owner
+ * from the destination port alone.
+ */
+static inline uint16_t
+dp_owner_of_relay_port(uint16_t port, uint16_t n_workers)
+{
+	return (uint16_t)(port % n_workers);
+}
+
+#endif /* TURNPIKE_DP_MSG_H */

@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * MESSAGE-INTEGRITY (HMAC-SHA1, RFC 8489 section 14.5),
+ * MESSAGE-INTEGRITY-SHA256 (section 14.6) and FINGERPRINT (section 14.7):
+ * verification of decoded messages and the builder's append functions.
+ *
+ * Runs on the control thread and in tools; never on the DPDK packet path
+ * (it calls OpenSSL).  Owns one process-wide EVP_MAC handle, fetched once.
+ *
+ * All three cover the message up to the attribute itself, with the header's
+ * length field rewritten as if the message ended right after the attribute:
+ *
+ *     [header, length = end of attr - 20][attributes before it][attr]
+ *
+ * A receiver cannot hash its buffer in place (the length field differs and
+ * the buffer is const), so the header is copied and fed separately.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include "turnpike/stun.h"
+
+#define STUN_MI_LEN 20
+#define STUN_MI256_LEN 32
+#define STUN_FP_LEN 4
+/* RFC 8489 section 14.7: the CRC is XORed with "STUN". */
+#define STUN_FP_XOR 0x5354554eu
+
+/* ---- CRC-32 (ISO-HDLC: reflected, polynomial 0x04C11DB7) ---- */
+
+static uint32_t crc_table[256];
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+
+static void
+crc_table_init(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+
+		for (int k = 0; k < 8; k++)
+			c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+		crc_table[i] = c;
+	}
+}
+
+/* Continue a CRC over more bytes; start and finish with ~0. */
+static uint32_t
+crc_update(uint32_t crc, const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		crc = crc_table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+	return crc;
+}
+
+uint32_t
+stun_crc32(const uint8_t *data, size_t len)
+{
+	pthread_once(&crc_once, crc_table_init);
+	return ~crc_update(~0u, data, len);
+}
+
+/* ---- HMAC through EVP_MAC ---- */
+
+static EVP_MAC *hmac_alg;
+static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
+
+static void
+hmac_alg_init(void)
+{
+	hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+
+/*
+ * HMAC with @digest ("SHA1", "SHA256") over @hdr (a rewritten 20-byte
+ * header) followed by @body.  Writes @out_len bytes of the MAC (truncating).
+ */
+static int
+stun_hmac(const char *digest, const uint8_t *key, size_t key_len,
+	  const uint8_t *hdr, const uint8_t *body, size_t body_len,
+	  uint8_t *out, size_t out_len)
+{
+	uint8_t mac[EVP_MAX_MD_SIZE];
+	OSSL_PARAM params[2];
+	EVP_MAC_CTX *ctx;
+	size_t mac_len = 0;
+	int ok;
+
+	pthread_once(&hmac_once, hmac_alg_init);
+	if (hmac_alg == NULL)
+		return -ENOTSUP;
+	ctx = EVP_MAC_CTX_new(hmac_alg);
+	if (ctx == NULL)
+		return -ENOMEM;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+						     (char *)digest, 0);
+	params[1] = OSSL_PARAM_construct_end();
+	/* An empty key is legal HMAC; OpenSSL wants a non-NULL pointer. */
+	ok = EVP_MAC_init(ctx, key_len != 0 ? key : (const uint8_t *)"",
+			  key_len, params) &&
+	     EVP_MAC_update(ctx, hdr, STUN_HEADER_LEN) &&
+	     EVP_MAC_update(ctx, body, body_len) &&
+	     EVP_MAC_final(ctx, mac, &mac_len, sizeof(mac));
+	EVP_MAC_CTX_free(ctx);
+	if (!ok || mac_len < out_len)
+		return -EINVAL;
+	memcpy(out, mac, out_len);
+	OPENSSL_cleanse(mac, sizeof(mac));
+	return 0;
+}
+
+/* Copy the header with its length field ending the message at @end. */
+static void
+header_ending_at(uint8_t hdr[STUN_HEADER_LEN], const uint8_t *buf, size_t end)
+{
+	uint16_t l = (uint16_t)(end - STUN_HEADER_LEN);
+
+	memcpy(hdr, buf, STUN_HEADER_LEN);
+	hdr[2] = (uint8_t)(l >> 8);
+	hdr[3] = (uint8_t)l;
+}
+
+/*
+ * Verify the MAC attribute whose header sits at @attr_off and whose value
+ * is @val_len bytes long.
+ */
+static bool
+check_mac(const struct stun_msg *msg, const char *digest, uint16_t attr_off,
+	  size_t val_len, const uint8_t *key, size_t key_len)
+{
+	uint8_t hdr[STUN_HEADER_LEN], mac[STUN_MI256_LEN];
+	size_t end = (size_t)attr_off + STUN_ATTR_HEADER_LEN + val_len;
+	bool ok;
+
+	if (attr_off < STUN_HEADER_LEN || val_len > sizeof(mac) ||
+	    end > msg->len)
+		return false;
+	header_ending_at(hdr, msg->buf, end);
+	if (stun_hmac(digest, key, key_len, hdr, msg->buf + STUN_HEADER_LEN,
+		      attr_off - STUN_HEADER_LEN, mac, val_len) != 0)
+		return false;
+	ok = CRYPTO_memcmp(mac, msg->buf + attr_off + STUN_ATTR_HEADER_LEN,
+			   val_len) == 0;
+	OPENSSL_cleanse(mac, sizeof(mac));
+	return ok;
+}
+
+bool
+stun_msg_check_integrity(const struct stun_msg *msg, const uint8_t *key,
+			 size_t key_len)
+{
+	if (msg->mi_off == 0 ||
+	    msg->attr[STUN_SLOT_MESSAGE_INTEGRITY].len != STUN_MI_LEN)
+		return false;
+	return check_mac(msg, "SHA1", msg->mi_off, STUN_MI_LEN, key, key_len);
+}
+
+bool
+stun_msg_check_integrity_sha256(const struct stun_msg *msg,
+				const uint8_t *key, size_t key_len)
+{
+	uint16_t len = msg->attr[STUN_SLOT_MESSAGE_INTEGRITY_SHA256].len;
+
+	/* section 14.6: truncated to 16..32 bytes, a multiple of 4 */
+	if (msg->mi256_off == 0 || len < 16 || len > STUN_MI256_LEN ||
+	    len % 4 != 0)
+		return false;
+	return check_mac(msg, "SHA256", msg->mi256_off, len, key, key_len);
+}
+
+bool
+stun_msg_check_fingerprint(const struct stun_msg *msg)
+{
+	uint8_t hdr[STUN_HEADER_LEN];
+	const uint8_t *v;
+	size_t end;
+	uint32_t crc, want;
+
+	if (msg->fp_off < STUN_HEADER_LEN ||
+	    msg->attr[STUN_SLOT_FINGERPRINT].len != STUN_FP_LEN)
+		return false;
+	end = (size_t)msg->fp_off + STUN_ATTR_HEADER_LEN + STUN_FP_LEN;
+	if (end > msg->len)
+		return false;
+	header_ending_at(hdr, msg->buf, end);
+	pthread_once(&crc_once, crc_table_init);
+	crc = crc_update(~0u, hdr, STUN_HEADER_LEN);
+	crc = ~crc_update(crc, msg->buf + STUN_HEADER_LEN,
+			  msg->fp_off - STUN_HEADER_LEN);
+	v = msg->buf + msg->fp_off + STUN_ATTR_HEADER_LEN;
+	want = (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 |
+	       (uint32_t)v[2] << 8 | v[3];
+	return (crc ^ STUN_FP_XOR) == want;
+}
+
+/* ---- builder side ---- */
+
+/*
+ * Append a MAC attribute of @mac_len bytes.  The value is zeroed first, so
+ * the attribute is framed (and the header length counts it) before the MAC
+ * over everything in front of it is computed in place.
+ */
+static void
+build_mac(struct stun_builder *b, uint16_t type, const char *digest,
+	  size_t mac_len, const uint8_t *key, size_t key_len)
+{
+	static const uint8_t zero[STUN_MI256_LEN];
+	uint8_t hdr[STUN_HEADER_LEN];
+	size_t attr_off = b->len;
+	int rc;
+
+	stun_build_attr(b, type, zero, mac_len);
+	if (b->err != 0)
+		return;
+	header_ending_at(hdr, b->buf, b->len);
+	rc = stun_hmac(digest, key, key_len, hdr, b->buf + STUN_HEADER_LEN,
+		       attr_off - STUN_HEADER_LEN,
+		       b->buf + attr_off + STUN_ATTR_HEADER_LEN, mac_len);
+	if (rc != 0)
+		b->err = rc;
+}
+
+void
+stun_build_integrity(struct stun_builder *b, const uint8_t *key,
+		     size_t key_len)
+{
+	build_mac(b, STUN_ATTR_MESSAGE_INTEGRITY, "SHA1", STUN_MI_LEN, key,
+		  key_len);
+}
+
+void
+stun_build_integrity_sha256(struct stun_builder *b, const uint8_t *key,
+			    size_t key_len)
+{
+	build_mac(b, STUN_ATTR_MESSAGE_INTEGRITY_SHA256, "SHA256",
+		  STUN_MI256_LEN, key, key_len);
+}
+
+void
+stun_build_fingerprint(struct stun_builder *b)
+{
+	static const uint8_t zero[STUN_FP_LEN];
+	size_t attr_off = b->len;
+	uint32_t crc;
+	uint8_t *v;
+
+	stun_build_attr(b, STUN_ATTR_FINGERPRINT, zero, STUN_FP_LEN);
+	if (b->err != 0)
+		return;
+	/* The header length already ends the message after FINGERPRINT. */
+	crc = stun_crc32(b->buf, attr_off) ^ STUN_FP_XOR;
+	v = b->buf + attr_off + STUN_ATTR_HEADER_LEN;
+	v[0] = (uint8_t)(crc >> 24);
+	v[1] = (uint8_t)(crc >> 16);
+	v[2] = (uint8_t)(crc >> 8);
+	v[3] = (uint8_t)crc;
+}

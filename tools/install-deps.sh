@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install the Debian packages turnpike builds, tests and runs with.
+# One list, used by the README's two commands and by CI.  Needs root.
+set -euo pipefail
+
+packages=(
+	# build
+	gcc meson ninja-build pkg-config
+	libdpdk-dev dpdk-dev libssl-dev libbpf-dev libcmocka-dev
+	# fuzzing (libFuzzer with ASan/UBSan)
+	clang libclang-rt-14-dev
+	# end-to-end tests and the demo: namespaces, veth, a real TURN client
+	iproute2 ethtool coturn tshark
+	# test scripts: an independent AES-GCM for the token interop test
+	python3 python3-cryptography openssl
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+	echo "install-deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# coturn's package starts a turnserver on install on some systems; we only
+# want its client tools, and a running one would hold port 3478.
+systemctl stop coturn 2>/dev/null || true
