@@ -26,6 +26,8 @@
 #define CHANNEL_DATA_HEADER_LEN 4
 #define CHANNEL_NUMBER_MIN 0x4000
 #define CHANNEL_NUMBER_MAX 0x4FFF
+/** The upper bound RFC 5766 allowed, for servers that accept old clients. */
+#define CHANNEL_NUMBER_MAX_RFC5766 0x7FFF
 
 /** True if @p channel is a valid channel number. */
 static inline bool
@@ -45,12 +47,14 @@ channel_data_looks_like(const uint8_t *buf, size_t len)
 }
 
 /**
- * Parse a ChannelData message that fills a UDP datagram of @p len bytes.
+ * Parse a ChannelData message that fills a UDP datagram of @p len bytes,
+ * accepting channel numbers 0x4000..@p max_channel.
  * @return the application data length, or -1 if malformed (short, reserved
  * channel, length past the datagram, or more than three bytes of padding).
  */
 static inline int
-channel_data_parse(const uint8_t *buf, size_t len, uint16_t *channel)
+channel_data_parse_upto(const uint8_t *buf, size_t len, uint16_t max_channel,
+			uint16_t *channel)
 {
 	uint16_t ch, dlen;
 
@@ -58,13 +62,20 @@ channel_data_parse(const uint8_t *buf, size_t len, uint16_t *channel)
 		return -1;
 	ch = (uint16_t)(buf[0] << 8 | buf[1]);
 	dlen = (uint16_t)(buf[2] << 8 | buf[3]);
-	if (!channel_number_valid(ch))
+	if (ch < CHANNEL_NUMBER_MIN || ch > max_channel)
 		return -1;
 	if ((size_t)dlen + CHANNEL_DATA_HEADER_LEN > len ||
 	    len - CHANNEL_DATA_HEADER_LEN - dlen > 3)
 		return -1;
 	*channel = ch;
 	return dlen;
+}
+
+/** channel_data_parse_upto() with the RFC 8656 range 0x4000-0x4FFF. */
+static inline int
+channel_data_parse(const uint8_t *buf, size_t len, uint16_t *channel)
+{
+	return channel_data_parse_upto(buf, len, CHANNEL_NUMBER_MAX, channel);
 }
 
 /** Write a ChannelData header for @p data_len bytes on @p channel. */

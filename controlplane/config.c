@@ -1,0 +1,1197 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The configuration file reader: coturn's turnserver.conf syntax, turnpike's
+ * keys, and the checks that turn an operator's typo into one precise line
+ * ("turnpike.conf:12: min-port: 70000 is not a port number (1-65535)")
+ * instead of a server that starts and misbehaves.
+ *
+ * Runs on the control-plane thread at start-up (and on reload, into a fresh
+ * struct).  Owns the heap parts of struct tp_config: the file name, the
+ * growable arrays of repeated keys and the warning strings.  Secrets (user
+ * lines, static-auth-secret, oauth-key) are wiped when freed, and so is
+ * every line buffer that held them.
+ *
+ * DESIGN
+ *
+ * One pass over the text.  Each line is split in place into key and value
+ * (config_line_split), the key is looked up in the table of turnpike keys
+ * (config_defs, indexed by enum tp_config_key) or in the table of coturn keys
+ * that make no sense here (config_ignored), and the value is parsed by the
+ * handler of the key's kind.  The first error stops the pass, the struct is
+ * released, and the caller gets one message.  Keys that contradict each
+ * other are checked after the pass by tp_config_validate(), which only needs
+ * the struct: every key remembers the line it first appeared on.
+ *
+ * Where turnpike is stricter than coturn, on purpose:
+ *  - unknown keys and bad values stop the server (coturn logs and goes on);
+ *  - a non-repeatable key given twice is an error (coturn keeps the last);
+ *  - static-auth-secret, user and oauth-key do not switch their mechanism on
+ *    (coturn does so silently); the mechanism's flag must be given;
+ *  - stale-nonce=0 (coturn: nonces never expire) is refused.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "auth_rest.h"
+#include "config.h"
+#include "turnpike/base64.h"
+#include "turnpike/oauth_token.h"
+
+/* How a key's value is read. */
+enum config_kind {
+	KIND_FLAG,      /* bool; bare, or a boolean word */
+	KIND_ENFORCED,  /* a flag turnpike always behaves as if set */
+	KIND_PORT,      /* uint16_t, 1-65535 */
+	KIND_U32,       /* uint32_t in [min, max] */
+	KIND_U64,       /* uint64_t in [min, max] */
+	KIND_STALE,     /* stale-nonce: bare flag or seconds */
+	KIND_REALM,     /* char[TP_CONFIG_REALM_MAX + 1] */
+	KIND_SOCKET,    /* char[TP_CONFIG_SOCKET_PATH_MAX + 1] */
+	KIND_IP,        /* one struct tp_ip */
+	KIND_IP_LIST,   /* struct tp_config_ip_list */
+	KIND_RANGES,    /* struct tp_config_range_list, any range form */
+	KIND_PREFIXES,  /* struct tp_config_range_list, CIDR only */
+	KIND_ADDRS,     /* struct tp_config_addr_list, ip[:port] */
+	KIND_USER,      /* struct tp_config_text_list, name:password */
+	KIND_SECRET,    /* struct tp_config_text_list */
+	KIND_OAUTH_KEY, /* struct tp_config_oauth_key_list */
+	KIND_LOG_LEVEL, /* enum tp_log_level */
+};
+
+struct config_def {
+	enum config_kind kind;
+	bool repeatable;
+	size_t off; /* of the field in struct tp_config */
+	uint64_t min, max;
+};
+
+#define OFF(field) offsetof(struct tp_config, field)
+#define LIFETIME(field) \
+	{ KIND_U32, false, OFF(field), TP_CONFIG_LIFETIME_MIN, TP_CONFIG_LIFETIME_MAX }
+
+static const struct config_def config_defs[TP_CONFIG_KEY_COUNT] = {
+	[TP_CONFIG_KEY_LISTENING_IP] = { KIND_IP_LIST, true, OFF(listening_ips), 0, 0 },
+	[TP_CONFIG_KEY_LISTENING_PORT] = { KIND_PORT, false, OFF(listening_port), 1, 65535 },
+	[TP_CONFIG_KEY_RELAY_IP] = { KIND_IP_LIST, true, OFF(relay_ips), 0, 0 },
+	[TP_CONFIG_KEY_MIN_PORT] = { KIND_PORT, false, OFF(min_port), 1, 65535 },
+	[TP_CONFIG_KEY_MAX_PORT] = { KIND_PORT, false, OFF(max_port), 1, 65535 },
+	[TP_CONFIG_KEY_REALM] = { KIND_REALM, false, OFF(realm), 0, 0 },
+	[TP_CONFIG_KEY_SERVER_NAME] = { KIND_REALM, false, OFF(server_name), 0, 0 },
+	[TP_CONFIG_KEY_LT_CRED_MECH] = { KIND_FLAG, false, OFF(lt_cred_mech), 0, 0 },
+	[TP_CONFIG_KEY_USER] = { KIND_USER, true, OFF(users), 0, 0 },
+	[TP_CONFIG_KEY_USE_AUTH_SECRET] = { KIND_FLAG, false, OFF(use_auth_secret), 0, 0 },
+	[TP_CONFIG_KEY_STATIC_AUTH_SECRET] =
+		{ KIND_SECRET, true, OFF(static_auth_secrets), 0, 0 },
+	[TP_CONFIG_KEY_OAUTH] = { KIND_FLAG, false, OFF(oauth), 0, 0 },
+	[TP_CONFIG_KEY_OAUTH_KEY] = { KIND_OAUTH_KEY, true, OFF(oauth_keys), 0, 0 },
+	[TP_CONFIG_KEY_NO_AUTH] = { KIND_FLAG, false, OFF(no_auth), 0, 0 },
+	[TP_CONFIG_KEY_USER_QUOTA] = { KIND_U32, false, OFF(user_quota), 0, UINT32_MAX },
+	[TP_CONFIG_KEY_TOTAL_QUOTA] = { KIND_U32, false, OFF(total_quota), 0, UINT32_MAX },
+	[TP_CONFIG_KEY_MAX_BPS] = { KIND_U64, false, OFF(max_bps), 0, TP_CONFIG_MAX_BPS_MAX },
+	[TP_CONFIG_KEY_ALLOWED_PEER_IP] = { KIND_RANGES, true, OFF(allowed_peer_ips), 0, 0 },
+	[TP_CONFIG_KEY_DENIED_PEER_IP] = { KIND_RANGES, true, OFF(denied_peer_ips), 0, 0 },
+	[TP_CONFIG_KEY_STALE_NONCE] = { KIND_STALE, false, OFF(stale_nonce),
+					TP_CONFIG_LIFETIME_MIN, TP_CONFIG_LIFETIME_MAX },
+	[TP_CONFIG_KEY_MAX_ALLOCATE_LIFETIME] = LIFETIME(max_allocate_lifetime),
+	[TP_CONFIG_KEY_CHANNEL_LIFETIME] = LIFETIME(channel_lifetime),
+	[TP_CONFIG_KEY_PERMISSION_LIFETIME] = LIFETIME(permission_lifetime),
+	[TP_CONFIG_KEY_ALTERNATE_SERVER] = { KIND_ADDRS, true, OFF(alternate_servers), 0, 0 },
+	[TP_CONFIG_KEY_NO_SOFTWARE_ATTRIBUTE] =
+		{ KIND_FLAG, false, OFF(no_software_attribute), 0, 0 },
+	[TP_CONFIG_KEY_NO_MULTICAST_PEERS] = { KIND_ENFORCED, false, 0, 0, 0 },
+	[TP_CONFIG_KEY_NO_LOOPBACK_PEERS] = { KIND_ENFORCED, false, 0, 0, 0 },
+	[TP_CONFIG_KEY_GATEWAY] = { KIND_IP, false, OFF(gateway), 0, 0 },
+	[TP_CONFIG_KEY_LOCAL_NETWORK] = { KIND_PREFIXES, true, OFF(local_networks), 0, 0 },
+	[TP_CONFIG_KEY_ALLOCATIONS_PER_WORKER] = { KIND_U32, false, OFF(allocations_per_worker),
+						   TP_CONFIG_ALLOCS_MIN, TP_CONFIG_ALLOCS_MAX },
+	[TP_CONFIG_KEY_ALLOW_UNSAFE_PEERS] = { KIND_FLAG, false, OFF(allow_unsafe_peers), 0, 0 },
+	[TP_CONFIG_KEY_RFC5766_CHANNEL_NUMBERS] =
+		{ KIND_FLAG, false, OFF(rfc5766_channel_numbers), 0, 0 },
+	[TP_CONFIG_KEY_ADMIN_SOCKET] = { KIND_SOCKET, false, OFF(admin_socket), 0, 0 },
+	[TP_CONFIG_KEY_LOG_LEVEL] = { KIND_LOG_LEVEL, false, OFF(log_level), 0, 0 },
+};
+
+static const char *const config_key_names[TP_CONFIG_KEY_COUNT] = {
+#define TP_CONFIG_KEY_NAME(id, name) [TP_CONFIG_KEY_##id] = name,
+	TP_CONFIG_KEY_LIST(TP_CONFIG_KEY_NAME)
+#undef TP_CONFIG_KEY_NAME
+};
+
+/*
+ * coturn keys found in ordinary turnserver.conf files that mean nothing to
+ * turnpike: accepted, whatever their value, with a warning.
+ */
+#define NO_CLI "turnpike has no telnet CLI; see admin-socket"
+#define UDP_ONLY "turnpike serves plain UDP only"
+#define LOGGING "turnpike logs to stderr; see log-level"
+static const struct config_ignored {
+	const char *name;
+	const char *reason;
+} config_ignored[] = {
+	{ "fingerprint", "FINGERPRINT is handled by the STUN layer" },
+	{ "no-cli", NO_CLI },
+	{ "cli-password", NO_CLI },
+	{ "cli-ip", NO_CLI },
+	{ "cli-port", NO_CLI },
+	{ "no-tls", UDP_ONLY },
+	{ "no-dtls", UDP_ONLY },
+	{ "no-tcp", UDP_ONLY },
+	{ "no-tcp-relay", "turnpike relays UDP only" },
+	{ "log-file", LOGGING },
+	{ "simple-log", LOGGING },
+	{ "new-log-timestamp", LOGGING },
+	{ "no-stdout-log", LOGGING },
+	{ "syslog", LOGGING },
+	{ "verbose", LOGGING },
+	{ "Verbose", LOGGING },
+	{ "pidfile", "run turnpike under a service manager" },
+	{ "proc-user", "drop privileges with the service manager" },
+	{ "proc-group", "drop privileges with the service manager" },
+	{ "mobility", "MICE (mobility) is not supported" },
+	{ "listening-device", "the DPDK port is chosen with EAL arguments" },
+};
+
+static const char *const config_log_levels[] = {
+	[TP_LOG_ERROR] = "error",
+	[TP_LOG_WARN] = "warn",
+	[TP_LOG_INFO] = "info",
+	[TP_LOG_DEBUG] = "debug",
+};
+
+/* The state of one pass. */
+struct config_parser {
+	struct tp_config *cfg;
+	unsigned int line;
+	const char *key; /* of the line being read, NULL before the key */
+	char *err;
+	size_t err_len;
+};
+
+/* Write "FILE:LINE: KEY: message" and return -EINVAL. */
+static int __attribute__((format(printf, 2, 3)))
+config_fail(struct config_parser *p, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (p->err == NULL || p->err_len == 0)
+		return -EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (p->key != NULL)
+		snprintf(p->err, p->err_len, "%s:%u: %s: %s", p->cfg->file, p->line, p->key, msg);
+	else
+		snprintf(p->err, p->err_len, "%s:%u: %s", p->cfg->file, p->line, msg);
+	OPENSSL_cleanse(msg, sizeof(msg));
+	return -EINVAL;
+}
+
+/*
+ * Make room for one more item in an array of @p size-byte items holding
+ * @p n of @p *cap.  Returns the (possibly moved) array, or NULL (the old
+ * array is then untouched).
+ */
+static void *
+config_array_grow(void *v, size_t n, size_t *cap, size_t size)
+{
+	size_t ncap;
+	void *nv;
+
+	if (n < *cap)
+		return v;
+	ncap = *cap != 0 ? *cap * 2 : 4;
+	if (ncap > SIZE_MAX / size)
+		return NULL;
+	nv = realloc(v, ncap * size);
+	if (nv != NULL)
+		*cap = ncap;
+	return nv;
+}
+
+static int
+config_warn(struct config_parser *p, const char *reason)
+{
+	struct tp_config *cfg = p->cfg;
+	char **nv;
+	char buf[256];
+	int len;
+
+	nv = config_array_grow(cfg->warnings, cfg->n_warnings, &cfg->cap_warnings,
+			       sizeof(*cfg->warnings));
+	if (nv == NULL)
+		return -ENOMEM;
+	cfg->warnings = nv;
+	len = snprintf(buf, sizeof(buf), "%s:%u: %s: ignored (%s)", cfg->file, p->line,
+		       p->key, reason);
+	if (len < 0)
+		return -EINVAL;
+	nv[cfg->n_warnings] = strdup(buf);
+	if (nv[cfg->n_warnings] == NULL)
+		return -ENOMEM;
+	cfg->n_warnings++;
+	return 0;
+}
+
+/* ---- Splitting a line ------------------------------------------------- */
+
+static bool
+config_is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* The parts of one line, pointing into the line buffer. */
+struct config_line {
+	char *key;      /* NULL for a blank or comment line */
+	char *value;    /* "" when absent */
+	bool has_value; /* '=' or a value was present */
+};
+
+/* Find where an unquoted value ends: at a '#' after a blank, or at NUL. */
+static char *
+config_value_end(char *v)
+{
+	char *s;
+
+	for (s = v; *s != '\0'; s++) {
+		if (*s == '#' && config_is_blank(s[-1]))
+			break;
+	}
+	while (s > v && config_is_blank(s[-1]))
+		s--;
+	return s;
+}
+
+/*
+ * Split @p s in place: "key", "key value", "key=value", "key = value",
+ * optional double quotes around the value, '#' comments (a whole line, or
+ * after a blank).  Errors are reported through @p p.
+ */
+static int
+config_line_split(struct config_parser *p, char *s, struct config_line *out)
+{
+	char *key_end;
+	char *v;
+
+	memset(out, 0, sizeof(*out));
+	out->value = "";
+	while (config_is_blank(*s))
+		s++;
+	if (*s == '\0' || *s == '#')
+		return 0;
+	if (*s == '=')
+		return config_fail(p, "'=' with no key before it");
+	out->key = s;
+	while (*s != '\0' && *s != '=' && !config_is_blank(*s))
+		s++;
+	key_end = s;
+	while (config_is_blank(*s))
+		s++;
+	if (*s == '=') {
+		out->has_value = true;
+		s++;
+		while (config_is_blank(*s))
+			s++;
+	}
+	/* A value that is only a comment ("key  # note") is no value. */
+	if (*s == '#' && config_is_blank(s[-1]))
+		s = s + strlen(s);
+	*key_end = '\0'; /* safe now: nothing below looks back past s */
+	p->key = out->key;
+	if (*s == '"') {
+		char *close = strchr(s + 1, '"');
+		char *rest;
+
+		if (close == NULL)
+			return config_fail(p, "value has no closing double quote");
+		rest = close + 1;
+		while (config_is_blank(*rest))
+			rest++;
+		if (*rest != '\0' && !(*rest == '#' && config_is_blank(rest[-1])))
+			return config_fail(p, "text after the closing double quote");
+		*close = '\0';
+		out->value = s + 1;
+		out->has_value = true;
+		return 0;
+	}
+	v = s;
+	*config_value_end(v) = '\0';
+	if (*v != '\0')
+		out->has_value = true;
+	out->value = v;
+	return 0;
+}
+
+/* ---- Values ----------------------------------------------------------- */
+
+/* Decimal digits only (no sign, no blanks); -EINVAL or -ERANGE. */
+static int
+config_parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (*s == '\0')
+		return -EINVAL;
+	for (; *s != '\0'; s++) {
+		unsigned int d;
+
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		d = (unsigned int)(*s - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+config_number(struct config_parser *p, const char *value, uint64_t min, uint64_t max,
+	      bool is_port, uint64_t *out)
+{
+	int rc = config_parse_u64(value, out);
+
+	if (rc == -EINVAL)
+		return config_fail(p, "'%.64s' is not a number", value);
+	if (rc == 0 && *out >= min && *out <= max)
+		return 0;
+	if (is_port)
+		return config_fail(p, "%.64s is not a port number (1-65535)", value);
+	return config_fail(p, "%.64s is out of range (%llu-%llu)", value,
+			   (unsigned long long)min, (unsigned long long)max);
+}
+
+/* A flag's value: absent, or a boolean word. */
+static int
+config_flag(struct config_parser *p, const struct config_line *l, bool *out)
+{
+	static const char *const yes[] = { "1", "yes", "on", "true" };
+	static const char *const no[] = { "0", "no", "off", "false" };
+
+	*out = true;
+	if (l->value[0] == '\0')
+		return 0;
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(l->value, yes[i]) == 0)
+			return 0;
+		if (strcasecmp(l->value, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return config_fail(p, "is a flag and takes no value (or one of yes/no, on/off, "
+			   "true/false, 1/0), not '%.64s'", l->value);
+}
+
+static int
+config_ip(struct config_parser *p, const char *value, bool unicast, struct tp_ip *ip)
+{
+	static const uint8_t zero[16];
+
+	if (tp_ip_parse(ip, value) != 0)
+		return config_fail(p, "'%.64s' is not an IP address", value);
+	if (!unicast)
+		return 0;
+	if (memcmp(ip->bytes, zero, tp_ip_len(ip->family)) == 0)
+		return config_fail(p, "%.64s is the unspecified address; give the "
+				   "address itself", value);
+	if ((ip->family == TP_AF_INET && (ip->bytes[0] & 0xF0) == 0xE0) ||
+	    (ip->family == TP_AF_INET6 && ip->bytes[0] == 0xFF))
+		return config_fail(p, "%.64s is a multicast address", value);
+	return 0;
+}
+
+/* "ip", "ip:port", "[ipv6]" or "[ipv6]:port" (coturn's alternate-server). */
+static int
+config_addr(struct config_parser *p, const char *value, struct tp_addr *addr)
+{
+	char host[64];
+	const char *port = NULL;
+	const char *colon = strchr(value, ':');
+	size_t len;
+
+	if (value[0] == '[') {
+		const char *close = strchr(value, ']');
+
+		if (close == NULL || (close[1] != '\0' && close[1] != ':'))
+			return config_fail(p, "'%.64s' is not ip[:port] or [ipv6][:port]", value);
+		len = (size_t)(close - value - 1);
+		value++;
+		port = close[1] == ':' ? close + 2 : NULL;
+	} else if (colon != NULL && strchr(colon + 1, ':') == NULL) {
+		len = (size_t)(colon - value); /* exactly one ':': IPv4 and a port */
+		port = colon + 1;
+	} else {
+		len = strlen(value); /* no ':' (IPv4) or several (bare IPv6) */
+	}
+	if (len >= sizeof(host))
+		return config_fail(p, "'%.64s' is not an IP address", value);
+	memcpy(host, value, len);
+	host[len] = '\0';
+	if (config_ip(p, host, true, &addr->ip) != 0)
+		return -EINVAL;
+	addr->port = TP_CONFIG_DEFAULT_ALTERNATE_PORT;
+	if (port != NULL) {
+		uint64_t v;
+
+		if (config_number(p, port, 1, 65535, true, &v) != 0)
+			return -EINVAL;
+		addr->port = (uint16_t)v;
+	}
+	return 0;
+}
+
+/* user = name:password | name:0x<32 hex digits> (coturn's key form). */
+static int
+config_user_check(struct config_parser *p, const char *value)
+{
+	const char *colon = strchr(value, ':');
+	const char *pass;
+	size_t nlen, plen;
+
+	if (colon == NULL)
+		return config_fail(p, "expected name:password or name:0x<32 hex digits>");
+	nlen = (size_t)(colon - value);
+	pass = colon + 1;
+	plen = strlen(pass);
+	if (nlen == 0 || nlen > AUTH_LT_USERNAME_MAX)
+		return config_fail(p, "the name must be 1-%d bytes", AUTH_LT_USERNAME_MAX);
+	if (plen == 0 || plen > AUTH_LT_PASSWORD_MAX)
+		return config_fail(p, "the password must be 1-%d bytes", AUTH_LT_PASSWORD_MAX);
+	if (pass[0] == '0' && (pass[1] == 'x' || pass[1] == 'X')) {
+		size_t i;
+
+		for (i = 2; pass[i] != '\0'; i++) {
+			char c = pass[i];
+
+			if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+			      (c >= 'A' && c <= 'F')))
+				break;
+		}
+		if (pass[i] != '\0' || plen != 2 + 2 * AUTH_LT_KEY_MD5_LEN)
+			return config_fail(p, "a key given as 0x... must be %d hex digits "
+					   "(the MD5 of name:realm:password)",
+					   2 * AUTH_LT_KEY_MD5_LEN);
+	}
+	return 0;
+}
+
+static int
+config_text_push(struct config_parser *p, struct tp_config_text_list *list, const char *value)
+{
+	struct tp_config_text *nv;
+	size_t len = strlen(value);
+
+	nv = config_array_grow(list->v, list->n, &list->cap, sizeof(*list->v));
+	if (nv == NULL)
+		return -ENOMEM;
+	list->v = nv;
+	nv[list->n].text = malloc(len + 1);
+	if (nv[list->n].text == NULL)
+		return -ENOMEM;
+	memcpy(nv[list->n].text, value, len + 1);
+	nv[list->n].len = len;
+	nv[list->n].line = p->line;
+	list->n++;
+	return 0;
+}
+
+/* oauth-key = KID:BASE64KEY:ALG */
+static int
+config_oauth_key(struct config_parser *p, char *value)
+{
+	struct tp_config_oauth_key_list *list = &p->cfg->oauth_keys;
+	struct tp_config_oauth_key item = { .line = p->line };
+	struct tp_config_oauth_key *nv;
+	char *first = strchr(value, ':');
+	char *last = strrchr(value, ':');
+	int rc;
+
+	if (first == NULL || first == last)
+		return config_fail(p, "expected KID:BASE64KEY:ALG");
+	*first = '\0';
+	*last = '\0';
+	if (first == value || (size_t)(first - value) > AUTH_OAUTH_KID_MAX)
+		return config_fail(p, "the kid must be 1-%d bytes", AUTH_OAUTH_KID_MAX);
+	memcpy(item.key.kid, value, (size_t)(first - value) + 1);
+	item.key.alg = oauth_alg_from_name(last + 1);
+	if (item.key.alg == OAUTH_ALG_NONE)
+		return config_fail(p, "'%.16s' is not an algorithm (A128GCM, A256GCM)", last + 1);
+	rc = base64_decode(first + 1, strlen(first + 1), item.key.key, sizeof(item.key.key));
+	if (rc == -ENOSPC)
+		return config_fail(p, "the key decodes to more than %d bytes", OAUTH_KEY_MAX);
+	if (rc < 0)
+		return config_fail(p, "the key is not valid base64 (RFC 4648, '=' padded)");
+	if ((size_t)rc != oauth_alg_key_len(item.key.alg)) {
+		size_t need = oauth_alg_key_len(item.key.alg);
+
+		OPENSSL_cleanse(&item, sizeof(item));
+		return config_fail(p, "the key is %d bytes but %s needs %zu", rc, last + 1, need);
+	}
+	item.key.key_len = (uint8_t)rc;
+	for (size_t i = 0; i < list->n; i++) {
+		if (strcmp(list->v[i].key.kid, item.key.kid) == 0) {
+			OPENSSL_cleanse(&item, sizeof(item));
+			return config_fail(p, "kid '%.64s' given again (first on line %u)",
+					   value, list->v[i].line);
+		}
+	}
+	if (list->n >= AUTH_OAUTH_KEYS_MAX) {
+		OPENSSL_cleanse(&item, sizeof(item));
+		return config_fail(p, "more than %d keys", AUTH_OAUTH_KEYS_MAX);
+	}
+	nv = config_array_grow(list->v, list->n, &list->cap, sizeof(*list->v));
+	if (nv != NULL) {
+		list->v = nv;
+		nv[list->n++] = item;
+	}
+	OPENSSL_cleanse(&item, sizeof(item));
+	return nv != NULL ? 0 : -ENOMEM;
+}
+
+/* ---- Handlers by kind --------------------------------------------------- */
+
+/* Kinds that hold one scalar. */
+static int
+config_apply_scalar(struct config_parser *p, const struct config_def *def,
+		    const struct config_line *l)
+{
+	void *field = (char *)p->cfg + def->off;
+	uint64_t v;
+	size_t len = strlen(l->value);
+
+	switch (def->kind) {
+	case KIND_PORT:
+	case KIND_U32:
+	case KIND_U64:
+		if (config_number(p, l->value, def->min, def->max, def->kind == KIND_PORT,
+				  &v) != 0)
+			return -EINVAL;
+		if (def->kind == KIND_PORT)
+			*(uint16_t *)field = (uint16_t)v;
+		else if (def->kind == KIND_U32)
+			*(uint32_t *)field = (uint32_t)v;
+		else
+			*(uint64_t *)field = v;
+		return 0;
+	case KIND_STALE:
+		if (l->value[0] == '\0')
+			v = TP_CONFIG_DEFAULT_STALE_NONCE;
+		else if (strcmp(l->value, "0") == 0)
+			return config_fail(p, "0 (nonces that never go stale) is not supported; "
+					   "use %d-%d seconds", TP_CONFIG_LIFETIME_MIN,
+					   TP_CONFIG_LIFETIME_MAX);
+		else if (config_number(p, l->value, def->min, def->max, false, &v) != 0)
+			return -EINVAL;
+		*(uint32_t *)field = (uint32_t)v;
+		return 0;
+	case KIND_REALM:
+		if (len > TP_CONFIG_REALM_MAX)
+			return config_fail(p, "longer than %d bytes", TP_CONFIG_REALM_MAX);
+		memcpy(field, l->value, len + 1);
+		return 0;
+	case KIND_SOCKET:
+		if (l->value[0] != '/')
+			return config_fail(p, "'%.64s' is not an absolute path", l->value);
+		if (len > TP_CONFIG_SOCKET_PATH_MAX)
+			return config_fail(p, "longer than %d bytes (the limit of a Unix "
+					   "socket path)", TP_CONFIG_SOCKET_PATH_MAX);
+		memcpy(field, l->value, len + 1);
+		return 0;
+	case KIND_IP:
+		return config_ip(p, l->value, true, field);
+	case KIND_LOG_LEVEL:
+		for (size_t i = 0; i < sizeof(config_log_levels) / sizeof(config_log_levels[0]);
+		     i++) {
+			if (strcmp(l->value, config_log_levels[i]) == 0) {
+				*(enum tp_log_level *)field = (enum tp_log_level)i;
+				return 0;
+			}
+		}
+		return config_fail(p, "'%.64s' is not a log level (error, warn, info, debug)",
+				   l->value);
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Kinds that add an item to an array. */
+static int
+config_apply_item(struct config_parser *p, const struct config_def *def,
+		  const struct config_line *l)
+{
+	void *field = (char *)p->cfg + def->off;
+
+	switch (def->kind) {
+	case KIND_IP_LIST: {
+		struct tp_config_ip_list *list = field;
+		struct tp_config_ip item = { .line = p->line };
+		struct tp_config_ip *nv;
+
+		if (config_ip(p, l->value, true, &item.ip) != 0)
+			return -EINVAL;
+		nv = config_array_grow(list->v, list->n, &list->cap, sizeof(*list->v));
+		if (nv == NULL)
+			return -ENOMEM;
+		list->v = nv;
+		nv[list->n++] = item;
+		return 0;
+	}
+	case KIND_RANGES:
+	case KIND_PREFIXES: {
+		struct tp_config_range_list *list = field;
+		struct tp_config_range item = { .line = p->line };
+		struct tp_config_range *nv;
+
+		bool cidr = strchr(l->value, '/') != NULL;
+
+		if (tp_ip_range_parse(&item.range, l->value) != 0 ||
+		    (def->kind == KIND_PREFIXES && !cidr))
+			return config_fail(p, def->kind == KIND_PREFIXES ?
+					   "'%.64s' is not a CIDR prefix (address/length)" :
+					   "'%.64s' is not an address, address/length or "
+					   "low-high range", l->value);
+		nv = config_array_grow(list->v, list->n, &list->cap, sizeof(*list->v));
+		if (nv == NULL)
+			return -ENOMEM;
+		list->v = nv;
+		nv[list->n++] = item;
+		return 0;
+	}
+	case KIND_ADDRS: {
+		struct tp_config_addr_list *list = field;
+		struct tp_config_addr item = { .line = p->line };
+		struct tp_config_addr *nv;
+
+		if (config_addr(p, l->value, &item.addr) != 0)
+			return -EINVAL;
+		nv = config_array_grow(list->v, list->n, &list->cap, sizeof(*list->v));
+		if (nv == NULL)
+			return -ENOMEM;
+		list->v = nv;
+		nv[list->n++] = item;
+		return 0;
+	}
+	case KIND_USER:
+		if (config_user_check(p, l->value) != 0)
+			return -EINVAL;
+		return config_text_push(p, field, l->value);
+	case KIND_SECRET:
+		if (strlen(l->value) > AUTH_REST_SECRET_MAX)
+			return config_fail(p, "longer than %d bytes", AUTH_REST_SECRET_MAX);
+		if (p->cfg->static_auth_secrets.n >= AUTH_REST_SECRETS_MAX)
+			return config_fail(p, "more than %d secrets", AUTH_REST_SECRETS_MAX);
+		return config_text_push(p, field, l->value);
+	case KIND_OAUTH_KEY:
+		return config_oauth_key(p, l->value);
+	default:
+		return config_apply_scalar(p, def, l);
+	}
+}
+
+static int
+config_apply(struct config_parser *p, enum tp_config_key id, const struct config_line *l)
+{
+	const struct config_def *def = &config_defs[id];
+	struct tp_config *cfg = p->cfg;
+	bool on;
+
+	if (!def->repeatable && cfg->line[id] != 0)
+		return config_fail(p, "given again (first on line %u)", cfg->line[id]);
+	if (cfg->line[id] == 0)
+		cfg->line[id] = p->line;
+
+	if (def->kind == KIND_FLAG || def->kind == KIND_ENFORCED) {
+		if (config_flag(p, l, &on) != 0)
+			return -EINVAL;
+		if (def->kind == KIND_FLAG)
+			*(bool *)((char *)cfg + def->off) = on;
+		else if (!on)
+			return config_fail(p, "turnpike always refuses these peers; to reach "
+					   "some, use allow-unsafe-peers with allowed-peer-ip");
+		return 0;
+	}
+	if (l->value[0] == '\0' && def->kind != KIND_STALE)
+		return config_fail(p, "needs a value");
+	return config_apply_item(p, def, l);
+}
+
+static int
+config_line_apply(struct config_parser *p, char *buf)
+{
+	struct config_line l;
+	int rc;
+
+	rc = config_line_split(p, buf, &l);
+	if (rc != 0 || l.key == NULL)
+		return rc;
+	for (const char *c = l.value; *c != '\0'; c++) {
+		if ((unsigned char)*c < 0x20 || *c == 0x7F)
+			return config_fail(p, "control character in the value");
+	}
+	for (int id = 0; id < TP_CONFIG_KEY_COUNT; id++) {
+		if (strcmp(l.key, config_key_names[id]) == 0)
+			return config_apply(p, (enum tp_config_key)id, &l);
+	}
+	for (size_t i = 0; i < sizeof(config_ignored) / sizeof(config_ignored[0]); i++) {
+		if (strcmp(l.key, config_ignored[i].name) == 0)
+			return config_warn(p, config_ignored[i].reason);
+	}
+	return config_fail(p, "unknown key");
+}
+
+/* ---- Whole files -------------------------------------------------------- */
+
+/* After the last line: defaults that depend on other keys. */
+static void
+config_finish(struct tp_config *cfg)
+{
+	if (cfg->line[TP_CONFIG_KEY_SERVER_NAME] == 0)
+		memcpy(cfg->server_name, cfg->realm, sizeof(cfg->server_name));
+}
+
+/*
+ * Parse @p len bytes of @p text.  A line is what precedes '\n' (or the end),
+ * less one trailing '\r'.
+ */
+static int
+config_parse_buf(struct tp_config *cfg, const char *name, const char *text, size_t len,
+		 char *err, size_t err_len)
+{
+	struct config_parser p = { .cfg = cfg, .err = err, .err_len = err_len };
+	char buf[TP_CONFIG_LINE_MAX + 1];
+	size_t pos = 0;
+	int rc = 0;
+
+	tp_config_init_defaults(cfg);
+	cfg->file = strdup(name);
+	if (cfg->file == NULL) {
+		if (err != NULL && err_len > 0)
+			snprintf(err, err_len, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	while (pos < len && rc == 0) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t n = nl != NULL ? (size_t)(nl - (text + pos)) : len - pos;
+		size_t keep = n;
+
+		if (keep > 0 && text[pos + keep - 1] == '\r')
+			keep--;
+		p.line++;
+		p.key = NULL;
+		memcpy(buf, text + pos, keep < TP_CONFIG_LINE_MAX ? keep : TP_CONFIG_LINE_MAX);
+		buf[keep < TP_CONFIG_LINE_MAX ? keep : TP_CONFIG_LINE_MAX] = '\0';
+		if (keep > TP_CONFIG_LINE_MAX || memchr(text + pos, '\0', keep) != NULL) {
+			struct config_line l;
+
+			/* Name the key in the message if one can be read. */
+			if (config_line_split(&p, buf, &l) != 0 || l.key == NULL)
+				p.key = NULL;
+			if (keep > TP_CONFIG_LINE_MAX)
+				rc = config_fail(&p, "line is longer than %d bytes",
+						 TP_CONFIG_LINE_MAX);
+			else
+				rc = config_fail(&p, "NUL byte in the line (not a text file?)");
+		} else {
+			rc = config_line_apply(&p, buf);
+		}
+		pos += n + 1;
+	}
+	OPENSSL_cleanse(buf, sizeof(buf));
+	if (rc == -ENOMEM && err != NULL && err_len > 0)
+		snprintf(err, err_len, "%s:%u: out of memory", cfg->file, p.line);
+	if (rc == 0) {
+		config_finish(cfg);
+		rc = tp_config_validate(cfg, err, err_len);
+	}
+	if (rc != 0)
+		tp_config_free(cfg);
+	return rc;
+}
+
+int
+tp_config_parse_text(struct tp_config *cfg, const char *name, const char *text, char *err,
+		     size_t err_len)
+{
+	if (cfg == NULL || name == NULL || text == NULL)
+		return -EINVAL;
+	return config_parse_buf(cfg, name, text, strlen(text), err, err_len);
+}
+
+/* Read a whole file into a NUL-terminated heap buffer. */
+static int
+config_read_file(const char *path, char **out, size_t *out_len)
+{
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+	int fd, rc = 0;
+
+	if (buf == NULL)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		free(buf);
+		return -errno;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			char *nb = cap >= TP_CONFIG_FILE_MAX ? NULL : realloc(buf, cap * 2);
+
+			if (nb == NULL) {
+				rc = cap >= TP_CONFIG_FILE_MAX ? -EFBIG : -ENOMEM;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (rc != 0) {
+		OPENSSL_cleanse(buf, len);
+		free(buf);
+		return rc;
+	}
+	*out = buf;
+	*out_len = len;
+	return 0;
+}
+
+int
+tp_config_load(struct tp_config *cfg, const char *path, char *err, size_t err_len)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (cfg == NULL || path == NULL)
+		return -EINVAL;
+	tp_config_init_defaults(cfg);
+	rc = config_read_file(path, &text, &len);
+	if (rc != 0) {
+		if (err != NULL && err_len > 0)
+			snprintf(err, err_len, "%s: cannot read: %s", path,
+				 rc == -EFBIG ? "larger than 64 MiB" : strerror(-rc));
+		return rc;
+	}
+	rc = config_parse_buf(cfg, path, text, len, err, err_len);
+	OPENSSL_cleanse(text, len);
+	free(text);
+	return rc;
+}
+
+/* ---- Contradictions ------------------------------------------------------ */
+
+/*
+ * Report a contradiction between keys @p a and @p b at the later of their
+ * lines: "FILE:LINE: LATER-KEY: what (OTHER-KEY on line N)".
+ */
+static int __attribute__((format(printf, 6, 7)))
+config_conflict(const struct tp_config *cfg, char *err, size_t err_len, enum tp_config_key a,
+		enum tp_config_key b, const char *fmt, ...)
+{
+	enum tp_config_key later = cfg->line[b] > cfg->line[a] ? b : a;
+	enum tp_config_key other = later == a ? b : a;
+	const char *file = cfg->file != NULL ? cfg->file : "(config)";
+	char msg[384];
+	char where[64] = "";
+	va_list ap;
+
+	if (err == NULL || err_len == 0)
+		return -EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (cfg->line[other] != 0)
+		snprintf(where, sizeof(where), " (%s on line %u)", config_key_names[other],
+			 cfg->line[other]);
+	if (cfg->line[later] != 0)
+		snprintf(err, err_len, "%s:%u: %s: %s%s", file, cfg->line[later],
+			 config_key_names[later], msg, where);
+	else
+		snprintf(err, err_len, "%s: %s: %s%s", file, config_key_names[later], msg, where);
+	return -EINVAL;
+}
+
+/* Bits of the families present in @p list: 1 = IPv4, 2 = IPv6. */
+static unsigned int
+config_families(const struct tp_config_ip_list *list)
+{
+	unsigned int f = 0;
+
+	for (size_t i = 0; i < list->n; i++)
+		f |= list->v[i].ip.family == TP_AF_INET ? 1u : 2u;
+	return f;
+}
+
+static int
+config_validate_auth(const struct tp_config *cfg, char *err, size_t len)
+{
+	enum tp_config_key mech = cfg->lt_cred_mech ? TP_CONFIG_KEY_LT_CRED_MECH :
+				  cfg->use_auth_secret ? TP_CONFIG_KEY_USE_AUTH_SECRET :
+							 TP_CONFIG_KEY_OAUTH;
+	bool any = cfg->lt_cred_mech || cfg->use_auth_secret || cfg->oauth;
+
+	if (cfg->use_auth_secret && cfg->static_auth_secrets.n == 0)
+		return config_conflict(cfg, err, len, TP_CONFIG_KEY_USE_AUTH_SECRET,
+				       TP_CONFIG_KEY_STATIC_AUTH_SECRET,
+				       "use-auth-secret is on but no static-auth-secret is given");
+	if (!cfg->use_auth_secret && cfg->static_auth_secrets.n > 0)
+		return config_conflict(cfg, err, len, TP_CONFIG_KEY_STATIC_AUTH_SECRET,
+				       TP_CONFIG_KEY_USE_AUTH_SECRET,
+				       "static-auth-secret is given but use-auth-secret is off "
+				       "(add use-auth-secret)");
+	if (cfg->oauth && cfg->oauth_keys.n == 0)
+		return config_conflict(cfg, err, len, TP_CONFIG_KEY_OAUTH, TP_CONFIG_KEY_OAUTH_KEY,
+				       "oauth is on but no oauth-key is given");
+	if (!cfg->oauth && cfg->oauth_keys.n > 0)
+		return config_conflict(cfg, err, len, TP_CONFIG_KEY_OAUTH_KEY, TP_CONFIG_KEY_OAUTH,
+				       "oauth-key is given but oauth is off (add oauth)");
+	if (!cfg->lt_cred_mech && cfg->users.n > 0)
+		return config_conflict(cfg, err, len, TP_CONFIG_KEY_USER,
+				       TP_CONFIG_KEY_LT_CRED_MECH,
+				       "user is given but lt-cred-mech is off (add lt-cred-mech)");
+	if (cfg->lt_cred_mech && cfg->users.n == 0 && !cfg->use_auth_secret)
+		return config_conflict(cfg, err, len, TP_CONFIG_KEY_LT_CRED_MECH,
+				       TP_CONFIG_KEY_USER,
+				       "lt-cred-mech is on but there is no user and no "
+				       "use-auth-secret");
+	if (cfg->no_auth && any)
+		return config_conflict(cfg, err, len, TP_CONFIG_KEY_NO_AUTH, mech,
+				       "no-auth cannot be combined with %s",
+				       config_key_names[mech]);
+	if (!cfg->no_auth && !any)
+		return config_conflict(cfg, err, len, TP_CONFIG_KEY_NO_AUTH,
+				       TP_CONFIG_KEY_LT_CRED_MECH,
+				       "no authentication is configured: give lt-cred-mech, "
+				       "use-auth-secret or oauth (or no-auth, for a lab)");
+	if (any && cfg->realm[0] == '\0')
+		return config_conflict(cfg, err, len, mech, TP_CONFIG_KEY_REALM,
+				       "%s is on but no realm is given", config_key_names[mech]);
+	return 0;
+}
+
+int
+tp_config_validate(const struct tp_config *cfg, char *err, size_t len)
+{
+	unsigned int lf, rf;
+	int rc;
+
+	if (cfg->relay_ips.n == 0)
+		return config_conflict(cfg, err, len, TP_CONFIG_KEY_RELAY_IP,
+				       TP_CONFIG_KEY_RELAY_IP,
+				       "not given; at least one relay-ip is required");
+	if (cfg->min_port > cfg->max_port)
+		return config_conflict(cfg, err, len, TP_CONFIG_KEY_MIN_PORT,
+				       TP_CONFIG_KEY_MAX_PORT,
+				       "min-port %u is above max-port %u", cfg->min_port,
+				       cfg->max_port);
+	rc = config_validate_auth(cfg, err, len);
+	if (rc != 0)
+		return rc;
+	if (cfg->user_quota != 0 && cfg->total_quota != 0 && cfg->user_quota > cfg->total_quota)
+		return config_conflict(cfg, err, len, TP_CONFIG_KEY_USER_QUOTA,
+				       TP_CONFIG_KEY_TOTAL_QUOTA,
+				       "user-quota %u is above total-quota %u", cfg->user_quota,
+				       cfg->total_quota);
+	lf = config_families(&cfg->listening_ips);
+	rf = config_families(&cfg->relay_ips);
+	if (lf != 0 && (lf & rf) == 0)
+		return config_conflict(cfg, err, len, TP_CONFIG_KEY_RELAY_IP,
+				       TP_CONFIG_KEY_LISTENING_IP,
+				       "no relay-ip has the family (%s) of any listening-ip",
+				       lf == 1 ? "IPv4" : lf == 2 ? "IPv6" : "IPv4, IPv6");
+	return 0;
+}
+
+/* ---- Life cycle ------------------------------------------------------- */
+
+const char *
+tp_config_key_name(enum tp_config_key key)
+{
+	if ((unsigned int)key >= TP_CONFIG_KEY_COUNT)
+		return "?";
+	return config_key_names[key];
+}
+
+void
+tp_config_init_defaults(struct tp_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->listening_port = TP_CONFIG_DEFAULT_LISTENING_PORT;
+	cfg->min_port = TP_CONFIG_DEFAULT_MIN_PORT;
+	cfg->max_port = TP_CONFIG_DEFAULT_MAX_PORT;
+	cfg->allocations_per_worker = TP_CONFIG_DEFAULT_ALLOCS_PER_WORKER;
+	cfg->stale_nonce = TP_CONFIG_DEFAULT_STALE_NONCE;
+	cfg->max_allocate_lifetime = TP_CONFIG_DEFAULT_MAX_ALLOCATE_LIFETIME;
+	cfg->channel_lifetime = TP_CONFIG_DEFAULT_CHANNEL_LIFETIME;
+	cfg->permission_lifetime = TP_CONFIG_DEFAULT_PERMISSION_LIFETIME;
+	cfg->log_level = TP_LOG_INFO;
+	memcpy(cfg->admin_socket, TP_CONFIG_DEFAULT_ADMIN_SOCKET,
+	       sizeof(TP_CONFIG_DEFAULT_ADMIN_SOCKET));
+}
+
+static void
+config_texts_free(struct tp_config_text_list *list)
+{
+	for (size_t i = 0; i < list->n; i++) {
+		OPENSSL_cleanse(list->v[i].text, list->v[i].len);
+		free(list->v[i].text);
+	}
+	free(list->v);
+}
+
+void
+tp_config_free(struct tp_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	free(cfg->file);
+	free(cfg->listening_ips.v);
+	free(cfg->relay_ips.v);
+	free(cfg->local_networks.v);
+	free(cfg->allowed_peer_ips.v);
+	free(cfg->denied_peer_ips.v);
+	free(cfg->alternate_servers.v);
+	config_texts_free(&cfg->users);
+	config_texts_free(&cfg->static_auth_secrets);
+	if (cfg->oauth_keys.v != NULL)
+		OPENSSL_cleanse(cfg->oauth_keys.v,
+				cfg->oauth_keys.cap * sizeof(*cfg->oauth_keys.v));
+	free(cfg->oauth_keys.v);
+	for (size_t i = 0; i < cfg->n_warnings; i++)
+		free(cfg->warnings[i]);
+	free(cfg->warnings);
+	tp_config_init_defaults(cfg);
+}
+
+/* ---- Dump -------------------------------------------------------------- */
+
+/* Print key=value, quoting a value that a reader would otherwise trim. */
+static void
+config_dump_text(FILE *out, const char *key, const char *value)
+{
+	bool quote = strpbrk(value, " \t#") != NULL;
+
+	fprintf(out, "%s=%s%s%s\n", key, quote ? "\"" : "", value, quote ? "\"" : "");
+}
+
+/* Print a range the way it would be written: "a", "a/len" or "lo-hi". */
+static void
+config_dump_range(FILE *out, const char *key, const struct tp_ip_range *r)
+{
+	char lo[TP_ADDR_STRLEN], hi[TP_ADDR_STRLEN];
+	unsigned int bits = (unsigned int)tp_ip_len(r->lo.family) * 8;
+
+	tp_ip_format(&r->lo, lo, sizeof(lo));
+	if (tp_ip_equal(&r->lo, &r->hi)) {
+		fprintf(out, "%s=%s\n", key, lo);
+		return;
+	}
+	for (unsigned int plen = 0; plen < bits; plen++) {
+		struct tp_ip_range c = { .lo = r->lo, .hi = r->lo };
+		bool ok = true;
+
+		for (unsigned int i = 0; i < bits / 8; i++) {
+			unsigned int keep = plen > i * 8 ? plen - i * 8 : 0;
+			uint8_t mask = keep >= 8 ? 0xFF : (uint8_t)(0xFF << (8 - keep));
+
+			ok = ok && (r->lo.bytes[i] & ~mask) == 0;
+			c.hi.bytes[i] = (uint8_t)(r->lo.bytes[i] | ~mask);
+		}
+		if (ok && tp_ip_equal(&c.hi, &r->hi)) {
+			fprintf(out, "%s=%s/%u\n", key, lo, plen);
+			return;
+		}
+	}
+	fprintf(out, "%s=%s-%s\n", key, lo, tp_ip_format(&r->hi, hi, sizeof(hi)));
+}
+
+static void
+config_dump_lists(const struct tp_config *cfg, FILE *out)
+{
+	char ip[TP_ADDR_STRLEN];
+
+	for (size_t i = 0; i < cfg->listening_ips.n; i++)
+		fprintf(out, "listening-ip=%s\n",
+			tp_ip_format(&cfg->listening_ips.v[i].ip, ip, sizeof(ip)));
+	for (size_t i = 0; i < cfg->relay_ips.n; i++)
+		fprintf(out, "relay-ip=%s\n",
+			tp_ip_format(&cfg->relay_ips.v[i].ip, ip, sizeof(ip)));
+	for (size_t i = 0; i < cfg->local_networks.n; i++)
+		config_dump_range(out, "local-network", &cfg->local_networks.v[i].range);
+	for (size_t i = 0; i < cfg->users.n; i++) {
+		const char *text = cfg->users.v[i].text;
+
+		fprintf(out, "user=%.*s:<redacted>\n", (int)(strchr(text, ':') - text), text);
+	}
+	for (size_t i = 0; i < cfg->static_auth_secrets.n; i++)
+		fprintf(out, "static-auth-secret=<redacted>\n");
+	for (size_t i = 0; i < cfg->oauth_keys.n; i++)
+		fprintf(out, "oauth-key=%s:<redacted>:%s\n", cfg->oauth_keys.v[i].key.kid,
+			oauth_alg_name(cfg->oauth_keys.v[i].key.alg));
+	for (size_t i = 0; i < cfg->allowed_peer_ips.n; i++)
+		config_dump_range(out, "allowed-peer-ip", &cfg->allowed_peer_ips.v[i].range);
+	for (size_t i = 0; i < cfg->denied_peer_ips.n; i++)
+		config_dump_range(out, "denied-peer-ip", &cfg->denied_peer_ips.v[i].range);
+	for (size_t i = 0; i < cfg->alternate_servers.n; i++)
+		fprintf(out, "alternate-server=%s\n",
+			tp_addr_format(&cfg->alternate_servers.v[i].addr, ip, sizeof(ip)));
+}
+
+void
+tp_config_dump(const struct tp_config *cfg, FILE *out)
+{
+	char ip[TP_ADDR_STRLEN];
+
+	fprintf(out, "# effective configuration of %s\n", cfg->file != NULL ? cfg->file : "-");
+	config_dump_lists(cfg, out);
+	fprintf(out, "listening-port=%u\nmin-port=%u\nmax-port=%u\n", cfg->listening_port,
+		cfg->min_port, cfg->max_port);
+	if (cfg->gateway.family != TP_AF_NONE)
+		fprintf(out, "gateway=%s\n", tp_ip_format(&cfg->gateway, ip, sizeof(ip)));
+	else
+		fprintf(out, "# gateway not set\n");
+	fprintf(out, "allocations-per-worker=%u\n", cfg->allocations_per_worker);
+	if (cfg->realm[0] != '\0')
+		config_dump_text(out, "realm", cfg->realm);
+	else
+		fprintf(out, "# realm not set\n");
+	if (cfg->server_name[0] != '\0')
+		config_dump_text(out, "server-name", cfg->server_name);
+	fprintf(out, "lt-cred-mech=%s\nuse-auth-secret=%s\noauth=%s\nno-auth=%s\n",
+		cfg->lt_cred_mech ? "yes" : "no", cfg->use_auth_secret ? "yes" : "no",
+		cfg->oauth ? "yes" : "no", cfg->no_auth ? "yes" : "no");
+	fprintf(out, "stale-nonce=%u\n", cfg->stale_nonce);
+	fprintf(out, "user-quota=%u\ntotal-quota=%u\nmax-bps=%llu\n", cfg->user_quota,
+		cfg->total_quota, (unsigned long long)cfg->max_bps);
+	fprintf(out, "max-allocate-lifetime=%u\nchannel-lifetime=%u\npermission-lifetime=%u\n",
+		cfg->max_allocate_lifetime, cfg->channel_lifetime, cfg->permission_lifetime);
+	fprintf(out, "allow-unsafe-peers=%s\nno-software-attribute=%s\n",
+		cfg->allow_unsafe_peers ? "yes" : "no", cfg->no_software_attribute ? "yes" : "no");
+	fprintf(out, "rfc5766-channel-numbers=%s\n",
+		cfg->rfc5766_channel_numbers ? "yes" : "no");
+	fprintf(out, "admin-socket=%s\nlog-level=%s\n", cfg->admin_socket,
+		(unsigned int)cfg->log_level < 4 ? config_log_levels[cfg->log_level] : "?");
+}

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The configuration file: coturn's turnserver.conf syntax and key names,
+ * plus a few turnpike-only keys.  tools/turnpike.conf.example documents
+ * every key, its default and its bounds.
+ *
+ * Syntax (a superset of what coturn reads):
+ *
+ *     # a comment line
+ *     listening-port=3478          key=value
+ *     relay-ip = 192.0.2.10        spaces around '=' are fine
+ *     realm example.org            so is "key value" without '='
+ *     lt-cred-mech                 a bare flag
+ *     user="alice:secret # 1"      double quotes are stripped; '#' inside
+ *                                  quotes is not a comment
+ *     min-port=49152  # trailing comment (after a space or tab)
+ *
+ * A flag takes no value; like coturn it also accepts one of the boolean
+ * words 1/0, yes/no, on/off, true/false (any case).  Keys are
+ * case-sensitive.  CRLF line endings are accepted.  A line longer than
+ * TP_CONFIG_LINE_MAX bytes or holding a NUL byte is an error.
+ *
+ * Errors read "FILE:LINE: KEY: what is wrong".  Repeated keys are kept in
+ * arrays whose items remember their line, so a later stage that finds a
+ * semantic problem (a user the auth module refuses, say) can still point at
+ * the line.
+ *
+ * Control-plane thread only, at start-up and on reload.  The parsed struct
+ * owns heap memory: release it with tp_config_free().  A reload parses into
+ * a fresh struct and swaps it in (see ARCHITECTURE.md, RCU).
+ */
+#ifndef TURNPIKE_CONFIG_H
+#define TURNPIKE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "auth_longterm.h"
+#include "auth_oauth.h"
+#include "turnpike/addr.h"
+
+/** Longest line, in bytes, without its line ending. */
+#define TP_CONFIG_LINE_MAX 4096
+/** Largest configuration file tp_config_load() reads. */
+#define TP_CONFIG_FILE_MAX (64u << 20)
+/** Longest admin-socket path (sun_path holds 108 bytes with the NUL). */
+#define TP_CONFIG_SOCKET_PATH_MAX 107
+/** Longest realm and server-name, bytes (RFC 8489 section 14.9). */
+#define TP_CONFIG_REALM_MAX AUTH_LT_REALM_MAX
+/** Bounds of every lifetime key (stale-nonce included), seconds. */
+#define TP_CONFIG_LIFETIME_MIN 1
+#define TP_CONFIG_LIFETIME_MAX 86400
+/** Bounds of allocations-per-worker. */
+#define TP_CONFIG_ALLOCS_MIN 1
+#define TP_CONFIG_ALLOCS_MAX (1u << 24)
+/** Largest max-bps, bytes per second (8 Tbit/s). */
+#define TP_CONFIG_MAX_BPS_MAX 1000000000000ull
+
+/** Defaults (coturn's where coturn has the key). */
+#define TP_CONFIG_DEFAULT_LISTENING_PORT 3478
+#define TP_CONFIG_DEFAULT_MIN_PORT 49152
+#define TP_CONFIG_DEFAULT_MAX_PORT 65535
+#define TP_CONFIG_DEFAULT_STALE_NONCE 600
+#define TP_CONFIG_DEFAULT_MAX_ALLOCATE_LIFETIME 3600
+#define TP_CONFIG_DEFAULT_CHANNEL_LIFETIME 600
+#define TP_CONFIG_DEFAULT_PERMISSION_LIFETIME 300
+#define TP_CONFIG_DEFAULT_ALLOCS_PER_WORKER 65536
+#define TP_CONFIG_DEFAULT_ADMIN_SOCKET "/run/turnpike.sock"
+/** Port of an alternate-server given without one (coturn's default). */
+#define TP_CONFIG_DEFAULT_ALTERNATE_PORT 3478
+
+/**
+ * The keys turnpike acts on, as X(ID, "name").  coturn keys that turnpike
+ * accepts and ignores are listed in config.c, not here.
+ */
+#define TP_CONFIG_KEY_LIST(X)                                        \
+	X(LISTENING_IP, "listening-ip")                              \
+	X(LISTENING_PORT, "listening-port")                          \
+	X(RELAY_IP, "relay-ip")                                      \
+	X(MIN_PORT, "min-port")                                      \
+	X(MAX_PORT, "max-port")                                      \
+	X(REALM, "realm")                                            \
+	X(SERVER_NAME, "server-name")                                \
+	X(LT_CRED_MECH, "lt-cred-mech")                              \
+	X(USER, "user")                                              \
+	X(USE_AUTH_SECRET, "use-auth-secret")                        \
+	X(STATIC_AUTH_SECRET, "static-auth-secret")                  \
+	X(OAUTH, "oauth")                                            \
+	X(OAUTH_KEY, "oauth-key")                                    \
+	X(NO_AUTH, "no-auth")                                        \
+	X(USER_QUOTA, "user-quota")                                  \
+	X(TOTAL_QUOTA, "total-quota")                                \
+	X(MAX_BPS, "max-bps")                                        \
+	X(ALLOWED_PEER_IP, "allowed-peer-ip")                        \
+	X(DENIED_PEER_IP, "denied-peer-ip")                          \
+	X(STALE_NONCE, "stale-nonce")                                \
+	X(MAX_ALLOCATE_LIFETIME, "max-allocate-lifetime")            \
+	X(CHANNEL_LIFETIME, "channel-lifetime")                      \
+	X(PERMISSION_LIFETIME, "permission-lifetime")                \
+	X(ALTERNATE_SERVER, "alternate-server")                      \
+	X(NO_SOFTWARE_ATTRIBUTE, "no-software-attribute")            \
+	X(NO_MULTICAST_PEERS, "no-multicast-peers")                  \
+	X(NO_LOOPBACK_PEERS, "no-loopback-peers")                    \
+	X(GATEWAY, "gateway")                                        \
+	X(LOCAL_NETWORK, "local-network")                            \
+	X(ALLOCATIONS_PER_WORKER, "allocations-per-worker")          \
+	X(ALLOW_UNSAFE_PEERS, "allow-unsafe-peers")                  \
+	X(RFC5766_CHANNEL_NUMBERS, "rfc5766-channel-numbers")        \
+	X(ADMIN_SOCKET, "admin-socket")                              \
+	X(LOG_LEVEL, "log-level")
+
+/** Index of a key, for tp_config::line[]. */
+enum tp_config_key {
+#define TP_CONFIG_KEY_ENUM(id, name) TP_CONFIG_KEY_##id,
+	TP_CONFIG_KEY_LIST(TP_CONFIG_KEY_ENUM)
+#undef TP_CONFIG_KEY_ENUM
+	TP_CONFIG_KEY_COUNT
+};
+
+/** log-level values, most severe first. */
+enum tp_log_level {
+	TP_LOG_ERROR = 0,
+	TP_LOG_WARN = 1,
+	TP_LOG_INFO = 2, /**< the default */
+	TP_LOG_DEBUG = 3,
+};
+
+/** One IP address from a repeatable key, with its line. */
+struct tp_config_ip {
+	struct tp_ip ip;
+	unsigned int line;
+};
+
+/** One address range (allowed-peer-ip, denied-peer-ip, local-network). */
+struct tp_config_range {
+	struct tp_ip_range range;
+	unsigned int line;
+};
+
+/** One transport address (alternate-server). */
+struct tp_config_addr {
+	struct tp_addr addr;
+	unsigned int line;
+};
+
+/** One text value (user, static-auth-secret), kept as written. */
+struct tp_config_text {
+	char *text; /**< NUL-terminated, owned; secrets are wiped on free */
+	size_t len;
+	unsigned int line;
+};
+
+/** One oauth-key, decoded and checked (key length matches alg). */
+struct tp_config_oauth_key {
+	struct auth_oauth_key key; /**< ready for auth_oauth_keyring_add() */
+	unsigned int line;
+};
+
+/** Growable arrays: v[0..n-1] are valid; cap is the allocated count. */
+struct tp_config_ip_list {
+	struct tp_config_ip *v;
+	size_t n, cap;
+};
+struct tp_config_range_list {
+	struct tp_config_range *v;
+	size_t n, cap;
+};
+struct tp_config_addr_list {
+	struct tp_config_addr *v;
+	size_t n, cap;
+};
+struct tp_config_text_list {
+	struct tp_config_text *v;
+	size_t n, cap;
+};
+struct tp_config_oauth_key_list {
+	struct tp_config_oauth_key *v;
+	size_t n, cap;
+};
+
+/** The effective configuration. */
+struct tp_config {
+	char *file; /**< name used in messages; owned */
+
+	/* Where clients reach us and where we relay from. */
+	struct tp_config_ip_list listening_ips;
+	uint16_t listening_port;
+	struct tp_config_ip_list relay_ips;
+	uint16_t min_port; /**< relay port range, inclusive */
+	uint16_t max_port;
+	struct tp_ip gateway; /**< family TP_AF_NONE when not given */
+	struct tp_config_range_list local_networks;
+	uint32_t allocations_per_worker;
+
+	/* Authentication. */
+	char realm[TP_CONFIG_REALM_MAX + 1];       /**< "" when not given */
+	char server_name[TP_CONFIG_REALM_MAX + 1]; /**< defaults to realm */
+	bool lt_cred_mech;
+	struct tp_config_text_list users; /**< "name:password" or "name:0x<hex>" */
+	bool use_auth_secret;
+	struct tp_config_text_list static_auth_secrets;
+	bool oauth;
+	struct tp_config_oauth_key_list oauth_keys;
+	bool no_auth;
+	uint32_t stale_nonce; /**< seconds */
+
+	/* Quotas and lifetimes (0 quota = unlimited). */
+	uint32_t user_quota;
+	uint32_t total_quota;
+	uint64_t max_bps; /**< bytes per second per allocation */
+	uint32_t max_allocate_lifetime;
+	uint32_t channel_lifetime;
+	uint32_t permission_lifetime;
+
+	/* Peer policy. */
+	struct tp_config_range_list allowed_peer_ips;
+	struct tp_config_range_list denied_peer_ips;
+	bool allow_unsafe_peers;
+	/** Accept RFC 5766 channel numbers 0x4000-0x7FFF (RFC 8656 allows
+	 *  only 0x4000-0x4FFF) for older clients. */
+	bool rfc5766_channel_numbers;
+
+	/* Everything else. */
+	struct tp_config_addr_list alternate_servers;
+	bool no_software_attribute;
+	char admin_socket[TP_CONFIG_SOCKET_PATH_MAX + 1];
+	enum tp_log_level log_level;
+
+	/**
+	 * Line of the first occurrence of each key, 0 when the key was not
+	 * given (the value is then the default).
+	 */
+	unsigned int line[TP_CONFIG_KEY_COUNT];
+
+	/** "FILE:LINE: KEY: ignored (reason)" for coturn-only keys; owned. */
+	char **warnings;
+	size_t n_warnings, cap_warnings;
+};
+
+/**
+ * Set every field to its default.  Allocates nothing; the struct may be
+ * passed to tp_config_free() afterwards.  Does not free an earlier content.
+ */
+void tp_config_init_defaults(struct tp_config *cfg);
+
+/** Release what the struct owns and reset it to the defaults. */
+void tp_config_free(struct tp_config *cfg);
+
+/**
+ * Read and parse @p path, then tp_config_validate().  @p cfg is
+ * initialised here (its earlier content is not freed).  On failure @p cfg
+ * holds the defaults and owns nothing.
+ *
+ * @param err  filled with "FILE:LINE: KEY: what is wrong" (or
+ *             "FILE: cannot read: reason") on failure; may be NULL.
+ * @return 0; -EINVAL for bad content; -ENOMEM; -EFBIG for a file larger
+ *         than TP_CONFIG_FILE_MAX; or the -errno of open/read.
+ */
+int tp_config_load(struct tp_config *cfg, const char *path, char *err,
+		   size_t err_len);
+
+/**
+ * As tp_config_load(), from memory.  @p name stands for the file in
+ * messages.  A NUL ends @p text, so use tp_config_load() to catch NUL bytes.
+ */
+int tp_config_parse_text(struct tp_config *cfg, const char *name,
+			 const char *text, char *err, size_t err_len);
+
+/**
+ * Check contradictions between keys (min-port above max-port, an auth
+ * mechanism without its secrets or realm, ...).  The message names the
+ * file, the line of the later of the keys involved, and both keys.
+ * Called by tp_config_load() and tp_config_parse_text().
+ *
+ * @return 0 or -EINVAL.
+ */
+int tp_config_validate(const struct tp_config *cfg, char *err,
+		       size_t err_len);
+
+/** Name of a key ("min-port"), or "?" if out of range. */
+const char *tp_config_key_name(enum tp_config_key key);
+
+/**
+ * Print the effective configuration in the file's own syntax, one key per
+ * line, defaults included; passwords, secrets and keys are replaced by
+ * "<redacted>" (a user keeps its name).  For `turnpike --check-config`.
+ */
+void tp_config_dump(const struct tp_config *cfg, FILE *out);
+
+#endif /* TURNPIKE_CONFIG_H */

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The control thread's DPDK side: drains the workers' event rings, feeds the
+ * TURN server (turn_server.h, which knows nothing of DPDK), and turns its
+ * decisions into commands on the workers' rings and reply frames.
+ */
+#ifndef TURNPIKE_CP_DPDK_H
+#define TURNPIKE_CP_DPDK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mempool.h>
+
+#include "dp_worker.h"
+#include "turn_server.h"
+
+/** The control thread's view of the running relay. */
+struct cp_dpdk {
+	struct dp_worker *workers;   /**< [n_workers] */
+	uint16_t n_workers;
+	const struct dp_shared *sh;
+	struct rte_mempool *pool;    /**< for reply frames */
+	struct turn_server *srv;
+	volatile bool *stop;         /**< set by the signal handler */
+	uint32_t stats_interval_s;   /**< 0 = no periodic stats line */
+	uint64_t ring_full_spins;    /**< times a command ring was full */
+};
+
+/** Fill @p sink so the TURN server's decisions reach @p cp's workers. */
+void cp_dpdk_sink_init(struct cp_dpdk *cp, struct cp_sink *sink);
+
+/**
+ * Run the control loop on the calling (main) lcore until *cp->stop, then end
+ * every allocation, wait (up to two seconds) for the workers' final
+ * counters so each gets its usage record, and return.
+ */
+void cp_dpdk_run(struct cp_dpdk *cp);
+
+/** Sum of every worker's counters into @p total. */
+void cp_dpdk_stats_sum(const struct cp_dpdk *cp, struct dp_stats *total,
+		       uint64_t *busy_cycles);
+
+/** Monotonic milliseconds (the TURN server's clock). */
+uint64_t cp_dpdk_now_ms(void);
+
+#endif /* TURNPIKE_CP_DPDK_H */

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Configuration -> control-plane objects (see cp_setup.h).
+ *
+ * Runs once at start-up on the main lcore.  The parser has already checked
+ * syntax and contradictions; what can only fail when a value is used (a
+ * user line that does not parse, an allowed-peer-ip the policy rejects) is
+ * reported here with the line the value came from.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "turnpike/channel_data.h"
+#include "cp_setup.h"
+
+#define TP_VERSION_SOFTWARE "turnpike 0.1"
+
+static int
+setup_users(struct cp_objects *o, const struct tp_config *cfg, char *err,
+	    size_t err_len)
+{
+	int rc = auth_user_db_init(&o->users, cfg->realm, strlen(cfg->realm));
+
+	if (rc != 0) {
+		snprintf(err, err_len, "%s: realm: cannot set up users: %s",
+			 cfg->file, strerror(-rc));
+		return rc;
+	}
+	for (size_t i = 0; i < cfg->users.n; i++) {
+		rc = auth_user_db_add(&o->users, cfg->users.v[i].text);
+		if (rc != 0) {
+			snprintf(err, err_len, "%s:%u: user: %s", cfg->file,
+				 cfg->users.v[i].line,
+				 rc == -EEXIST ? "user given twice" :
+				 "expected name:password or name:0x<32 hex digits>");
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static int
+setup_secrets(struct cp_objects *o, const struct tp_config *cfg, char *err,
+	      size_t err_len)
+{
+	auth_rest_ring_init(&o->rest, 0);
+	for (size_t i = 0; i < cfg->static_auth_secrets.n; i++) {
+		const struct tp_config_text *s = &cfg->static_auth_secrets.v[i];
+		int rc = auth_rest_ring_add(&o->rest, (const uint8_t *)s->text, s->len);
+
+		if (rc != 0) {
+			snprintf(err, err_len, "%s:%u: static-auth-secret: %s",
+				 cfg->file, s->line,
+				 rc == -ENOSPC ? "too many secrets at once" :
+				 "secret empty or too long");
+			return rc;
+		}
+	}
+	auth_oauth_keyring_init(&o->oauth);
+	for (size_t i = 0; i < cfg->oauth_keys.n; i++) {
+		int rc = auth_oauth_keyring_add(&o->oauth, &cfg->oauth_keys.v[i].key);
+
+		if (rc != 0) {
+			snprintf(err, err_len, "%s:%u: oauth-key: %s", cfg->file,
+				 cfg->oauth_keys.v[i].line,
+				 rc == -EEXIST ? "key id given twice" : "too many keys");
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static int
+setup_policy(struct cp_objects *o, const struct tp_config *cfg, char *err,
+	     size_t err_len)
+{
+	static const struct {
+		enum peer_list list;
+		const char *key;
+		size_t off;
+	} lists[] = {
+		{ PEER_LIST_ALLOW, "allowed-peer-ip", offsetof(struct tp_config, allowed_peer_ips) },
+		{ PEER_LIST_DENY, "denied-peer-ip", offsetof(struct tp_config, denied_peer_ips) },
+	};
+	int rc = peer_policy_init(&o->policy);
+
+	if (rc != 0) {
+		snprintf(err, err_len, "peer policy: cannot initialise: %s",
+			 strerror(-rc));
+		return rc;
+	}
+	if (cfg->allow_unsafe_peers) {
+		o->policy.allow_loopback = true;
+		o->policy.allow_unspecified = true;
+		o->policy.allow_multicast = true;
+		o->policy.allow_broadcast = true;
+	}
+	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+		const struct tp_config_range_list *rl =
+			(const void *)((const char *)cfg + lists[l].off);
+
+		for (size_t i = 0; i < rl->n; i++) {
+			rc = peer_policy_add_range(&o->policy, lists[l].list,
+						   &rl->v[i].range);
+			if (rc != 0) {
+				snprintf(err, err_len, "%s:%u: %s: %s", cfg->file,
+					 rl->v[i].line, lists[l].key,
+					 rc == -ENOMEM ? "out of memory" : "bad range");
+				return rc;
+			}
+		}
+	}
+	return 0;
+}
+
+static void
+setup_params(struct cp_objects *o, const struct tp_config *cfg,
+	     uint16_t n_workers)
+{
+	struct turn_params *p = &o->params;
+
+	memset(p, 0, sizeof(*p));
+	p->n_workers = n_workers;
+	p->allocs_per_worker = cfg->allocations_per_worker;
+	for (size_t i = 0; i < cfg->relay_ips.n && i < TURN_MAX_RELAY_IPS; i++)
+		p->relay_ips[p->n_relay_ips++] = cfg->relay_ips.v[i].ip;
+	p->min_port = cfg->min_port;
+	p->max_port = cfg->max_port;
+	p->software = cfg->no_software_attribute ? NULL : o->software;
+	p->auth = cfg->no_auth ? NULL : &o->auth;
+	p->policy = &o->policy;
+	p->user_quota = cfg->user_quota;
+	p->total_quota = cfg->total_quota;
+	p->max_bps = cfg->max_bps > UINT32_MAX ? UINT32_MAX : (uint32_t)cfg->max_bps;
+	p->default_lifetime_s = 600 < cfg->max_allocate_lifetime ? 600 :
+				cfg->max_allocate_lifetime;
+	p->max_lifetime_s = cfg->max_allocate_lifetime;
+	p->perm_lifetime_s = cfg->permission_lifetime;
+	p->chan_lifetime_s = cfg->channel_lifetime;
+	p->chan_max = cfg->rfc5766_channel_numbers ? CHANNEL_NUMBER_MAX_RFC5766 :
+		      CHANNEL_NUMBER_MAX;
+	if (cfg->alternate_servers.n > 0)
+		p->alternate_server = cfg->alternate_servers.v[0].addr;
+}
+
+int
+cp_setup_build(struct cp_objects *o, const struct tp_config *cfg,
+	       uint16_t n_workers, char *err, size_t err_len)
+{
+	int rc;
+
+	memset(o, 0, sizeof(*o));
+	snprintf(o->software, sizeof(o->software), "%s", TP_VERSION_SOFTWARE);
+	rc = setup_users(o, cfg, err, err_len);
+	if (rc == 0)
+		rc = setup_secrets(o, cfg, err, err_len);
+	if (rc == 0)
+		rc = setup_policy(o, cfg, err, err_len);
+	if (rc == 0) {
+		rc = nonce_ctx_init(&o->nonce, cfg->stale_nonce, 0);
+		if (rc != 0)
+			snprintf(err, err_len, "nonce secret: %s", strerror(-rc));
+	}
+	if (rc != 0) {
+		cp_setup_free(o);
+		return rc;
+	}
+	/* The config outlives the server (main frees it last). */
+	o->auth.realm = cfg->realm;
+	o->auth.server_name = cfg->server_name;
+	o->auth.users = cfg->lt_cred_mech ? &o->users : NULL;
+	o->auth.rest = cfg->use_auth_secret ? &o->rest : NULL;
+	o->auth.oauth = cfg->oauth ? &o->oauth : NULL;
+	o->auth.nonce = &o->nonce;
+	o->auth.sha256 = true;
+	o->auth.oauth_skew_s = 5;
+	o->auth.software = cfg->no_software_attribute ? NULL : o->software;
+	setup_params(o, cfg, n_workers);
+	return 0;
+}
+
+void
+cp_setup_free(struct cp_objects *o)
+{
+	auth_user_db_free(&o->users);
+	peer_policy_free(&o->policy);
+	nonce_ctx_wipe(&o->nonce);
+	OPENSSL_cleanse(&o->rest, sizeof(o->rest));
+	OPENSSL_cleanse(&o->oauth, sizeof(o->oauth));
+}

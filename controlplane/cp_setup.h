@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Turning a loaded configuration into the control plane's objects: the
+ * credential stores, the nonce context, the peer policy and the TURN
+ * server's parameters; and into the facts the fast-path workers share.
+ * Runs once on the main lcore at start-up.
+ */
+#ifndef TURNPIKE_CP_SETUP_H
+#define TURNPIKE_CP_SETUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth_longterm.h"
+#include "auth_oauth.h"
+#include "auth_request.h"
+#include "auth_rest.h"
+#include "config.h"
+#include "nonce.h"
+#include "peer_policy.h"
+#include "turn_server.h"
+
+/** Everything the TURN server points into; lives as long as the server. */
+struct cp_objects {
+	struct auth_user_db users;
+	struct auth_rest_ring rest;
+	struct auth_oauth_keyring oauth;
+	struct nonce_ctx nonce;
+	struct auth_config auth;
+	struct peer_policy policy;
+	struct turn_params params;
+	char software[64];
+};
+
+/**
+ * Build @p o from @p cfg for @p n_workers workers.  Errors name the file,
+ * line and key ("turnpike.conf:7: user: ...").  @return 0 or -errno;
+ * on failure nothing needs freeing.
+ */
+int cp_setup_build(struct cp_objects *o, const struct tp_config *cfg,
+		   uint16_t n_workers, char *err, size_t err_len);
+
+/** Free and wipe what cp_setup_build() made. */
+void cp_setup_free(struct cp_objects *o);
+
+
+#endif /* TURNPIKE_CP_SETUP_H */

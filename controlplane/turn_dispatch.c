@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The request path: one punted datagram in, at most one response out.
+ *
+ *   decode ─► request? ─► FINGERPRINT ok? ─► known method? ─► authenticate
+ *     │drop      │drop          │drop            │400          │401/438/400
+ *     ▼          ▼              ▼                ▼             ▼
+ *   unknown comprehension-required attributes? ─► 420 ─► else the method's
+ *   handler (turn_binding.c, turn_allocate.c, turn_refresh.c,
+ *   turn_permission.c, turn_channel.c)
+ *
+ * Order, per RFC 8489 section 6.3: the authentication checks come first and
+ * the unknown-attribute check after them ("once the authentication checks
+ * are done"), so a 420 to an authenticated request carries integrity and an
+ * unauthenticated one gets the challenge.  Binding is never authenticated:
+ * a TURN server is also a plain STUN server, and clients use Binding for
+ * NAT discovery and as a keepalive.  A request of a method we do not know
+ * gets 400 before authentication: it can create no state, so there is
+ * nothing to protect.
+ *
+ * Every response carries SOFTWARE when configured, MESSAGE-INTEGRITY(-SHA256)
+ * when the request authenticated (RFC 8489 section 9.2.4, success and error
+ * alike), and FINGERPRINT always.  Challenges (401, 438, and the 400s of
+ * the authentication step) come from auth_challenge_build().
+ *
+ * Runs on the control thread.  Owns nothing; the verdict holding the
+ * session key lives on this function's stack and is wiped before return.
+ */
+#include <string.h>
+
+#include "turn_internal.h"
+
+static enum turn_method
+method_index(uint16_t method)
+{
+	switch (method) {
+	case STUN_METHOD_BINDING:
+		return TURN_METHOD_BINDING;
+	case STUN_METHOD_ALLOCATE:
+		return TURN_METHOD_ALLOCATE;
+	case STUN_METHOD_REFRESH:
+		return TURN_METHOD_REFRESH;
+	case STUN_METHOD_CREATE_PERMISSION:
+		return TURN_METHOD_CREATE_PERMISSION;
+	case STUN_METHOD_CHANNEL_BIND:
+		return TURN_METHOD_CHANNEL_BIND;
+	default:
+		return TURN_METHOD_OTHER;
+	}
+}
+
+static enum turn_reply
+reply_index(uint16_t code)
+{
+	for (int i = 0; i < TURN_REPLY__COUNT; i++)
+		if (turn_reply_code((enum turn_reply)i) == code)
+			return (enum turn_reply)i;
+	return TURN_REPLY_SERVER_ERROR; /* every code we send is listed */
+}
+
+/* Count and hand a built response (or its build error) to the sink. */
+static void
+reply_emit(const struct turn_req *r, const uint8_t *buf, int len,
+	   uint16_t code, uint16_t worker)
+{
+	struct turn_server *srv = r->srv;
+
+	if (len < 0) {
+		srv->stats.drops[TURN_DROP_REPLY_FAILED]++;
+		return;
+	}
+	srv->stats.replies[reply_index(code)]++;
+	srv->sink.reply(srv->sink.ctx, worker, r->pkt, &r->pkt->client,
+			&r->pkt->local, buf, (size_t)len);
+}
+
+void
+turn_reply_start(const struct turn_req *r, struct stun_builder *b,
+		 uint8_t *buf, size_t cap)
+{
+	stun_build_init(b, buf, cap, stun_type(r->msg.method, STUN_CLASS_SUCCESS),
+			r->msg.tid);
+}
+
+void
+turn_reply_start_error(const struct turn_req *r, struct stun_builder *b,
+		       uint8_t *buf, size_t cap, uint16_t code)
+{
+	stun_build_init(b, buf, cap, stun_type(r->msg.method, STUN_CLASS_ERROR),
+			r->msg.tid);
+	stun_build_error(b, code, NULL);
+}
+
+void
+turn_reply_send(const struct turn_req *r, struct stun_builder *b,
+		uint16_t code, uint16_t worker)
+{
+	const char *sw = r->srv->p.software;
+
+	if (sw != NULL)
+		stun_build_attr(b, STUN_ATTR_SOFTWARE, sw, strlen(sw));
+	if (r->auth != NULL)
+		auth_response_sign(b, r->auth);
+	stun_build_fingerprint(b);
+	reply_emit(r, b->buf, stun_build_finish(b), code, worker);
+}
+
+void
+turn_reply_error(const struct turn_req *r, uint16_t code, uint16_t worker)
+{
+	uint8_t buf[TURN_REPLY_MAX];
+	struct stun_builder b;
+
+	turn_reply_start_error(r, &b, buf, sizeof(buf), code);
+	if (code == 300)
+		stun_build_addr(&b, STUN_ATTR_ALTERNATE_SERVER,
+				&r->srv->p.alternate_server);
+	turn_reply_send(r, &b, code, worker);
+}
+
+/* 420 listing what we did not understand (RFC 8489 section 14.13). */
+static void
+reply_unknown(const struct turn_req *r)
+{
+	uint8_t buf[TURN_REPLY_MAX];
+	struct stun_builder b;
+
+	turn_reply_start_error(r, &b, buf, sizeof(buf), 420);
+	stun_build_unknown(&b, r->msg.unknown, r->msg.n_unknown);
+	turn_reply_send(r, &b, 420, r->pkt->worker);
+}
+
+static void
+reply_challenge(const struct turn_req *r, const struct auth_verdict *v)
+{
+	uint8_t buf[TURN_REPLY_MAX];
+	int n = auth_challenge_build(r->srv->p.auth, &r->msg, v,
+				     &r->pkt->client, r->now_unix, buf,
+				     sizeof(buf));
+
+	reply_emit(r, buf, n, v->error, r->pkt->worker);
+}
+
+struct turn_alloc *
+turn_req_alloc(const struct turn_req *r)
+{
+	struct turn_server *srv = r->srv;
+	struct turn_alloc *a;
+
+	a = turn_alloc_table_find(&srv->table, &r->pkt->client, &r->pkt->local);
+	if (a != NULL && a->expiry_ms <= r->now_ms) {
+		/* Expired, the timer just has not run yet. */
+		turn_alloc_delete(srv, a, r->now_ms, TURN_C_ALLOCS_EXPIRED);
+		a = NULL;
+	}
+	if (a == NULL) {
+		turn_reply_error(r, 437, r->pkt->worker);
+		return NULL;
+	}
+	if (!turn_alloc_user_is(a, r->user, r->user_len)) {
+		turn_reply_error(r, 441, a->owner);
+		return NULL;
+	}
+	turn_alloc_expire(a, r->now_ms, &srv->stats.c[TURN_C_PERMS_EXPIRED],
+			  &srv->stats.c[TURN_C_CHANS_EXPIRED]);
+	return a;
+}
+
+static void
+dispatch(struct turn_req *r, enum turn_method m)
+{
+	switch (m) {
+	case TURN_METHOD_BINDING:
+		turn_binding_handle(r);
+		break;
+	case TURN_METHOD_ALLOCATE:
+		turn_allocate_handle(r);
+		break;
+	case TURN_METHOD_REFRESH:
+		turn_refresh_handle(r);
+		break;
+	case TURN_METHOD_CREATE_PERMISSION:
+		turn_permission_handle(r);
+		break;
+	case TURN_METHOD_CHANNEL_BIND:
+		turn_channel_handle(r);
+		break;
+	default: /* answered before authentication */
+		break;
+	}
+}
+
+void
+turn_server_handle(struct turn_server *srv, const struct turn_packet *pkt,
+		   uint64_t now_ms)
+{
+	struct turn_req r = { .srv = srv, .pkt = pkt, .now_ms = now_ms,
+			      .user = "" };
+	struct auth_verdict v;
+	enum turn_method m;
+
+	if (stun_msg_decode(&r.msg, pkt->data, pkt->len) != STUN_OK) {
+		srv->stats.drops[TURN_DROP_UNDECODABLE]++;
+		return;
+	}
+	if (r.msg.cls != STUN_CLASS_REQUEST) {
+		srv->stats.drops[TURN_DROP_NOT_REQUEST]++;
+		return;
+	}
+	if (r.msg.fp_off != 0 && !stun_msg_check_fingerprint(&r.msg)) {
+		srv->stats.drops[TURN_DROP_BAD_FINGERPRINT]++;
+		return;
+	}
+	m = method_index(r.msg.method);
+	srv->stats.requests[m]++;
+	if (m == TURN_METHOD_OTHER) {
+		turn_reply_error(&r, 400, pkt->worker);
+		return;
+	}
+	r.now_unix = srv->p.unix_time();
+	if (m != TURN_METHOD_BINDING && srv->p.auth != NULL) {
+		auth_request_check(srv->p.auth, &r.msg, &pkt->client, r.now_unix,
+				   &v);
+		if ((unsigned int)v.reason < AUTH_REASON__COUNT)
+			srv->stats.auth[v.reason]++;
+		if (v.error != 0) {
+			reply_challenge(&r, &v);
+			auth_verdict_wipe(&v);
+			return;
+		}
+		r.auth = &v;
+		r.user = v.username;
+		r.user_len = v.username_len;
+	}
+	if (r.msg.n_unknown > 0)
+		reply_unknown(&r);
+	else
+		dispatch(&r, m);
+	if (r.auth != NULL)
+		auth_verdict_wipe(&v);
+}

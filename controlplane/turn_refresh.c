@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Refresh (RFC 8656 section 8.2): extend an allocation or delete it.
+ *
+ *  - no allocation on the 5-tuple -> 437; another user's -> 441
+ *    (turn_req_alloc());
+ *  - REQUESTED-ADDRESS-FAMILY other than the relayed address's -> 443;
+ *  - "desired lifetime": 0 if LIFETIME is 0, else max(default,
+ *    min(LIFETIME, max)), the default without LIFETIME (turn_lifetime());
+ *  - 0 deletes at once (DP_CMD_ALLOC_DEL, then success with LIFETIME 0);
+ *    otherwise the expiry moves (DP_CMD_ALLOC_REFRESH, then success with
+ *    the new LIFETIME).
+ *
+ * A retransmitted Refresh with LIFETIME 0 finds no allocation and gets 437;
+ * section 8.3 tells the client to take that as success.
+ *
+ * Runs on the control thread, called by turn_dispatch.c.
+ */
+#include "turn_internal.h"
+
+static void
+refresh_success(const struct turn_req *r, uint32_t lifetime_s,
+		uint16_t worker)
+{
+	uint8_t buf[TURN_REPLY_MAX];
+	struct stun_builder b;
+
+	turn_reply_start(r, &b, buf, sizeof(buf));
+	stun_build_u32(&b, STUN_ATTR_LIFETIME, lifetime_s);
+	turn_reply_send(r, &b, 0, worker);
+}
+
+void
+turn_refresh_handle(struct turn_req *r)
+{
+	struct turn_server *srv = r->srv;
+	struct dp_cmd cmd = { .type = DP_CMD_ALLOC_REFRESH };
+	struct turn_alloc *a = turn_req_alloc(r);
+	uint16_t owner;
+	uint32_t lt;
+	uint8_t fam;
+
+	if (a == NULL)
+		return;
+	owner = a->owner;
+	if (stun_msg_has(&r->msg, STUN_SLOT_REQUESTED_ADDRESS_FAMILY)) {
+		if (stun_msg_get_family(&r->msg, STUN_SLOT_REQUESTED_ADDRESS_FAMILY,
+					&fam) != 0) {
+			turn_reply_error(r, 400, owner);
+			return;
+		}
+		if (fam != a->relay.ip.family) {
+			turn_reply_error(r, 443, owner);
+			return;
+		}
+	}
+	if (turn_lifetime(r, true, &lt) != 0) {
+		turn_reply_error(r, 400, owner);
+		return;
+	}
+	if (lt == 0) {
+		turn_alloc_delete(srv, a, r->now_ms, TURN_C_ALLOCS_DELETED);
+		refresh_success(r, 0, owner);
+		return;
+	}
+	a->expiry_ms = r->now_ms + (uint64_t)lt * 1000;
+	turn_alloc_schedule(srv, a); /* armed already: cannot fail */
+	cmd.u.alloc.ref = a->ref;
+	cmd.u.alloc.lifetime_ms = lt * 1000u;
+	turn_server_cmd(srv, owner, &cmd);
+	srv->stats.c[TURN_C_ALLOCS_REFRESHED]++;
+	refresh_success(r, lt, owner);
+}

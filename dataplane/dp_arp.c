@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ARP on a worker (RFC 826): answer requests for our listening and relay
+ * addresses, learn senders, and ask for next hops we cannot reach yet.
+ *
+ * Whatever a worker learns it also reports to the control plane, which
+ * passes it to every other worker, so each keeps a private table and no
+ * table is shared between cores.
+ */
+#include <rte_arp.h>
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_ring_elem.h>
+
+#include "turnpike/dp_msg.h"
+#include "dp_relay.h"
+#include "dp_worker.h"
+
+static bool
+is_our_ip(const struct dp_shared *sh, const struct tp_ip *ip)
+{
+	for (int i = 0; i < sh->n_listen; i++)
+		if (tp_ip_equal(&sh->listen_ips[i], ip))
+			return true;
+	return dp_relay_ip_index(sh, ip) >= 0;
+}
+
+/* Learn @ip -> @mac and tell the control plane if it is news. */
+static void
+learn(struct dp_worker *w, const struct tp_ip *ip, const uint8_t *mac)
+{
+	struct dp_evt ev = { .type = DP_EVT_NEIGH, .worker = w->id };
+
+	if (!dp_neigh_set(&w->neigh, ip, mac))
+		return;
+	w->stats.c[DP_C_arp_learned]++;
+	ev.u.neigh.ip = *ip;
+	memcpy(ev.u.neigh.mac, mac, DP_MAC_LEN);
+	/* Best effort: if the ring is full the others learn on their own. */
+	rte_ring_sp_enqueue_elem(w->evt_ring, &ev, sizeof(ev));
+}
+
+void
+dp_arp_input(struct dp_worker *w, struct rte_mbuf *m)
+{
+	const struct dp_shared *sh = w->sh;
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *arp;
+	struct tp_ip sip, tip;
+	uint16_t op;
+
+	if (rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*arp)) {
+		dp_drop(w, m, DP_DROP_bad_arp);
+		return;
+	}
+	arp = (struct rte_arp_hdr *)(eth + 1);
+	if (arp->arp_hardware != rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) ||
+	    arp->arp_protocol != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
+	    arp->arp_hlen != RTE_ETHER_ADDR_LEN || arp->arp_plen != 4) {
+		dp_drop(w, m, DP_DROP_bad_arp);
+		return;
+	}
+	sip = tp_ip_v4(rte_be_to_cpu_32(arp->arp_data.arp_sip));
+	tip = tp_ip_v4(rte_be_to_cpu_32(arp->arp_data.arp_tip));
+	op = rte_be_to_cpu_16(arp->arp_opcode);
+
+	if (!is_our_ip(sh, &tip) || sip.bytes[0] == 0) {
+		dp_drop(w, m, DP_DROP_bad_arp);
+		return;
+	}
+	learn(w, &sip, arp->arp_data.arp_sha.addr_bytes);
+	if (op != RTE_ARP_OP_REQUEST) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	/* Turn the request into the reply in place. */
+	arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
+	arp->arp_data.arp_tha = arp->arp_data.arp_sha;
+	arp->arp_data.arp_tip = arp->arp_data.arp_sip;
+	rte_ether_addr_copy(&sh->mac, &arp->arp_data.arp_sha);
+	memcpy(&arp->arp_data.arp_sip, tip.bytes, 4);
+	rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
+	rte_ether_addr_copy(&sh->mac, &eth->src_addr);
+	m->ol_flags &= ~RTE_MBUF_F_TX_OFFLOAD_MASK;
+	w->stats.c[DP_C_arp_replied]++;
+	dp_tx_enqueue(w, m);
+}
+
+/* The IP we must resolve to reach @ip: itself if on-link, else the gateway. */
+static const struct tp_ip *
+next_hop_ip(const struct dp_shared *sh, const struct tp_ip *ip)
+{
+	for (int i = 0; i < sh->n_local; i++)
+		if (tp_ip_range_contains(&sh->local_nets[i], ip))
+			return ip;
+	return sh->gateway.family != TP_AF_NONE ? &sh->gateway : ip;
+}
+
+/* Broadcast an ARP request for @ip from our first listening address. */
+static void
+arp_request(struct dp_worker *w, const struct tp_ip *ip)
+{
+	const struct dp_shared *sh = w->sh;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
+	struct rte_ether_hdr *eth;
+	struct rte_arp_hdr *arp;
+
+	if (m == NULL) {
+		w->stats.drop[DP_DROP_no_mbuf]++;
+		return;
+	}
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*arp));
+	arp = (struct rte_arp_hdr *)(eth + 1);
+	memset(&eth->dst_addr, 0xFF, RTE_ETHER_ADDR_LEN);
+	rte_ether_addr_copy(&sh->mac, &eth->src_addr);
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+	arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	arp->arp_hlen = RTE_ETHER_ADDR_LEN;
+	arp->arp_plen = 4;
+	arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+	rte_ether_addr_copy(&sh->mac, &arp->arp_data.arp_sha);
+	memcpy(&arp->arp_data.arp_sip, sh->listen_ips[0].bytes, 4);
+	memset(&arp->arp_data.arp_tha, 0, RTE_ETHER_ADDR_LEN);
+	memcpy(&arp->arp_data.arp_tip, ip->bytes, 4);
+	w->stats.c[DP_C_arp_requested]++;
+	dp_tx_enqueue(w, m);
+}
+
+const uint8_t *
+dp_next_hop_mac(struct dp_worker *w, const struct tp_ip *ip)
+{
+	const struct tp_ip *nh = next_hop_ip(w->sh, ip);
+	struct dp_neigh_entry *e = dp_neigh_find(&w->neigh, nh, true);
+
+	if (e == NULL)
+		return NULL;
+	if (e->resolved)
+		return e->mac;
+	if (e->asked == 0 || w->now - e->asked > w->sh->tsc_hz) {
+		e->asked = w->now;
+		arp_request(w, nh);
+	}
+	return NULL;
+}

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Classification: the first thing a worker does with every frame.
+ *
+ * Runs on a worker.  A frame is one of: ARP (answered or learned here), a
+ * client datagram to one of our listening addresses (ChannelData and Send
+ * indications are relayed, STUN requests punted to the control plane), a
+ * peer datagram to a relay address (relayed to the client), or something
+ * we drop with a named counter.  A frame that belongs to another worker's
+ * allocation is handed to that worker before any table is touched, so each
+ * table has exactly one reader and writer.
+ */
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "turnpike/channel_data.h"
+#include "turnpike/dp_msg.h"
+#include "turnpike/stun.h"
+#include "dp_pkt.h"
+#include "dp_relay.h"
+#include "dp_worker.h"
+
+int
+dp_relay_ip_index(const struct dp_shared *sh, const struct tp_ip *ip)
+{
+	for (int i = 0; i < sh->n_relay; i++)
+		if (tp_ip_equal(&sh->relay_ips[i], ip))
+			return i;
+	return -1;
+}
+
+static bool
+is_listen_addr(const struct dp_shared *sh, const struct tp_addr *a)
+{
+	if (a->port != sh->listen_port)
+		return false;
+	for (int i = 0; i < sh->n_listen; i++)
+		if (tp_ip_equal(&sh->listen_ips[i], &a->ip))
+			return true;
+	return false;
+}
+
+/* Give a client's STUN request to the control plane, addresses parsed. */
+static void
+punt(struct dp_worker *w, struct rte_mbuf *m, const struct dp_udp *p)
+{
+	struct dp_evt ev = { .type = DP_EVT_PACKET, .worker = w->id };
+
+	ev.u.packet.mbuf = m;
+	ev.u.packet.client = p->src;
+	ev.u.packet.local = p->dst;
+	memcpy(ev.u.packet.client_mac, p->eth->src_addr.addr_bytes, DP_MAC_LEN);
+	ev.u.packet.data_off = p->data_off;
+	ev.u.packet.data_len = p->len;
+	if (rte_ring_sp_enqueue_elem(w->evt_ring, &ev, sizeof(ev)) != 0) {
+		dp_drop(w, m, DP_DROP_punt_ring_full);
+		return;
+	}
+	w->stats.c[DP_C_punted]++;
+}
+
+/* A datagram to our listening address: relay, punt or drop. */
+static void
+client_input(struct dp_worker *w, struct rte_mbuf *m, const struct dp_udp *p)
+{
+	uint16_t owner;
+
+	if (channel_data_looks_like(p->data, p->len)) {
+		owner = dp_owner_of_client(&p->src, w->sh->n_workers);
+		if (owner != w->id)
+			dp_handoff(w, m, owner);
+		else
+			dp_relay_channel_from_client(w, m, p);
+		return;
+	}
+	if (!stun_is_stun(p->data, p->len)) {
+		dp_drop(w, m, DP_DROP_bad_stun);
+		return;
+	}
+	uint16_t type = (uint16_t)(p->data[0] << 8 | p->data[1]);
+
+	if (type == stun_type(STUN_METHOD_SEND, STUN_CLASS_INDICATION)) {
+		owner = dp_owner_of_client(&p->src, w->sh->n_workers);
+		if (owner != w->id)
+			dp_handoff(w, m, owner);
+		else
+			dp_relay_send_from_client(w, m, p);
+		return;
+	}
+	if (stun_type_class(type) != STUN_CLASS_REQUEST) {
+		dp_drop(w, m, DP_DROP_stun_not_request);
+		return;
+	}
+	punt(w, m, p);
+}
+
+void
+dp_input(struct dp_worker *w, struct rte_mbuf *m)
+{
+	const struct dp_shared *sh = w->sh;
+	struct rte_ether_hdr *eth;
+	struct dp_udp p;
+	enum dp_drop why;
+	int ri;
+
+	if (rte_pktmbuf_data_len(m) < sizeof(*eth) || !rte_pktmbuf_is_contiguous(m)) {
+		dp_drop(w, m, DP_DROP_bad_ip);
+		return;
+	}
+	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	if (!rte_is_same_ether_addr(&eth->dst_addr, &sh->mac) &&
+	    !rte_is_broadcast_ether_addr(&eth->dst_addr)) {
+		dp_drop(w, m, DP_DROP_not_for_us);
+		return;
+	}
+	switch (rte_be_to_cpu_16(eth->ether_type)) {
+	case RTE_ETHER_TYPE_IPV4:
+		break;
+	case RTE_ETHER_TYPE_ARP:
+		dp_arp_input(w, m);
+		return;
+	default:
+		dp_drop(w, m, DP_DROP_bad_ethertype);
+		return;
+	}
+	if (dp_udp4_parse(m, &p, &why) != 0) {
+		dp_drop(w, m, why);
+		return;
+	}
+	if (is_listen_addr(sh, &p.dst)) {
+		client_input(w, m, &p);
+		return;
+	}
+	ri = dp_relay_ip_index(sh, &p.dst.ip);
+	if (ri >= 0 && p.dst.port >= sh->min_port && p.dst.port <= sh->max_port) {
+		uint16_t owner = dp_owner_of_relay_port(p.dst.port, sh->n_workers);
+
+		if (owner != w->id)
+			dp_handoff(w, m, owner);
+		else
+			dp_relay_from_peer(w, m, &p, ri);
+		return;
+	}
+	dp_drop(w, m, DP_DROP_not_our_address);
+}

@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The relay paths (RFC 8656 sections 11 and 12), on the owning worker.
+ *
+ * Client -> peer: strip the ChannelData header or the STUN framing of a
+ * Send indication in place, then write new UDP/IP/Ethernet headers in the
+ * bytes in front of the data: nothing is copied.  Peer -> client: prepend a
+ * ChannelData header when a channel is bound to the peer, else a Data
+ * indication.  A datagram for one of our own relay addresses (two callers
+ * on this server) never leaves: it re-enters as peer input on the worker
+ * owning that relay port.
+ */
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_ring.h>
+
+#include "turnpike/channel_data.h"
+#include "turnpike/dp_msg.h"
+#include "turnpike/stun.h"
+#include "dp_pkt.h"
+#include "dp_relay.h"
+#include "dp_worker.h"
+
+/* The largest frame we send: a 1500-byte MTU plus the Ethernet header. */
+#define DP_MAX_FRAME (1500 + RTE_ETHER_HDR_LEN)
+
+void
+dp_handoff(struct dp_worker *w, struct rte_mbuf *m, uint16_t owner)
+{
+	if (rte_ring_sp_enqueue(w->handoff_out[owner], m) != 0) {
+		dp_drop(w, m, DP_DROP_handoff_ring_full);
+		return;
+	}
+	w->stats.c[DP_C_handoff_out]++;
+}
+
+/* Charge @bytes to a token bucket; false if over max-bps. */
+static bool
+bucket_take(struct dp_worker *w, struct dp_alloc *a, int dir, uint32_t bytes)
+{
+	struct dp_bucket *b = &a->bucket[dir];
+	uint64_t add;
+
+	if (a->max_bps == 0)
+		return true;
+	add = (w->now - b->last) * a->max_bps / w->sh->tsc_hz;
+	if (add > 0) {
+		b->tokens = RTE_MIN(b->tokens + add, (uint64_t)a->max_bps);
+		b->last = w->now;
+	}
+	if (b->tokens < bytes)
+		return false;
+	b->tokens -= bytes;
+	return true;
+}
+
+/*
+ * Send the UDP payload now at the start of @m from @a's relay address to
+ * @peer: out of the port, or straight to our own relay address.
+ */
+static void
+emit_to_peer(struct dp_worker *w, struct dp_alloc *a, struct rte_mbuf *m,
+	     const struct tp_addr *peer)
+{
+	const struct dp_shared *sh = w->sh;
+	const uint8_t *mac;
+	bool local = dp_relay_ip_index(sh, &peer->ip) >= 0 &&
+		     peer->port >= sh->min_port && peer->port <= sh->max_port;
+
+	if (rte_pktmbuf_pkt_len(m) + DP_UDP4_HDR_LEN > DP_MAX_FRAME) {
+		dp_drop(w, m, DP_DROP_too_big);
+		return;
+	}
+	mac = local ? sh->mac.addr_bytes : dp_next_hop_mac(w, &peer->ip);
+	if (mac == NULL) {
+		dp_drop(w, m, DP_DROP_no_neighbour);
+		return;
+	}
+	if (dp_udp4_push(m, &sh->mac, mac, &a->relay, peer,
+			 sh->tx_ip_cksum_offload, sh->tx_udp_cksum_offload) != 0) {
+		dp_drop(w, m, DP_DROP_too_big);
+		return;
+	}
+	if (local) {
+		uint16_t owner = dp_owner_of_relay_port(peer->port, sh->n_workers);
+
+		w->stats.c[DP_C_relay_local]++;
+		if (owner == w->id)
+			dp_input(w, m);
+		else
+			dp_handoff(w, m, owner);
+		return;
+	}
+	dp_tx_enqueue(w, m);
+}
+
+/* The live allocation of the client 5-tuple in @p, or NULL (counted). */
+static struct dp_alloc *
+client_alloc(struct dp_worker *w, const struct dp_udp *p, enum dp_drop *why)
+{
+	struct dp_five_tuple key;
+	struct dp_alloc *a;
+
+	dp_five_tuple_make(&key, &p->src, &p->dst);
+	a = dp_table_by_client(&w->table, &key);
+	if (a == NULL) {
+		*why = DP_DROP_no_allocation;
+		return NULL;
+	}
+	if (a->expiry <= w->now) {
+		*why = DP_DROP_alloc_expired;
+		return NULL;
+	}
+	return a;
+}
+
+void
+dp_relay_channel_from_client(struct dp_worker *w, struct rte_mbuf *m,
+			     const struct dp_udp *p)
+{
+	const struct dp_chan *ch;
+	struct dp_alloc *a;
+	enum dp_drop why;
+	uint16_t number;
+	int dlen;
+
+	a = client_alloc(w, p, &why);
+	if (a == NULL) {
+		dp_drop(w, m, why);
+		return;
+	}
+	dlen = channel_data_parse_upto(p->data, p->len, w->sh->chan_max, &number);
+	if (dlen < 0) {
+		dp_drop(w, m, DP_DROP_bad_channel_data);
+		return;
+	}
+	ch = dp_alloc_chan_by_number(&w->table, a, number, w->now);
+	if (ch == NULL) {
+		dp_drop(w, m, DP_DROP_no_channel);
+		return;
+	}
+	if (!dp_alloc_permits(&w->table, a, &ch->peer.ip, w->now)) {
+		dp_drop(w, m, DP_DROP_no_permission);
+		return;
+	}
+	if (!bucket_take(w, a, 0, (uint32_t)dlen)) {
+		dp_drop(w, m, DP_DROP_rate_limited);
+		return;
+	}
+	a->usage.pkts_from_client++;
+	a->usage.bytes_from_client += (uint32_t)dlen;
+	w->stats.c[DP_C_relay_channel_to_peer]++;
+	rte_pktmbuf_adj(m, (uint16_t)(p->data_off + CHANNEL_DATA_HEADER_LEN));
+	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - (uint32_t)dlen));
+	emit_to_peer(w, a, m, &ch->peer);
+}
+
+void
+dp_relay_send_from_client(struct dp_worker *w, struct rte_mbuf *m,
+			  const struct dp_udp *p)
+{
+	struct stun_msg msg;
+	struct tp_addr peer;
+	struct dp_alloc *a;
+	enum dp_drop why;
+	uint16_t off, len;
+
+	a = client_alloc(w, p, &why);
+	if (a == NULL) {
+		dp_drop(w, m, why);
+		return;
+	}
+	if (stun_msg_decode(&msg, p->data, p->len) != STUN_OK) {
+		dp_drop(w, m, DP_DROP_bad_stun);
+		return;
+	}
+	if (!stun_msg_has(&msg, STUN_SLOT_DATA) ||
+	    stun_msg_get_xor_addr(&msg, STUN_SLOT_XOR_PEER_ADDRESS, &peer) != 0) {
+		dp_drop(w, m, DP_DROP_send_no_peer);
+		return;
+	}
+	if (!dp_alloc_permits(&w->table, a, &peer.ip, w->now)) {
+		dp_drop(w, m, DP_DROP_no_permission);
+		return;
+	}
+	off = msg.attr[STUN_SLOT_DATA].off;
+	len = msg.attr[STUN_SLOT_DATA].len;
+	if (!bucket_take(w, a, 0, len)) {
+		dp_drop(w, m, DP_DROP_rate_limited);
+		return;
+	}
+	a->usage.pkts_from_client++;
+	a->usage.bytes_from_client += len;
+	w->stats.c[DP_C_relay_send_to_peer]++;
+	rte_pktmbuf_adj(m, (uint16_t)(p->data_off + off));
+	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - len));
+	emit_to_peer(w, a, m, &peer);
+}
+
+/*
+ * Put a Data indication's STUN framing in front of the payload at the start
+ * of @m (RFC 8656 section 11.4):
+ *   header(20) | XOR-PEER-ADDRESS(4 + 8 or 20) | DATA(4) | data | padding
+ */
+static int
+data_indication_wrap(struct dp_worker *w, struct rte_mbuf *m,
+		     const struct tp_addr *peer)
+{
+	uint16_t dlen = (uint16_t)rte_pktmbuf_pkt_len(m);
+	uint16_t alen = peer->ip.family == TP_AF_INET6 ? 20 : 8;
+	uint16_t pad = (uint16_t)((4 - (dlen & 3)) & 3);
+	uint16_t hlen = (uint16_t)(STUN_HEADER_LEN + 4 + alen + 4);
+	uint16_t msg_len = (uint16_t)(hlen - STUN_HEADER_LEN + dlen + pad);
+	uint8_t *h, *t;
+	uint16_t xport = peer->port ^ (STUN_MAGIC_COOKIE >> 16);
+	uint8_t cookie[4] = { 0x21, 0x12, 0xA4, 0x42 };
+
+	if (pad > 0) {
+		t = (uint8_t *)rte_pktmbuf_append(m, pad);
+		if (t == NULL)
+			return -1;
+		memset(t, 0, pad);
+	}
+	h = (uint8_t *)rte_pktmbuf_prepend(m, hlen);
+	if (h == NULL)
+		return -1;
+	h[0] = 0x00;
+	h[1] = 0x17; /* Data indication: stun_type(DATA, INDICATION) */
+	h[2] = (uint8_t)(msg_len >> 8);
+	h[3] = (uint8_t)msg_len;
+	memcpy(h + 4, cookie, 4);
+	/* Indications get no response: a unique ID suffices (RFC 8489 6). */
+	memcpy(h + 8, w->tid_prefix, 4);
+	w->tid_counter++;
+	memcpy(h + 12, &w->tid_counter, 8);
+
+	h[20] = 0x00;
+	h[21] = 0x12; /* XOR-PEER-ADDRESS */
+	h[22] = 0;
+	h[23] = (uint8_t)alen;
+	h[24] = 0;
+	h[25] = peer->ip.family;
+	h[26] = (uint8_t)(xport >> 8);
+	h[27] = (uint8_t)xport;
+	for (int i = 0; i < alen - 4; i++)
+		h[28 + i] = peer->ip.bytes[i] ^ (i < 4 ? cookie[i] : h[8 + i - 4]);
+	t = h + 24 + alen;
+	t[0] = 0x00;
+	t[1] = 0x13; /* DATA */
+	t[2] = (uint8_t)(dlen >> 8);
+	t[3] = (uint8_t)dlen;
+	return 0;
+}
+
+void
+dp_relay_from_peer(struct dp_worker *w, struct rte_mbuf *m,
+		   const struct dp_udp *p, int relay_ip_idx)
+{
+	const struct dp_shared *sh = w->sh;
+	const struct dp_chan *ch;
+	struct dp_alloc *a;
+
+	a = dp_table_by_relay(&w->table, (uint16_t)relay_ip_idx, p->dst.port);
+	if (a == NULL) {
+		dp_drop(w, m, DP_DROP_no_allocation);
+		return;
+	}
+	if (a->expiry <= w->now) {
+		dp_drop(w, m, DP_DROP_alloc_expired);
+		return;
+	}
+	if (!dp_alloc_permits(&w->table, a, &p->src.ip, w->now)) {
+		dp_drop(w, m, DP_DROP_no_permission);
+		return;
+	}
+	if (!bucket_take(w, a, 1, p->len)) {
+		dp_drop(w, m, DP_DROP_rate_limited);
+		return;
+	}
+	ch = dp_alloc_chan_by_peer(&w->table, a, &p->src, w->now);
+
+	/* Keep only the UDP payload, then frame it for the client. */
+	rte_pktmbuf_adj(m, p->data_off);
+	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - p->len));
+	if (ch != NULL) {
+		uint8_t *h = (uint8_t *)rte_pktmbuf_prepend(m, CHANNEL_DATA_HEADER_LEN);
+
+		if (h == NULL) {
+			dp_drop(w, m, DP_DROP_too_big);
+			return;
+		}
+		channel_data_write_header(h, ch->number, p->len);
+		w->stats.c[DP_C_relay_peer_to_channel]++;
+	} else {
+		if (data_indication_wrap(w, m, &p->src) != 0) {
+			dp_drop(w, m, DP_DROP_too_big);
+			return;
+		}
+		w->stats.c[DP_C_relay_peer_to_data]++;
+	}
+	if (rte_pktmbuf_pkt_len(m) + DP_UDP4_HDR_LEN > DP_MAX_FRAME ||
+	    dp_udp4_push(m, &sh->mac, a->client_mac, &a->server, &a->client,
+			 sh->tx_ip_cksum_offload, sh->tx_udp_cksum_offload) != 0) {
+		dp_drop(w, m, DP_DROP_too_big);
+		return;
+	}
+	a->usage.pkts_to_client++;
+	a->usage.bytes_to_client += p->len;
+	dp_tx_enqueue(w, m);
+}

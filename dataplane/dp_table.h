@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * A worker's allocation table.  Owned and touched by one worker only.
+ *
+ * Three ways in, all sized at start-up so nothing allocates afterwards:
+ *  - client 5-tuple -> slot: an rte_hash keyed by struct dp_five_tuple;
+ *  - (relay IP index, relay port) -> slot: a flat array, one entry per port;
+ *  - slot -> struct dp_alloc: an array.
+ * Permissions and channels live inline in the allocation (browsers use one
+ * or two), and spill into blocks from a per-worker pool chained off the
+ * allocation when there are more.  Expiry is a TSC deadline checked on use;
+ * the control plane's timers remain the authority and send deletes.
+ */
+#ifndef TURNPIKE_DP_TABLE_H
+#define TURNPIKE_DP_TABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "turnpike/addr.h"
+#include "turnpike/dp_msg.h"
+
+#define DP_PERM_INLINE 2
+#define DP_CHAN_INLINE 2
+#define DP_PEER_BLOCK_PERMS 6
+#define DP_PEER_BLOCK_CHANS 6
+#define DP_NONE UINT32_MAX
+
+/** Hash key of a client 5-tuple (the protocol is always UDP here). */
+struct dp_five_tuple {
+	uint8_t client_ip[16];
+	uint8_t server_ip[16];
+	uint16_t client_port;
+	uint16_t server_port;
+	uint8_t family;
+	uint8_t pad[3]; /* zero: the whole struct is hashed */
+};
+
+/** A permission: any port of a peer IP, until a TSC deadline. */
+struct dp_perm {
+	uint64_t expiry;
+	struct tp_ip ip;
+};
+
+/** A channel binding, until a TSC deadline. */
+struct dp_chan {
+	uint64_t expiry;
+	struct tp_addr peer;
+	uint16_t number;
+};
+
+/** Overflow storage for an allocation with many peers. */
+struct dp_peer_block {
+	struct dp_perm perm[DP_PEER_BLOCK_PERMS];
+	struct dp_chan chan[DP_PEER_BLOCK_CHANS];
+	uint32_t next;
+};
+
+/** A token bucket in bytes, refilled from the TSC. */
+struct dp_bucket {
+	uint64_t last;
+	uint64_t tokens;
+};
+
+/** One allocation as the fast path sees it. */
+struct dp_alloc {
+	uint64_t expiry;   /**< TSC deadline; 0 = slot free */
+	uint32_t gen;      /**< allocation id from the control plane */
+	uint32_t blocks;   /**< first overflow block or DP_NONE */
+	struct tp_addr client;
+	struct tp_addr server;
+	struct tp_addr relay;
+	uint8_t client_mac[DP_MAC_LEN];
+	uint16_t relay_ip_idx;
+	uint32_t max_bps;
+	struct dp_usage usage;
+	struct dp_perm perm[DP_PERM_INLINE];
+	struct dp_chan chan[DP_CHAN_INLINE];
+	struct dp_bucket bucket[2]; /**< [0] from client, [1] to client */
+};
+
+/** The table. */
+struct dp_table {
+	struct dp_alloc *allocs;      /**< [n_slots] */
+	uint32_t n_slots;
+	struct rte_hash *by_client;   /**< dp_five_tuple -> slot */
+	uint32_t *by_relay;           /**< [n_relay_ips << 16] slot + 1, 0 = none */
+	uint16_t n_relay_ips;
+	struct dp_peer_block *blocks; /**< overflow pool */
+	uint32_t n_blocks;
+	uint32_t free_block;          /**< free list head */
+	uint32_t live;                /**< allocations installed */
+};
+
+/**
+ * Create the table on @p socket.  Sizes: @p n_slots allocations,
+ * @p n_blocks overflow blocks, @p n_relay_ips relay addresses.
+ * @return 0 or -errno.
+ */
+int dp_table_init(struct dp_table *t, const char *name, uint32_t n_slots,
+		  uint32_t n_blocks, uint16_t n_relay_ips, int socket);
+
+/** Release everything dp_table_init() created. */
+void dp_table_fini(struct dp_table *t);
+
+/** Fill a 5-tuple key. */
+void dp_five_tuple_make(struct dp_five_tuple *k, const struct tp_addr *client,
+			const struct tp_addr *server);
+
+/**
+ * Install an allocation at @p slot (relay IP already resolved to an index).
+ * @return 0, or -EEXIST / -ENOSPC / -EINVAL.
+ */
+int dp_table_alloc_add(struct dp_table *t, const struct dp_cmd_alloc_add *a,
+		       uint16_t relay_ip_idx, uint64_t expiry);
+
+/** Remove the allocation at @p ref; fills @p usage.  @return 0 or -ENOENT. */
+int dp_table_alloc_del(struct dp_table *t, const struct dp_alloc_ref *ref,
+		       struct dp_usage *usage);
+
+/** The allocation at @p ref if it is still that generation, else NULL. */
+struct dp_alloc *dp_table_alloc_get(struct dp_table *t,
+				    const struct dp_alloc_ref *ref);
+
+/** Add or refresh a permission.  @return 0 or -ENOSPC. */
+int dp_table_perm_set(struct dp_table *t, struct dp_alloc *a,
+		      const struct tp_ip *ip, uint64_t expiry, uint64_t now);
+
+/** Bind or refresh a channel.  @return 0 or -ENOSPC. */
+int dp_table_chan_set(struct dp_table *t, struct dp_alloc *a, uint16_t number,
+		      const struct tp_addr *peer, uint64_t expiry, uint64_t now);
+
+/** Look up by client 5-tuple; NULL if none. */
+struct dp_alloc *dp_table_by_client(struct dp_table *t,
+				    const struct dp_five_tuple *k);
+
+/** Look up by relay address; NULL if none. */
+static inline struct dp_alloc *
+dp_table_by_relay(struct dp_table *t, uint16_t relay_ip_idx, uint16_t port)
+{
+	uint32_t v = t->by_relay[(uint32_t)relay_ip_idx << 16 | port];
+
+	return v == 0 ? NULL : &t->allocs[v - 1];
+}
+
+/** True if @p ip has an unexpired permission. */
+bool dp_alloc_permits(const struct dp_table *t, const struct dp_alloc *a,
+		      const struct tp_ip *ip, uint64_t now);
+
+/** The unexpired channel numbered @p number, or NULL. */
+const struct dp_chan *dp_alloc_chan_by_number(const struct dp_table *t,
+					      const struct dp_alloc *a,
+					      uint16_t number, uint64_t now);
+
+/** The unexpired channel bound to @p peer, or NULL. */
+const struct dp_chan *dp_alloc_chan_by_peer(const struct dp_table *t,
+					    const struct dp_alloc *a,
+					    const struct tp_addr *peer,
+					    uint64_t now);
+
+#endif /* TURNPIKE_DP_TABLE_H */

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker main loop and transmit buffer.
+ *
+ * Runs on each worker lcore.  A turn of the loop: read the TSC once, take a
+ * burst from our RX queue (if we have one) and from each handoff ring,
+ * classify and relay, send what is queued; every DP_CMD_DRAIN_EVERY turns,
+ * or when idle, apply the control plane's commands.  Cycles of turns that
+ * did work are summed into busy_cycles, so benchmarks can report cycles per
+ * relayed packet without counting empty polls.
+ */
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "dp_worker.h"
+
+void
+dp_tx_enqueue(struct dp_worker *w, struct rte_mbuf *m)
+{
+	if (w->n_tx == RTE_DIM(w->tx))
+		dp_tx_flush(w);
+	w->tx[w->n_tx++] = m;
+}
+
+void
+dp_tx_flush(struct dp_worker *w)
+{
+	uint16_t sent, i;
+
+	if (w->n_tx == 0)
+		return;
+	sent = rte_eth_tx_burst(w->sh->port_id, w->id, w->tx, w->n_tx);
+	for (i = 0; i < sent; i++)
+		w->stats.c[DP_C_tx_bytes] += rte_pktmbuf_pkt_len(w->tx[i]);
+	w->stats.c[DP_C_tx_packets] += sent;
+	for (i = sent; i < w->n_tx; i++)
+		dp_drop(w, w->tx[i], DP_DROP_tx_full);
+	w->n_tx = 0;
+}
+
+/* One burst from the port and the handoff rings.  @return packets seen. */
+static unsigned int
+poll_once(struct dp_worker *w)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	unsigned int total = 0, n;
+
+	if (w->id < w->sh->n_rx_queues) {
+		n = rte_eth_rx_burst(w->sh->port_id, w->id, pkts, DP_BURST);
+		w->stats.c[DP_C_rx_packets] += n;
+		for (unsigned int i = 0; i < n; i++) {
+			w->stats.c[DP_C_rx_bytes] += rte_pktmbuf_pkt_len(pkts[i]);
+			dp_input(w, pkts[i]);
+		}
+		total += n;
+	}
+	for (uint16_t j = 0; j < w->sh->n_workers; j++) {
+		if (w->handoff_in[j] == NULL)
+			continue;
+		n = rte_ring_sc_dequeue_burst(w->handoff_in[j], (void **)pkts,
+					      DP_BURST, NULL);
+		w->stats.c[DP_C_handoff_in] += n;
+		for (unsigned int i = 0; i < n; i++)
+			dp_input(w, pkts[i]);
+		total += n;
+	}
+	dp_tx_flush(w);
+	return total;
+}
+
+int
+dp_worker_run(void *arg)
+{
+	struct dp_worker *w = arg;
+	unsigned int turn = 0, idle = 0;
+
+	while (!*w->quit) {
+		uint64_t start = rte_rdtsc();
+		unsigned int n;
+
+		w->now = start;
+		n = poll_once(w);
+		if (++turn % DP_CMD_DRAIN_EVERY == 0 || n == 0)
+			dp_cmd_drain(w);
+		if (n > 0) {
+			w->busy_cycles += rte_rdtsc() - start;
+			idle = 0;
+		} else if (w->sh->idle_sleep_us > 0 && ++idle > 256) {
+			/* Virtual devices on shared cores: yield when idle. */
+			usleep(w->sh->idle_sleep_us);
+		}
+	}
+	dp_cmd_drain(w);
+	return 0;
+}
