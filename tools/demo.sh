@@ -60,7 +60,7 @@ run_clients() { # label, extra uclient flags
 			if (a[i] ~ /tot_send_msgs$/) s = a[i + 1];
 			if (a[i] ~ /tot_recv_msgs$/) r = a[i + 1] } }
 	     /Total transmit time is/ { t = $NF }
-	     END { if (t > 0) printf "   relayed %d datagrams over uclient's transmit time of %d s (set-up and its final wait included): %.0f datagrams/s, paced by uclient -z 5\n",
+	     END { if (t > 0) printf "   relayed %d datagrams over the %d s uclient reports as transmit time (set-up and final wait included): %.0f datagrams/s, paced by uclient -z 5\n",
 			s + r, t, (s + r) / t }' "$log"
 }
 run_clients channels
