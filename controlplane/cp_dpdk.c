@@ -200,13 +200,13 @@ log_stats(const struct cp_dpdk *cp)
 	       "allocations=%zu rx=%" PRIu64 " tx=%" PRIu64
 	       " relayed_to_peer=%" PRIu64 " relayed_to_client=%" PRIu64
 	       " relayed_local=%" PRIu64 " punted=%" PRIu64 " handoffs=%" PRIu64
-	       " drops=%" PRIu64,
+	       " drops=%" PRIu64 " busy_cycles=%" PRIu64,
 	       turn_server_alloc_count(cp->srv), t.c[DP_C_rx_packets],
 	       t.c[DP_C_tx_packets],
 	       t.c[DP_C_relay_channel_to_peer] + t.c[DP_C_relay_send_to_peer],
 	       t.c[DP_C_relay_peer_to_channel] + t.c[DP_C_relay_peer_to_data],
 	       t.c[DP_C_relay_local], t.c[DP_C_punted], t.c[DP_C_handoff_out],
-	       drops);
+	       drops, busy);
 }
 
 /* Every non-zero drop reason by name, so a loss can be explained. */

@@ -320,7 +320,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 
-	/* 6. Workers: rings, tables. */
+	/* 6. Workers: rings, tables; the tables' memory is measured, since
+	 * operators size hosts from it. */
+	struct rte_malloc_socket_stats before, after;
+
+	rte_malloc_get_socket_stats((int)rte_socket_id(), &before);
 	if (workers_init(ws, n_workers, sh, pool, cfg.allocations_per_worker,
 			 lcores) != 0) {
 		fprintf(stderr, "turnpike: cannot create worker tables and rings "
@@ -328,6 +332,13 @@ main(int argc, char **argv)
 			cfg.allocations_per_worker);
 		return 1;
 	}
+
+	rte_malloc_get_socket_stats((int)rte_socket_id(), &after);
+	cp_log(CP_LOG_INFO, "tables", "workers=%u slots_per_worker=%u bytes=%zu "
+	       "bytes_per_allocation=%zu", n_workers, cfg.allocations_per_worker,
+	       after.heap_allocsz_bytes - before.heap_allocsz_bytes,
+	       (after.heap_allocsz_bytes - before.heap_allocsz_bytes) /
+	       ((size_t)cfg.allocations_per_worker * n_workers));
 
 	/* 7. The control plane: credentials, peer policy, TURN server. */
 	cp.workers = ws;
