@@ -9,10 +9,10 @@
  *   handler (turn_binding.c, turn_allocate.c, turn_refresh.c,
  *   turn_permission.c, turn_channel.c)
  *
- * Order, per RFC 8489 section 6.3: the authentication checks come first and
- * the unknown-attribute check after them ("once the authentication checks
- * are done"), so a 420 to an authenticated request carries integrity and an
- * unauthenticated one gets the challenge.  Binding is never authenticated:
+ * Order: RFC 8489 section 9 runs the credential mechanism right after the
+ * basic checks of section 6.3, before the unknown-attribute check, so a 420
+ * to an authenticated request carries integrity and an unauthenticated one
+ * gets the challenge instead.  Binding is never authenticated:
  * a TURN server is also a plain STUN server, and clients use Binding for
  * NAT discovery and as a keepalive.  A request of a method we do not know
  * gets 400 before authentication: it can create no state, so there is

@@ -123,7 +123,9 @@ dp_udp4_push(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
 	ip->type_of_service = 0;
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(plen + sizeof(*ip) + sizeof(*udp)));
 	ip->packet_id = 0;
-	ip->fragment_offset = 0;
+	/* DF set: we never fragment, and RFC 8656 section 14 prefers DF on
+	 * relayed datagrams so path MTU discovery works end to end. */
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_UDP;
 	ip->hdr_checksum = 0;

@@ -38,7 +38,9 @@ for target in build-fuzz/tests/fuzz/fuzz_*; do
 	corpus="build-fuzz/corpus-$name"
 	mkdir -p "$corpus"
 	seeds=""
-	if [ "$name" = fuzz_stun_decode ]; then
+	if [ -d "tests/fuzz/seeds/${name#fuzz_}" ]; then
+		seeds="tests/fuzz/seeds/${name#fuzz_}"
+	elif [ "$name" = fuzz_stun_decode ]; then
 		seeds="build-fuzz/seeds-$name"
 		tests/fuzz/make-seeds.sh "$seeds" >/dev/null
 	fi

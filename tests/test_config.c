@@ -210,7 +210,8 @@ static const char every_key[] =
 	"allocations-per-worker=1024\n"                           /* 40 */
 	"allow-unsafe-peers\n"                                    /* 41 */
 	"admin-socket=/tmp/tp.sock\n"                             /* 42 */
-	"log-level=debug\n";                                      /* 43 */
+	"log-level=debug\n"                                       /* 43 */
+	"rfc5766-channel-numbers\n";                              /* 44 */
 
 static void
 expect_ip(const struct tp_ip *ip, const char *text)
@@ -310,6 +311,7 @@ test_every_key(void **state)
 	assert_true(cfg.allow_unsafe_peers);
 	assert_string_equal(cfg.admin_socket, "/tmp/tp.sock");
 	assert_int_equal(cfg.log_level, TP_LOG_DEBUG);
+	assert_true(cfg.rfc5766_channel_numbers);
 
 	/* Every key was seen, on its own line. */
 	assert_int_equal(cfg.line[TP_CONFIG_KEY_LISTENING_IP], 1);

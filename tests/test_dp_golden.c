@@ -1,0 +1,1980 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Golden-packet tests of the fast path (dataplane/).
+ *
+ * One process, EAL initialised once (no hugepages, no PCI, four lcores
+ * mapped onto the CPUs we may use).  The port is made with
+ * rte_eth_from_rings(): the test writes the port's RX rings and reads its
+ * TX rings.  Workers, their rings and tables are wired the way
+ * tools/turnpike.c wires them, once for one worker and once for three.
+ *
+ * Most cases drive a worker directly on the main lcore (dp_cmd_drain(),
+ * dp_input(), dp_tx_flush() with a TSC value the test chooses, so lifetimes
+ * and rate limits are exact); a handful run the real dp_worker_run() loop on
+ * worker lcores, with waits bounded at two seconds.  Each case states the
+ * commands applied first, the input frame, the frames that must come out
+ * (built here independently, byte for byte, checksums by our own RFC 1071
+ * sum), the events, and the counters that must move: every other counter
+ * and drop reason must stay still, and every mbuf must be back in the pool
+ * when the case ends.
+ *
+ * Runs on the main lcore; owns the port, the mbuf pool and the workers.
+ */
+#include <inttypes.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "turnpike/addr.h"
+#include "turnpike/dp_msg.h"
+#include "turnpike/stun.h"
+#include "dp_counters.h"
+#include "dp_port.h"
+#include "dp_table.h"
+#include "dp_worker.h"
+
+/* ------------------------------------------------------------------ */
+/* The world every case lives in                                       */
+/* ------------------------------------------------------------------ */
+
+#define MAX_W 3
+#define N_SLOTS 16
+#define FRAME_MAX 2048
+#define MAX_OUT 16
+#define PORT_RING_SIZE 1024
+#define CMD_RING_SIZE 1024
+#define EVT_RING_SIZE 1024
+#define HANDOFF_RING_SIZE 512
+#define POOL_SIZE 4095
+#define WAIT_MS 2000
+#define ETH_LEN 14
+#define UDP4_LEN 42 /* Ethernet + IPv4 without options + UDP */
+
+#define IP4(a, b, c, d) \
+	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
+
+#define IP_LISTEN IP4(192, 0, 2, 1)
+#define IP_RELAY0 IP4(192, 0, 2, 10)
+#define IP_RELAY1 IP4(192, 0, 2, 11)
+#define IP_OTHER IP4(192, 0, 2, 77)
+#define IP_GW IP4(192, 0, 2, 254)
+#define IP_P1 IP4(198, 51, 100, 7)
+#define IP_P2 IP4(198, 51, 100, 8)
+#define IP_CA IP4(203, 0, 113, 5)
+#define IP_CB IP4(203, 0, 113, 6)
+#define IP_CX IP4(203, 0, 113, 9)
+#define IP_PFAR IP4(203, 0, 113, 50)
+#define IP_PFAR2 IP4(203, 0, 113, 51)
+
+#define LISTEN_PORT 3478
+#define MIN_PORT 49152
+#define MAX_PORT 49407
+#define LIFETIME_MS 600000u
+
+#define SLOT_A 3
+#define SLOT_B 5
+#define GEN_A 1001
+#define GEN_B 2002
+
+#define CH_P1 0x4001
+#define CH_RB 0x4002    /* A's channel to B's relayed address */
+#define CH_P2 0x4003
+#define CH_PFAR2 0x4005
+#define CH_RA 0x4007    /* B's channel to A's relayed address */
+
+static const uint8_t mac_ca[DP_MAC_LEN] = { 0x02, 0, 0, 0, 0x0c, 0x0a };
+static const uint8_t mac_cb[DP_MAC_LEN] = { 0x02, 0, 0, 0, 0x0c, 0x0b };
+static const uint8_t mac_cx[DP_MAC_LEN] = { 0x02, 0, 0, 0, 0x0c, 0x09 };
+static const uint8_t mac_p1[DP_MAC_LEN] = { 0x02, 0, 0, 0, 0x01, 0x07 };
+static const uint8_t mac_p2[DP_MAC_LEN] = { 0x02, 0, 0, 0, 0x01, 0x08 };
+static const uint8_t mac_gw[DP_MAC_LEN] = { 0x02, 0, 0, 0, 0x00, 0xfe };
+static const uint8_t mac_stranger[DP_MAC_LEN] = { 0x02, 0, 0, 0, 0x99, 0x99 };
+static const uint8_t mac_bcast[DP_MAC_LEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t mac_zero[DP_MAC_LEN];
+
+/** Named transport addresses of the world. */
+enum ep {
+	EP_NONE,
+	EP_LISTEN,         /* our listening address */
+	EP_LISTEN_BADPORT, /* our listening IP, another port */
+	EP_CA,             /* client of allocation A */
+	EP_CB,             /* client of allocation B */
+	EP_CX,             /* a client without an allocation */
+	EP_RA,             /* A's relayed address (relay IP 0) */
+	EP_RB,             /* B's relayed address (relay IP 1) */
+	EP_RA_IP1,         /* A's port on the other relay IP */
+	EP_R_FREE,         /* an unallocated relay port, same owner as A's */
+	EP_R_BELOW,        /* relay IP 0, port below the relay range */
+	EP_OTHER,          /* an IP that is not ours */
+	EP_P1,             /* on-link peer, MAC known in W_NEIGH */
+	EP_P1_ALT,         /* P1's IP, another port */
+	EP_P2,             /* on-link peer, never resolved up front */
+	EP_PFAR,           /* off-link peer (via the gateway) */
+	EP_PFAR2,          /* another off-link peer */
+	EP_GW,             /* the gateway (port 0) */
+};
+
+/** Everything about one configuration (one or three workers). */
+struct env {
+	uint16_t n;
+	uint16_t port;
+	unsigned int seq;
+	struct rte_ring *rxr[MAX_W];
+	struct rte_ring *txr[MAX_W];
+	struct dp_shared *sh;
+	struct dp_worker *ws;
+	volatile bool quit;
+	bool running;
+	unsigned int in_use_start;
+	unsigned int soft_fail;
+	uint64_t cmds_sent[MAX_W];
+	uint64_t t0;       /* TSC of the last direct command drain */
+	uint16_t port_ca, port_cb, port_cx;
+	uint16_t relay_a, relay_b;
+	uint16_t owner_a, owner_b;
+};
+
+static struct rte_mempool *g_pool;
+static unsigned int g_lcores[MAX_W];
+static struct env *g_env;
+
+static struct tp_addr
+addr4(uint32_t ip, uint16_t port)
+{
+	struct tp_addr a = { .ip = tp_ip_v4(ip), .port = port };
+
+	return a;
+}
+
+static struct tp_addr
+ep_addr(const struct env *e, enum ep ep)
+{
+	switch (ep) {
+	case EP_LISTEN: return addr4(IP_LISTEN, LISTEN_PORT);
+	case EP_LISTEN_BADPORT: return addr4(IP_LISTEN, LISTEN_PORT + 1);
+	case EP_CA: return addr4(IP_CA, e->port_ca);
+	case EP_CB: return addr4(IP_CB, e->port_cb);
+	case EP_CX: return addr4(IP_CX, e->port_cx);
+	case EP_RA: return addr4(IP_RELAY0, e->relay_a);
+	case EP_RB: return addr4(IP_RELAY1, e->relay_b);
+	case EP_RA_IP1: return addr4(IP_RELAY1, e->relay_a);
+	case EP_R_FREE: return addr4(IP_RELAY0, (uint16_t)(e->relay_a + e->n));
+	case EP_R_BELOW: return addr4(IP_RELAY0, MIN_PORT - 1);
+	case EP_OTHER: return addr4(IP_OTHER, LISTEN_PORT);
+	case EP_P1: return addr4(IP_P1, 5000);
+	case EP_P1_ALT: return addr4(IP_P1, 5999);
+	case EP_P2: return addr4(IP_P2, 5001);
+	case EP_PFAR: return addr4(IP_PFAR, 7000);
+	case EP_PFAR2: return addr4(IP_PFAR2, 7001);
+	case EP_GW: return addr4(IP_GW, 0);
+	case EP_NONE: break;
+	}
+	fail_msg("no address for endpoint %d", (int)ep);
+	return addr4(0, 0);
+}
+
+/* The MAC frames from @ep arrive from, and frames to @ep go to. */
+static const uint8_t *
+ep_mac(enum ep ep)
+{
+	switch (ep) {
+	case EP_CA: return mac_ca;
+	case EP_CB: return mac_cb;
+	case EP_CX: return mac_cx;
+	case EP_P1: case EP_P1_ALT: return mac_p1;
+	case EP_P2: return mac_p2;
+	default: return mac_gw;
+	}
+}
+
+static uint32_t
+ep_ip(const struct env *e, enum ep ep)
+{
+	struct tp_addr a = ep_addr(e, ep);
+
+	return tp_ip_v4_host(&a.ip);
+}
+
+/* ------------------------------------------------------------------ */
+/* Frames, built here without the fast path's helpers                  */
+/* ------------------------------------------------------------------ */
+
+struct frame {
+	uint16_t len;
+	uint8_t b[FRAME_MAX];
+};
+
+/** A frame taken off a TX ring. */
+struct out_frame {
+	uint16_t q;
+	uint16_t len;
+	uint16_t nb_segs;
+	uint64_t ol_flags;
+	uint8_t b[FRAME_MAX];
+};
+
+enum cksum_mode { CK_GOOD, CK_BAD_IP, CK_BAD_UDP, CK_ZERO_UDP };
+
+/** How to build (or break) an IPv4/UDP header. Zero = a plain header. */
+struct ip_opts {
+	uint8_t version;     /* 0 = 4 */
+	uint8_t ihl_field;   /* 0 = the real header length */
+	uint8_t opt_words;   /* 32-bit words of NOP options */
+	uint8_t proto;       /* 0 = UDP */
+	int16_t tot_adj;     /* added to the total length field */
+	uint16_t frag;       /* flags and fragment offset field */
+	uint16_t udp_len;    /* 0 = the real UDP length */
+	int16_t udp_len_adj; /* added to the UDP length field */
+	enum cksum_mode cksum;
+};
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+static uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* RFC 1071: one's complement sum of big-endian 16-bit words. */
+static uint32_t
+sum16(uint32_t sum, const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	return sum;
+}
+
+static uint16_t
+fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xFFFF) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* UDP checksum over the pseudo header (RFC 768) and @ulen bytes at @udp. */
+static uint16_t
+udp_cksum(const uint8_t *ip, const uint8_t *udp, uint16_t ulen)
+{
+	uint32_t s = sum16(0, ip + 12, 8) + 17 + ulen;
+	uint16_t c = (uint16_t)~fold(sum16(s, udp, ulen));
+
+	return c == 0 ? 0xFFFF : c;
+}
+
+/* An Ethernet/IPv4/UDP frame carrying @pl. */
+static void
+frame_udp4(struct frame *f, const uint8_t *dmac, const uint8_t *smac,
+	   const struct tp_addr *src, const struct tp_addr *dst,
+	   const uint8_t *pl, uint16_t plen, const struct ip_opts *o)
+{
+	static const struct ip_opts plain;
+	uint16_t hlen, ulen, tot, c;
+	uint8_t *ip, *udp;
+
+	if (o == NULL)
+		o = &plain;
+	hlen = (uint16_t)(20 + 4 * o->opt_words);
+	ulen = (uint16_t)(8 + plen);
+	tot = (uint16_t)(hlen + ulen);
+	assert_true(ETH_LEN + tot <= FRAME_MAX);
+	memset(f, 0, sizeof(*f));
+	memcpy(f->b, dmac, 6);
+	memcpy(f->b + 6, smac, 6);
+	put16(f->b + 12, 0x0800);
+	ip = f->b + ETH_LEN;
+	ip[0] = (uint8_t)((o->version ? o->version : 4) << 4 |
+			  (o->ihl_field ? o->ihl_field : hlen / 4));
+	put16(ip + 2, (uint16_t)(tot + o->tot_adj));
+	put16(ip + 6, o->frag);
+	ip[8] = 64;
+	ip[9] = o->proto ? o->proto : 17;
+	memcpy(ip + 12, src->ip.bytes, 4);
+	memcpy(ip + 16, dst->ip.bytes, 4);
+	memset(ip + 20, 1, (size_t)(hlen - 20)); /* NOP options */
+	udp = ip + hlen;
+	put16(udp, src->port);
+	put16(udp + 2, dst->port);
+	put16(udp + 4, o->udp_len ? o->udp_len : (uint16_t)(ulen + o->udp_len_adj));
+	memcpy(udp + 8, pl, plen);
+	if (o->cksum != CK_ZERO_UDP) {
+		c = udp_cksum(ip, udp, ulen);
+		put16(udp + 6, o->cksum == CK_BAD_UDP ? (uint16_t)(c ^ 0x5A5A) : c);
+	}
+	c = (uint16_t)~fold(sum16(0, ip, hlen));
+	put16(ip + 10, o->cksum == CK_BAD_IP ? (uint16_t)(c ^ 0x0101) : c);
+	f->len = (uint16_t)(ETH_LEN + tot);
+}
+
+/* An ARP frame (RFC 826), 42 bytes. */
+static void
+frame_arp(struct frame *f, const uint8_t *eth_dst, const uint8_t *eth_src,
+	  uint16_t op, const uint8_t *sha, uint32_t spa, const uint8_t *tha,
+	  uint32_t tpa)
+{
+	uint8_t *a = f->b + ETH_LEN;
+
+	memset(f, 0, sizeof(*f));
+	memcpy(f->b, eth_dst, 6);
+	memcpy(f->b + 6, eth_src, 6);
+	put16(f->b + 12, 0x0806);
+	put16(a, 1);
+	put16(a + 2, 0x0800);
+	a[4] = 6;
+	a[5] = 4;
+	put16(a + 6, op);
+	memcpy(a + 8, sha, 6);
+	put32(a + 14, spa);
+	memcpy(a + 18, tha, 6);
+	put32(a + 24, tpa);
+	f->len = 42;
+}
+
+/* Check a frame's IPv4 and UDP checksums with our own sum. */
+static void
+check_cksums(const uint8_t *f, uint16_t len)
+{
+	const uint8_t *ip = f + ETH_LEN, *udp;
+	uint16_t hlen, ulen;
+
+	assert_true(len >= UDP4_LEN);
+	assert_int_equal(get16(f + 12), 0x0800);
+	hlen = (uint16_t)((ip[0] & 0x0F) * 4);
+	assert_int_equal(fold(sum16(0, ip, hlen)), 0xFFFF);
+	udp = ip + hlen;
+	ulen = get16(udp + 4);
+	assert_true(ETH_LEN + hlen + ulen <= len);
+	if (get16(udp + 6) != 0)
+		assert_int_equal(fold(sum16(sum16(0, ip + 12, 8) + 17 + ulen, udp, ulen)),
+				 0xFFFF);
+}
+
+static void
+dump(const char *what, const uint8_t *b, uint16_t len, uint16_t from)
+{
+	print_error("%s (%u bytes) from offset %u:", what, len, from);
+	for (uint16_t i = from; i < len && i < from + 48; i++)
+		print_error(" %02x", b[i]);
+	print_error("\n");
+}
+
+/* The frame that came out must be @want, byte for byte. */
+static void
+frame_eq(const struct out_frame *got, const struct frame *want, const char *what)
+{
+	uint16_t i = 0;
+
+	while (i < got->len && i < want->len && got->b[i] == want->b[i])
+		i++;
+	if (got->len == want->len && i == got->len)
+		return;
+	print_error("%s: frames differ at byte %u\n", what, i);
+	dump("got ", got->b, got->len, (uint16_t)(i & ~15u));
+	dump("want", want->b, want->len, (uint16_t)(i & ~15u));
+	fail_msg("%s: output frame is not the golden frame", what);
+}
+
+/* ------------------------------------------------------------------ */
+/* Case descriptions                                                   */
+/* ------------------------------------------------------------------ */
+
+enum in_kind { IN_CHANDATA, IN_SEND, IN_RAW, IN_STUN, IN_ARP };
+
+enum mangle {
+	M_NONE,
+	/* still valid */
+	M_ETH_PAD, M_IP_OPTIONS, M_DF, M_UDP_CKSUM_ZERO,
+	/* broken */
+	M_TRUNC_ETH, M_ETH_ONLY, M_TRUNC_IP, M_OTHER_MAC, M_ETHERTYPE_V6,
+	M_VLAN, M_IP_VERSION, M_IP_CKSUM, M_IHL_4, M_IHL_15, M_TOTLEN_PAST,
+	M_MF, M_FRAG_OFF, M_ICMP, M_UDPLEN_PAST, M_UDPLEN_SHORT,
+	M_UDP_CKSUM_BAD, M_ARP_HLEN, M_ARP_TRUNC,
+};
+
+/** The input frame. */
+struct in_spec {
+	enum in_kind kind;
+	enum ep src, dst;
+	uint16_t channel;      /* IN_CHANDATA */
+	uint16_t stun_type;    /* IN_STUN */
+	uint16_t len;          /* application data bytes */
+	int16_t len_adj;       /* added to the ChannelData / STUN length field */
+	uint8_t pad;           /* IN_CHANDATA: zero bytes after the data */
+	enum ep peer;          /* IN_SEND: XOR-PEER-ADDRESS, EP_NONE = absent */
+	bool no_data;          /* IN_SEND: no DATA attribute */
+	uint16_t extra_attr;   /* IN_SEND: one more (empty) attribute */
+	bool fingerprint;      /* IN_SEND: end with FINGERPRINT */
+	uint8_t lead[8];       /* IN_RAW: first data bytes */
+	uint8_t n_lead;
+	uint16_t arp_op;       /* IN_ARP */
+	enum ep arp_target;
+	enum mangle mangle;
+};
+
+enum out_kind {
+	OUT_NONE,
+	OUT_TO_PEER,        /* src: relayed address, dst: peer */
+	OUT_CHAN_TO_CLIENT, /* dst: client, channel */
+	OUT_DATA_TO_CLIENT, /* dst: client, peer: XOR-PEER-ADDRESS */
+	OUT_ARP_REPLY,      /* to the input's sender */
+	OUT_ARP_REQUEST,    /* dst: whom we ask for */
+};
+
+/** The frame that must come out (at most one per golden case). */
+struct out_spec {
+	enum out_kind kind;
+	enum ep src, dst, peer;
+	uint16_t channel;
+	bool df;
+};
+
+enum evt_kind { EV_NONE, EV_PACKET, EV_NEIGH };
+
+/** A counter (drop = 0) or drop reason (drop = 1) that moves by n. */
+struct delta {
+	uint8_t drop;
+	uint8_t idx;
+	uint8_t n;
+};
+
+#define C_(name) { 0, DP_C_##name, 1 }
+#define DROP_(name) { 1, DP_DROP_##name, 1 }
+
+/** World state installed (by commands) before a case. */
+enum {
+	W_A = 1 << 0,        /* allocation A: CA -> LISTEN, relayed RA */
+	W_B = 1 << 1,        /* allocation B: CB -> LISTEN, relayed RB */
+	W_A_P1 = 1 << 2,     /* A: permission P1, channel CH_P1 -> P1 */
+	W_A_FAR = 1 << 3,    /* A: permissions PFAR, PFAR2; CH_PFAR2 -> PFAR2 */
+	W_A_P2_CH = 1 << 4,  /* A: channel CH_P2 -> P2, no permission */
+	W_NEIGH = 1 << 5,    /* every worker knows P1 and the gateway */
+};
+#define W_STD (W_A | W_A_P1 | W_A_FAR | W_NEIGH)
+
+struct golden_case {
+	const char *what;
+	unsigned int world;
+	struct in_spec in;
+	struct out_spec out;
+	enum evt_kind evt;
+	struct delta d[4];
+	bool live;          /* also run through the real worker loop */
+};
+
+#define CD(ch, l) .kind = IN_CHANDATA, .src = EP_CA, .dst = EP_LISTEN, \
+	.channel = (ch), .len = (l)
+#define SEND(p, l) .kind = IN_SEND, .src = EP_CA, .dst = EP_LISTEN, \
+	.peer = (p), .len = (l)
+#define PEER(from, to, l) .kind = IN_RAW, .src = (from), .dst = (to), .len = (l)
+#define STUN(t) .kind = IN_STUN, .src = EP_CA, .dst = EP_LISTEN, .stun_type = (t)
+#define ARP(op, from, target) .kind = IN_ARP, .src = (from), .arp_op = (op), \
+	.arp_target = (target)
+#define TO_PEER(p) .kind = OUT_TO_PEER, .src = EP_RA, .dst = (p)
+#define CHAN_TO_CA(ch) .kind = OUT_CHAN_TO_CLIENT, .dst = EP_CA, .channel = (ch)
+#define DATA_TO_CA(p) .kind = OUT_DATA_TO_CLIENT, .dst = EP_CA, .peer = (p)
+
+/* A ChannelData that would be relayed to P1 but for the damage done. */
+#define BROKEN(m, what_drop) \
+	W_STD, { CD(CH_P1, 40), .mangle = (m) }, { OUT_NONE }, EV_NONE, \
+	{ DROP_(what_drop) }
+
+static const struct golden_case golden_cases[] = {
+	/* 1: ChannelData from a client on a bound channel */
+	{ "ChannelData on a bound channel -> datagram from the relayed address to the peer",
+	  W_STD, { CD(CH_P1, 100) }, { TO_PEER(EP_P1) }, EV_NONE,
+	  { C_(relay_channel_to_peer) }, true },
+	{ "ChannelData without application data -> empty datagram",
+	  W_STD, { CD(CH_P1, 0) }, { TO_PEER(EP_P1) }, EV_NONE,
+	  { C_(relay_channel_to_peer) } },
+	{ "ChannelData, 3 data bytes and 1 padding byte -> 3-byte datagram",
+	  W_STD, { CD(CH_P1, 3), .pad = 1 }, { TO_PEER(EP_P1) }, EV_NONE,
+	  { C_(relay_channel_to_peer) } },
+	{ "ChannelData in a 60-byte Ethernet-padded frame -> only the data",
+	  W_STD, { CD(CH_P1, 1), .mangle = M_ETH_PAD }, { TO_PEER(EP_P1) }, EV_NONE,
+	  { C_(relay_channel_to_peer) } },
+	{ "ChannelData in an IPv4 packet with options -> relayed without options",
+	  W_STD, { CD(CH_P1, 50), .mangle = M_IP_OPTIONS }, { TO_PEER(EP_P1) }, EV_NONE,
+	  { C_(relay_channel_to_peer) } },
+	{ "ChannelData with DF set (not a fragment) -> relayed",
+	  W_STD, { CD(CH_P1, 50), .mangle = M_DF }, { TO_PEER(EP_P1) }, EV_NONE,
+	  { C_(relay_channel_to_peer) } },
+	{ "ChannelData with UDP checksum 0 (none) -> relayed",
+	  W_STD, { CD(CH_P1, 50), .mangle = M_UDP_CKSUM_ZERO }, { TO_PEER(EP_P1) },
+	  EV_NONE, { C_(relay_channel_to_peer) } },
+	{ "ChannelData to an off-link peer -> to the gateway's MAC",
+	  W_STD, { CD(CH_PFAR2, 64) }, { TO_PEER(EP_PFAR2) }, EV_NONE,
+	  { C_(relay_channel_to_peer) } },
+	/* 2: Send indication with a permission */
+	{ "Send indication with permission -> datagram to the peer",
+	  W_STD, { SEND(EP_P1, 100) }, { TO_PEER(EP_P1) }, EV_NONE,
+	  { C_(relay_send_to_peer) }, true },
+	{ "Send indication to an off-link peer -> to the gateway's MAC",
+	  W_STD, { SEND(EP_PFAR, 77) }, { TO_PEER(EP_PFAR) }, EV_NONE,
+	  { C_(relay_send_to_peer) } },
+	{ "Send indication with empty DATA -> empty datagram",
+	  W_STD, { SEND(EP_P1, 0) }, { TO_PEER(EP_P1) }, EV_NONE,
+	  { C_(relay_send_to_peer) } },
+	{ "Send indication with 5 data bytes (padded in STUN) -> 5-byte datagram",
+	  W_STD, { SEND(EP_P1, 5) }, { TO_PEER(EP_P1) }, EV_NONE,
+	  { C_(relay_send_to_peer) } },
+	{ "Send indication ending in FINGERPRINT -> relayed",
+	  W_STD, { SEND(EP_P1, 21), .fingerprint = true }, { TO_PEER(EP_P1) }, EV_NONE,
+	  { C_(relay_send_to_peer) } },
+	{ "Send indication with DONT-FRAGMENT -> DF set (RFC 8656 11.2 and 14)",
+	  W_STD, { SEND(EP_P1, 30), .extra_attr = STUN_ATTR_DONT_FRAGMENT },
+	  { TO_PEER(EP_P1), .df = true }, EV_NONE, { C_(relay_send_to_peer) } },
+	{ "Send indication with an unknown comprehension-required attribute -> "
+	  "discarded (RFC 8489 6.3)",
+	  W_STD, { SEND(EP_P1, 30), .extra_attr = 0x0030 }, { OUT_NONE }, EV_NONE,
+	  { DROP_(bad_stun) } },
+	/* 3: Send indication without a permission, and broken ones */
+	{ "Send indication without permission -> no_permission",
+	  W_STD, { SEND(EP_P2, 40) }, { OUT_NONE }, EV_NONE, { DROP_(no_permission) } },
+	{ "Send indication without XOR-PEER-ADDRESS -> send_no_peer",
+	  W_STD, { SEND(EP_NONE, 40) }, { OUT_NONE }, EV_NONE, { DROP_(send_no_peer) } },
+	{ "Send indication without DATA -> send_no_peer",
+	  W_STD, { SEND(EP_P1, 40), .no_data = true }, { OUT_NONE }, EV_NONE,
+	  { DROP_(send_no_peer) } },
+	{ "Send indication from an unknown 5-tuple -> no_allocation",
+	  W_STD, { SEND(EP_P1, 40), .src = EP_CX }, { OUT_NONE }, EV_NONE,
+	  { DROP_(no_allocation) } },
+	{ "Send indication whose length field is 4 too long -> bad_stun",
+	  W_STD, { SEND(EP_P1, 40), .len_adj = 4 }, { OUT_NONE }, EV_NONE,
+	  { DROP_(bad_stun) } },
+	/* 4: peer datagram, channel bound */
+	{ "Peer datagram, channel bound -> ChannelData to the client",
+	  W_STD, { PEER(EP_P1, EP_RA, 100) }, { CHAN_TO_CA(CH_P1) }, EV_NONE,
+	  { C_(relay_peer_to_channel) }, true },
+	{ "Peer datagram of 3 bytes, channel bound -> ChannelData, no padding",
+	  W_STD, { PEER(EP_P1, EP_RA, 3) }, { CHAN_TO_CA(CH_P1) }, EV_NONE,
+	  { C_(relay_peer_to_channel) } },
+	{ "Empty peer datagram, channel bound -> empty ChannelData",
+	  W_STD, { PEER(EP_P1, EP_RA, 0) }, { CHAN_TO_CA(CH_P1) }, EV_NONE,
+	  { C_(relay_peer_to_channel) } },
+	{ "Peer datagram from a bound peer's IP, other port -> Data indication",
+	  W_STD, { PEER(EP_P1_ALT, EP_RA, 20) }, { DATA_TO_CA(EP_P1_ALT) }, EV_NONE,
+	  { C_(relay_peer_to_data) } },
+	/* 5: peer datagram, permission but no channel */
+	{ "Peer datagram, permission, no channel -> Data indication",
+	  W_STD, { PEER(EP_PFAR, EP_RA, 100) }, { DATA_TO_CA(EP_PFAR) }, EV_NONE,
+	  { C_(relay_peer_to_data) }, true },
+	{ "Peer datagram of 1 byte -> Data indication padded with 3 zeros",
+	  W_STD, { PEER(EP_PFAR, EP_RA, 1) }, { DATA_TO_CA(EP_PFAR) }, EV_NONE,
+	  { C_(relay_peer_to_data) } },
+	{ "Peer datagram of 2 bytes -> Data indication padded with 2 zeros",
+	  W_STD, { PEER(EP_PFAR, EP_RA, 2) }, { DATA_TO_CA(EP_PFAR) }, EV_NONE,
+	  { C_(relay_peer_to_data) } },
+	{ "Peer datagram of 3 bytes -> Data indication padded with 1 zero",
+	  W_STD, { PEER(EP_PFAR, EP_RA, 3) }, { DATA_TO_CA(EP_PFAR) }, EV_NONE,
+	  { C_(relay_peer_to_data) } },
+	{ "Peer datagram of 5 bytes -> Data indication padded with 3 zeros",
+	  W_STD, { PEER(EP_PFAR, EP_RA, 5) }, { DATA_TO_CA(EP_PFAR) }, EV_NONE,
+	  { C_(relay_peer_to_data) } },
+	{ "Empty peer datagram -> Data indication with empty DATA",
+	  W_STD, { PEER(EP_PFAR, EP_RA, 0) }, { DATA_TO_CA(EP_PFAR) }, EV_NONE,
+	  { C_(relay_peer_to_data) } },
+	/* 6: peer datagrams we drop */
+	{ "Peer datagram without permission -> no_permission",
+	  W_STD, { PEER(EP_P2, EP_RA, 30) }, { OUT_NONE }, EV_NONE,
+	  { DROP_(no_permission) }, true },
+	{ "Peer datagram to an unallocated relay port -> no_allocation",
+	  W_STD, { PEER(EP_P1, EP_R_FREE, 30) }, { OUT_NONE }, EV_NONE,
+	  { DROP_(no_allocation) } },
+	{ "Peer datagram to A's port on the other relay IP -> no_allocation",
+	  W_STD, { PEER(EP_P1, EP_RA_IP1, 30) }, { OUT_NONE }, EV_NONE,
+	  { DROP_(no_allocation) } },
+	{ "Peer datagram to a relay IP below the relay port range -> not_our_address",
+	  W_STD, { PEER(EP_P1, EP_R_BELOW, 30) }, { OUT_NONE }, EV_NONE,
+	  { DROP_(not_our_address) } },
+	{ "Datagram to an IP that is not ours -> not_our_address",
+	  W_STD, { PEER(EP_P1, EP_OTHER, 30) }, { OUT_NONE }, EV_NONE,
+	  { DROP_(not_our_address) } },
+	{ "ChannelData to the listening IP on another port -> not_our_address",
+	  W_STD, { CD(CH_P1, 30), .dst = EP_LISTEN_BADPORT }, { OUT_NONE }, EV_NONE,
+	  { DROP_(not_our_address) } },
+	/* 7: ChannelData we drop */
+	{ "ChannelData on an unbound channel -> no_channel",
+	  W_STD, { CD(0x4009, 30) }, { OUT_NONE }, EV_NONE, { DROP_(no_channel) } },
+	{ "ChannelData on reserved channel 0x5000 -> bad_channel_data",
+	  W_STD, { CD(0x5000, 30) }, { OUT_NONE }, EV_NONE, { DROP_(bad_channel_data) } },
+	{ "ChannelData whose length runs past the datagram -> bad_channel_data",
+	  W_STD, { CD(CH_P1, 30), .len_adj = 8 }, { OUT_NONE }, EV_NONE,
+	  { DROP_(bad_channel_data) } },
+	{ "ChannelData with 4 bytes after the data -> bad_channel_data",
+	  W_STD, { CD(CH_P1, 30), .pad = 4 }, { OUT_NONE }, EV_NONE,
+	  { DROP_(bad_channel_data) } },
+	{ "ChannelData from an unknown 5-tuple -> no_allocation",
+	  W_STD, { CD(CH_P1, 30), .src = EP_CX }, { OUT_NONE }, EV_NONE,
+	  { DROP_(no_allocation) } },
+	{ "ChannelData on a channel whose peer has no permission -> no_permission",
+	  W_STD | W_A_P2_CH, { CD(CH_P2, 30) }, { OUT_NONE }, EV_NONE,
+	  { DROP_(no_permission) } },
+	/* 8, 9: STUN from clients */
+	{ "Binding request -> punted to the control plane",
+	  W_STD, { STUN(0x0001) }, { OUT_NONE }, EV_PACKET, { C_(punted) }, true },
+	{ "Allocate request from a client without allocation -> punted",
+	  W_STD, { STUN(0x0003), .src = EP_CX }, { OUT_NONE }, EV_PACKET, { C_(punted) } },
+	{ "Binding success response from a client -> stun_not_request",
+	  W_STD, { STUN(0x0101) }, { OUT_NONE }, EV_NONE, { DROP_(stun_not_request) } },
+	{ "Binding error response from a client -> stun_not_request",
+	  W_STD, { STUN(0x0111) }, { OUT_NONE }, EV_NONE, { DROP_(stun_not_request) } },
+	{ "Binding indication from a client -> stun_not_request",
+	  W_STD, { STUN(0x0011) }, { OUT_NONE }, EV_NONE, { DROP_(stun_not_request) } },
+	{ "Data indication from a client -> stun_not_request",
+	  W_STD, { STUN(0x0017) }, { OUT_NONE }, EV_NONE, { DROP_(stun_not_request) } },
+	{ "Neither STUN nor ChannelData (first byte 0x80) -> bad_stun",
+	  W_STD, { PEER(EP_CA, EP_LISTEN, 24), .lead = { 0x80 }, .n_lead = 1 },
+	  { OUT_NONE }, EV_NONE, { DROP_(bad_stun) } },
+	{ "STUN-like header with a wrong magic cookie -> bad_stun",
+	  W_STD, { PEER(EP_CA, EP_LISTEN, 20),
+		   .lead = { 0x00, 0x01, 0x00, 0x00, 0xde, 0xad, 0xbe, 0xef }, .n_lead = 8 },
+	  { OUT_NONE }, EV_NONE, { DROP_(bad_stun) } },
+	/* 11: ARP */
+	{ "ARP request for the listening IP -> reply; sender learned",
+	  W_STD, { ARP(1, EP_P2, EP_LISTEN) }, { OUT_ARP_REPLY }, EV_NEIGH,
+	  { C_(arp_replied), C_(arp_learned) }, true },
+	{ "ARP request for a relay IP -> reply",
+	  W_STD, { ARP(1, EP_P2, EP_RB) }, { OUT_ARP_REPLY }, EV_NEIGH,
+	  { C_(arp_replied), C_(arp_learned) } },
+	{ "ARP request from a known neighbour -> reply, nothing new learned",
+	  W_STD, { ARP(1, EP_P1, EP_LISTEN) }, { OUT_ARP_REPLY }, EV_NONE,
+	  { C_(arp_replied) } },
+	{ "ARP reply to us -> sender learned, nothing sent",
+	  W_STD, { ARP(2, EP_P2, EP_LISTEN) }, { OUT_NONE }, EV_NEIGH,
+	  { C_(arp_learned) } },
+	{ "ARP request for another IP -> bad_arp",
+	  W_STD, { ARP(1, EP_P2, EP_OTHER) }, { OUT_NONE }, EV_NONE, { DROP_(bad_arp) } },
+	{ "ARP request with hardware length 8 -> bad_arp",
+	  W_STD, { ARP(1, EP_P2, EP_LISTEN), .mangle = M_ARP_HLEN }, { OUT_NONE },
+	  EV_NONE, { DROP_(bad_arp) } },
+	{ "ARP request cut short -> bad_arp",
+	  W_STD, { ARP(1, EP_P2, EP_LISTEN), .mangle = M_ARP_TRUNC }, { OUT_NONE },
+	  EV_NONE, { DROP_(bad_arp) } },
+	/* 15: malformed frames */
+	{ "Truncated Ethernet header (10 bytes) -> bad_ip", BROKEN(M_TRUNC_ETH, bad_ip) },
+	{ "Ethernet header only -> bad_ip", BROKEN(M_ETH_ONLY, bad_ip) },
+	{ "Frame ends inside the IPv4 header -> bad_ip", BROKEN(M_TRUNC_IP, bad_ip) },
+	{ "Frame for another MAC -> not_for_us", BROKEN(M_OTHER_MAC, not_for_us) },
+	{ "IPv6 ethertype -> bad_ethertype", BROKEN(M_ETHERTYPE_V6, bad_ethertype) },
+	{ "VLAN-tagged frame -> bad_ethertype", BROKEN(M_VLAN, bad_ethertype) },
+	{ "IP version 6 under the IPv4 ethertype -> bad_ip", BROKEN(M_IP_VERSION, bad_ip) },
+	{ "Bad IPv4 header checksum -> bad_ip", BROKEN(M_IP_CKSUM, bad_ip), true },
+	{ "IHL 4 -> bad_ip", BROKEN(M_IHL_4, bad_ip) },
+	{ "IHL 15, longer than the packet -> bad_ip", BROKEN(M_IHL_15, bad_ip) },
+	{ "IPv4 total length past the frame -> bad_ip", BROKEN(M_TOTLEN_PAST, bad_ip) },
+	{ "IPv4 more-fragments flag -> ip_fragment", BROKEN(M_MF, ip_fragment) },
+	{ "IPv4 fragment offset 128 -> ip_fragment", BROKEN(M_FRAG_OFF, ip_fragment) },
+	{ "ICMP -> not_udp", BROKEN(M_ICMP, not_udp) },
+	{ "UDP length past the IP payload -> bad_udp", BROKEN(M_UDPLEN_PAST, bad_udp) },
+	{ "UDP length 7 -> bad_udp", BROKEN(M_UDPLEN_SHORT, bad_udp) },
+	{ "Bad UDP checksum -> bad_udp (never relay corrupted data under a fresh checksum)",
+	  BROKEN(M_UDP_CKSUM_BAD, bad_udp) },
+};
+
+/* ------------------------------------------------------------------ */
+/* Workers, rings and commands                                         */
+/* ------------------------------------------------------------------ */
+
+static uint64_t
+rd64(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+static struct rte_ring *
+ring_make(const struct env *e, const char *what, unsigned int a, unsigned int b,
+	  unsigned int esize, unsigned int count)
+{
+	char name[RTE_RING_NAMESIZE];
+
+	snprintf(name, sizeof(name), "g%u_%u_%s%u_%u", e->n, e->seq, what, a, b);
+	return rte_ring_create_elem(name, esize, count, (int)rte_socket_id(),
+				    RING_F_SP_ENQ | RING_F_SC_DEQ);
+}
+
+/* Workers as tools/turnpike.c makes them: rings, tables, handoff mesh. */
+static int
+workers_create(struct env *e)
+{
+	e->seq++;
+	e->ws = rte_zmalloc("g_workers", sizeof(*e->ws) * e->n, RTE_CACHE_LINE_SIZE);
+	if (e->ws == NULL)
+		return -1;
+	for (uint16_t i = 0; i < e->n; i++) {
+		struct dp_worker *w = &e->ws[i];
+		char name[32];
+
+		w->id = i;
+		w->lcore = (uint16_t)g_lcores[i];
+		w->sh = e->sh;
+		w->pool = g_pool;
+		w->quit = &e->quit;
+		w->cmd_ring = ring_make(e, "c", i, 0, sizeof(struct dp_cmd), CMD_RING_SIZE);
+		w->evt_ring = ring_make(e, "e", i, 0, sizeof(struct dp_evt), EVT_RING_SIZE);
+		if (w->cmd_ring == NULL || w->evt_ring == NULL)
+			return -1;
+		for (uint16_t j = 0; j < e->n; j++) {
+			if (j == i)
+				continue;
+			w->handoff_out[j] = ring_make(e, "h", i, j, sizeof(void *),
+						      HANDOFF_RING_SIZE);
+			if (w->handoff_out[j] == NULL)
+				return -1;
+		}
+		snprintf(name, sizeof(name), "g%u_%u_t%u", e->n, e->seq, i);
+		if (dp_table_init(&w->table, name, N_SLOTS, N_SLOTS / 4 + 64,
+				  e->sh->n_relay, (int)rte_socket_id()) != 0)
+			return -1;
+		w->tid_prefix[0] = 0x7e;
+		w->tid_prefix[1] = 0x57;
+		w->tid_prefix[2] = 0x1d;
+		w->tid_prefix[3] = (uint8_t)i;
+	}
+	for (uint16_t i = 0; i < e->n; i++)
+		for (uint16_t j = 0; j < e->n; j++)
+			if (i != j)
+				e->ws[j].handoff_in[i] = e->ws[i].handoff_out[j];
+	e->quit = false;
+	e->running = false;
+	e->soft_fail = 0;
+	memset(e->cmds_sent, 0, sizeof(e->cmds_sent));
+	e->in_use_start = rte_mempool_in_use_count(g_pool);
+	return 0;
+}
+
+static void
+live_stop(struct env *e)
+{
+	if (!e->running)
+		return;
+	e->quit = true;
+	for (uint16_t i = 0; i < e->n; i++)
+		rte_eal_wait_lcore(g_lcores[i]);
+	e->running = false;
+}
+
+static void
+live_start(struct env *e)
+{
+	e->quit = false;
+	rte_smp_wmb();
+	for (uint16_t i = 0; i < e->n; i++)
+		assert_int_equal(rte_eal_remote_launch(dp_worker_run, &e->ws[i],
+						       g_lcores[i]), 0);
+	e->running = true;
+}
+
+/* Free every mbuf a ring of mbuf pointers holds; @return how many. */
+static unsigned int
+ring_flush_mbufs(struct rte_ring *r)
+{
+	unsigned int n = 0;
+	void *m;
+
+	if (r == NULL)
+		return 0;
+	while (rte_ring_dequeue(r, &m) == 0) {
+		rte_pktmbuf_free(m);
+		n++;
+	}
+	return n;
+}
+
+/* Empty a worker's command and event rings, freeing the frames they carry. */
+static unsigned int
+worker_flush(struct dp_worker *w)
+{
+	unsigned int n = 0;
+	struct dp_cmd c;
+	struct dp_evt ev;
+
+	while (rte_ring_sc_dequeue_elem(w->cmd_ring, &c, sizeof(c)) == 0) {
+		if (c.type == DP_CMD_TX)
+			rte_pktmbuf_free(c.u.tx.mbuf);
+		n++;
+	}
+	while (rte_ring_sc_dequeue_elem(w->evt_ring, &ev, sizeof(ev)) == 0) {
+		if (ev.type == DP_EVT_PACKET)
+			rte_pktmbuf_free(ev.u.packet.mbuf);
+		n++;
+	}
+	for (unsigned int i = 0; i < w->n_tx; i++)
+		rte_pktmbuf_free(w->tx[i]);
+	n += w->n_tx;
+	w->n_tx = 0;
+	for (unsigned int j = 0; j < MAX_W; j++)
+		n += ring_flush_mbufs(w->handoff_out[j]);
+	return n;
+}
+
+static int
+workers_destroy(struct env *e)
+{
+	if (e->ws == NULL)
+		return 0;
+	live_stop(e);
+	for (uint16_t q = 0; q < e->n; q++) {
+		ring_flush_mbufs(e->rxr[q]);
+		ring_flush_mbufs(e->txr[q]);
+	}
+	for (uint16_t i = 0; i < e->n; i++) {
+		struct dp_worker *w = &e->ws[i];
+
+		worker_flush(w);
+		dp_table_fini(&w->table);
+		rte_ring_free(w->cmd_ring);
+		rte_ring_free(w->evt_ring);
+		for (uint16_t j = 0; j < MAX_W; j++)
+			rte_ring_free(w->handoff_out[j]);
+	}
+	rte_free(e->ws);
+	e->ws = NULL;
+	return 0;
+}
+
+/* Every ring empty, no soft failure, every mbuf back in the pool. */
+static void
+env_check_clean(struct env *e)
+{
+	unsigned int left = 0;
+
+	live_stop(e);
+	for (uint16_t q = 0; q < e->n; q++)
+		left += rte_ring_count(e->rxr[q]) + rte_ring_count(e->txr[q]);
+	for (uint16_t i = 0; i < e->n; i++) {
+		struct dp_worker *w = &e->ws[i];
+
+		left += rte_ring_count(w->cmd_ring) + rte_ring_count(w->evt_ring) + w->n_tx;
+		for (uint16_t j = 0; j < e->n; j++)
+			if (w->handoff_out[j] != NULL)
+				left += rte_ring_count(w->handoff_out[j]);
+	}
+	if (left != 0)
+		print_error("%u frames, commands or events were left over\n", left);
+	assert_int_equal(left, 0);
+	if (e->soft_fail != 0)
+		fail_msg("%u counter expectations failed (see above)", e->soft_fail);
+	assert_int_equal(rte_mempool_in_use_count(g_pool), e->in_use_start);
+}
+
+static void
+cmd_put(struct env *e, uint16_t wid, const struct dp_cmd *c)
+{
+	assert_int_equal(rte_ring_sp_enqueue_elem(e->ws[wid].cmd_ring,
+						  (void *)(uintptr_t)c, sizeof(*c)), 0);
+	e->cmds_sent[wid]++;
+}
+
+static void
+cmd_alloc_add(struct env *e, uint16_t wid, uint32_t slot, uint32_t gen,
+	      enum ep client, enum ep relay, uint32_t lifetime_ms, uint32_t max_bps)
+{
+	struct dp_cmd c = { .type = DP_CMD_ALLOC_ADD };
+
+	c.u.alloc_add.ref.slot = slot;
+	c.u.alloc_add.ref.gen = gen;
+	c.u.alloc_add.client = ep_addr(e, client);
+	c.u.alloc_add.server = ep_addr(e, EP_LISTEN);
+	c.u.alloc_add.relay = ep_addr(e, relay);
+	memcpy(c.u.alloc_add.client_mac, ep_mac(client), DP_MAC_LEN);
+	c.u.alloc_add.lifetime_ms = lifetime_ms;
+	c.u.alloc_add.max_bps = max_bps;
+	cmd_put(e, wid, &c);
+}
+
+static void
+cmd_perm(struct env *e, uint16_t wid, uint32_t slot, uint32_t gen, uint32_t ip,
+	 uint32_t lifetime_ms)
+{
+	struct dp_cmd c = { .type = DP_CMD_PERM_SET };
+
+	c.u.perm.ref.slot = slot;
+	c.u.perm.ref.gen = gen;
+	c.u.perm.peer = tp_ip_v4(ip);
+	c.u.perm.lifetime_ms = lifetime_ms;
+	cmd_put(e, wid, &c);
+}
+
+static void
+cmd_chan(struct env *e, uint16_t wid, uint32_t slot, uint32_t gen,
+	 uint16_t channel, struct tp_addr peer, uint32_t lifetime_ms)
+{
+	struct dp_cmd c = { .type = DP_CMD_CHAN_SET };
+
+	c.u.chan.ref.slot = slot;
+	c.u.chan.ref.gen = gen;
+	c.u.chan.peer = peer;
+	c.u.chan.channel = channel;
+	c.u.chan.lifetime_ms = lifetime_ms;
+	cmd_put(e, wid, &c);
+}
+
+/* DP_CMD_ALLOC_DEL / DP_CMD_ALLOC_REFRESH. */
+static void
+cmd_ref(struct env *e, uint16_t wid, uint32_t type, uint32_t slot, uint32_t gen,
+	uint32_t lifetime_ms)
+{
+	struct dp_cmd c = { .type = type };
+
+	c.u.alloc.ref.slot = slot;
+	c.u.alloc.ref.gen = gen;
+	c.u.alloc.lifetime_ms = lifetime_ms;
+	cmd_put(e, wid, &c);
+}
+
+static void
+cmd_neigh_all(struct env *e, uint32_t ip, const uint8_t *mac)
+{
+	struct dp_cmd c = { .type = DP_CMD_NEIGH_SET };
+
+	c.u.neigh.ip = tp_ip_v4(ip);
+	memcpy(c.u.neigh.mac, mac, DP_MAC_LEN);
+	for (uint16_t i = 0; i < e->n; i++)
+		cmd_put(e, i, &c);
+}
+
+/*
+ * Apply the queued commands: directly at a fresh TSC (kept in e->t0), or,
+ * with the workers running, wait until their loops have drained them.
+ * Either way every command must have been counted and none failed.
+ */
+static void
+commit_cmds(struct env *e, uint64_t expect_failed)
+{
+	uint64_t failed = 0;
+
+	if (e->running) {
+		uint64_t end = rte_get_timer_cycles() + rte_get_timer_hz() * WAIT_MS / 1000;
+		bool done = false;
+
+		while (!done && rte_get_timer_cycles() < end) {
+			done = true;
+			for (uint16_t i = 0; i < e->n; i++)
+				if (rd64(&e->ws[i].stats.c[DP_C_cmds]) < e->cmds_sent[i])
+					done = false;
+			if (!done)
+				rte_delay_us_sleep(100);
+		}
+	} else {
+		e->t0 = rte_rdtsc();
+		for (uint16_t i = 0; i < e->n; i++) {
+			e->ws[i].now = e->t0;
+			dp_cmd_drain(&e->ws[i]);
+		}
+	}
+	for (uint16_t i = 0; i < e->n; i++) {
+		assert_int_equal(rd64(&e->ws[i].stats.c[DP_C_cmds]), e->cmds_sent[i]);
+		failed += rd64(&e->ws[i].stats.drop[DP_DROP_cmd_failed]);
+	}
+	assert_int_equal(failed, expect_failed);
+}
+
+static void
+world_install(struct env *e, unsigned int world)
+{
+	uint16_t a = e->owner_a;
+
+	if (world & W_A)
+		cmd_alloc_add(e, a, SLOT_A, GEN_A, EP_CA, EP_RA, LIFETIME_MS, 0);
+	if (world & W_B)
+		cmd_alloc_add(e, e->owner_b, SLOT_B, GEN_B, EP_CB, EP_RB, LIFETIME_MS, 0);
+	if (world & W_A_P1) {
+		cmd_perm(e, a, SLOT_A, GEN_A, IP_P1, LIFETIME_MS);
+		cmd_chan(e, a, SLOT_A, GEN_A, CH_P1, ep_addr(e, EP_P1), LIFETIME_MS);
+	}
+	if (world & W_A_FAR) {
+		cmd_perm(e, a, SLOT_A, GEN_A, IP_PFAR, LIFETIME_MS);
+		cmd_perm(e, a, SLOT_A, GEN_A, IP_PFAR2, LIFETIME_MS);
+		cmd_chan(e, a, SLOT_A, GEN_A, CH_PFAR2, ep_addr(e, EP_PFAR2), LIFETIME_MS);
+	}
+	if (world & W_A_P2_CH)
+		cmd_chan(e, a, SLOT_A, GEN_A, CH_P2, ep_addr(e, EP_P2), LIFETIME_MS);
+	if (world & W_NEIGH) {
+		cmd_neigh_all(e, IP_P1, mac_p1);
+		cmd_neigh_all(e, IP_GW, mac_gw);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Counters                                                            */
+/* ------------------------------------------------------------------ */
+
+static void
+snap(const struct env *e, struct dp_stats *s)
+{
+	for (uint16_t i = 0; i < e->n; i++)
+		for (unsigned int k = 0; k < DP_C__COUNT; k++)
+			s[i].c[k] = rd64(&e->ws[i].stats.c[k]);
+	for (uint16_t i = 0; i < e->n; i++)
+		for (unsigned int k = 0; k < DP_DROP__COUNT; k++)
+			s[i].drop[k] = rd64(&e->ws[i].stats.drop[k]);
+}
+
+/*
+ * Every counter of every worker moved by exactly @want since @before.
+ * A mismatch is reported and counted, and fails the case at its end, so
+ * one case still reports everything it sees.
+ */
+static void
+stats_check(struct env *e, const struct dp_stats *before,
+	    const struct dp_stats *want, const char *what)
+{
+	struct dp_stats now[MAX_W];
+
+	snap(e, now);
+	for (uint16_t i = 0; i < e->n; i++) {
+		for (unsigned int k = 0; k < DP_C__COUNT; k++) {
+			uint64_t d = now[i].c[k] - before[i].c[k];
+
+			if (d == want[i].c[k])
+				continue;
+			print_error("%s: worker %u counter %s moved by %" PRIu64
+				    ", expected %" PRIu64 "\n", what, i,
+				    dp_counter_name((enum dp_counter)k), d, want[i].c[k]);
+			e->soft_fail++;
+		}
+		for (unsigned int k = 0; k < DP_DROP__COUNT; k++) {
+			uint64_t d = now[i].drop[k] - before[i].drop[k];
+
+			if (d == want[i].drop[k])
+				continue;
+			print_error("%s: worker %u drop %s moved by %" PRIu64
+				    ", expected %" PRIu64 "\n", what, i,
+				    dp_drop_name((enum dp_drop)k), d, want[i].drop[k]);
+			e->soft_fail++;
+		}
+	}
+}
+
+#define WANT_C(want, w, name, v) ((want)[(w)].c[DP_C_##name] += (v))
+#define WANT_D(want, w, name, v) ((want)[(w)].drop[DP_DROP_##name] += (v))
+
+/* ------------------------------------------------------------------ */
+/* Building inputs and expected outputs                                */
+/* ------------------------------------------------------------------ */
+
+/* The application data of an input: its lead bytes, then a pattern. */
+static uint16_t
+app_data(const struct in_spec *in, uint8_t *buf)
+{
+	for (uint16_t i = 0; i < in->len; i++)
+		buf[i] = i < in->n_lead ? in->lead[i] :
+			 (uint8_t)(0x5A ^ (i * 29 + in->len));
+	return in->len;
+}
+
+static struct ip_opts
+mangle_ip(enum mangle m)
+{
+	struct ip_opts o = { 0 };
+
+	switch (m) {
+	case M_IP_OPTIONS: o.opt_words = 1; break;
+	case M_DF: o.frag = 0x4000; break;
+	case M_UDP_CKSUM_ZERO: o.cksum = CK_ZERO_UDP; break;
+	case M_IP_VERSION: o.version = 6; break;
+	case M_IP_CKSUM: o.cksum = CK_BAD_IP; break;
+	case M_IHL_4: o.ihl_field = 4; break;
+	case M_IHL_15: o.ihl_field = 15; break;
+	case M_TOTLEN_PAST: o.tot_adj = 1; break;
+	case M_MF: o.frag = 0x2000; break;
+	case M_FRAG_OFF: o.frag = 0x0010; break;
+	case M_ICMP: o.proto = 1; break;
+	case M_UDPLEN_PAST: o.udp_len_adj = 1; break;
+	case M_UDPLEN_SHORT: o.udp_len = 7; break;
+	case M_UDP_CKSUM_BAD: o.cksum = CK_BAD_UDP; break;
+	default: break;
+	}
+	return o;
+}
+
+static void
+mangle_frame(enum mangle m, struct frame *f)
+{
+	switch (m) {
+	case M_ETH_PAD:
+		if (f->len < 60)
+			f->len = 60; /* the bytes past the end are zero */
+		break;
+	case M_TRUNC_ETH: f->len = 10; break;
+	case M_ETH_ONLY: f->len = ETH_LEN; break;
+	case M_TRUNC_IP: f->len = ETH_LEN + 10; break;
+	case M_OTHER_MAC: memcpy(f->b, mac_stranger, DP_MAC_LEN); break;
+	case M_ETHERTYPE_V6: put16(f->b + 12, 0x86DD); break;
+	case M_VLAN:
+		memmove(f->b + 16, f->b + 12, (size_t)f->len - 12);
+		put16(f->b + 12, 0x8100);
+		put16(f->b + 14, 100);
+		f->len = (uint16_t)(f->len + 4);
+		break;
+	case M_ARP_HLEN: f->b[ETH_LEN + 4] = 8; break;
+	case M_ARP_TRUNC: f->len = ETH_LEN + 20; break;
+	default: break;
+	}
+}
+
+/* A Send indication (RFC 8656 section 11.1) carrying @data. */
+static uint16_t
+send_indication(const struct env *e, const struct in_spec *in,
+		const uint8_t *data, uint16_t dlen, uint8_t *out)
+{
+	static const uint8_t tid[STUN_TID_LEN] = {
+		0x53, 0x45, 0x4e, 0x44, 1, 2, 3, 4, 5, 6, 7, 8 };
+	static const uint8_t none[1];
+	struct stun_builder b;
+	int n;
+
+	stun_build_init(&b, out, FRAME_MAX - 64,
+			stun_type(STUN_METHOD_SEND, STUN_CLASS_INDICATION), tid);
+	if (in->peer != EP_NONE) {
+		struct tp_addr p = ep_addr(e, in->peer);
+
+		stun_build_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &p);
+	}
+	if (!in->no_data)
+		stun_build_attr(&b, STUN_ATTR_DATA, dlen ? data : none, dlen);
+	if (in->extra_attr != 0)
+		stun_build_attr(&b, in->extra_attr, none, 0);
+	if (in->fingerprint)
+		stun_build_fingerprint(&b);
+	n = stun_build_finish(&b);
+	assert_true(n >= STUN_HEADER_LEN);
+	put16(out + 2, (uint16_t)(get16(out + 2) + in->len_adj));
+	return (uint16_t)n;
+}
+
+/* A STUN message of @type with a SOFTWARE attribute. */
+static uint16_t
+stun_plain(uint16_t type, uint8_t *out)
+{
+	static const uint8_t tid[STUN_TID_LEN] = {
+		0x47, 0x4f, 0x4c, 0x44, 9, 8, 7, 6, 5, 4, 3, 2 };
+	struct stun_builder b;
+	int n;
+
+	stun_build_init(&b, out, FRAME_MAX - 64, type, tid);
+	stun_build_attr(&b, STUN_ATTR_SOFTWARE, "golden", 6);
+	n = stun_build_finish(&b);
+	assert_true(n > STUN_HEADER_LEN);
+	return (uint16_t)n;
+}
+
+static void
+build_input(const struct env *e, const struct in_spec *in, struct frame *f)
+{
+	uint8_t data[FRAME_MAX], pl[FRAME_MAX];
+	uint16_t dlen = app_data(in, data), plen = 0;
+	struct tp_addr src, dst;
+	struct ip_opts o = mangle_ip(in->mangle);
+
+	switch (in->kind) {
+	case IN_ARP:
+		frame_arp(f, in->arp_op == 1 ? mac_bcast : e->sh->mac.addr_bytes,
+			  ep_mac(in->src), in->arp_op, ep_mac(in->src), ep_ip(e, in->src),
+			  in->arp_op == 1 ? mac_zero : e->sh->mac.addr_bytes,
+			  ep_ip(e, in->arp_target));
+		f->len = 60; /* as it comes off the wire: padded */
+		mangle_frame(in->mangle, f);
+		return;
+	case IN_CHANDATA:
+		/* RFC 8656 section 12.4: number, length, data, padding */
+		put16(pl, in->channel);
+		put16(pl + 2, (uint16_t)(dlen + in->len_adj));
+		memcpy(pl + 4, data, dlen);
+		memset(pl + 4 + dlen, 0, in->pad);
+		plen = (uint16_t)(4 + dlen + in->pad);
+		break;
+	case IN_SEND:
+		plen = send_indication(e, in, data, dlen, pl);
+		break;
+	case IN_STUN:
+		plen = stun_plain(in->stun_type, pl);
+		break;
+	case IN_RAW:
+		memcpy(pl, data, dlen);
+		plen = dlen;
+		break;
+	}
+	src = ep_addr(e, in->src);
+	dst = ep_addr(e, in->dst);
+	frame_udp4(f, e->sh->mac.addr_bytes, ep_mac(in->src), &src, &dst, pl, plen, &o);
+	mangle_frame(in->mangle, f);
+}
+
+static struct in_spec
+in_chan(enum ep from, uint16_t ch, uint16_t len)
+{
+	struct in_spec in = { .kind = IN_CHANDATA, .src = from, .dst = EP_LISTEN,
+			      .channel = ch, .len = len };
+
+	return in;
+}
+
+static struct in_spec
+in_send(enum ep from, enum ep peer, uint16_t len)
+{
+	struct in_spec in = { .kind = IN_SEND, .src = from, .dst = EP_LISTEN,
+			      .peer = peer, .len = len };
+
+	return in;
+}
+
+static struct in_spec
+in_peer(enum ep from, enum ep to, uint16_t len)
+{
+	struct in_spec in = { .kind = IN_RAW, .src = from, .dst = to, .len = len };
+
+	return in;
+}
+
+/*
+ * A Data indication must be the one our own encoder makes for the same
+ * peer and data, with the transaction ID the fast path chose (RFC 8656
+ * section 11.4); and it must decode, with the XOR-PEER-ADDRESS bytes
+ * exactly as RFC 8489 section 14.2 derives them from that ID.
+ */
+static void
+check_data_indication(const struct env *e, const struct out_frame *got,
+		      enum ep client, const struct tp_addr *peer,
+		      const uint8_t *data, uint16_t dlen, const char *what)
+{
+	uint8_t msg[FRAME_MAX], xaddr[8];
+	const uint8_t *stun = got->b + UDP4_LEN, *v;
+	struct tp_addr listen = ep_addr(e, EP_LISTEN), cl = ep_addr(e, client), p;
+	struct stun_builder b;
+	struct stun_msg m;
+	struct frame want;
+	uint16_t vlen;
+	int n;
+
+	assert_true(got->len >= UDP4_LEN + STUN_HEADER_LEN);
+	stun_build_init(&b, msg, sizeof(msg),
+			stun_type(STUN_METHOD_DATA, STUN_CLASS_INDICATION), stun + 8);
+	stun_build_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, peer);
+	stun_build_attr(&b, STUN_ATTR_DATA, dlen ? data : msg, dlen);
+	n = stun_build_finish(&b);
+	assert_true(n > 0);
+	frame_udp4(&want, ep_mac(client), e->sh->mac.addr_bytes, &listen, &cl,
+		   msg, (uint16_t)n, NULL);
+	check_cksums(got->b, got->len);
+	frame_eq(got, &want, what);
+
+	assert_int_equal(stun_msg_decode(&m, stun, (size_t)got->len - UDP4_LEN), STUN_OK);
+	assert_int_equal(m.method, STUN_METHOD_DATA);
+	assert_int_equal(m.cls, STUN_CLASS_INDICATION);
+	assert_int_equal(stun_msg_get_xor_addr(&m, STUN_SLOT_XOR_PEER_ADDRESS, &p), 0);
+	assert_true(tp_addr_equal(&p, peer));
+	v = stun_msg_value(&m, STUN_SLOT_DATA, &vlen);
+	assert_non_null(v);
+	assert_int_equal(vlen, dlen);
+	if (dlen > 0)
+		assert_memory_equal(v, data, dlen);
+	for (uint16_t i = dlen; i % 4 != 0; i++)
+		assert_int_equal(v[i], 0); /* padding is zeros */
+	/* XOR-PEER-ADDRESS first: family 1, port ^ 0x2112, IP ^ cookie. */
+	xaddr[0] = 0;
+	xaddr[1] = 1;
+	put16(xaddr + 2, (uint16_t)(peer->port ^ 0x2112));
+	for (int i = 0; i < 4; i++)
+		xaddr[4 + i] = peer->ip.bytes[i] ^ stun[4 + i];
+	assert_int_equal(get16(stun + 20), STUN_ATTR_XOR_PEER_ADDRESS);
+	assert_int_equal(get16(stun + 22), 8);
+	assert_memory_equal(stun + 24, xaddr, 8);
+}
+
+/* The datagram a relayed address @from sends to @to carrying @data. */
+static void
+want_to_peer(const struct env *e, enum ep from, enum ep to, const uint8_t *data,
+	     uint16_t dlen, bool df, struct frame *f)
+{
+	struct tp_addr src = ep_addr(e, from), dst = ep_addr(e, to);
+	struct ip_opts o = { .frag = df ? 0x4000 : 0 };
+
+	frame_udp4(f, ep_mac(to), e->sh->mac.addr_bytes, &src, &dst, data, dlen, &o);
+}
+
+/* A ChannelData message from the listening address to @client. */
+static void
+want_chan(const struct env *e, enum ep client, uint16_t ch, const uint8_t *data,
+	  uint16_t dlen, struct frame *f)
+{
+	struct tp_addr src = ep_addr(e, EP_LISTEN), dst = ep_addr(e, client);
+	uint8_t pl[FRAME_MAX];
+
+	put16(pl, ch);
+	put16(pl + 2, dlen);
+	memcpy(pl + 4, data, dlen);
+	frame_udp4(f, ep_mac(client), e->sh->mac.addr_bytes, &src, &dst, pl,
+		   (uint16_t)(dlen + 4), NULL);
+}
+
+/* Our ARP request for @target (RFC 826), from the first listening IP. */
+static void
+want_arp_request(const struct env *e, enum ep target, struct frame *f)
+{
+	frame_arp(f, mac_bcast, e->sh->mac.addr_bytes, 1, e->sh->mac.addr_bytes,
+		  IP_LISTEN, mac_zero, ep_ip(e, target));
+}
+
+/* Check @got against the expectation @out for input @in. */
+static void
+check_output(const struct env *e, const struct in_spec *in,
+	     const struct out_spec *out, const struct frame *in_frame,
+	     const struct out_frame *got, const char *what)
+{
+	uint8_t data[FRAME_MAX];
+	uint16_t dlen = app_data(in, data);
+	struct frame want;
+	struct tp_addr peer;
+
+	switch (out->kind) {
+	case OUT_TO_PEER:
+		want_to_peer(e, out->src, out->dst, data, dlen, out->df, &want);
+		check_cksums(got->b, got->len);
+		break;
+	case OUT_CHAN_TO_CLIENT:
+		want_chan(e, out->dst, out->channel, data, dlen, &want);
+		check_cksums(got->b, got->len);
+		break;
+	case OUT_DATA_TO_CLIENT:
+		peer = ep_addr(e, out->peer);
+		check_data_indication(e, got, out->dst, &peer, data, dlen, what);
+		return;
+	case OUT_ARP_REPLY:
+		frame_arp(&want, ep_mac(in->src), e->sh->mac.addr_bytes, 2,
+			  e->sh->mac.addr_bytes, ep_ip(e, in->arp_target),
+			  ep_mac(in->src), ep_ip(e, in->src));
+		want.len = in_frame->len; /* answered in place, padding kept */
+		break;
+	case OUT_ARP_REQUEST:
+		want_arp_request(e, out->dst, &want);
+		break;
+	case OUT_NONE:
+		fail_msg("%s: no output expected", what);
+		return;
+	}
+	frame_eq(got, &want, what);
+}
+
+/* ------------------------------------------------------------------ */
+/* Feeding frames and taking what comes out                            */
+/* ------------------------------------------------------------------ */
+
+static struct rte_mbuf *
+mbuf_of(const struct frame *f)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(g_pool);
+	char *p;
+
+	assert_non_null(m);
+	p = rte_pktmbuf_append(m, f->len);
+	assert_non_null(p);
+	memcpy(p, f->b, f->len);
+	return m;
+}
+
+/* Direct path: one frame into worker @wid at TSC @now, then flush. */
+static void
+input_direct(struct env *e, uint16_t wid, const struct frame *f, uint64_t now)
+{
+	struct dp_worker *w = &e->ws[wid];
+
+	w->now = now;
+	dp_input(w, mbuf_of(f));
+	dp_tx_flush(w);
+}
+
+static void
+copy_out(struct out_frame *o, uint16_t q, struct rte_mbuf *m)
+{
+	uint32_t len = RTE_MIN(rte_pktmbuf_pkt_len(m), (uint32_t)FRAME_MAX);
+	const void *p;
+
+	o->q = q;
+	o->len = (uint16_t)len;
+	o->nb_segs = m->nb_segs;
+	o->ol_flags = m->ol_flags;
+	p = rte_pktmbuf_read(m, 0, len, o->b);
+	if (p != NULL && p != o->b)
+		memcpy(o->b, p, len);
+}
+
+/* Take every frame off the TX rings (up to @max kept); @return how many. */
+static unsigned int
+tx_take(struct env *e, struct out_frame *o, unsigned int max)
+{
+	unsigned int n = 0;
+	void *p;
+
+	for (uint16_t q = 0; q < e->n; q++) {
+		while (rte_ring_dequeue(e->txr[q], &p) == 0) {
+			if (n < max)
+				copy_out(&o[n], q, p);
+			n++;
+			rte_pktmbuf_free(p);
+		}
+	}
+	return n;
+}
+
+/* Take frames off one handoff ring. */
+static unsigned int
+handoff_take(struct env *e, uint16_t from, uint16_t to, struct out_frame *o,
+	     unsigned int max)
+{
+	unsigned int n = 0;
+	void *p;
+
+	while (rte_ring_dequeue(e->ws[from].handoff_out[to], &p) == 0) {
+		if (n < max)
+			copy_out(&o[n], to, p);
+		n++;
+		rte_pktmbuf_free(p);
+	}
+	return n;
+}
+
+/* Take worker @wid's events; packet events keep their mbuf (caller frees). */
+static unsigned int
+evt_take(struct env *e, uint16_t wid, struct dp_evt *ev, unsigned int max)
+{
+	unsigned int n = 0;
+	struct dp_evt tmp;
+
+	while (rte_ring_sc_dequeue_elem(e->ws[wid].evt_ring, &tmp, sizeof(tmp)) == 0) {
+		if (n < max)
+			ev[n] = tmp;
+		else if (tmp.type == DP_EVT_PACKET)
+			rte_pktmbuf_free(tmp.u.packet.mbuf);
+		n++;
+	}
+	return n;
+}
+
+static void
+evt_release(struct dp_evt *ev, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (ev[i].type == DP_EVT_PACKET && ev[i].u.packet.mbuf != NULL) {
+			rte_pktmbuf_free(ev[i].u.packet.mbuf);
+			ev[i].u.packet.mbuf = NULL;
+		}
+}
+
+/* A punted packet: its addresses, MAC, payload position and the frame. */
+static void
+check_punt(const struct env *e, struct dp_evt *ev, uint16_t at,
+	   const struct in_spec *in, const struct frame *f)
+{
+	struct rte_mbuf *m = ev->u.packet.mbuf;
+	struct tp_addr src = ep_addr(e, in->src), dst = ep_addr(e, in->dst);
+	uint16_t ihl = (uint16_t)((f->b[ETH_LEN] & 0x0F) * 4);
+	uint8_t copy[FRAME_MAX];
+	uint32_t mlen;
+
+	assert_int_equal(ev->type, DP_EVT_PACKET);
+	assert_non_null(m);
+	mlen = rte_pktmbuf_pkt_len(m);
+	memcpy(copy, rte_pktmbuf_mtod(m, void *), RTE_MIN(mlen, (uint32_t)FRAME_MAX));
+	rte_pktmbuf_free(m);
+	ev->u.packet.mbuf = NULL;
+	assert_int_equal(ev->worker, at);
+	assert_true(tp_addr_equal(&ev->u.packet.client, &src));
+	assert_true(tp_addr_equal(&ev->u.packet.local, &dst));
+	assert_memory_equal(ev->u.packet.client_mac, ep_mac(in->src), DP_MAC_LEN);
+	assert_int_equal(ev->u.packet.data_off, ETH_LEN + ihl + 8);
+	assert_int_equal(ev->u.packet.data_len, f->len - ETH_LEN - ihl - 8);
+	assert_int_equal(mlen, f->len);
+	assert_memory_equal(copy, f->b, f->len);
+}
+
+static void
+check_neigh_evt(const struct env *e, const struct dp_evt *ev, uint16_t at,
+		enum ep who)
+{
+	struct tp_ip ip = tp_ip_v4(ep_ip(e, who));
+
+	assert_int_equal(ev->type, DP_EVT_NEIGH);
+	assert_int_equal(ev->worker, at);
+	assert_true(tp_ip_equal(&ev->u.neigh.ip, &ip));
+	assert_memory_equal(ev->u.neigh.mac, ep_mac(who), DP_MAC_LEN);
+}
+
+/* ------------------------------------------------------------------ */
+/* The real worker loop                                                */
+/* ------------------------------------------------------------------ */
+
+static void
+live_inject(struct env *e, uint16_t q, const struct frame *f)
+{
+	assert_int_equal(rte_ring_sp_enqueue(e->rxr[q], mbuf_of(f)), 0);
+}
+
+static bool
+live_idle(const struct env *e, unsigned int n_tx, unsigned int n_evt)
+{
+	unsigned int tx = 0, evt = 0, busy = 0;
+
+	for (uint16_t q = 0; q < e->n; q++) {
+		tx += rte_ring_count(e->txr[q]);
+		busy += rte_ring_count(e->rxr[q]);
+	}
+	for (uint16_t i = 0; i < e->n; i++) {
+		evt += rte_ring_count(e->ws[i].evt_ring);
+		for (uint16_t j = 0; j < e->n; j++)
+			if (e->ws[i].handoff_out[j] != NULL)
+				busy += rte_ring_count(e->ws[i].handoff_out[j]);
+	}
+	return tx >= n_tx && evt >= n_evt && busy == 0;
+}
+
+/*
+ * Wait (two seconds at most) until @n_tx frames and @n_evt events are out
+ * and no frame waits in an RX or handoff ring; give anything unexpected
+ * 20 ms to show, then stop the workers (they finish their burst first).
+ */
+static void
+live_wait(struct env *e, unsigned int n_tx, unsigned int n_evt)
+{
+	uint64_t end = rte_get_timer_cycles() + rte_get_timer_hz() * WAIT_MS / 1000;
+	bool ok;
+
+	while (!(ok = live_idle(e, n_tx, n_evt)) && rte_get_timer_cycles() < end)
+		rte_delay_us_sleep(100);
+	rte_delay_us_sleep(20000);
+	live_stop(e);
+	if (!ok)
+		fail_msg("workers did not produce %u frames and %u events in %d ms",
+			 n_tx, n_evt, WAIT_MS);
+}
+
+/* ------------------------------------------------------------------ */
+/* Golden cases                                                        */
+/* ------------------------------------------------------------------ */
+
+/* The worker a frame belongs to: it is fed there (no handoff in a row). */
+static uint16_t
+case_worker(const struct env *e, const struct in_spec *in)
+{
+	struct tp_addr src, dst;
+	uint32_t ip;
+
+	if (in->kind == IN_ARP)
+		return 0;
+	src = ep_addr(e, in->src);
+	dst = ep_addr(e, in->dst);
+	ip = tp_ip_v4_host(&dst.ip);
+	if (ip == IP_LISTEN && dst.port == LISTEN_PORT)
+		return dp_owner_of_client(&src, e->n);
+	if ((ip == IP_RELAY0 || ip == IP_RELAY1) && dst.port >= MIN_PORT &&
+	    dst.port <= MAX_PORT)
+		return (uint16_t)(dst.port % e->n);
+	return 0;
+}
+
+static void
+check_case_events(struct env *e, const struct golden_case *c, uint16_t at,
+		  const struct frame *in)
+{
+	struct dp_evt ev[4];
+	unsigned int n;
+
+	for (uint16_t i = 0; i < e->n; i++) {
+		if (i == at)
+			continue;
+		n = evt_take(e, i, ev, 4);
+		evt_release(ev, RTE_MIN(n, 4u));
+		assert_int_equal(n, 0);
+	}
+	n = evt_take(e, at, ev, 4);
+	if (n != (c->evt == EV_NONE ? 0u : 1u)) {
+		evt_release(ev, RTE_MIN(n, 4u));
+		fail_msg("%s: %u events, expected %u", c->what, n, c->evt != EV_NONE);
+	}
+	if (c->evt == EV_PACKET)
+		check_punt(e, &ev[0], at, &c->in, in);
+	else if (c->evt == EV_NEIGH)
+		check_neigh_evt(e, &ev[0], at, c->in.src);
+}
+
+static void
+run_case(struct env *e, const struct golden_case *c, bool live)
+{
+	struct dp_stats before[MAX_W], want[MAX_W];
+	struct out_frame out[MAX_OUT];
+	uint16_t at = case_worker(e, &c->in);
+	unsigned int n_want = c->out.kind != OUT_NONE, n;
+	struct frame in;
+
+	if (live)
+		live_start(e);
+	world_install(e, c->world);
+	commit_cmds(e, 0);
+	build_input(e, &c->in, &in);
+	snap(e, before);
+	memset(want, 0, sizeof(want));
+	if (live) {
+		live_inject(e, at, &in);
+		live_wait(e, n_want, c->evt != EV_NONE);
+		WANT_C(want, at, rx_packets, 1);
+		WANT_C(want, at, rx_bytes, in.len);
+	} else {
+		input_direct(e, at, &in, e->t0);
+	}
+	n = tx_take(e, out, MAX_OUT);
+	if (n != n_want)
+		fail_msg("%s: %u frames out, expected %u", c->what, n, n_want);
+	if (n_want > 0) {
+		assert_int_equal(out[0].q, at);
+		check_output(e, &c->in, &c->out, &in, &out[0], c->what);
+		WANT_C(want, at, tx_packets, 1);
+		WANT_C(want, at, tx_bytes, out[0].len);
+	}
+	check_case_events(e, c, at, &in);
+	for (unsigned int i = 0; i < RTE_DIM(c->d) && c->d[i].n != 0; i++) {
+		if (c->d[i].drop)
+			want[at].drop[c->d[i].idx] += c->d[i].n;
+		else
+			want[at].c[c->d[i].idx] += c->d[i].n;
+	}
+	stats_check(e, before, want, c->what);
+	env_check_clean(e);
+}
+
+static void
+t_case(void **state)
+{
+	run_case(g_env, *state, false);
+}
+
+static void
+t_case_live(void **state)
+{
+	run_case(g_env, *state, true);
+}
+
+/* ------------------------------------------------------------------ */
+/* Sequences: several steps against one state                          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Feed @in to worker @at at @now; expect one frame matching @out (on @at's
+ * TX queue) or none; count what the frame adds to the TX counters.
+ */
+static void
+step(struct env *e, uint16_t at, const struct in_spec *in, const struct out_spec *out,
+     uint64_t now, struct dp_stats *want, const char *what)
+{
+	struct out_frame got[MAX_OUT];
+	struct frame f;
+	unsigned int n;
+
+	build_input(e, in, &f);
+	input_direct(e, at, &f, now);
+	n = tx_take(e, got, MAX_OUT);
+	if (out == NULL || out->kind == OUT_NONE) {
+		if (n != 0)
+			fail_msg("%s: %u frames out, expected none", what, n);
+		return;
+	}
+	if (n != 1)
+		fail_msg("%s: %u frames out, expected 1", what, n);
+	assert_int_equal(got[0].q, at);
+	check_output(e, in, out, &f, &got[0], what);
+	WANT_C(want, at, tx_packets, 1);
+	WANT_C(want, at, tx_bytes, got[0].len);
+}
+
+static uint64_t
+ms_after(const struct env *e, uint64_t t, double ms)
+{
+	return t + (uint64_t)(ms * (double)e->sh->tsc_hz / 1000.0);
+}
+
+/* 10: permissions, channels and allocations expire on their TSC deadline. */
+static void
+t_expiry(void **state)
+{
+	struct env *e = g_env;
+	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
+	struct out_spec to_p1 = { TO_PEER(EP_P1) }, data_far = { DATA_TO_CA(EP_PFAR) };
+	struct out_spec chan_p1 = { CHAN_TO_CA(CH_P1) };
+	struct in_spec cd = in_chan(EP_CA, CH_P1, 33), p1 = in_peer(EP_P1, EP_RA, 33);
+	struct in_spec cd_far = in_chan(EP_CA, CH_PFAR2, 10);
+	struct in_spec far = in_peer(EP_PFAR, EP_RA, 10);
+	uint16_t a = e->owner_a;
+	uint64_t t;
+
+	(void)state;
+	cmd_alloc_add(e, a, SLOT_A, GEN_A, EP_CA, EP_RA, LIFETIME_MS, 0);
+	cmd_perm(e, a, SLOT_A, GEN_A, IP_P1, 1);            /* 1 ms */
+	cmd_chan(e, a, SLOT_A, GEN_A, CH_P1, ep_addr(e, EP_P1), LIFETIME_MS);
+	cmd_perm(e, a, SLOT_A, GEN_A, IP_PFAR, LIFETIME_MS);
+	cmd_perm(e, a, SLOT_A, GEN_A, IP_PFAR2, LIFETIME_MS);
+	cmd_chan(e, a, SLOT_A, GEN_A, CH_PFAR2, ep_addr(e, EP_PFAR2), 1);
+	cmd_alloc_add(e, e->owner_b, SLOT_B, GEN_B, EP_CB, EP_RB, 1, 0);
+	cmd_perm(e, e->owner_b, SLOT_B, GEN_B, IP_P1, LIFETIME_MS);
+	cmd_neigh_all(e, IP_P1, mac_p1);
+	cmd_neigh_all(e, IP_GW, mac_gw);
+	commit_cmds(e, 0);
+	t = e->t0;
+
+	/* Half a millisecond in: everything still holds. */
+	snap(e, before);
+	step(e, a, &cd, &to_p1, ms_after(e, t, 0.5), want, "permission alive");
+	step(e, a, &p1, &chan_p1, ms_after(e, t, 0.5), want, "permission alive, peer");
+	WANT_C(want, a, relay_channel_to_peer, 1);
+	WANT_C(want, a, relay_peer_to_channel, 1);
+	stats_check(e, before, want, "before expiry");
+
+	/* Two milliseconds in: the permission and the channel are gone. */
+	snap(e, before);
+	memset(want, 0, sizeof(want));
+	step(e, a, &cd, NULL, ms_after(e, t, 2), want, "permission expired");
+	step(e, a, &p1, NULL, ms_after(e, t, 2), want, "permission expired, peer");
+	step(e, a, &cd_far, NULL, ms_after(e, t, 2), want, "channel expired");
+	step(e, a, &far, &data_far, ms_after(e, t, 2), want,
+	     "channel expired: Data indication again");
+	WANT_D(want, a, no_permission, 2);
+	WANT_D(want, a, no_channel, 1);
+	WANT_C(want, a, relay_peer_to_data, 1);
+	stats_check(e, before, want, "after permission/channel expiry");
+
+	/* Allocation B lived 1 ms: both directions say alloc_expired. */
+	{
+		struct in_spec cb = in_send(EP_CB, EP_P1, 12);
+		struct in_spec to_b = in_peer(EP_P1, EP_RB, 12);
+		uint16_t b = e->owner_b, bp = case_worker(e, &to_b);
+
+		snap(e, before);
+		memset(want, 0, sizeof(want));
+		step(e, b, &cb, NULL, ms_after(e, t, 2), want, "allocation expired");
+		step(e, bp, &to_b, NULL, ms_after(e, t, 2), want,
+		     "allocation expired, peer");
+		WANT_D(want, b, alloc_expired, 1);
+		WANT_D(want, bp, alloc_expired, 1);
+		stats_check(e, before, want, "after allocation expiry");
+
+		/* A refresh brings it back. */
+		cmd_ref(e, b, DP_CMD_ALLOC_REFRESH, SLOT_B, GEN_B, LIFETIME_MS);
+		commit_cmds(e, 0);
+		snap(e, before);
+		memset(want, 0, sizeof(want));
+		struct out_spec to_p1_b = { .kind = OUT_TO_PEER, .src = EP_RB, .dst = EP_P1 };
+
+		step(e, b, &cb, &to_p1_b, e->t0, want, "refreshed allocation");
+		WANT_C(want, b, relay_send_to_peer, 1);
+		stats_check(e, before, want, "after refresh");
+	}
+	env_check_clean(e);
+}
+
+/* 12: next hops are resolved by ARP; the same packet passes once known. */
+static void
+t_neighbour(void **state)
+{
+	struct env *e = g_env;
+	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
+	struct out_spec arp_p2 = { .kind = OUT_ARP_REQUEST, .dst = EP_P2 };
+	struct out_spec arp_gw = { .kind = OUT_ARP_REQUEST, .dst = EP_GW };
+	struct out_spec to_p2 = { TO_PEER(EP_P2) }, to_far2 = { TO_PEER(EP_PFAR2) };
+	struct out_spec to_far = { TO_PEER(EP_PFAR) };
+	struct in_spec cd = in_chan(EP_CA, CH_P2, 48), cd_far = in_chan(EP_CA, CH_PFAR2, 20);
+	struct in_spec reply = { ARP(2, EP_P2, EP_LISTEN) };
+	struct in_spec snd = in_send(EP_CA, EP_PFAR, 9);
+	struct dp_evt ev[2];
+	uint16_t a = e->owner_a;
+	uint64_t t;
+
+	(void)state;
+	world_install(e, W_A | W_A_FAR);
+	cmd_perm(e, a, SLOT_A, GEN_A, IP_P2, LIFETIME_MS);
+	cmd_chan(e, a, SLOT_A, GEN_A, CH_P2, ep_addr(e, EP_P2), LIFETIME_MS);
+	commit_cmds(e, 0);
+	t = e->t0;
+
+	/* On-link peer, unresolved: dropped, and we ask who has it. */
+	snap(e, before);
+	step(e, a, &cd, &arp_p2, t, want, "on-link miss: ARP request");
+	step(e, a, &cd, NULL, ms_after(e, t, 10), want, "second miss: no new request");
+	WANT_D(want, a, no_neighbour, 2);
+	WANT_C(want, a, arp_requested, 1);
+	stats_check(e, before, want, "unresolved on-link peer");
+
+	/* A second later we ask again. */
+	snap(e, before);
+	memset(want, 0, sizeof(want));
+	step(e, a, &cd, &arp_p2, ms_after(e, t, 1001), want, "ask again after 1 s");
+	WANT_D(want, a, no_neighbour, 1);
+	WANT_C(want, a, arp_requested, 1);
+	stats_check(e, before, want, "ARP retry");
+
+	/* The answer comes (to worker 0, which learns and tells us)... */
+	snap(e, before);
+	memset(want, 0, sizeof(want));
+	step(e, 0, &reply, NULL, ms_after(e, t, 1002), want, "ARP reply");
+	WANT_C(want, 0, arp_learned, 1);
+	stats_check(e, before, want, "ARP reply learned");
+	assert_int_equal(evt_take(e, 0, ev, 2), 1);
+	check_neigh_evt(e, &ev[0], 0, EP_P2);
+	/* ...and the control plane passes it to the owner. */
+	cmd_neigh_all(e, IP_P2, mac_p2);
+	commit_cmds(e, 0);
+	snap(e, before);
+	memset(want, 0, sizeof(want));
+	step(e, a, &cd, &to_p2, e->t0, want, "resolved on-link peer");
+	WANT_C(want, a, relay_channel_to_peer, 1);
+	stats_check(e, before, want, "on-link peer resolved");
+
+	/* Off-link peer: we ask for the gateway, not the peer. */
+	snap(e, before);
+	memset(want, 0, sizeof(want));
+	step(e, a, &cd_far, &arp_gw, e->t0, want, "off-link miss: ARP for the gateway");
+	WANT_D(want, a, no_neighbour, 1);
+	WANT_C(want, a, arp_requested, 1);
+	stats_check(e, before, want, "unresolved gateway");
+	cmd_neigh_all(e, IP_GW, mac_gw);
+	commit_cmds(e, 0);
+	snap(e, before);
+	memset(want, 0, sizeof(want));
+	step(e, a, &cd_far, &to_far2, e->t0, want, "gateway resolved");
+	step(e, a, &snd, &to_far, e->t0, want, "Send via the gateway");
+	WANT_C(want, a, relay_channel_to_peer, 1);
+	WANT_C(want, a, relay_send_to_peer, 1);
+	stats_check(e, before, want, "gateway resolved");
+	env_check_clean(e);
+}
+
+/* Allocation A's and B's relayed addresses point at each other. */
+static void
+install_pair(struct env *e, bool b_channel)
+{
+	world_install(e, W_A | W_B);
+	cmd_perm(e, e->owner_a, SLOT_A, GEN_A, IP_RELAY1, LIFETIME_MS);
+	cmd_chan(e, e->owner_a, SLOT_A, GEN_A, CH_RB, ep_addr(e, EP_RB), LIFETIME_MS);
+	cmd_perm(e, e->owner_b, SLOT_B, GEN_B, IP_RELAY0, LIFETIME_MS);
+	if (b_channel)
+		cmd_chan(e, e->owner_b, SLOT_B, GEN_B, CH_RA, ep_addr(e, EP_RA),
+			 LIFETIME_MS);
+	commit_cmds(e, 0);
+}
+
+/*
+ * Send @in from @from_ep's owner toward the other allocation; with the two
+ * on different workers, check the frame in the handoff ring (the datagram
+ * between the two relayed addresses, never on the wire) and deliver it.
+ */
+static void
+relay_local_step(struct env *e, const struct in_spec *in, uint16_t from,
+		 uint16_t to, enum ep src_relay, enum ep dst_relay,
+		 const struct out_spec *out, struct dp_stats *want, const char *what)
+{
+	struct out_frame got[MAX_OUT];
+	uint8_t data[FRAME_MAX];
+	uint16_t dlen = app_data(in, data);
+	struct frame f, mid;
+	unsigned int n;
+
+	build_input(e, in, &f);
+	input_direct(e, from, &f, e->t0);
+	if (from != to) {
+		struct tp_addr s = ep_addr(e, src_relay), d = ep_addr(e, dst_relay);
+
+		assert_int_equal(tx_take(e, got, MAX_OUT), 0);
+		assert_int_equal(handoff_take(e, from, to, got, MAX_OUT), 0 + 0 * 0 + 0 ||
+				 1);
+		frame_udp4(&mid, e->sh->mac.addr_bytes, e->sh->mac.addr_bytes, &s, &d,
+			   data, dlen, NULL);
+		frame_eq(&got[0], &mid, "datagram between two relayed addresses");
+		input_direct(e, to, &mid, e->t0);
+		WANT_C(want, from, handoff_out, 1);
+	}
+	n = tx_take(e, got, MAX_OUT);
+	if (n != 1)
+		fail_msg("%s: %u frames out, expected 1", what, n);
+	assert_int_equal(got[0].q, to);
+	check_output(e, in, out, &f, &got[0], what);
+	WANT_C(want, to, tx_packets, 1);
+	WANT_C(want, to, tx_bytes, got[0].len);
+}
+
+/* 13: relay to relay, on one worker or across a handoff ring. */
+static void
+t_relay_local(void **state)
+{
+	struct env *e = g_env;
+	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
+	struct out_spec data_rb = { .kind = OUT_DATA_TO_CLIENT, .dst = EP_CB, .peer = EP_RA };
+	struct out_spec chan_rb = { .kind = OUT_CHAN_TO_CLIENT, .dst = EP_CB,
+				    .channel = CH_RA };
+	struct out_spec chan_ra = { CHAN_TO_CA(CH_RB) };
+	struct in_spec cd = in_chan(EP_CA, CH_RB, 50), snd = in_send(EP_CB, EP_RA, 31);
+	uint16_t a = e->owner_a, b = e->owner_b;
+
+	(void)state;
+	install_pair(e, false);
+	snap(e, before);
+	relay_local_step(e, &cd, a, b, EP_RA, EP_RB, &data_rb, want,
+			 "A's ChannelData -> Data indication to B's client");
+	WANT_C(want, a, relay_channel_to_peer, 1);
+	WANT_C(want, a, relay_local, 1);
+	WANT_C(want, b, relay_peer_to_data, 1);
+	stats_check(e, before, want, "relay to relay, Data indication");
+
+	/* B binds a channel to A's relayed address: ChannelData both ways. */
+	cmd_chan(e, b, SLOT_B, GEN_B, CH_RA, ep_addr(e, EP_RA), LIFETIME_MS);
+	commit_cmds(e, 0);
+	snap(e, before);
+	memset(want, 0, sizeof(want));
+	relay_local_step(e, &cd, a, b, EP_RA, EP_RB, &chan_rb, want,
+			 "A's ChannelData -> ChannelData to B's client");
+	relay_local_step(e, &snd, b, a, EP_RB, EP_RA, &chan_ra, want,
+			 "B's Send indication -> ChannelData to A's client");
+	WANT_C(want, a, relay_channel_to_peer, 1);
+	WANT_C(want, a, relay_local, 1);
+	WANT_C(want, b, relay_peer_to_channel, 1);
+	WANT_C(want, b, relay_send_to_peer, 1);
+	WANT_C(want, b, relay_local, 1);
+	WANT_C(want, a, relay_peer_to_channel, 1);
+	stats_check(e, before, want, "relay to relay, channels");
+	env_check_clean(e);
+}

@@ -1,0 +1,719 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TURN server: dispatch (drops, 400, 420), Binding and Allocate (RFC 8656
+ * section 7.2), through the public API with a fake sink, real requests and
+ * real long-term credentials.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "turn_harness.h"
+
+static struct harness h;
+
+static const struct turn_stats *
+stats(void)
+{
+	return turn_server_stats(h.srv);
+}
+
+/* A client whose owner worker is @owner (searching source ports). */
+static void
+client_for_owner(struct h_client *c, const char *user, const char *pass,
+		 uint16_t owner, uint16_t start_port)
+{
+	for (uint16_t port = start_port;; port++) {
+		h_client_init(c, user, pass, 10, port);
+		if (dp_owner_of_client(&c->addr, h.params.n_workers) == owner)
+			return;
+	}
+}
+
+static void
+test_binding(void **state)
+{
+	uint8_t buf[256];
+	struct stun_builder b;
+	struct stun_msg m;
+	struct h_client c;
+	struct tp_addr mapped;
+	const struct h_event *e;
+	const uint8_t *sw;
+	uint16_t len;
+
+	(void)state;
+	h_init(&h, 3, false);
+	h_start(&h);
+	h_client_init(&c, NULL, NULL, 10, 40000);
+	h_req_begin(&c, &b, buf, sizeof(buf), STUN_METHOD_BINDING);
+	h_send(&h, &c, buf, h_req_end(&c, &b));
+	e = h_last_reply(&h, &m);
+	assert_int_equal(m.cls, STUN_CLASS_SUCCESS);
+	assert_int_equal(m.method, STUN_METHOD_BINDING);
+	assert_memory_equal(m.tid, c.tid, STUN_TID_LEN);
+	assert_int_equal(stun_msg_get_xor_addr(&m, STUN_SLOT_XOR_MAPPED_ADDRESS,
+					       &mapped), 0);
+	assert_true(tp_addr_equal(&mapped, &c.addr));
+	sw = stun_msg_value(&m, STUN_SLOT_SOFTWARE, &len);
+	assert_non_null(sw);
+	assert_int_equal(len, strlen(H_SOFTWARE));
+	assert_memory_equal(sw, H_SOFTWARE, len);
+	assert_true(stun_msg_check_fingerprint(&m));
+	assert_int_equal(m.mi_off, 0); /* Binding is not authenticated */
+	assert_true(tp_addr_equal(&e->to, &c.addr));
+	assert_true(tp_addr_equal(&e->from, &c.local));
+	assert_true(e->answers_request);
+	assert_int_equal(e->worker, dp_owner_of_client(&c.addr, 3));
+	assert_int_equal(stats()->requests[TURN_METHOD_BINDING], 1);
+	assert_int_equal(stats()->replies[TURN_REPLY_SUCCESS], 1);
+	assert_int_equal(h_count_cmds(&h, 0, DP_CMD_ALLOC_ADD), 0);
+	h_fini(&h);
+}
+
+/* 401 challenge, then a signed Allocate: check everything the RFC says. */
+static void
+allocate_success(uint16_t n_workers)
+{
+	struct h_client c;
+	struct stun_msg m;
+	struct tp_addr relay, mapped;
+	const struct h_event *e;
+	const struct dp_cmd_alloc_add *add;
+	uint8_t wrong[16];
+	uint32_t lifetime;
+	uint16_t owner;
+	int mark, ci, ri;
+
+	h_init(&h, n_workers, false);
+	h_start(&h);
+	h_client_init(&c, "alice", "alicepass", 10, 40000);
+	owner = dp_owner_of_client(&c.addr, n_workers);
+	h_login(&h, &c);
+	h_last_reply(&h, &m);
+	assert_non_null(stun_msg_value(&m, STUN_SLOT_REALM, &(uint16_t){ 0 }));
+	assert_int_equal(m.mi_off, 0);
+	assert_true(stun_msg_check_fingerprint(&m));
+	assert_int_equal(stats()->replies[TURN_REPLY_UNAUTHORIZED], 1);
+	assert_int_equal(stats()->auth[AUTH_REASON_NO_INTEGRITY], 1);
+
+	mark = h.n_ev;
+	assert_int_equal(h_allocate(&h, &c, 0, &relay), 0);
+	e = h_last_reply(&h, &m);
+	/* Relay port owned by the client's owner worker, in range. */
+	assert_int_equal(dp_owner_of_relay_port(relay.port, n_workers), owner);
+	assert_true(relay.port >= 50000 && relay.port <= 50999);
+	assert_true(tp_ip_equal(&relay.ip, &h.params.relay_ips[0]));
+	assert_int_equal(stun_msg_get_u32(&m, STUN_SLOT_LIFETIME, &lifetime), 0);
+	assert_int_equal(lifetime, 600);
+	assert_int_equal(stun_msg_get_xor_addr(&m, STUN_SLOT_XOR_MAPPED_ADDRESS,
+					       &mapped), 0);
+	assert_true(tp_addr_equal(&mapped, &c.addr));
+	/* Integrity with the user's long-term key, and only with it. */
+	assert_true(stun_msg_check_integrity(&m, c.key, sizeof(c.key)));
+	memcpy(wrong, c.key, sizeof(wrong));
+	wrong[0] ^= 1;
+	assert_false(stun_msg_check_integrity(&m, wrong, sizeof(wrong)));
+	assert_true(stun_msg_check_fingerprint(&m));
+	assert_true(m.mi_off < m.fp_off);
+	/* ALLOC_ADD first, then the reply, both to the owner. */
+	ci = h_find(&h, mark, H_CMD);
+	ri = h_find(&h, mark, H_REPLY);
+	assert_true(ci >= 0 && ri > ci);
+	assert_int_equal(h_count_cmds(&h, mark, DP_CMD_ALLOC_ADD), 1);
+	assert_int_equal(h.ev[ci].cmd.type, DP_CMD_ALLOC_ADD);
+	assert_int_equal(h.ev[ci].worker, owner);
+	assert_int_equal(e->worker, owner);
+	add = &h.ev[ci].cmd.u.alloc_add;
+	assert_true(tp_addr_equal(&add->relay, &relay));
+	assert_true(tp_addr_equal(&add->client, &c.addr));
+	assert_true(tp_addr_equal(&add->server, &c.local));
+	assert_int_equal(add->lifetime_ms, 600000);
+	assert_int_equal(add->max_bps, 125000);
+	assert_int_equal(add->client_mac[5], 7);
+	assert_int_not_equal(add->ref.gen, 0);
+	assert_true(add->ref.slot < h.params.allocs_per_worker);
+	assert_int_equal(turn_server_alloc_count(h.srv), 1);
+	assert_int_equal(stats()->allocs_live, 1);
+	assert_int_equal(stats()->c[TURN_C_ALLOCS_CREATED], 1);
+	h_fini(&h);
+}
+
+static void
+test_allocate_success_1_worker(void **state)
+{
+	(void)state;
+	allocate_success(1);
+}
+
+static void
+test_allocate_success_3_workers(void **state)
+{
+	(void)state;
+	allocate_success(3);
+}
+
+/* Many clients over 3 workers: each relay port maps to its owner. */
+static void
+test_allocate_owner_spread(void **state)
+{
+	int per_owner[3] = { 0 };
+
+	(void)state;
+	h_init(&h, 3, true);
+	h_start(&h);
+	for (int i = 0; i < 60; i++) {
+		struct h_client c;
+		struct tp_addr relay;
+		uint16_t owner;
+		int ci;
+
+		h_client_init(&c, NULL, NULL, (uint8_t)(1 + i), (uint16_t)(40000 + i));
+		owner = dp_owner_of_client(&c.addr, 3);
+		ci = h.n_ev;
+		assert_int_equal(h_allocate(&h, &c, 0, &relay), 0);
+		assert_int_equal(dp_owner_of_relay_port(relay.port, 3), owner);
+		assert_int_equal(h.ev[h_find(&h, ci, H_CMD)].worker, owner);
+		per_owner[owner]++;
+	}
+	for (int w = 0; w < 3; w++)
+		assert_true(per_owner[w] > 0);
+	h_fini(&h);
+}
+
+static void
+test_allocate_retransmission_and_437(void **state)
+{
+	uint8_t buf[512];
+	struct stun_builder b;
+	struct stun_msg m;
+	struct h_client c;
+	struct tp_addr r1, r2;
+	size_t len;
+	int mark;
+
+	(void)state;
+	h_init(&h, 3, false);
+	h_start(&h);
+	h_client_init(&c, "alice", "alicepass", 10, 40000);
+	h_login(&h, &c);
+	h_req_begin(&c, &b, buf, sizeof(buf), STUN_METHOD_ALLOCATE);
+	stun_build_transport(&b, H_UDP);
+	len = h_req_end(&c, &b);
+	h_send(&h, &c, buf, len);
+	h_last_reply(&h, &m);
+	assert_int_equal(h_code(&m), 0);
+	stun_msg_get_xor_addr(&m, STUN_SLOT_XOR_RELAYED_ADDRESS, &r1);
+
+	/* The same datagram again: the same answer, nothing installed. */
+	mark = h.n_ev;
+	h.now_ms += 2000;
+	h_send(&h, &c, buf, len);
+	h_last_reply(&h, &m);
+	assert_int_equal(h_code(&m), 0);
+	assert_memory_equal(m.tid, c.tid, STUN_TID_LEN);
+	assert_int_equal(stun_msg_get_xor_addr(&m, STUN_SLOT_XOR_RELAYED_ADDRESS,
+					       &r2), 0);
+	assert_true(tp_addr_equal(&r1, &r2));
+	assert_true(stun_msg_check_integrity(&m, c.key, sizeof(c.key)));
+	assert_int_equal(h_count_cmds(&h, mark, DP_CMD_ALLOC_ADD), 0);
+	assert_int_equal(stats()->c[TURN_C_ALLOC_RETRANSMITS], 1);
+
+	/* A new transaction on the same 5-tuple: 437, signed. */
+	assert_int_equal(h_allocate(&h, &c, 0, NULL), 437);
+	h_last_reply(&h, &m);
+	assert_true(stun_msg_check_integrity(&m, c.key, sizeof(c.key)));
+	assert_int_equal(stats()->replies[TURN_REPLY_ALLOCATION_MISMATCH], 1);
+	assert_int_equal(turn_server_alloc_count(h.srv), 1);
+	h_fini(&h);
+}
+
+/* Allocate with one extra attribute (or no REQUESTED-TRANSPORT). */
+static uint16_t
+allocate_with(struct h_client *c, int transport, uint16_t attr,
+	      const void *val, size_t vlen, struct stun_msg *m)
+{
+	uint8_t buf[512];
+	struct stun_builder b;
+
+	h_req_begin(c, &b, buf, sizeof(buf), STUN_METHOD_ALLOCATE);
+	if (transport >= 0)
+		stun_build_transport(&b, (uint8_t)transport);
+	if (attr != 0)
+		stun_build_attr(&b, attr, val, vlen);
+	h_send(&h, c, buf, h_req_end(c, &b));
+	h_last_reply(&h, m);
+	return h_code(m);
+}
+
+static void
+test_allocate_transport_errors(void **state)
+{
+	struct h_client c;
+	struct stun_msg m;
+
+	(void)state;
+	h_init(&h, 1, false);
+	h_start(&h);
+	h_client_init(&c, "alice", "alicepass", 10, 40000);
+	h_login(&h, &c);
+	assert_int_equal(allocate_with(&c, -1, 0, NULL, 0, &m), 400);
+	assert_true(stun_msg_check_integrity(&m, c.key, sizeof(c.key)));
+	assert_int_equal(allocate_with(&c, 6 /* TCP */, 0, NULL, 0, &m), 442);
+	assert_true(stun_msg_check_integrity(&m, c.key, sizeof(c.key)));
+	/* DONT-FRAGMENT is accepted. */
+	assert_int_equal(allocate_with(&c, H_UDP, STUN_ATTR_DONT_FRAGMENT,
+				       NULL, 0, &m), 0);
+	assert_int_equal(stats()->replies[TURN_REPLY_BAD_REQUEST], 1);
+	assert_int_equal(stats()->replies[TURN_REPLY_UNSUPPORTED_TRANSPORT], 1);
+	assert_int_equal(h_count_cmds(&h, 0, DP_CMD_ALLOC_ADD), 1);
+	h_fini(&h);
+}
+
+static void
+test_allocate_lifetimes(void **state)
+{
+	static const uint32_t asked[] = { 100, 1800, 7200 };
+	static const uint32_t got[] = { 600, 1800, 3600 }; /* RFC 8656 7.2 */
+
+	(void)state;
+	h_init(&h, 1, true);
+	h_start(&h);
+	for (int i = 0; i < 3; i++) {
+		struct h_client c;
+		struct stun_msg m;
+		uint32_t lt;
+		int mark = h.n_ev;
+
+		h_client_init(&c, NULL, NULL, 10, (uint16_t)(40000 + i));
+		assert_int_equal(h_allocate(&h, &c, asked[i], NULL), 0);
+		h_last_reply(&h, &m);
+		assert_int_equal(stun_msg_get_u32(&m, STUN_SLOT_LIFETIME, &lt), 0);
+		assert_int_equal(lt, got[i]);
+		assert_int_equal(h.ev[h_find(&h, mark, H_CMD)].cmd.u.alloc_add.lifetime_ms,
+				 got[i] * 1000);
+	}
+	h_fini(&h);
+}
+
+static void
+test_allocate_user_quota_486(void **state)
+{
+	struct h_client a1, a2, b1;
+
+	(void)state;
+	h_init(&h, 3, false);
+	h.params.user_quota = 1;
+	h_start(&h);
+	h_client_init(&a1, "alice", "alicepass", 10, 40000);
+	h_client_init(&a2, "alice", "alicepass", 11, 40000);
+	h_client_init(&b1, "bob", "bobpass", 12, 40000);
+	h_login(&h, &a1);
+	h_login(&h, &a2);
+	h_login(&h, &b1);
+	assert_int_equal(h_allocate(&h, &a1, 0, NULL), 0);
+	assert_int_equal(h_allocate(&h, &a2, 0, NULL), 486);
+	assert_int_equal(h_allocate(&h, &b1, 0, NULL), 0);
+	assert_int_equal(stats()->replies[TURN_REPLY_QUOTA_REACHED], 1);
+	/* Alice's allocation ends: she may allocate again. */
+	assert_int_equal(h_refresh(&h, &a1, 0), 0);
+	assert_int_equal(h_allocate(&h, &a2, 0, NULL), 0);
+	h_fini(&h);
+}
+
+static void
+test_allocate_total_quota_508_and_300(void **state)
+{
+	struct h_client a, b;
+	struct stun_msg m;
+	struct tp_addr alt;
+
+	(void)state;
+	h_init(&h, 1, false);
+	h.params.total_quota = 1;
+	h_start(&h);
+	h_client_init(&a, "alice", "alicepass", 10, 40000);
+	h_client_init(&b, "bob", "bobpass", 11, 40000);
+	h_login(&h, &a);
+	h_login(&h, &b);
+	assert_int_equal(h_allocate(&h, &a, 0, NULL), 0);
+	assert_int_equal(h_allocate(&h, &b, 0, NULL), 508);
+	h_last_reply(&h, &m);
+	assert_true(stun_msg_check_integrity(&m, b.key, sizeof(b.key)));
+	h_fini(&h);
+
+	/* With an alternate server: 300 Try Alternate instead. */
+	h_init(&h, 1, false);
+	h.params.total_quota = 1;
+	h.params.alternate_server = h_addr("203.0.113.99", 3479);
+	h_start(&h);
+	h_login(&h, &a);
+	h_login(&h, &b);
+	assert_int_equal(h_allocate(&h, &a, 0, NULL), 0);
+	assert_int_equal(h_allocate(&h, &b, 0, NULL), 300);
+	h_last_reply(&h, &m);
+	assert_int_equal(stun_msg_get_addr(&m, STUN_SLOT_ALTERNATE_SERVER, &alt), 0);
+	assert_true(tp_addr_equal(&alt, &h.params.alternate_server));
+	assert_true(stun_msg_check_integrity(&m, b.key, sizeof(b.key)));
+	assert_int_equal(stats()->replies[TURN_REPLY_TRY_ALTERNATE], 1);
+	h_fini(&h);
+}
+
+/* One relay port (50001, owned by worker 50001 % 3 = 0), one slot each. */
+static void
+test_allocate_capacity_508(void **state)
+{
+	struct h_client o0a, o0b, o1;
+	struct tp_addr relay;
+
+	(void)state;
+	h_init(&h, 3, true);
+	h.params.min_port = 50001;
+	h.params.max_port = 50001;
+	h_start(&h);
+	client_for_owner(&o0a, NULL, NULL, 0, 40000);
+	client_for_owner(&o0b, NULL, NULL, 0, (uint16_t)(o0a.addr.port + 1));
+	client_for_owner(&o1, NULL, NULL, 1, 40000);
+	assert_int_equal(h_allocate(&h, &o1, 0, NULL), 508); /* owns no port */
+	assert_int_equal(h_allocate(&h, &o0a, 0, &relay), 0);
+	assert_int_equal(relay.port, 50001);
+	assert_int_equal(h_allocate(&h, &o0b, 0, NULL), 508); /* port taken */
+	assert_int_equal(stats()->replies[TURN_REPLY_INSUFFICIENT_CAPACITY], 2);
+	/* The failed attempts leaked no slot: after a delete it works. */
+	assert_int_equal(h_refresh(&h, &o0a, 0), 0);
+	assert_int_equal(h_allocate(&h, &o0b, 0, &relay), 0);
+	assert_int_equal(relay.port, 50001);
+	h_fini(&h);
+
+	/* Full worker table: one slot per worker. */
+	h_init(&h, 3, true);
+	h.params.allocs_per_worker = 1;
+	h_start(&h);
+	assert_int_equal(h_allocate(&h, &o0a, 0, NULL), 0);
+	assert_int_equal(h_allocate(&h, &o0b, 0, NULL), 508);
+	assert_int_equal(h_allocate(&h, &o1, 0, NULL), 0);
+	h_fini(&h);
+}
+
+static void
+test_allocate_even_port_and_reservation(void **state)
+{
+	static const uint8_t even_r0 = 0x00, even_r1 = 0x80;
+	static const uint8_t token[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	struct stun_msg m;
+	struct tp_addr relay;
+
+	(void)state;
+	h_init(&h, 3, true);
+	h_start(&h);
+	for (int i = 0; i < 30; i++) {
+		struct h_client c;
+
+		h_client_init(&c, NULL, NULL, 20, (uint16_t)(40000 + i));
+		assert_int_equal(allocate_with(&c, H_UDP, STUN_ATTR_EVEN_PORT,
+					       &even_r0, 1, &m), 0);
+		stun_msg_get_xor_addr(&m, STUN_SLOT_XOR_RELAYED_ADDRESS, &relay);
+		assert_int_equal(relay.port % 2, 0);
+		assert_int_equal(dp_owner_of_relay_port(relay.port, 3),
+				 dp_owner_of_client(&c.addr, 3));
+	}
+	{
+		struct h_client c;
+
+		h_client_init(&c, NULL, NULL, 21, 40000);
+		/* R = 1 would need a reservation: not offered. */
+		assert_int_equal(allocate_with(&c, H_UDP, STUN_ATTR_EVEN_PORT,
+					       &even_r1, 1, &m), 508);
+		assert_int_equal(allocate_with(&c, H_UDP,
+					       STUN_ATTR_RESERVATION_TOKEN,
+					       token, 8, &m), 508);
+	}
+	h_fini(&h);
+
+	/* Two workers: worker 1 owns only odd ports, so EVEN-PORT fails. */
+	h_init(&h, 2, true);
+	h_start(&h);
+	{
+		struct h_client c;
+
+		client_for_owner(&c, NULL, NULL, 1, 40000);
+		assert_int_equal(allocate_with(&c, H_UDP, STUN_ATTR_EVEN_PORT,
+					       &even_r0, 1, &m), 508);
+		assert_int_equal(allocate_with(&c, H_UDP, 0, NULL, 0, &m), 0);
+	}
+	h_fini(&h);
+}
+
+static void
+test_allocate_token_with_even_port_400(void **state)
+{
+	static const uint8_t token[8] = { 1 };
+	static const uint8_t even = 0;
+	uint8_t buf[512];
+	struct stun_builder b;
+	struct stun_msg m;
+	struct h_client c;
+
+	(void)state;
+	h_init(&h, 1, true);
+	h_start(&h);
+	h_client_init(&c, NULL, NULL, 10, 40000);
+	h_req_begin(&c, &b, buf, sizeof(buf), STUN_METHOD_ALLOCATE);
+	stun_build_transport(&b, H_UDP);
+	stun_build_attr(&b, STUN_ATTR_RESERVATION_TOKEN, token, 8);
+	stun_build_attr(&b, STUN_ATTR_EVEN_PORT, &even, 1);
+	h_send(&h, &c, buf, h_req_end(&c, &b));
+	h_last_reply(&h, &m);
+	assert_int_equal(h_code(&m), 400);
+	h_fini(&h);
+}
+
+static void
+test_allocate_families(void **state)
+{
+	static const uint8_t v6[4] = { TP_AF_INET6, 0, 0, 0 };
+	static const uint8_t v4[4] = { TP_AF_INET, 0, 0, 0 };
+	uint8_t buf[512];
+	struct stun_builder b;
+	struct stun_msg m;
+	struct h_client c;
+	struct tp_addr relay;
+	const uint8_t *aec;
+	uint16_t len;
+
+	(void)state;
+	h_init(&h, 3, true);
+	h_start(&h);
+	h_client_init(&c, NULL, NULL, 10, 40000);
+	/* No IPv6 relay address: 440. */
+	assert_int_equal(allocate_with(&c, H_UDP,
+				       STUN_ATTR_REQUESTED_ADDRESS_FAMILY, v6,
+				       4, &m), 440);
+	/* ADDITIONAL-ADDRESS-FAMILY must be IPv6. */
+	assert_int_equal(allocate_with(&c, H_UDP,
+				       STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY, v4,
+				       4, &m), 400);
+	/* Both family attributes: 400. */
+	h_req_begin(&c, &b, buf, sizeof(buf), STUN_METHOD_ALLOCATE);
+	stun_build_transport(&b, H_UDP);
+	stun_build_attr(&b, STUN_ATTR_REQUESTED_ADDRESS_FAMILY, v4, 4);
+	stun_build_attr(&b, STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY, v6, 4);
+	h_send(&h, &c, buf, h_req_end(&c, &b));
+	h_last_reply(&h, &m);
+	assert_int_equal(h_code(&m), 400);
+	/* Dual allocation asked: IPv4 granted, IPv6 refused in
+	 * ADDRESS-ERROR-CODE (RFC 8656 section 7.2). */
+	assert_int_equal(allocate_with(&c, H_UDP,
+				       STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY, v6,
+				       4, &m), 0);
+	stun_msg_get_xor_addr(&m, STUN_SLOT_XOR_RELAYED_ADDRESS, &relay);
+	assert_int_equal(relay.ip.family, TP_AF_INET);
+	aec = stun_msg_value(&m, STUN_SLOT_ADDRESS_ERROR_CODE, &len);
+	assert_non_null(aec);
+	assert_true(len >= 4);
+	assert_int_equal(aec[0], TP_AF_INET6);
+	assert_int_equal(aec[2] * 100 + aec[3], 440);
+	assert_int_equal(stats()->replies[TURN_REPLY_FAMILY_NOT_SUPPORTED], 1);
+	h_fini(&h);
+
+	/* With an IPv6 relay address the request is granted. */
+	h_init(&h, 3, true);
+	h.params.relay_ips[1] = h_addr("2001:db8::1", 0).ip;
+	assert_int_equal(tp_ip_parse(&h.params.relay_ips[1], "2001:db8::1"), 0);
+	h.params.n_relay_ips = 2;
+	h_start(&h);
+	assert_int_equal(allocate_with(&c, H_UDP,
+				       STUN_ATTR_REQUESTED_ADDRESS_FAMILY, v6,
+				       4, &m), 0);
+	stun_msg_get_xor_addr(&m, STUN_SLOT_XOR_RELAYED_ADDRESS, &relay);
+	assert_int_equal(relay.ip.family, TP_AF_INET6);
+	assert_true(tp_ip_equal(&relay.ip, &h.params.relay_ips[1]));
+	assert_int_equal(dp_owner_of_relay_port(relay.port, 3),
+			 dp_owner_of_client(&c.addr, 3));
+	h_fini(&h);
+
+	/* IPv6 relay only, no REQUESTED-ADDRESS-FAMILY: IPv4 is asked: 440. */
+	h_init(&h, 1, true);
+	assert_int_equal(tp_ip_parse(&h.params.relay_ips[0], "2001:db8::1"), 0);
+	h_start(&h);
+	assert_int_equal(allocate_with(&c, H_UDP, 0, NULL, 0, &m), 440);
+	h_fini(&h);
+}
+
+static void
+test_unknown_attributes_420(void **state)
+{
+	static const uint8_t val[4] = { 0 };
+	struct h_client c;
+	struct stun_msg m;
+	const uint8_t *ua;
+	uint16_t len;
+
+	(void)state;
+	h_init(&h, 1, false);
+	h_start(&h);
+	h_client_init(&c, "alice", "alicepass", 10, 40000);
+	/* Unauthenticated: the challenge comes first (RFC 8489 6.3). */
+	assert_int_equal(allocate_with(&c, H_UDP, 0x7F00, val, 4, &m), 401);
+	h_login(&h, &c);
+	assert_int_equal(allocate_with(&c, H_UDP, 0x7F00, val, 4, &m), 420);
+	ua = stun_msg_value(&m, STUN_SLOT_UNKNOWN_ATTRIBUTES, &len);
+	assert_non_null(ua);
+	assert_int_equal(len, 2);
+	assert_int_equal(ua[0] << 8 | ua[1], 0x7F00);
+	assert_true(stun_msg_check_integrity(&m, c.key, sizeof(c.key)));
+	assert_int_equal(h_count_cmds(&h, 0, DP_CMD_ALLOC_ADD), 0);
+	/* An unknown optional attribute is ignored. */
+	assert_int_equal(allocate_with(&c, H_UDP, 0xC0FE, val, 4, &m), 0);
+	assert_int_equal(stats()->replies[TURN_REPLY_UNKNOWN_ATTRIBUTE], 1);
+	h_fini(&h);
+}
+
+static void
+test_wrong_password_401(void **state)
+{
+	struct h_client c;
+
+	(void)state;
+	h_init(&h, 1, false);
+	h_start(&h);
+	h_client_init(&c, "alice", "not-her-password", 10, 40000);
+	h_login(&h, &c);
+	assert_int_equal(h_allocate(&h, &c, 0, NULL), 401);
+	assert_int_equal(stats()->auth[AUTH_REASON_BAD_INTEGRITY], 1);
+	assert_int_equal(h_count_cmds(&h, 0, DP_CMD_ALLOC_ADD), 0);
+	assert_int_equal(turn_server_alloc_count(h.srv), 0);
+	h_fini(&h);
+}
+
+static void
+test_drops(void **state)
+{
+	static const uint8_t junk[24] = { 0xFF, 1, 2, 3 };
+	uint8_t buf[256];
+	struct stun_builder b;
+	struct h_client c;
+	size_t len;
+
+	(void)state;
+	h_init(&h, 1, true);
+	h_start(&h);
+	h_client_init(&c, NULL, NULL, 10, 40000);
+	h_send(&h, &c, junk, sizeof(junk));
+	assert_int_equal(stats()->drops[TURN_DROP_UNDECODABLE], 1);
+	/* Send indication and a success response from a client: dropped. */
+	stun_build_init(&b, buf, sizeof(buf),
+			stun_type(STUN_METHOD_SEND, STUN_CLASS_INDICATION), c.tid);
+	h_send(&h, &c, buf, h_req_end(&c, &b));
+	stun_build_init(&b, buf, sizeof(buf),
+			stun_type(STUN_METHOD_BINDING, STUN_CLASS_SUCCESS), c.tid);
+	h_send(&h, &c, buf, h_req_end(&c, &b));
+	assert_int_equal(stats()->drops[TURN_DROP_NOT_REQUEST], 2);
+	/* A Binding request whose FINGERPRINT is wrong. */
+	h_req_begin(&c, &b, buf, sizeof(buf), STUN_METHOD_BINDING);
+	len = h_req_end(&c, &b);
+	buf[len - 1] ^= 0x55;
+	h_send(&h, &c, buf, len);
+	assert_int_equal(stats()->drops[TURN_DROP_BAD_FINGERPRINT], 1);
+	assert_int_equal(h.n_ev, 0); /* nothing answered, nothing sent */
+	/* Without FINGERPRINT a request is fine. */
+	h_req_begin(&c, &b, buf, sizeof(buf), STUN_METHOD_BINDING);
+	h_send(&h, &c, buf, (size_t)stun_build_finish(&b));
+	assert_int_equal(h.n_ev, 1);
+	h_fini(&h);
+}
+
+static void
+test_unknown_method_400(void **state)
+{
+	uint8_t buf[256];
+	struct stun_builder b;
+	struct stun_msg m;
+	struct h_client c;
+
+	(void)state;
+	h_init(&h, 1, false);
+	h_start(&h);
+	h_client_init(&c, NULL, NULL, 10, 40000);
+	h_req_begin(&c, &b, buf, sizeof(buf), 0x0AB);
+	h_send(&h, &c, buf, h_req_end(&c, &b));
+	h_last_reply(&h, &m);
+	assert_int_equal(h_code(&m), 400);
+	assert_int_equal(m.method, 0x0AB);
+	assert_int_equal(stats()->requests[TURN_METHOD_OTHER], 1);
+	h_fini(&h);
+}
+
+static void
+test_no_auth_mode(void **state)
+{
+	struct h_client c;
+	struct stun_msg m;
+
+	(void)state;
+	h_init(&h, 3, true);
+	h.params.user_quota = 1; /* no username: not applied */
+	h_start(&h);
+	h_client_init(&c, NULL, NULL, 10, 40000);
+	assert_int_equal(h_allocate(&h, &c, 0, NULL), 0);
+	h_last_reply(&h, &m);
+	assert_int_equal(m.mi_off, 0);
+	assert_int_equal(m.mi256_off, 0);
+	assert_true(stun_msg_check_fingerprint(&m));
+	h_client_init(&c, NULL, NULL, 10, 40001);
+	assert_int_equal(h_allocate(&h, &c, 0, NULL), 0);
+	h_fini(&h);
+}
+
+static void
+test_create_bad_params(void **state)
+{
+	(void)state;
+	h_init(&h, 0, true);
+	assert_null(turn_server_create(&h.params, &h.sink));
+	h_init(&h, 1, true);
+	h.params.n_relay_ips = 0;
+	assert_null(turn_server_create(&h.params, &h.sink));
+	h_init(&h, 1, true);
+	h.sink.reply = NULL;
+	assert_null(turn_server_create(&h.params, &h.sink));
+	h_init(&h, 1, true);
+	assert_null(turn_server_create(&h.params, NULL));
+	assert_string_equal(turn_reply_label(TURN_REPLY_QUOTA_REACHED),
+			    "486_allocation_quota_reached");
+	assert_int_equal(turn_reply_code(TURN_REPLY_PEER_FAMILY_MISMATCH), 443);
+	assert_string_equal(turn_drop_label(TURN_DROP_BAD_FINGERPRINT),
+			    "bad_fingerprint");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_binding),
+		cmocka_unit_test(test_allocate_success_1_worker),
+		cmocka_unit_test(test_allocate_success_3_workers),
+		cmocka_unit_test(test_allocate_owner_spread),
+		cmocka_unit_test(test_allocate_retransmission_and_437),
+		cmocka_unit_test(test_allocate_transport_errors),
+		cmocka_unit_test(test_allocate_lifetimes),
+		cmocka_unit_test(test_allocate_user_quota_486),
+		cmocka_unit_test(test_allocate_total_quota_508_and_300),
+		cmocka_unit_test(test_allocate_capacity_508),
+		cmocka_unit_test(test_allocate_even_port_and_reservation),
+		cmocka_unit_test(test_allocate_token_with_even_port_400),
+		cmocka_unit_test(test_allocate_families),
+		cmocka_unit_test(test_unknown_attributes_420),
+		cmocka_unit_test(test_wrong_password_401),
+		cmocka_unit_test(test_drops),
+		cmocka_unit_test(test_unknown_method_400),
+		cmocka_unit_test(test_no_auth_mode),
+		cmocka_unit_test(test_create_bad_params),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

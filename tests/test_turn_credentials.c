@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TURN server with the two other credential kinds: TURN REST API
+ * ephemeral usernames (shared secret) and RFC 7635 OAuth access tokens.
+ * The allocation belongs to the REST username or the OAuth kid, and an
+ * OAuth token's lifetime caps the allocation's.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <openssl/rand.h>
+
+#include "auth_oauth.h"
+#include "auth_rest.h"
+#include "turn_harness.h"
+
+static struct harness h;
+
+static void
+test_rest_credentials(void **state)
+{
+	static const char secret[] = "north-secret";
+	struct auth_rest_ring ring;
+	char username[64], password[AUTH_REST_PASSWORD_LEN + 1];
+	struct h_client c;
+	struct dp_evt_alloc_end end = { 0 };
+	uint64_t saved = h_unix_now;
+	int i, ui;
+
+	(void)state;
+	auth_rest_ring_init(&ring, 0);
+	assert_int_equal(auth_rest_ring_add(&ring, (const uint8_t *)secret,
+					    strlen(secret)), 0);
+	h_init(&h, 3, false);
+	h.auth.rest = &ring;
+	h_start(&h);
+	snprintf(username, sizeof(username), "%llu:carol",
+		 (unsigned long long)(h_unix_now + 3600));
+	assert_int_equal(auth_rest_password((const uint8_t *)secret,
+					    strlen(secret), username,
+					    strlen(username), password), 0);
+	h_client_init(&c, username, password, 10, 40000);
+	h_login(&h, &c);
+	assert_int_equal(h_allocate(&h, &c, 0, NULL), 0);
+	assert_int_equal(turn_server_stats(h.srv)->auth[AUTH_REASON_OK], 1);
+	assert_int_equal(h_refresh(&h, &c, 600), 0);
+	/* Once the username expires, the client is refused (401). */
+	h_unix_now += 3601;
+	h_login(&h, &c); /* a fresh nonce, so only the username is stale */
+	assert_int_equal(h_refresh(&h, &c, 600), 401);
+	assert_int_equal(turn_server_stats(h.srv)->auth[AUTH_REASON_REST_EXPIRED], 1);
+	h_unix_now = saved;
+	/* The allocation is the REST username's: the usage record says so. */
+	turn_server_shutdown(h.srv, h.now_ms);
+	for (i = 0; i < h.n_ev; i++)
+		if (h.ev[i].kind == H_CMD && h.ev[i].cmd.type == DP_CMD_ALLOC_DEL)
+			break;
+	assert_true(i < h.n_ev);
+	end.ref = h.ev[i].cmd.u.alloc.ref;
+	turn_server_alloc_ended(h.srv, h.ev[i].worker, &end);
+	ui = h_find(&h, 0, H_USAGE);
+	assert_true(ui >= 0);
+	assert_string_equal(h.ev[ui].usage.username, username);
+	h_fini(&h);
+}
+
+/* An OAuth-signed Allocate: USERNAME = kid, ACCESS-TOKEN, MI with mac_key. */
+static uint16_t
+oauth_allocate(struct h_client *c, const char *kid, const uint8_t *token,
+	       size_t tlen, const uint8_t *mac_key, size_t mlen,
+	       uint32_t lifetime, struct stun_msg *m)
+{
+	uint8_t buf[1024];
+	struct stun_builder b;
+	int n;
+
+	h_req_begin(c, &b, buf, sizeof(buf), STUN_METHOD_ALLOCATE);
+	stun_build_transport(&b, H_UDP);
+	stun_build_u32(&b, STUN_ATTR_LIFETIME, lifetime);
+	stun_build_attr(&b, STUN_ATTR_USERNAME, kid, strlen(kid));
+	stun_build_attr(&b, STUN_ATTR_REALM, H_REALM, strlen(H_REALM));
+	stun_build_attr(&b, STUN_ATTR_NONCE, c->nonce, c->nonce_len);
+	stun_build_attr(&b, STUN_ATTR_ACCESS_TOKEN, token, tlen);
+	stun_build_integrity(&b, mac_key, mlen);
+	stun_build_fingerprint(&b);
+	n = stun_build_finish(&b);
+	assert_true(n > 0);
+	h_send(&h, c, buf, (size_t)n);
+	h_last_reply(&h, m);
+	return h_code(m);
+}
+
+static void
+test_oauth_token_caps_lifetime(void **state)
+{
+	struct auth_oauth_keyring ring;
+	struct auth_oauth_key key = { .kid = "north", .key_len = 16,
+				      .alg = OAUTH_ALG_A128GCM };
+	struct oauth_token tok = { .mac_key_len = 20, .lifetime = 120 };
+	uint8_t token[OAUTH_TOKEN_MAX], nonce[OAUTH_NONCE_LEN];
+	struct h_client c;
+	struct stun_msg m;
+	uint32_t lt;
+	int tlen;
+
+	(void)state;
+	assert_int_equal(RAND_bytes(key.key, 16), 1);
+	assert_int_equal(RAND_bytes(tok.mac_key, 20), 1);
+	assert_int_equal(RAND_bytes(nonce, sizeof(nonce)), 1);
+	tok.timestamp = oauth_timestamp_make(h_unix_now, 0);
+	auth_oauth_keyring_init(&ring);
+	assert_int_equal(auth_oauth_keyring_add(&ring, &key), 0);
+	tlen = oauth_token_encrypt(key.key, 16, OAUTH_ALG_A128GCM, H_REALM,
+				   nonce, &tok, token, sizeof(token));
+	assert_true(tlen > 0);
+
+	h_init(&h, 3, false);
+	h.auth.oauth = &ring;
+	h_start(&h);
+	h_client_init(&c, NULL, NULL, 10, 40000);
+	c.user = "north";
+	h_login(&h, &c);
+	h_last_reply(&h, &m); /* the 401 names the authorization server */
+	assert_true(stun_msg_has(&m, STUN_SLOT_THIRD_PARTY_AUTHORIZATION));
+	assert_int_equal(oauth_allocate(&c, "north", token, (size_t)tlen,
+					tok.mac_key, 20, 3600, &m), 0);
+	assert_true(stun_msg_check_integrity(&m, tok.mac_key, 20));
+	assert_int_equal(stun_msg_get_u32(&m, STUN_SLOT_LIFETIME, &lt), 0);
+	assert_int_equal(lt, 120); /* not 3600: the token ends first */
+	assert_int_equal(turn_server_stats(h.srv)->auth[AUTH_REASON_OK], 1);
+	h_fini(&h);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rest_credentials),
+		cmocka_unit_test(test_oauth_token_caps_lifetime),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
