@@ -13,6 +13,8 @@ packages=(
 	iproute2 ethtool coturn tshark
 	# test scripts: an independent AES-GCM for the token interop test
 	python3 python3-cryptography openssl
+	# the browser test: a relay-only WebRTC call in headless Chromium
+	chromium
 )
 
 missing=()

@@ -38,6 +38,7 @@
 set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=sandbox.sh
 . "$here/sandbox.sh"
 
 usage() { echo "usage: $0 BUILD_DIR [--workers N]"; }
@@ -320,7 +321,7 @@ EOF
 # text after "TPK-RESULT " (empty when none came within CALL_LIMIT s).
 RESULT=
 browser_run() { # browser_run NAME USER PASS EXPECT
-	local name=$1 url log cap_pid= pid i
+	local name=$1 url log cap_pid="" pid _
 	url=$(page_url "$2" "$3" "$4") || return 1
 	RESULT=
 	if [ "${E2E_CAPTURE:-0}" = 1 ]; then
@@ -339,7 +340,7 @@ browser_run() { # browser_run NAME USER PASS EXPECT
 		--user-data-dir="$SB_DIR/chromium-$name/profile" "$url"
 	pid=$SB_BG_PID
 	log="$SB_DIR/chromium-$name.log"
-	for i in $(seq 1 $((CALL_LIMIT * 5))); do
+	for _ in $(seq 1 $((CALL_LIMIT * 5))); do
 		grep -q 'TPK-RESULT ' "$log" 2>/dev/null && break
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.2
