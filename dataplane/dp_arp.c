@@ -41,6 +41,14 @@ learn(struct dp_worker *w, const struct tp_ip *ip, const uint8_t *mac)
 	rte_ring_sp_enqueue_elem(w->evt_ring, &ev, sizeof(ev));
 }
 
+static bool
+is_known(struct dp_worker *w, const struct tp_ip *ip)
+{
+	const struct dp_neigh_entry *e = dp_neigh_find(&w->neigh, ip, false);
+
+	return e != NULL && e->resolved;
+}
+
 void
 dp_arp_input(struct dp_worker *w, struct rte_mbuf *m)
 {
@@ -65,11 +73,20 @@ dp_arp_input(struct dp_worker *w, struct rte_mbuf *m)
 	tip = tp_ip_v4(rte_be_to_cpu_32(arp->arp_data.arp_tip));
 	op = rte_be_to_cpu_16(arp->arp_opcode);
 
-	if (!is_our_ip(sh, &tip) || sip.bytes[0] == 0) {
+	/*
+	 * RFC 826 merge: a sender we already know may have moved to a new MAC
+	 * (gratuitous ARP), whoever the packet is for.  A probe's sender is
+	 * 0.0.0.0 (RFC 5227): answer it, learn nothing.
+	 */
+	if (sip.bytes[0] != 0 && is_known(w, &sip))
+		learn(w, &sip, arp->arp_data.arp_sha.addr_bytes);
+	if (!is_our_ip(sh, &tip) ||
+	    (sip.bytes[0] == 0 && op != RTE_ARP_OP_REQUEST)) {
 		dp_drop(w, m, DP_DROP_bad_arp);
 		return;
 	}
-	learn(w, &sip, arp->arp_data.arp_sha.addr_bytes);
+	if (sip.bytes[0] != 0)
+		learn(w, &sip, arp->arp_data.arp_sha.addr_bytes);
 	if (op != RTE_ARP_OP_REQUEST) {
 		rte_pktmbuf_free(m);
 		return;

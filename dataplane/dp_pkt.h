@@ -32,6 +32,18 @@ struct dp_udp {
 	struct tp_addr dst;
 };
 
+
+/* Whether @udp's checksum, over the pseudo-header and dgram_len bytes, holds. */
+static inline bool
+udp4_cksum_ok(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp)
+{
+	uint32_t sum = __rte_raw_cksum(&ip->src_addr, 8, 0);
+
+	sum += rte_cpu_to_be_16(IPPROTO_UDP) + udp->dgram_len;
+	sum = __rte_raw_cksum(udp, rte_be_to_cpu_16(udp->dgram_len), sum);
+	return __rte_raw_cksum_reduce(sum) == 0xFFFF;
+}
+
 /**
  * Parse an IPv4/UDP frame whose Ethernet header was already checked.
  * @return -1 and sets @p why on a malformed or unsupported frame.
@@ -77,6 +89,13 @@ dp_udp4_parse(struct rte_mbuf *m, struct dp_udp *p, enum dp_drop *why)
 	if (ulen < sizeof(*udp) || rte_be_to_cpu_16(udp->dgram_len) > ulen ||
 	    rte_be_to_cpu_16(udp->dgram_len) < sizeof(*udp) ||
 	    (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD) {
+		*why = DP_DROP_bad_udp;
+		return -1;
+	}
+	/* Checksum 0 means none was sent (RFC 768). */
+	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) !=
+		    RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
+	    udp->dgram_cksum != 0 && !udp4_cksum_ok(ip, udp)) {
 		*why = DP_DROP_bad_udp;
 		return -1;
 	}

@@ -60,7 +60,7 @@ bucket_take(struct dp_worker *w, struct dp_alloc *a, int dir, uint32_t bytes)
  */
 static void
 emit_to_peer(struct dp_worker *w, struct dp_alloc *a, struct rte_mbuf *m,
-	     const struct tp_addr *peer)
+	     const struct tp_addr *peer, enum dp_counter what, uint32_t dlen)
 {
 	const struct dp_shared *sh = w->sh;
 	const uint8_t *mac;
@@ -81,9 +81,20 @@ emit_to_peer(struct dp_worker *w, struct dp_alloc *a, struct rte_mbuf *m,
 		dp_drop(w, m, DP_DROP_too_big);
 		return;
 	}
+	a->usage.pkts_from_client++;
+	a->usage.bytes_from_client += dlen;
+	w->stats.c[what]++;
 	if (local) {
 		uint16_t owner = dp_owner_of_relay_port(peer->port, sh->n_workers);
 
+		/*
+		 * We built these headers; with TX offload their checksums are
+		 * not filled in yet, so vouch for them on the way back in.
+		 */
+		m->ol_flags &= ~(RTE_MBUF_F_RX_IP_CKSUM_MASK |
+				 RTE_MBUF_F_RX_L4_CKSUM_MASK);
+		m->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_GOOD |
+			       RTE_MBUF_F_RX_L4_CKSUM_GOOD;
 		w->stats.c[DP_C_relay_local]++;
 		if (owner == w->id)
 			dp_input(w, m);
@@ -147,12 +158,10 @@ dp_relay_channel_from_client(struct dp_worker *w, struct rte_mbuf *m,
 		dp_drop(w, m, DP_DROP_rate_limited);
 		return;
 	}
-	a->usage.pkts_from_client++;
-	a->usage.bytes_from_client += (uint32_t)dlen;
-	w->stats.c[DP_C_relay_channel_to_peer]++;
 	rte_pktmbuf_adj(m, (uint16_t)(p->data_off + CHANNEL_DATA_HEADER_LEN));
 	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - (uint32_t)dlen));
-	emit_to_peer(w, a, m, &ch->peer);
+	emit_to_peer(w, a, m, &ch->peer, DP_C_relay_channel_to_peer,
+		     (uint32_t)dlen);
 }
 
 void
@@ -170,7 +179,9 @@ dp_relay_send_from_client(struct dp_worker *w, struct rte_mbuf *m,
 		dp_drop(w, m, why);
 		return;
 	}
-	if (stun_msg_decode(&msg, p->data, p->len) != STUN_OK) {
+	/* An unknown comprehension-required attribute: RFC 8489 says discard. */
+	if (stun_msg_decode(&msg, p->data, p->len) != STUN_OK ||
+	    msg.n_unknown > 0) {
 		dp_drop(w, m, DP_DROP_bad_stun);
 		return;
 	}
@@ -189,12 +200,9 @@ dp_relay_send_from_client(struct dp_worker *w, struct rte_mbuf *m,
 		dp_drop(w, m, DP_DROP_rate_limited);
 		return;
 	}
-	a->usage.pkts_from_client++;
-	a->usage.bytes_from_client += len;
-	w->stats.c[DP_C_relay_send_to_peer]++;
 	rte_pktmbuf_adj(m, (uint16_t)(p->data_off + off));
 	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - len));
-	emit_to_peer(w, a, m, &peer);
+	emit_to_peer(w, a, m, &peer, DP_C_relay_send_to_peer, len);
 }
 
 /*
@@ -290,13 +298,11 @@ dp_relay_from_peer(struct dp_worker *w, struct rte_mbuf *m,
 			return;
 		}
 		channel_data_write_header(h, ch->number, p->len);
-		w->stats.c[DP_C_relay_peer_to_channel]++;
 	} else {
 		if (data_indication_wrap(w, m, &p->src) != 0) {
 			dp_drop(w, m, DP_DROP_too_big);
 			return;
 		}
-		w->stats.c[DP_C_relay_peer_to_data]++;
 	}
 	if (rte_pktmbuf_pkt_len(m) + DP_UDP4_HDR_LEN > DP_MAX_FRAME ||
 	    dp_udp4_push(m, &sh->mac, a->client_mac, &a->server, &a->client,
@@ -306,5 +312,7 @@ dp_relay_from_peer(struct dp_worker *w, struct rte_mbuf *m,
 	}
 	a->usage.pkts_to_client++;
 	a->usage.bytes_to_client += p->len;
+	w->stats.c[ch != NULL ? DP_C_relay_peer_to_channel :
+				 DP_C_relay_peer_to_data]++;
 	dp_tx_enqueue(w, m);
 }

@@ -26,6 +26,7 @@ dp_table_init(struct dp_table *t, const char *name, uint32_t n_slots,
 		.key_len = sizeof(struct dp_five_tuple),
 		.hash_func = rte_hash_crc,
 		.socket_id = socket,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 
 	memset(t, 0, sizeof(*t));

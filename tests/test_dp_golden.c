@@ -20,7 +20,10 @@
  *
  * Runs on the main lcore; owns the port, the mbuf pool and the workers.
  */
+#define _GNU_SOURCE /* sched_getaffinity */
+
 #include <inttypes.h>
+#include <limits.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -48,6 +51,7 @@
 #include <rte_ring_elem.h>
 
 #include "turnpike/addr.h"
+#include "turnpike/channel_data.h"
 #include "turnpike/dp_msg.h"
 #include "turnpike/stun.h"
 #include "dp_counters.h"
@@ -104,6 +108,7 @@
 #define CH_PFAR2 0x4005
 #define CH_RA 0x4007    /* B's channel to A's relayed address */
 
+static const uint8_t mac_us[DP_MAC_LEN] = { 0x02, 0, 0, 0, 0x00, 0x01 };
 static const uint8_t mac_ca[DP_MAC_LEN] = { 0x02, 0, 0, 0, 0x0c, 0x0a };
 static const uint8_t mac_cb[DP_MAC_LEN] = { 0x02, 0, 0, 0, 0x0c, 0x0b };
 static const uint8_t mac_cx[DP_MAC_LEN] = { 0x02, 0, 0, 0, 0x0c, 0x09 };
@@ -134,6 +139,8 @@ enum ep {
 	EP_PFAR,           /* off-link peer (via the gateway) */
 	EP_PFAR2,          /* another off-link peer */
 	EP_GW,             /* the gateway (port 0) */
+	EP_PN,             /* on-link peer number g_pn of many */
+	EP_ZERO,           /* 0.0.0.0: an ARP probe's sender */
 };
 
 /** Everything about one configuration (one or three workers). */
@@ -144,6 +151,7 @@ struct env {
 	struct rte_ring *rxr[MAX_W];
 	struct rte_ring *txr[MAX_W];
 	struct dp_shared *sh;
+	struct dp_shared sh_saved;       /* restored after every case */
 	struct dp_worker *ws;
 	volatile bool quit;
 	bool running;
@@ -157,6 +165,8 @@ struct env {
 };
 
 static struct rte_mempool *g_pool;
+static unsigned int g_pn;
+static uint8_t mac_pn[DP_MAC_LEN] = { 0x02, 0, 0, 0, 0x02, 0 };
 static unsigned int g_lcores[MAX_W];
 static struct env *g_env;
 
@@ -189,6 +199,8 @@ ep_addr(const struct env *e, enum ep ep)
 	case EP_PFAR: return addr4(IP_PFAR, 7000);
 	case EP_PFAR2: return addr4(IP_PFAR2, 7001);
 	case EP_GW: return addr4(IP_GW, 0);
+	case EP_ZERO: return addr4(0, 0);
+	case EP_PN: return addr4(IP4(198, 51, 100, 20 + g_pn), (uint16_t)(6000 + g_pn));
 	case EP_NONE: break;
 	}
 	fail_msg("no address for endpoint %d", (int)ep);
@@ -205,6 +217,8 @@ ep_mac(enum ep ep)
 	case EP_CX: return mac_cx;
 	case EP_P1: case EP_P1_ALT: return mac_p1;
 	case EP_P2: return mac_p2;
+	case EP_PN: mac_pn[5] = (uint8_t)g_pn; return mac_pn;
+	case EP_ZERO: return mac_stranger;
 	default: return mac_gw;
 	}
 }
@@ -237,8 +251,17 @@ struct out_frame {
 
 enum cksum_mode { CK_GOOD, CK_BAD_IP, CK_BAD_UDP, CK_ZERO_UDP };
 
+/*
+ * What the fast path writes in every IPv4 header it sends (dp_pkt.h):
+ * flags DF (it never fragments), identification 0 (fine for an atomic
+ * datagram, RFC 6864), TTL 64 and DSCP 0 (RFC 8656 section 14's
+ * "alternate behavior"), no options.
+ */
+#define OUT_FRAG 0x4000
+#define IPV4_DF 0x4000
+
 /** How to build (or break) an IPv4/UDP header. Zero = a plain header. */
-struct ip_opts {
+struct hdr_opts {
 	uint8_t version;     /* 0 = 4 */
 	uint8_t ihl_field;   /* 0 = the real header length */
 	uint8_t opt_words;   /* 32-bit words of NOP options */
@@ -305,9 +328,9 @@ udp_cksum(const uint8_t *ip, const uint8_t *udp, uint16_t ulen)
 static void
 frame_udp4(struct frame *f, const uint8_t *dmac, const uint8_t *smac,
 	   const struct tp_addr *src, const struct tp_addr *dst,
-	   const uint8_t *pl, uint16_t plen, const struct ip_opts *o)
+	   const uint8_t *pl, uint16_t plen, const struct hdr_opts *o)
 {
-	static const struct ip_opts plain;
+	static const struct hdr_opts plain;
 	uint16_t hlen, ulen, tot, c;
 	uint8_t *ip, *udp;
 
@@ -500,12 +523,16 @@ struct golden_case {
 	bool live;          /* also run through the real worker loop */
 };
 
-#define CD(ch, l) .kind = IN_CHANDATA, .src = EP_CA, .dst = EP_LISTEN, \
+#define CDX(from, to, ch, l) .kind = IN_CHANDATA, .src = (from), .dst = (to), \
 	.channel = (ch), .len = (l)
-#define SEND(p, l) .kind = IN_SEND, .src = EP_CA, .dst = EP_LISTEN, \
+#define CD(ch, l) CDX(EP_CA, EP_LISTEN, ch, l)
+#define SENDX(from, p, l) .kind = IN_SEND, .src = (from), .dst = EP_LISTEN, \
 	.peer = (p), .len = (l)
+#define SEND(p, l) SENDX(EP_CA, p, l)
 #define PEER(from, to, l) .kind = IN_RAW, .src = (from), .dst = (to), .len = (l)
-#define STUN(t) .kind = IN_STUN, .src = EP_CA, .dst = EP_LISTEN, .stun_type = (t)
+#define STUNX(from, t) .kind = IN_STUN, .src = (from), .dst = EP_LISTEN, \
+	.stun_type = (t)
+#define STUN(t) STUNX(EP_CA, t)
 #define ARP(op, from, target) .kind = IN_ARP, .src = (from), .arp_op = (op), \
 	.arp_target = (target)
 #define TO_PEER(p) .kind = OUT_TO_PEER, .src = EP_RA, .dst = (p)
@@ -540,6 +567,9 @@ static const struct golden_case golden_cases[] = {
 	{ "ChannelData with UDP checksum 0 (none) -> relayed",
 	  W_STD, { CD(CH_P1, 50), .mangle = M_UDP_CKSUM_ZERO }, { TO_PEER(EP_P1) },
 	  EV_NONE, { C_(relay_channel_to_peer) } },
+	{ "ChannelData with 1472 data bytes -> a full 1514-byte frame",
+	  W_STD, { CD(CH_P1, 1472) }, { TO_PEER(EP_P1) }, EV_NONE,
+	  { C_(relay_channel_to_peer) } },
 	{ "ChannelData to an off-link peer -> to the gateway's MAC",
 	  W_STD, { CD(CH_PFAR2, 64) }, { TO_PEER(EP_PFAR2) }, EV_NONE,
 	  { C_(relay_channel_to_peer) } },
@@ -575,7 +605,7 @@ static const struct golden_case golden_cases[] = {
 	  W_STD, { SEND(EP_P1, 40), .no_data = true }, { OUT_NONE }, EV_NONE,
 	  { DROP_(send_no_peer) } },
 	{ "Send indication from an unknown 5-tuple -> no_allocation",
-	  W_STD, { SEND(EP_P1, 40), .src = EP_CX }, { OUT_NONE }, EV_NONE,
+	  W_STD, { SENDX(EP_CX, EP_P1, 40) }, { OUT_NONE }, EV_NONE,
 	  { DROP_(no_allocation) } },
 	{ "Send indication whose length field is 4 too long -> bad_stun",
 	  W_STD, { SEND(EP_P1, 40), .len_adj = 4 }, { OUT_NONE }, EV_NONE,
@@ -589,6 +619,9 @@ static const struct golden_case golden_cases[] = {
 	  { C_(relay_peer_to_channel) } },
 	{ "Empty peer datagram, channel bound -> empty ChannelData",
 	  W_STD, { PEER(EP_P1, EP_RA, 0) }, { CHAN_TO_CA(CH_P1) }, EV_NONE,
+	  { C_(relay_peer_to_channel) } },
+	{ "Peer datagram of 1468 bytes, channel bound -> a full 1514-byte frame",
+	  W_STD, { PEER(EP_P1, EP_RA, 1468) }, { CHAN_TO_CA(CH_P1) }, EV_NONE,
 	  { C_(relay_peer_to_channel) } },
 	{ "Peer datagram from a bound peer's IP, other port -> Data indication",
 	  W_STD, { PEER(EP_P1_ALT, EP_RA, 20) }, { DATA_TO_CA(EP_P1_ALT) }, EV_NONE,
@@ -608,6 +641,9 @@ static const struct golden_case golden_cases[] = {
 	  { C_(relay_peer_to_data) } },
 	{ "Peer datagram of 5 bytes -> Data indication padded with 3 zeros",
 	  W_STD, { PEER(EP_PFAR, EP_RA, 5) }, { DATA_TO_CA(EP_PFAR) }, EV_NONE,
+	  { C_(relay_peer_to_data) } },
+	{ "Peer datagram of 1436 bytes -> a full 1514-byte Data indication frame",
+	  W_STD, { PEER(EP_PFAR, EP_RA, 1436) }, { DATA_TO_CA(EP_PFAR) }, EV_NONE,
 	  { C_(relay_peer_to_data) } },
 	{ "Empty peer datagram -> Data indication with empty DATA",
 	  W_STD, { PEER(EP_PFAR, EP_RA, 0) }, { DATA_TO_CA(EP_PFAR) }, EV_NONE,
@@ -629,7 +665,7 @@ static const struct golden_case golden_cases[] = {
 	  W_STD, { PEER(EP_P1, EP_OTHER, 30) }, { OUT_NONE }, EV_NONE,
 	  { DROP_(not_our_address) } },
 	{ "ChannelData to the listening IP on another port -> not_our_address",
-	  W_STD, { CD(CH_P1, 30), .dst = EP_LISTEN_BADPORT }, { OUT_NONE }, EV_NONE,
+	  W_STD, { CDX(EP_CA, EP_LISTEN_BADPORT, CH_P1, 30) }, { OUT_NONE }, EV_NONE,
 	  { DROP_(not_our_address) } },
 	/* 7: ChannelData we drop */
 	{ "ChannelData on an unbound channel -> no_channel",
@@ -643,7 +679,7 @@ static const struct golden_case golden_cases[] = {
 	  W_STD, { CD(CH_P1, 30), .pad = 4 }, { OUT_NONE }, EV_NONE,
 	  { DROP_(bad_channel_data) } },
 	{ "ChannelData from an unknown 5-tuple -> no_allocation",
-	  W_STD, { CD(CH_P1, 30), .src = EP_CX }, { OUT_NONE }, EV_NONE,
+	  W_STD, { CDX(EP_CX, EP_LISTEN, CH_P1, 30) }, { OUT_NONE }, EV_NONE,
 	  { DROP_(no_allocation) } },
 	{ "ChannelData on a channel whose peer has no permission -> no_permission",
 	  W_STD | W_A_P2_CH, { CD(CH_P2, 30) }, { OUT_NONE }, EV_NONE,
@@ -652,7 +688,7 @@ static const struct golden_case golden_cases[] = {
 	{ "Binding request -> punted to the control plane",
 	  W_STD, { STUN(0x0001) }, { OUT_NONE }, EV_PACKET, { C_(punted) }, true },
 	{ "Allocate request from a client without allocation -> punted",
-	  W_STD, { STUN(0x0003), .src = EP_CX }, { OUT_NONE }, EV_PACKET, { C_(punted) } },
+	  W_STD, { STUNX(EP_CX, 0x0003) }, { OUT_NONE }, EV_PACKET, { C_(punted) } },
 	{ "Binding success response from a client -> stun_not_request",
 	  W_STD, { STUN(0x0101) }, { OUT_NONE }, EV_NONE, { DROP_(stun_not_request) } },
 	{ "Binding error response from a client -> stun_not_request",
@@ -681,6 +717,10 @@ static const struct golden_case golden_cases[] = {
 	{ "ARP reply to us -> sender learned, nothing sent",
 	  W_STD, { ARP(2, EP_P2, EP_LISTEN) }, { OUT_NONE }, EV_NEIGH,
 	  { C_(arp_learned) } },
+	{ "ARP probe (sender IP 0.0.0.0) for our IP -> answered, so the prober sees "
+	  "the address is taken (RFC 5227 2.1.1; RFC 826)",
+	  W_STD, { ARP(1, EP_ZERO, EP_LISTEN) }, { OUT_ARP_REPLY }, EV_NONE,
+	  { C_(arp_replied) } },
 	{ "ARP request for another IP -> bad_arp",
 	  W_STD, { ARP(1, EP_P2, EP_OTHER) }, { OUT_NONE }, EV_NONE, { DROP_(bad_arp) } },
 	{ "ARP request with hardware length 8 -> bad_arp",
@@ -973,12 +1013,13 @@ cmd_neigh_all(struct env *e, uint32_t ip, const uint8_t *mac)
 }
 
 /*
- * Apply the queued commands: directly at a fresh TSC (kept in e->t0), or,
+ * Apply the queued commands: directly at TSC @now (kept in e->t0), or,
  * with the workers running, wait until their loops have drained them.
- * Either way every command must have been counted and none failed.
+ * Either way every command must have been counted, and the workers'
+ * cmd_failed counters must add up to @expect_failed.
  */
 static void
-commit_cmds(struct env *e, uint64_t expect_failed)
+commit_at(struct env *e, uint64_t now, uint64_t expect_failed)
 {
 	uint64_t failed = 0;
 
@@ -995,7 +1036,7 @@ commit_cmds(struct env *e, uint64_t expect_failed)
 				rte_delay_us_sleep(100);
 		}
 	} else {
-		e->t0 = rte_rdtsc();
+		e->t0 = now;
 		for (uint16_t i = 0; i < e->n; i++) {
 			e->ws[i].now = e->t0;
 			dp_cmd_drain(&e->ws[i]);
@@ -1009,10 +1050,21 @@ commit_cmds(struct env *e, uint64_t expect_failed)
 }
 
 static void
+commit_cmds(struct env *e, uint64_t expect_failed)
+{
+	commit_at(e, rte_rdtsc(), expect_failed);
+}
+
+static void
 world_install(struct env *e, unsigned int world)
 {
 	uint16_t a = e->owner_a;
 
+	/* Neighbours first: a permission for an unresolved peer starts ARP. */
+	if (world & W_NEIGH) {
+		cmd_neigh_all(e, IP_P1, mac_p1);
+		cmd_neigh_all(e, IP_GW, mac_gw);
+	}
 	if (world & W_A)
 		cmd_alloc_add(e, a, SLOT_A, GEN_A, EP_CA, EP_RA, LIFETIME_MS, 0);
 	if (world & W_B)
@@ -1028,10 +1080,6 @@ world_install(struct env *e, unsigned int world)
 	}
 	if (world & W_A_P2_CH)
 		cmd_chan(e, a, SLOT_A, GEN_A, CH_P2, ep_addr(e, EP_P2), LIFETIME_MS);
-	if (world & W_NEIGH) {
-		cmd_neigh_all(e, IP_P1, mac_p1);
-		cmd_neigh_all(e, IP_GW, mac_gw);
-	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -1102,10 +1150,10 @@ app_data(const struct in_spec *in, uint8_t *buf)
 	return in->len;
 }
 
-static struct ip_opts
+static struct hdr_opts
 mangle_ip(enum mangle m)
 {
-	struct ip_opts o = { 0 };
+	struct hdr_opts o = { 0 };
 
 	switch (m) {
 	case M_IP_OPTIONS: o.opt_words = 1; break;
@@ -1204,7 +1252,7 @@ build_input(const struct env *e, const struct in_spec *in, struct frame *f)
 	uint8_t data[FRAME_MAX], pl[FRAME_MAX];
 	uint16_t dlen = app_data(in, data), plen = 0;
 	struct tp_addr src, dst;
-	struct ip_opts o = mangle_ip(in->mangle);
+	struct hdr_opts o = mangle_ip(in->mangle);
 
 	switch (in->kind) {
 	case IN_ARP:
@@ -1280,6 +1328,7 @@ check_data_indication(const struct env *e, const struct out_frame *got,
 	uint8_t msg[FRAME_MAX], xaddr[8];
 	const uint8_t *stun = got->b + UDP4_LEN, *v;
 	struct tp_addr listen = ep_addr(e, EP_LISTEN), cl = ep_addr(e, client), p;
+	const struct hdr_opts out_hdr = { .frag = OUT_FRAG };
 	struct stun_builder b;
 	struct stun_msg m;
 	struct frame want;
@@ -1294,7 +1343,7 @@ check_data_indication(const struct env *e, const struct out_frame *got,
 	n = stun_build_finish(&b);
 	assert_true(n > 0);
 	frame_udp4(&want, ep_mac(client), e->sh->mac.addr_bytes, &listen, &cl,
-		   msg, (uint16_t)n, NULL);
+		   msg, (uint16_t)n, &out_hdr);
 	check_cksums(got->b, got->len);
 	frame_eq(got, &want, what);
 
@@ -1327,7 +1376,8 @@ want_to_peer(const struct env *e, enum ep from, enum ep to, const uint8_t *data,
 	     uint16_t dlen, bool df, struct frame *f)
 {
 	struct tp_addr src = ep_addr(e, from), dst = ep_addr(e, to);
-	struct ip_opts o = { .frag = df ? 0x4000 : 0 };
+	/* DONT-FRAGMENT asks for DF whatever the default is (RFC 8656 14). */
+	struct hdr_opts o = { .frag = (uint16_t)(OUT_FRAG | (df ? IPV4_DF : 0)) };
 
 	frame_udp4(f, ep_mac(to), e->sh->mac.addr_bytes, &src, &dst, data, dlen, &o);
 }
@@ -1338,13 +1388,14 @@ want_chan(const struct env *e, enum ep client, uint16_t ch, const uint8_t *data,
 	  uint16_t dlen, struct frame *f)
 {
 	struct tp_addr src = ep_addr(e, EP_LISTEN), dst = ep_addr(e, client);
+	struct hdr_opts o = { .frag = OUT_FRAG };
 	uint8_t pl[FRAME_MAX];
 
 	put16(pl, ch);
 	put16(pl + 2, dlen);
 	memcpy(pl + 4, data, dlen);
 	frame_udp4(f, ep_mac(client), e->sh->mac.addr_bytes, &src, &dst, pl,
-		   (uint16_t)(dlen + 4), NULL);
+		   (uint16_t)(dlen + 4), &o);
 }
 
 /* Our ARP request for @target (RFC 826), from the first listening IP. */
@@ -1456,23 +1507,6 @@ tx_take(struct env *e, struct out_frame *o, unsigned int max)
 	return n;
 }
 
-/* Take frames off one handoff ring. */
-static unsigned int
-handoff_take(struct env *e, uint16_t from, uint16_t to, struct out_frame *o,
-	     unsigned int max)
-{
-	unsigned int n = 0;
-	void *p;
-
-	while (rte_ring_dequeue(e->ws[from].handoff_out[to], &p) == 0) {
-		if (n < max)
-			copy_out(&o[n], to, p);
-		n++;
-		rte_pktmbuf_free(p);
-	}
-	return n;
-}
-
 /* Take worker @wid's events; packet events keep their mbuf (caller frees). */
 static unsigned int
 evt_take(struct env *e, uint16_t wid, struct dp_evt *ev, unsigned int max)
@@ -1570,10 +1604,11 @@ live_idle(const struct env *e, unsigned int n_tx, unsigned int n_evt)
 /*
  * Wait (two seconds at most) until @n_tx frames and @n_evt events are out
  * and no frame waits in an RX or handoff ring; give anything unexpected
- * 20 ms to show, then stop the workers (they finish their burst first).
+ * 20 ms to show; then, with @stop, stop the workers (each finishes the
+ * burst it holds first).
  */
 static void
-live_wait(struct env *e, unsigned int n_tx, unsigned int n_evt)
+live_wait(struct env *e, unsigned int n_tx, unsigned int n_evt, bool stop)
 {
 	uint64_t end = rte_get_timer_cycles() + rte_get_timer_hz() * WAIT_MS / 1000;
 	bool ok;
@@ -1581,7 +1616,8 @@ live_wait(struct env *e, unsigned int n_tx, unsigned int n_evt)
 	while (!(ok = live_idle(e, n_tx, n_evt)) && rte_get_timer_cycles() < end)
 		rte_delay_us_sleep(100);
 	rte_delay_us_sleep(20000);
-	live_stop(e);
+	if (stop)
+		live_stop(e);
 	if (!ok)
 		fail_msg("workers did not produce %u frames and %u events in %d ms",
 			 n_tx, n_evt, WAIT_MS);
@@ -1654,7 +1690,7 @@ run_case(struct env *e, const struct golden_case *c, bool live)
 	memset(want, 0, sizeof(want));
 	if (live) {
 		live_inject(e, at, &in);
-		live_wait(e, n_want, c->evt != EV_NONE);
+		live_wait(e, n_want, c->evt != EV_NONE, true);
 		WANT_C(want, at, rx_packets, 1);
 		WANT_C(want, at, rx_bytes, in.len);
 	} else {
@@ -1690,6 +1726,29 @@ static void
 t_case_live(void **state)
 {
 	run_case(g_env, *state, true);
+}
+
+/* Each frame of @want must be one of @got (any order), each used once. */
+static void
+match_frames(const struct out_frame *got, unsigned int n, const struct frame *want,
+	     unsigned int m, const char *what)
+{
+	uint64_t used = 0;
+
+	assert_int_equal(n, m);
+	for (unsigned int i = 0; i < m; i++) {
+		unsigned int j;
+
+		for (j = 0; j < n; j++)
+			if (!(used >> j & 1) && got[j].len == want[i].len &&
+			    memcmp(got[j].b, want[i].b, want[i].len) == 0)
+				break;
+		if (j == n) {
+			dump("missing", want[i].b, want[i].len, 0);
+			fail_msg("%s: expected frame %u did not come out", what, i);
+		}
+		used |= 1ull << j;
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -1745,6 +1804,8 @@ t_expiry(void **state)
 	uint64_t t;
 
 	(void)state;
+	cmd_neigh_all(e, IP_P1, mac_p1);
+	cmd_neigh_all(e, IP_GW, mac_gw);
 	cmd_alloc_add(e, a, SLOT_A, GEN_A, EP_CA, EP_RA, LIFETIME_MS, 0);
 	cmd_perm(e, a, SLOT_A, GEN_A, IP_P1, 1);            /* 1 ms */
 	cmd_chan(e, a, SLOT_A, GEN_A, CH_P1, ep_addr(e, EP_P1), LIFETIME_MS);
@@ -1753,8 +1814,6 @@ t_expiry(void **state)
 	cmd_chan(e, a, SLOT_A, GEN_A, CH_PFAR2, ep_addr(e, EP_PFAR2), 1);
 	cmd_alloc_add(e, e->owner_b, SLOT_B, GEN_B, EP_CB, EP_RB, 1, 0);
 	cmd_perm(e, e->owner_b, SLOT_B, GEN_B, IP_P1, LIFETIME_MS);
-	cmd_neigh_all(e, IP_P1, mac_p1);
-	cmd_neigh_all(e, IP_GW, mac_gw);
 	commit_cmds(e, 0);
 	t = e->t0;
 
@@ -1808,12 +1867,19 @@ t_expiry(void **state)
 	env_check_clean(e);
 }
 
-/* 12: next hops are resolved by ARP; the same packet passes once known. */
+/*
+ * 12: next hops are resolved by ARP.  A permission starts resolving its
+ * peer's next hop (the peer itself on-link, else the gateway); traffic to
+ * an unresolved next hop is dropped, asking again at most once a second;
+ * once the neighbour is known the same packet goes through.  Time is
+ * virtual here (T + milliseconds) so the once-a-second rule is exact.
+ */
 static void
 t_neighbour(void **state)
 {
 	struct env *e = g_env;
 	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
+	struct out_frame got[MAX_OUT];
 	struct out_spec arp_p2 = { .kind = OUT_ARP_REQUEST, .dst = EP_P2 };
 	struct out_spec arp_gw = { .kind = OUT_ARP_REQUEST, .dst = EP_GW };
 	struct out_spec to_p2 = { TO_PEER(EP_P2) }, to_far2 = { TO_PEER(EP_PFAR2) };
@@ -1821,34 +1887,39 @@ t_neighbour(void **state)
 	struct in_spec cd = in_chan(EP_CA, CH_P2, 48), cd_far = in_chan(EP_CA, CH_PFAR2, 20);
 	struct in_spec reply = { ARP(2, EP_P2, EP_LISTEN) };
 	struct in_spec snd = in_send(EP_CA, EP_PFAR, 9);
+	struct frame w[2];
 	struct dp_evt ev[2];
 	uint16_t a = e->owner_a;
-	uint64_t t;
+	uint64_t t = rte_rdtsc();
 
 	(void)state;
+	/* Permissions for an off-link and an on-link peer: ARP for both hops. */
+	snap(e, before);
 	world_install(e, W_A | W_A_FAR);
 	cmd_perm(e, a, SLOT_A, GEN_A, IP_P2, LIFETIME_MS);
 	cmd_chan(e, a, SLOT_A, GEN_A, CH_P2, ep_addr(e, EP_P2), LIFETIME_MS);
-	commit_cmds(e, 0);
-	t = e->t0;
+	commit_at(e, t, 0);
+	want_arp_request(e, EP_GW, &w[0]);
+	want_arp_request(e, EP_P2, &w[1]);
+	match_frames(got, tx_take(e, got, MAX_OUT), w, 2, "ARP requests on permission");
+	assert_int_equal(got[0].q, a);
+	for (uint16_t i = 0; i < e->n; i++)
+		WANT_C(want, i, cmds, e->cmds_sent[i]);
+	WANT_C(want, a, arp_requested, 2);
+	WANT_C(want, a, tx_packets, 2);
+	WANT_C(want, a, tx_bytes, w[0].len + w[1].len);
+	stats_check(e, before, want, "permissions for unresolved peers");
 
-	/* On-link peer, unresolved: dropped, and we ask who has it. */
+	/* Unresolved: dropped; asked again only after a second. */
 	snap(e, before);
-	step(e, a, &cd, &arp_p2, t, want, "on-link miss: ARP request");
-	step(e, a, &cd, NULL, ms_after(e, t, 10), want, "second miss: no new request");
+	memset(want, 0, sizeof(want));
+	step(e, a, &cd, NULL, ms_after(e, t, 10), want, "miss within the second");
+	step(e, a, &cd, &arp_p2, ms_after(e, t, 1001), want, "miss after a second: ask again");
 	WANT_D(want, a, no_neighbour, 2);
 	WANT_C(want, a, arp_requested, 1);
 	stats_check(e, before, want, "unresolved on-link peer");
 
-	/* A second later we ask again. */
-	snap(e, before);
-	memset(want, 0, sizeof(want));
-	step(e, a, &cd, &arp_p2, ms_after(e, t, 1001), want, "ask again after 1 s");
-	WANT_D(want, a, no_neighbour, 1);
-	WANT_C(want, a, arp_requested, 1);
-	stats_check(e, before, want, "ARP retry");
-
-	/* The answer comes (to worker 0, which learns and tells us)... */
+	/* The answer reaches worker 0, which learns and tells the control plane... */
 	snap(e, before);
 	memset(want, 0, sizeof(want));
 	step(e, 0, &reply, NULL, ms_after(e, t, 1002), want, "ARP reply");
@@ -1856,28 +1927,29 @@ t_neighbour(void **state)
 	stats_check(e, before, want, "ARP reply learned");
 	assert_int_equal(evt_take(e, 0, ev, 2), 1);
 	check_neigh_evt(e, &ev[0], 0, EP_P2);
-	/* ...and the control plane passes it to the owner. */
+	/* ...which passes it on to every worker. */
 	cmd_neigh_all(e, IP_P2, mac_p2);
-	commit_cmds(e, 0);
+	commit_at(e, ms_after(e, t, 1003), 0);
 	snap(e, before);
 	memset(want, 0, sizeof(want));
-	step(e, a, &cd, &to_p2, e->t0, want, "resolved on-link peer");
+	step(e, a, &cd, &to_p2, ms_after(e, t, 1003), want, "resolved on-link peer");
 	WANT_C(want, a, relay_channel_to_peer, 1);
 	stats_check(e, before, want, "on-link peer resolved");
 
-	/* Off-link peer: we ask for the gateway, not the peer. */
+	/* Off-link: the gateway is what we ask for, and then send to. */
 	snap(e, before);
 	memset(want, 0, sizeof(want));
-	step(e, a, &cd_far, &arp_gw, e->t0, want, "off-link miss: ARP for the gateway");
+	step(e, a, &cd_far, &arp_gw, ms_after(e, t, 1004), want,
+	     "off-link miss: ARP for the gateway");
 	WANT_D(want, a, no_neighbour, 1);
 	WANT_C(want, a, arp_requested, 1);
 	stats_check(e, before, want, "unresolved gateway");
 	cmd_neigh_all(e, IP_GW, mac_gw);
-	commit_cmds(e, 0);
+	commit_at(e, ms_after(e, t, 1005), 0);
 	snap(e, before);
 	memset(want, 0, sizeof(want));
-	step(e, a, &cd_far, &to_far2, e->t0, want, "gateway resolved");
-	step(e, a, &snd, &to_far, e->t0, want, "Send via the gateway");
+	step(e, a, &cd_far, &to_far2, ms_after(e, t, 1005), want, "gateway resolved");
+	step(e, a, &snd, &to_far, ms_after(e, t, 1005), want, "Send via the gateway");
 	WANT_C(want, a, relay_channel_to_peer, 1);
 	WANT_C(want, a, relay_send_to_peer, 1);
 	stats_check(e, before, want, "gateway resolved");
@@ -1899,9 +1971,33 @@ install_pair(struct env *e, bool b_channel)
 }
 
 /*
- * Send @in from @from_ep's owner toward the other allocation; with the two
- * on different workers, check the frame in the handoff ring (the datagram
- * between the two relayed addresses, never on the wire) and deliver it.
+ * Deliver what waits in @from's handoff ring for @to the way @to's loop
+ * would (dp_input; only the loop itself counts handoff_in), keeping a copy
+ * of each frame in @copy.  @return how many.
+ */
+static unsigned int
+handoff_deliver(struct env *e, uint16_t from, uint16_t to, struct out_frame *copy,
+		unsigned int max)
+{
+	unsigned int n = 0;
+	void *p;
+
+	while (rte_ring_dequeue(e->ws[from].handoff_out[to], &p) == 0) {
+		if (n < max)
+			copy_out(&copy[n], to, p);
+		n++;
+		e->ws[to].now = e->t0;
+		dp_input(&e->ws[to], p);
+	}
+	dp_tx_flush(&e->ws[to]);
+	return n;
+}
+
+/*
+ * Send @in to worker @from (owner of the sending allocation); with the
+ * other allocation on another worker @to, check the frame in the handoff
+ * ring (the datagram between the two relayed addresses, which never goes
+ * on the wire) and deliver it.  One frame must then leave, on @to's queue.
  */
 static void
 relay_local_step(struct env *e, const struct in_spec *in, uint16_t from,
@@ -1918,14 +2014,14 @@ relay_local_step(struct env *e, const struct in_spec *in, uint16_t from,
 	input_direct(e, from, &f, e->t0);
 	if (from != to) {
 		struct tp_addr s = ep_addr(e, src_relay), d = ep_addr(e, dst_relay);
+		struct hdr_opts o = { .frag = OUT_FRAG };
 
 		assert_int_equal(tx_take(e, got, MAX_OUT), 0);
-		assert_int_equal(handoff_take(e, from, to, got, MAX_OUT), 0 + 0 * 0 + 0 ||
-				 1);
+		assert_int_equal(handoff_deliver(e, from, to, got, MAX_OUT), 1);
 		frame_udp4(&mid, e->sh->mac.addr_bytes, e->sh->mac.addr_bytes, &s, &d,
-			   data, dlen, NULL);
+			   data, dlen, &o);
+		check_cksums(got[0].b, got[0].len);
 		frame_eq(&got[0], &mid, "datagram between two relayed addresses");
-		input_direct(e, to, &mid, e->t0);
 		WANT_C(want, from, handoff_out, 1);
 	}
 	n = tx_take(e, got, MAX_OUT);
@@ -1977,4 +2073,1160 @@ t_relay_local(void **state)
 	WANT_C(want, a, relay_peer_to_channel, 1);
 	stats_check(e, before, want, "relay to relay, channels");
 	env_check_clean(e);
+}
+
+
+/* 14, direct: a frame reaching a worker that does not own it is handed over untouched. */
+static void
+t_handoff_direct(void **state)
+{
+	struct env *e = g_env;
+	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
+	struct out_frame got[MAX_OUT];
+	uint16_t a = e->owner_a, o = (uint16_t)((a + 1) % e->n);
+	uint16_t z = (uint16_t)((a + 2) % e->n);
+	struct in_spec cd = in_chan(EP_CA, CH_P1, 70), snd = in_send(EP_CA, EP_P1, 33);
+	struct in_spec pk = in_peer(EP_P1, EP_RA, 60);
+	struct in_spec bind = { STUN(0x0001) }, arp = { ARP(1, EP_P2, EP_LISTEN) };
+	struct out_spec to_p1 = { TO_PEER(EP_P1) }, chan = { CHAN_TO_CA(CH_P1) };
+	struct out_spec reply = { .kind = OUT_ARP_REPLY };
+	const struct {
+		const struct in_spec *in;
+		uint16_t at;
+		const struct out_spec *out;
+	} hops[] = { { &cd, z, &to_p1 }, { &snd, o, &to_p1 }, { &pk, z, &chan } };
+	struct dp_evt ev[2];
+	struct frame f;
+
+	(void)state;
+	world_install(e, W_STD);
+	commit_cmds(e, 0);
+	snap(e, before);
+	for (unsigned int i = 0; i < RTE_DIM(hops); i++) {
+		build_input(e, hops[i].in, &f);
+		input_direct(e, hops[i].at, &f, e->t0);
+		assert_int_equal(tx_take(e, got, MAX_OUT), 0);
+		assert_int_equal(handoff_deliver(e, hops[i].at, a, got, MAX_OUT), 1);
+		frame_eq(&got[0], &f, "handed-off frame is untouched");
+		assert_int_equal(tx_take(e, got, MAX_OUT), 1);
+		assert_int_equal(got[0].q, a);
+		check_output(e, hops[i].in, hops[i].out, &f, &got[0], "relayed by the owner");
+		WANT_C(want, hops[i].at, handoff_out, 1);
+		WANT_C(want, a, tx_packets, 1);
+		WANT_C(want, a, tx_bytes, got[0].len);
+	}
+	WANT_C(want, a, relay_channel_to_peer, 1);
+	WANT_C(want, a, relay_send_to_peer, 1);
+	WANT_C(want, a, relay_peer_to_channel, 1);
+	/* STUN requests are punted, ARP answered, by whoever receives them. */
+	step(e, z, &bind, NULL, e->t0, want, "Binding request at a non-owner");
+	assert_int_equal(evt_take(e, z, ev, 2), 1);
+	build_input(e, &bind, &f);
+	check_punt(e, &ev[0], z, &bind, &f);
+	WANT_C(want, z, punted, 1);
+	step(e, o, &arp, &reply, e->t0, want, "ARP at a non-owner");
+	assert_int_equal(evt_take(e, o, ev, 2), 1);
+	check_neigh_evt(e, &ev[0], o, EP_P2);
+	WANT_C(want, o, arp_replied, 1);
+	WANT_C(want, o, arp_learned, 1);
+	stats_check(e, before, want, "handoff");
+	env_check_clean(e);
+}
+
+/* The one DP_EVT_ALLOC_END worker @w must have sent. */
+static void
+check_alloc_end(struct env *e, uint16_t w, uint32_t slot, uint32_t gen,
+		const struct dp_usage *u)
+{
+	struct dp_evt ev[2];
+	unsigned int n = evt_take(e, w, ev, 2);
+
+	evt_release(ev, RTE_MIN(n, 2u));
+	assert_int_equal(n, 1);
+	assert_int_equal(ev[0].type, DP_EVT_ALLOC_END);
+	assert_int_equal(ev[0].worker, w);
+	assert_int_equal(ev[0].u.alloc_end.ref.slot, slot);
+	assert_int_equal(ev[0].u.alloc_end.ref.gen, gen);
+	assert_int_equal(ev[0].u.alloc_end.usage.pkts_from_client, u->pkts_from_client);
+	assert_int_equal(ev[0].u.alloc_end.usage.bytes_from_client, u->bytes_from_client);
+	assert_int_equal(ev[0].u.alloc_end.usage.pkts_to_client, u->pkts_to_client);
+	assert_int_equal(ev[0].u.alloc_end.usage.bytes_to_client, u->bytes_to_client);
+}
+
+/* 16: deleting an allocation reports its usage; then nothing passes. */
+static void
+t_alloc_del(void **state)
+{
+	struct env *e = g_env;
+	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
+	uint16_t a = e->owner_a;
+	struct in_spec c1 = in_chan(EP_CA, CH_P1, 10), c2 = in_chan(EP_CA, CH_P1, 20);
+	struct in_spec c3 = in_chan(EP_CA, CH_PFAR2, 31), s1 = in_send(EP_CA, EP_P1, 7);
+	struct in_spec p1 = in_peer(EP_P1, EP_RA, 40), p2 = in_peer(EP_PFAR, EP_RA, 5);
+	struct out_spec to_p1 = { TO_PEER(EP_P1) }, to_far2 = { TO_PEER(EP_PFAR2) };
+	struct out_spec chan = { CHAN_TO_CA(CH_P1) }, data = { DATA_TO_CA(EP_PFAR) };
+	const struct dp_usage used = { 4, 10 + 20 + 31 + 7, 2, 40 + 5 };
+	const struct dp_usage none = { 0, 0, 0, 0 }, again = { 1, 20, 0, 0 };
+
+	(void)state;
+	world_install(e, W_STD);
+	commit_cmds(e, 0);
+	snap(e, before);
+	step(e, a, &c1, &to_p1, e->t0, want, "ChannelData 10");
+	step(e, a, &c2, &to_p1, e->t0, want, "ChannelData 20");
+	step(e, a, &c3, &to_far2, e->t0, want, "ChannelData 31");
+	step(e, a, &s1, &to_p1, e->t0, want, "Send 7");
+	step(e, a, &p1, &chan, e->t0, want, "peer 40");
+	step(e, a, &p2, &data, e->t0, want, "peer 5");
+	WANT_C(want, a, relay_channel_to_peer, 3);
+	WANT_C(want, a, relay_send_to_peer, 1);
+	WANT_C(want, a, relay_peer_to_channel, 1);
+	WANT_C(want, a, relay_peer_to_data, 1);
+	stats_check(e, before, want, "traffic before delete");
+
+	cmd_ref(e, a, DP_CMD_ALLOC_DEL, SLOT_A, GEN_A, 0);
+	commit_cmds(e, 0);
+	check_alloc_end(e, a, SLOT_A, GEN_A, &used);
+	snap(e, before);
+	memset(want, 0, sizeof(want));
+	step(e, a, &c1, NULL, e->t0, want, "ChannelData after delete");
+	step(e, a, &s1, NULL, e->t0, want, "Send after delete");
+	step(e, a, &p1, NULL, e->t0, want, "peer after delete");
+	WANT_D(want, a, no_allocation, 3);
+	stats_check(e, before, want, "after delete");
+
+	/* Deleting again still answers (the usage record always completes). */
+	cmd_ref(e, a, DP_CMD_ALLOC_DEL, SLOT_A, GEN_A, 0);
+	commit_cmds(e, 1);
+	check_alloc_end(e, a, SLOT_A, GEN_A, &none);
+
+	/* Slot and relay port take a new allocation; the old id is dead. */
+	cmd_alloc_add(e, a, SLOT_A, GEN_A + 1, EP_CA, EP_RA, LIFETIME_MS, 0);
+	cmd_perm(e, a, SLOT_A, GEN_A, IP_P1, LIFETIME_MS);
+	commit_cmds(e, 2);
+	cmd_perm(e, a, SLOT_A, GEN_A + 1, IP_P1, LIFETIME_MS);
+	cmd_chan(e, a, SLOT_A, GEN_A + 1, CH_P1, ep_addr(e, EP_P1), LIFETIME_MS);
+	commit_cmds(e, 2);
+	snap(e, before);
+	memset(want, 0, sizeof(want));
+	step(e, a, &c2, &to_p1, e->t0, want, "new allocation in the old slot");
+	WANT_C(want, a, relay_channel_to_peer, 1);
+	stats_check(e, before, want, "reused slot");
+	cmd_ref(e, a, DP_CMD_ALLOC_DEL, SLOT_A, GEN_A + 1, 0);
+	commit_cmds(e, 2);
+	check_alloc_end(e, a, SLOT_A, GEN_A + 1, &again);
+	env_check_clean(e);
+}
+
+/* 17: max_bps is a token bucket of one second's bytes, each way. */
+static void
+t_rate(void **state)
+{
+	struct env *e = g_env;
+	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
+	uint16_t a = e->owner_a;
+	struct in_spec cd = in_chan(EP_CA, CH_P1, 200), pk = in_peer(EP_P1, EP_RA, 300);
+	struct out_spec to_p1 = { TO_PEER(EP_P1) }, chan = { CHAN_TO_CA(CH_P1) };
+	const struct dp_usage used = { 12, 2400, 3, 900 };
+	uint64_t t;
+
+	(void)state;
+	cmd_neigh_all(e, IP_P1, mac_p1);
+	cmd_alloc_add(e, a, SLOT_A, GEN_A, EP_CA, EP_RA, LIFETIME_MS, 1000);
+	cmd_perm(e, a, SLOT_A, GEN_A, IP_P1, LIFETIME_MS);
+	cmd_chan(e, a, SLOT_A, GEN_A, CH_P1, ep_addr(e, EP_P1), LIFETIME_MS);
+	commit_cmds(e, 0);
+	t = e->t0;
+
+	snap(e, before);
+	for (int i = 0; i < 8; i++)
+		step(e, a, &cd, i < 5 ? &to_p1 : NULL, t, want, "client burst");
+	for (int i = 0; i < 8; i++)
+		step(e, a, &pk, i < 3 ? &chan : NULL, t, want, "peer burst");
+	WANT_C(want, a, relay_channel_to_peer, 5);
+	WANT_C(want, a, relay_peer_to_channel, 3);
+	WANT_D(want, a, rate_limited, 3 + 5);
+	stats_check(e, before, want, "1000 bytes/s, one instant");
+
+	snap(e, before);
+	memset(want, 0, sizeof(want));
+	for (int i = 0; i < 3; i++)
+		step(e, a, &cd, i < 2 ? &to_p1 : NULL, ms_after(e, t, 500), want,
+		     "half a second later");
+	for (int i = 0; i < 6; i++)
+		step(e, a, &cd, i < 5 ? &to_p1 : NULL, ms_after(e, t, 10500), want,
+		     "ten seconds later: one second's worth at most");
+	WANT_C(want, a, relay_channel_to_peer, 7);
+	WANT_D(want, a, rate_limited, 2);
+	stats_check(e, before, want, "refill");
+
+	cmd_ref(e, a, DP_CMD_ALLOC_DEL, SLOT_A, GEN_A, 0);
+	commit_cmds(e, 0);
+	check_alloc_end(e, a, SLOT_A, GEN_A, &used);
+	env_check_clean(e);
+}
+
+/* Commands that cannot apply are counted and change nothing; DP_CMD_TX sends. */
+static void
+t_cmds(void **state)
+{
+	struct env *e = g_env;
+	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
+	struct out_frame got[MAX_OUT];
+	struct dp_cmd c = { .type = DP_CMD_ALLOC_ADD };
+	struct in_spec cd = in_chan(EP_CA, CH_P1, 25);
+	struct out_spec to_p1 = { TO_PEER(EP_P1) };
+	struct tp_addr listen = ep_addr(e, EP_LISTEN), ca = ep_addr(e, EP_CA);
+	const struct dp_usage none = { 0, 0, 0, 0 };
+	uint16_t a = e->owner_a, plen;
+	uint8_t pl[128];
+	struct frame f;
+
+	(void)state;
+	snap(e, before);
+	c.u.alloc_add.ref.slot = SLOT_A;
+	c.u.alloc_add.ref.gen = GEN_A;
+	c.u.alloc_add.client = ca;
+	c.u.alloc_add.server = listen;
+	c.u.alloc_add.relay = addr4(IP4(192, 0, 2, 99), e->relay_a); /* not ours */
+	c.u.alloc_add.lifetime_ms = LIFETIME_MS;
+	cmd_put(e, a, &c);
+	c.u.alloc_add.relay = ep_addr(e, EP_RA);
+	c.u.alloc_add.ref.slot = N_SLOTS;                             /* no such slot */
+	cmd_put(e, a, &c);
+	cmd_alloc_add(e, a, SLOT_A, GEN_A, EP_CA, EP_RA, LIFETIME_MS, 0); /* good */
+	cmd_alloc_add(e, a, SLOT_A, GEN_A + 7, EP_CB, EP_RB, LIFETIME_MS, 0); /* slot busy */
+	cmd_alloc_add(e, a, SLOT_A + 1, GEN_A + 8, EP_CB, EP_RA, LIFETIME_MS, 0); /* port busy */
+	cmd_perm(e, a, SLOT_A, GEN_A + 1, IP_P1, LIFETIME_MS);        /* wrong id */
+	cmd_chan(e, a, SLOT_A, GEN_A + 1, CH_P1, ep_addr(e, EP_P1), LIFETIME_MS);
+	cmd_ref(e, a, DP_CMD_ALLOC_REFRESH, SLOT_A, GEN_A + 1, LIFETIME_MS);
+	cmd_ref(e, a, DP_CMD_ALLOC_DEL, SLOT_A, GEN_A + 1, 0);
+	memset(&c, 0, sizeof(c));
+	c.type = 99;                                                  /* unknown */
+	cmd_put(e, a, &c);
+	plen = stun_plain(stun_type(STUN_METHOD_BINDING, STUN_CLASS_SUCCESS), pl);
+	frame_udp4(&f, mac_ca, e->sh->mac.addr_bytes, &listen, &ca, pl, plen, NULL);
+	memset(&c, 0, sizeof(c));
+	c.type = DP_CMD_TX;
+	c.u.tx.mbuf = mbuf_of(&f);
+	cmd_put(e, a, &c);
+	commit_cmds(e, 9);
+	assert_int_equal(tx_take(e, got, MAX_OUT), 1);
+	assert_int_equal(got[0].q, a);
+	frame_eq(&got[0], &f, "DP_CMD_TX frame");
+	check_alloc_end(e, a, SLOT_A, GEN_A + 1, &none);
+	WANT_C(want, a, cmds, 11);
+	WANT_D(want, a, cmd_failed, 9);
+	WANT_C(want, a, tx_packets, 1);
+	WANT_C(want, a, tx_bytes, f.len);
+	stats_check(e, before, want, "commands");
+
+	/* The good install stands, untouched by the failed ones. */
+	cmd_neigh_all(e, IP_P1, mac_p1);
+	cmd_perm(e, a, SLOT_A, GEN_A, IP_P1, LIFETIME_MS);
+	cmd_chan(e, a, SLOT_A, GEN_A, CH_P1, ep_addr(e, EP_P1), LIFETIME_MS);
+	commit_cmds(e, 9);
+	snap(e, before);
+	memset(want, 0, sizeof(want));
+	step(e, a, &cd, &to_p1, e->t0, want, "after failed commands");
+	WANT_C(want, a, relay_channel_to_peer, 1);
+	stats_check(e, before, want, "good install");
+	env_check_clean(e);
+}
+
+/* A with @n_peers peers (permission, channel, neighbour each), id @gen. */
+static void
+install_many(struct env *e, uint32_t gen, unsigned int n_peers)
+{
+	uint16_t a = e->owner_a;
+
+	cmd_alloc_add(e, a, SLOT_A, gen, EP_CA, EP_RA, LIFETIME_MS, 0);
+	for (g_pn = 0; g_pn < n_peers; g_pn++) {
+		struct tp_addr p = ep_addr(e, EP_PN);
+
+		if (gen == GEN_A)
+			cmd_neigh_all(e, tp_ip_v4_host(&p.ip), ep_mac(EP_PN));
+		cmd_perm(e, a, SLOT_A, gen, tp_ip_v4_host(&p.ip), LIFETIME_MS);
+		cmd_chan(e, a, SLOT_A, gen, (uint16_t)(0x4100 + g_pn), p, LIFETIME_MS);
+	}
+}
+
+/*
+ * More peers than fit inline spill into overflow blocks; deleting the
+ * allocation gives them back, forty times over (more blocks than the pool
+ * has, so a leak would show as a failed install).
+ */
+static void
+t_overflow(void **state)
+{
+	struct env *e = g_env;
+	const unsigned int n_peers = 12, rounds = 40;
+	uint16_t a = e->owner_a;
+
+	(void)state;
+	for (unsigned int r = 0; r < rounds; r++) {
+		struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
+		struct dp_usage u = { 0, 0, 0, 0 };
+
+		install_many(e, GEN_A + r, n_peers);
+		commit_cmds(e, 0);
+		snap(e, before);
+		for (g_pn = 0; g_pn < n_peers; g_pn++) {
+			uint16_t ch = (uint16_t)(0x4100 + g_pn);
+			struct in_spec cd = in_chan(EP_CA, ch, (uint16_t)(16 + g_pn));
+			struct in_spec pk = in_peer(EP_PN, EP_RA, (uint16_t)(8 + g_pn));
+			struct out_spec to = { TO_PEER(EP_PN) }, back = { CHAN_TO_CA(ch) };
+
+			if (r != 0 && r != rounds - 1 && g_pn != n_peers - 1)
+				continue;
+			step(e, a, &cd, &to, e->t0, want, "to peer N");
+			step(e, a, &pk, &back, e->t0, want, "from peer N");
+			u.pkts_from_client++;
+			u.bytes_from_client += 16 + g_pn;
+			u.pkts_to_client++;
+			u.bytes_to_client += 8 + g_pn;
+		}
+		WANT_C(want, a, relay_channel_to_peer, u.pkts_from_client);
+		WANT_C(want, a, relay_peer_to_channel, u.pkts_to_client);
+		stats_check(e, before, want, "many peers");
+		cmd_ref(e, a, DP_CMD_ALLOC_DEL, SLOT_A, GEN_A + r, 0);
+		commit_cmds(e, 0);
+		check_alloc_end(e, a, SLOT_A, GEN_A + r, &u);
+	}
+	env_check_clean(e);
+}
+
+/* Two Data indications do not share a transaction ID (RFC 8489 section 6). */
+static void
+t_tid(void **state)
+{
+	struct env *e = g_env;
+	struct out_frame o1[1], o2[1];
+	struct in_spec pk = in_peer(EP_PFAR, EP_RA, 9);
+	struct out_spec data = { DATA_TO_CA(EP_PFAR) };
+	uint16_t at = case_worker(e, &pk);
+	struct frame f;
+
+	(void)state;
+	world_install(e, W_STD);
+	commit_cmds(e, 0);
+	build_input(e, &pk, &f);
+	input_direct(e, at, &f, e->t0);
+	assert_int_equal(tx_take(e, o1, 1), 1);
+	input_direct(e, at, &f, e->t0);
+	assert_int_equal(tx_take(e, o2, 1), 1);
+	check_output(e, &pk, &data, &f, &o1[0], "first Data indication");
+	check_output(e, &pk, &data, &f, &o2[0], "second Data indication");
+	assert_memory_not_equal(o1[0].b + UDP4_LEN + 8, o2[0].b + UDP4_LEN + 8, STUN_TID_LEN);
+	env_check_clean(e);
+}
+
+/* A frame in two segments is refused, not read past its first segment. */
+static void
+t_chained(void **state)
+{
+	struct env *e = g_env;
+	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
+	struct out_frame got[MAX_OUT];
+	struct in_spec cd = in_chan(EP_CA, CH_P1, 60);
+	struct rte_mbuf *m1, *m2;
+	uint16_t a = e->owner_a;
+	struct frame f;
+
+	(void)state;
+	world_install(e, W_STD);
+	commit_cmds(e, 0);
+	build_input(e, &cd, &f);
+	m1 = rte_pktmbuf_alloc(g_pool);
+	m2 = rte_pktmbuf_alloc(g_pool);
+	assert_non_null(m1);
+	assert_non_null(m2);
+	memcpy(rte_pktmbuf_append(m1, 30), f.b, 30);
+	memcpy(rte_pktmbuf_append(m2, (uint16_t)(f.len - 30)), f.b + 30, f.len - 30u);
+	assert_int_equal(rte_pktmbuf_chain(m1, m2), 0);
+	snap(e, before);
+	e->ws[a].now = e->t0;
+	dp_input(&e->ws[a], m1);
+	dp_tx_flush(&e->ws[a]);
+	assert_int_equal(tx_take(e, got, MAX_OUT), 0);
+	WANT_D(want, a, bad_ip, 1);
+	stats_check(e, before, want, "two segments");
+	env_check_clean(e);
+}
+
+/*
+ * Packets dropped after the relay decision (no next hop, too big for the
+ * frame) are drops: neither the relay counters nor the allocation's usage
+ * record may count them.
+ */
+static void
+t_drop_accounting(void **state)
+{
+	struct env *e = g_env;
+	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
+	struct in_spec cd_p2 = in_chan(EP_CA, CH_P2, 40);
+	struct in_spec cd_big = in_chan(EP_CA, CH_P1, 1473);
+	struct in_spec send_big = in_send(EP_CA, EP_P1, 1473);
+	struct in_spec chan_big = in_peer(EP_P1, EP_RA, 1469);
+	struct in_spec data_big = in_peer(EP_PFAR, EP_RA, 1437);
+	const struct dp_usage none = { 0, 0, 0, 0 };
+	uint16_t a = e->owner_a;
+
+	(void)state;
+	world_install(e, W_STD);
+	cmd_perm(e, a, SLOT_A, GEN_A, IP_P2, LIFETIME_MS);
+	cmd_chan(e, a, SLOT_A, GEN_A, CH_P2, ep_addr(e, EP_P2), LIFETIME_MS);
+	commit_cmds(e, 0);
+	{
+		struct out_frame got[MAX_OUT];
+		struct frame f;
+
+		want_arp_request(e, EP_P2, &f);
+		assert_int_equal(tx_take(e, got, MAX_OUT), 1); /* asked on permission */
+		frame_eq(&got[0], &f, "ARP request on permission");
+	}
+	snap(e, before);
+	step(e, a, &cd_p2, NULL, e->t0, want, "unresolved peer");
+	step(e, a, &cd_big, NULL, e->t0, want, "ChannelData of 1473 bytes");
+	step(e, a, &send_big, NULL, e->t0, want, "Send of 1473 bytes");
+	step(e, a, &chan_big, NULL, e->t0, want, "1469 bytes to a channel");
+	step(e, a, &data_big, NULL, e->t0, want, "1437 bytes to a Data indication");
+	WANT_D(want, a, no_neighbour, 1);
+	WANT_D(want, a, too_big, 4);
+	stats_check(e, before, want, "dropped after the relay decision");
+	cmd_ref(e, a, DP_CMD_ALLOC_DEL, SLOT_A, GEN_A, 0);
+	commit_cmds(e, 0);
+	check_alloc_end(e, a, SLOT_A, GEN_A, &none);
+	env_check_clean(e);
+}
+
+/*
+ * Relay to relay on a port with TX checksum offload: the fast path leaves
+ * the checksums to the NIC, so the frame it feeds back to itself has an IP
+ * checksum of 0 (and a pseudo-header UDP checksum).  The relayed address
+ * of B must still receive it: the mbuf here carries no RX checksum flags,
+ * as with a NIC that did not validate the client's packet.
+ */
+static void
+t_offload_local(void **state)
+{
+	struct env *e = g_env;
+	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
+	struct out_frame got[MAX_OUT];
+	struct in_spec cd = in_chan(EP_CA, CH_RB, 50);
+	struct tp_addr peer = ep_addr(e, EP_RA);
+	uint8_t data[FRAME_MAX], *ip, *udp;
+	uint16_t dlen = app_data(&cd, data), a = e->owner_a, ulen;
+	unsigned int n;
+	struct frame f;
+
+	(void)state;
+	install_pair(e, false);
+	e->sh->tx_ip_cksum_offload = true;
+	e->sh->tx_udp_cksum_offload = true;
+	snap(e, before);
+	build_input(e, &cd, &f);
+	input_direct(e, a, &f, e->t0);
+	n = tx_take(e, got, MAX_OUT);
+	*e->sh = e->sh_saved;
+	WANT_C(want, a, relay_channel_to_peer, 1);
+	WANT_C(want, a, relay_local, 1);
+	WANT_C(want, a, relay_peer_to_data, 1);
+	if (n == 1) {
+		WANT_C(want, a, tx_packets, 1);
+		WANT_C(want, a, tx_bytes, got[0].len);
+	}
+	stats_check(e, before, want, "local relay with checksum offload");
+	if (n != 1)
+		fail_msg("%u frames out, expected the Data indication to B's client", n);
+	/* The NIC's part: IP checksum 0, UDP checksum the pseudo-header sum. */
+	assert_true((got[0].ol_flags & RTE_MBUF_F_TX_IP_CKSUM) != 0);
+	assert_true((got[0].ol_flags & RTE_MBUF_F_TX_UDP_CKSUM) != 0);
+	ip = got[0].b + ETH_LEN;
+	udp = ip + 20;
+	ulen = get16(udp + 4);
+	assert_int_equal(get16(ip + 10), 0);
+	assert_int_equal(get16(udp + 6), fold(sum16(0, ip + 12, 8) + 17 + ulen));
+	put16(ip + 10, (uint16_t)~fold(sum16(0, ip, 20)));
+	put16(udp + 6, 0);
+	put16(udp + 6, udp_cksum(ip, udp, ulen));
+	check_data_indication(e, &got[0], EP_CB, &peer, data, dlen, "offloaded");
+	env_check_clean(e);
+}
+
+/*
+ * A worker promises allocations_per_worker slots; every one must take an
+ * allocation (the control plane sends ALLOC_ADD and never hears back, so
+ * a refusal is a client with a success response and a dead relay).
+ */
+static void
+t_capacity(void **state)
+{
+	enum { SLOTS = 4096 };
+	struct env *e = g_env;
+	struct dp_worker *w = &e->ws[e->owner_a];
+	struct in_spec cd = in_chan(EP_CA, CH_P1, 12);
+	struct out_spec to_p1 = { TO_PEER(EP_P1) };
+	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
+	uint16_t a = e->owner_a;
+	char name[32];
+
+	(void)state;
+	dp_table_fini(&w->table);
+	snprintf(name, sizeof(name), "g%u_%u_big", e->n, e->seq);
+	assert_int_equal(dp_table_init(&w->table, name, SLOTS, SLOTS / 4 + 64,
+				       e->sh->n_relay, (int)rte_socket_id()), 0);
+	cmd_neigh_all(e, IP_P1, mac_p1);
+	for (uint32_t i = 0; i < SLOTS; i++) {
+		struct dp_cmd c = { .type = DP_CMD_ALLOC_ADD };
+
+		c.u.alloc_add.ref.slot = i;
+		c.u.alloc_add.ref.gen = 50000 + i;
+		c.u.alloc_add.client = addr4(IP4(10, 1, 0, 0) + i, (uint16_t)(20000 + i % 7));
+		c.u.alloc_add.server = ep_addr(e, EP_LISTEN);
+		c.u.alloc_add.relay = addr4(IP_RELAY1, (uint16_t)(1000 + i));
+		c.u.alloc_add.lifetime_ms = LIFETIME_MS;
+		if (i == SLOTS - 1) { /* the last one is A: show that it relays */
+			c.u.alloc_add.client = ep_addr(e, EP_CA);
+			c.u.alloc_add.relay = ep_addr(e, EP_RA);
+			memcpy(c.u.alloc_add.client_mac, mac_ca, DP_MAC_LEN);
+		}
+		cmd_put(e, a, &c);
+		if (i % 512 == 511) {
+			w->now = rte_rdtsc();
+			dp_cmd_drain(w);
+		}
+	}
+	cmd_perm(e, a, SLOTS - 1, 50000 + SLOTS - 1, IP_P1, LIFETIME_MS);
+	cmd_chan(e, a, SLOTS - 1, 50000 + SLOTS - 1, CH_P1, ep_addr(e, EP_P1),
+		 LIFETIME_MS);
+	e->t0 = rte_rdtsc();
+	for (uint16_t i = 0; i < e->n; i++) {
+		e->ws[i].now = e->t0;
+		dp_cmd_drain(&e->ws[i]);
+		assert_int_equal(rd64(&e->ws[i].stats.c[DP_C_cmds]), e->cmds_sent[i]);
+	}
+	if (w->stats.drop[DP_DROP_cmd_failed] != 0 || w->table.live != SLOTS)
+		fail_msg("a table of %u slots took only %u allocations (%" PRIu64
+			 " commands refused)", SLOTS, w->table.live,
+			 w->stats.drop[DP_DROP_cmd_failed]);
+	snap(e, before);
+	step(e, a, &cd, &to_p1, e->t0, want, "the last allocation relays");
+	WANT_C(want, a, relay_channel_to_peer, 1);
+	stats_check(e, before, want, "full table");
+	env_check_clean(e);
+}
+
+/* Fill ring @r with mbufs (or events); @return how many, to flush later. */
+static unsigned int
+ring_fill(struct rte_ring *r, bool events)
+{
+	unsigned int n = 0;
+
+	for (;;) {
+		if (events) {
+			struct dp_evt ev = { .type = DP_EVT_NEIGH };
+
+			if (rte_ring_sp_enqueue_elem(r, &ev, sizeof(ev)) != 0)
+				break;
+		} else {
+			struct rte_mbuf *m = rte_pktmbuf_alloc(g_pool);
+
+			assert_non_null(m);
+			if (rte_ring_sp_enqueue(r, m) != 0) {
+				rte_pktmbuf_free(m);
+				break;
+			}
+		}
+		n++;
+	}
+	return n;
+}
+
+/* Full rings drop with their own counter and free the frame. */
+static void
+t_rings_full(void **state)
+{
+	struct env *e = g_env;
+	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
+	struct in_spec cd = in_chan(EP_CA, CH_P1, 44), bind = { STUN(0x0001) };
+	struct in_spec arp = { ARP(1, EP_P2, EP_LISTEN) };
+	struct out_spec reply = { .kind = OUT_ARP_REPLY };
+	uint16_t a = e->owner_a, z = (uint16_t)((a + 2) % e->n);
+	unsigned int filled;
+	struct dp_evt ev;
+	struct frame f;
+
+	(void)state;
+	world_install(e, W_STD);
+	commit_cmds(e, 0);
+	snap(e, before);
+	/* Event ring full: a STUN request is dropped; ARP still answered. */
+	filled = ring_fill(e->ws[a].evt_ring, true);
+	assert_true(filled > 0);
+	step(e, a, &bind, NULL, e->t0, want, "punt ring full");
+	step(e, 0, &arp, &reply, e->t0, want, "ARP with a full event ring");
+	WANT_D(want, a, punt_ring_full, 1);
+	WANT_C(want, 0, arp_replied, 1);
+	WANT_C(want, 0, arp_learned, 1);
+	while (rte_ring_sc_dequeue_elem(e->ws[a].evt_ring, &ev, sizeof(ev)) == 0)
+		assert_int_equal(ev.type, DP_EVT_NEIGH);
+	if (a != 0)
+		while (rte_ring_sc_dequeue_elem(e->ws[0].evt_ring, &ev, sizeof(ev)) == 0)
+			assert_int_equal(ev.type, DP_EVT_NEIGH);
+	/* TX queue full: the relayed frame is dropped after the decision. */
+	filled = ring_fill(e->txr[a], false);
+	build_input(e, &cd, &f);
+	input_direct(e, a, &f, e->t0);
+	assert_int_equal(ring_flush_mbufs(e->txr[a]), filled);
+	WANT_C(want, a, relay_channel_to_peer, 1);
+	WANT_D(want, a, tx_full, 1);
+	/* Handoff ring full: the frame for another worker is dropped. */
+	if (e->n > 1) {
+		filled = ring_fill(e->ws[z].handoff_out[a], false);
+		step(e, z, &cd, NULL, e->t0, want, "handoff ring full");
+		assert_int_equal(ring_flush_mbufs(e->ws[z].handoff_out[a]), filled);
+		WANT_D(want, z, handoff_ring_full, 1);
+	}
+	stats_check(e, before, want, "full rings");
+	env_check_clean(e);
+}
+
+/*
+ * RFC 826: "If the pair <protocol type, sender protocol address> is
+ * already in my translation table, update the sender hardware address"
+ * (merge), before asking whether I am the target.  A gateway that fails
+ * over announces its new MAC with a gratuitous ARP; neighbours never
+ * expire here, so without the merge we would send to the dead MAC forever.
+ */
+static void
+t_garp(void **state)
+{
+	static const uint8_t mac_gw2[DP_MAC_LEN] = { 0x02, 0, 0, 0, 0x00, 0xfd };
+	struct env *e = g_env;
+	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
+	struct out_frame got[MAX_OUT];
+	struct in_spec snd = in_send(EP_CA, EP_PFAR, 27);
+	struct out_spec to_far = { TO_PEER(EP_PFAR) };
+	struct tp_ip gw = tp_ip_v4(IP_GW);
+	uint16_t a = e->owner_a;
+	uint8_t data[FRAME_MAX];
+	uint16_t dlen = app_data(&snd, data);
+	struct frame garp, f, want_f;
+	struct dp_evt ev[2];
+	unsigned int n, n_ev;
+
+	(void)state;
+	world_install(e, W_STD);
+	commit_cmds(e, 0);
+	snap(e, before);
+	step(e, a, &snd, &to_far, e->t0, want, "via the gateway's first MAC");
+	/* The gateway announces a new MAC (sender IP = target IP = its own). */
+	frame_arp(&garp, mac_bcast, mac_gw2, 1, mac_gw2, IP_GW, mac_zero, IP_GW);
+	garp.len = 60;
+	input_direct(e, a, &garp, e->t0);
+	assert_int_equal(tx_take(e, got, MAX_OUT), 0);
+	n_ev = evt_take(e, a, ev, 2);
+	evt_release(ev, RTE_MIN(n_ev, 2u));
+	/* The next datagram must go to the new MAC. */
+	build_input(e, &snd, &f);
+	input_direct(e, a, &f, e->t0);
+	n = tx_take(e, got, MAX_OUT);
+	WANT_C(want, a, relay_send_to_peer, 2);
+	WANT_C(want, a, arp_learned, 1);
+	if (n == 1) {
+		WANT_C(want, a, tx_packets, 1);
+		WANT_C(want, a, tx_bytes, got[0].len);
+	}
+	/* Whether the frame also counts as an irrelevant ARP is not the point. */
+	want[a].drop[DP_DROP_bad_arp] = e->ws[a].stats.drop[DP_DROP_bad_arp] -
+					before[a].drop[DP_DROP_bad_arp];
+	stats_check(e, before, want, "gratuitous ARP from the gateway");
+	assert_int_equal(n, 1);
+	want_to_peer(e, EP_RA, EP_PFAR, data, dlen, false, &want_f);
+	memcpy(want_f.b, mac_gw2, DP_MAC_LEN);
+	frame_eq(&got[0], &want_f, "relayed to the gateway's new MAC");
+	assert_int_equal(n_ev, 1);
+	assert_int_equal(ev[0].type, DP_EVT_NEIGH);
+	assert_true(tp_ip_equal(&ev[0].u.neigh.ip, &gw));
+	assert_memory_equal(ev[0].u.neigh.mac, mac_gw2, DP_MAC_LEN);
+	env_check_clean(e);
+}
+
+/* With rfc5766-channel-numbers (chan_max 0x7FFF), 0x5000 is a channel. */
+static void
+t_chan_max(void **state)
+{
+	struct env *e = g_env;
+	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
+	struct in_spec cd = in_chan(EP_CA, 0x5000, 21), pk = in_peer(EP_P1, EP_RA, 13);
+	struct out_spec to_p1 = { TO_PEER(EP_P1) }, back = { CHAN_TO_CA(0x5000) };
+	uint16_t a = e->owner_a;
+
+	(void)state;
+	e->sh->chan_max = CHANNEL_NUMBER_MAX_RFC5766;
+	world_install(e, W_A | W_NEIGH);
+	cmd_perm(e, a, SLOT_A, GEN_A, IP_P1, LIFETIME_MS);
+	cmd_chan(e, a, SLOT_A, GEN_A, 0x5000, ep_addr(e, EP_P1), LIFETIME_MS);
+	commit_cmds(e, 0);
+	snap(e, before);
+	step(e, a, &cd, &to_p1, e->t0, want, "ChannelData on 0x5000");
+	step(e, a, &pk, &back, e->t0, want, "peer -> ChannelData 0x5000");
+	WANT_C(want, a, relay_channel_to_peer, 1);
+	WANT_C(want, a, relay_peer_to_channel, 1);
+	stats_check(e, before, want, "RFC 5766 channel range");
+	env_check_clean(e);
+}
+
+/* ------------------------------------------------------------------ */
+/* Sequences through the real worker loop                              */
+/* ------------------------------------------------------------------ */
+
+/* 12 through the loop: ARP on permission, drop, NEIGH_SET command, relay. */
+static void
+t_live_neighbour(void **state)
+{
+	struct env *e = g_env;
+	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
+	struct out_frame got[MAX_OUT];
+	struct in_spec cd = in_chan(EP_CA, CH_P2, 40);
+	struct out_spec to_p2 = { TO_PEER(EP_P2) };
+	uint16_t a = e->owner_a;
+	struct frame f, arp;
+
+	(void)state;
+	live_start(e);
+	cmd_alloc_add(e, a, SLOT_A, GEN_A, EP_CA, EP_RA, LIFETIME_MS, 0);
+	cmd_perm(e, a, SLOT_A, GEN_A, IP_P2, LIFETIME_MS);
+	cmd_chan(e, a, SLOT_A, GEN_A, CH_P2, ep_addr(e, EP_P2), LIFETIME_MS);
+	commit_cmds(e, 0);
+	live_wait(e, 1, 0, false);
+	assert_int_equal(tx_take(e, got, MAX_OUT), 1);
+	want_arp_request(e, EP_P2, &arp);
+	frame_eq(&got[0], &arp, "ARP request on permission, from the loop");
+	snap(e, before);
+	build_input(e, &cd, &f);
+	live_inject(e, a, &f);
+	live_wait(e, 0, 0, false);
+	assert_int_equal(tx_take(e, got, MAX_OUT), 0);
+	cmd_neigh_all(e, IP_P2, mac_p2);
+	commit_cmds(e, 0);
+	live_inject(e, a, &f);
+	live_wait(e, 1, 0, true);
+	assert_int_equal(tx_take(e, got, MAX_OUT), 1);
+	check_output(e, &cd, &to_p2, &f, &got[0], "relayed once resolved");
+	WANT_C(want, a, tx_packets, 1);
+	WANT_C(want, a, tx_bytes, got[0].len);
+	WANT_C(want, a, rx_packets, 2);
+	WANT_C(want, a, rx_bytes, 2u * f.len);
+	WANT_D(want, a, no_neighbour, 1);
+	WANT_C(want, a, relay_channel_to_peer, 1);
+	for (uint16_t i = 0; i < e->n; i++)
+		WANT_C(want, i, cmds, 1);
+	stats_check(e, before, want, "live neighbour");
+	env_check_clean(e);
+}
+
+/* Forty frames in one go (more than a burst) come out in order. */
+static void
+t_live_burst(void **state)
+{
+	enum { N = 40 };
+	static struct out_frame got[N + 4];
+	struct env *e = g_env;
+	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
+	struct out_spec to_p1 = { TO_PEER(EP_P1) }, chan = { CHAN_TO_CA(CH_P1) };
+	struct in_spec in[N];
+	struct frame f[N];
+	uint16_t a = e->owner_a;
+	unsigned int n;
+
+	(void)state;
+	live_start(e);
+	world_install(e, W_STD);
+	commit_cmds(e, 0);
+	snap(e, before);
+	for (unsigned int i = 0; i < N; i++) {
+		in[i] = i % 2 ? in_peer(EP_P1, EP_RA, (uint16_t)(30 + i)) :
+				in_chan(EP_CA, CH_P1, (uint16_t)(10 + i));
+		build_input(e, &in[i], &f[i]);
+		live_inject(e, a, &f[i]);
+		WANT_C(want, a, rx_packets, 1);
+		WANT_C(want, a, rx_bytes, f[i].len);
+	}
+	live_wait(e, N, 0, true);
+	n = tx_take(e, got, RTE_DIM(got));
+	assert_int_equal(n, N);
+	for (unsigned int i = 0; i < N; i++) {
+		assert_int_equal(got[i].q, a);
+		check_output(e, &in[i], i % 2 ? &chan : &to_p1, &f[i], &got[i],
+			     "burst, in order");
+		WANT_C(want, a, tx_packets, 1);
+		WANT_C(want, a, tx_bytes, got[i].len);
+	}
+	WANT_C(want, a, relay_channel_to_peer, N / 2);
+	WANT_C(want, a, relay_peer_to_channel, N / 2);
+	stats_check(e, before, want, "live burst");
+	env_check_clean(e);
+}
+
+/* 14 through the loop: frames arriving at the wrong worker reach the owner. */
+static void
+t_live_handoff(void **state)
+{
+	struct env *e = g_env;
+	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
+	struct out_frame got[MAX_OUT];
+	uint16_t a = e->owner_a, o = (uint16_t)((a + 1) % e->n);
+	uint16_t z = (uint16_t)((a + 2) % e->n);
+	struct in_spec cd = in_chan(EP_CA, CH_P1, 80), snd = in_send(EP_CA, EP_P1, 33);
+	struct in_spec pk = in_peer(EP_P1, EP_RA, 60), bind = { STUN(0x0001) };
+	uint8_t d[FRAME_MAX];
+	struct frame f[4], w[3];
+	struct dp_evt ev[2];
+	unsigned int n;
+
+	(void)state;
+	live_start(e);
+	world_install(e, W_STD);
+	commit_cmds(e, 0);
+	snap(e, before);
+	build_input(e, &cd, &f[0]);
+	build_input(e, &snd, &f[1]);
+	build_input(e, &pk, &f[2]);
+	build_input(e, &bind, &f[3]);
+	live_inject(e, z, &f[0]);
+	live_inject(e, o, &f[1]);
+	live_inject(e, z, &f[2]);
+	live_inject(e, z, &f[3]);
+	live_wait(e, 3, 1, true);
+	n = tx_take(e, got, MAX_OUT);
+	for (unsigned int i = 0; i < RTE_MIN(n, (unsigned int)MAX_OUT); i++)
+		assert_int_equal(got[i].q, a);
+	want_to_peer(e, EP_RA, EP_P1, d, app_data(&cd, d), false, &w[0]);
+	want_to_peer(e, EP_RA, EP_P1, d, app_data(&snd, d), false, &w[1]);
+	want_chan(e, EP_CA, CH_P1, d, app_data(&pk, d), &w[2]);
+	match_frames(got, n, w, 3, "handed off and relayed");
+	assert_int_equal(evt_take(e, z, ev, 2), 1);
+	check_punt(e, &ev[0], z, &bind, &f[3]);
+	WANT_C(want, z, rx_packets, 3);
+	WANT_C(want, z, rx_bytes, f[0].len + f[2].len + f[3].len);
+	WANT_C(want, z, handoff_out, 2);
+	WANT_C(want, z, punted, 1);
+	WANT_C(want, o, rx_packets, 1);
+	WANT_C(want, o, rx_bytes, f[1].len);
+	WANT_C(want, o, handoff_out, 1);
+	WANT_C(want, a, handoff_in, 3);
+	WANT_C(want, a, relay_channel_to_peer, 1);
+	WANT_C(want, a, relay_send_to_peer, 1);
+	WANT_C(want, a, relay_peer_to_channel, 1);
+	WANT_C(want, a, tx_packets, 3);
+	WANT_C(want, a, tx_bytes, w[0].len + w[1].len + w[2].len);
+	stats_check(e, before, want, "live handoff");
+	env_check_clean(e);
+}
+
+/* 13 through the loop: A's ChannelData lands at a third worker, goes to A's
+ * owner, then through a second handoff ring to B's owner. */
+static void
+t_live_relay_local(void **state)
+{
+	struct env *e = g_env;
+	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
+	struct out_frame got[MAX_OUT];
+	struct out_spec data_rb = { .kind = OUT_DATA_TO_CLIENT, .dst = EP_CB, .peer = EP_RA };
+	struct in_spec cd = in_chan(EP_CA, CH_RB, 50);
+	uint16_t a = e->owner_a, b = e->owner_b;
+	uint16_t z = (uint16_t)((a + 2) % e->n);
+	struct frame f;
+
+	(void)state;
+	live_start(e);
+	install_pair(e, false);
+	snap(e, before);
+	build_input(e, &cd, &f);
+	live_inject(e, z, &f);
+	live_wait(e, 1, 0, true);
+	assert_int_equal(tx_take(e, got, MAX_OUT), 1);
+	assert_int_equal(got[0].q, b);
+	check_output(e, &cd, &data_rb, &f, &got[0], "relay to relay across workers");
+	WANT_C(want, z, rx_packets, 1);
+	WANT_C(want, z, rx_bytes, f.len);
+	WANT_C(want, z, handoff_out, 1);
+	WANT_C(want, a, handoff_in, 1);
+	WANT_C(want, a, relay_channel_to_peer, 1);
+	WANT_C(want, a, relay_local, 1);
+	WANT_C(want, a, handoff_out, 1);
+	WANT_C(want, b, handoff_in, 1);
+	WANT_C(want, b, relay_peer_to_data, 1);
+	WANT_C(want, b, tx_packets, 1);
+	WANT_C(want, b, tx_bytes, got[0].len);
+	stats_check(e, before, want, "live relay to relay");
+	env_check_clean(e);
+}
+
+/* ------------------------------------------------------------------ */
+/* Configurations and main                                             */
+/* ------------------------------------------------------------------ */
+
+struct seq_test {
+	const char *name;
+	CMUnitTestFunction fn;
+	uint16_t min_w, max_w;
+};
+
+static const struct seq_test seq_tests[] = {
+	{ "10 expiry of permission, channel and allocation", t_expiry, 1, MAX_W },
+	{ "12 unresolved next hop: ARP request, then relay", t_neighbour, 1, MAX_W },
+	{ "13 relay to relay", t_relay_local, 1, MAX_W },
+	{ "14 handoff to the owning worker", t_handoff_direct, MAX_W, MAX_W },
+	{ "16 allocation delete: usage event, then no_allocation", t_alloc_del, 1, MAX_W },
+	{ "17 max_bps token bucket", t_rate, 1, MAX_W },
+	{ "commands that fail, and DP_CMD_TX", t_cmds, 1, MAX_W },
+	{ "many peers: overflow blocks, returned on delete", t_overflow, 1, MAX_W },
+	{ "Data indications have distinct transaction IDs", t_tid, 1, MAX_W },
+	{ "multi-segment mbuf -> bad_ip", t_chained, 1, MAX_W },
+	{ "drops after the relay decision are not counted as relayed",
+	  t_drop_accounting, 1, MAX_W },
+	{ "relay to relay with TX checksum offload", t_offload_local, 1, 1 },
+	{ "a full table: every slot takes an allocation", t_capacity, 1, 1 },
+	{ "full event, TX and handoff rings", t_rings_full, 1, MAX_W },
+	{ "gratuitous ARP updates a known neighbour (RFC 826 merge)", t_garp, 1, MAX_W },
+	{ "RFC 5766 channel numbers when chan_max allows them", t_chan_max, 1, MAX_W },
+	{ "live: next hop resolved by DP_CMD_NEIGH_SET", t_live_neighbour, 1, MAX_W },
+	{ "live: 40 frames come out in order", t_live_burst, 1, MAX_W },
+	{ "live 14: handoff to the owning worker", t_live_handoff, MAX_W, MAX_W },
+	{ "live 13: relay to relay across two handoffs", t_live_relay_local, MAX_W, MAX_W },
+};
+
+static uint16_t
+pick_client_port(uint32_t ip, uint16_t owner, uint16_t n)
+{
+	for (uint16_t p = 40001;; p++) {
+		struct tp_addr a = addr4(ip, p);
+
+		if (dp_owner_of_client(&a, n) == owner)
+			return p;
+	}
+}
+
+/* Clients and relay ports owned by chosen workers (1 and 2 of three). */
+static void
+world_pick(struct env *e)
+{
+	e->owner_a = (uint16_t)(1 % e->n);
+	e->owner_b = (uint16_t)(2 % e->n);
+	e->port_ca = pick_client_port(IP_CA, e->owner_a, e->n);
+	e->port_cb = pick_client_port(IP_CB, e->owner_b, e->n);
+	e->port_cx = 40009;
+	e->relay_a = MIN_PORT + 16;
+	while (e->relay_a % e->n != e->owner_a)
+		e->relay_a++;
+	e->relay_b = MIN_PORT + 32;
+	while (e->relay_b % e->n != e->owner_b)
+		e->relay_b++;
+}
+
+static void
+shared_fill(struct env *e)
+{
+	struct dp_shared *sh = e->sh;
+
+	sh->n_workers = e->n;
+	sh->listen_port = LISTEN_PORT;
+	sh->min_port = MIN_PORT;
+	sh->max_port = MAX_PORT;
+	sh->n_listen = 1;
+	sh->listen_ips[0] = tp_ip_v4(IP_LISTEN);
+	sh->n_relay = 2;
+	sh->relay_ips[0] = tp_ip_v4(IP_RELAY0);
+	sh->relay_ips[1] = tp_ip_v4(IP_RELAY1);
+	sh->n_local = 2;
+	sh->local_nets[0].lo = tp_ip_v4(IP4(192, 0, 2, 0));
+	sh->local_nets[0].hi = tp_ip_v4(IP4(192, 0, 2, 255));
+	sh->local_nets[1].lo = tp_ip_v4(IP4(198, 51, 100, 0));
+	sh->local_nets[1].hi = tp_ip_v4(IP4(198, 51, 100, 255));
+	sh->gateway = tp_ip_v4(IP_GW);
+	sh->chan_max = CHANNEL_NUMBER_MAX;
+	sh->idle_sleep_us = 20; /* the workers share CPUs with us */
+	sh->tsc_hz = rte_get_tsc_hz();
+}
+
+/* The port (from rings we own) and the shared facts, as main makes them. */
+static int
+env_open(struct env *e, uint16_t n)
+{
+	char name[RTE_RING_NAMESIZE], err[256];
+	int port;
+
+	e->n = n;
+	for (uint16_t q = 0; q < n; q++) {
+		snprintf(name, sizeof(name), "g%u_rx%u", n, q);
+		e->rxr[q] = rte_ring_create(name, PORT_RING_SIZE, (int)rte_socket_id(),
+					    RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "g%u_tx%u", n, q);
+		e->txr[q] = rte_ring_create(name, PORT_RING_SIZE, (int)rte_socket_id(),
+					    RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (e->rxr[q] == NULL || e->txr[q] == NULL)
+			return -1;
+	}
+	snprintf(name, sizeof(name), "net_ring_golden%u", n);
+	port = rte_eth_from_rings(name, e->rxr, n, e->txr, n, rte_socket_id());
+	if (port < 0) {
+		fprintf(stderr, "rte_eth_from_rings: %s\n", rte_strerror(rte_errno));
+		return -1;
+	}
+	e->port = (uint16_t)port;
+	e->sh = rte_zmalloc("g_shared", sizeof(*e->sh), RTE_CACHE_LINE_SIZE);
+	if (e->sh == NULL)
+		return -1;
+	shared_fill(e);
+	if (dp_port_init(e->port, n, g_pool, e->sh, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	if (e->sh->tx_ip_cksum_offload || e->sh->tx_udp_cksum_offload ||
+	    e->sh->n_rx_queues != n) {
+		fprintf(stderr, "net_ring port: unexpected offloads or %u RX queues\n",
+			e->sh->n_rx_queues);
+		return -1;
+	}
+	/* net_ring reports 00:00:00:00:00:00; a real unicast MAC is a better
+	 * test of our frame filter, and the ring does not filter anyway. */
+	memcpy(e->sh->mac.addr_bytes, mac_us, DP_MAC_LEN);
+	e->sh_saved = *e->sh;
+	world_pick(e);
+	return 0;
+}
+
+static void
+env_close(struct env *e)
+{
+	dp_port_fini(e->port);
+	for (uint16_t q = 0; q < e->n; q++) {
+		rte_ring_free(e->rxr[q]);
+		rte_ring_free(e->txr[q]);
+	}
+	rte_free(e->sh);
+}
+
+static int
+t_setup(void **state)
+{
+	(void)state;
+	return workers_create(g_env) == 0 ? 0 : -1;
+}
+
+static int
+t_teardown(void **state)
+{
+	(void)state;
+	*g_env->sh = g_env->sh_saved;
+	return workers_destroy(g_env);
+}
+
+static int
+run_group(uint16_t n)
+{
+	static struct env envs[2];
+	static char names[RTE_DIM(golden_cases) * 2 + RTE_DIM(seq_tests)][200];
+	static struct CMUnitTest tests[RTE_DIM(names)];
+	struct env *e = &envs[n == 1 ? 0 : 1];
+	char group[64];
+	size_t k = 0;
+	int rc;
+
+	if (env_open(e, n) != 0) {
+		fprintf(stderr, "dp_golden: cannot set up %u worker(s)\n", n);
+		return 1;
+	}
+	g_env = e;
+	for (int live = 0; live < 2; live++)
+		for (size_t i = 0; i < RTE_DIM(golden_cases); i++) {
+			if (live && !golden_cases[i].live)
+				continue;
+			snprintf(names[k], sizeof(names[k]), "%uw %s: %s", n,
+				 live ? "live" : "direct", golden_cases[i].what);
+			tests[k] = (struct CMUnitTest){
+				.name = names[k],
+				.test_func = live ? t_case_live : t_case,
+				.setup_func = t_setup,
+				.teardown_func = t_teardown,
+				.initial_state = (void *)(uintptr_t)&golden_cases[i],
+			};
+			k++;
+		}
+	for (size_t i = 0; i < RTE_DIM(seq_tests); i++) {
+		if (n < seq_tests[i].min_w || n > seq_tests[i].max_w)
+			continue;
+		snprintf(names[k], sizeof(names[k]), "%uw: %s", n, seq_tests[i].name);
+		tests[k] = (struct CMUnitTest){
+			.name = names[k],
+			.test_func = seq_tests[i].fn,
+			.setup_func = t_setup,
+			.teardown_func = t_teardown,
+		};
+		k++;
+	}
+	snprintf(group, sizeof(group), "dp_golden, %u worker%s", n, n > 1 ? "s" : "");
+	rc = _cmocka_run_group_tests(group, tests, k, NULL, NULL);
+	env_close(e);
+	return rc;
+}
+
+/* EAL once for the process: four lcores on the CPUs we may use. */
+static int
+eal_start(const char *prog)
+{
+	char prefix[64], lcores[64];
+	int cpu[2] = { 0, 0 }, k = 0;
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		for (int c = 0; c < CPU_SETSIZE && k < 2; c++)
+			if (CPU_ISSET(c, &set))
+				cpu[k++] = c;
+	if (k == 1)
+		cpu[1] = cpu[0];
+	snprintf(lcores, sizeof(lcores), "0@%d,1@%d,2@%d,3@%d", cpu[0], cpu[1],
+		 cpu[0], cpu[1]);
+	snprintf(prefix, sizeof(prefix), "tpk-golden-%d", (int)getpid());
+	char *argv[] = {
+		(char *)(uintptr_t)prog, "--no-huge", "-m", "512", "--no-pci",
+		"--file-prefix", prefix, "--no-shconf", "--lcores", lcores,
+		"--log-level", "3",
+		"--no-telemetry", NULL,
+	};
+	return rte_eal_init((int)RTE_DIM(argv) - 1, argv);
+}
+
+int
+main(int argc, char **argv)
+{
+	unsigned int lcore, k = 0;
+	char rundir[PATH_MAX];
+	int rc = 0;
+
+	(void)argc;
+	if (eal_start(argv[0]) < 0) {
+		fprintf(stderr, "dp_golden: EAL initialisation failed: %s\n",
+			rte_strerror(rte_errno));
+		return geteuid() == 0 ? 1 : 77; /* 77: skipped (needs root) */
+	}
+	RTE_LCORE_FOREACH_WORKER(lcore)
+		if (k < MAX_W)
+			g_lcores[k++] = lcore;
+	g_pool = rte_pktmbuf_pool_create("golden_mbufs", POOL_SIZE, 32, 0,
+					 RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (k < MAX_W || g_pool == NULL) {
+		fprintf(stderr, "dp_golden: %u worker lcores, pool %p\n", k, (void *)g_pool);
+		return 1;
+	}
+	rc += run_group(1);
+	rc += run_group(MAX_W);
+	rte_mempool_free(g_pool);
+	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
+	rte_eal_cleanup();
+	rmdir(rundir); /* empty with --no-shconf; leave no litter in /var/run */
+	return rc;
 }
