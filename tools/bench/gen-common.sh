@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# gen-common.sh: shared by the turnpike-gen bench scripts (sourced).
+#
+#   gen_auth_conf KIND        turnpike config lines for credentials KIND
+#                             (lt, rest, oauth, none)
+#   gen_auth_args KIND        the matching turnpike-gen options
+#   gen_compare JSON LOG      compare turnpike-gen's JSON report with the
+#                             last "info stats" line of turnpike's LOG;
+#                             prints both and returns 1 if they disagree
+#
+# The credentials are fixed test values: these scripts only ever talk to a
+# server they started themselves.
+
+GEN_REALM=bench.turnpike.test
+GEN_LT_USER=alice
+GEN_LT_PASS=wonderland
+GEN_REST_SECRET=bench-rest-secret
+GEN_OAUTH_KID=bench
+GEN_OAUTH_KEY=MTIzNDU2Nzg5MDEyMzQ1Ng==   # 16 bytes: A128GCM
+
+gen_auth_conf() {
+	echo "realm=$GEN_REALM"
+	case "$1" in
+	lt) echo "lt-cred-mech"; echo "user=$GEN_LT_USER:$GEN_LT_PASS" ;;
+	rest) echo "use-auth-secret"; echo "static-auth-secret=$GEN_REST_SECRET" ;;
+	oauth) echo "oauth"; echo "oauth-key=$GEN_OAUTH_KID:$GEN_OAUTH_KEY:A128GCM" ;;
+	none) echo "no-auth" ;;
+	*) echo "gen-common: unknown auth '$1'" >&2; return 1 ;;
+	esac
+}
+
+gen_auth_args() {
+	case "$1" in
+	lt) echo "--auth lt --user $GEN_LT_USER --password $GEN_LT_PASS" ;;
+	rest) echo "--auth rest --secret $GEN_REST_SECRET --user bench" ;;
+	oauth) echo "--auth oauth --oauth-kid $GEN_OAUTH_KID --oauth-key $GEN_OAUTH_KEY" ;;
+	none) echo "--auth none" ;;
+	esac
+}
+
+gen_compare() {
+	python3 - "$1" "$2" <<'PY'
+import json, re, sys
+rep = json.load(open(sys.argv[1]))
+stats = [l for l in open(sys.argv[2]) if " info stats " in l]
+if not stats:
+    print("compare: no 'info stats' line in the server log"); sys.exit(1)
+srv = dict(re.findall(r"(\w+)=(\d+)", stats[-1]))
+ok = True
+print("turnpike-gen: %d/%d allocations, set-up %.0f/s (p50 %.0f us, p99 %.0f us), "
+      "failed %s" % (rep["allocations"], rep["requested"], rep["setup"]["per_s"],
+                     rep["setup"]["p50_us"], rep["setup"]["p99_us"],
+                     rep["setup"]["failed"] or "none"))
+for d, key in (("to_peer", "relayed_to_peer"), ("to_client", "relayed_to_client")):
+    g = rep[d]; s = int(srv.get(key, -1))
+    # The relay counts what it relayed: at least what arrived, at most
+    # what was sent (the rest was lost on one of the two legs).
+    agree = g["received"] <= s <= g["sent"]
+    ok &= agree
+    print("  %-9s gen sent %d received %d lost %d, %.0f pkt/s, p50 %.1f us "
+          "p99 %.1f us p99.9 %.1f us | turnpike %s=%d -> %s" % (
+          d, g["sent"], g["received"], g["lost"], g["pps"], g["p50_us"],
+          g["p99_us"], g["p999_us"], key, s, "agree" if agree else "DISAGREE"))
+drops = [l for l in open(sys.argv[2]) if " info drops " in l]
+print("  turnpike: %s" % stats[-1].split(" info ")[-1].strip())
+if drops:
+    print("  turnpike: %s" % drops[-1].split(" info ")[-1].strip())
+sys.exit(0 if ok else 1)
+PY
+}
