@@ -28,7 +28,7 @@
 #include "auth_request.h"
 
 /* Static user, one key per REST secret, OAuth. */
-#define AUTH_CANDIDATES_MAX (1 + AUTH_REST_SECRETS_MAX + 1)
+#define AUTH_CANDIDATES_MAX (1 + AUTH_REST_SECRETS_MAX + 2)
 /* Our PASSWORD-ALGORITHMS value: at most two entries of four bytes. */
 #define AUTH_ALGS_MAX 8
 
@@ -67,6 +67,8 @@ struct auth_work {
 	const struct auth_user *user;
 	uint64_t rest_expiry;
 	struct oauth_token tok;
+	const struct auth_session *session;
+	bool session_used;    /* the OAuth candidate is the session's key */
 	unsigned int n_cand;
 	struct auth_candidate cand[AUTH_CANDIDATES_MAX];
 };
@@ -242,6 +244,27 @@ auth_cand_rest(struct auth_work *w)
 	OPENSSL_cleanse(k32, sizeof(k32));
 }
 
+/* OAuth without ACCESS-TOKEN: the key of the token the 5-tuple sent before. */
+static void
+auth_cand_session(struct auth_work *w)
+{
+	const struct auth_session *s = w->session;
+	struct auth_candidate *c;
+
+	if (s == NULL || s->key_len == 0 || s->key_len > AUTH_KEY_MAX)
+		return;
+	if (w->now > s->expires_at + w->cfg->oauth_skew_s) {
+		w->miss = AUTH_REASON_OAUTH_EXPIRED;
+		return;
+	}
+	c = auth_cand_next(w, AUTH_MECH_OAUTH);
+	if (c == NULL)
+		return;
+	memcpy(c->key, s->key, s->key_len);
+	c->key_len = s->key_len;
+	w->session_used = true;
+}
+
 /* OAuth (RFC 7635): USERNAME is the kid, the token carries the key. */
 static void
 auth_cand_oauth(struct auth_work *w)
@@ -252,8 +275,12 @@ auth_cand_oauth(struct auth_work *w)
 	int rc;
 
 	token = stun_msg_value(w->req, STUN_SLOT_ACCESS_TOKEN, &tlen);
-	if (token == NULL || w->uname == NULL || !auth_oauth_on(w->cfg))
+	if (w->uname == NULL || !auth_oauth_on(w->cfg))
 		return;
+	if (token == NULL) {
+		auth_cand_session(w);
+		return;
+	}
 	rc = auth_oauth_verify(w->cfg->oauth, w->uname, w->ulen, token, tlen,
 			       w->cfg->server_name, w->now,
 			       w->cfg->oauth_skew_s, &w->tok);
@@ -275,6 +302,18 @@ auth_cand_oauth(struct auth_work *w)
 		return;
 	memcpy(c->key, w->tok.mac_key, w->tok.mac_key_len);
 	c->key_len = w->tok.mac_key_len;
+
+	/*
+	 * coturn (server and turnutils_uclient) keys HMAC-SHA1 with only the
+	 * first 16 bytes of a 20-byte mac_key, the size of its long-term MD5
+	 * key.  RFC 7635 means the whole key; accept both so coturn's clients
+	 * work, and answer with whichever one the request was signed with.
+	 */
+	if (w->tok.mac_key_len == 20 &&
+	    (c = auth_cand_next(w, AUTH_MECH_OAUTH)) != NULL) {
+		memcpy(c->key, w->tok.mac_key, 16);
+		c->key_len = 16;
+	}
 }
 
 /* Index of the candidate the integrity attribute verifies with, or -1. */
@@ -319,9 +358,15 @@ auth_identity(struct auth_verdict *out, const struct auth_work *w,
 		out->expires_at = w->rest_expiry;
 	} else {
 		out->password_alg = 0;
-		out->token_lifetime = w->tok.lifetime;
-		out->expires_at = oauth_timestamp_seconds(w->tok.timestamp) +
-				  w->tok.lifetime;
+		if (w->session_used) {
+			out->expires_at = w->session->expires_at;
+		} else {
+			out->new_token = true;
+			out->token_lifetime = w->tok.lifetime;
+			out->expires_at =
+				oauth_timestamp_seconds(w->tok.timestamp) +
+				w->tok.lifetime;
+		}
 	}
 	if (len > AUTH_USERNAME_MAX)
 		len = AUTH_USERNAME_MAX;
@@ -365,6 +410,16 @@ auth_request_check(const struct auth_config *cfg, const struct stun_msg *req,
 		   const struct tp_addr *client, uint64_t now,
 		   struct auth_verdict *out)
 {
+	auth_request_check_session(cfg, req, client, now, NULL, out);
+}
+
+void
+auth_request_check_session(const struct auth_config *cfg,
+			   const struct stun_msg *req,
+			   const struct tp_addr *client, uint64_t now,
+			   const struct auth_session *session,
+			   struct auth_verdict *out)
+{
 	struct auth_work w;
 	const char *realm, *nonce;
 	uint16_t rlen = 0, nlen = 0, hlen = 0;
@@ -374,6 +429,7 @@ auth_request_check(const struct auth_config *cfg, const struct stun_msg *req,
 	w.cfg = cfg;
 	w.req = req;
 	w.now = now;
+	w.session = session;
 	if (!stun_msg_has(req, STUN_SLOT_MESSAGE_INTEGRITY) &&
 	    !stun_msg_has(req, STUN_SLOT_MESSAGE_INTEGRITY_SHA256)) {
 		auth_refuse(out, cfg, 401, AUTH_REASON_NO_INTEGRITY);

@@ -158,6 +158,9 @@ struct auth_verdict {
 	uint64_t expires_at;
 	/** OAuth: the token's lifetime, seconds (caps allocation lifetime). */
 	uint32_t token_lifetime;
+	/** OAuth: the request carried the token (else it used the session's
+	 *  key); key and expires_at are then the new session's. */
+	bool new_token;
 };
 
 /**
@@ -173,6 +176,25 @@ void auth_request_check(const struct auth_config *cfg,
 			const struct stun_msg *req,
 			const struct tp_addr *client, uint64_t now,
 			struct auth_verdict *out);
+
+/**
+ * The key of a token already accepted on this 5-tuple.  RFC 7635 section
+ * 9.2: once the server has the token's mac_key, requests on the allocation
+ * may carry USERNAME (the kid) and MESSAGE-INTEGRITY without ACCESS-TOKEN.
+ */
+struct auth_session {
+	uint8_t key[AUTH_KEY_MAX];
+	uint16_t key_len;        /**< 0 = none */
+	uint64_t expires_at;     /**< the token's end, Unix seconds */
+};
+
+/** auth_request_check(), also trying @p session's key when the request
+ *  carries USERNAME but no ACCESS-TOKEN.  @p session may be NULL. */
+void auth_request_check_session(const struct auth_config *cfg,
+				const struct stun_msg *req,
+				const struct tp_addr *client, uint64_t now,
+				const struct auth_session *session,
+				struct auth_verdict *out);
 
 /**
  * Build the error response for a refused request: ERROR-CODE, then what

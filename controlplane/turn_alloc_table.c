@@ -91,6 +91,7 @@ alloc_free(struct turn_alloc *a)
 {
 	free(a->perms);
 	free(a->chans);
+	OPENSSL_cleanse(&a->session, sizeof(a->session));
 	free(a);
 }
 

@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth_request.h"
 #include "cp_siphash.h"
 #include "cp_timers.h"
 #include "turnpike/addr.h"
@@ -91,6 +92,10 @@ struct turn_alloc {
 	uint8_t addr_error_family;
 	uint8_t tid[STUN_TID_LEN];     /**< the Allocate that created it */
 	struct turn_user *user;
+	/** Created with an RFC 7635 token: the user is the kid, which names
+	 *  the authorization server's key, not a person. */
+	bool by_token;
+	struct auth_session session; /**< the last token's key, if by_token */
 	uint64_t start_ms;
 	uint64_t expiry_ms;
 	struct turn_perm *perms;

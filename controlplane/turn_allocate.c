@@ -105,7 +105,7 @@ allocate_existing(const struct turn_req *r)
 		return false;
 	}
 	if (memcmp(a->tid, r->msg.tid, STUN_TID_LEN) == 0 &&
-	    turn_alloc_user_is(a, r->user, r->user_len)) {
+	    turn_req_owns(r, a)) {
 		srv->stats.c[TURN_C_ALLOC_RETRANSMITS]++;
 		allocate_success(r, a,
 				 (uint32_t)((a->expiry_ms - r->now_ms + 999) / 1000));
@@ -218,6 +218,7 @@ allocate_commit(const struct turn_req *r, const struct alloc_plan *plan,
 	a->ref.slot = slot;
 	a->ref.gen = gen_next(srv);
 	memcpy(a->tid, r->msg.tid, STUN_TID_LEN);
+	a->by_token = turn_req_by_token(r);
 	a->expiry_ms = r->now_ms + (uint64_t)plan->lifetime_s * 1000;
 	a->addr_error = plan->addr_error;
 	a->addr_error_family = plan->addr_error_family;

@@ -141,6 +141,29 @@ reply_challenge(const struct turn_req *r, const struct auth_verdict *v)
 	reply_emit(r, buf, n, v->error, r->pkt->worker);
 }
 
+bool
+turn_req_by_token(const struct turn_req *r)
+{
+	return r->auth != NULL && r->auth->mech == AUTH_MECH_OAUTH;
+}
+
+/*
+ * RFC 8656 section 7: a request on an allocation must come from its user
+ * (else 441).  A token names no user: its kid picks the authorization
+ * server's key, and a client renewing its token may get one under another
+ * kid (coturn's uclient picks a kid at random for every Refresh).  So any
+ * valid token, which only the 5-tuple's holder could have sent with a
+ * matching MESSAGE-INTEGRITY, speaks for a token allocation.
+ */
+bool
+turn_req_owns(const struct turn_req *r, const struct turn_alloc *a)
+{
+	if (a->by_token)
+		return turn_req_by_token(r);
+	return !turn_req_by_token(r) &&
+	       turn_alloc_user_is(a, r->user, r->user_len);
+}
+
 struct turn_alloc *
 turn_req_alloc(const struct turn_req *r)
 {
@@ -157,7 +180,7 @@ turn_req_alloc(const struct turn_req *r)
 		turn_reply_error(r, 437, r->pkt->worker);
 		return NULL;
 	}
-	if (!turn_alloc_user_is(a, r->user, r->user_len)) {
+	if (!turn_req_owns(r, a)) {
 		turn_reply_error(r, 441, a->owner);
 		return NULL;
 	}
@@ -190,6 +213,21 @@ dispatch(struct turn_req *r, enum turn_method m)
 	}
 }
 
+/* The 5-tuple's token allocation now keys on @v's token (RFC 7635 9.2). */
+static void
+remember_token(const struct turn_req *r, const struct auth_verdict *v)
+{
+	struct turn_alloc *a = turn_alloc_table_find(&r->srv->table,
+						     &r->pkt->client,
+						     &r->pkt->local);
+
+	if (a == NULL || !a->by_token || v->key_len > AUTH_KEY_MAX)
+		return;
+	memcpy(a->session.key, v->key, v->key_len);
+	a->session.key_len = v->key_len;
+	a->session.expires_at = v->expires_at;
+}
+
 void
 turn_server_handle(struct turn_server *srv, const struct turn_packet *pkt,
 		   uint64_t now_ms)
@@ -197,6 +235,7 @@ turn_server_handle(struct turn_server *srv, const struct turn_packet *pkt,
 	struct turn_req r = { .srv = srv, .pkt = pkt, .now_ms = now_ms,
 			      .user = "" };
 	struct auth_verdict v;
+	struct turn_alloc *a;
 	enum turn_method m;
 
 	if (stun_msg_decode(&r.msg, pkt->data, pkt->len) != STUN_OK) {
@@ -219,8 +258,12 @@ turn_server_handle(struct turn_server *srv, const struct turn_packet *pkt,
 	}
 	r.now_unix = srv->p.unix_time();
 	if (m != TURN_METHOD_BINDING && srv->p.auth != NULL) {
-		auth_request_check(srv->p.auth, &r.msg, &pkt->client, r.now_unix,
-				   &v);
+		a = turn_alloc_table_find(&srv->table, &pkt->client, &pkt->local);
+		auth_request_check_session(srv->p.auth, &r.msg, &pkt->client,
+					   r.now_unix,
+					   a != NULL && a->by_token ?
+						   &a->session : NULL,
+					   &v);
 		if ((unsigned int)v.reason < AUTH_REASON__COUNT)
 			srv->stats.auth[v.reason]++;
 		if (v.error != 0) {
@@ -236,6 +279,9 @@ turn_server_handle(struct turn_server *srv, const struct turn_packet *pkt,
 		reply_unknown(&r);
 	else
 		dispatch(&r, m);
-	if (r.auth != NULL)
+	if (r.auth != NULL) {
+		if (v.new_token)
+			remember_token(&r, &v);
 		auth_verdict_wipe(&v);
+	}
 }

@@ -50,6 +50,12 @@ struct turn_req {
 	size_t user_len;
 };
 
+/* Whether @r authenticated with an RFC 7635 access token. */
+bool turn_req_by_token(const struct turn_req *r);
+
+/* Whether @r may act on @a: its user, or any token for a token allocation. */
+bool turn_req_owns(const struct turn_req *r, const struct turn_alloc *a);
+
 /* ---- turn_dispatch.c: responses ---- */
 
 /* Start a success response to the request. */
