@@ -170,6 +170,9 @@ sb_cleanup() {
 	[ "$SB_CLEANED" = 1 ] && return 0
 	SB_CLEANED=1
 	trap - EXIT INT TERM HUP
+	# Cleanup must run to the end: a kill of a process that already exited
+	# fails, and under the caller's set -e that would skip the rest.
+	set +e
 	local pid ns p i
 	[ -n "$SB_FG_PID" ] && kill -TERM "$SB_FG_PID" 2>/dev/null
 	for pid in "${SB_PIDS[@]}"; do
@@ -232,7 +235,7 @@ EOF
 }
 
 # Lines of CONFIG that only turnpike reads; coturn gets them another way.
-_sb_tp_only='^[[:space:]]*(oauth-key|local-network|gateway|allocations-per-worker|admin-socket|log-level|allow-unsafe-peers)([[:space:]=]|$)'
+_sb_tp_only='^[[:space:]]*(oauth-key|local-network|gateway|allocations-per-worker|admin-socket|log-level|allow-unsafe-peers|rfc5766-channel-numbers)([[:space:]=]|$)'
 
 _sb_coturn_config() {
 	local in=$1 out=$2 db=$3

@@ -104,7 +104,7 @@ run_suite() { # run_suite SUITE
 		TP_USER2=bob TP_PASS2=bob-pw-2 TP_USER3=carol TP_PASS3=carol-pw-3 \
 		TP_MIN_PORT="$MIN_PORT" TP_MAX_PORT="$MAX_PORT" \
 		TP_USER_QUOTA=2 TP_TOTAL_QUOTA=2 TP_STALE_NONCE=2 \
-		TP_PERMISSION_LIFETIME=3 TP_QUOTA_RELEASE="$quota_release" "$probe" >"$log" 2>&1 || rc=$?
+		TP_PERMISSION_LIFETIME=3 TP_SERVER_KIND="$server" "$probe" >"$log" 2>&1 || rc=$?
 	cat "$log"
 	local p f
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
@@ -128,10 +128,6 @@ run_suite() { # run_suite SUITE
 	sb_server_stop
 }
 
-# coturn counts quota per authenticated 5-tuple session, and a session
-# outlives its deleted allocation: skip the "freed quota is reusable" checks.
-quota_release=1
-[ "$server" = coturn ] && quota_release=0
 echo "# server=$server workers=$workers net=$SB_PREFIX"
 for suite in ${E2E_ONLY:-main timers quota total}; do
 	run_suite "$suite"

@@ -94,6 +94,8 @@ min-port=49152
 max-port=49999
 allowed-peer-ip=$SB_PEER1_IP-$SB_PEER2_IP
 EOF
+	# uclient picks channel numbers in RFC 5766's 0x4000-0x7FFF.
+	echo rfc5766-channel-numbers
 }
 
 write_config() { # write_config lt|rest|oauth FILE
@@ -102,7 +104,8 @@ write_config() { # write_config lt|rest|oauth FILE
 		case "$1" in
 		lt) echo lt-cred-mech; echo "user=$USER:$PASS" ;;
 		rest) echo use-auth-secret; echo "static-auth-secret=$SECRET" ;;
-		oauth) echo lt-cred-mech; echo oauth; oauth_key_lines ;;
+		oauth) echo lt-cred-mech; echo "user=$USER:$PASS"; echo oauth
+		       oauth_key_lines ;;
 		esac
 	} >"$2"
 }
@@ -121,7 +124,8 @@ start_server() { # start_server lt|rest|oauth
 server_log_tail() {
 	[ -n "$SB_SERVER_LOG" ] && [ -f "$SB_SERVER_LOG" ] || return 0
 	echo "---- server log ($SB_SERVER_LOG), last 25 lines:"
-	tail -n 25 "$SB_SERVER_LOG" | sed 's/^/    /'
+	grep -vE '^(EAL|TELEMETRY):' "$SB_SERVER_LOG" | tail -n 25 |
+		sed 's/^/    /'
 	echo "----"
 }
 
@@ -181,6 +185,15 @@ uclient() {
 	ok "$name: $sent sent, $recv echoed, 0 lost ($((SECONDS - t0)) s)"
 }
 
+expect_in_log() { # expect_in_log NAME PATTERN: in uclient-NAME.log
+	if grep -q "$2" "$SB_DIR/uclient-$1.log"; then
+		ok "$1: uclient saw '$2'"
+	else
+		bad "$1: uclient never saw '$2'"
+		tail -n 5 "$SB_DIR/uclient-$1.log" | sed 's/^/    /'
+	fi
+}
+
 server_alive() { # server_alive NAME
 	if sb_server_alive && sb_wait_udp "$SB_NS_C" "$SB_SERVER_IP" \
 		"$SB_TURN_PORT" 5; then
@@ -202,9 +215,18 @@ want() { case " ${E2E_ONLY:-lt rest oauth} " in *" $1 "*) return 0 ;; esac; retu
 if want lt && start_server lt; then
 	uclient lt-channel clean "$n" -c -n "$n" -u "$USER" -w "$PASS"
 	uclient lt-send clean "$n" -c -s -n "$n" -u "$USER" -w "$PASS"
-	# uclient's default: an RTP allocation with EVEN-PORT (R) and an RTCP
-	# one from its RESERVATION-TOKEN, both relaying.
-	uclient lt-rtp-rtcp-pair clean "$((2 * n))" -n "$n" -u "$USER" -w "$PASS"
+	# uclient's default: an RTP allocation with EVEN-PORT (R = 1) and an
+	# RTCP one from its RESERVATION-TOKEN.  turnpike keeps no reservations
+	# (port + 1 may belong to another worker) and answers 508, which
+	# RFC 8656 section 7.2 allows; coturn relays both.
+	if [ "$server" = turnpike ]; then
+		uclient lt-even-port-reserve-508 refused 0 -n 5 \
+			-u "$USER" -w "$PASS" &&
+			expect_in_log lt-even-port-reserve-508 '508'
+	else
+		uclient lt-rtp-rtcp-pair clean "$((2 * n))" -n "$n" \
+			-u "$USER" -w "$PASS"
+	fi
 	uclient lt-10-clients clean "$((10 * n))" -c -m 10 -n "$n" \
 		-u "$USER" -w "$PASS"
 	uclient lt-10-clients-send clean "$((10 * n))" -c -s -m 10 -n "$n" \
