@@ -875,6 +875,86 @@ test_oauth(void **state)
 	assert_int_equal(v.reason, AUTH_REASON_UNKNOWN_USER);
 }
 
+/* coturn signs with the first 16 bytes of a 20-byte mac_key; answer in kind. */
+static void
+test_oauth_coturn_short_key(void **state)
+{
+	struct fix *f = *state;
+	uint8_t token[OAUTH_TOKEN_MAX], mangled[16];
+	char nonce[NONCE_LEN + 1];
+	struct req_opts o = { .user = "north", .realm = REALM, .nonce = nonce,
+			      .token = token, .key = f->mac_key, .key_len = 16 };
+	struct auth_verdict v;
+
+	f->cfg.oauth = &f->oauth;
+	get_nonce(f, &f->a, T0, nonce);
+	o.token_len = mint(f, SERVER, T0, 3600, token, sizeof(token));
+	check(f, &o, &f->a, T0, &v);
+	assert_int_equal(v.error, 0);
+	assert_int_equal(v.mech, AUTH_MECH_OAUTH);
+	assert_true(v.new_token);
+	assert_int_equal(v.key_len, 16); /* the response signs with it too */
+	assert_memory_equal(v.key, f->mac_key, 16);
+
+	/* Any other 16 bytes still fail. */
+	memcpy(mangled, f->mac_key, 16);
+	mangled[15] ^= 0x80;
+	o.key = mangled;
+	check(f, &o, &f->a, T0, &v);
+	assert_int_equal(v.error, 401);
+	assert_int_equal(v.reason, AUTH_REASON_BAD_INTEGRITY);
+}
+
+/* RFC 7635 9.2: later requests sign with the token's key, no ACCESS-TOKEN. */
+static void
+test_oauth_session_key(void **state)
+{
+	struct fix *f = *state;
+	char nonce[NONCE_LEN + 1];
+	struct req_opts o = { .user = "north", .realm = REALM, .nonce = nonce,
+			      .key = f->mac_key,
+			      .key_len = sizeof(f->mac_key) };
+	struct auth_session s = { .key_len = sizeof(f->mac_key),
+				  .expires_at = T0 + 60 };
+	uint8_t buf[1500], other[20];
+	struct stun_msg msg;
+	struct auth_verdict v;
+
+	memcpy(s.key, f->mac_key, sizeof(f->mac_key));
+	f->cfg.oauth = &f->oauth;
+	get_nonce(f, &f->a, T0, nonce);
+	build_req(&o, buf, sizeof(buf), &msg);
+
+	/* Without a session there is nothing to verify with. */
+	auth_request_check_session(&f->cfg, &msg, &f->a, T0, NULL, &v);
+	assert_int_equal(v.error, 401);
+
+	auth_request_check_session(&f->cfg, &msg, &f->a, T0, &s, &v);
+	assert_int_equal(v.error, 0);
+	assert_int_equal(v.mech, AUTH_MECH_OAUTH);
+	assert_false(v.new_token);
+	assert_int_equal(v.expires_at, T0 + 60);
+	assert_memory_equal(v.key, f->mac_key, sizeof(f->mac_key));
+
+	/* A session whose token ran out (beyond the skew) is refused. */
+	auth_request_check_session(&f->cfg, &msg, &f->a, T0 + 60 + 6, &s, &v);
+	assert_int_equal(v.error, 401);
+	assert_int_equal(v.reason, AUTH_REASON_OAUTH_EXPIRED);
+
+	/* The session's key must be the one the request signed with. */
+	memset(other, 0x33, sizeof(other));
+	memcpy(s.key, other, sizeof(other));
+	auth_request_check_session(&f->cfg, &msg, &f->a, T0, &s, &v);
+	assert_int_equal(v.error, 401);
+	assert_int_equal(v.reason, AUTH_REASON_BAD_INTEGRITY);
+
+	/* OAuth off: sessions are not consulted either. */
+	memcpy(s.key, f->mac_key, sizeof(f->mac_key));
+	f->cfg.oauth = NULL;
+	auth_request_check_session(&f->cfg, &msg, &f->a, T0, &s, &v);
+	assert_int_equal(v.error, 401);
+}
+
 /* All three kinds side by side in one configuration. */
 static void
 test_mechanisms_together(void **state)
@@ -947,6 +1027,8 @@ main(void)
 		T(test_md5_key_user),
 		T(test_rest),
 		T(test_oauth),
+		T(test_oauth_coturn_short_key),
+		T(test_oauth_session_key),
 		T(test_mechanisms_together),
 		cmocka_unit_test(test_reason_names),
 	};

@@ -69,18 +69,20 @@ test_rest_credentials(void **state)
 	h_fini(&h);
 }
 
-/* An OAuth-signed Allocate: USERNAME = kid, ACCESS-TOKEN, MI with mac_key. */
+/* An OAuth-signed Allocate or Refresh: USERNAME = kid, ACCESS-TOKEN, MI
+ * with mac_key (or, as coturn does, its first 16 bytes). */
 static uint16_t
-oauth_allocate(struct h_client *c, const char *kid, const uint8_t *token,
-	       size_t tlen, const uint8_t *mac_key, size_t mlen,
-	       uint32_t lifetime, struct stun_msg *m)
+oauth_request(struct h_client *c, uint16_t method, const char *kid,
+	      const uint8_t *token, size_t tlen, const uint8_t *mac_key,
+	      size_t mlen, uint32_t lifetime, struct stun_msg *m)
 {
 	uint8_t buf[1024];
 	struct stun_builder b;
 	int n;
 
-	h_req_begin(c, &b, buf, sizeof(buf), STUN_METHOD_ALLOCATE);
-	stun_build_transport(&b, H_UDP);
+	h_req_begin(c, &b, buf, sizeof(buf), method);
+	if (method == STUN_METHOD_ALLOCATE)
+		stun_build_transport(&b, H_UDP);
 	stun_build_u32(&b, STUN_ATTR_LIFETIME, lifetime);
 	stun_build_attr(&b, STUN_ATTR_USERNAME, kid, strlen(kid));
 	stun_build_attr(&b, STUN_ATTR_REALM, H_REALM, strlen(H_REALM));
@@ -127,12 +129,99 @@ test_oauth_token_caps_lifetime(void **state)
 	h_login(&h, &c);
 	h_last_reply(&h, &m); /* the 401 names the authorization server */
 	assert_true(stun_msg_has(&m, STUN_SLOT_THIRD_PARTY_AUTHORIZATION));
-	assert_int_equal(oauth_allocate(&c, "north", token, (size_t)tlen,
-					tok.mac_key, 20, 3600, &m), 0);
+	assert_int_equal(oauth_request(&c, STUN_METHOD_ALLOCATE, "north", token,
+				       (size_t)tlen, tok.mac_key, 20, 3600, &m),
+			 0);
 	assert_true(stun_msg_check_integrity(&m, tok.mac_key, 20));
 	assert_int_equal(stun_msg_get_u32(&m, STUN_SLOT_LIFETIME, &lt), 0);
 	assert_int_equal(lt, 120); /* not 3600: the token ends first */
 	assert_int_equal(turn_server_stats(h.srv)->auth[AUTH_REASON_OK], 1);
+	h_fini(&h);
+}
+
+/* Mint a token under @key for @mac_key (20 bytes), valid for an hour. */
+static size_t
+mint(const struct auth_oauth_key *key, const uint8_t *mac_key, uint8_t *out,
+     size_t cap)
+{
+	struct oauth_token tok = { .mac_key_len = 20, .lifetime = 3600 };
+	uint8_t nonce[OAUTH_NONCE_LEN];
+	int n;
+
+	memcpy(tok.mac_key, mac_key, 20);
+	tok.timestamp = oauth_timestamp_make(h_unix_now, 0);
+	assert_int_equal(RAND_bytes(nonce, sizeof(nonce)), 1);
+	n = oauth_token_encrypt(key->key, key->key_len, key->alg, H_REALM,
+				nonce, &tok, out, cap);
+	assert_true(n > 0);
+	return (size_t)n;
+}
+
+/*
+ * What coturn's uclient -J does: a token per Allocate and Refresh, under a
+ * kid picked at random, MESSAGE-INTEGRITY with the first 16 bytes of the
+ * mac_key, and CreatePermission/ChannelBind with the kid and the last
+ * token's key but no ACCESS-TOKEN (RFC 7635 9.2).
+ */
+static void
+test_oauth_session_like_coturn(void **state)
+{
+	struct auth_oauth_keyring ring;
+	struct auth_oauth_key north = { .kid = "north", .key_len = 16,
+					.alg = OAUTH_ALG_A128GCM };
+	struct auth_oauth_key south = { .kid = "south", .key_len = 32,
+					.alg = OAUTH_ALG_A256GCM };
+	uint8_t token[OAUTH_TOKEN_MAX], mac1[20], mac2[20];
+	struct tp_addr peer = h_addr("8.8.8.8", 7000);
+	struct h_client c, alice;
+	struct stun_msg m;
+	size_t tlen;
+
+	(void)state;
+	assert_int_equal(RAND_bytes(north.key, 16), 1);
+	assert_int_equal(RAND_bytes(south.key, 32), 1);
+	assert_int_equal(RAND_bytes(mac1, 20), 1);
+	assert_int_equal(RAND_bytes(mac2, 20), 1);
+	auth_oauth_keyring_init(&ring);
+	assert_int_equal(auth_oauth_keyring_add(&ring, &north), 0);
+	assert_int_equal(auth_oauth_keyring_add(&ring, &south), 0);
+	h_init(&h, 3, false);
+	h.auth.oauth = &ring;
+	h_start(&h);
+	h_client_init(&c, NULL, NULL, 10, 40000);
+	c.user = "north";
+	h_login(&h, &c);
+
+	tlen = mint(&north, mac1, token, sizeof(token));
+	assert_int_equal(oauth_request(&c, STUN_METHOD_ALLOCATE, "north",
+				       token, tlen, mac1, 16, 600, &m), 0);
+	assert_true(stun_msg_check_integrity(&m, mac1, 16));
+
+	/* No ACCESS-TOKEN: the allocation's session key verifies it. */
+	memcpy(c.key, mac1, 16);
+	assert_int_equal(h_peer_request(&h, &c, STUN_METHOD_CREATE_PERMISSION,
+					&peer, 1, 0), 0);
+
+	/* A Refresh with a new token under another kid is the same client. */
+	tlen = mint(&south, mac2, token, sizeof(token));
+	assert_int_equal(oauth_request(&c, STUN_METHOD_REFRESH, "south", token,
+				       tlen, mac2, 16, 600, &m), 0);
+	assert_true(stun_msg_check_integrity(&m, mac2, 16));
+
+	/* The session moved to the new token's key. */
+	assert_int_equal(h_peer_request(&h, &c, STUN_METHOD_CREATE_PERMISSION,
+					&peer, 1, 0), 401);
+	memcpy(c.key, mac2, 16);
+	c.user = "south";
+	h_login(&h, &c);
+	assert_int_equal(h_peer_request(&h, &c, STUN_METHOD_CHANNEL_BIND,
+					&peer, 1, 0x4001), 0);
+
+	/* A long-term user is not the token's holder: 441. */
+	h_client_init(&alice, "alice", "alicepass", 99, 40000);
+	memcpy(c.key, alice.key, sizeof(c.key));
+	c.user = "alice";
+	assert_int_equal(h_refresh(&h, &c, 600), 441);
 	h_fini(&h);
 }
 
@@ -142,6 +231,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rest_credentials),
 		cmocka_unit_test(test_oauth_token_caps_lifetime),
+		cmocka_unit_test(test_oauth_session_like_coturn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
