@@ -72,7 +72,7 @@ sink_reply(void *ctx, uint16_t worker, const struct turn_packet *req,
 	if (data != NULL)
 		memcpy(data, msg, len);
 	if (data == NULL ||
-	    dp_udp4_push(m, &cp->sh->mac, req->client_mac, from, to,
+	    dp_udp4_push(m, &cp->sh->mac, req->client_mac, from, to, false,
 			 cp->sh->tx_ip_cksum_offload,
 			 cp->sh->tx_udp_cksum_offload) != 0) {
 		rte_pktmbuf_free(m);

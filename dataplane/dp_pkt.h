@@ -28,6 +28,7 @@ struct dp_udp {
 	uint8_t *data;   /**< UDP payload */
 	uint16_t len;    /**< UDP payload length */
 	uint16_t data_off; /**< payload offset from the frame start */
+	bool df;         /**< the IPv4 header's Don't Fragment flag */
 	struct tp_addr src;
 	struct tp_addr dst;
 };
@@ -103,6 +104,7 @@ dp_udp4_parse(struct rte_mbuf *m, struct dp_udp *p, enum dp_drop *why)
 	p->data = (uint8_t *)(udp + 1);
 	p->len = (uint16_t)(rte_be_to_cpu_16(udp->dgram_len) - sizeof(*udp));
 	p->data_off = (uint16_t)(p->data - frame);
+	p->df = (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG)) != 0;
 	memset(&p->src, 0, sizeof(p->src));
 	memset(&p->dst, 0, sizeof(p->dst));
 	p->src.ip.family = p->dst.ip.family = TP_AF_INET;
@@ -116,12 +118,17 @@ dp_udp4_parse(struct rte_mbuf *m, struct dp_udp *p, enum dp_drop *why)
 /**
  * Prepend Ethernet, IPv4 and UDP headers to an mbuf whose data is the UDP
  * payload, and fill them (checksums by offload where the port has it).
+ * @p df is the Don't Fragment flag: RFC 8656 section 14's preferred
+ * behaviour copies it from the datagram that carried the data, and sets it
+ * for a Send indication with DONT-FRAGMENT.  Identification 0 (RFC 6864:
+ * an atomic datagram needs none), TTL 64, DSCP 0 (the alternate behaviour).
  * @return 0, or -1 if the mbuf has no headroom.
  */
 static inline int
 dp_udp4_push(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
 	     const uint8_t *dst_mac, const struct tp_addr *src,
-	     const struct tp_addr *dst, bool ip_offload, bool udp_offload)
+	     const struct tp_addr *dst, bool df, bool ip_offload,
+	     bool udp_offload)
 {
 	uint16_t plen = (uint16_t)rte_pktmbuf_pkt_len(m);
 	struct rte_ether_hdr *eth;
@@ -142,9 +149,7 @@ dp_udp4_push(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
 	ip->type_of_service = 0;
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(plen + sizeof(*ip) + sizeof(*udp)));
 	ip->packet_id = 0;
-	/* DF set: we never fragment, and RFC 8656 section 14 prefers DF on
-	 * relayed datagrams so path MTU discovery works end to end. */
-	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	ip->fragment_offset = df ? rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG) : 0;
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_UDP;
 	ip->hdr_checksum = 0;

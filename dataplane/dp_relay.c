@@ -60,7 +60,8 @@ bucket_take(struct dp_worker *w, struct dp_alloc *a, int dir, uint32_t bytes)
  */
 static void
 emit_to_peer(struct dp_worker *w, struct dp_alloc *a, struct rte_mbuf *m,
-	     const struct tp_addr *peer, enum dp_counter what, uint32_t dlen)
+	     const struct tp_addr *peer, bool df, enum dp_counter what,
+	     uint32_t dlen)
 {
 	const struct dp_shared *sh = w->sh;
 	const uint8_t *mac;
@@ -76,7 +77,7 @@ emit_to_peer(struct dp_worker *w, struct dp_alloc *a, struct rte_mbuf *m,
 		dp_drop(w, m, DP_DROP_no_neighbour);
 		return;
 	}
-	if (dp_udp4_push(m, &sh->mac, mac, &a->relay, peer,
+	if (dp_udp4_push(m, &sh->mac, mac, &a->relay, peer, df,
 			 sh->tx_ip_cksum_offload, sh->tx_udp_cksum_offload) != 0) {
 		dp_drop(w, m, DP_DROP_too_big);
 		return;
@@ -160,7 +161,7 @@ dp_relay_channel_from_client(struct dp_worker *w, struct rte_mbuf *m,
 	}
 	rte_pktmbuf_adj(m, (uint16_t)(p->data_off + CHANNEL_DATA_HEADER_LEN));
 	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - (uint32_t)dlen));
-	emit_to_peer(w, a, m, &ch->peer, DP_C_relay_channel_to_peer,
+	emit_to_peer(w, a, m, &ch->peer, p->df, DP_C_relay_channel_to_peer,
 		     (uint32_t)dlen);
 }
 
@@ -202,7 +203,9 @@ dp_relay_send_from_client(struct dp_worker *w, struct rte_mbuf *m,
 	}
 	rte_pktmbuf_adj(m, (uint16_t)(p->data_off + off));
 	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - len));
-	emit_to_peer(w, a, m, &peer, DP_C_relay_send_to_peer, len);
+	emit_to_peer(w, a, m, &peer,
+		     p->df || stun_msg_has(&msg, STUN_SLOT_DONT_FRAGMENT),
+		     DP_C_relay_send_to_peer, len);
 }
 
 /*
@@ -306,7 +309,7 @@ dp_relay_from_peer(struct dp_worker *w, struct rte_mbuf *m,
 	}
 	if (rte_pktmbuf_pkt_len(m) + DP_UDP4_HDR_LEN > DP_MAX_FRAME ||
 	    dp_udp4_push(m, &sh->mac, a->client_mac, &a->server, &a->client,
-			 sh->tx_ip_cksum_offload, sh->tx_udp_cksum_offload) != 0) {
+			 p->df, sh->tx_ip_cksum_offload, sh->tx_udp_cksum_offload) != 0) {
 		dp_drop(w, m, DP_DROP_too_big);
 		return;
 	}

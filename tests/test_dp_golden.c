@@ -253,11 +253,12 @@ enum cksum_mode { CK_GOOD, CK_BAD_IP, CK_BAD_UDP, CK_ZERO_UDP };
 
 /*
  * What the fast path writes in every IPv4 header it sends (dp_pkt.h):
- * flags DF (it never fragments), identification 0 (fine for an atomic
- * datagram, RFC 6864), TTL 64 and DSCP 0 (RFC 8656 section 14's
- * "alternate behavior"), no options.
+ * DF copied from the datagram that carried the data, or set for a Send
+ * indication with DONT-FRAGMENT (RFC 8656 section 14's preferred
+ * behavior), identification 0 (fine for an atomic datagram, RFC 6864),
+ * TTL 64 and DSCP 0 (the alternate behavior), no options.
  */
-#define OUT_FRAG 0x4000
+#define OUT_FRAG 0
 #define IPV4_DF 0x4000
 
 /** How to build (or break) an IPv4/UDP header. Zero = a plain header. */
@@ -561,9 +562,19 @@ static const struct golden_case golden_cases[] = {
 	{ "ChannelData in an IPv4 packet with options -> relayed without options",
 	  W_STD, { CD(CH_P1, 50), .mangle = M_IP_OPTIONS }, { TO_PEER(EP_P1) }, EV_NONE,
 	  { C_(relay_channel_to_peer) } },
-	{ "ChannelData with DF set (not a fragment) -> relayed",
+	{ "ChannelData with DF set (not a fragment) -> relayed with DF "
+	  "(RFC 8656 14: copied)",
 	  W_STD, { CD(CH_P1, 50), .mangle = M_DF }, { TO_PEER(EP_P1) }, EV_NONE,
 	  { C_(relay_channel_to_peer) } },
+	{ "Send indication with DF set -> datagram with DF (copied)",
+	  W_STD, { SEND(EP_P1, 30), .mangle = M_DF }, { TO_PEER(EP_P1) }, EV_NONE,
+	  { C_(relay_send_to_peer) } },
+	{ "Peer datagram with DF, channel bound -> ChannelData with DF (copied)",
+	  W_STD, { PEER(EP_P1, EP_RA, 60), .mangle = M_DF }, { CHAN_TO_CA(CH_P1) },
+	  EV_NONE, { C_(relay_peer_to_channel) } },
+	{ "Peer datagram with DF, permission only -> Data indication with DF",
+	  W_STD, { PEER(EP_PFAR, EP_RA, 60), .mangle = M_DF },
+	  { DATA_TO_CA(EP_PFAR) }, EV_NONE, { C_(relay_peer_to_data) } },
 	{ "ChannelData with UDP checksum 0 (none) -> relayed",
 	  W_STD, { CD(CH_P1, 50), .mangle = M_UDP_CKSUM_ZERO }, { TO_PEER(EP_P1) },
 	  EV_NONE, { C_(relay_channel_to_peer) } },
@@ -1323,12 +1334,15 @@ in_peer(enum ep from, enum ep to, uint16_t len)
 static void
 check_data_indication(const struct env *e, const struct out_frame *got,
 		      enum ep client, const struct tp_addr *peer,
-		      const uint8_t *data, uint16_t dlen, const char *what)
+		      const uint8_t *data, uint16_t dlen, bool df,
+		      const char *what)
 {
 	uint8_t msg[FRAME_MAX], xaddr[8];
 	const uint8_t *stun = got->b + UDP4_LEN, *v;
 	struct tp_addr listen = ep_addr(e, EP_LISTEN), cl = ep_addr(e, client), p;
-	const struct hdr_opts out_hdr = { .frag = OUT_FRAG };
+	const struct hdr_opts out_hdr = {
+		.frag = (uint16_t)(OUT_FRAG | (df ? IPV4_DF : 0))
+	};
 	struct stun_builder b;
 	struct stun_msg m;
 	struct frame want;
@@ -1376,7 +1390,6 @@ want_to_peer(const struct env *e, enum ep from, enum ep to, const uint8_t *data,
 	     uint16_t dlen, bool df, struct frame *f)
 {
 	struct tp_addr src = ep_addr(e, from), dst = ep_addr(e, to);
-	/* DONT-FRAGMENT asks for DF whatever the default is (RFC 8656 14). */
 	struct hdr_opts o = { .frag = (uint16_t)(OUT_FRAG | (df ? IPV4_DF : 0)) };
 
 	frame_udp4(f, ep_mac(to), e->sh->mac.addr_bytes, &src, &dst, data, dlen, &o);
@@ -1385,10 +1398,10 @@ want_to_peer(const struct env *e, enum ep from, enum ep to, const uint8_t *data,
 /* A ChannelData message from the listening address to @client. */
 static void
 want_chan(const struct env *e, enum ep client, uint16_t ch, const uint8_t *data,
-	  uint16_t dlen, struct frame *f)
+	  uint16_t dlen, bool df, struct frame *f)
 {
 	struct tp_addr src = ep_addr(e, EP_LISTEN), dst = ep_addr(e, client);
-	struct hdr_opts o = { .frag = OUT_FRAG };
+	struct hdr_opts o = { .frag = (uint16_t)(OUT_FRAG | (df ? IPV4_DF : 0)) };
 	uint8_t pl[FRAME_MAX];
 
 	put16(pl, ch);
@@ -1414,21 +1427,24 @@ check_output(const struct env *e, const struct in_spec *in,
 {
 	uint8_t data[FRAME_MAX];
 	uint16_t dlen = app_data(in, data);
+	bool in_df = in->mangle == M_DF; /* copied to what carries the data */
 	struct frame want;
 	struct tp_addr peer;
 
 	switch (out->kind) {
 	case OUT_TO_PEER:
-		want_to_peer(e, out->src, out->dst, data, dlen, out->df, &want);
+		want_to_peer(e, out->src, out->dst, data, dlen,
+			     out->df || in_df, &want);
 		check_cksums(got->b, got->len);
 		break;
 	case OUT_CHAN_TO_CLIENT:
-		want_chan(e, out->dst, out->channel, data, dlen, &want);
+		want_chan(e, out->dst, out->channel, data, dlen, in_df, &want);
 		check_cksums(got->b, got->len);
 		break;
 	case OUT_DATA_TO_CLIENT:
 		peer = ep_addr(e, out->peer);
-		check_data_indication(e, got, out->dst, &peer, data, dlen, what);
+		check_data_indication(e, got, out->dst, &peer, data, dlen,
+				      in_df, what);
 		return;
 	case OUT_ARP_REPLY:
 		frame_arp(&want, ep_mac(in->src), e->sh->mac.addr_bytes, 2,
@@ -2014,7 +2030,10 @@ relay_local_step(struct env *e, const struct in_spec *in, uint16_t from,
 	input_direct(e, from, &f, e->t0);
 	if (from != to) {
 		struct tp_addr s = ep_addr(e, src_relay), d = ep_addr(e, dst_relay);
-		struct hdr_opts o = { .frag = OUT_FRAG };
+		struct hdr_opts o = {
+			.frag = (uint16_t)(OUT_FRAG |
+					   (in->mangle == M_DF ? IPV4_DF : 0))
+		};
 
 		assert_int_equal(tx_take(e, got, MAX_OUT), 0);
 		assert_int_equal(handoff_deliver(e, from, to, got, MAX_OUT), 1);
@@ -2550,7 +2569,8 @@ t_offload_local(void **state)
 	put16(ip + 10, (uint16_t)~fold(sum16(0, ip, 20)));
 	put16(udp + 6, 0);
 	put16(udp + 6, udp_cksum(ip, udp, ulen));
-	check_data_indication(e, &got[0], EP_CB, &peer, data, dlen, "offloaded");
+	check_data_indication(e, &got[0], EP_CB, &peer, data, dlen, false,
+			      "offloaded");
 	env_check_clean(e);
 }
 
@@ -2905,7 +2925,7 @@ t_live_handoff(void **state)
 		assert_int_equal(got[i].q, a);
 	want_to_peer(e, EP_RA, EP_P1, d, app_data(&cd, d), false, &w[0]);
 	want_to_peer(e, EP_RA, EP_P1, d, app_data(&snd, d), false, &w[1]);
-	want_chan(e, EP_CA, CH_P1, d, app_data(&pk, d), &w[2]);
+	want_chan(e, EP_CA, CH_P1, d, app_data(&pk, d), false, &w[2]);
 	match_frames(got, n, w, 3, "handed off and relayed");
 	assert_int_equal(evt_take(e, z, ev, 2), 1);
 	check_punt(e, &ev[0], z, &bind, &f[3]);
