@@ -8,8 +8,15 @@
  * install or a delete would leave the fast path disagreeing with the
  * control plane.  A reply is a frame built here and queued on the same
  * ring after the commands it depends on (see dp_msg.h on ordering).
+ *
+ * While it waits, it moves that worker's events into a backlog handled
+ * before the rings next time: a worker answering a delete waits for room
+ * on its event ring, so waiting on one ring without emptying the other
+ * would deadlock the two threads (a mass expiry, or shutdown with many
+ * allocations, fills both).
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include <rte_cycles.h>
@@ -33,6 +40,28 @@ cp_dpdk_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* Move what @worker's event ring holds to the backlog. */
+static void
+backlog_take(struct cp_dpdk *cp, uint16_t worker)
+{
+	struct cp_backlog *b = &cp->backlog;
+	unsigned int n;
+
+	if (b->n + CP_EVT_BURST > b->cap) {
+		size_t cap = b->cap == 0 ? 1024 : b->cap * 2;
+		struct dp_evt *v = realloc(b->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return; /* wait: the worker still makes progress */
+		b->v = v;
+		b->cap = cap;
+	}
+	n = rte_ring_sc_dequeue_burst_elem(cp->workers[worker].evt_ring,
+					   b->v + b->n, sizeof(*b->v),
+					   CP_EVT_BURST, NULL);
+	b->n += n;
+}
+
 static void
 cmd_push(struct cp_dpdk *cp, uint16_t worker, const struct dp_cmd *cmd)
 {
@@ -41,6 +70,7 @@ cmd_push(struct cp_dpdk *cp, uint16_t worker, const struct dp_cmd *cmd)
 
 	while (rte_ring_sp_enqueue_elem(r, &copy, sizeof(copy)) != 0) {
 		cp->ring_full_spins++;
+		backlog_take(cp, worker);
 		rte_pause();
 	}
 }
@@ -139,32 +169,46 @@ handle_neigh(struct cp_dpdk *cp, const struct dp_evt *ev)
 			cmd_push(cp, w, &cmd);
 }
 
-/* Drain every event ring once.  @return events handled. */
+static void
+handle_event(struct cp_dpdk *cp, const struct dp_evt *ev, uint64_t now_ms)
+{
+	switch (ev->type) {
+	case DP_EVT_PACKET:
+		handle_packet(cp, ev, now_ms);
+		break;
+	case DP_EVT_ALLOC_END:
+		turn_server_alloc_ended(cp->srv, ev->worker, &ev->u.alloc_end);
+		break;
+	case DP_EVT_NEIGH:
+		handle_neigh(cp, ev);
+		break;
+	}
+}
+
+/* Handle the backlog, then drain every event ring once.  @return events
+ * handled. */
 static unsigned int
 drain_events(struct cp_dpdk *cp, uint64_t now_ms)
 {
+	struct cp_backlog *b = &cp->backlog;
 	struct dp_evt evs[CP_EVT_BURST];
 	unsigned int total = 0;
 
+	/* Handling may push commands and so grow (and move) the backlog. */
+	while (b->head < b->n) {
+		struct dp_evt ev = b->v[b->head++];
+
+		handle_event(cp, &ev, now_ms);
+		total++;
+	}
+	b->head = b->n = 0;
 	for (uint16_t w = 0; w < cp->n_workers; w++) {
 		unsigned int n = rte_ring_sc_dequeue_burst_elem(
 			cp->workers[w].evt_ring, evs, sizeof(evs[0]),
 			CP_EVT_BURST, NULL);
 
-		for (unsigned int i = 0; i < n; i++) {
-			switch (evs[i].type) {
-			case DP_EVT_PACKET:
-				handle_packet(cp, &evs[i], now_ms);
-				break;
-			case DP_EVT_ALLOC_END:
-				turn_server_alloc_ended(cp->srv, evs[i].worker,
-							&evs[i].u.alloc_end);
-				break;
-			case DP_EVT_NEIGH:
-				handle_neigh(cp, &evs[i]);
-				break;
-			}
-		}
+		for (unsigned int i = 0; i < n; i++)
+			handle_event(cp, &evs[i], now_ms);
 		total += n;
 	}
 	return total;
@@ -256,4 +300,6 @@ cp_dpdk_run(struct cp_dpdk *cp)
 			rte_delay_us_sleep(100);
 	log_stats(cp);
 	log_drops(cp);
+	free(cp->backlog.v);
+	cp->backlog = (struct cp_backlog){ 0 };
 }

@@ -17,6 +17,12 @@
 #include "turn_server.h"
 
 /** The control thread's view of the running relay. */
+/** Events taken off a ring while a command ring was full (cp_dpdk.c). */
+struct cp_backlog {
+	struct dp_evt *v;
+	size_t head, n, cap;
+};
+
 struct cp_dpdk {
 	struct dp_worker *workers;   /**< [n_workers] */
 	uint16_t n_workers;
@@ -26,6 +32,7 @@ struct cp_dpdk {
 	volatile bool *stop;         /**< set by the signal handler */
 	uint32_t stats_interval_s;   /**< 0 = no periodic stats line */
 	uint64_t ring_full_spins;    /**< times a command ring was full */
+	struct cp_backlog backlog;
 };
 
 /** Fill @p sink so the TURN server's decisions reach @p cp's workers. */

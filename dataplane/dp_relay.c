@@ -39,11 +39,16 @@ static bool
 bucket_take(struct dp_worker *w, struct dp_alloc *a, int dir, uint32_t bytes)
 {
 	struct dp_bucket *b = &a->bucket[dir];
-	uint64_t add;
+	uint64_t elapsed, add;
 
 	if (a->max_bps == 0)
 		return true;
-	add = (w->now - b->last) * a->max_bps / w->sh->tsc_hz;
+	/*
+	 * The bucket holds one second's worth, so a longer gap adds nothing
+	 * more; capping it keeps elapsed * max_bps (< 2^32 * tsc_hz) in range.
+	 */
+	elapsed = RTE_MIN(w->now - b->last, w->sh->tsc_hz);
+	add = elapsed * a->max_bps / w->sh->tsc_hz;
 	if (add > 0) {
 		b->tokens = RTE_MIN(b->tokens + add, (uint64_t)a->max_bps);
 		b->last = w->now;
