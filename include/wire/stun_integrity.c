@@ -5,7 +5,7 @@
  * verification of decoded messages and the builder's append functions.
  *
  * Runs on the control thread and in tools; never on the DPDK packet path
- * (it calls OpenSSL).  Owns one process-wide EVP_MAC handle, fetched once.
+ * (it calls OpenSSL, through turnpike/hmac.h).
  *
  * All three cover the message up to the attribute itself, with the header's
  * length field rewritten as if the message ended right after the attribute:
@@ -19,11 +19,9 @@
 #include <pthread.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
 
+#include "turnpike/hmac.h"
 #include "turnpike/stun.h"
 
 #define STUN_MI_LEN 20
@@ -65,49 +63,22 @@ stun_crc32(const uint8_t *data, size_t len)
 	return ~crc_update(~0u, data, len);
 }
 
-/* ---- HMAC through EVP_MAC ---- */
-
-static EVP_MAC *hmac_alg;
-static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
-
-static void
-hmac_alg_init(void)
-{
-	hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
-}
+/* ---- HMAC (turnpike/hmac.h: no per-call fetch or allocation) ---- */
 
 /*
- * HMAC with @digest ("SHA1", "SHA256") over @hdr (a rewritten 20-byte
- * header) followed by @body.  Writes @out_len bytes of the MAC (truncating).
+ * HMAC with @alg over @hdr (a rewritten 20-byte header) followed by @body.
+ * Writes @out_len bytes of the MAC (truncating).
  */
 static int
-stun_hmac(const char *digest, const uint8_t *key, size_t key_len,
+stun_hmac(enum tp_hmac_alg alg, const uint8_t *key, size_t key_len,
 	  const uint8_t *hdr, const uint8_t *body, size_t body_len,
 	  uint8_t *out, size_t out_len)
 {
-	uint8_t mac[EVP_MAX_MD_SIZE];
-	OSSL_PARAM params[2];
-	EVP_MAC_CTX *ctx;
-	size_t mac_len = 0;
-	int ok;
+	uint8_t mac[TP_HMAC_MAX];
 
-	pthread_once(&hmac_once, hmac_alg_init);
-	if (hmac_alg == NULL)
-		return -ENOTSUP;
-	ctx = EVP_MAC_CTX_new(hmac_alg);
-	if (ctx == NULL)
-		return -ENOMEM;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-						     (char *)digest, 0);
-	params[1] = OSSL_PARAM_construct_end();
-	/* An empty key is legal HMAC; OpenSSL wants a non-NULL pointer. */
-	ok = EVP_MAC_init(ctx, key_len != 0 ? key : (const uint8_t *)"",
-			  key_len, params) &&
-	     EVP_MAC_update(ctx, hdr, STUN_HEADER_LEN) &&
-	     EVP_MAC_update(ctx, body, body_len) &&
-	     EVP_MAC_final(ctx, mac, &mac_len, sizeof(mac));
-	EVP_MAC_CTX_free(ctx);
-	if (!ok || mac_len < out_len)
+	if (out_len > tp_hmac_len(alg) ||
+	    tp_hmac(alg, key, key_len, hdr, STUN_HEADER_LEN, body, body_len,
+		    mac) != 0)
 		return -EINVAL;
 	memcpy(out, mac, out_len);
 	OPENSSL_cleanse(mac, sizeof(mac));
@@ -130,7 +101,7 @@ header_ending_at(uint8_t hdr[STUN_HEADER_LEN], const uint8_t *buf, size_t end)
  * is @val_len bytes long.
  */
 static bool
-check_mac(const struct stun_msg *msg, const char *digest, uint16_t attr_off,
+check_mac(const struct stun_msg *msg, enum tp_hmac_alg alg, uint16_t attr_off,
 	  size_t val_len, const uint8_t *key, size_t key_len)
 {
 	uint8_t hdr[STUN_HEADER_LEN], mac[STUN_MI256_LEN];
@@ -141,7 +112,7 @@ check_mac(const struct stun_msg *msg, const char *digest, uint16_t attr_off,
 	    end > msg->len)
 		return false;
 	header_ending_at(hdr, msg->buf, end);
-	if (stun_hmac(digest, key, key_len, hdr, msg->buf + STUN_HEADER_LEN,
+	if (stun_hmac(alg, key, key_len, hdr, msg->buf + STUN_HEADER_LEN,
 		      attr_off - STUN_HEADER_LEN, mac, val_len) != 0)
 		return false;
 	ok = CRYPTO_memcmp(mac, msg->buf + attr_off + STUN_ATTR_HEADER_LEN,
@@ -157,7 +128,7 @@ stun_msg_check_integrity(const struct stun_msg *msg, const uint8_t *key,
 	if (msg->mi_off == 0 ||
 	    msg->attr[STUN_SLOT_MESSAGE_INTEGRITY].len != STUN_MI_LEN)
 		return false;
-	return check_mac(msg, "SHA1", msg->mi_off, STUN_MI_LEN, key, key_len);
+	return check_mac(msg, TP_HMAC_SHA1, msg->mi_off, STUN_MI_LEN, key, key_len);
 }
 
 bool
@@ -170,7 +141,7 @@ stun_msg_check_integrity_sha256(const struct stun_msg *msg,
 	if (msg->mi256_off == 0 || len < 16 || len > STUN_MI256_LEN ||
 	    len % 4 != 0)
 		return false;
-	return check_mac(msg, "SHA256", msg->mi256_off, len, key, key_len);
+	return check_mac(msg, TP_HMAC_SHA256, msg->mi256_off, len, key, key_len);
 }
 
 bool
@@ -206,7 +177,7 @@ stun_msg_check_fingerprint(const struct stun_msg *msg)
  * over everything in front of it is computed in place.
  */
 static void
-build_mac(struct stun_builder *b, uint16_t type, const char *digest,
+build_mac(struct stun_builder *b, uint16_t type, enum tp_hmac_alg alg,
 	  size_t mac_len, const uint8_t *key, size_t key_len)
 {
 	static const uint8_t zero[STUN_MI256_LEN];
@@ -218,7 +189,7 @@ build_mac(struct stun_builder *b, uint16_t type, const char *digest,
 	if (b->err != 0)
 		return;
 	header_ending_at(hdr, b->buf, b->len);
-	rc = stun_hmac(digest, key, key_len, hdr, b->buf + STUN_HEADER_LEN,
+	rc = stun_hmac(alg, key, key_len, hdr, b->buf + STUN_HEADER_LEN,
 		       attr_off - STUN_HEADER_LEN,
 		       b->buf + attr_off + STUN_ATTR_HEADER_LEN, mac_len);
 	if (rc != 0)
@@ -229,7 +200,7 @@ void
 stun_build_integrity(struct stun_builder *b, const uint8_t *key,
 		     size_t key_len)
 {
-	build_mac(b, STUN_ATTR_MESSAGE_INTEGRITY, "SHA1", STUN_MI_LEN, key,
+	build_mac(b, STUN_ATTR_MESSAGE_INTEGRITY, TP_HMAC_SHA1, STUN_MI_LEN, key,
 		  key_len);
 }
 
@@ -237,7 +208,7 @@ void
 stun_build_integrity_sha256(struct stun_builder *b, const uint8_t *key,
 			    size_t key_len)
 {
-	build_mac(b, STUN_ATTR_MESSAGE_INTEGRITY_SHA256, "SHA256",
+	build_mac(b, STUN_ATTR_MESSAGE_INTEGRITY_SHA256, TP_HMAC_SHA256,
 		  STUN_MI256_LEN, key, key_len);
 }
 
