@@ -21,28 +21,27 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "auth_longterm.h"
 #include "auth_rest.h"
 #include "turnpike/base64.h"
+#include "turnpike/hmac.h"
 
 int
 auth_rest_password(const uint8_t *secret, size_t secret_len, const char *username,
 		   size_t ulen, char out[AUTH_REST_PASSWORD_LEN + 1])
 {
-	uint8_t mac[EVP_MAX_MD_SIZE];
-	unsigned int mac_len = 0;
+	uint8_t mac[TP_HMAC_MAX];
 	int n;
 
 	if (secret == NULL || username == NULL || out == NULL || secret_len == 0 ||
 	    secret_len > AUTH_REST_SECRET_MAX || ulen > AUTH_REST_USERNAME_MAX)
 		return -EINVAL;
-	if (HMAC(EVP_sha1(), secret, (int)secret_len, (const unsigned char *)username, ulen,
-		 mac, &mac_len) == NULL || mac_len != 20)
+	if (tp_hmac(TP_HMAC_SHA1, secret, secret_len, (const uint8_t *)username,
+		    ulen, NULL, 0, mac) != 0)
 		return -EIO;
-	n = base64_encode(mac, mac_len, out, AUTH_REST_PASSWORD_LEN + 1);
+	n = base64_encode(mac, tp_hmac_len(TP_HMAC_SHA1), out,
+			  AUTH_REST_PASSWORD_LEN + 1);
 	OPENSSL_cleanse(mac, sizeof(mac));
 	return n == AUTH_REST_PASSWORD_LEN ? 0 : -EIO;
 }

@@ -25,12 +25,11 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "nonce.h"
 #include "turnpike/base64.h"
+#include "turnpike/hmac.h"
 
 #define NONCE_TS_LEN 8
 #define NONCE_MAC_LEN 16
@@ -114,8 +113,7 @@ nonce_mac(const uint8_t secret[NONCE_SECRET_LEN], uint32_t features,
 	  uint8_t mac[NONCE_MAC_LEN])
 {
 	uint8_t in[NONCE_MAC_INPUT_LEN] = { 0 };
-	uint8_t full[EVP_MAX_MD_SIZE];
-	unsigned int full_len = 0;
+	uint8_t full[TP_HMAC_MAX];
 	size_t n = 0;
 
 	memcpy(in, NONCE_LABEL, NONCE_LABEL_LEN);
@@ -130,9 +128,8 @@ nonce_mac(const uint8_t secret[NONCE_SECRET_LEN], uint32_t features,
 	in[n++] = (uint8_t)client->port;
 	/* Only the bytes of the family count; the rest stay zero. */
 	memcpy(in + n, client->ip.bytes, tp_ip_len(client->ip.family));
-	if (HMAC(EVP_sha256(), secret, NONCE_SECRET_LEN, in, sizeof(in), full,
-		 &full_len) == NULL ||
-	    full_len < NONCE_MAC_LEN)
+	if (tp_hmac(TP_HMAC_SHA256, secret, NONCE_SECRET_LEN, in, sizeof(in),
+		    NULL, 0, full) != 0)
 		return -EIO;
 	memcpy(mac, full, NONCE_MAC_LEN);
 	OPENSSL_cleanse(full, sizeof(full));
