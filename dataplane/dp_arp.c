@@ -32,7 +32,7 @@ learn(struct dp_worker *w, const struct tp_ip *ip, const uint8_t *mac)
 {
 	struct dp_evt ev = { .type = DP_EVT_NEIGH, .worker = w->id };
 
-	if (!dp_neigh_set(&w->neigh, ip, mac))
+	if (!dp_neigh_resolved(w, ip, mac))
 		return;
 	w->stats.c[DP_C_arp_learned]++;
 	ev.u.neigh.ip = *ip;
@@ -156,8 +156,49 @@ dp_next_hop_mac(struct dp_worker *w, const struct tp_ip *ip)
 	if (e->resolved)
 		return e->mac;
 	if (e->asked == 0 || w->now - e->asked > w->sh->tsc_hz) {
+		/* Asked a second ago and no answer: give up on what waits. */
+		if (e->held != NULL) {
+			dp_drop(w, e->held, DP_DROP_no_neighbour);
+			e->held = NULL;
+		}
 		e->asked = w->now;
 		arp_request(w, nh);
 	}
 	return NULL;
+}
+
+void
+dp_neigh_hold(struct dp_worker *w, const struct tp_ip *ip, struct rte_mbuf *m)
+{
+	struct dp_neigh_entry *e = dp_neigh_find(&w->neigh,
+						 next_hop_ip(w->sh, ip), false);
+
+	if (e == NULL || e->resolved) { /* table full, or raced: not held */
+		dp_drop(w, m, DP_DROP_no_neighbour);
+		return;
+	}
+	if (e->held != NULL)
+		dp_drop(w, e->held, DP_DROP_no_neighbour);
+	e->held = m;
+	w->stats.c[DP_C_arp_held]++;
+}
+
+bool
+dp_neigh_resolved(struct dp_worker *w, const struct tp_ip *ip,
+		  const uint8_t *mac)
+{
+	struct dp_neigh_entry *e;
+	struct rte_ether_hdr *eth;
+
+	if (!dp_neigh_set(&w->neigh, ip, mac))
+		return false;
+	e = dp_neigh_find(&w->neigh, ip, false);
+	if (e != NULL && e->held != NULL) {
+		eth = rte_pktmbuf_mtod(e->held, struct rte_ether_hdr *);
+		memcpy(&eth->dst_addr, mac, RTE_ETHER_ADDR_LEN);
+		w->stats.c[DP_C_arp_held_sent]++;
+		dp_tx_enqueue(w, e->held);
+		e->held = NULL;
+	}
+	return true;
 }

@@ -84,7 +84,7 @@ cmd_apply(struct dp_worker *w, const struct dp_cmd *c)
 		dp_tx_enqueue(w, c->u.tx.mbuf);
 		return 0;
 	case DP_CMD_NEIGH_SET:
-		dp_neigh_set(&w->neigh, &c->u.neigh.ip, c->u.neigh.mac);
+		dp_neigh_resolved(w, &c->u.neigh.ip, c->u.neigh.mac);
 		return 0;
 	default:
 		return -EINVAL;

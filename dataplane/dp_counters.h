@@ -28,6 +28,8 @@
 	X(arp_replied, "ARP requests for our addresses answered")           \
 	X(arp_requested, "ARP requests sent to resolve a next hop")         \
 	X(arp_learned, "neighbours learned from ARP")                       \
+	X(arp_held, "frames held for a next hop being resolved")            \
+	X(arp_held_sent, "held frames sent once their next hop resolved")   \
 	X(cmds, "commands applied from the control plane")
 
 /** Drop reasons: X(name, description). */

@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 #include "turnpike/addr.h"
+
+struct rte_mbuf;
 #include "turnpike/dp_msg.h"
 
 #define DP_NEIGH_SLOTS 1024 /* power of two */
@@ -22,6 +24,9 @@ struct dp_neigh_entry {
 	uint8_t mac[DP_MAC_LEN];
 	bool resolved;
 	uint64_t asked; /**< TSC of the last ARP request we sent */
+	/** The latest frame waiting for this next hop (dst MAC unset), sent
+	 *  when it resolves, dropped when the next request goes unanswered. */
+	struct rte_mbuf *held;
 };
 
 struct dp_neigh {

@@ -21,6 +21,9 @@
 #include "dp_relay.h"
 #include "dp_worker.h"
 
+/* The destination of a frame held for ARP, until the next hop resolves. */
+static const uint8_t zero_mac[DP_MAC_LEN];
+
 /* The largest frame we send: a 1500-byte MTU plus the Ethernet header. */
 #define DP_MAX_FRAME (1500 + RTE_ETHER_HDR_LEN)
 
@@ -78,11 +81,8 @@ emit_to_peer(struct dp_worker *w, struct dp_alloc *a, struct rte_mbuf *m,
 		return;
 	}
 	mac = local ? sh->mac.addr_bytes : dp_next_hop_mac(w, &peer->ip);
-	if (mac == NULL) {
-		dp_drop(w, m, DP_DROP_no_neighbour);
-		return;
-	}
-	if (dp_udp4_push(m, &sh->mac, mac, &a->relay, peer, df,
+	if (dp_udp4_push(m, &sh->mac, mac != NULL ? mac : zero_mac, &a->relay,
+			 peer, df,
 			 sh->tx_ip_cksum_offload, sh->tx_udp_cksum_offload) != 0) {
 		dp_drop(w, m, DP_DROP_too_big);
 		return;
@@ -90,6 +90,10 @@ emit_to_peer(struct dp_worker *w, struct dp_alloc *a, struct rte_mbuf *m,
 	a->usage.pkts_from_client++;
 	a->usage.bytes_from_client += dlen;
 	w->stats.c[what]++;
+	if (mac == NULL) {
+		dp_neigh_hold(w, &peer->ip, m);
+		return;
+	}
 	if (local) {
 		uint16_t owner = dp_owner_of_relay_port(peer->port, sh->n_workers);
 

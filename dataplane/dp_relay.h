@@ -32,6 +32,18 @@ void dp_handoff(struct dp_worker *w, struct rte_mbuf *m, uint16_t owner);
  */
 const uint8_t *dp_next_hop_mac(struct dp_worker *w, const struct tp_ip *ip);
 
+/**
+ * Send the frame @m to @ip's next hop, whose MAC dp_next_hop_mac() did not
+ * know: it waits, one per next hop (a newer frame replaces an older one,
+ * counted as no_neighbour), until the next hop resolves.
+ */
+void dp_neigh_hold(struct dp_worker *w, const struct tp_ip *ip,
+		   struct rte_mbuf *m);
+
+/** Record @ip -> @mac and send what waited for it.  @return true if news. */
+bool dp_neigh_resolved(struct dp_worker *w, const struct tp_ip *ip,
+		       const uint8_t *mac);
+
 /** Handle an ARP frame. */
 void dp_arp_input(struct dp_worker *w, struct rte_mbuf *m);
 

@@ -1903,10 +1903,12 @@ t_neighbour(void **state)
 	struct in_spec cd = in_chan(EP_CA, CH_P2, 48), cd_far = in_chan(EP_CA, CH_PFAR2, 20);
 	struct in_spec reply = { ARP(2, EP_P2, EP_LISTEN) };
 	struct in_spec snd = in_send(EP_CA, EP_PFAR, 9);
-	struct frame w[2];
+	struct frame w[2], f;
 	struct dp_evt ev[2];
+	uint64_t cmds0[MAX_W];
 	uint16_t a = e->owner_a;
 	uint64_t t = rte_rdtsc();
+	unsigned int n;
 
 	(void)state;
 	/* Permissions for an off-link and an on-link peer: ARP for both hops. */
@@ -1926,26 +1928,48 @@ t_neighbour(void **state)
 	WANT_C(want, a, tx_bytes, w[0].len + w[1].len);
 	stats_check(e, before, want, "permissions for unresolved peers");
 
-	/* Unresolved: dropped; asked again only after a second. */
+	/*
+	 * Unresolved: the frame waits (one per next hop); a second later
+	 * without an answer it is dropped and the next one waits instead.
+	 */
 	snap(e, before);
 	memset(want, 0, sizeof(want));
 	step(e, a, &cd, NULL, ms_after(e, t, 10), want, "miss within the second");
 	step(e, a, &cd, &arp_p2, ms_after(e, t, 1001), want, "miss after a second: ask again");
-	WANT_D(want, a, no_neighbour, 2);
+	WANT_C(want, a, relay_channel_to_peer, 2);
+	WANT_C(want, a, arp_held, 2);
+	WANT_D(want, a, no_neighbour, 1);
 	WANT_C(want, a, arp_requested, 1);
 	stats_check(e, before, want, "unresolved on-link peer");
 
-	/* The answer reaches worker 0, which learns and tells the control plane... */
+	/*
+	 * The answer reaches worker 0, which learns and tells the control
+	 * plane, which passes it on to every worker; the owner sends what
+	 * waited (worker 0 already did, if it is the owner).
+	 */
 	snap(e, before);
 	memset(want, 0, sizeof(want));
-	step(e, 0, &reply, NULL, ms_after(e, t, 1002), want, "ARP reply");
+	for (uint16_t i = 0; i < e->n; i++)
+		cmds0[i] = e->cmds_sent[i];
+	build_input(e, &reply, &f);
+	input_direct(e, 0, &f, ms_after(e, t, 1002));
 	WANT_C(want, 0, arp_learned, 1);
-	stats_check(e, before, want, "ARP reply learned");
 	assert_int_equal(evt_take(e, 0, ev, 2), 1);
 	check_neigh_evt(e, &ev[0], 0, EP_P2);
-	/* ...which passes it on to every worker. */
 	cmd_neigh_all(e, IP_P2, mac_p2);
 	commit_at(e, ms_after(e, t, 1003), 0);
+	n = tx_take(e, got, MAX_OUT);
+	if (n != 1)
+		fail_msg("held frame: %u frames out, expected 1", n);
+	assert_int_equal(got[0].q, a);
+	build_input(e, &cd, &f);
+	check_output(e, &cd, &to_p2, &f, &got[0], "held frame sent on resolution");
+	for (uint16_t i = 0; i < e->n; i++)
+		WANT_C(want, i, cmds, e->cmds_sent[i] - cmds0[i]);
+	WANT_C(want, a, arp_held_sent, 1);
+	WANT_C(want, a, tx_packets, 1);
+	WANT_C(want, a, tx_bytes, got[0].len);
+	stats_check(e, before, want, "ARP reply learned, held frame sent");
 	snap(e, before);
 	memset(want, 0, sizeof(want));
 	step(e, a, &cd, &to_p2, ms_after(e, t, 1003), want, "resolved on-link peer");
@@ -1957,11 +1981,27 @@ t_neighbour(void **state)
 	memset(want, 0, sizeof(want));
 	step(e, a, &cd_far, &arp_gw, ms_after(e, t, 1004), want,
 	     "off-link miss: ARP for the gateway");
-	WANT_D(want, a, no_neighbour, 1);
+	WANT_C(want, a, relay_channel_to_peer, 1);
+	WANT_C(want, a, arp_held, 1);
 	WANT_C(want, a, arp_requested, 1);
 	stats_check(e, before, want, "unresolved gateway");
+	snap(e, before);
+	memset(want, 0, sizeof(want));
+	for (uint16_t i = 0; i < e->n; i++)
+		cmds0[i] = e->cmds_sent[i];
 	cmd_neigh_all(e, IP_GW, mac_gw);
 	commit_at(e, ms_after(e, t, 1005), 0);
+	n = tx_take(e, got, MAX_OUT);
+	if (n != 1)
+		fail_msg("held frame for the gateway: %u frames out, expected 1", n);
+	build_input(e, &cd_far, &f);
+	check_output(e, &cd_far, &to_far2, &f, &got[0], "held off-link frame sent");
+	for (uint16_t i = 0; i < e->n; i++)
+		WANT_C(want, i, cmds, e->cmds_sent[i] - cmds0[i]);
+	WANT_C(want, a, arp_held_sent, 1);
+	WANT_C(want, a, tx_packets, 1);
+	WANT_C(want, a, tx_bytes, got[0].len);
+	stats_check(e, before, want, "gateway resolved, held frame sent");
 	snap(e, before);
 	memset(want, 0, sizeof(want));
 	step(e, a, &cd_far, &to_far2, ms_after(e, t, 1005), want, "gateway resolved");
@@ -2483,7 +2523,6 @@ t_drop_accounting(void **state)
 {
 	struct env *e = g_env;
 	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
-	struct in_spec cd_p2 = in_chan(EP_CA, CH_P2, 40);
 	struct in_spec cd_big = in_chan(EP_CA, CH_P1, 1473);
 	struct in_spec send_big = in_send(EP_CA, EP_P1, 1473);
 	struct in_spec chan_big = in_peer(EP_P1, EP_RA, 1469);
@@ -2505,12 +2544,10 @@ t_drop_accounting(void **state)
 		frame_eq(&got[0], &f, "ARP request on permission");
 	}
 	snap(e, before);
-	step(e, a, &cd_p2, NULL, e->t0, want, "unresolved peer");
 	step(e, a, &cd_big, NULL, e->t0, want, "ChannelData of 1473 bytes");
 	step(e, a, &send_big, NULL, e->t0, want, "Send of 1473 bytes");
 	step(e, a, &chan_big, NULL, e->t0, want, "1469 bytes to a channel");
 	step(e, a, &data_big, NULL, e->t0, want, "1437 bytes to a Data indication");
-	WANT_D(want, a, no_neighbour, 1);
 	WANT_D(want, a, too_big, 4);
 	stats_check(e, before, want, "dropped after the relay decision");
 	cmd_ref(e, a, DP_CMD_ALLOC_DEL, SLOT_A, GEN_A, 0);
@@ -2802,7 +2839,7 @@ t_chan_max(void **state)
 /* Sequences through the real worker loop                              */
 /* ------------------------------------------------------------------ */
 
-/* 12 through the loop: ARP on permission, drop, NEIGH_SET command, relay. */
+/* 12 through the loop: ARP on permission, hold, NEIGH_SET sends it, relay. */
 static void
 t_live_neighbour(void **state)
 {
@@ -2828,19 +2865,23 @@ t_live_neighbour(void **state)
 	build_input(e, &cd, &f);
 	live_inject(e, a, &f);
 	live_wait(e, 0, 0, false);
-	assert_int_equal(tx_take(e, got, MAX_OUT), 0);
+	assert_int_equal(tx_take(e, got, MAX_OUT), 0); /* held */
 	cmd_neigh_all(e, IP_P2, mac_p2);
 	commit_cmds(e, 0);
+	live_wait(e, 1, 0, false);
+	assert_int_equal(tx_take(e, got, MAX_OUT), 1);
+	check_output(e, &cd, &to_p2, &f, &got[0], "held frame sent once resolved");
 	live_inject(e, a, &f);
 	live_wait(e, 1, 0, true);
 	assert_int_equal(tx_take(e, got, MAX_OUT), 1);
 	check_output(e, &cd, &to_p2, &f, &got[0], "relayed once resolved");
-	WANT_C(want, a, tx_packets, 1);
-	WANT_C(want, a, tx_bytes, got[0].len);
+	WANT_C(want, a, tx_packets, 2);
+	WANT_C(want, a, tx_bytes, 2u * got[0].len);
 	WANT_C(want, a, rx_packets, 2);
 	WANT_C(want, a, rx_bytes, 2u * f.len);
-	WANT_D(want, a, no_neighbour, 1);
-	WANT_C(want, a, relay_channel_to_peer, 1);
+	WANT_C(want, a, arp_held, 1);
+	WANT_C(want, a, arp_held_sent, 1);
+	WANT_C(want, a, relay_channel_to_peer, 2);
 	for (uint16_t i = 0; i < e->n; i++)
 		WANT_C(want, i, cmds, 1);
 	stats_check(e, before, want, "live neighbour");
