@@ -429,6 +429,31 @@ test_crc32_check_value(void **state)
 	assert_int_equal(stun_crc32(NULL, 0), 0);
 }
 
+/* The table-driven CRC (slicing by 8) against the bit-at-a-time definition,
+ * for every length up to 300 at every alignment. */
+static void
+test_crc32_matches_bitwise(void **state)
+{
+	uint8_t buf[300 + 8];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 131u + 7u);
+	for (size_t off = 0; off < 8; off++)
+		for (size_t len = 0; len + off <= sizeof(buf) && len <= 300;
+		     len++) {
+			uint32_t c = 0xFFFFFFFFu;
+
+			for (size_t i = 0; i < len; i++) {
+				c ^= buf[off + i];
+				for (int k = 0; k < 8; k++)
+					c = (c & 1) ? 0xEDB88320u ^ (c >> 1)
+						    : c >> 1;
+			}
+			assert_int_equal(stun_crc32(buf + off, len), ~c);
+		}
+}
+
 int
 main(void)
 {
@@ -438,6 +463,7 @@ main(void)
 		cmocka_unit_test(test_sample_ipv6_response),
 		cmocka_unit_test(test_sample_longterm_request),
 		cmocka_unit_test(test_crc32_check_value),
+		cmocka_unit_test(test_crc32_matches_bitwise),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,7 +32,16 @@
 
 /* ---- CRC-32 (ISO-HDLC: reflected, polynomial 0x04C11DB7) ---- */
 
-static uint32_t crc_table[256];
+/*
+ * Slicing-by-8: crc_table[0] is the classic byte-at-a-time table, and
+ * crc_table[k][b] is the CRC of byte b followed by k zero bytes, so eight
+ * input bytes are folded with eight independent lookups instead of eight
+ * dependent ones.  Every request and response carries FINGERPRINT over the
+ * whole message, and the byte loop was a tenth of the control plane's
+ * time per allocation.  The words are assembled byte by byte: the result
+ * does not depend on the host's byte order or alignment.
+ */
+static uint32_t crc_table[8][256];
 static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
 
 static void
@@ -43,16 +52,37 @@ crc_table_init(void)
 
 		for (int k = 0; k < 8; k++)
 			c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-		crc_table[i] = c;
+		crc_table[0][i] = c;
 	}
+	for (int k = 1; k < 8; k++)
+		for (uint32_t i = 0; i < 256; i++) {
+			uint32_t c = crc_table[k - 1][i];
+
+			crc_table[k][i] = (c >> 8) ^ crc_table[0][c & 0xFF];
+		}
+}
+
+static inline uint32_t
+crc_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
 }
 
 /* Continue a CRC over more bytes; start and finish with ~0. */
 static uint32_t
 crc_update(uint32_t crc, const uint8_t *p, size_t len)
 {
-	for (size_t i = 0; i < len; i++)
-		crc = crc_table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+	for (; len >= 8; p += 8, len -= 8) {
+		uint32_t lo = crc_le32(p) ^ crc, hi = crc_le32(p + 4);
+
+		crc = crc_table[7][lo & 0xFF] ^ crc_table[6][(lo >> 8) & 0xFF] ^
+		      crc_table[5][(lo >> 16) & 0xFF] ^ crc_table[4][lo >> 24] ^
+		      crc_table[3][hi & 0xFF] ^ crc_table[2][(hi >> 8) & 0xFF] ^
+		      crc_table[1][(hi >> 16) & 0xFF] ^ crc_table[0][hi >> 24];
+	}
+	for (; len > 0; p++, len--)
+		crc = crc_table[0][(crc ^ *p) & 0xFF] ^ (crc >> 8);
 	return crc;
 }
 
