@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Strict base64 over OpenSSL's block coder.
+ * Strict base64: OpenSSL's block coder encodes; decoding is our own.
  *
  * EVP_DecodeBlock is lenient in ways we do not want for keys and tokens:
  * it skips leading and trailing whitespace, and it returns 3 bytes for every
- * 4 characters including the zero bytes that stand for '=' padding, so the
- * real length must be worked out from the '=' count.  We validate the text
- * ourselves first (alphabet, length, padding position, zero pad bits) and
- * then decode one 4-character quantum at a time into a 3-byte scratch, so
- * the caller's buffer only needs room for the real decoded length.
+ * 4 characters including the zero bytes that stand for '=' padding.  So we
+ * validate the text first (alphabet, length, padding position, zero pad
+ * bits) and then decode it directly, writing only the real decoded length
+ * into the caller's buffer.  (One EVP_DecodeBlock call per quantum showed
+ * in the profile: every authenticated request decodes its nonce.)
  *
  * Pure code: any thread, no allocation, no I/O.
  */
@@ -84,9 +84,7 @@ base64_validate(const char *in, size_t len)
 int
 base64_decode(const char *in, size_t len, uint8_t *out, size_t cap)
 {
-	uint8_t quantum[3];
-	size_t out_len;
-	size_t i;
+	size_t out_len, o = 0;
 	int pad;
 
 	if (len > (size_t)INT32_MAX)
@@ -97,16 +95,18 @@ base64_decode(const char *in, size_t len, uint8_t *out, size_t cap)
 	out_len = len / 4 * 3 - (size_t)pad;
 	if (out_len > cap)
 		return -ENOSPC;
-	for (i = 0; i < len; i += 4) {
-		size_t n = 3;
+	/* Validated: every character before the padding is in the alphabet,
+	 * and a '=' stands for zero bits. */
+	for (size_t i = 0; i < len; i += 4) {
+		uint32_t v = 0;
 
-		if (EVP_DecodeBlock(quantum, (const unsigned char *)in + i, 4) != 3)
-			return -EINVAL;
-		if (i + 4 == len)
-			n -= (size_t)pad;
-		for (size_t j = 0; j < n; j++)
-			out[i / 4 * 3 + j] = quantum[j];
+		for (size_t j = 0; j < 4; j++) {
+			int c = in[i + j] == '=' ? 0 : base64_char_value(in[i + j]);
+
+			v = v << 6 | (uint32_t)c;
+		}
+		for (int j = 0; j < 3 && o < out_len; j++)
+			out[o++] = (uint8_t)(v >> (16 - 8 * j));
 	}
-	OPENSSL_cleanse(quantum, sizeof(quantum));
 	return (int)out_len;
 }
