@@ -21,6 +21,7 @@
  * verdict and wiped from the stack before returning.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -425,7 +426,10 @@ auth_request_check_session(const struct auth_config *cfg,
 	uint16_t rlen = 0, nlen = 0, hlen = 0;
 
 	memset(out, 0, sizeof(*out));
-	memset(&w, 0, sizeof(w));
+	/* Candidates are written before they are read, so only the used ones
+	 * are wiped: clearing all AUTH_CANDIDATES_MAX (1.5 kB) twice showed in
+	 * the profile of every authenticated request. */
+	memset(&w, 0, offsetof(struct auth_work, cand));
 	w.cfg = cfg;
 	w.req = req;
 	w.now = now;
@@ -454,7 +458,8 @@ auth_request_check_session(const struct auth_config *cfg,
 		auth_refuse(out, cfg, 401, AUTH_REASON_WRONG_REALM);
 	else
 		auth_credentials(&w, nonce, nlen, client, out);
-	OPENSSL_cleanse(&w, sizeof(w));
+	OPENSSL_cleanse(w.cand, w.n_cand * sizeof(w.cand[0]));
+	OPENSSL_cleanse(&w.tok, sizeof(w.tok));
 }
 
 int
