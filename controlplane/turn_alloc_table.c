@@ -89,8 +89,10 @@ turn_alloc_table_init(struct turn_alloc_table *t, uint32_t capacity)
 static void
 alloc_free(struct turn_alloc *a)
 {
-	free(a->perms);
-	free(a->chans);
+	if (a->perms != &a->perm0)
+		free(a->perms);
+	if (a->chans != &a->chan0)
+		free(a->chans);
 	OPENSSL_cleanse(&a->session, sizeof(a->session));
 	free(a);
 }
@@ -322,16 +324,31 @@ turn_alloc_user_is(const struct turn_alloc *a, const char *name, size_t len)
 	return a->user->len == len && memcmp(a->user->name, name, len) == 0;
 }
 
-/* Grow an array of @size-byte items from *cap to hold one more, up to max. */
+/*
+ * Grow an array of @size-byte items from *cap to hold one more, up to max.
+ * An empty array starts as the record's own one-item @first; the first
+ * growth beyond it copies it to the heap.
+ */
 static int
-array_grow(void **v, uint8_t *cap, size_t size, unsigned int max)
+array_grow(void **v, uint8_t *cap, size_t size, unsigned int max, void *first)
 {
-	unsigned int n = *cap == 0 ? 2 : *cap * 2u;
+	unsigned int n = *cap * 2u < 2 ? 2 : *cap * 2u;
 	void *p;
 
+	if (*v == NULL) {
+		*v = first;
+		*cap = 1;
+		return 0;
+	}
 	if (n > max)
 		n = max;
-	p = realloc(*v, n * size);
+	if (*v == first) {
+		p = malloc(n * size);
+		if (p != NULL)
+			memcpy(p, first, (size_t)*cap * size);
+	} else {
+		p = realloc(*v, n * size);
+	}
 	if (p == NULL)
 		return -ENOMEM;
 	*v = p;
@@ -359,7 +376,7 @@ turn_alloc_perm_set(struct turn_alloc *a, const struct tp_ip *ip,
 			return -ENOSPC;
 		if (a->n_perms == a->cap_perms &&
 		    array_grow((void **)&a->perms, &a->cap_perms,
-			       sizeof(*a->perms), TURN_PERMS_MAX) != 0)
+			       sizeof(*a->perms), TURN_PERMS_MAX, &a->perm0) != 0)
 			return -ENOMEM;
 		p = &a->perms[a->n_perms++];
 		p->ip = *ip;
@@ -410,7 +427,8 @@ turn_alloc_chan_set(struct turn_alloc *a, uint16_t number,
 			return -ENOSPC;
 		if (a->n_chans == a->cap_chans &&
 		    array_grow((void **)&a->chans, &a->cap_chans,
-			       sizeof(*a->chans), TURN_CHAN_RECORDS_MAX) != 0)
+			       sizeof(*a->chans), TURN_CHAN_RECORDS_MAX,
+			       &a->chan0) != 0)
 			return -ENOMEM;
 		c = &a->chans[a->n_chans++];
 		c->number = number;

@@ -15,7 +15,8 @@
  *    the addresses and the start time.
  *
  * Permissions and channels are small arrays inside each allocation, grown
- * on demand up to TURN_PERMS_MAX / TURN_CHAN_RECORDS_MAX.  A channel record
+ * on demand up to TURN_PERMS_MAX / TURN_CHAN_RECORDS_MAX; the first of
+ * each is stored in the allocation record itself.  A channel record
  * outlives its binding by TURN_CHAN_QUARANTINE_MS: RFC 8656 section 12
  * forbids binding the number to another peer, or the peer to another
  * number, for 5 minutes after a binding expires, and the server enforces
@@ -98,10 +99,15 @@ struct turn_alloc {
 	struct auth_session session; /**< the last token's key, if by_token */
 	uint64_t start_ms;
 	uint64_t expiry_ms;
-	struct turn_perm *perms;
+	struct turn_perm *perms;       /**< perm0, or malloc'ed once grown */
 	uint8_t n_perms, cap_perms;
-	struct turn_chan *chans;
+	struct turn_chan *chans;       /**< chan0, or malloc'ed once grown */
 	uint8_t n_chans, cap_chans;
+	/** The first permission and channel record: nearly every allocation
+	 *  has one of each, and two more mallocs per allocation showed in the
+	 *  set-up profile (tools/bench/cp-bench.c). */
+	struct turn_perm perm0;
+	struct turn_chan chan0;
 };
 
 /** An allocation the control plane deleted, awaiting its final counters. */

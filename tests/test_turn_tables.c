@@ -413,6 +413,44 @@ test_table_perms_and_channels(void **state)
 	turn_alloc_table_fini(&t);
 }
 
+/* The first permission and channel live in the record; growing past them
+ * keeps their values, and freeing works from either place (ASan checks). */
+static void
+test_table_first_records_inline(void **state)
+{
+	struct turn_alloc_table t;
+	struct tp_addr c = addr4(1, 1), l = addr4(2, 2), r = addr4(3, 3);
+	struct tp_addr peer = addr4(0x08080808, 5000), peer2 = addr4(0x08080809, 1);
+	struct tp_ip ip = tp_ip_v4(0x08000001), ip2 = tp_ip_v4(0x08000002);
+	struct turn_alloc *a, *b;
+
+	(void)state;
+	assert_int_equal(turn_alloc_table_init(&t, 2), 0);
+	a = turn_alloc_table_insert(&t, &c, &l, &r, "", 0, 0);
+	assert_non_null(a);
+	assert_int_equal(turn_alloc_perm_set(a, &ip, 111), 0);
+	assert_int_equal(turn_alloc_chan_set(a, 0x4001, &peer, 222), 0);
+	assert_ptr_equal(a->perms, &a->perm0);
+	assert_ptr_equal(a->chans, &a->chan0);
+	assert_int_equal(turn_alloc_perm_set(a, &ip2, 333), 0);
+	assert_int_equal(turn_alloc_chan_set(a, 0x4002, &peer2, 444), 0);
+	assert_ptr_not_equal(a->perms, &a->perm0);
+	assert_ptr_not_equal(a->chans, &a->chan0);
+	assert_int_equal(turn_alloc_perm_find(a, &ip)->expiry_ms, 111);
+	assert_int_equal(turn_alloc_perm_find(a, &ip2)->expiry_ms, 333);
+	assert_int_equal(turn_alloc_chan_by_number(a, 0x4001)->expiry_ms, 222);
+	assert_true(tp_addr_equal(&turn_alloc_chan_by_number(a, 0x4002)->peer,
+				  &peer2));
+	/* A second allocation that never grows: its records stay inline. */
+	c = addr4(4, 4);
+	r = addr4(5, 5);
+	b = turn_alloc_table_insert(&t, &c, &l, &r, "", 0, 0);
+	assert_non_null(b);
+	assert_int_equal(turn_alloc_perm_set(b, &ip, 1), 0);
+	assert_int_equal(turn_alloc_table_remove(&t, b, 0, false), 0);
+	turn_alloc_table_fini(&t);
+}
+
 int
 main(void)
 {
@@ -428,6 +466,7 @@ main(void)
 		cmocka_unit_test(test_table_indexes_and_users),
 		cmocka_unit_test(test_table_user_record_freed),
 		cmocka_unit_test(test_table_perms_and_channels),
+		cmocka_unit_test(test_table_first_records_inline),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
