@@ -33,7 +33,7 @@ CC=clang meson setup build-fuzz -Ddpdk=disabled -Dtests=disabled -Dfuzz=true \
 ninja -C build-fuzz
 fuzz_passed=0
 for target in build-fuzz/tests/fuzz/fuzz_*; do
-	[ -x "$target" ] || continue
+	[ -f "$target" ] && [ -x "$target" ] || continue
 	name=$(basename "$target")
 	corpus="build-fuzz/corpus-$name"
 	mkdir -p "$corpus"
