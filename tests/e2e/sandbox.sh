@@ -37,7 +37,8 @@
 #   sb_server_stop             stop it (SIGTERM, bounded), keep its log
 #
 # Tunables (environment): SB_CMD_TIMEOUT (s, default 120) bounds one
-# foreground command; SB_KEEP=1 keeps $SB_DIR for inspection.
+# foreground command; SB_KEEP=1 keeps $SB_DIR for inspection;
+# SB_STATS_INTERVAL (s, default 5) is turnpike's --stats-interval.
 
 SB_CMD_TIMEOUT=${SB_CMD_TIMEOUT:-120}
 SB_TURN_PORT=${SB_TURN_PORT:-3478}
@@ -143,17 +144,18 @@ sb_init() {
 sb_kill() {
 	local pid=$1 i
 	[ -n "$pid" ] || return 0
-	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
-	kill -TERM "$pid" 2>/dev/null
+	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+	kill -TERM "$pid" 2>/dev/null || true
 	for i in $(seq 1 100); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
 	if kill -0 "$pid" 2>/dev/null; then
 		sb_log "pid $pid ignored SIGTERM for 10 s: SIGKILL"
-		kill -KILL "$pid" 2>/dev/null
+		kill -KILL "$pid" 2>/dev/null || true
 	fi
-	wait "$pid" 2>/dev/null
+	# Its status is not ours: a killed child must not trip set -e.
+	wait "$pid" 2>/dev/null || true
 	return 0
 }
 
@@ -329,7 +331,8 @@ sb_server_start() {
 			--lcores "$(_sb_lcores "$workers")" --no-huge -m 1024 \
 			--no-pci --file-prefix "$prefix" \
 			--vdev "net_af_packet0,iface=$SB_DEV_S,qpairs=$workers" \
-			-- -c "$SB_DIR/turnpike-$n.conf" --stats-interval 5 \
+			-- -c "$SB_DIR/turnpike-$n.conf" \
+			--stats-interval "${SB_STATS_INTERVAL:-5}" \
 			--idle-sleep-us 50
 		;;
 	*)
