@@ -15,6 +15,8 @@ packages=(
 	python3 python3-cryptography openssl
 	# the browser test: a relay-only WebRTC call in headless Chromium
 	chromium
+	# tools/bench/relay-bench: its plot (dpdk-testpmd comes with dpdk-dev)
+	gnuplot-nox
 )
 
 missing=()

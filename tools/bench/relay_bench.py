@@ -1,0 +1,412 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""relay_bench.py: the bookkeeping half of tools/bench/relay-bench.
+
+relay-bench (bash) starts the servers and runs turnpike-gen; this helper
+(python3, standard library only) turns what they leave behind into numbers:
+
+  point    one generator run: its --json report plus the server's own
+           counters over the same run -> runs/<system>-<label>.json, with
+           the check that the two agree
+  quiet    wait until a kernel-socket server has drained its backlog
+  sample   a background sampler for servers without counters of their own
+           (coturn): on every progress line of the generator it records the
+           process's CPU ticks and its namespace's UDP counters
+  summary  every point -> summary.json, the plot's data and gnuplot script
+
+Where the server's counters come from:
+  turnpike   its "info stats" lines (--stats-interval 1): relayed_to_peer,
+             relayed_to_client, busy_cycles (TSC cycles of non-empty polls)
+  testpmd    none: its memif port counters restart at every connection, so
+             the floor is not cross-checked
+  coturn     no relay counters: the kernel's Udp OutDatagrams of its network
+             namespace (/proc/PID/net/snmp; coturn is the only UDP user
+             there) minus the STUN responses the generator received, and
+             its CPU time from /proc/PID/stat
+
+A line index N0 (log length before the generator started) and N1 (log
+length when it exited) delimit a run in a server log that outlives it: the
+baseline is the last snapshot before N0, the final the first one after N1.
+"""
+import glob
+import json
+import os
+import re
+import sys
+import time
+
+KV = re.compile(r"(\w+)=(\d+)")
+
+
+def die(msg):
+    print("relay_bench: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def args_dict(argv):
+    """--key value pairs (all values strings)."""
+    out, i = {}, 0
+    while i < len(argv):
+        if not argv[i].startswith("--") or i + 1 >= len(argv):
+            die("bad argument %r" % argv[i])
+        out[argv[i][2:].replace("-", "_")] = argv[i + 1]
+        i += 2
+    return out
+
+
+# --- server snapshots ---------------------------------------------------
+
+def turnpike_snapshots(log):
+    """[(line index, {counter: int})] of the "info stats" lines."""
+    snaps = []
+    with open(log, errors="replace") as f:
+        for i, line in enumerate(f):
+            if " info stats " in line:
+                d = {k: int(v) for k, v in KV.findall(line)}
+                d["relayed"] = d.get("relayed_to_peer", 0) + d.get("relayed_to_client", 0)
+                snaps.append((i, d))
+    return snaps
+
+
+def turnpike_tables(log):
+    """bytes_per_allocation and slots from the "info tables" line."""
+    with open(log, errors="replace") as f:
+        for line in f:
+            if " info tables " in line:
+                return {k: int(v) for k, v in KV.findall(line)}
+    return {}
+
+
+def around(snaps, n0, n1):
+    """The baseline (last before n0) and final (first at or after n1)
+    snapshots, and every snapshot between them."""
+    base = [s for s in snaps if s[0] < n0]
+    fin = [s for s in snaps if s[0] >= n1]
+    if not base or not fin:
+        return None, None, []
+    b, f = base[-1], fin[0]
+    return b[1], f[1], [s[1] for s in snaps if b[0] <= s[0] <= f[0]]
+
+
+def turnpike_cycles(window):
+    """busy cycles per packet the worker transmitted, over the traffic
+    part of a run: from the first snapshot taken while traffic flowed to
+    the first one after it stopped (relayed packets dropped at a full TX
+    ring cost cycles but are not counted).  Runs shorter than two
+    snapshots fall back to the whole run (set-up and release packets then
+    count too)."""
+    base, fin = window[0], window[-1]
+    a = next((s for s in window if s["relayed"] > base["relayed"]), None)
+    b = next((s for s in window if s["relayed"] == fin["relayed"]), None)
+    how = "traffic"
+    if a is None or b is None or b["tx"] - a["tx"] <= 0:
+        a, b, how = base, fin, "whole run"
+    tx = b["tx"] - a["tx"]
+    if tx <= 0:
+        return None, how, 0
+    return (b["busy_cycles"] - a["busy_cycles"]) / tx, how, tx
+
+
+# --- coturn sampler -------------------------------------------------------
+
+def proc_cpu_ticks(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        rest = f.read().rsplit(")", 1)[1].split()
+    return int(rest[11]) + int(rest[12])  # utime, stime
+
+
+def proc_udp(pid):
+    with open("/proc/%d/net/snmp" % pid) as f:
+        rows = [l.split() for l in f if l.startswith("Udp:")]
+    return dict(zip(rows[0][1:], map(int, rows[1][1:])))
+
+
+def cmd_sample(a):
+    """Sample PID on every new generator progress line (and every 0.5 s)
+    until --stop exists, PID exits or --max-s passes."""
+    pid, genlog, out = int(a["pid"]), a["genlog"], a["out"]
+    stop, end = a["stop"], time.monotonic() + float(a.get("max_s", "600"))
+    pos, last = 0, 0.0
+    with open(out, "w") as o:
+        while time.monotonic() < end:
+            lines = []
+            try:
+                with open(genlog, errors="replace") as g:
+                    g.seek(pos)
+                    data = g.read()
+                    # only whole lines
+                    cut = data.rfind("\n") + 1
+                    pos += len(data[:cut].encode("utf-8", "replace"))
+                    lines = [l for l in data[:cut].splitlines()
+                             if l.startswith("[turnpike-gen]")]
+            except FileNotFoundError:
+                pass
+            now = time.monotonic()
+            done = os.path.exists(stop)
+            if lines or now - last >= 0.5 or done:
+                try:
+                    rec = {"t": now, "ticks": proc_cpu_ticks(pid),
+                           "udp": proc_udp(pid), "line": lines[-1] if lines else None}
+                except (OSError, IndexError):
+                    break
+                o.write(json.dumps(rec) + "\n")
+                o.flush()
+                last = now
+            if done:
+                break
+            time.sleep(0.02)
+    return 0
+
+
+def cmd_quiet(a):
+    """Wait until PID's namespace has moved no UDP datagram for --secs
+    (a kernel-socket server still working through the last run's
+    backlog would otherwise relay it into the next run); at most --max-s."""
+    pid, secs = int(a["pid"]), float(a.get("secs", "0.5"))
+    end = time.monotonic() + float(a.get("max_s", "15"))
+    last, since = None, time.monotonic()
+    while time.monotonic() < end:
+        u = proc_udp(pid)
+        cur = (u["InDatagrams"], u["OutDatagrams"])
+        if cur != last:
+            last, since = cur, time.monotonic()
+        elif time.monotonic() - since >= secs:
+            return 0
+        time.sleep(0.05)
+    print("relay_bench: server %d still busy after %s s" % (pid, a.get("max_s", "15")),
+          file=sys.stderr)
+    return 1
+
+
+def coturn_server(samples, gen, tsc_hz):
+    """coturn's relayed-packet estimate and CPU cycles per packet."""
+    recs = [json.loads(l) for l in open(samples)]
+    if len(recs) < 2:
+        return None
+    hz = os.sysconf("SC_CLK_TCK")
+    first, last = recs[0], recs[-1]
+    out_total = last["udp"]["OutDatagrams"] - first["udp"]["OutDatagrams"]
+    responses = gen.get("sessions", {}).get("responses", 0)
+    srv = {"udp_out": out_total, "stun_responses": responses,
+           "relayed": out_total - responses,
+           "udp_rcvbuf_errors": last["udp"].get("RcvbufErrors", 0) -
+           first["udp"].get("RcvbufErrors", 0),
+           "cpu_s": (last["ticks"] - first["ticks"]) / hz}
+    tr = [r for r in recs if r["line"] and "] traffic" in r["line"]]
+    if len(tr) >= 2 and tr[-1]["udp"]["OutDatagrams"] > tr[0]["udp"]["OutDatagrams"]:
+        a, b, how = tr[0], tr[-1], "traffic"
+        pk = b["udp"]["OutDatagrams"] - a["udp"]["OutDatagrams"]
+    else:
+        a, b, how, pk = first, last, "whole run", srv["relayed"]
+    ticks = b["ticks"] - a["ticks"]
+    srv["cycles_window"] = how
+    srv["cycles_window_packets"] = pk
+    srv["cycles_per_packet"] = ticks / hz * tsc_hz / pk if pk > 0 else None
+    return srv
+
+
+# --- one run ----------------------------------------------------------------
+
+def cmd_point(a):
+    gen = json.load(open(a["gen"]))
+    tsc_hz = float(a.get("tsc_hz", "0"))
+    kind = a["kind"]
+    tp, tc = gen["to_peer"], gen["to_client"]
+    dur = gen["duration_s"] or 1e-9
+    sent, recv = tp["sent"] + tc["sent"], tp["received"] + tc["received"]
+    pt = {
+        "system": a["system"], "label": a["label"], "link": a["link"],
+        "allocations": gen["allocations"], "requested": gen["requested"],
+        "rate": gen["rate"], "duration_s": gen["duration_s"],
+        "offered_pps": sent / dur, "relayed_pps": recv / dur,
+        "loss": (sent - recv) / sent if sent else 0.0,
+        "latency_us": {"p50": tp["p50_us"], "p99": tp["p99_us"], "p999": tp["p999_us"]},
+        "to_peer": tp, "to_client": tc, "setup": gen["setup"],
+        "gen_counters": gen.get("counters", {}),
+        "sessions": gen.get("sessions", {}),
+    }
+    srv, agree, why = {}, False, ""
+    if kind == "testpmd":
+        srv = {"check": "none"}
+        agree = True
+        why = "not checked: testpmd's memif port counters restart at every connection"
+    elif kind == "turnpike":
+        base, fin, window = around(turnpike_snapshots(a["log"]), int(a["n0"]), int(a["n1"]))
+        if base is None:
+            why = "no server snapshot before and after the run"
+        else:
+            d = {k: fin[k] - base.get(k, 0) for k in fin if k != "allocations"}
+            srv = {"relayed_to_peer": d["relayed_to_peer"],
+                   "relayed_to_client": d["relayed_to_client"],
+                   "relayed": d["relayed"], "drops": d.get("drops", 0),
+                   "punted": d.get("punted", 0), "busy_cycles": d.get("busy_cycles", 0)}
+            cyc, how, pk = turnpike_cycles(window)
+            srv.update(cycles_per_packet=cyc, cycles_window=how,
+                       cycles_window_packets=pk)
+            srv.update({k: v for k, v in turnpike_tables(a["log"]).items()
+                        if k in ("bytes_per_allocation", "slots_per_worker")})
+            # What the relay relayed lies between what arrived and what
+            # was sent, in each direction.
+            oks = [tp["received"] <= srv["relayed_to_peer"] <= tp["sent"],
+                   tc["received"] <= srv["relayed_to_client"] <= tc["sent"]]
+            agree = all(oks)
+            why = ("to_peer gen %d..%d turnpike %d; to_client gen %d..%d turnpike %d"
+                   % (tp["received"], tp["sent"], srv["relayed_to_peer"],
+                      tc["received"], tc["sent"], srv["relayed_to_client"]))
+    elif kind == "coturn":
+        srv = coturn_server(a["samples"], gen, tsc_hz) or {}
+        if not srv:
+            why = "no CPU/UDP samples of coturn"
+        else:
+            # Responses lost on the way back make the estimate a little
+            # high: allow the requests that went unanswered.
+            slack = gen["sessions"]["requests"] - gen["sessions"]["responses"]
+            agree = recv <= srv["relayed"] <= sent + slack
+            why = ("gen sent %d received %d; coturn udp out %d - %d responses = %d"
+                   % (sent, recv, srv["udp_out"], srv["stun_responses"], srv["relayed"]))
+    pt["server"] = srv
+    pt["server_relayed_pps"] = (srv.get("relayed", 0) / dur
+                                if srv and kind != "testpmd" else None)
+    pt["cycles_per_packet"] = srv.get("cycles_per_packet")
+    pt["agree"], pt["agree_detail"] = agree, why
+    json.dump(pt, open(a["out"], "w"), indent=1)
+    cyc = pt["cycles_per_packet"]
+    print("  %-14s %-8s %7d alloc  offered %9.0f/s relayed %9.0f/s loss %5.1f%%  "
+          "p50/p99/p99.9 %s/%s/%s us  setup %.0f/s  %s  %s" % (
+              a["system"], a["label"], gen["allocations"], pt["offered_pps"],
+              pt["relayed_pps"], 100 * pt["loss"], round(tp["p50_us"]),
+              round(tp["p99_us"]), round(tp["p999_us"]), gen["setup"]["per_s"],
+              ("%.0f cycles/pkt" % cyc) if cyc else "",
+              "counters agree" if agree else "COUNTERS DISAGREE: " + why))
+    return 0 if agree else 1
+
+
+# --- the summary ------------------------------------------------------------
+
+SYSTEMS = ["floor", "turnpike_1k", "turnpike", "turnpike_1m", "turnpike_veth", "coturn_veth"]
+TITLES = {"floor": "floor (testpmd macswap, memif)",
+          "turnpike_1k": "turnpike 1 worker, memif, %s alloc",
+          "turnpike": "turnpike 1 worker, memif, %s alloc",
+          "turnpike_1m": "turnpike 1 worker, memif, %s alloc",
+          "turnpike_veth": "turnpike 1 worker, veth af_packet",
+          "coturn_veth": "coturn 1 relay thread, veth"}
+
+
+def ratio(a, b):
+    return round(a / b, 4) if a is not None and b else None
+
+
+def cmd_summary(a):
+    out = a["out"]
+    pts = [json.load(open(p)) for p in sorted(glob.glob(os.path.join(out, "runs", "*.json")))]
+    res, ok = {}, True
+    for name in SYSTEMS:
+        mine = [p for p in pts if p["system"] == name]
+        if not mine:
+            continue
+        ok &= all(p["agree"] for p in mine)
+        flat = next((p for p in mine if p["label"] == "flat"), mine[0])
+        s = {
+            "link": flat["link"], "allocations": flat["allocations"],
+            "relayed_pps": round(flat["relayed_pps"]),
+            "offered_pps": round(flat["offered_pps"]),
+            "server_relayed_pps": round(flat["server_relayed_pps"])
+            if flat["server_relayed_pps"] is not None else None,
+            # Flat out, the generator may starve its own receive side: the
+            # best delivered rate of the sweep is worth knowing too.
+            "max_relayed_pps": round(max(p["relayed_pps"] for p in mine)),
+            "max_relayed_at_offered_pps": round(max(mine, key=lambda p: p["relayed_pps"])["offered_pps"]),
+            "loss": round(flat["loss"], 5),
+            "latency_us": flat["latency_us"],
+            "to_peer_pps": flat["to_peer"]["pps"], "to_client_pps": flat["to_client"]["pps"],
+            "cycles_per_packet": round(flat["cycles_per_packet"], 1)
+            if flat["cycles_per_packet"] else None,
+            "cycles_window": flat["server"].get("cycles_window"),
+            "counters_agree": all(p["agree"] for p in mine),
+            "duration_s": flat["duration_s"],
+            "sweep": sorted(({"rate": p["rate"], "offered_pps": round(p["offered_pps"]),
+                              "relayed_pps": round(p["relayed_pps"]),
+                              "loss": round(p["loss"], 5), "latency_us": p["latency_us"],
+                              "cycles_per_packet": round(p["cycles_per_packet"], 1)
+                              if p["cycles_per_packet"] else None}
+                             for p in mine), key=lambda r: r["offered_pps"]),
+        }
+        if name != "floor":
+            s["setup_per_s"] = flat["setup"]["per_s"]
+            s["setup_p50_us"] = flat["setup"]["p50_us"]
+            s["setup_p99_us"] = flat["setup"]["p99_us"]
+            s["setup_failed"] = flat["setup"]["failed"]
+        if "bytes_per_allocation" in flat["server"]:
+            s["bytes_per_allocation"] = flat["server"]["bytes_per_allocation"]
+            s["table_slots"] = flat["server"]["slots_per_worker"]
+        if name == "coturn_veth":
+            s["cpu_s"] = flat["server"].get("cpu_s")
+            s["udp_rcvbuf_errors"] = flat["server"].get("udp_rcvbuf_errors")
+        res[name] = s
+
+    def get(n, k):
+        return res.get(n, {}).get(k)
+
+    # Set-up rate and table memory: from the largest memif run (1M, or
+    # the --quick stand-in), where fixed costs matter least.
+    big = next((n for n in ("turnpike_1m", "turnpike", "turnpike_1k") if n in res), None)
+    summary = {
+        "schema": "relay-bench/1",
+        "mode": a.get("mode", "full"),
+        "machine": json.load(open(os.path.join(out, "machine.json"))),
+        "alloc_setup_per_s": get(big, "setup_per_s"),
+        "alloc_setup_allocations": get(big, "allocations"),
+        "bytes_per_allocation": get(big, "bytes_per_allocation"),
+        "ratio_vs_floor": ratio(get("turnpike", "relayed_pps"), get("floor", "relayed_pps")),
+        "ratio_1m_vs_1k": ratio(get("turnpike_1m", "relayed_pps"),
+                                get("turnpike_1k", "relayed_pps")),
+        "ratio_vs_coturn": ratio(get("turnpike_veth", "relayed_pps"),
+                                 get("coturn_veth", "relayed_pps")),
+        "cycles_ratio_vs_coturn": ratio(get("coturn_veth", "cycles_per_packet"),
+                                        get("turnpike_veth", "cycles_per_packet")),
+        "cycles_ratio_vs_coturn_memif": ratio(get("coturn_veth", "cycles_per_packet"),
+                                              get("turnpike", "cycles_per_packet")),
+        "counters_agree": ok,
+    }
+    summary.update(res)
+    json.dump(summary, open(os.path.join(out, "summary.json"), "w"), indent=2)
+    print(json.dumps(summary, indent=2))
+
+    # Plot data: one file per system, "offered relayed" per line.
+    plots = []
+    for name in SYSTEMS:
+        if name not in res:
+            continue
+        path = os.path.join(out, "plot-%s.dat" % name)
+        with open(path, "w") as f:
+            for r in res[name]["sweep"]:
+                f.write("%d %d\n" % (r["offered_pps"], r["relayed_pps"]))
+        t = TITLES[name]
+        if "%s" in t:
+            n = res[name]["allocations"]
+            t = t % ("%dM" % (n // 1000000) if n >= 1000000 and n % 1000000 == 0 else
+                     "%dk" % (n // 1000) if n >= 1000 and n % 1000 == 0 else str(n))
+        plots.append("'%s' using ($1/1e3):($2/1e3) with linespoints title '%s'" % (path, t))
+    m = summary["machine"]
+    with open(os.path.join(out, "plot.gp"), "w") as f:
+        f.write("# gnuplot script written by relay-bench\n")
+        f.write("set title 'relay-bench: relayed vs offered packets/s (%s, %s cores, %s)'\n"
+                % (m.get("cpu", "?").replace("'", ""), m.get("cores", "?"), m.get("date", "")))
+        f.write("set xlabel 'offered kpkt/s (both directions)'\n")
+        f.write("set ylabel 'relayed kpkt/s (received by the generator)'\n")
+        f.write("set logscale xy\nset grid\nset key top left\n")
+        f.write("plot " + ", \\\n     ".join(plots) + "\n")
+    return 0 if ok else 1
+
+
+def main():
+    if len(sys.argv) < 2:
+        die("usage: relay_bench.py point|sample|summary --key value...")
+    cmd, a = sys.argv[1], args_dict(sys.argv[2:])
+    return {"point": cmd_point, "sample": cmd_sample, "summary": cmd_summary,
+            "quiet": cmd_quiet}.get(
+        cmd, lambda _: die("unknown command " + cmd))(a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
