@@ -354,3 +354,33 @@ auth_user_db_find_userhash(const struct auth_user_db *db,
 	}
 	return NULL;
 }
+
+int
+auth_user_db_remove(struct auth_user_db *db, const char *name, size_t len)
+{
+	const struct auth_user *found;
+	uint32_t i, last;
+
+	if (db == NULL || name == NULL)
+		return -EINVAL;
+	found = auth_user_db_find(db, name, len);
+	if (found == NULL)
+		return -ENOENT;
+	i = (uint32_t)(found - db->users);
+	last = db->n_users - 1;
+	free(db->users[i].name);
+	if (i != last)
+		db->users[i] = db->users[last];
+	OPENSSL_cleanse(&db->users[last], sizeof(db->users[last]));
+	db->n_users = last;
+	/*
+	 * Linear probing cannot simply empty a slot (lookups would stop at the
+	 * hole and miss the names probed past it), and the moved user changed
+	 * index: rebuild both indexes from the array.
+	 */
+	memset(db->idx_name, 0, ((size_t)db->idx_mask + 1) * sizeof(*db->idx_name));
+	memset(db->idx_hash, 0, ((size_t)db->idx_mask + 1) * sizeof(*db->idx_hash));
+	for (uint32_t j = 0; j < db->n_users; j++)
+		lt_index_insert(db, j);
+	return 0;
+}

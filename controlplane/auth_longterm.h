@@ -23,8 +23,9 @@
  * ASCII control characters are refused.
  *
  * Control-plane thread only.  A user table is built at config time (it may
- * malloc), then only read: replace it as a whole (swap the pointer, reclaim
- * with RCU).  Passwords are never kept, only the keys derived from them.
+ * malloc); the admin socket (cp_admin.h) adds and removes users at run
+ * time, on the same thread, between requests.  Passwords are never kept,
+ * only the keys derived from them.
  */
 #ifndef TURNPIKE_AUTH_LONGTERM_H
 #define TURNPIKE_AUTH_LONGTERM_H
@@ -116,6 +117,16 @@ int auth_user_db_add_password(struct auth_user_db *db, const char *name,
 /** Add a user from a name and its MD5 key.  Errors as auth_user_db_add(). */
 int auth_user_db_add_key(struct auth_user_db *db, const char *name,
 			 size_t nlen, const uint8_t key_md5[AUTH_LT_KEY_MD5_LEN]);
+
+/**
+ * Remove a user (the admin socket's user-del) and wipe its keys.  The last
+ * user moves into its place and both indexes are rebuilt: O(users), for a
+ * rare operator action.  Pointers from auth_user_db_find() are invalid
+ * afterwards, as after an add.
+ *
+ * @return 0, -ENOENT (no such user) or -EINVAL.
+ */
+int auth_user_db_remove(struct auth_user_db *db, const char *name, size_t len);
 
 /** Find a user by name (len bytes, need not be NUL-terminated), or NULL. */
 const struct auth_user *auth_user_db_find(const struct auth_user_db *db,

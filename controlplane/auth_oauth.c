@@ -79,6 +79,26 @@ auth_oauth_keyring_add(struct auth_oauth_keyring *ring, const struct auth_oauth_
 }
 
 int
+auth_oauth_keyring_remove(struct auth_oauth_keyring *ring, const char *kid,
+			  size_t kid_len)
+{
+	const struct auth_oauth_key *k;
+	unsigned int i;
+
+	if (ring == NULL || kid == NULL)
+		return -EINVAL;
+	k = auth_oauth_keyring_find(ring, kid, kid_len);
+	if (k == NULL)
+		return -ENOENT;
+	i = (unsigned int)(k - ring->keys);
+	memmove(&ring->keys[i], &ring->keys[i + 1],
+		(ring->n_keys - i - 1) * sizeof(ring->keys[0]));
+	ring->n_keys--;
+	OPENSSL_cleanse(&ring->keys[ring->n_keys], sizeof(ring->keys[0]));
+	return 0;
+}
+
+int
 auth_oauth_key_parse(const char *text, size_t len, struct auth_oauth_key *key)
 {
 	char alg_name[16];

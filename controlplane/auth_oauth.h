@@ -51,6 +51,16 @@ int auth_oauth_keyring_add(struct auth_oauth_keyring *ring,
 			   const struct auth_oauth_key *key);
 
 /**
+ * Remove the key of @p kid (kid_len bytes, need not be NUL-terminated) and
+ * wipe its bytes; later keys move up.  Allocations made with a token under
+ * that key keep the session key they already have (auth_request.h).
+ *
+ * @return 0, -ENOENT (no such kid) or -EINVAL.
+ */
+int auth_oauth_keyring_remove(struct auth_oauth_keyring *ring, const char *kid,
+			      size_t kid_len);
+
+/**
  * Find a key by kid (kid_len bytes, need not be NUL-terminated).
  * Constant work per entry is not needed: kids are not secret.
  *

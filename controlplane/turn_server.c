@@ -202,6 +202,28 @@ turn_server_alloc_count(const struct turn_server *srv)
 	return (size_t)srv->table.n_allocs + srv->table.n_ended;
 }
 
+size_t
+turn_server_alloc_visit(const struct turn_server *srv, size_t max,
+			void (*fn)(void *arg, const struct turn_alloc *a),
+			void *arg)
+{
+	size_t n = 0;
+
+	for (const struct turn_alloc *a = srv->table.all; a != NULL && n < max;
+	     a = a->next, n++)
+		fn(arg, a);
+	return n;
+}
+
+uint32_t
+turn_server_user_allocs(const struct turn_server *srv, const char *name,
+			size_t len)
+{
+	const struct turn_user *u = turn_alloc_table_user(&srv->table, name, len);
+
+	return u != NULL ? u->n_allocs : 0;
+}
+
 void
 turn_server_cmd(struct turn_server *srv, uint16_t worker,
 		const struct dp_cmd *cmd)

@@ -283,6 +283,19 @@ const struct turn_stats *turn_server_stats(const struct turn_server *srv);
  */
 size_t turn_server_alloc_count(const struct turn_server *srv);
 
+/**
+ * Call @p fn on each live allocation, at most @p max of them, in table
+ * order (for the admin socket's listing).  @p fn must not change the
+ * server.  @return how many were visited.
+ */
+size_t turn_server_alloc_visit(const struct turn_server *srv, size_t max,
+			       void (*fn)(void *arg, const struct turn_alloc *a),
+			       void *arg);
+
+/** Live allocations held by username @p name (len bytes). */
+uint32_t turn_server_user_allocs(const struct turn_server *srv,
+				 const char *name, size_t len);
+
 /** The counter label of a method, reply, drop or counter ("?" if invalid). */
 const char *turn_method_label(enum turn_method m);
 const char *turn_reply_label(enum turn_reply r);

@@ -392,6 +392,72 @@ test_db_many_users(void **state)
 	auth_user_db_free(&db);
 }
 
+/* Removal at run time (the admin socket's user-del): every other user is
+ * still found by name and by USERHASH, with its own keys, and the removed
+ * one by neither; removing what is absent says so. */
+static void
+test_db_remove(void **state)
+{
+	enum { N = 300 };
+	struct auth_user_db db;
+	char line[64], name[32];
+	uint8_t key[16], hash[32];
+
+	(void)state;
+	assert_int_equal(auth_user_db_init(&db, "rm.example", 10), 0);
+	assert_int_equal(auth_user_db_remove(&db, "nobody", 6), -ENOENT);
+	for (int i = 0; i < N; i++) {
+		snprintf(line, sizeof(line), "user%d:pw-%d", i, i);
+		assert_int_equal(auth_user_db_add(&db, line), 0);
+	}
+	/* Every third user goes, the first and the last among them. */
+	for (int i = 0; i < N; i += 3) {
+		int nlen = snprintf(name, sizeof(name), "user%d", i);
+
+		assert_int_equal(auth_user_db_remove(&db, name, (size_t)nlen), 0);
+		assert_int_equal(auth_user_db_remove(&db, name, (size_t)nlen),
+				 -ENOENT);
+	}
+	assert_int_equal(auth_user_db_remove(&db, "user299", 7), 0);
+	assert_int_equal(db.n_users, N - N / 3 - 1);
+	for (int i = 0; i < N; i++) {
+		const struct auth_user *u;
+		int nlen = snprintf(name, sizeof(name), "user%d", i);
+		char pass[32];
+		int plen = snprintf(pass, sizeof(pass), "pw-%d", i);
+		bool gone = i % 3 == 0 || i == 299;
+
+		u = auth_user_db_find(&db, name, (size_t)nlen);
+		assert_int_equal(auth_lt_userhash(name, (size_t)nlen,
+						  "rm.example", 10, hash), 0);
+		if (gone) {
+			assert_null(u);
+			assert_null(auth_user_db_find_userhash(&db, hash));
+			continue;
+		}
+		assert_non_null(u);
+		assert_string_equal(u->name, name);
+		assert_ptr_equal(auth_user_db_find_userhash(&db, hash), u);
+		assert_int_equal(auth_lt_key_md5(name, (size_t)nlen, "rm.example",
+						 10, pass, (size_t)plen, key), 0);
+		assert_memory_equal(u->key_md5, key, 16);
+	}
+	/* A removed name can come back with another password. */
+	assert_int_equal(auth_user_db_add(&db, "user0:new-pw"), 0);
+	assert_int_equal(auth_lt_key_md5("user0", 5, "rm.example", 10, "new-pw",
+					 6, key), 0);
+	assert_memory_equal(auth_user_db_find(&db, "user0", 5)->key_md5, key, 16);
+	/* Down to empty, then lookups still terminate. */
+	while (db.n_users > 0) {
+		const struct auth_user *u = &db.users[0];
+
+		assert_int_equal(auth_user_db_remove(&db, u->name, u->name_len), 0);
+	}
+	assert_null(auth_user_db_find(&db, "user1", 5));
+	assert_int_equal(auth_user_db_remove(NULL, "x", 1), -EINVAL);
+	auth_user_db_free(&db);
+}
+
 int
 main(void)
 {
@@ -406,6 +472,7 @@ main(void)
 		cmocka_unit_test(test_db_bad_forms),
 		cmocka_unit_test(test_db_lookup_misses),
 		cmocka_unit_test(test_db_many_users),
+		cmocka_unit_test(test_db_remove),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -405,6 +405,24 @@ test_keyring(void **state)
 	assert_int_equal(auth_oauth_keyring_add(&ring, &k), -ENOSPC);
 	snprintf(kid, sizeof(kid), "k%d", AUTH_OAUTH_KEYS_MAX - 1);
 	assert_non_null(auth_oauth_keyring_find(&ring, kid, strlen(kid)));
+
+	/* Removal: the others stay, the freed entry is wiped, room again. */
+	assert_int_equal(auth_oauth_keyring_remove(&ring, "nowhere", 7), -ENOENT);
+	assert_int_equal(auth_oauth_keyring_remove(&ring, "nort", 4), -ENOENT);
+	assert_int_equal(auth_oauth_keyring_remove(&ring, "north", 5), 0);
+	assert_int_equal(auth_oauth_keyring_remove(&ring, "north", 5), -ENOENT);
+	assert_int_equal(ring.n_keys, AUTH_OAUTH_KEYS_MAX - 1);
+	assert_null(auth_oauth_keyring_find(&ring, "north", 5));
+	assert_int_equal(auth_oauth_keyring_find(&ring, "south", 5)->alg,
+			 OAUTH_ALG_A128GCM);
+	assert_non_null(auth_oauth_keyring_find(&ring, kid, strlen(kid)));
+	{
+		static const struct auth_oauth_key zero;
+
+		assert_memory_equal(&ring.keys[ring.n_keys], &zero, sizeof(zero));
+	}
+	assert_int_equal(auth_oauth_keyring_add(&ring, &k), 0);
+	assert_int_equal(auth_oauth_keyring_remove(NULL, "x", 1), -EINVAL);
 }
 
 static void
