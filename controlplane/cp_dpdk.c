@@ -253,6 +253,38 @@ log_stats(const struct cp_dpdk *cp)
 	       drops, busy);
 }
 
+int
+cp_dpdk_admin_stats(void *arg, char *buf, size_t cap)
+{
+	const struct cp_dpdk *cp = arg;
+	struct dp_stats t;
+	uint64_t busy;
+	size_t len = 0;
+	int n;
+
+#define CP_ADMIN_PUT(...)                                                    \
+	do {                                                                  \
+		n = snprintf(buf + (len < cap ? len : cap),                   \
+			     len < cap ? cap - len : 0, __VA_ARGS__);          \
+		if (n < 0)                                                    \
+			return n;                                             \
+		len += (size_t)n;                                             \
+	} while (0)
+
+	cp_dpdk_stats_sum(cp, &t, &busy);
+	CP_ADMIN_PUT("dp.workers=%u\n", cp->n_workers);
+	CP_ADMIN_PUT("dp.busy_cycles=%" PRIu64 "\n", busy);
+	CP_ADMIN_PUT("cp.ring_full_spins=%" PRIu64 "\n", cp->ring_full_spins);
+	for (int i = 0; i < DP_C__COUNT; i++)
+		CP_ADMIN_PUT("dp.%s=%" PRIu64 "\n",
+			     dp_counter_name((enum dp_counter)i), t.c[i]);
+	for (int i = 0; i < DP_DROP__COUNT; i++)
+		CP_ADMIN_PUT("dp.drop.%s=%" PRIu64 "\n",
+			     dp_drop_name((enum dp_drop)i), t.drop[i]);
+#undef CP_ADMIN_PUT
+	return len > INT32_MAX ? -1 : (int)len;
+}
+
 /* Every non-zero drop reason by name, so a loss can be explained. */
 static void
 log_drops(const struct cp_dpdk *cp)
@@ -286,6 +318,8 @@ cp_dpdk_run(struct cp_dpdk *cp)
 			turn_server_tick(cp->srv, now);
 			next_tick = now + CP_TICK_MS;
 		}
+		if (cp->admin != NULL)
+			cp_admin_poll(cp->admin, now); /* one syscall per ms */
 		if (cp->stats_interval_s > 0 && now >= next_stats) {
 			log_stats(cp);
 			next_stats = now + (uint64_t)cp->stats_interval_s * 1000;

@@ -13,6 +13,7 @@
 
 #include <rte_mempool.h>
 
+#include "cp_admin.h"
 #include "dp_worker.h"
 #include "turn_server.h"
 
@@ -33,6 +34,7 @@ struct cp_dpdk {
 	uint32_t stats_interval_s;   /**< 0 = no periodic stats line */
 	uint64_t ring_full_spins;    /**< times a command ring was full */
 	struct cp_backlog backlog;
+	struct cp_admin *admin;      /**< polled every turn; NULL = none */
 };
 
 /** Fill @p sink so the TURN server's decisions reach @p cp's workers. */
@@ -48,6 +50,13 @@ void cp_dpdk_run(struct cp_dpdk *cp);
 /** Sum of every worker's counters into @p total. */
 void cp_dpdk_stats_sum(const struct cp_dpdk *cp, struct dp_stats *total,
 		       uint64_t *busy_cycles);
+
+/**
+ * The fast path's counters as `dp.<name>=value` lines, for the admin
+ * socket's stats (struct cp_admin_ctx's extra_stats; @p arg is the struct
+ * cp_dpdk).  @return the length needed, as snprintf.
+ */
+int cp_dpdk_admin_stats(void *arg, char *buf, size_t cap);
 
 /** Monotonic milliseconds (the TURN server's clock). */
 uint64_t cp_dpdk_now_ms(void);

@@ -27,6 +27,7 @@
 
 #include "turnpike/channel_data.h"
 #include "config.h"
+#include "cp_admin.h"
 #include "cp_dpdk.h"
 #include "cp_log.h"
 #include "cp_setup.h"
@@ -247,6 +248,8 @@ main(int argc, char **argv)
 	struct rte_mempool *pool;
 	struct cp_dpdk cp = { 0 };
 	struct cp_sink sink;
+	struct cp_admin admin;
+	struct cp_admin_ctx admin_ctx;
 	unsigned int lcores[DP_MAX_WORKERS], lcore;
 	uint16_t n_workers = 0;
 	char err[512];
@@ -358,7 +361,22 @@ main(int argc, char **argv)
 		return 1;
 	}
 
-	/* 8. Run: workers on their lcores, the control loop here. */
+	/* 8. The admin socket: commands and pushed credentials, served by
+	 * the control loop (cp_admin.h). */
+	admin_ctx = (struct cp_admin_ctx){
+		.obj = &obj,
+		.srv = cp.srv,
+		.extra_stats = cp_dpdk_admin_stats,
+		.extra_stats_arg = &cp,
+	};
+	if (cp_admin_open(&admin, cfg.admin_socket, &admin_ctx, err,
+			  sizeof(err)) != 0) {
+		fprintf(stderr, "turnpike: %s\n", err);
+		return 1;
+	}
+	cp.admin = &admin;
+
+	/* 9. Run: workers on their lcores, the control loop here. */
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	for (uint16_t i = 0; i < n_workers; i++)
@@ -367,7 +385,8 @@ main(int argc, char **argv)
 	       n_workers, opt.port, sh->n_rx_queues, opt.config);
 	cp_dpdk_run(&cp);
 
-	/* 9. Stop: workers, port, everything we made. */
+	/* 10. Stop: workers, port, everything we made. */
+	cp_admin_close(&admin);
 	workers_quit = true;
 	rte_eal_mp_wait_lcore();
 	dp_port_fini(opt.port);

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The admin socket: the operator's commands and the credential push
+ * interface through which a signalling node (e.g. an eP-CSCF) installs
+ * credentials into the running server.
+ *
+ * Transport: a Unix stream socket at the config's `admin-socket` (default
+ * /run/turnpike.sock), made mode 0600 at start-up and removed at exit.
+ * There is no password and no TLS: the socket's filesystem permissions are
+ * the access control (root, or whoever owns the file; give a signalling
+ * node access by putting the socket in a directory it may enter, never by
+ * widening the mode).  Start-up refuses a path where another server
+ * answers, and replaces a stale socket file left by a crash.
+ *
+ * Protocol: one command per line (at most CP_ADMIN_LINE_MAX bytes, words
+ * separated by spaces); each reply is zero or more `key=value` (or
+ * `alloc ...`) lines and a last line `ok` or `error <reason>`.  Several
+ * commands may follow each other on one connection; an idle connection is
+ * closed after CP_ADMIN_IDLE_MS, an overlong line after its error.
+ *
+ *   stats                        server and fast-path counters
+ *   allocations [N]              counts, and up to N allocations listed
+ *   user-add NAME PASSWORD       long-term user (needs lt-cred-mech)
+ *   user-del NAME                its allocations stay until they expire;
+ *                                their refreshes then fail (401)
+ *   secret-add SECRET            TURN REST shared secret (use-auth-secret)
+ *   secret-del SECRET
+ *   oauth-key-add KID:BASE64KEY:ALG   RFC 7635 token key (needs oauth)
+ *   oauth-key-del KID
+ *   help
+ *
+ * Passwords and secrets cannot contain spaces here, are never logged or
+ * echoed, and are wiped from every buffer once used.  Pushed credentials
+ * live in memory only: a restart goes back to the configuration file.
+ * Every change is logged (`admin.user_add name=... result=ok`).
+ *
+ * Control-plane thread only: the credential tables are the ones the
+ * authentication step reads on the same thread, so no locking is needed.
+ * cp_admin_exec() is the whole command language without any socket (the
+ * unit tests drive it); cp_admin_open()/cp_admin_poll()/cp_admin_close()
+ * (cp_admin_sock.c) are the socket, polled without blocking from the
+ * control loop.
+ */
+#ifndef TURNPIKE_CP_ADMIN_H
+#define TURNPIKE_CP_ADMIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cp_setup.h"
+#include "turn_server.h"
+
+/** Longest command line, bytes, without the newline. */
+#define CP_ADMIN_LINE_MAX 4096
+/** Largest reply cp_admin_exec() writes (a listing stops short of it). */
+#define CP_ADMIN_REPLY_MAX (128 * 1024)
+/** Smallest reply buffer cp_admin_exec() accepts. */
+#define CP_ADMIN_REPLY_MIN 512
+/** Most allocations one `allocations N` lists. */
+#define CP_ADMIN_LIST_MAX 1000
+/** Connections served at once; more are answered with an error. */
+#define CP_ADMIN_CONNS_MAX 8
+/** A connection silent this long is closed. */
+#define CP_ADMIN_IDLE_MS 30000
+
+/** What the commands act on. */
+struct cp_admin_ctx {
+	/** The credential tables and the auth config (which says which
+	 *  mechanisms are on). */
+	struct cp_objects *obj;
+	/** The server, for stats and allocations; NULL = those commands
+	 *  answer an error. */
+	const struct turn_server *srv;
+	/**
+	 * Appends more `key=value` lines (the fast path's counters) to @p buf,
+	 * snprintf-style: returns the length it needed.  NULL = none.
+	 */
+	int (*extra_stats)(void *arg, char *buf, size_t cap);
+	void *extra_stats_arg;
+	/** The server's clock (turn_server_handle's now_ms), for expiries. */
+	uint64_t now_ms;
+};
+
+/**
+ * Run one command line (a trailing "\n" or "\r\n" is allowed) and write
+ * its reply, NUL-terminated, into @p out.
+ *
+ * @param cap  at least CP_ADMIN_REPLY_MIN; CP_ADMIN_REPLY_MAX holds any
+ *             reply whole
+ * @return the reply's length (its last line is "ok" or "error ..."), or
+ *         -EINVAL if @p cap is too small.
+ */
+int cp_admin_exec(struct cp_admin_ctx *ctx, const char *line, char *out,
+		  size_t cap);
+
+/** One client of the socket. */
+struct cp_admin_conn {
+	int fd;                 /**< -1 = free */
+	uint64_t last_ms;       /**< last activity */
+	bool closing;           /**< close once the output is written */
+	size_t in_len;
+	char in[CP_ADMIN_LINE_MAX + 2];
+	char *out;              /**< CP_ADMIN_REPLY_MAX bytes */
+	size_t out_len, out_off;
+};
+
+/** The listening socket and its clients. */
+struct cp_admin {
+	int fd;                 /**< listening socket, -1 = closed */
+	char path[108];
+	uint64_t dev, ino;      /**< of the file we made: unlink only that */
+	uint64_t last_poll_ms;
+	struct cp_admin_ctx *ctx;
+	struct cp_admin_conn conns[CP_ADMIN_CONNS_MAX];
+};
+
+/**
+ * Create the socket at @p path (mode 0600), non-blocking.  A stale socket
+ * file there (nobody answers) is removed first.
+ *
+ * @return 0; -EADDRINUSE (a server answers on @p path), -EEXIST (the path
+ *         is not a socket), -ENAMETOOLONG, or another -errno; @p err says
+ *         which in words.
+ */
+int cp_admin_open(struct cp_admin *a, const char *path,
+		  struct cp_admin_ctx *ctx, char *err, size_t err_len);
+
+/**
+ * Accept, read, run and answer whatever is ready, without blocking; close
+ * idle connections.  Does nothing more than once per millisecond, so the
+ * control loop may call it on every turn.
+ */
+void cp_admin_poll(struct cp_admin *a, uint64_t now_ms);
+
+/** Close every connection and the socket, and remove the file.  Safe on a
+ *  closed or zeroed-then-failed struct. */
+void cp_admin_close(struct cp_admin *a);
+
+#endif /* TURNPIKE_CP_ADMIN_H */
