@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# End-to-end test of the admin socket and the credential push interface
+# (controlplane/cp_admin.h) with turnpike-admin and coturn's own client.
+# turnpike starts with lt-cred-mech and one placeholder user only; then:
+#   - the socket exists with mode 0600 and `stats` answers ok;
+#   - turnutils_uclient as user "pushed" is refused (no such user);
+#   - `user-add pushed PW` is pushed; the same uclient run now relays every
+#     message back with zero loss; `allocations` answers ok;
+#   - `user-del pushed`; a new uclient run is refused again;
+#   - turnpike-admin's exit codes: 1 for an error reply, 2 for a usage
+#     error, 3 when nothing listens; the server logged the admin actions
+#     but never the password, and removed the socket when it stopped.
+# Each check is one pass/fail line (as test_uclient.sh).  See sandbox.sh
+# for the network.
+#
+# Usage: test_admin.sh [--workers N] BUILD_DIR
+# Environment: E2E_MSGS messages per client (50), E2E_INTERVAL ms (20).
+# Exit: 0 all passed, 1 a failure, 77 skipped (not root, no coturn tools).
+set -u
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/sandbox.sh"
+
+workers=1
+build=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--workers) workers=$2; shift 2 ;;
+	-h|--help) echo "usage: $0 [--workers N] BUILD_DIR"; exit 0 ;;
+	-*) echo "unknown option $1" >&2; exit 2 ;;
+	*) build=$1; shift ;;
+	esac
+done
+[ -n "$build" ] || { echo "usage: $0 [--workers N] BUILD_DIR" >&2; exit 2; }
+
+sb_require_root
+for tool in turnutils_uclient turnutils_peer; do
+	command -v "$tool" >/dev/null 2>&1 ||
+		{ echo "SKIP: $tool not found (Debian package coturn)"; exit 77; }
+done
+ADMIN="$build/tools/turnpike-admin"
+[ -x "$ADMIN" ] || { echo "FAIL no $ADMIN"; exit 1; }
+
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok   $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+finish() {
+	sb_server_stop
+	echo "$pass passed, $fail failed"
+	[ "$fail" -eq 0 ]
+	exit $?
+}
+
+sb_init || { echo "FAIL sandbox setup"; echo "0 passed, 1 failed"; exit 1; }
+
+REALM=e2e.turnpike.test
+USER=pushed
+PASS=pushed-e2e-Pw-7f3a
+PEER_PORT=3480
+MSGS=${E2E_MSGS:-50}
+INTERVAL=${E2E_INTERVAL:-20}
+SOCK="$SB_DIR/admin.sock"  # sandbox.sh sets admin-socket there
+
+server_log_tail() {
+	[ -n "$SB_SERVER_LOG" ] && [ -f "$SB_SERVER_LOG" ] || return 0
+	echo "---- server log ($SB_SERVER_LOG), last 20 lines:"
+	grep -vE '^(EAL|TELEMETRY):' "$SB_SERVER_LOG" | tail -n 20 | sed 's/^/    /'
+	echo "----"
+}
+
+# admin NAME WANT_RC CMD...: run turnpike-admin (bounded), check its exit
+# status; the reply is left in $SB_DIR/admin-NAME.out.
+admin() {
+	local name=$1 want=$2 rc=0
+	shift 2
+	timeout -k 2 20 "$ADMIN" -s "$SOCK" -t 10 "$@" \
+		>"$SB_DIR/admin-$name.out" 2>&1 || rc=$?
+	if [ "$rc" -eq "$want" ]; then
+		ok "admin $name: exit $rc ($(tail -n 1 "$SB_DIR/admin-$name.out"))"
+		return 0
+	fi
+	bad "admin $name: exit $rc, want $want"
+	sed 's/^/    /' "$SB_DIR/admin-$name.out" | tail -n 10
+	server_log_tail
+	return 1
+}
+
+# uclient NAME clean|refused: as test_uclient.sh, one client, channels.
+uclient() {
+	local name=$1 mode=$2 log="$SB_DIR/uclient-$1.log" rc=0 t0=$SECONDS
+	SB_CMD_TIMEOUT=120 sb_run_c turnutils_uclient -L "$SB_CLIENT_IP" \
+		-e "$SB_PEER1_IP" -r "$PEER_PORT" -z "$INTERVAL" -c -n "$MSGS" \
+		-u "$USER" -w "$PASS" "$SB_SERVER_IP" >"$log" 2>&1 || rc=$?
+	case $rc in
+	124|125|126|127|137)
+		bad "$name: uclient timed out or could not run (rc $rc)"
+		tail -n 10 "$log" | sed 's/^/    /'
+		return 1 ;;
+	esac
+	if [ "$mode" = refused ]; then
+		if [ "$rc" -ne 0 ] && ! grep -q 'tot_recv_msgs=[1-9]' "$log"; then
+			ok "$name: refused (uclient rc $rc, nothing relayed)"
+		else
+			bad "$name: not refused (uclient rc $rc)"
+			server_log_tail
+		fi
+		return 0
+	fi
+	local sent recv lost
+	sent=$(sed -n 's/.*start_mclient: tot_send_msgs=\([0-9]*\), tot_recv_msgs=.*/\1/p' "$log" | tail -n 1)
+	recv=$(sed -n 's/.*start_mclient: tot_send_msgs=[0-9]*, tot_recv_msgs=\([0-9]*\)$/\1/p' "$log" | tail -n 1)
+	lost=$(sed -n 's/.*Total lost packets \([0-9]*\) .*/\1/p' "$log" | tail -n 1)
+	if [ -n "$sent" ] && [ -n "$recv" ] && [ "$lost" = 0 ] &&
+		[ "$sent" -eq "$MSGS" ] && [ "$recv" -eq "$sent" ]; then
+		ok "$name: $sent sent, $recv echoed, 0 lost ($((SECONDS - t0)) s)"
+	else
+		bad "$name: sent ${sent:-?} (want $MSGS), received ${recv:-?}, lost ${lost:-?} (rc $rc)"
+		grep -iE 'error|fail|wrong|cannot|40[0-9]' "$log" | head -n 8 | sed 's/^/    /'
+		server_log_tail
+	fi
+}
+
+sb_bg "$SB_NS_C" peer1 turnutils_peer -L "$SB_PEER1_IP" -p "$PEER_PORT"
+sleep 0.5
+
+# lt-cred-mech needs a user at start-up: a placeholder nobody uses.
+conf="$SB_DIR/admin.conf"
+cat >"$conf" <<EOF
+realm=$REALM
+server-name=turn.$REALM
+min-port=49152
+max-port=49999
+allowed-peer-ip=$SB_PEER1_IP-$SB_PEER2_IP
+rfc5766-channel-numbers
+lt-cred-mech
+user=placeholder:placeholder-not-used-$RANDOM$RANDOM
+EOF
+echo "# admin socket e2e, workers=$workers net=$SB_PREFIX"
+if ! sb_server_start turnpike "$conf" "$workers" "$build"; then
+	bad "server start"
+	finish
+fi
+
+if [ -S "$SOCK" ] && [ "$(stat -c %a "$SOCK")" = 600 ]; then
+	ok "socket $SOCK exists, mode 600"
+else
+	bad "socket $SOCK missing or not mode 600 ($(stat -c %a "$SOCK" 2>&1))"
+fi
+if admin stats 0 stats; then
+	if grep -q '^allocations_live=0$' "$SB_DIR/admin-stats.out" &&
+		grep -q '^dp.rx_packets=' "$SB_DIR/admin-stats.out"; then
+		ok "stats: allocations_live=0 and fast-path counters present"
+	else
+		bad "stats: counters missing"
+	fi
+fi
+
+uclient before-push refused
+if admin stats-refused 0 stats; then
+	if grep -q '^auth.unknown_user=[1-9]' "$SB_DIR/admin-stats-refused.out"; then
+		ok "stats: the refusal was auth.unknown_user"
+	else
+		bad "stats: no auth.unknown_user after the refused run"
+		grep '^auth\.\|^replies\.' "$SB_DIR/admin-stats-refused.out" | sed 's/^/    /'
+	fi
+fi
+admin user-add 0 user-add "$USER" "$PASS"
+uclient after-push clean
+admin allocations 0 allocations 10
+admin user-del 0 user-del "$USER"
+uclient after-del refused
+admin user-del-again 1 user-del "$USER"
+admin unknown 1 frobnicate
+admin secret-add-without-mech 1 secret-add some-secret
+admin usage 2
+rc=0
+timeout 10 "$ADMIN" -s "$SB_DIR/nobody-here.sock" stats >/dev/null 2>&1 || rc=$?
+if [ "$rc" -eq 3 ]; then ok "admin no-server: exit 3"; else bad "admin no-server: exit $rc, want 3"; fi
+# The password from stdin, as a signalling node would push it.
+rc=0
+printf 'user-add stdin-user %s\n' "$PASS" |
+	timeout 10 "$ADMIN" -s "$SOCK" - >"$SB_DIR/admin-stdin.out" 2>&1 || rc=$?
+if [ "$rc" -eq 0 ] && grep -q '^users=2$' "$SB_DIR/admin-stdin.out"; then
+	ok "admin user-add from stdin: exit 0, users=2"
+else
+	bad "admin user-add from stdin: exit $rc"
+	sed 's/^/    /' "$SB_DIR/admin-stdin.out"
+fi
+
+sb_server_stop
+if grep -q "admin.user_add name=$USER result=ok" "$SB_SERVER_LOG" &&
+	grep -q "admin.user_del name=$USER result=ok" "$SB_SERVER_LOG"; then
+	ok "server log: admin actions logged"
+else
+	bad "server log: admin actions missing"
+fi
+if grep -qF -- "$PASS" "$SB_SERVER_LOG"; then
+	bad "server log: the password appears in it"
+else
+	ok "server log: no password in it"
+fi
+if [ -e "$SOCK" ]; then bad "socket left behind after stop"; else ok "socket removed at stop"; fi
+finish
