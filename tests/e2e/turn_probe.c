@@ -668,7 +668,7 @@ peer_expect(struct peer *p, const struct client *c, const uint8_t *data,
 	    size_t len)
 {
 	uint8_t buf[PROBE_BUF];
-	struct sockaddr_in from, relay = to_sin(&c->relay);
+	struct sockaddr_in from = { 0 }, relay = to_sin(&c->relay);
 	ssize_t n = udp_recv(p->fd, buf, sizeof(buf), PROBE_WAIT_MS, &from);
 
 	if (n < 0)
