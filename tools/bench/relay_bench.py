@@ -82,9 +82,12 @@ def around(snaps, n0, n1):
     snapshots, and every snapshot between them."""
     base = [s for s in snaps if s[0] < n0]
     fin = [s for s in snaps if s[0] >= n1]
-    if not base or not fin:
+    if not fin:
         return None, None, []
-    b, f = base[-1], fin[0]
+    # A server's first run may start before its first snapshot: counters
+    # start at zero.
+    b = base[-1] if base else (-1, {k: 0 for k in fin[0][1]})
+    f = fin[0]
     return b[1], f[1], [s[1] for s in snaps if b[0] <= s[0] <= f[0]]
 
 
