@@ -222,29 +222,140 @@ need_mech(struct cp_admin_ctx *ctx, const void *on, const char *key,
 	return 0;
 }
 
+/* ---- users pushed with a lifetime ---- */
+
+static int
+expiry_find(const struct cp_admin_ctx *ctx, const char *name)
+{
+	for (size_t i = 0; i < ctx->n_expiry; i++)
+		if (strcmp(ctx->expiry[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void
+expiry_forget(struct cp_admin_ctx *ctx, const char *name)
+{
+	int i = expiry_find(ctx, name);
+
+	if (i < 0)
+		return;
+	free(ctx->expiry[i].name);
+	ctx->expiry[i] = ctx->expiry[--ctx->n_expiry];
+}
+
+static int
+expiry_add(struct cp_admin_ctx *ctx, const char *name, uint64_t expires_ms)
+{
+	if (ctx->n_expiry == ctx->cap_expiry) {
+		size_t cap = ctx->cap_expiry == 0 ? 16 : ctx->cap_expiry * 2;
+		struct cp_admin_expiry *v = realloc(ctx->expiry, cap * sizeof(*v));
+
+		if (v == NULL)
+			return -ENOMEM;
+		ctx->expiry = v;
+		ctx->cap_expiry = cap;
+	}
+	ctx->expiry[ctx->n_expiry].name = strdup(name);
+	if (ctx->expiry[ctx->n_expiry].name == NULL)
+		return -ENOMEM;
+	ctx->expiry[ctx->n_expiry++].expires_ms = expires_ms;
+	if (expires_ms < ctx->next_expiry_ms || ctx->n_expiry == 1)
+		ctx->next_expiry_ms = expires_ms;
+	return 0;
+}
+
+void
+cp_admin_expire(struct cp_admin_ctx *ctx, uint64_t now_ms)
+{
+	uint64_t next = UINT64_MAX;
+	size_t i = 0;
+
+	if (ctx->n_expiry == 0 || now_ms < ctx->next_expiry_ms)
+		return;
+	while (i < ctx->n_expiry) {
+		struct cp_admin_expiry *e = &ctx->expiry[i];
+
+		if (e->expires_ms > now_ms) {
+			next = e->expires_ms < next ? e->expires_ms : next;
+			i++;
+			continue;
+		}
+		auth_user_db_remove(&ctx->obj->users, e->name, strlen(e->name));
+		cp_log(CP_LOG_INFO, "admin.user_expired", "name=%s users=%" PRIu32,
+		       e->name, ctx->obj->users.n_users);
+		free(e->name);
+		*e = ctx->expiry[--ctx->n_expiry];
+	}
+	ctx->next_expiry_ms = next;
+}
+
+void
+cp_admin_ctx_fini(struct cp_admin_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->n_expiry; i++)
+		free(ctx->expiry[i].name);
+	free(ctx->expiry);
+	ctx->expiry = NULL;
+	ctx->n_expiry = ctx->cap_expiry = 0;
+}
+
+/* LIFETIME_S: 1..CP_ADMIN_USER_LIFETIME_MAX seconds. */
+static int
+parse_lifetime(const char *text, uint64_t *secs)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!isdigit((unsigned char)text[0]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (*end != '\0' || errno != 0 || v == 0 || v > CP_ADMIN_USER_LIFETIME_MAX)
+		return -EINVAL;
+	*secs = v;
+	return 0;
+}
+
 static int
 cmd_user_add(struct cp_admin_ctx *ctx, char **argv, int argc, struct admin_out *o)
 {
 	struct auth_user_db *db = &ctx->obj->users;
 	size_t nlen = strlen(argv[0]), plen = strlen(argv[1]);
+	char text[CP_ADMIN_LINE_MAX + 2];
+	uint64_t life_s = 0;
 	int rc;
 
-	(void)argc;
 	if (need_mech(ctx, ctx->obj->auth.users, "lt-cred-mech", o) != 0)
 		return -1;
 	if (memchr(argv[0], ':', nlen) != NULL)
 		return admin_fail(o, "a user name cannot contain ':'");
-	rc = auth_user_db_add_password(db, argv[0], nlen, argv[1], plen);
+	if (argc == 3 && parse_lifetime(argv[2], &life_s) != 0)
+		return admin_fail(o, "LIFETIME_S must be 1..%d seconds",
+				  CP_ADMIN_USER_LIFETIME_MAX);
+	/* As a config user= line: "name:password" or "name:0x<MD5 key>". */
+	memcpy(text, argv[0], nlen);
+	text[nlen] = ':';
+	memcpy(text + nlen + 1, argv[1], plen + 1);
+	rc = auth_user_db_add(db, text);
+	OPENSSL_cleanse(text, nlen + plen + 2);
+	if (rc == 0 && life_s > 0) {
+		rc = expiry_add(ctx, argv[0], ctx->now_ms + life_s * 1000);
+		if (rc != 0)
+			auth_user_db_remove(db, argv[0], nlen);
+	}
 	if (rc != 0) {
 		cp_log(CP_LOG_WARN, "admin.user_add", "name=%s result=error rc=%d",
 		       argv[0], rc);
 		return admin_fail(o, "%s", rc == -EEXIST ? "user exists" :
-				  rc == -EINVAL ? "name or password empty or longer "
-				  "than 512 bytes" : strerror(-rc));
+				  rc == -EINVAL ? "name or password empty, longer "
+				  "than 512 bytes, or a bad 0x key" : strerror(-rc));
 	}
-	cp_log(CP_LOG_INFO, "admin.user_add", "name=%s result=ok users=%" PRIu32,
-	       argv[0], db->n_users);
+	cp_log(CP_LOG_INFO, "admin.user_add", "name=%s result=ok users=%" PRIu32
+	       " lifetime_s=%" PRIu64, argv[0], db->n_users, life_s);
 	admin_line(o, "users=%" PRIu32, db->n_users);
+	if (life_s > 0)
+		admin_line(o, "expires_in_s=%" PRIu64, life_s);
 	return 0;
 }
 
@@ -263,6 +374,7 @@ cmd_user_del(struct cp_admin_ctx *ctx, char **argv, int argc, struct admin_out *
 	if (rc != 0)
 		return admin_fail(o, "%s", rc == -ENOENT ? "no such user" :
 				  strerror(-rc));
+	expiry_forget(ctx, argv[0]);
 	if (ctx->srv != NULL)
 		kept = turn_server_user_allocs(ctx->srv, argv[0], nlen);
 	cp_log(CP_LOG_INFO, "admin.user_del", "name=%s result=ok users=%" PRIu32
@@ -372,8 +484,9 @@ static const struct admin_cmd admin_cmds[] = {
 	{ "stats", 0, 0, "", "server and fast-path counters", cmd_stats },
 	{ "allocations", 0, 1, "[N]",
 	  "allocation counts; list up to N (at most 1000)", cmd_allocations },
-	{ "user-add", 2, 2, "NAME PASSWORD", "add a long-term user (lt-cred-mech)",
-	  cmd_user_add },
+	{ "user-add", 2, 3, "NAME PASSWORD [LIFETIME_S]",
+	  "add a long-term user (lt-cred-mech); PASSWORD may be 0x<MD5 key>; "
+	  "removed after LIFETIME_S if given", cmd_user_add },
 	{ "user-del", 1, 1, "NAME",
 	  "remove a user; its allocations end at expiry", cmd_user_del },
 	{ "secret-add", 1, 1, "SECRET", "add a REST shared secret (use-auth-secret)",
@@ -473,6 +586,7 @@ cp_admin_exec(struct cp_admin_ctx *ctx, const char *line, char *out, size_t cap)
 	} else {
 		memcpy(copy, line, len);
 		copy[len] = '\0';
+		cp_admin_expire(ctx, ctx->now_ms);
 		rc = exec_line(ctx, copy, &o);
 		OPENSSL_cleanse(copy, len);
 	}

@@ -21,7 +21,11 @@
  *
  *   stats                        server and fast-path counters
  *   allocations [N]              counts, and up to N allocations listed
- *   user-add NAME PASSWORD       long-term user (needs lt-cred-mech)
+ *   user-add NAME PASSWORD [LIFETIME_S]
+ *                                long-term user (needs lt-cred-mech);
+ *                                PASSWORD may be 0x<32 hex digits>, the MD5
+ *                                key itself (as in user= lines); removed
+ *                                after LIFETIME_S seconds if given
  *   user-del NAME                its allocations stay until they expire;
  *                                their refreshes then fail (401)
  *   secret-add SECRET            TURN REST shared secret (use-auth-secret)
@@ -65,7 +69,17 @@
 /** A connection silent this long is closed. */
 #define CP_ADMIN_IDLE_MS 30000
 
-/** What the commands act on. */
+/** Longest lifetime of a pushed user, seconds (a year). */
+#define CP_ADMIN_USER_LIFETIME_MAX 31536000
+
+/** A user pushed with a lifetime. */
+struct cp_admin_expiry {
+	char *name;
+	uint64_t expires_ms; /**< the server's clock */
+};
+
+/** What the commands act on.  Zero-initialise, then fill the first
+ *  fields; cp_admin_ctx_fini() frees the rest. */
 struct cp_admin_ctx {
 	/** The credential tables and the auth config (which says which
 	 *  mechanisms are on). */
@@ -81,7 +95,21 @@ struct cp_admin_ctx {
 	void *extra_stats_arg;
 	/** The server's clock (turn_server_handle's now_ms), for expiries. */
 	uint64_t now_ms;
+	/* Users pushed with a lifetime (owned). */
+	struct cp_admin_expiry *expiry;
+	size_t n_expiry, cap_expiry;
+	uint64_t next_expiry_ms; /**< earliest expires_ms, when n_expiry > 0 */
 };
+
+/**
+ * Remove the users pushed with a lifetime that has ended by @p now_ms
+ * (logged as admin.user_expired).  Cheap when none is due; cp_admin_poll()
+ * and cp_admin_exec() call it.
+ */
+void cp_admin_expire(struct cp_admin_ctx *ctx, uint64_t now_ms);
+
+/** Free what the commands allocated in @p ctx. */
+void cp_admin_ctx_fini(struct cp_admin_ctx *ctx);
 
 /**
  * Run one command line (a trailing "\n" or "\r\n" is allowed) and write

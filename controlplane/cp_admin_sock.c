@@ -258,6 +258,7 @@ cp_admin_poll(struct cp_admin *a, uint64_t now_ms)
 		return;
 	a->last_poll_ms = now_ms;
 	a->ctx->now_ms = now_ms;
+	cp_admin_expire(a->ctx, now_ms);
 	pfd[n] = (struct pollfd){ .fd = a->fd, .events = POLLIN };
 	idx[n++] = -1;
 	for (int i = 0; i < CP_ADMIN_CONNS_MAX; i++) {

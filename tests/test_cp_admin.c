@@ -92,6 +92,7 @@ teardown(void **state)
 	struct fix *f = *state;
 
 	h_fini(&f->h);
+	cp_admin_ctx_fini(&f->ctx);
 	cp_setup_free(&f->obj);
 	tp_config_free(&f->cfg);
 	return 0;
@@ -163,10 +164,17 @@ test_bad_arguments(void **state)
 
 	run(f, "help me", "error usage: help");
 	run(f, "stats now", "error usage: stats");
-	run(f, "user-add", "error usage: user-add NAME PASSWORD");
-	run(f, "user-add onlyname", "error usage: user-add NAME PASSWORD");
-	run(f, "user-add a b c", "error usage: user-add NAME PASSWORD");
-	run(f, "user-add a b c d e f g", "error usage: user-add NAME PASSWORD");
+	run(f, "user-add", "error usage: user-add NAME PASSWORD [LIFETIME_S]");
+	run(f, "user-add onlyname", "error usage: user-add NAME PASSWORD [LIFETIME_S]");
+	run(f, "user-add a b 1 d", "error usage: user-add NAME PASSWORD [LIFETIME_S]");
+	run(f, "user-add a b c d e f g",
+	    "error usage: user-add NAME PASSWORD [LIFETIME_S]");
+	run(f, "user-add a b c", "error LIFETIME_S must be 1..31536000 seconds");
+	run(f, "user-add a b 0", "error LIFETIME_S must be 1..31536000 seconds");
+	run(f, "user-add a b -5", "error LIFETIME_S must be 1..31536000 seconds");
+	run(f, "user-add a b 31536001", "error LIFETIME_S must be 1..31536000 seconds");
+	run(f, "user-add a b 99999999999999999999999",
+	    "error LIFETIME_S must be 1..31536000 seconds");
 	run(f, "user-del", "error usage: user-del NAME");
 	run(f, "secret-add", "error usage: secret-add SECRET");
 	run(f, "secret-del a b", "error usage: secret-del SECRET");
@@ -205,7 +213,8 @@ test_overlong_line(void **state)
 	memcpy(line, "user-add ", 9);
 	line[9 + AUTH_LT_USERNAME_MAX + 1] = ' ';
 	memcpy(line + 9 + AUTH_LT_USERNAME_MAX + 2, "pw", 3);
-	run(f, line, "error name or password empty or longer than 512 bytes");
+	run(f, line, "error name or password empty, longer than 512 bytes, or a "
+	    "bad 0x key");
 	/* Too small a buffer is refused; a small one truncates cleanly. */
 	assert_int_equal(cp_admin_exec(&f->ctx, "help", f->out,
 				       CP_ADMIN_REPLY_MIN - 1), -EINVAL);
@@ -454,6 +463,58 @@ test_mechanisms_off(void **state)
 	test_free(g);
 }
 
+/* A user pushed with a lifetime goes by itself; one pushed as an MD5 key
+ * (the 0x form of user= lines) authenticates with the password behind it. */
+static void
+test_user_lifetime_and_key(void **state)
+{
+	struct fix *f = *state;
+	struct auth_verdict v;
+	uint8_t key[16];
+	char cmd[128], s[64];
+	int n;
+
+	f->ctx.now_ms = 5000000;
+	has(run(f, "user-add brief brief-pw 60", "ok"), "expires_in_s=60");
+	has(run(f, "user-add longer longer-pw 120", "ok"), "users=3");
+	check_user(f, "brief", "brief-pw", &v);
+	assert_int_equal(v.error, 0);
+	/* Not yet. */
+	cp_admin_expire(&f->ctx, 5000000 + 59999);
+	assert_non_null(auth_user_db_find(&f->obj.users, "brief", 5));
+	/* Due: gone, the other stays. */
+	cp_admin_expire(&f->ctx, 5000000 + 60000);
+	assert_null(auth_user_db_find(&f->obj.users, "brief", 5));
+	assert_non_null(auth_user_db_find(&f->obj.users, "longer", 6));
+	check_user(f, "brief", "brief-pw", &v);
+	assert_int_equal(v.error, 401);
+	/* Removed by hand first: its timer goes with it, and a re-add without
+	 * a lifetime is permanent. */
+	run_ok(f, "user-del longer");
+	run_ok(f, "user-add longer again");
+	f->ctx.now_ms = 5000000 + 10000000;
+	run_ok(f, "help"); /* every command runs the expiry first */
+	assert_non_null(auth_user_db_find(&f->obj.users, "longer", 6));
+	assert_int_equal(f->ctx.n_expiry, 0);
+	/* Expiry also happens on the next command, without a poll. */
+	run_ok(f, "user-add gone-soon pw 1");
+	f->ctx.now_ms += 1000;
+	has(run(f, "stats", "ok"), "credentials.users=2");
+
+	/* The MD5 key form. */
+	n = snprintf(s, sizeof(s), "keyed:%s:keyed-pw", H_REALM);
+	assert_int_equal(EVP_Digest(s, (size_t)n, key, NULL, EVP_md5(), NULL), 1);
+	n = snprintf(cmd, sizeof(cmd), "user-add keyed 0x");
+	for (int i = 0; i < 16; i++)
+		n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, "%02x", key[i]);
+	run_ok(f, cmd);
+	check_user(f, "keyed", "keyed-pw", &v);
+	assert_int_equal(v.error, 0);
+	auth_verdict_wipe(&v);
+	run(f, "user-add badkey 0x1234",
+	    "error name or password empty, longer than 512 bytes, or a bad 0x key");
+}
+
 /* ---- the socket (cp_admin_sock.c) ---- */
 
 static int
@@ -612,6 +673,7 @@ main(void)
 		T(test_bad_arguments),
 		T(test_overlong_line),
 		T(test_user_push),
+		T(test_user_lifetime_and_key),
 		T(test_secrets),
 		T(test_oauth_keys),
 		T(test_stats),

@@ -387,6 +387,7 @@ main(int argc, char **argv)
 
 	/* 10. Stop: workers, port, everything we made. */
 	cp_admin_close(&admin);
+	cp_admin_ctx_fini(&admin_ctx);
 	workers_quit = true;
 	rte_eal_mp_wait_lcore();
 	dp_port_fini(opt.port);

@@ -39,9 +39,10 @@ usage(FILE *out)
 		"  -s, --socket PATH    admin socket (default " ADMIN_DEFAULT_SOCKET ")\n"
 		"  -t, --timeout S      give up after S seconds (default 10)\n"
 		"  -h, --help\n"
-		"Commands: stats, allocations [N], user-add NAME PASSWORD, user-del NAME,\n"
-		"  secret-add SECRET, secret-del SECRET, oauth-key-add KID:BASE64KEY:ALG,\n"
-		"  oauth-key-del KID, help.\n"
+		"Commands: stats, allocations [N], user-add NAME PASSWORD [LIFETIME_S],\n"
+		"  user-del NAME,"
+		" secret-add SECRET, secret-del SECRET,\n"
+		"  oauth-key-add KID:BASE64KEY:ALG, oauth-key-del KID, help.\n"
 		"Exit: 0 ok, 1 error reply, 2 usage, 3 cannot reach the server.\n");
 }
 

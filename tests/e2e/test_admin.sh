@@ -9,6 +9,7 @@
 #   - `user-add pushed PW` is pushed; the same uclient run now relays every
 #     message back with zero loss; `allocations` answers ok;
 #   - `user-del pushed`; a new uclient run is refused again;
+#   - a user pushed with a lifetime of 1 s is gone 1.5 s later;
 #   - turnpike-admin's exit codes: 1 for an error reply, 2 for a usage
 #     error, 3 when nothing listens; the server logged the admin actions
 #     but never the password, and removed the socket when it stopped.
@@ -190,7 +191,23 @@ else
 	sed 's/^/    /' "$SB_DIR/admin-stdin.out"
 fi
 
+# A user pushed with a lifetime goes by itself.
+admin user-add-lifetime 0 user-add brief brief-pw 1
+sleep 1.5
+if admin stats-after-lifetime 0 stats; then
+	if grep -q '^credentials.users=2$' "$SB_DIR/admin-stats-after-lifetime.out"; then
+		ok "lifetime: the user pushed for 1 s is gone (users=2)"
+	else
+		bad "lifetime: $(grep '^credentials.users=' "$SB_DIR/admin-stats-after-lifetime.out")"
+	fi
+fi
+
 sb_server_stop
+if grep -q "admin.user_expired name=brief" "$SB_SERVER_LOG"; then
+	ok "server log: admin.user_expired name=brief"
+else
+	bad "server log: no admin.user_expired for brief"
+fi
 if grep -q "admin.user_add name=$USER result=ok" "$SB_SERVER_LOG" &&
 	grep -q "admin.user_del name=$USER result=ok" "$SB_SERVER_LOG"; then
 	ok "server log: admin actions logged"

@@ -104,8 +104,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(line, data + pos, copy);
 		line[copy] = '\0';
 		fz_check(out, cp_admin_exec(&ctx, line, out, sizeof(out)));
+		ctx.now_ms += 1000;
 		pos += len + 1;
 	}
+	ctx.now_ms += 3600 * 1000; /* pushed lifetimes run out */
+	cp_admin_expire(&ctx, ctx.now_ms);
+	cp_admin_ctx_fini(&ctx);
 	cp_setup_free(&obj);
 	tp_config_free(&cfg);
 	return 0;
