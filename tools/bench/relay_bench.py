@@ -13,6 +13,7 @@ relay-bench (bash) starts the servers and runs turnpike-gen; this helper
            (coturn): on every progress line of the generator it records the
            process's CPU ticks and its namespace's UDP counters
   summary  every point -> summary.json, the plot's data and gnuplot script
+  table    summary.json as the Markdown table of tools/bench/README.md
 
 Where the server's counters come from:
   turnpike   its "info stats" lines (--stats-interval 1): relayed_to_peer,
@@ -402,12 +403,41 @@ def cmd_summary(a):
     return 0 if ok else 1
 
 
+def cmd_table(a):
+    """summary.json as the Markdown table of tools/bench/README.md."""
+    s = json.load(open(os.path.join(a["out"], "summary.json")))
+    m = s["machine"]
+    print("%s mode, %s, %s cores, kernel %s, DPDK %s, coturn %s, turnpike %s (%s),"
+          " load average at start %s." % (s["mode"], m["cpu"], m["cores"], m["kernel"],
+                                         m["dpdk"], m["coturn"], m["turnpike_commit"],
+                                         m["buildtype"], " ".join(m["loadavg_at_start"])))
+    print()
+    print("| system | allocations | relayed pkt/s (flat out) | best of sweep | loss "
+          "| p50 / p99 / p99.9 us | cycles/pkt | set-up /s |")
+    print("| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |")
+    for name in SYSTEMS:
+        r = s.get(name)
+        if not r:
+            continue
+        lat = r["latency_us"]
+        print("| %s | %s | %s | %s | %.1f%% | %.0f / %.0f / %.0f | %s | %s |" % (
+            name, "{:,}".format(r["allocations"]), "{:,}".format(r["relayed_pps"]),
+            "{:,}".format(r["max_relayed_pps"]), 100 * r["loss"], lat["p50"], lat["p99"],
+            lat["p999"], "{:,.0f}".format(r["cycles_per_packet"]) if r["cycles_per_packet"]
+            else "-", "{:,.0f}".format(r["setup_per_s"]) if r.get("setup_per_s") else "-"))
+    print()
+    for k in ("alloc_setup_per_s", "bytes_per_allocation", "ratio_vs_floor", "ratio_1m_vs_1k",
+              "ratio_vs_coturn", "cycles_ratio_vs_coturn", "cycles_ratio_vs_coturn_memif"):
+        print("- `%s`: %s" % (k, s.get(k)))
+    return 0
+
+
 def main():
     if len(sys.argv) < 2:
         die("usage: relay_bench.py point|sample|summary --key value...")
     cmd, a = sys.argv[1], args_dict(sys.argv[2:])
     return {"point": cmd_point, "sample": cmd_sample, "summary": cmd_summary,
-            "quiet": cmd_quiet}.get(
+            "quiet": cmd_quiet, "table": cmd_table}.get(
         cmd, lambda _: die("unknown command " + cmd))(a)
 
 
