@@ -37,6 +37,7 @@ import sys
 import time
 
 KV = re.compile(r"(\w+)=(\d+)")
+TSC_HZ = 0.0
 
 
 def die(msg):
@@ -63,10 +64,17 @@ def turnpike_snapshots(log):
     with open(log, errors="replace") as f:
         for i, line in enumerate(f):
             if " info stats " in line:
-                d = {k: int(v) for k, v in KV.findall(line)}
+                d = {k: int(v) for k, v in KV.findall(line.split(" info stats ", 1)[1])}
+                d["t"] = stamp_s(line)
                 d["relayed"] = d.get("relayed_to_peer", 0) + d.get("relayed_to_client", 0)
                 snaps.append((i, d))
     return snaps
+
+
+def stamp_s(line):
+    """Seconds of the day from a log line's ISO-8601 UTC stamp."""
+    m = re.match(r"\d{4}-\d\d-\d\dT(\d\d):(\d\d):(\d\d(?:\.\d+)?)Z", line)
+    return int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3)) if m else None
 
 
 def turnpike_tables(log):
@@ -96,19 +104,25 @@ def turnpike_cycles(window):
     """busy cycles per packet the worker transmitted, over the traffic
     part of a run: from the first snapshot taken while traffic flowed to
     the first one after it stopped (relayed packets dropped at a full TX
-    ring cost cycles but are not counted).  Runs shorter than two
-    snapshots fall back to the whole run (set-up and release packets then
-    count too)."""
+    ring cost cycles but are not counted), and the worker's busy share of
+    that window.  Runs shorter than two snapshot intervals fall back to the
+    whole run (set-up and release packets then count too; no busy share)."""
     base, fin = window[0], window[-1]
     a = next((s for s in window if s["relayed"] > base["relayed"]), None)
     b = next((s for s in window if s["relayed"] == fin["relayed"]), None)
     how = "traffic"
-    if a is None or b is None or b["tx"] - a["tx"] <= 0:
+    # Less than two intervals of traffic is a tail, not a window.
+    if (a is None or b is None or b["tx"] - a["tx"] <= 0 or
+            a.get("t") is None or b.get("t") is None or b["t"] - a["t"] < 1.5):
         a, b, how = base, fin, "whole run"
     tx = b["tx"] - a["tx"]
+    busy = b["busy_cycles"] - a["busy_cycles"]
+    frac = None
+    if how == "traffic" and TSC_HZ:
+        frac = busy / ((b["t"] - a["t"]) * TSC_HZ)
     if tx <= 0:
-        return None, how, 0
-    return (b["busy_cycles"] - a["busy_cycles"]) / tx, how, tx
+        return None, how, 0, frac
+    return busy / tx, how, tx, frac
 
 
 # --- coturn sampler -------------------------------------------------------
@@ -212,8 +226,9 @@ def coturn_server(samples, gen, tsc_hz):
 # --- one run ----------------------------------------------------------------
 
 def cmd_point(a):
+    global TSC_HZ
     gen = json.load(open(a["gen"]))
-    tsc_hz = float(a.get("tsc_hz", "0"))
+    tsc_hz = TSC_HZ = float(a.get("tsc_hz", "0"))
     kind = a["kind"]
     tp, tc = gen["to_peer"], gen["to_client"]
     dur = gen["duration_s"] or 1e-9
@@ -239,14 +254,17 @@ def cmd_point(a):
         if base is None:
             why = "no server snapshot before and after the run"
         else:
-            d = {k: fin[k] - base.get(k, 0) for k in fin if k != "allocations"}
+            d = {k: fin[k] - base.get(k, 0) for k in fin if k not in ("allocations", "t")}
             srv = {"relayed_to_peer": d["relayed_to_peer"],
                    "relayed_to_client": d["relayed_to_client"],
                    "relayed": d["relayed"], "drops": d.get("drops", 0),
                    "punted": d.get("punted", 0), "busy_cycles": d.get("busy_cycles", 0)}
-            cyc, how, pk = turnpike_cycles(window)
+            cyc, how, pk, frac = turnpike_cycles(window)
+            # The worker's busy share of the window: near 1, the relay is
+            # the limit; well below, the generator or the link is.
             srv.update(cycles_per_packet=cyc, cycles_window=how,
-                       cycles_window_packets=pk)
+                       cycles_window_packets=pk,
+                       worker_busy=round(frac, 3) if frac is not None else None)
             srv.update({k: v for k, v in turnpike_tables(a["log"]).items()
                         if k in ("bytes_per_allocation", "slots_per_worker")})
             # What the relay relayed lies between what arrived and what
@@ -276,11 +294,13 @@ def cmd_point(a):
     json.dump(pt, open(a["out"], "w"), indent=1)
     cyc = pt["cycles_per_packet"]
     print("  %-14s %-8s %7d alloc  offered %9.0f/s relayed %9.0f/s loss %5.1f%%  "
-          "p50/p99/p99.9 %s/%s/%s us  setup %.0f/s  %s  %s" % (
+          "p50/p99/p99.9 %s/%s/%s us  setup %.0f/s  %s %s  %s" % (
               a["system"], a["label"], gen["allocations"], pt["offered_pps"],
               pt["relayed_pps"], 100 * pt["loss"], round(tp["p50_us"]),
               round(tp["p99_us"]), round(tp["p999_us"]), gen["setup"]["per_s"],
               ("%.0f cycles/pkt" % cyc) if cyc else "",
+              ("worker busy %.0f%%" % (100 * srv["worker_busy"]))
+              if srv.get("worker_busy") is not None else "",
               "counters agree" if agree else "COUNTERS DISAGREE: " + why))
     return 0 if agree else 1
 
@@ -326,13 +346,15 @@ def cmd_summary(a):
             "cycles_per_packet": round(flat["cycles_per_packet"], 1)
             if flat["cycles_per_packet"] else None,
             "cycles_window": flat["server"].get("cycles_window"),
+            "worker_busy": flat["server"].get("worker_busy"),
             "counters_agree": all(p["agree"] for p in mine),
             "duration_s": flat["duration_s"],
             "sweep": sorted(({"rate": p["rate"], "offered_pps": round(p["offered_pps"]),
                               "relayed_pps": round(p["relayed_pps"]),
                               "loss": round(p["loss"], 5), "latency_us": p["latency_us"],
                               "cycles_per_packet": round(p["cycles_per_packet"], 1)
-                              if p["cycles_per_packet"] else None}
+                              if p["cycles_per_packet"] else None,
+                              "worker_busy": p["server"].get("worker_busy")}
                              for p in mine), key=lambda r: r["offered_pps"]),
         }
         if name != "floor":
