@@ -307,10 +307,12 @@ def cmd_point(a):
 
 # --- the summary ------------------------------------------------------------
 
-SYSTEMS = ["floor", "turnpike_1k", "turnpike", "turnpike_1m", "turnpike_veth", "coturn_veth"]
+SYSTEMS = ["floor", "turnpike_1k", "turnpike", "turnpike_oneway", "turnpike_1m",
+           "turnpike_veth", "coturn_veth"]
 TITLES = {"floor": "floor (testpmd macswap, memif)",
           "turnpike_1k": "turnpike 1 worker, memif, %s alloc",
           "turnpike": "turnpike 1 worker, memif, %s alloc",
+          "turnpike_oneway": "turnpike, memif, %s alloc, no echo",
           "turnpike_1m": "turnpike 1 worker, memif, %s alloc",
           "turnpike_veth": "turnpike 1 worker, veth af_packet",
           "coturn_veth": "coturn 1 relay thread, veth"}
@@ -384,6 +386,9 @@ def cmd_summary(a):
         "alloc_setup_allocations": get(big, "allocations"),
         "bytes_per_allocation": get(big, "bytes_per_allocation"),
         "ratio_vs_floor": ratio(get("turnpike", "relayed_pps"), get("floor", "relayed_pps")),
+        # The floor reflects one way; so does turnpike without the echo.
+        "ratio_vs_floor_oneway": ratio(get("turnpike_oneway", "relayed_pps"),
+                                       get("floor", "relayed_pps")),
         "ratio_1m_vs_1k": ratio(get("turnpike_1m", "relayed_pps"),
                                 get("turnpike_1k", "relayed_pps")),
         "ratio_vs_coturn": ratio(get("turnpike_veth", "relayed_pps"),
@@ -448,7 +453,8 @@ def cmd_table(a):
             lat["p999"], "{:,.0f}".format(r["cycles_per_packet"]) if r["cycles_per_packet"]
             else "-", "{:,.0f}".format(r["setup_per_s"]) if r.get("setup_per_s") else "-"))
     print()
-    for k in ("alloc_setup_per_s", "bytes_per_allocation", "ratio_vs_floor", "ratio_1m_vs_1k",
+    for k in ("alloc_setup_per_s", "bytes_per_allocation", "ratio_vs_floor",
+              "ratio_vs_floor_oneway", "ratio_1m_vs_1k",
               "ratio_vs_coturn", "cycles_ratio_vs_coturn", "cycles_ratio_vs_coturn_memif"):
         print("- `%s`: %s" % (k, s.get(k)))
     return 0
