@@ -378,10 +378,19 @@ def cmd_summary(a):
     # Set-up rate and table memory: from the largest memif run (1M, or
     # the --quick stand-in), where fixed costs matter least.
     big = next((n for n in ("turnpike_1m", "turnpike", "turnpike_1k") if n in res), None)
+    machine = json.load(open(os.path.join(out, "machine.json")))
+    start = machine.pop("proc_stat_cpu_at_start", None)
+    if start:
+        # user nice system idle iowait irq softirq steal ...: on a VM,
+        # stolen time still advances the TSC, so it inflates cycle counts.
+        now = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+        d = [b - a for a, b in zip(start, now)]
+        machine["cpu_steal_share"] = round(d[7] / sum(d[:8]), 4) if len(d) > 7 and sum(d[:8]) else None
+        machine["cpu_idle_share"] = round(d[3] / sum(d[:8]), 4) if sum(d[:8]) else None
     summary = {
         "schema": "relay-bench/1",
         "mode": a.get("mode", "full"),
-        "machine": json.load(open(os.path.join(out, "machine.json"))),
+        "machine": machine,
         "alloc_setup_per_s": get(big, "setup_per_s"),
         "alloc_setup_allocations": get(big, "allocations"),
         "bytes_per_allocation": get(big, "bytes_per_allocation"),
@@ -435,9 +444,11 @@ def cmd_table(a):
     s = json.load(open(os.path.join(a["out"], "summary.json")))
     m = s["machine"]
     print("%s mode, %s, %s cores, kernel %s, DPDK %s, coturn %s, turnpike %s (%s),"
-          " load average at start %s." % (s["mode"], m["cpu"], m["cores"], m["kernel"],
-                                         m["dpdk"], m["coturn"], m["turnpike_commit"],
-                                         m["buildtype"], " ".join(m["loadavg_at_start"])))
+          " load average at start %s, /proc/stat over the run: steal %s, idle %s." % (
+              s["mode"], m["cpu"], m["cores"], m["kernel"], m["dpdk"], m["coturn"],
+              m["turnpike_commit"], m["buildtype"], " ".join(m["loadavg_at_start"]),
+              *["%.1f%%" % (100 * m[k]) if m.get(k) is not None else "?"
+                for k in ("cpu_steal_share", "cpu_idle_share")]))
     print()
     print("| system | allocations | relayed pkt/s (flat out) | best of sweep | loss "
           "| p50 / p99 / p99.9 us | cycles/pkt | set-up /s |")
