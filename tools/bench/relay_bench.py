@@ -434,6 +434,7 @@ def cmd_summary(a):
                 % (m.get("cpu", "?").replace("'", ""), m.get("cores", "?"), m.get("date", "")))
         f.write("set xlabel 'offered kpkt/s (both directions)'\n")
         f.write("set ylabel 'relayed kpkt/s (received by the generator)'\n")
+        f.write("set termoption noenhanced\n")  # af_packet, not af subscript p
         f.write("set logscale xy\nset grid\nset key top left\n")
         f.write("plot " + ", \\\n     ".join(plots) + "\n")
     return 0 if ok else 1
