@@ -317,6 +317,7 @@ cp_dpdk_run(struct cp_dpdk *cp)
 		if (now >= next_tick) {
 			turn_server_tick(cp->srv, now);
 			next_tick = now + CP_TICK_MS;
+			cp_log_flush(); /* logs wait at most a tick */
 		}
 		if (cp->admin != NULL)
 			cp_admin_poll(cp->admin, now); /* one syscall per ms */
@@ -334,6 +335,7 @@ cp_dpdk_run(struct cp_dpdk *cp)
 			rte_delay_us_sleep(100);
 	log_stats(cp);
 	log_drops(cp);
+	cp_log_flush();
 	free(cp->backlog.v);
 	cp->backlog = (struct cp_backlog){ 0 };
 }

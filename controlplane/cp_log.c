@@ -53,4 +53,20 @@ cp_log(enum cp_log_level level, const char *event, const char *fmt, ...)
 		vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "%s\n", line);
+	if (level <= CP_LOG_WARN)
+		fflush(stderr);
+}
+
+void
+cp_log_buffered(void)
+{
+	static char buf[1 << 16];
+
+	setvbuf(stderr, buf, _IOFBF, sizeof(buf));
+}
+
+void
+cp_log_flush(void)
+{
+	fflush(stderr);
 }

@@ -22,6 +22,17 @@ void cp_log_set_level(enum cp_log_level level);
 int cp_log_level_parse(const char *text, enum cp_log_level *level);
 
 /**
+ * Buffer stderr (64 KiB) instead of a write per line: a busy control
+ * thread (a million usage records at shutdown) would otherwise spend its
+ * time in write(2).  Errors and warnings are still flushed at once; the
+ * caller flushes the rest with cp_log_flush() at least once per loop turn.
+ */
+void cp_log_buffered(void);
+
+/** Write out what cp_log_buffered() holds. */
+void cp_log_flush(void);
+
+/**
  * Write one line: @p event is a short dotted name ("alloc.end"), the
  * format gives the key=value pairs.
  */

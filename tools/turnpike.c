@@ -381,6 +381,7 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	for (uint16_t i = 0; i < n_workers; i++)
 		rte_eal_remote_launch(dp_worker_run, &ws[i], lcores[i]);
+	cp_log_buffered();
 	cp_log(CP_LOG_INFO, "start", "workers=%u port=%u rx_queues=%u config=%s",
 	       n_workers, opt.port, sh->n_rx_queues, opt.config);
 	cp_dpdk_run(&cp);
