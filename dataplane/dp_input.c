@@ -11,10 +11,6 @@
  * table has exactly one reader and writer.
  */
 #include <rte_ether.h>
-#include <rte_hash.h>
-#include <rte_ip.h>
-#include <rte_prefetch.h>
-#include <rte_udp.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
@@ -66,87 +62,6 @@ punt(struct dp_worker *w, struct rte_mbuf *m, const struct dp_udp *p)
 }
 
 /* A datagram to our listening address: relay, punt or drop. */
-enum peek { PEEK_OTHER, PEEK_CLIENT, PEEK_UDP };
-
-/*
- * For a plain IPv4/UDP frame, its destination, and its 5-tuple if that is
- * one of our listening addresses.  Only a guess for dp_prelookup():
- * dp_input() still checks everything (a wrong guess costs a lookup, never
- * a wrong decision).
- */
-static enum peek
-peek_client_key(const struct dp_shared *sh, const struct rte_mbuf *m,
-		struct dp_five_tuple *k, struct tp_addr *dst)
-{
-	const struct rte_ether_hdr *eth;
-	const struct rte_ipv4_hdr *ip;
-	const struct rte_udp_hdr *udp;
-	struct tp_addr src;
-
-	if (rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*ip) + sizeof(*udp))
-		return PEEK_OTHER;
-	eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	ip = (const struct rte_ipv4_hdr *)(eth + 1);
-	if (eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
-	    ip->version_ihl != RTE_IPV4_VHL_DEF ||
-	    ip->next_proto_id != IPPROTO_UDP)
-		return PEEK_OTHER;
-	udp = (const struct rte_udp_hdr *)(ip + 1);
-	memset(&src, 0, sizeof(src));
-	memset(dst, 0, sizeof(*dst));
-	src.ip.family = dst->ip.family = TP_AF_INET;
-	memcpy(src.ip.bytes, &ip->src_addr, 4);
-	memcpy(dst->ip.bytes, &ip->dst_addr, 4);
-	src.port = rte_be_to_cpu_16(udp->src_port);
-	dst->port = rte_be_to_cpu_16(udp->dst_port);
-	if (!is_listen_addr(sh, dst))
-		return PEEK_UDP;
-	dp_five_tuple_make(k, &src, dst);
-	return PEEK_CLIENT;
-}
-
-void
-dp_prelookup(struct dp_worker *w, struct rte_mbuf **pkts, unsigned int n)
-{
-	struct dp_five_tuple keys[DP_BURST];
-	const void *kp[DP_BURST];
-	void *data[DP_BURST];
-	uint64_t hits = 0;
-	unsigned int nk = 0;
-	struct tp_addr dst;
-
-	for (unsigned int i = 0; i < n && i < DP_BURST; i++) {
-		enum peek what = peek_client_key(w->sh, pkts[i], &keys[nk],
-						 &dst);
-
-		if (what == PEEK_UDP) {
-			/* Peer traffic: warm the relay-port index it will read. */
-			int ri = dp_relay_ip_index(w->sh, &dst.ip);
-
-			if (ri >= 0)
-				rte_prefetch0(&w->table.by_relay[(uint32_t)ri << 16 |
-								 dst.port]);
-		}
-		if (what != PEEK_CLIENT)
-			continue;
-		w->pre.m[nk] = pkts[i];
-		kp[nk] = &keys[nk];
-		nk++;
-	}
-	w->pre.n = 0;
-	if (nk == 0 || rte_hash_lookup_bulk_data(w->table.by_client, kp, nk,
-						 &hits, data) < 0)
-		return;
-	for (unsigned int j = 0; j < nk; j++) {
-		w->pre.slot[j] = -1;
-		if (hits >> j & 1) {
-			w->pre.slot[j] = (int32_t)(uintptr_t)data[j];
-			rte_prefetch0(&w->table.allocs[w->pre.slot[j]]);
-		}
-	}
-	w->pre.n = nk;
-}
-
 static void
 client_input(struct dp_worker *w, struct rte_mbuf *m, const struct dp_udp *p)
 {

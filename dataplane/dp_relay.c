@@ -117,19 +117,13 @@ emit_to_peer(struct dp_worker *w, struct dp_alloc *a, struct rte_mbuf *m,
 
 /* The live allocation of the client 5-tuple in @p, or NULL (counted). */
 static struct dp_alloc *
-client_alloc(struct dp_worker *w, const struct rte_mbuf *m,
-	     const struct dp_udp *p, enum dp_drop *why)
+client_alloc(struct dp_worker *w, const struct dp_udp *p, enum dp_drop *why)
 {
 	struct dp_five_tuple key;
 	struct dp_alloc *a;
-	int32_t slot;
 
-	if (dp_prelookup_get(w, m, &slot)) {
-		a = slot < 0 ? NULL : &w->table.allocs[slot];
-	} else {
-		dp_five_tuple_make(&key, &p->src, &p->dst);
-		a = dp_table_by_client(&w->table, &key);
-	}
+	dp_five_tuple_make(&key, &p->src, &p->dst);
+	a = dp_table_by_client(&w->table, &key);
 	if (a == NULL) {
 		*why = DP_DROP_no_allocation;
 		return NULL;
@@ -151,7 +145,7 @@ dp_relay_channel_from_client(struct dp_worker *w, struct rte_mbuf *m,
 	uint16_t number;
 	int dlen;
 
-	a = client_alloc(w, m, p, &why);
+	a = client_alloc(w, p, &why);
 	if (a == NULL) {
 		dp_drop(w, m, why);
 		return;
@@ -190,7 +184,7 @@ dp_relay_send_from_client(struct dp_worker *w, struct rte_mbuf *m,
 	enum dp_drop why;
 	uint16_t off, len;
 
-	a = client_alloc(w, m, p, &why);
+	a = client_alloc(w, p, &why);
 	if (a == NULL) {
 		dp_drop(w, m, why);
 		return;

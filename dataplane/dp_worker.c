@@ -52,13 +52,10 @@ poll_once(struct dp_worker *w)
 	if (w->id < w->sh->n_rx_queues) {
 		n = rte_eth_rx_burst(w->sh->port_id, w->id, pkts, DP_BURST);
 		w->stats.c[DP_C_rx_packets] += n;
-		if (n > 1)
-			dp_prelookup(w, pkts, n);
 		for (unsigned int i = 0; i < n; i++) {
 			w->stats.c[DP_C_rx_bytes] += rte_pktmbuf_pkt_len(pkts[i]);
 			dp_input(w, pkts[i]);
 		}
-		w->pre.n = 0;
 		total += n;
 	}
 	for (uint16_t j = 0; j < w->sh->n_workers; j++) {

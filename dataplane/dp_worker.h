@@ -69,16 +69,6 @@ struct dp_worker {
 	uint8_t tid_prefix[4];
 	uint16_t n_tx;
 	struct rte_mbuf *tx[DP_BURST * 4];
-	/**
-	 * Client 5-tuple lookups done for the whole RX burst at once, so the
-	 * table's cache misses overlap (dp_prelookup()): frame, and its slot
-	 * or -1.  Valid only while that burst is processed.
-	 */
-	struct {
-		const struct rte_mbuf *m[DP_BURST];
-		int32_t slot[DP_BURST];
-		unsigned int n;
-	} pre;
 	struct dp_table table;
 	struct dp_neigh neigh;
 	volatile bool *quit;
@@ -108,30 +98,6 @@ void dp_cmd_drain(struct dp_worker *w);
 
 /** The worker main loop; runs until *w->quit. */
 int dp_worker_run(void *arg);
-
-/**
- * Look up, for every frame of an RX burst addressed to a listening
- * address, its client 5-tuple in one rte_hash bulk lookup, and prefetch
- * what the relay step will read (the allocation; for peer traffic, the
- * relay-port index).  A hint only: dp_input() decides as if it had not run.
- */
-void dp_prelookup(struct dp_worker *w, struct rte_mbuf **pkts, unsigned int n);
-
-/**
- * The allocation slot dp_prelookup() found for @p m: 1 and *slot (-1 =
- * none), or 0 if it did not look @p m up.
- */
-static inline int
-dp_prelookup_get(const struct dp_worker *w, const struct rte_mbuf *m,
-		 int32_t *slot)
-{
-	for (unsigned int i = 0; i < w->pre.n; i++)
-		if (w->pre.m[i] == m) {
-			*slot = w->pre.slot[i];
-			return 1;
-		}
-	return 0;
-}
 
 /** Relay-IP index of @p ip, or -1. */
 int dp_relay_ip_index(const struct dp_shared *sh, const struct tp_ip *ip);
