@@ -11,6 +11,8 @@ packages=(
 	clang libclang-rt-14-dev
 	# end-to-end tests and the demo: namespaces, veth, a real TURN client
 	iproute2 ethtool coturn tshark
+	# sysctl in the sandbox, pgrep in relay-bench (not in Debian's base)
+	procps
 	# test scripts: an independent AES-GCM for the token interop test
 	python3 python3-cryptography openssl
 	# the browser test: a relay-only WebRTC call in headless Chromium
