@@ -23,18 +23,10 @@ set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/sandbox.sh"
+. "$here/e2e_common.sh"
 
-workers=1
-build=
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--workers) workers=$2; shift 2 ;;
-	-h|--help) echo "usage: $0 [--workers N] BUILD_DIR"; exit 0 ;;
-	-*) echo "unknown option $1" >&2; exit 2 ;;
-	*) build=$1; shift ;;
-	esac
-done
-[ -n "$build" ] || { echo "usage: $0 [--workers N] BUILD_DIR" >&2; exit 2; }
+e2e_args "$@"
+[ -n "$build" ] || { echo "$E2E_USAGE" >&2; exit 2; }
 
 sb_require_root
 for tool in turnutils_uclient turnutils_peer; do
@@ -43,17 +35,6 @@ for tool in turnutils_uclient turnutils_peer; do
 done
 ADMIN="$build/tools/turnpike-admin"
 [ -x "$ADMIN" ] || { echo "FAIL no $ADMIN"; exit 1; }
-
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-finish() {
-	sb_server_stop
-	echo "$pass passed, $fail failed"
-	[ "$fail" -eq 0 ]
-	exit $?
-}
 
 sb_init || { echo "FAIL sandbox setup"; echo "0 passed, 1 failed"; exit 1; }
 

@@ -40,19 +40,11 @@ set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=sandbox.sh
 . "$here/sandbox.sh"
+# shellcheck source=e2e_common.sh
+. "$here/e2e_common.sh"
 
-usage() { echo "usage: $0 BUILD_DIR [--workers N]"; }
-workers=1
-build=
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--workers) workers=$2; shift 2 ;;
-	-h|--help) usage; exit 0 ;;
-	-*) echo "unknown option $1" >&2; usage >&2; exit 2 ;;
-	*) build=$1; shift ;;
-	esac
-done
-[ -n "$build" ] || { usage >&2; exit 2; }
+e2e_args "$@"
+[ -n "$build" ] || { echo "$E2E_USAGE" >&2; exit 2; }
 build=$(cd "$build" && pwd) || exit 2
 
 sb_require_root
@@ -78,17 +70,6 @@ for exe in tools/turnpike tools/turnpike-token; do
 	[ -x "$build/$exe" ] ||
 		{ echo "FAIL $build/$exe not built"; echo "0 passed, 1 failed"; exit 1; }
 done
-
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-finish() {
-	sb_server_stop
-	echo "$pass passed, $fail failed"
-	[ "$fail" -eq 0 ]
-	exit $?
-}
 
 sb_init || { echo "FAIL sandbox setup"; echo "0 passed, 1 failed"; exit 1; }
 

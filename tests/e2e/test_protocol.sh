@@ -18,26 +18,10 @@ set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/sandbox.sh"
+. "$here/e2e_common.sh"
 
-server=turnpike
-workers=1
-build=
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--server) server=$2; shift 2 ;;
-	--workers) workers=$2; shift 2 ;;
-	-h|--help)
-		echo "usage: $0 [--server turnpike|coturn] [--workers N] BUILD_DIR"
-		exit 0 ;;
-	-*) echo "unknown option $1" >&2; exit 2 ;;
-	*) build=$1; shift ;;
-	esac
-done
-case "$server" in turnpike|coturn) ;; *) echo "bad --server" >&2; exit 2 ;; esac
-if [ -z "$build" ]; then
-	echo "usage: $0 [--server turnpike|coturn] [--workers N] BUILD_DIR" >&2
-	exit 2
-fi
+e2e_args --servers "$@"
+[ -n "$build" ] || { echo "$E2E_USAGE" >&2; exit 2; }
 
 sb_require_root
 probe="$build/tests/turn_probe"
@@ -49,8 +33,6 @@ fi
 [ "$server" = coturn ] && ! command -v turnserver >/dev/null 2>&1 &&
 	{ echo "SKIP: turnserver not found"; exit 77; }
 
-pass=0
-fail=0
 
 sb_init || { echo "FAIL sandbox setup"; echo "0 passed, 1 failed"; exit 1; }
 

@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# e2e_common.sh: what the end-to-end test scripts share, sourced after
+# sandbox.sh: their command line and their tally.
+#
+#   e2e_args [--servers] "$@"  --workers N and BUILD_DIR (with --servers
+#                              also --server turnpike|coturn) into $workers,
+#                              $build and $server; a usage error exits 2.
+#                              Whether BUILD_DIR is required is the
+#                              script's to check.
+#   ok TEXT, bad TEXT          count one result and print it
+#   finish                     stop the server, print the totals, exit 0
+#                              only if nothing failed
+
+e2e_args() {
+	local servers=0 usage
+	if [ "${1:-}" = --servers ]; then
+		servers=1
+		shift
+	fi
+	usage="usage: $0 $([ "$servers" = 1 ] &&
+		echo '[--server turnpike|coturn] ')[--workers N] BUILD_DIR"
+	server=turnpike
+	workers=1
+	build=
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--server)
+			[ "$servers" = 1 ] ||
+				{ echo "unknown option $1" >&2; exit 2; }
+			server=$2
+			shift 2 ;;
+		--workers) workers=$2; shift 2 ;;
+		-h|--help) echo "$usage"; exit 0 ;;
+		-*) echo "unknown option $1" >&2; echo "$usage" >&2; exit 2 ;;
+		*) build=$1; shift ;;
+		esac
+	done
+	case "$server" in
+	turnpike|coturn) ;;
+	*) echo "bad --server" >&2; exit 2 ;;
+	esac
+	E2E_USAGE=$usage
+}
+
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok   $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+finish() {
+	sb_server_stop
+	echo "$pass passed, $fail failed"
+	[ "$fail" -eq 0 ]
+	exit $?
+}
