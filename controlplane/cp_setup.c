@@ -146,6 +146,67 @@ setup_params(struct cp_objects *o, const struct tp_config *cfg,
 		p->alternate_server = cfg->alternate_servers.v[0].addr;
 }
 
+/* Copy an address list into the fast path's, which parses IPv4 only. */
+static int
+plane_ips(struct tp_ip *dst, uint16_t *n, size_t cap,
+	  const struct tp_config_ip_list *src, const char *key,
+	  const struct tp_config *cfg, char *err, size_t err_len)
+{
+	if (src->n > cap) {
+		snprintf(err, err_len, "%s:%u: %s: the fast path takes at most "
+			 "%zu addresses", cfg->file, src->v[cap].line, key, cap);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < src->n; i++) {
+		if (src->v[i].ip.family != TP_AF_INET) {
+			snprintf(err, err_len, "%s:%u: %s: the fast path relays "
+				 "IPv4 only for now", cfg->file, src->v[i].line, key);
+			return -EINVAL;
+		}
+		dst[(*n)++] = src->v[i].ip;
+	}
+	return 0;
+}
+
+/* What the fast path needs: the same facts the TURN server was given. */
+static int
+setup_plane(struct cp_objects *o, const struct tp_config *cfg, char *err,
+	    size_t err_len)
+{
+	struct tp_plane_params *pp = &o->plane;
+	/* Clients reach us on the relay addresses when no listening-ip is set,
+	 * as coturn does. */
+	bool own_listen = cfg->listening_ips.n > 0;
+	int rc;
+
+	memset(pp, 0, sizeof(*pp));
+	pp->n_workers = o->params.n_workers;
+	pp->allocs_per_worker = o->params.allocs_per_worker;
+	pp->listen_port = cfg->listening_port;
+	pp->min_port = o->params.min_port;
+	pp->max_port = o->params.max_port;
+	pp->chan_max = o->params.chan_max;
+	pp->gateway = cfg->gateway;
+	rc = plane_ips(pp->listen_ips, &pp->n_listen, TP_PLANE_MAX_LISTEN,
+		       own_listen ? &cfg->listening_ips : &cfg->relay_ips,
+		       own_listen ? "listening-ip" : "relay-ip", cfg, err, err_len);
+	if (rc == 0)
+		rc = plane_ips(pp->relay_ips, &pp->n_relay, TP_PLANE_MAX_RELAY_IPS,
+			       &cfg->relay_ips, "relay-ip", cfg, err, err_len);
+	if (rc != 0)
+		return rc;
+	if (cfg->local_networks.n > TP_PLANE_MAX_LOCAL_NETS) {
+		snprintf(err, err_len, "%s:%u: local-network: the fast path takes "
+			 "at most %d networks", cfg->file,
+			 cfg->local_networks.v[TP_PLANE_MAX_LOCAL_NETS].line,
+			 TP_PLANE_MAX_LOCAL_NETS);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < cfg->local_networks.n; i++)
+		pp->local_nets[pp->n_local++] = cfg->local_networks.v[i].range;
+	return 0;
+}
+
 int
 cp_setup_build(struct cp_objects *o, const struct tp_config *cfg,
 	       uint16_t n_workers, char *err, size_t err_len)
@@ -179,7 +240,10 @@ cp_setup_build(struct cp_objects *o, const struct tp_config *cfg,
 	o->auth.oauth_skew_s = 5;
 	o->auth.software = cfg->no_software_attribute ? NULL : o->software;
 	setup_params(o, cfg, n_workers);
-	return 0;
+	rc = setup_plane(o, cfg, err, err_len);
+	if (rc != 0)
+		cp_setup_free(o);
+	return rc;
 }
 
 void

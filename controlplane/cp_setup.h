@@ -3,8 +3,10 @@
  * @file
  * Turning a loaded configuration into the control plane's objects: the
  * credential stores, the nonce context, the peer policy and the TURN
- * server's parameters; and into the facts the fast-path workers share.
- * Runs once on the main lcore at start-up.
+ * server's parameters; and into the fast path's parameters
+ * (turnpike/plane.h), so every setting both planes need (the channel range,
+ * the relay addresses and ports) is derived once, here.  Runs once on the
+ * main lcore at start-up.
  */
 #ifndef TURNPIKE_CP_SETUP_H
 #define TURNPIKE_CP_SETUP_H
@@ -20,6 +22,7 @@
 #include "nonce.h"
 #include "peer_policy.h"
 #include "turn_server.h"
+#include "turnpike/plane.h"
 
 /** Everything the TURN server points into; lives as long as the server. */
 struct cp_objects {
@@ -30,6 +33,7 @@ struct cp_objects {
 	struct auth_config auth;
 	struct peer_policy policy;
 	struct turn_params params;
+	struct tp_plane_params plane; /**< idle_sleep_us is left 0 */
 	char software[64];
 };
 
@@ -43,6 +47,5 @@ int cp_setup_build(struct cp_objects *o, const struct tp_config *cfg,
 
 /** Free and wipe what cp_setup_build() made. */
 void cp_setup_free(struct cp_objects *o);
-
 
 #endif /* TURNPIKE_CP_SETUP_H */

@@ -2,7 +2,7 @@
 /**
  * @file
  * The TURN server's control plane (RFC 8656 over STUN, RFC 8489): what the
- * DPDK glue (cp_dpdk.c) calls, and all it calls back.
+ * control thread's loop (cp_loop.c) calls, and all it calls back.
  *
  * Input: one punted datagram at a time (a STUN request a worker could not
  * handle itself), the clock, and the workers' final counters of deleted

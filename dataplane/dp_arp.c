@@ -2,6 +2,8 @@
 /*
  * ARP on a worker (RFC 826): answer requests for our listening and relay
  * addresses, learn senders, and ask for next hops we cannot reach yet.
+ * The frame helpers at the top (parse, write, reply in place) are the one
+ * place ARP's layout is spelled; the traffic generator uses them too.
  *
  * Whatever a worker learns it also reports to the control plane, which
  * passes it to every other worker, so each keeps a private table and no
@@ -14,16 +16,58 @@
 #include <rte_ring_elem.h>
 
 #include "turnpike/dp_msg.h"
-#include "dp_relay.h"
+#include "dp_arp.h"
 #include "dp_worker.h"
 
-static bool
-is_our_ip(const struct dp_shared *sh, const struct tp_ip *ip)
+struct rte_arp_hdr *
+dp_arp_parse(struct rte_mbuf *m)
 {
-	for (int i = 0; i < sh->n_listen; i++)
-		if (tp_ip_equal(&sh->listen_ips[i], ip))
-			return true;
-	return dp_relay_ip_index(sh, ip) >= 0;
+	struct rte_arp_hdr *arp;
+
+	if (rte_pktmbuf_data_len(m) < DP_ARP_FRAME_LEN)
+		return NULL;
+	arp = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *,
+				      sizeof(struct rte_ether_hdr));
+	if (arp->arp_hardware != rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) ||
+	    arp->arp_protocol != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
+	    arp->arp_hlen != RTE_ETHER_ADDR_LEN || arp->arp_plen != 4)
+		return NULL;
+	return arp;
+}
+
+void
+dp_arp_write(struct rte_ether_hdr *eth, uint16_t op,
+	     const struct rte_ether_addr *our_mac,
+	     const struct rte_ether_addr *dst_mac, uint32_t sip_be,
+	     const struct rte_ether_addr *tha, uint32_t tip_be)
+{
+	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
+
+	rte_ether_addr_copy(dst_mac, &eth->dst_addr);
+	rte_ether_addr_copy(our_mac, &eth->src_addr);
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+	arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	arp->arp_hlen = RTE_ETHER_ADDR_LEN;
+	arp->arp_plen = 4;
+	arp->arp_opcode = rte_cpu_to_be_16(op);
+	rte_ether_addr_copy(our_mac, &arp->arp_data.arp_sha);
+	arp->arp_data.arp_sip = sip_be;
+	rte_ether_addr_copy(tha, &arp->arp_data.arp_tha);
+	arp->arp_data.arp_tip = tip_be;
+}
+
+void
+dp_arp_reply_in_place(struct rte_mbuf *m, struct rte_ether_hdr *eth,
+		      const struct rte_ether_addr *our_mac)
+{
+	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
+	struct rte_ether_addr asker = arp->arp_data.arp_sha;
+	uint32_t asker_ip = arp->arp_data.arp_sip;
+
+	dp_arp_write(eth, RTE_ARP_OP_REPLY, our_mac, &asker,
+		     arp->arp_data.arp_tip, &asker, asker_ip);
+	m->ol_flags &= ~RTE_MBUF_F_TX_OFFLOAD_MASK;
 }
 
 /* Learn @ip -> @mac and tell the control plane if it is news. */
@@ -54,18 +98,11 @@ dp_arp_input(struct dp_worker *w, struct rte_mbuf *m)
 {
 	const struct dp_shared *sh = w->sh;
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	struct rte_arp_hdr *arp;
+	struct rte_arp_hdr *arp = dp_arp_parse(m);
 	struct tp_ip sip, tip;
 	uint16_t op;
 
-	if (rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*arp)) {
-		dp_drop(w, m, DP_DROP_bad_arp);
-		return;
-	}
-	arp = (struct rte_arp_hdr *)(eth + 1);
-	if (arp->arp_hardware != rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) ||
-	    arp->arp_protocol != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
-	    arp->arp_hlen != RTE_ETHER_ADDR_LEN || arp->arp_plen != 4) {
+	if (arp == NULL) {
 		dp_drop(w, m, DP_DROP_bad_arp);
 		return;
 	}
@@ -80,7 +117,7 @@ dp_arp_input(struct dp_worker *w, struct rte_mbuf *m)
 	 */
 	if (sip.bytes[0] != 0 && is_known(w, &sip))
 		learn(w, &sip, arp->arp_data.arp_sha.addr_bytes);
-	if (!is_our_ip(sh, &tip) ||
+	if (!dp_is_our_ip(sh, &tip) ||
 	    (sip.bytes[0] == 0 && op != RTE_ARP_OP_REQUEST)) {
 		dp_drop(w, m, DP_DROP_bad_arp);
 		return;
@@ -91,15 +128,8 @@ dp_arp_input(struct dp_worker *w, struct rte_mbuf *m)
 		rte_pktmbuf_free(m);
 		return;
 	}
-	/* Turn the request into the reply in place. */
-	arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
-	arp->arp_data.arp_tha = arp->arp_data.arp_sha;
-	arp->arp_data.arp_tip = arp->arp_data.arp_sip;
-	rte_ether_addr_copy(&sh->mac, &arp->arp_data.arp_sha);
-	memcpy(&arp->arp_data.arp_sip, tip.bytes, 4);
-	rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
-	rte_ether_addr_copy(&sh->mac, &eth->src_addr);
-	m->ol_flags &= ~RTE_MBUF_F_TX_OFFLOAD_MASK;
+	/* RFC 826: the request becomes the reply, sent to its sender. */
+	dp_arp_reply_in_place(m, eth, &sh->mac);
 	w->stats.c[DP_C_arp_replied]++;
 	dp_tx_enqueue(w, m);
 }
@@ -120,27 +150,20 @@ arp_request(struct dp_worker *w, const struct tp_ip *ip)
 {
 	const struct dp_shared *sh = w->sh;
 	struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
+	static const struct rte_ether_addr bcast = {
+		.addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+	static const struct rte_ether_addr unknown;
 	struct rte_ether_hdr *eth;
-	struct rte_arp_hdr *arp;
+	uint32_t sip, tip;
 
 	if (m == NULL) {
 		w->stats.drop[DP_DROP_no_mbuf]++;
 		return;
 	}
-	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*arp));
-	arp = (struct rte_arp_hdr *)(eth + 1);
-	memset(&eth->dst_addr, 0xFF, RTE_ETHER_ADDR_LEN);
-	rte_ether_addr_copy(&sh->mac, &eth->src_addr);
-	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
-	arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
-	arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	arp->arp_hlen = RTE_ETHER_ADDR_LEN;
-	arp->arp_plen = 4;
-	arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
-	rte_ether_addr_copy(&sh->mac, &arp->arp_data.arp_sha);
-	memcpy(&arp->arp_data.arp_sip, sh->listen_ips[0].bytes, 4);
-	memset(&arp->arp_data.arp_tha, 0, RTE_ETHER_ADDR_LEN);
-	memcpy(&arp->arp_data.arp_tip, ip->bytes, 4);
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, DP_ARP_FRAME_LEN);
+	memcpy(&sip, sh->listen_ips[0].bytes, 4);
+	memcpy(&tip, ip->bytes, 4);
+	dp_arp_write(eth, RTE_ARP_OP_REQUEST, &sh->mac, &bcast, sip, &unknown, tip);
 	w->stats.c[DP_C_arp_requested]++;
 	dp_tx_enqueue(w, m);
 }

@@ -12,7 +12,8 @@
 #include <rte_ring_elem.h>
 
 #include "turnpike/dp_msg.h"
-#include "dp_relay.h"
+#include "dp_arp.h"
+#include "dp_cmd.h"
 #include "dp_worker.h"
 
 /* TSC deadline @ms milliseconds from now. */

@@ -18,29 +18,11 @@
 #include "turnpike/channel_data.h"
 #include "turnpike/dp_msg.h"
 #include "turnpike/stun.h"
+#include "dp_arp.h"
+#include "dp_input.h"
 #include "dp_pkt.h"
 #include "dp_relay.h"
 #include "dp_worker.h"
-
-int
-dp_relay_ip_index(const struct dp_shared *sh, const struct tp_ip *ip)
-{
-	for (int i = 0; i < sh->n_relay; i++)
-		if (tp_ip_equal(&sh->relay_ips[i], ip))
-			return i;
-	return -1;
-}
-
-static bool
-is_listen_addr(const struct dp_shared *sh, const struct tp_addr *a)
-{
-	if (a->port != sh->listen_port)
-		return false;
-	for (int i = 0; i < sh->n_listen; i++)
-		if (tp_ip_equal(&sh->listen_ips[i], &a->ip))
-			return true;
-	return false;
-}
 
 /* Give a client's STUN request to the control plane, addresses parsed. */
 static void
@@ -49,6 +31,7 @@ punt(struct dp_worker *w, struct rte_mbuf *m, const struct dp_udp *p)
 	struct dp_evt ev = { .type = DP_EVT_PACKET, .worker = w->id };
 
 	ev.u.packet.mbuf = m;
+	ev.u.packet.frame = rte_pktmbuf_mtod(m, const uint8_t *);
 	ev.u.packet.client = p->src;
 	ev.u.packet.local = p->dst;
 	memcpy(ev.u.packet.client_mac, p->eth->src_addr.addr_bytes, DP_MAC_LEN);
@@ -129,7 +112,7 @@ dp_input(struct dp_worker *w, struct rte_mbuf *m)
 		dp_drop(w, m, why);
 		return;
 	}
-	if (is_listen_addr(sh, &p.dst)) {
+	if (dp_is_listen_addr(sh, &p.dst)) {
 		client_input(w, m, &p);
 		return;
 	}

@@ -15,7 +15,7 @@
 #include <rte_udp.h>
 
 #include "turnpike/addr.h"
-#include "dp_counters.h"
+#include "turnpike/dp_counters.h"
 
 /** Bytes of Ethernet + IPv4 (no options) + UDP headers. */
 #define DP_UDP4_HDR_LEN \

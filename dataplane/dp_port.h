@@ -1,27 +1,37 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file
- * Port set-up: queues, offloads and the mbuf pool.  Runs on the main lcore
+ * Port set-up (dp_port.c): queues and offloads.  Runs on the main lcore
  * before any worker starts.
  */
 #ifndef TURNPIKE_DP_PORT_H
 #define TURNPIKE_DP_PORT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_ether.h>
 #include <rte_mempool.h>
 
-#include "dp_worker.h"
+/** What set-up learned of the port, for whoever builds frames for it. */
+struct dp_port_info {
+	struct rte_ether_addr mac;
+	uint16_t n_rx_queues;      /**< RX queues configured (<= asked) */
+	bool tx_ip_cksum_offload;  /**< the port fills IPv4 header checksums */
+	bool tx_udp_cksum_offload; /**< the port fills UDP checksums */
+};
 
 /**
- * Configure and start @p port for @p n_workers workers: one TX queue each
- * (required), and as many RX queues as the port has, up to one each (a
- * worker without one gets its traffic by handoff).  Fills the port facts
- * in @p sh (MAC, RX queue count, checksum offloads).
- * @return 0 or -errno, with a message in @p err.
+ * Configure and start @p port with @p n_tx TX queues (required: one per
+ * sender, so transmit needs no lock) and as many RX queues as the port has,
+ * up to @p n_rx (RSS spreads flows over them when there are several), the
+ * checksum offloads the device offers, and @p pool for received frames.
+ * Used by the server (a queue pair per worker) and the traffic generator
+ * (one pair).  @return 0 or -errno, with a message in @p err.
  */
-int dp_port_init(uint16_t port, uint16_t n_workers, struct rte_mempool *pool,
-		 struct dp_shared *sh, char *err, size_t err_len);
+int dp_port_init(uint16_t port, uint16_t n_rx, uint16_t n_tx,
+		 struct rte_mempool *pool, struct dp_port_info *info,
+		 char *err, size_t err_len);
 
 /** Stop and close the port. */
 void dp_port_fini(uint16_t port);

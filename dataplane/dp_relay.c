@@ -17,6 +17,8 @@
 #include "turnpike/channel_data.h"
 #include "turnpike/dp_msg.h"
 #include "turnpike/stun.h"
+#include "dp_arp.h"
+#include "dp_input.h"
 #include "dp_pkt.h"
 #include "dp_relay.h"
 #include "dp_worker.h"
@@ -26,16 +28,6 @@ static const uint8_t zero_mac[DP_MAC_LEN];
 
 /* The largest frame we send: a 1500-byte MTU plus the Ethernet header. */
 #define DP_MAX_FRAME (1500 + RTE_ETHER_HDR_LEN)
-
-void
-dp_handoff(struct dp_worker *w, struct rte_mbuf *m, uint16_t owner)
-{
-	if (rte_ring_sp_enqueue(w->handoff_out[owner], m) != 0) {
-		dp_drop(w, m, DP_DROP_handoff_ring_full);
-		return;
-	}
-	w->stats.c[DP_C_handoff_out]++;
-}
 
 /* Charge @bytes to a token bucket; false if over max-bps. */
 static bool
@@ -73,8 +65,7 @@ emit_to_peer(struct dp_worker *w, struct dp_alloc *a, struct rte_mbuf *m,
 {
 	const struct dp_shared *sh = w->sh;
 	const uint8_t *mac;
-	bool local = dp_relay_ip_index(sh, &peer->ip) >= 0 &&
-		     peer->port >= sh->min_port && peer->port <= sh->max_port;
+	bool local = dp_is_relay_addr(sh, peer);
 
 	if (rte_pktmbuf_pkt_len(m) + DP_UDP4_HDR_LEN > DP_MAX_FRAME) {
 		dp_drop(w, m, DP_DROP_too_big);

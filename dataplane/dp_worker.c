@@ -16,6 +16,8 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "dp_cmd.h"
+#include "dp_input.h"
 #include "dp_worker.h"
 
 void
@@ -40,6 +42,16 @@ dp_tx_flush(struct dp_worker *w)
 	for (i = sent; i < w->n_tx; i++)
 		dp_drop(w, w->tx[i], DP_DROP_tx_full);
 	w->n_tx = 0;
+}
+
+void
+dp_handoff(struct dp_worker *w, struct rte_mbuf *m, uint16_t owner)
+{
+	if (rte_ring_sp_enqueue(w->handoff_out[owner], m) != 0) {
+		dp_drop(w, m, DP_DROP_handoff_ring_full);
+		return;
+	}
+	w->stats.c[DP_C_handoff_out]++;
 }
 
 /* One burst from the port and the handoff rings.  @return packets seen. */

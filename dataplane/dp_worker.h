@@ -19,40 +19,14 @@
 #include <rte_ring.h>
 
 #include "turnpike/addr.h"
-#include "dp_counters.h"
+#include "turnpike/dp_counters.h"
 #include "dp_neigh.h"
+#include "dp_shared.h"
 #include "dp_table.h"
 
-#define DP_MAX_WORKERS 64
-#define DP_MAX_LISTEN 8
-#define DP_MAX_RELAY_IPS 64
-#define DP_MAX_LOCAL_NETS 16
 #define DP_BURST 32
 /** Drain the command ring every this many loop turns (and when idle). */
 #define DP_CMD_DRAIN_EVERY 16
-
-/** Start-up facts every worker reads and nobody writes after launch. */
-struct dp_shared {
-	struct rte_ether_addr mac;
-	uint16_t port_id;
-	uint16_t n_workers;
-	uint16_t n_rx_queues;
-	uint16_t listen_port;
-	uint16_t min_port;
-	uint16_t max_port;
-	uint16_t n_listen;
-	uint16_t n_relay;
-	uint16_t n_local;
-	uint16_t chan_max;         /**< highest channel number accepted */
-	struct tp_ip listen_ips[DP_MAX_LISTEN];
-	struct tp_ip relay_ips[DP_MAX_RELAY_IPS];
-	struct tp_ip_range local_nets[DP_MAX_LOCAL_NETS];
-	struct tp_ip gateway;      /**< family TP_AF_NONE if none */
-	bool tx_ip_cksum_offload;
-	bool tx_udp_cksum_offload;
-	uint32_t idle_sleep_us;    /**< sleep after idle polls; 0 = busy poll */
-	uint64_t tsc_hz;
-};
 
 /** One worker. */
 struct dp_worker {
@@ -90,16 +64,11 @@ void dp_tx_enqueue(struct dp_worker *w, struct rte_mbuf *m);
 /** Send what dp_tx_enqueue() queued. */
 void dp_tx_flush(struct dp_worker *w);
 
-/** Process one received frame (from the port or a handoff ring). */
-void dp_input(struct dp_worker *w, struct rte_mbuf *m);
+/** Hand @p m to worker @p owner's handoff ring (or drop if full). */
+void dp_handoff(struct dp_worker *w, struct rte_mbuf *m, uint16_t owner);
 
-/** Apply every queued command. */
-void dp_cmd_drain(struct dp_worker *w);
-
-/** The worker main loop; runs until *w->quit. */
+/** The worker main loop, launched on the worker's lcore; runs until
+ *  *w->quit. */
 int dp_worker_run(void *arg);
-
-/** Relay-IP index of @p ip, or -1. */
-int dp_relay_ip_index(const struct dp_shared *sh, const struct tp_ip *ip);
 
 #endif /* TURNPIKE_DP_WORKER_H */

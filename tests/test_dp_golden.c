@@ -5,8 +5,9 @@
  * One process, EAL initialised once (no hugepages, no PCI, four lcores
  * mapped onto the CPUs we may use).  The port is made with
  * rte_eth_from_rings(): the test writes the port's RX rings and reads its
- * TX rings.  Workers, their rings and tables are wired the way
- * tools/turnpike.c wires them, once for one worker and once for three.
+ * TX rings.  Workers, their rings and tables are made by dp_plane_create(),
+ * as the server makes them, afresh for every case, once with one worker
+ * and once with three.
  *
  * Most cases drive a worker directly on the main lcore (dp_cmd_drain(),
  * dp_input(), dp_tx_flush() with a TSC value the test chooses, so lifetimes
@@ -54,7 +55,11 @@
 #include "turnpike/channel_data.h"
 #include "turnpike/dp_msg.h"
 #include "turnpike/stun.h"
-#include "dp_counters.h"
+#include "turnpike/dp_counters.h"
+#include "turnpike/plane.h"
+#include "dp_cmd.h"
+#include "dp_input.h"
+#include "dp_plane.h"
 #include "dp_port.h"
 #include "dp_table.h"
 #include "dp_worker.h"
@@ -150,10 +155,11 @@ struct env {
 	unsigned int seq;
 	struct rte_ring *rxr[MAX_W];
 	struct rte_ring *txr[MAX_W];
-	struct dp_shared *sh;
-	struct dp_shared sh_saved;       /* restored after every case */
-	struct dp_worker *ws;
-	volatile bool quit;
+	struct tp_plane_params params;   /* the fast path's settings */
+	struct dp_port_info port_info;
+	struct dp_plane *pl;             /* made afresh for every case */
+	struct dp_shared *sh;            /* pl->sh */
+	struct dp_worker *ws;            /* pl->workers */
 	bool running;
 	unsigned int in_use_start;
 	unsigned int soft_fail;
@@ -771,60 +777,31 @@ rd64(const uint64_t *p)
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
-static struct rte_ring *
-ring_make(const struct env *e, const char *what, unsigned int a, unsigned int b,
-	  unsigned int esize, unsigned int count)
-{
-	char name[RTE_RING_NAMESIZE];
-
-	snprintf(name, sizeof(name), "g%u_%u_%s%u_%u", e->n, e->seq, what, a, b);
-	return rte_ring_create_elem(name, esize, count, (int)rte_socket_id(),
-				    RING_F_SP_ENQ | RING_F_SC_DEQ);
-}
-
-/* Workers as tools/turnpike.c makes them: rings, tables, handoff mesh. */
+/* Workers as the server makes them (dp_plane_create), with small rings. */
 static int
 workers_create(struct env *e)
 {
-	e->seq++;
-	e->ws = rte_zmalloc("g_workers", sizeof(*e->ws) * e->n, RTE_CACHE_LINE_SIZE);
-	if (e->ws == NULL)
-		return -1;
-	for (uint16_t i = 0; i < e->n; i++) {
-		struct dp_worker *w = &e->ws[i];
-		char name[32];
+	const struct dp_plane_rings rings = {
+		.cmd = CMD_RING_SIZE, .evt = EVT_RING_SIZE, .handoff = HANDOFF_RING_SIZE,
+	};
+	char err[256];
 
-		w->id = i;
-		w->lcore = (uint16_t)g_lcores[i];
-		w->sh = e->sh;
-		w->pool = g_pool;
-		w->quit = &e->quit;
-		w->cmd_ring = ring_make(e, "c", i, 0, sizeof(struct dp_cmd), CMD_RING_SIZE);
-		w->evt_ring = ring_make(e, "e", i, 0, sizeof(struct dp_evt), EVT_RING_SIZE);
-		if (w->cmd_ring == NULL || w->evt_ring == NULL)
-			return -1;
-		for (uint16_t j = 0; j < e->n; j++) {
-			if (j == i)
-				continue;
-			w->handoff_out[j] = ring_make(e, "h", i, j, sizeof(void *),
-						      HANDOFF_RING_SIZE);
-			if (w->handoff_out[j] == NULL)
-				return -1;
-		}
-		snprintf(name, sizeof(name), "g%u_%u_t%u", e->n, e->seq, i);
-		if (dp_table_init(&w->table, name, N_SLOTS, N_SLOTS / 4 + 64,
-				  e->sh->n_relay, (int)rte_socket_id()) != 0)
-			return -1;
-		w->tid_prefix[0] = 0x7e;
-		w->tid_prefix[1] = 0x57;
-		w->tid_prefix[2] = 0x1d;
-		w->tid_prefix[3] = (uint8_t)i;
+	e->seq++;
+	e->pl = dp_plane_create(&e->params, e->port, &e->port_info, g_pool,
+				g_lcores, &rings, err, sizeof(err));
+	if (e->pl == NULL) {
+		fprintf(stderr, "dp_plane_create: %s\n", err);
+		return -1;
 	}
-	for (uint16_t i = 0; i < e->n; i++)
-		for (uint16_t j = 0; j < e->n; j++)
-			if (i != j)
-				e->ws[j].handoff_in[i] = e->ws[i].handoff_out[j];
-	e->quit = false;
+	e->sh = e->pl->sh;
+	e->ws = e->pl->workers;
+	/* Data indications' transaction IDs, fixed so frames can be compared. */
+	for (uint16_t i = 0; i < e->n; i++) {
+		e->ws[i].tid_prefix[0] = 0x7e;
+		e->ws[i].tid_prefix[1] = 0x57;
+		e->ws[i].tid_prefix[2] = 0x1d;
+		e->ws[i].tid_prefix[3] = (uint8_t)i;
+	}
 	e->running = false;
 	e->soft_fail = 0;
 	memset(e->cmds_sent, 0, sizeof(e->cmds_sent));
@@ -837,20 +814,14 @@ live_stop(struct env *e)
 {
 	if (!e->running)
 		return;
-	e->quit = true;
-	for (uint16_t i = 0; i < e->n; i++)
-		rte_eal_wait_lcore(g_lcores[i]);
+	dp_plane_stop(e->pl);
 	e->running = false;
 }
 
 static void
 live_start(struct env *e)
 {
-	e->quit = false;
-	rte_smp_wmb();
-	for (uint16_t i = 0; i < e->n; i++)
-		assert_int_equal(rte_eal_remote_launch(dp_worker_run, &e->ws[i],
-						       g_lcores[i]), 0);
+	assert_int_equal(dp_plane_launch(e->pl), 0);
 	e->running = true;
 }
 
@@ -861,8 +832,6 @@ ring_flush_mbufs(struct rte_ring *r)
 	unsigned int n = 0;
 	void *m;
 
-	if (r == NULL)
-		return 0;
 	while (rte_ring_dequeue(r, &m) == 0) {
 		rte_pktmbuf_free(m);
 		n++;
@@ -870,54 +839,20 @@ ring_flush_mbufs(struct rte_ring *r)
 	return n;
 }
 
-/* Empty a worker's command and event rings, freeing the frames they carry. */
-static unsigned int
-worker_flush(struct dp_worker *w)
-{
-	unsigned int n = 0;
-	struct dp_cmd c;
-	struct dp_evt ev;
-
-	while (rte_ring_sc_dequeue_elem(w->cmd_ring, &c, sizeof(c)) == 0) {
-		if (c.type == DP_CMD_TX)
-			rte_pktmbuf_free(c.u.tx.mbuf);
-		n++;
-	}
-	while (rte_ring_sc_dequeue_elem(w->evt_ring, &ev, sizeof(ev)) == 0) {
-		if (ev.type == DP_EVT_PACKET)
-			rte_pktmbuf_free(ev.u.packet.mbuf);
-		n++;
-	}
-	for (unsigned int i = 0; i < w->n_tx; i++)
-		rte_pktmbuf_free(w->tx[i]);
-	n += w->n_tx;
-	w->n_tx = 0;
-	for (unsigned int j = 0; j < MAX_W; j++)
-		n += ring_flush_mbufs(w->handoff_out[j]);
-	return n;
-}
-
+/* The port's rings emptied, then the plane (which frees what it holds). */
 static int
 workers_destroy(struct env *e)
 {
-	if (e->ws == NULL)
+	if (e->pl == NULL)
 		return 0;
 	live_stop(e);
 	for (uint16_t q = 0; q < e->n; q++) {
 		ring_flush_mbufs(e->rxr[q]);
 		ring_flush_mbufs(e->txr[q]);
 	}
-	for (uint16_t i = 0; i < e->n; i++) {
-		struct dp_worker *w = &e->ws[i];
-
-		worker_flush(w);
-		dp_table_fini(&w->table);
-		rte_ring_free(w->cmd_ring);
-		rte_ring_free(w->evt_ring);
-		for (uint16_t j = 0; j < MAX_W; j++)
-			rte_ring_free(w->handoff_out[j]);
-	}
-	rte_free(e->ws);
+	dp_plane_destroy(e->pl);
+	e->pl = NULL;
+	e->sh = NULL;
 	e->ws = NULL;
 	return 0;
 }
@@ -2584,7 +2519,8 @@ t_offload_local(void **state)
 	build_input(e, &cd, &f);
 	input_direct(e, a, &f, e->t0);
 	n = tx_take(e, got, MAX_OUT);
-	*e->sh = e->sh_saved;
+	e->sh->tx_ip_cksum_offload = e->port_info.tx_ip_cksum_offload;
+	e->sh->tx_udp_cksum_offload = e->port_info.tx_udp_cksum_offload;
 	WANT_C(want, a, relay_channel_to_peer, 1);
 	WANT_C(want, a, relay_local, 1);
 	WANT_C(want, a, relay_peer_to_data, 1);
@@ -3088,32 +3024,34 @@ world_pick(struct env *e)
 		e->relay_b++;
 }
 
+/* The fast path's settings, as cp_setup.c would derive them. */
 static void
-shared_fill(struct env *e)
+params_fill(struct env *e)
 {
-	struct dp_shared *sh = e->sh;
+	struct tp_plane_params *p = &e->params;
 
-	sh->n_workers = e->n;
-	sh->listen_port = LISTEN_PORT;
-	sh->min_port = MIN_PORT;
-	sh->max_port = MAX_PORT;
-	sh->n_listen = 1;
-	sh->listen_ips[0] = tp_ip_v4(IP_LISTEN);
-	sh->n_relay = 2;
-	sh->relay_ips[0] = tp_ip_v4(IP_RELAY0);
-	sh->relay_ips[1] = tp_ip_v4(IP_RELAY1);
-	sh->n_local = 2;
-	sh->local_nets[0].lo = tp_ip_v4(IP4(192, 0, 2, 0));
-	sh->local_nets[0].hi = tp_ip_v4(IP4(192, 0, 2, 255));
-	sh->local_nets[1].lo = tp_ip_v4(IP4(198, 51, 100, 0));
-	sh->local_nets[1].hi = tp_ip_v4(IP4(198, 51, 100, 255));
-	sh->gateway = tp_ip_v4(IP_GW);
-	sh->chan_max = CHANNEL_NUMBER_MAX;
-	sh->idle_sleep_us = 20; /* the workers share CPUs with us */
-	sh->tsc_hz = rte_get_tsc_hz();
+	memset(p, 0, sizeof(*p));
+	p->n_workers = e->n;
+	p->allocs_per_worker = N_SLOTS;
+	p->listen_port = LISTEN_PORT;
+	p->min_port = MIN_PORT;
+	p->max_port = MAX_PORT;
+	p->n_listen = 1;
+	p->listen_ips[0] = tp_ip_v4(IP_LISTEN);
+	p->n_relay = 2;
+	p->relay_ips[0] = tp_ip_v4(IP_RELAY0);
+	p->relay_ips[1] = tp_ip_v4(IP_RELAY1);
+	p->n_local = 2;
+	p->local_nets[0].lo = tp_ip_v4(IP4(192, 0, 2, 0));
+	p->local_nets[0].hi = tp_ip_v4(IP4(192, 0, 2, 255));
+	p->local_nets[1].lo = tp_ip_v4(IP4(198, 51, 100, 0));
+	p->local_nets[1].hi = tp_ip_v4(IP4(198, 51, 100, 255));
+	p->gateway = tp_ip_v4(IP_GW);
+	p->chan_max = CHANNEL_NUMBER_MAX;
+	p->idle_sleep_us = 20; /* the workers share CPUs with us */
 }
 
-/* The port (from rings we own) and the shared facts, as main makes them. */
+/* The port (from rings we own) and the fast path's settings. */
 static int
 env_open(struct env *e, uint16_t n)
 {
@@ -3138,24 +3076,20 @@ env_open(struct env *e, uint16_t n)
 		return -1;
 	}
 	e->port = (uint16_t)port;
-	e->sh = rte_zmalloc("g_shared", sizeof(*e->sh), RTE_CACHE_LINE_SIZE);
-	if (e->sh == NULL)
-		return -1;
-	shared_fill(e);
-	if (dp_port_init(e->port, n, g_pool, e->sh, err, sizeof(err)) != 0) {
+	params_fill(e);
+	if (dp_port_init(e->port, n, n, g_pool, &e->port_info, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
-	if (e->sh->tx_ip_cksum_offload || e->sh->tx_udp_cksum_offload ||
-	    e->sh->n_rx_queues != n) {
+	if (e->port_info.tx_ip_cksum_offload || e->port_info.tx_udp_cksum_offload ||
+	    e->port_info.n_rx_queues != n) {
 		fprintf(stderr, "net_ring port: unexpected offloads or %u RX queues\n",
-			e->sh->n_rx_queues);
+			e->port_info.n_rx_queues);
 		return -1;
 	}
 	/* net_ring reports 00:00:00:00:00:00; a real unicast MAC is a better
 	 * test of our frame filter, and the ring does not filter anyway. */
-	memcpy(e->sh->mac.addr_bytes, mac_us, DP_MAC_LEN);
-	e->sh_saved = *e->sh;
+	memcpy(e->port_info.mac.addr_bytes, mac_us, DP_MAC_LEN);
 	world_pick(e);
 	return 0;
 }
@@ -3168,7 +3102,6 @@ env_close(struct env *e)
 		rte_ring_free(e->rxr[q]);
 		rte_ring_free(e->txr[q]);
 	}
-	rte_free(e->sh);
 }
 
 static int
@@ -3182,7 +3115,6 @@ static int
 t_teardown(void **state)
 {
 	(void)state;
-	*g_env->sh = g_env->sh_saved;
 	return workers_destroy(g_env);
 }
 

@@ -13,8 +13,9 @@
  * never reach the wire before the state it describes is in place.
  *
  * This header is plain C (no DPDK types) so the control-plane logic that
- * produces commands builds and tests without DPDK; a transmit command
- * carries its frame as an opaque pointer the DPDK glue owns.
+ * produces commands builds and tests without DPDK; a transmit command and
+ * a punted packet carry their frame as an opaque pointer that only the
+ * fast path's side (dataplane/dp_plane.c) allocates and frees.
  */
 #ifndef TURNPIKE_DP_MSG_H
 #define TURNPIKE_DP_MSG_H
@@ -119,7 +120,8 @@ struct dp_usage {
  * frame), already parsed so the control plane does no header work.
  */
 struct dp_evt_packet {
-	void *mbuf;
+	void *mbuf;                     /**< the frame's owner: give it back */
+	const uint8_t *frame;           /**< the frame's first byte */
 	struct tp_addr client;          /**< source transport address */
 	struct tp_addr local;           /**< our address it was sent to */
 	uint8_t client_mac[DP_MAC_LEN]; /**< source MAC: the next hop back */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file
- * Per-worker counters.  Each worker writes only its own; the control plane
+ * Per-worker counters of the fast path, a shared type: workers write them
+ * (dataplane/), the control thread sums and reports them (controlplane/),
+ * the tests read them.  Each worker writes only its own; the control plane
  * reads and sums them (torn reads of a 64-bit counter cannot happen on the
  * 64-bit targets DPDK supports).  One X-macro list makes both the enum and
  * the names, so a counter cannot be added without a name.
@@ -79,9 +81,30 @@ struct dp_stats {
 	uint64_t drop[DP_DROP__COUNT];
 };
 
-/** Name of a counter ("rx_packets"). */
-const char *dp_counter_name(enum dp_counter c);
-/** Name of a drop reason ("no_permission"). */
-const char *dp_drop_name(enum dp_drop d);
+/** Name of a counter ("rx_packets"); "?" if out of range. */
+static inline const char *
+dp_counter_name(enum dp_counter c)
+{
+	static const char *const names[] = {
+#define DP_X_NAME(name, desc) #name,
+		DP_COUNTER_LIST(DP_X_NAME)
+#undef DP_X_NAME
+	};
+
+	return (unsigned int)c < DP_C__COUNT ? names[c] : "?";
+}
+
+/** Name of a drop reason ("no_permission"); "?" if out of range. */
+static inline const char *
+dp_drop_name(enum dp_drop d)
+{
+	static const char *const names[] = {
+#define DP_X_NAME(name, desc) #name,
+		DP_DROP_LIST(DP_X_NAME)
+#undef DP_X_NAME
+	};
+
+	return (unsigned int)d < DP_DROP__COUNT ? names[d] : "?";
+}
 
 #endif /* TURNPIKE_DP_COUNTERS_H */

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control thread's loop (see cp_loop.h).
+ *
+ * Runs on the main lcore only.  Each turn: take the workers' events (a
+ * punted STUN request, an allocation's final counters, a learned
+ * neighbour) and act on them, then every CP_TICK_MS run the TURN server's
+ * timers and flush the log, poll the admin socket, and now and then log the
+ * summed counters.  Everything it sends the workers goes through the
+ * plane's cmd_send and reply_send, which never drop a command (see
+ * turnpike/plane.h), so the fast path never disagrees with what was decided.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "turnpike/dp_msg.h"
+#include "cp_log.h"
+#include "cp_loop.h"
+
+#define CP_EVT_BURST 64
+#define CP_TICK_MS 10
+
+uint64_t
+cp_loop_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The control thread may sleep when there is nothing to do. */
+static void
+idle_sleep_us(long us)
+{
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = us * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static void
+sink_cmd(void *ctx, uint16_t worker, const struct dp_cmd *cmd)
+{
+	struct cp_loop *loop = ctx;
+
+	loop->plane.cmd_send(loop->plane.ctx, worker, cmd);
+}
+
+static void
+sink_reply(void *ctx, uint16_t worker, const struct turn_packet *req,
+	   const struct tp_addr *to, const struct tp_addr *from,
+	   const uint8_t *msg, size_t len)
+{
+	struct cp_loop *loop = ctx;
+	int rc;
+
+	if (req == NULL)
+		return; /* every reply answers a request for now */
+	rc = loop->plane.reply_send(loop->plane.ctx, worker, req->client_mac, to,
+				    from, msg, len);
+	if (rc == -ENOBUFS)
+		cp_log(CP_LOG_WARN, "reply.drop", "reason=no_mbuf");
+	else if (rc == -EMSGSIZE)
+		cp_log(CP_LOG_WARN, "reply.drop", "reason=too_big len=%zu", len);
+	/* -EAFNOSUPPORT: the fast path sends IPv4 only; nothing to say. */
+}
+
+static void
+sink_usage(void *ctx, const struct turn_usage *u)
+{
+	char client[TP_ADDR_STRLEN], relay[TP_ADDR_STRLEN];
+
+	(void)ctx;
+	cp_log(CP_LOG_INFO, "alloc.end",
+	       "user=%s client=%s relay=%s duration_ms=%" PRIu64
+	       " pkts_from_client=%" PRIu64 " bytes_from_client=%" PRIu64
+	       " pkts_to_client=%" PRIu64 " bytes_to_client=%" PRIu64,
+	       u->username[0] ? u->username : "-",
+	       tp_addr_format(&u->client, client, sizeof(client)),
+	       tp_addr_format(&u->relay, relay, sizeof(relay)),
+	       u->end_ms - u->start_ms, u->usage.pkts_from_client,
+	       u->usage.bytes_from_client, u->usage.pkts_to_client,
+	       u->usage.bytes_to_client);
+}
+
+void
+cp_loop_sink_init(struct cp_loop *loop, struct cp_sink *sink)
+{
+	sink->ctx = loop;
+	sink->cmd = sink_cmd;
+	sink->reply = sink_reply;
+	sink->usage = sink_usage;
+}
+
+static void
+handle_packet(struct cp_loop *loop, const struct dp_evt *ev, uint64_t now_ms)
+{
+	struct turn_packet pkt = {
+		.data = ev->u.packet.frame + ev->u.packet.data_off,
+		.len = ev->u.packet.data_len,
+		.client = ev->u.packet.client,
+		.local = ev->u.packet.local,
+		.worker = ev->worker,
+	};
+
+	memcpy(pkt.client_mac, ev->u.packet.client_mac, DP_MAC_LEN);
+	turn_server_handle(loop->srv, &pkt, now_ms);
+	loop->plane.packet_free(loop->plane.ctx, ev->u.packet.mbuf);
+}
+
+/* A worker learned a neighbour: tell the others. */
+static void
+handle_neigh(struct cp_loop *loop, const struct dp_evt *ev)
+{
+	struct dp_cmd cmd = { .type = DP_CMD_NEIGH_SET };
+
+	cmd.u.neigh = ev->u.neigh;
+	for (uint16_t w = 0; w < loop->plane.n_workers; w++)
+		if (w != ev->worker)
+			loop->plane.cmd_send(loop->plane.ctx, w, &cmd);
+}
+
+static void
+handle_event(struct cp_loop *loop, const struct dp_evt *ev, uint64_t now_ms)
+{
+	switch (ev->type) {
+	case DP_EVT_PACKET:
+		handle_packet(loop, ev, now_ms);
+		break;
+	case DP_EVT_ALLOC_END:
+		turn_server_alloc_ended(loop->srv, ev->worker, &ev->u.alloc_end);
+		break;
+	case DP_EVT_NEIGH:
+		handle_neigh(loop, ev);
+		break;
+	}
+}
+
+/*
+ * Take and handle events until none are left or every worker could have
+ * filled a burst, so timers and the admin socket still get their turn
+ * under load.  @return events handled.
+ */
+static unsigned int
+drain_events(struct cp_loop *loop, uint64_t now_ms)
+{
+	unsigned int limit = CP_EVT_BURST * ((unsigned int)loop->plane.n_workers + 1);
+	struct dp_evt evs[CP_EVT_BURST];
+	unsigned int total = 0, n;
+
+	do {
+		n = loop->plane.events_poll(loop->plane.ctx, evs, CP_EVT_BURST);
+		for (unsigned int i = 0; i < n; i++)
+			handle_event(loop, &evs[i], now_ms);
+		total += n;
+	} while (n == CP_EVT_BURST && total < limit);
+	return total;
+}
+
+static void
+log_stats(const struct cp_loop *loop)
+{
+	struct tp_plane_stats st;
+	const struct dp_stats *t = &st.total;
+	uint64_t drops = 0;
+
+	loop->plane.stats_sum(loop->plane.ctx, &st);
+	for (int i = 0; i < DP_DROP__COUNT; i++)
+		drops += t->drop[i];
+	cp_log(CP_LOG_INFO, "stats",
+	       "allocations=%zu rx=%" PRIu64 " tx=%" PRIu64
+	       " relayed_to_peer=%" PRIu64 " relayed_to_client=%" PRIu64
+	       " relayed_local=%" PRIu64 " punted=%" PRIu64 " handoffs=%" PRIu64
+	       " drops=%" PRIu64 " busy_cycles=%" PRIu64,
+	       turn_server_alloc_count(loop->srv), t->c[DP_C_rx_packets],
+	       t->c[DP_C_tx_packets],
+	       t->c[DP_C_relay_channel_to_peer] + t->c[DP_C_relay_send_to_peer],
+	       t->c[DP_C_relay_peer_to_channel] + t->c[DP_C_relay_peer_to_data],
+	       t->c[DP_C_relay_local], t->c[DP_C_punted], t->c[DP_C_handoff_out],
+	       drops, st.busy_cycles);
+}
+
+int
+cp_loop_admin_stats(void *arg, char *buf, size_t cap)
+{
+	const struct cp_loop *loop = arg;
+	struct tp_plane_stats st;
+	const struct dp_stats *t = &st.total;
+	size_t len = 0;
+	int n;
+
+#define CP_ADMIN_PUT(...)                                                    \
+	do {                                                                  \
+		n = snprintf(buf + (len < cap ? len : cap),                   \
+			     len < cap ? cap - len : 0, __VA_ARGS__);          \
+		if (n < 0)                                                    \
+			return n;                                             \
+		len += (size_t)n;                                             \
+	} while (0)
+
+	loop->plane.stats_sum(loop->plane.ctx, &st);
+	CP_ADMIN_PUT("dp.workers=%u\n", loop->plane.n_workers);
+	CP_ADMIN_PUT("dp.busy_cycles=%" PRIu64 "\n", st.busy_cycles);
+	CP_ADMIN_PUT("cp.ring_full_spins=%" PRIu64 "\n", st.cmd_ring_full_spins);
+	for (int i = 0; i < DP_C__COUNT; i++)
+		CP_ADMIN_PUT("dp.%s=%" PRIu64 "\n",
+			     dp_counter_name((enum dp_counter)i), t->c[i]);
+	for (int i = 0; i < DP_DROP__COUNT; i++)
+		CP_ADMIN_PUT("dp.drop.%s=%" PRIu64 "\n",
+			     dp_drop_name((enum dp_drop)i), t->drop[i]);
+#undef CP_ADMIN_PUT
+	return len > INT32_MAX ? -1 : (int)len;
+}
+
+/* Every non-zero drop reason by name, so a loss can be explained. */
+static void
+log_drops(const struct cp_loop *loop)
+{
+	struct tp_plane_stats st;
+	char line[768];
+	int n = 0;
+
+	loop->plane.stats_sum(loop->plane.ctx, &st);
+	line[0] = '\0';
+	for (int i = 0; i < DP_DROP__COUNT && n < (int)sizeof(line); i++)
+		if (st.total.drop[i] != 0)
+			n += snprintf(line + n, sizeof(line) - (size_t)n, "%s=%" PRIu64 " ",
+				      dp_drop_name((enum dp_drop)i), st.total.drop[i]);
+	cp_log(CP_LOG_INFO, "drops", "%s", n > 0 ? line : "none");
+}
+
+void
+cp_loop_run(struct cp_loop *loop)
+{
+	uint64_t now = cp_loop_now_ms(), next_tick = now, next_stats;
+	uint64_t deadline;
+
+	next_stats = now + (uint64_t)loop->stats_interval_s * 1000;
+	while (!*loop->stop) {
+		now = cp_loop_now_ms();
+		if (drain_events(loop, now) == 0)
+			idle_sleep_us(50);
+		if (now >= next_tick) {
+			turn_server_tick(loop->srv, now);
+			next_tick = now + CP_TICK_MS;
+			cp_log_flush(); /* logs wait at most a tick */
+		}
+		if (loop->admin != NULL)
+			cp_admin_poll(loop->admin, now); /* one syscall per ms */
+		if (loop->stats_interval_s > 0 && now >= next_stats) {
+			log_stats(loop);
+			next_stats = now + (uint64_t)loop->stats_interval_s * 1000;
+		}
+	}
+
+	/* Orderly end: every allocation gets its usage record. */
+	turn_server_shutdown(loop->srv, cp_loop_now_ms());
+	deadline = cp_loop_now_ms() + 2000;
+	while (turn_server_alloc_count(loop->srv) > 0 && cp_loop_now_ms() < deadline)
+		if (drain_events(loop, cp_loop_now_ms()) == 0)
+			idle_sleep_us(100);
+	log_stats(loop);
+	log_drops(loop);
+	cp_log_flush();
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The control thread's loop (cp_loop.c): takes the fast path's events
+ * through struct tp_plane_ops (turnpike/plane.h), feeds the TURN server
+ * (turn_server.h), turns its decisions into commands and reply frames on
+ * the workers' rings, runs the timers, the admin socket and the periodic
+ * stats line.  It knows the fast path only through those ops, so it builds
+ * and is tested without DPDK.  Control thread only.
+ */
+#ifndef TURNPIKE_CP_LOOP_H
+#define TURNPIKE_CP_LOOP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "turnpike/plane.h"
+#include "cp_admin.h"
+#include "turn_server.h"
+
+/** The control thread's view of the running relay. */
+struct cp_loop {
+	struct tp_plane_ops plane;   /**< the fast path's doors */
+	struct turn_server *srv;
+	volatile bool *stop;         /**< set by the signal handler */
+	uint32_t stats_interval_s;   /**< 0 = no periodic stats line */
+	struct cp_admin *admin;      /**< polled every turn; NULL = none */
+};
+
+/** Fill @p sink so the TURN server's decisions reach @p loop's plane. */
+void cp_loop_sink_init(struct cp_loop *loop, struct cp_sink *sink);
+
+/**
+ * Run the control loop on the calling (main) lcore until *loop->stop, then
+ * end every allocation, wait (up to two seconds) for the workers' final
+ * counters so each gets its usage record, and return.
+ */
+void cp_loop_run(struct cp_loop *loop);
+
+/**
+ * The fast path's counters as `dp.<name>=value` lines, for the admin
+ * socket's stats (struct cp_admin_ctx's extra_stats; @p arg is the struct
+ * cp_loop).  @return the length needed, as snprintf, or -1.
+ */
+int cp_loop_admin_stats(void *arg, char *buf, size_t cap);
+
+/** Monotonic milliseconds (the TURN server's clock). */
+uint64_t cp_loop_now_ms(void);
+
+#endif /* TURNPIKE_CP_LOOP_H */

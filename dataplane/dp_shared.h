@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The facts every worker reads and nobody writes after launch: the port's
+ * identity and offloads, our addresses, the relay port range, next hops.
+ * dp_plane.c fills it once from struct tp_plane_params and the port; the
+ * lookups below are the questions every unit of the fast path asks of it.
+ */
+#ifndef TURNPIKE_DP_SHARED_H
+#define TURNPIKE_DP_SHARED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+
+#include "turnpike/addr.h"
+#include "turnpike/plane.h"
+
+#define DP_MAX_WORKERS TP_PLANE_MAX_WORKERS
+#define DP_MAX_LISTEN TP_PLANE_MAX_LISTEN
+#define DP_MAX_RELAY_IPS TP_PLANE_MAX_RELAY_IPS
+#define DP_MAX_LOCAL_NETS TP_PLANE_MAX_LOCAL_NETS
+
+/** Start-up facts every worker reads and nobody writes after launch. */
+struct dp_shared {
+	struct rte_ether_addr mac;
+	uint16_t port_id;
+	uint16_t n_workers;
+	uint16_t n_rx_queues;
+	uint16_t listen_port;
+	uint16_t min_port;
+	uint16_t max_port;
+	uint16_t n_listen;
+	uint16_t n_relay;
+	uint16_t n_local;
+	uint16_t chan_max;         /**< highest channel number accepted */
+	struct tp_ip listen_ips[DP_MAX_LISTEN];
+	struct tp_ip relay_ips[DP_MAX_RELAY_IPS];
+	struct tp_ip_range local_nets[DP_MAX_LOCAL_NETS];
+	struct tp_ip gateway;      /**< family TP_AF_NONE if none */
+	bool tx_ip_cksum_offload;
+	bool tx_udp_cksum_offload;
+	uint32_t idle_sleep_us;    /**< sleep after idle polls; 0 = busy poll */
+	uint64_t tsc_hz;
+};
+
+/** Index of @p ip among our relay addresses, or -1. */
+static inline int
+dp_relay_ip_index(const struct dp_shared *sh, const struct tp_ip *ip)
+{
+	for (int i = 0; i < sh->n_relay; i++)
+		if (tp_ip_equal(&sh->relay_ips[i], ip))
+			return i;
+	return -1;
+}
+
+/** Whether @p a is one of our listening transport addresses. */
+static inline bool
+dp_is_listen_addr(const struct dp_shared *sh, const struct tp_addr *a)
+{
+	if (a->port != sh->listen_port)
+		return false;
+	for (int i = 0; i < sh->n_listen; i++)
+		if (tp_ip_equal(&sh->listen_ips[i], &a->ip))
+			return true;
+	return false;
+}
+
+/** Whether @p ip is one of our addresses (listening or relay). */
+static inline bool
+dp_is_our_ip(const struct dp_shared *sh, const struct tp_ip *ip)
+{
+	for (int i = 0; i < sh->n_listen; i++)
+		if (tp_ip_equal(&sh->listen_ips[i], ip))
+			return true;
+	return dp_relay_ip_index(sh, ip) >= 0;
+}
+
+/** Whether @p a is a relayed transport address of ours (any port owner). */
+static inline bool
+dp_is_relay_addr(const struct dp_shared *sh, const struct tp_addr *a)
+{
+	return a->port >= sh->min_port && a->port <= sh->max_port &&
+	       dp_relay_ip_index(sh, &a->ip) >= 0;
+}
+
+#endif /* TURNPIKE_DP_SHARED_H */

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The boundary between the two planes, as plain C types.
+ *
+ * The control plane (controlplane/) decides and the fast path (dataplane/)
+ * relays; neither includes the other's headers.  They meet here:
+ *
+ *  - struct tp_plane_params: what the fast path needs to know at start-up,
+ *    filled from the configuration by the control plane (cp_setup.c), read
+ *    by dataplane/dp_plane.c when it builds the workers;
+ *  - struct tp_plane_ops: the doors the control thread uses while running
+ *    (send a command, send a reply frame, take events, sum counters),
+ *    implemented by dataplane/dp_plane.c over DPDK rings and driven by
+ *    controlplane/cp_loop.c, which therefore builds and is tested without
+ *    DPDK.
+ *
+ * Only the server's main() (tools/turnpike.c) sees both sides and hands
+ * the one's ops to the other.  The messages that cross are those of
+ * turnpike/dp_msg.h; the counters summed are those of turnpike/dp_counters.h.
+ */
+#ifndef TURNPIKE_PLANE_H
+#define TURNPIKE_PLANE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "turnpike/addr.h"
+#include "turnpike/dp_counters.h"
+#include "turnpike/dp_msg.h"
+
+#define TP_PLANE_MAX_WORKERS 64    /**< fast-path workers at most */
+#define TP_PLANE_MAX_LISTEN 8      /**< listening addresses at most */
+#define TP_PLANE_MAX_RELAY_IPS 64  /**< relay addresses at most */
+#define TP_PLANE_MAX_LOCAL_NETS 16 /**< on-link networks at most */
+
+/** What the fast path is told at start-up; nothing changes after launch. */
+struct tp_plane_params {
+	uint16_t n_workers;         /**< 1..TP_PLANE_MAX_WORKERS */
+	uint32_t allocs_per_worker; /**< table slots of each worker */
+	uint16_t listen_port;       /**< clients' port on every listen_ips */
+	uint16_t min_port;          /**< relay port range, inclusive */
+	uint16_t max_port;
+	uint16_t chan_max;          /**< highest channel number accepted */
+	uint16_t n_listen;
+	uint16_t n_relay;
+	uint16_t n_local;
+	struct tp_ip listen_ips[TP_PLANE_MAX_LISTEN];
+	struct tp_ip relay_ips[TP_PLANE_MAX_RELAY_IPS];
+	/** Networks reached without the gateway (ARP for the peer itself). */
+	struct tp_ip_range local_nets[TP_PLANE_MAX_LOCAL_NETS];
+	struct tp_ip gateway;       /**< family TP_AF_NONE if none */
+	uint32_t idle_sleep_us;     /**< workers sleep when idle; 0 = busy poll */
+};
+
+/** The fast path's counters, summed over its workers. */
+struct tp_plane_stats {
+	struct dp_stats total;
+	uint64_t busy_cycles;         /**< TSC cycles of loop turns with work */
+	uint64_t cmd_ring_full_spins; /**< cmd_send() found a ring full */
+};
+
+/**
+ * The running fast path as the control thread sees it.  Every callback is
+ * called from the control thread only, with @p ctx.
+ */
+struct tp_plane_ops {
+	void *ctx;
+	uint16_t n_workers;
+	/**
+	 * Queue @p cmd on @p worker's command ring.  Never drops: while the
+	 * ring is full it waits (and keeps that worker's events moving, so a
+	 * worker waiting on us cannot deadlock with us).
+	 */
+	void (*cmd_send)(void *ctx, uint16_t worker, const struct dp_cmd *cmd);
+	/**
+	 * Frame @p msg as a UDP datagram from @p from to @p to, toward the
+	 * next hop @p next_hop, and queue it on @p worker's command ring after
+	 * the commands before it.  @return 0, -EAFNOSUPPORT for an address
+	 * family the fast path does not send, -ENOBUFS when no packet buffer
+	 * is free, -EMSGSIZE when it does not fit a frame.
+	 */
+	int (*reply_send)(void *ctx, uint16_t worker,
+			  const uint8_t next_hop[DP_MAC_LEN],
+			  const struct tp_addr *to, const struct tp_addr *from,
+			  const uint8_t *msg, size_t len);
+	/**
+	 * Take up to @p max events from the workers (what a waiting
+	 * cmd_send() set aside first, then each worker's ring in turn).
+	 * @return how many were copied to @p ev.
+	 */
+	unsigned int (*events_poll)(void *ctx, struct dp_evt *ev,
+				    unsigned int max);
+	/** Give back the frame of a DP_EVT_PACKET once it has been handled. */
+	void (*packet_free)(void *ctx, void *mbuf);
+	/** Every worker's counters summed, and the plane's own. */
+	void (*stats_sum)(void *ctx, struct tp_plane_stats *out);
+};
+
+#endif /* TURNPIKE_PLANE_H */
