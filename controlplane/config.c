@@ -21,6 +21,8 @@
  * released, and the caller gets one message.  Keys that contradict each
  * other are checked after the pass by tp_config_validate(), which only needs
  * the struct: every key remembers the line it first appeared on.
+ * tp_config_dump() walks the same table, so a new key is read and printed
+ * by its row alone.
  *
  * Where turnpike is stricter than coturn, on purpose:
  *  - unknown keys and bad values stop the server (coturn logs and goes on);
@@ -1128,70 +1130,124 @@ config_dump_range(FILE *out, const char *key, const struct tp_ip_range *r)
 	fprintf(out, "%s=%s-%s\n", key, lo, tp_ip_format(&r->hi, hi, sizeof(hi)));
 }
 
+/* Print every item of a repeatable key; secrets as "<redacted>". */
 static void
-config_dump_lists(const struct tp_config *cfg, FILE *out)
+config_dump_items(FILE *out, const char *key, enum config_kind kind, const void *field)
 {
+	const struct tp_config_ip_list *ips = field;
+	const struct tp_config_range_list *ranges = field;
+	const struct tp_config_addr_list *addrs = field;
+	const struct tp_config_text_list *texts = field;
+	const struct tp_config_oauth_key_list *keys = field;
 	char ip[TP_ADDR_STRLEN];
 
-	for (size_t i = 0; i < cfg->listening_ips.n; i++)
-		fprintf(out, "listening-ip=%s\n",
-			tp_ip_format(&cfg->listening_ips.v[i].ip, ip, sizeof(ip)));
-	for (size_t i = 0; i < cfg->relay_ips.n; i++)
-		fprintf(out, "relay-ip=%s\n",
-			tp_ip_format(&cfg->relay_ips.v[i].ip, ip, sizeof(ip)));
-	for (size_t i = 0; i < cfg->local_networks.n; i++)
-		config_dump_range(out, "local-network", &cfg->local_networks.v[i].range);
-	for (size_t i = 0; i < cfg->users.n; i++) {
-		const char *text = cfg->users.v[i].text;
+	switch (kind) {
+	case KIND_IP_LIST:
+		for (size_t i = 0; i < ips->n; i++)
+			fprintf(out, "%s=%s\n", key, tp_ip_format(&ips->v[i].ip, ip, sizeof(ip)));
+		break;
+	case KIND_RANGES:
+	case KIND_PREFIXES:
+		for (size_t i = 0; i < ranges->n; i++)
+			config_dump_range(out, key, &ranges->v[i].range);
+		break;
+	case KIND_ADDRS:
+		for (size_t i = 0; i < addrs->n; i++)
+			fprintf(out, "%s=%s\n", key,
+				tp_addr_format(&addrs->v[i].addr, ip, sizeof(ip)));
+		break;
+	case KIND_USER:
+		/* The name helps an operator; the password stays in the file. */
+		for (size_t i = 0; i < texts->n; i++) {
+			const char *text = texts->v[i].text;
 
-		fprintf(out, "user=%.*s:<redacted>\n", (int)(strchr(text, ':') - text), text);
+			fprintf(out, "%s=%.*s:<redacted>\n", key,
+				(int)(strchr(text, ':') - text), text);
+		}
+		break;
+	case KIND_SECRET:
+		for (size_t i = 0; i < texts->n; i++)
+			fprintf(out, "%s=<redacted>\n", key);
+		break;
+	case KIND_OAUTH_KEY:
+		for (size_t i = 0; i < keys->n; i++)
+			fprintf(out, "%s=%s:<redacted>:%s\n", key, keys->v[i].key.kid,
+				oauth_alg_name(keys->v[i].key.alg));
+		break;
+	default:
+		break; /* scalars: config_dump_key() */
 	}
-	for (size_t i = 0; i < cfg->static_auth_secrets.n; i++)
-		fprintf(out, "static-auth-secret=<redacted>\n");
-	for (size_t i = 0; i < cfg->oauth_keys.n; i++)
-		fprintf(out, "oauth-key=%s:<redacted>:%s\n", cfg->oauth_keys.v[i].key.kid,
-			oauth_alg_name(cfg->oauth_keys.v[i].key.alg));
-	for (size_t i = 0; i < cfg->allowed_peer_ips.n; i++)
-		config_dump_range(out, "allowed-peer-ip", &cfg->allowed_peer_ips.v[i].range);
-	for (size_t i = 0; i < cfg->denied_peer_ips.n; i++)
-		config_dump_range(out, "denied-peer-ip", &cfg->denied_peer_ips.v[i].range);
-	for (size_t i = 0; i < cfg->alternate_servers.n; i++)
-		fprintf(out, "alternate-server=%s\n",
-			tp_addr_format(&cfg->alternate_servers.v[i].addr, ip, sizeof(ip)));
 }
 
+/*
+ * Print one key as the file would give it: a scalar once (defaults
+ * included, "# KEY not set" for an optional one left out), a repeatable key
+ * once per item.  The switch has no default, so a new kind does not build
+ * (-Wswitch, -Werror) until it says how it is shown and whether it is a
+ * secret.
+ */
+static void
+config_dump_key(FILE *out, enum tp_config_key id, const struct tp_config *cfg)
+{
+	const struct config_def *def = &config_defs[id];
+	const char *key = config_key_names[id];
+	const void *field = (const char *)cfg + def->off;
+	char ip[TP_ADDR_STRLEN];
+
+	switch (def->kind) {
+	case KIND_FLAG:
+		fprintf(out, "%s=%s\n", key, *(const bool *)field ? "yes" : "no");
+		break;
+	case KIND_ENFORCED:
+		break; /* no field: the setting is built into the peer policy */
+	case KIND_PORT:
+		fprintf(out, "%s=%u\n", key, *(const uint16_t *)field);
+		break;
+	case KIND_U32:
+	case KIND_STALE:
+		fprintf(out, "%s=%u\n", key, *(const uint32_t *)field);
+		break;
+	case KIND_U64:
+		fprintf(out, "%s=%llu\n", key, (unsigned long long)*(const uint64_t *)field);
+		break;
+	case KIND_REALM:
+	case KIND_SOCKET:
+		if (*(const char *)field == '\0')
+			fprintf(out, "# %s not set\n", key);
+		else
+			config_dump_text(out, key, field);
+		break;
+	case KIND_IP:
+		if (((const struct tp_ip *)field)->family == TP_AF_NONE)
+			fprintf(out, "# %s not set\n", key);
+		else
+			fprintf(out, "%s=%s\n", key, tp_ip_format(field, ip, sizeof(ip)));
+		break;
+	case KIND_LOG_LEVEL: {
+		unsigned int level = *(const enum tp_log_level *)field;
+
+		fprintf(out, "%s=%s\n", key,
+			level < sizeof(config_log_levels) / sizeof(config_log_levels[0]) ?
+			config_log_levels[level] : "?");
+		break;
+	}
+	case KIND_IP_LIST:
+	case KIND_RANGES:
+	case KIND_PREFIXES:
+	case KIND_ADDRS:
+	case KIND_USER:
+	case KIND_SECRET:
+	case KIND_OAUTH_KEY:
+		config_dump_items(out, key, def->kind, field);
+		break;
+	}
+}
+
+/* Key order, not the file's: a dump of the defaults has no file order. */
 void
 tp_config_dump(const struct tp_config *cfg, FILE *out)
 {
-	char ip[TP_ADDR_STRLEN];
-
 	fprintf(out, "# effective configuration of %s\n", cfg->file != NULL ? cfg->file : "-");
-	config_dump_lists(cfg, out);
-	fprintf(out, "listening-port=%u\nmin-port=%u\nmax-port=%u\n", cfg->listening_port,
-		cfg->min_port, cfg->max_port);
-	if (cfg->gateway.family != TP_AF_NONE)
-		fprintf(out, "gateway=%s\n", tp_ip_format(&cfg->gateway, ip, sizeof(ip)));
-	else
-		fprintf(out, "# gateway not set\n");
-	fprintf(out, "allocations-per-worker=%u\n", cfg->allocations_per_worker);
-	if (cfg->realm[0] != '\0')
-		config_dump_text(out, "realm", cfg->realm);
-	else
-		fprintf(out, "# realm not set\n");
-	if (cfg->server_name[0] != '\0')
-		config_dump_text(out, "server-name", cfg->server_name);
-	fprintf(out, "lt-cred-mech=%s\nuse-auth-secret=%s\noauth=%s\nno-auth=%s\n",
-		cfg->lt_cred_mech ? "yes" : "no", cfg->use_auth_secret ? "yes" : "no",
-		cfg->oauth ? "yes" : "no", cfg->no_auth ? "yes" : "no");
-	fprintf(out, "stale-nonce=%u\n", cfg->stale_nonce);
-	fprintf(out, "user-quota=%u\ntotal-quota=%u\nmax-bps=%llu\n", cfg->user_quota,
-		cfg->total_quota, (unsigned long long)cfg->max_bps);
-	fprintf(out, "max-allocate-lifetime=%u\nchannel-lifetime=%u\npermission-lifetime=%u\n",
-		cfg->max_allocate_lifetime, cfg->channel_lifetime, cfg->permission_lifetime);
-	fprintf(out, "allow-unsafe-peers=%s\nno-software-attribute=%s\n",
-		cfg->allow_unsafe_peers ? "yes" : "no", cfg->no_software_attribute ? "yes" : "no");
-	fprintf(out, "rfc5766-channel-numbers=%s\n",
-		cfg->rfc5766_channel_numbers ? "yes" : "no");
-	fprintf(out, "admin-socket=%s\nlog-level=%s\n", cfg->admin_socket,
-		(unsigned int)cfg->log_level < 4 ? config_log_levels[cfg->log_level] : "?");
+	for (int id = 0; id < TP_CONFIG_KEY_COUNT; id++)
+		config_dump_key(out, (enum tp_config_key)id, cfg);
 }

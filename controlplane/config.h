@@ -73,8 +73,11 @@
 #define TP_CONFIG_DEFAULT_ALTERNATE_PORT 3478
 
 /**
- * The keys turnpike acts on, as X(ID, "name").  coturn keys that turnpike
- * accepts and ignores are listed in config.c, not here.
+ * The keys turnpike acts on, as X(ID, "name").  Each has a row in
+ * config_defs (config.c) giving its kind and its field in struct tp_config;
+ * the kind says how the value is read and how tp_config_dump() prints it.
+ * coturn keys that turnpike accepts and ignores are listed in config.c, not
+ * here.
  */
 #define TP_CONFIG_KEY_LIST(X)                                        \
 	X(LISTENING_IP, "listening-ip")                              \
@@ -284,9 +287,14 @@ int tp_config_validate(const struct tp_config *cfg, char *err,
 const char *tp_config_key_name(enum tp_config_key key);
 
 /**
- * Print the effective configuration in the file's own syntax, one key per
- * line, defaults included; passwords, secrets and keys are replaced by
- * "<redacted>" (a user keeps its name).  For `turnpike --check-config`.
+ * Print the effective configuration in the file's own syntax, in
+ * TP_CONFIG_KEY_LIST order: one line per key, defaults included, an
+ * optional key left out as "# KEY not set", a repeatable key once per item;
+ * no-multicast-peers and no-loopback-peers, which hold no value, are left
+ * out.  Passwords, secrets and keys are replaced by "<redacted>" (a user
+ * keeps its name, an oauth-key its kid and algorithm).  Without secrets the
+ * output reads back as the same configuration.  For
+ * `turnpike --check-config`.
  */
 void tp_config_dump(const struct tp_config *cfg, FILE *out);
 

@@ -997,6 +997,58 @@ test_missing_file(void **state)
 	assert_int_equal(tp_config_load(&cfg, "/nonexistent/x", NULL, 0), -ENOENT);
 }
 
+/*
+ * every_key as tp_config_dump() prints it: in TP_CONFIG_KEY_LIST order,
+ * secrets redacted (a user keeps its name, an oauth-key its kid and alg),
+ * ranges in the form that says most, alternate-server ports spelled out.
+ * no-multicast-peers and no-loopback-peers have no value to print.
+ */
+static const char every_key_dump[] =
+	"# effective configuration of all.conf\n"
+	"listening-ip=192.0.2.1\n"
+	"listening-ip=2001:db8::1\n"
+	"listening-port=3479\n"
+	"relay-ip=192.0.2.2\n"
+	"relay-ip=2001:db8::2\n"
+	"min-port=40000\n"
+	"max-port=40999\n"
+	"realm=example.org\n"
+	"server-name=turn1.example.org\n"
+	"lt-cred-mech=yes\n"
+	"user=alice:<redacted>\n"
+	"user=bob:<redacted>\n"
+	"use-auth-secret=yes\n"
+	"static-auth-secret=<redacted>\n"
+	"static-auth-secret=<redacted>\n"
+	"oauth=yes\n"
+	"oauth-key=k16:<redacted>:A128GCM\n"
+	"oauth-key=k32:<redacted>:A256GCM\n"
+	"no-auth=no\n"
+	"user-quota=10\n"
+	"total-quota=1000\n"
+	"max-bps=125000\n"
+	"allowed-peer-ip=10.1.0.0/16\n"
+	"allowed-peer-ip=10.2.0.5\n"
+	"denied-peer-ip=83.166.64.0/19\n"
+	"denied-peer-ip=2001:db8:dead::/48\n"
+	"stale-nonce=120\n"
+	"max-allocate-lifetime=60\n"
+	"channel-lifetime=5\n"
+	"permission-lifetime=3\n"
+	"alternate-server=192.0.2.20:3478\n"
+	"alternate-server=192.0.2.21:5000\n"
+	"alternate-server=[2001:db8::20]:5001\n"
+	"alternate-server=[2001:db8::21]:3478\n"
+	"no-software-attribute=yes\n"
+	"gateway=192.0.2.254\n"
+	"local-network=192.0.2.0/24\n"
+	"local-network=2001:db8::/64\n"
+	"allocations-per-worker=1024\n"
+	"allow-unsafe-peers=yes\n"
+	"rfc5766-channel-numbers=yes\n"
+	"admin-socket=/tmp/tp.sock\n"
+	"log-level=debug\n";
+
 static void
 test_dump(void **state)
 {
@@ -1007,24 +1059,27 @@ test_dump(void **state)
 	(void)state;
 	assert_int_equal(tp_config_parse_text(&cfg, "all.conf", every_key, err, sizeof(err)), 0);
 	out = dump_string(&cfg);
-	/* Secrets are redacted, names are kept. */
+	assert_string_equal(out, every_key_dump);
+	/* No secret from every_key, whole or in part, reaches the output. */
 	assert_null(strstr(out, "pass:with"));
 	assert_null(strstr(out, "00112233"));
-	assert_null(strstr(out, "static-auth-secret=one"));
+	assert_null(strstr(out, "=one"));
+	assert_null(strstr(out, "=two"));
 	assert_null(strstr(out, "MTIz"));
-	assert_non_null(strstr(out, "user=alice:<redacted>\n"));
-	assert_non_null(strstr(out, "user=bob:<redacted>\n"));
-	assert_non_null(strstr(out, "static-auth-secret=<redacted>\n"));
-	assert_non_null(strstr(out, "oauth-key=k32:<redacted>:A256GCM\n"));
-	/* Ranges come back in the form that says most. */
-	assert_non_null(strstr(out, "allowed-peer-ip=10.1.0.0/16\n"));
-	assert_non_null(strstr(out, "allowed-peer-ip=10.2.0.5\n"));
-	assert_non_null(strstr(out, "denied-peer-ip=83.166.64.0/19\n"));
-	assert_non_null(strstr(out, "denied-peer-ip=2001:db8:dead::/48\n"));
-	assert_non_null(strstr(out, "local-network=192.0.2.0/24\n"));
-	assert_non_null(strstr(out, "alternate-server=[2001:db8::20]:5001\n"));
-	assert_non_null(strstr(out, "min-port=40000\n"));
-	assert_non_null(strstr(out, "log-level=debug\n"));
+	free(out);
+	tp_config_free(&cfg);
+
+	/* Defaults are printed; optional values left out say so. */
+	assert_int_equal(tp_config_parse_text(&cfg, "min.conf", "relay-ip=192.0.2.1\nno-auth\n",
+					      err, sizeof(err)), 0);
+	out = dump_string(&cfg);
+	assert_non_null(strstr(out, "\nlistening-port=3478\nrelay-ip=192.0.2.1\n"));
+	assert_non_null(strstr(out, "\n# realm not set\n# server-name not set\n"));
+	assert_non_null(strstr(out, "\n# gateway not set\n"));
+	assert_non_null(strstr(out, "\nstale-nonce=600\n"));
+	assert_non_null(strstr(out, "\nadmin-socket=/run/turnpike.sock\nlog-level=info\n"));
+	assert_null(strstr(out, "listening-ip"));
+	assert_null(strstr(out, "no-loopback-peers"));
 	free(out);
 	tp_config_free(&cfg);
 
