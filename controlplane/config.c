@@ -53,7 +53,6 @@ enum config_kind {
 	KIND_ENFORCED,  /* a flag turnpike always behaves as if set */
 	KIND_PORT,      /* uint16_t, 1-65535 */
 	KIND_U32,       /* uint32_t in [min, max] */
-	KIND_U64,       /* uint64_t in [min, max] */
 	KIND_STALE,     /* stale-nonce: bare flag or seconds */
 	KIND_REALM,     /* char[TP_CONFIG_REALM_MAX + 1] */
 	KIND_SOCKET,    /* char[TP_CONFIG_SOCKET_PATH_MAX + 1] */
@@ -97,7 +96,7 @@ static const struct config_def config_defs[TP_CONFIG_KEY_COUNT] = {
 	[TP_CONFIG_KEY_NO_AUTH] = { KIND_FLAG, false, OFF(no_auth), 0, 0 },
 	[TP_CONFIG_KEY_USER_QUOTA] = { KIND_U32, false, OFF(user_quota), 0, UINT32_MAX },
 	[TP_CONFIG_KEY_TOTAL_QUOTA] = { KIND_U32, false, OFF(total_quota), 0, UINT32_MAX },
-	[TP_CONFIG_KEY_MAX_BPS] = { KIND_U64, false, OFF(max_bps), 0, TP_CONFIG_MAX_BPS_MAX },
+	[TP_CONFIG_KEY_MAX_BPS] = { KIND_U32, false, OFF(max_bps), 0, TP_CONFIG_MAX_BPS_MAX },
 	[TP_CONFIG_KEY_ALLOWED_PEER_IP] = { KIND_RANGES, true, OFF(allowed_peer_ips), 0, 0 },
 	[TP_CONFIG_KEY_DENIED_PEER_IP] = { KIND_RANGES, true, OFF(denied_peer_ips), 0, 0 },
 	[TP_CONFIG_KEY_STALE_NONCE] = { KIND_STALE, false, OFF(stale_nonce),
@@ -575,16 +574,14 @@ config_apply_scalar(struct config_parser *p, const struct config_def *def,
 	switch (def->kind) {
 	case KIND_PORT:
 	case KIND_U32:
-	case KIND_U64:
+		/* The row's max fits the field, so the value is never narrowed. */
 		if (config_number(p, l->value, def->min, def->max, def->kind == KIND_PORT,
 				  &v) != 0)
 			return -EINVAL;
 		if (def->kind == KIND_PORT)
 			*(uint16_t *)field = (uint16_t)v;
-		else if (def->kind == KIND_U32)
-			*(uint32_t *)field = (uint32_t)v;
 		else
-			*(uint64_t *)field = v;
+			*(uint32_t *)field = (uint32_t)v;
 		return 0;
 	case KIND_STALE:
 		if (l->value[0] == '\0')
@@ -1206,9 +1203,6 @@ config_dump_key(FILE *out, enum tp_config_key id, const struct tp_config *cfg)
 	case KIND_U32:
 	case KIND_STALE:
 		fprintf(out, "%s=%u\n", key, *(const uint32_t *)field);
-		break;
-	case KIND_U64:
-		fprintf(out, "%s=%llu\n", key, (unsigned long long)*(const uint64_t *)field);
 		break;
 	case KIND_REALM:
 	case KIND_SOCKET:

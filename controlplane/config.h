@@ -56,8 +56,11 @@
 /** Bounds of allocations-per-worker. */
 #define TP_CONFIG_ALLOCS_MIN 1
 #define TP_CONFIG_ALLOCS_MAX (1u << 24)
-/** Largest max-bps, bytes per second (8 Tbit/s). */
-#define TP_CONFIG_MAX_BPS_MAX 1000000000000ull
+/**
+ * Largest max-bps, bytes per second (about 34 Gbit/s): the fast path's
+ * token bucket is 32 bits (struct dp_cmd_alloc_add in turnpike/dp_msg.h).
+ */
+#define TP_CONFIG_MAX_BPS_MAX UINT32_MAX
 
 /** Defaults (coturn's where coturn has the key). */
 #define TP_CONFIG_DEFAULT_LISTENING_PORT 3478
@@ -213,7 +216,7 @@ struct tp_config {
 	/* Quotas and lifetimes (0 quota = unlimited). */
 	uint32_t user_quota;
 	uint32_t total_quota;
-	uint64_t max_bps; /**< bytes per second per allocation */
+	uint32_t max_bps; /**< bytes per second per allocation, each way */
 	uint32_t max_allocate_lifetime;
 	uint32_t channel_lifetime;
 	uint32_t permission_lifetime;

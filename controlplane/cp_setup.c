@@ -134,7 +134,7 @@ setup_params(struct cp_objects *o, const struct tp_config *cfg,
 	p->policy = &o->policy;
 	p->user_quota = cfg->user_quota;
 	p->total_quota = cfg->total_quota;
-	p->max_bps = cfg->max_bps > UINT32_MAX ? UINT32_MAX : (uint32_t)cfg->max_bps;
+	p->max_bps = cfg->max_bps;
 	p->default_lifetime_s = 600 < cfg->max_allocate_lifetime ? 600 :
 				cfg->max_allocate_lifetime;
 	p->max_lifetime_s = cfg->max_allocate_lifetime;

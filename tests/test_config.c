@@ -370,7 +370,7 @@ test_bad_numbers(void **state)
 		{ "max-allocate-lifetime=1h", "max-allocate-lifetime", "'1h' is not a number" },
 		{ "total-quota=4294967296", "total-quota", "out of range (0-4294967295)" },
 		{ "user-quota=-5", "user-quota", "is not a number" },
-		{ "max-bps=1000000000001", "max-bps", "out of range" },
+		{ "max-bps=1000000000000", "max-bps", "out of range (0-4294967295)" },
 		{ "allocations-per-worker=0", "allocations-per-worker", "out of range (1-16777216)" },
 		{ "allocations-per-worker=16777217", "allocations-per-worker", "out of range" },
 		{ "stale-nonce=0", "stale-nonce", "is not supported" },
@@ -1104,6 +1104,28 @@ test_dump(void **state)
 	tp_config_free(&again);
 }
 
+/*
+ * max-bps is read into 32 bits, the width of the fast path's token bucket:
+ * the key's range is the one enforced, and the dump shows what is used.
+ */
+static void
+test_max_bps_bounds(void **state)
+{
+	struct tp_config cfg;
+	char *out;
+
+	(void)state;
+	expect_error("max-bps=4294967296\n", 1, "max-bps",
+		     "4294967296 is out of range (0-4294967295)");
+	parse_ok(&cfg, "max-bps=4294967295\n");
+	assert_int_equal(cfg.max_bps, UINT32_MAX);
+	assert_int_equal(cfg.line[TP_CONFIG_KEY_MAX_BPS], BASE_LINES + 1);
+	out = dump_string(&cfg);
+	assert_non_null(strstr(out, "\nmax-bps=4294967295\n"));
+	free(out);
+	tp_config_free(&cfg);
+}
+
 /* An error after many allocations must free them all (checked by ASan). */
 static void
 test_error_after_allocations(void **state)
@@ -1158,6 +1180,7 @@ main(void)
 		cmocka_unit_test(test_example_documents_every_key),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_dump),
+		cmocka_unit_test(test_max_bps_bounds),
 		cmocka_unit_test(test_error_after_allocations),
 	};
 
