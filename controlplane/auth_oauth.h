@@ -3,8 +3,10 @@
  * @file
  * RFC 7635 third-party authorization: the server's keyring of token keys
  * (one per kid, shared with the authorization server) and the check of an
- * ACCESS-TOKEN.  Control-plane thread only; the keyring is read-mostly and
- * is replaced as a whole (swap the pointer, reclaim with RCU).
+ * ACCESS-TOKEN.  Control-plane thread only, and so is the keyring: plain
+ * data, filled from the oauth-key lines at start-up (cp_setup.c) and
+ * changed in place by the admin socket (cp_admin.c) between two requests,
+ * so the next request sees the change and no lock is needed.
  *
  * A request authenticated by OAuth carries USERNAME = kid and ACCESS-TOKEN;
  * after auth_oauth_verify() succeeds its MESSAGE-INTEGRITY is checked with

@@ -16,8 +16,10 @@
  * server keeps no per-user state: it recomputes the password from the
  * username with each secret it holds (several at once during a rotation).
  *
- * Control-plane thread only.  A ring is read-mostly config: replace it as a
- * whole (swap the pointer, reclaim with RCU).
+ * Control-plane thread only, and so is the ring of secrets: plain data,
+ * filled from the static-auth-secret lines at start-up (cp_setup.c) and
+ * changed in place by the admin socket (cp_admin.c) between two requests,
+ * so the next request sees the change and no lock is needed.
  */
 #ifndef TURNPIKE_AUTH_REST_H
 #define TURNPIKE_AUTH_REST_H

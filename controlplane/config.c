@@ -5,11 +5,11 @@
  * ("turnpike.conf:12: min-port: 70000 is not a port number (1-65535)")
  * instead of a server that starts and misbehaves.
  *
- * Runs on the control-plane thread at start-up (and on reload, into a fresh
- * struct).  Owns the heap parts of struct tp_config: the file name, the
- * growable arrays of repeated keys and the warning strings.  Secrets (user
- * lines, static-auth-secret, oauth-key) are wiped when freed, and so is
- * every line buffer that held them.
+ * Runs on the control-plane thread, once at start-up (or for
+ * turnpike --check-config).  Owns the heap parts of struct tp_config: the
+ * file name, the growable arrays of repeated keys and the warning strings.
+ * Secrets (user lines, static-auth-secret, oauth-key) are wiped when freed,
+ * and so is every line buffer that held them.
  *
  * DESIGN
  *

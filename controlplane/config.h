@@ -26,9 +26,11 @@
  * semantic problem (a user the auth module refuses, say) can still point at
  * the line.
  *
- * Control-plane thread only, at start-up and on reload.  The parsed struct
- * owns heap memory: release it with tp_config_free().  A reload parses into
- * a fresh struct and swaps it in (see ARCHITECTURE.md, RCU).
+ * Control-plane thread only, once at start-up: nothing re-reads the file
+ * while the server runs (credentials change through the admin socket,
+ * cp_admin.h).  The parsed struct owns heap memory: release it with
+ * tp_config_free().  A reload, were one added, would have to parse into a
+ * fresh struct and rebuild from it what cp_setup.c built from this one.
  */
 #ifndef TURNPIKE_CONFIG_H
 #define TURNPIKE_CONFIG_H

@@ -89,8 +89,11 @@ struct cp_sink {
 };
 
 /**
- * Server parameters.  Pointers must stay valid for the server's life (swap
- * them by destroying and recreating, or through the owner's RCU scheme).
+ * Server parameters.  turn_server_create() copies the struct but not what
+ * its pointers point to, which must stay valid for the server's life.  The
+ * owner may change those objects in place between two calls (the admin
+ * socket edits the credential tables behind @c auth this way); pointing at
+ * other objects takes a new server.
  * Realm and server name are the auth config's (auth_request.h), not
  * repeated here.
  */

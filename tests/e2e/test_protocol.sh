@@ -3,7 +3,7 @@
 #
 # Protocol tests of the server under test with our own client, turn_probe
 # (tests/e2e/turn_probe.c), run inside the client namespace of the sandbox
-# (see sandbox.sh).  Three server configurations, one probe suite each:
+# (see sandbox.sh).  Four server configurations, one probe suite each:
 #   main    requests, answers, relaying, malformed input
 #   timers  stale-nonce=2, permission-lifetime=3: 438 and expiry
 #   quota   user-quota=2
