@@ -8,6 +8,7 @@
 #   gen_compare JSON LOG      compare turnpike-gen's JSON report with the
 #                             last "info stats" line of turnpike's LOG;
 #                             prints both and returns 1 if they disagree
+#   gen_parse_args SPEC "$@"  the script's command line, by a table (below)
 #
 # The credentials are fixed test values: these scripts only ever talk to a
 # server they started themselves.
@@ -69,3 +70,65 @@ if drops:
 sys.exit(0 if ok else 1)
 PY
 }
+
+# gen_parse_args SPEC "$@": set the script's variables from its command
+# line.  SPEC has one option a line, the option then what it sets:
+#
+#   --name  var         takes a value: var=VALUE
+#   --name  var+        takes a value, may repeat: var+=(VALUE)
+#   --name  var=WORD    takes none: var=WORD (WORD may be empty)
+#   --      var         the arguments after it, untouched: var+=(ARGS)
+#
+# The defaults are the script's, set before the call.  -h/--help prints
+# the usage (the script's header comment, line 2 to `set -`) and exits 0;
+# an unknown option, a stray argument or a missing value says which, prints
+# the usage on stderr and exits 2.  Values are taken as they come, even
+# when they start with '-'; `--name=value` is not accepted.
+gen_parse_args() {
+	local _spec=$1 _opt _target _want
+	shift
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		-h|--help) gen_usage; exit 0 ;;
+		esac
+		_target=
+		while read -r _opt _want; do
+			if [ "$_opt" = "$1" ]; then _target=$_want; break; fi
+		done <<<"$_spec"
+		if [ -z "$_target" ]; then
+			case "$1" in
+			-*) gen_usage_error "unknown option '$1'" ;;
+			*) gen_usage_error "unexpected argument '$1'" ;;
+			esac
+		fi
+		if [ "$1" = -- ]; then
+			shift
+			_gen_append "$_target" "$@"
+			return 0
+		fi
+		case "$_target" in
+		*=*) printf -v "${_target%%=*}" '%s' "${_target#*=}"; shift; continue ;;
+		esac
+		[ $# -ge 2 ] || gen_usage_error "$1 needs a value"
+		case "$_target" in
+		*+) _gen_append "${_target%+}" "$2" ;;
+		*) printf -v "$_target" '%s' "$2" ;;
+		esac
+		shift 2
+	done
+}
+
+# The usage: the script's header comment, without the "# ".
+gen_usage() {
+	sed -n '2,/^set -/p' "$0" | sed 's/^# \{0,1\}//;/^set -/d'
+}
+
+gen_usage_error() {
+	local prog=${0##*/}
+	echo "${prog%.sh}: $*" >&2
+	gen_usage >&2
+	exit 2
+}
+
+# _gen_append ARRAY WORD...: ARRAY+=(WORD...), ARRAY being a name.
+_gen_append() { local -n _gen_arr=$1; shift; _gen_arr+=("$@"); }

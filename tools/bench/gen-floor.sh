@@ -13,20 +13,20 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=gen-common.sh
+. "$top/tools/bench/gen-common.sh"
+
 build="$top/build"
 clients=1000 rate=0 size=100 duration=5
 extra=()
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--build) build=$2; shift 2 ;;
-	--clients) clients=$2; shift 2 ;;
-	--rate) rate=$2; shift 2 ;;
-	--size) size=$2; shift 2 ;;
-	--duration) duration=$2; shift 2 ;;
-	--) shift; extra=("$@"); break ;;
-	*) sed -n '2,/^set -/p' "$0" | sed 's/^# \{0,1\}//;/^set -/d' >&2; exit 2 ;;
-	esac
-done
+gen_parse_args '
+	--build     build
+	--clients   clients
+	--rate      rate
+	--size      size
+	--duration  duration
+	--          extra
+' "$@"
 [ "$(id -u)" -eq 0 ] || { echo "gen-floor: run as root (DPDK EAL)" >&2; exit 1; }
 gen="$build/tools/gen/turnpike-gen"
 [ -x "$gen" ] || { echo "gen-floor: no $gen" >&2; exit 1; }

@@ -19,33 +19,31 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=gen-common.sh
+. "$top/tools/bench/gen-common.sh"
+
 build="$top/build"
 clients=1000 peers=16 rate=0 size=100 duration=10 mode=channel auth=lt echo=--echo
 extra=() server_conf=()
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--build) build=$2; shift 2 ;;
-	--clients) clients=$2; shift 2 ;;
-	--peers) peers=$2; shift 2 ;;
-	--rate) rate=$2; shift 2 ;;
-	--size) size=$2; shift 2 ;;
-	--duration) duration=$2; shift 2 ;;
-	--mode) mode=$2; shift 2 ;;
-	--auth) auth=$2; shift 2 ;;
-	--no-echo) echo=; shift ;;
-	--server-conf) server_conf+=("$2"); shift 2 ;;
-	--) shift; extra=("$@"); break ;;
-	*) sed -n '2,/^set -/p' "$0" | sed 's/^# \{0,1\}//;/^set -/d' >&2; exit 2 ;;
-	esac
-done
+gen_parse_args '
+	--build        build
+	--clients      clients
+	--peers        peers
+	--rate         rate
+	--size         size
+	--duration     duration
+	--mode         mode
+	--auth         auth
+	--no-echo      echo=
+	--server-conf  server_conf+
+	--             extra
+' "$@"
 [ "$(id -u)" -eq 0 ] || { echo "gen-memif: run as root (DPDK EAL)" >&2; exit 1; }
 tp="$build/tools/turnpike"
 gen="$build/tools/gen/turnpike-gen"
 for b in "$tp" "$gen"; do
 	[ -x "$b" ] || { echo "gen-memif: no $b (build with DPDK first)" >&2; exit 1; }
 done
-# shellcheck source=gen-common.sh
-. "$top/tools/bench/gen-common.sh"
 
 id="tpk-memif-$$-$RANDOM"
 dir=$(mktemp -d "/tmp/$id.XXXXXX")

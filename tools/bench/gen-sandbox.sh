@@ -32,35 +32,33 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=gen-common.sh
+. "$top/tools/bench/gen-common.sh"
+
 build="$top/build"
 workers=1 clients=1000 peers=16 rate=20000 size=100 duration=10 mode=channel
 auth=lt echo=--echo replay=0 hold_s=0
 extra=() server_conf=()
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--build) build=$2; shift 2 ;;
-	--workers) workers=$2; shift 2 ;;
-	--clients) clients=$2; shift 2 ;;
-	--peers) peers=$2; shift 2 ;;
-	--rate) rate=$2; shift 2 ;;
-	--size) size=$2; shift 2 ;;
-	--duration) duration=$2; shift 2 ;;
-	--mode) mode=$2; shift 2 ;;
-	--auth) auth=$2; shift 2 ;;
-	--no-echo) echo=; shift ;;
-	--pcap-replay) replay=$2; shift 2 ;;
-	--hold-s) hold_s=$2; shift 2 ;;
-	--server-conf) server_conf+=("$2"); shift 2 ;;
-	--) shift; extra=("$@"); break ;;
-	*) sed -n '2,/^set -/p' "$0" | sed 's/^# \{0,1\}//;/^set -/d' >&2; exit 2 ;;
-	esac
-done
+gen_parse_args '
+	--build        build
+	--workers      workers
+	--clients      clients
+	--peers        peers
+	--rate         rate
+	--size         size
+	--duration     duration
+	--mode         mode
+	--auth         auth
+	--no-echo      echo=
+	--pcap-replay  replay
+	--hold-s       hold_s
+	--server-conf  server_conf+
+	--             extra
+' "$@"
 gen="$build/tools/gen/turnpike-gen"
 [ -x "$gen" ] || { echo "gen-sandbox: no $gen (build with DPDK first)" >&2; exit 1; }
 # shellcheck source=../../tests/e2e/sandbox.sh
 . "$top/tests/e2e/sandbox.sh"
-# shellcheck source=gen-common.sh
-. "$top/tools/bench/gen-common.sh"
 
 # --pcap-replay: hold, export, replay the export, count what peers got.
 replay_check() {
