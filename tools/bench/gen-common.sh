@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=bash
 #
 # gen-common.sh: shared by the turnpike-gen bench scripts (sourced).
 #

@@ -36,6 +36,7 @@ id="tpk-floor-$$-$RANDOM"
 dir=$(mktemp -d "/tmp/$id.XXXXXX") || exit 1
 sock="/tmp/$id.sock"
 tpmd_pid=
+# shellcheck disable=SC2317  # run by the EXIT trap
 cleanup() {
 	trap - EXIT INT TERM
 	if [ -n "$tpmd_pid" ] && kill -0 "$tpmd_pid" 2>/dev/null; then

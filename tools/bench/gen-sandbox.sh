@@ -127,6 +127,7 @@ sb_server_start turnpike "$conf" "$workers" "$build" || exit 1
 timeout 10 ip -n "$SB_NS_C" addr flush dev "$SB_DEV_C" || exit 1
 prefix="$SB_ID-gen"
 SB_DPDK_PREFIXES+=("$prefix")
+# shellcheck disable=SC2207  # gen_auth_args prints words to split
 gen_args=(-l 0 --no-huge -m 1024 --no-pci --file-prefix "$prefix"
 	--vdev "net_af_packet0,iface=$SB_DEV_C" --
 	--server "$SB_SERVER_IP" --client-net "$SB_NET.64/26"
