@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds, runs every test tier,
 # and fuzzes each parser for a bounded time.  Needs root (packages,
-# namespaces).  Usage: sudo tests/run.sh [--fuzz-seconds N]
+# namespaces).  Usage, as root: tests/run.sh [--fuzz-seconds N]
 set -euo pipefail
 
 fuzz_seconds=60

@@ -5,7 +5,7 @@
 # with coturn's turnutils_uclient (authenticated allocations, channels, then
 # Send indications, both directions via turnutils_peer), prints what was
 # relayed, and tears everything down.  Needs root.
-#   sudo tools/demo.sh [--clients N] [--messages N] [--workers N]
+#   tools/demo.sh [--clients N] [--messages N] [--workers N]
 set -euo pipefail
 
 clients=20

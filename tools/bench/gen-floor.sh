@@ -8,7 +8,7 @@
 # of a relay figure is the generator and the link.  testpmd forwards on
 # lcore 1, the generator runs on lcore 0.  Needs root and dpdk-testpmd.
 #
-#   sudo tools/bench/gen-floor.sh [--build DIR] [--clients N] [--rate PPS]
+#   tools/bench/gen-floor.sh [--build DIR] [--clients N] [--rate PPS]
 #        [--size B] [--duration S] [-- more turnpike-gen options]
 set -uo pipefail
 

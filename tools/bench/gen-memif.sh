@@ -9,7 +9,7 @@
 # checks it against turnpike's own counters.  Needs root (EAL), no
 # hugepages, no NIC.
 #
-#   sudo tools/bench/gen-memif.sh [--build DIR] [--clients N] [--peers M]
+#   tools/bench/gen-memif.sh [--build DIR] [--clients N] [--peers M]
 #        [--rate PPS] [--size B] [--duration S] [--mode channel|send|mixed]
 #        [--auth lt|rest|oauth|none] [--no-echo] [--server-conf LINE]...
 #        [-- more turnpike-gen options]

@@ -10,7 +10,7 @@
 # ($SB_NET.128/26) itself.  Prints the generator's report and checks it
 # against turnpike's own counters.  Needs root.
 #
-#   sudo tools/bench/gen-sandbox.sh [--build DIR] [--workers N] [--clients N]
+#   tools/bench/gen-sandbox.sh [--build DIR] [--workers N] [--clients N]
 #        [--peers M] [--rate PPS] [--size B] [--duration S]
 #        [--mode channel|send|mixed] [--auth lt|rest|oauth|none] [--no-echo]
 #        [--pcap-replay N] [--hold-s S] [--server-conf LINE]...
