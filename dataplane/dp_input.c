@@ -62,7 +62,7 @@ client_input(struct dp_worker *w, struct rte_mbuf *m, const struct dp_udp *p)
 		dp_drop(w, m, DP_DROP_bad_stun);
 		return;
 	}
-	uint16_t type = (uint16_t)(p->data[0] << 8 | p->data[1]);
+	uint16_t type = stun_msg_type(p->data);
 
 	if (type == stun_type(STUN_METHOD_SEND, STUN_CLASS_INDICATION)) {
 		owner = dp_owner_of_client(&p->src, w->sh->n_workers);

@@ -209,58 +209,34 @@ dp_relay_send_from_client(struct dp_worker *w, struct rte_mbuf *m,
 }
 
 /*
- * Put a Data indication's STUN framing in front of the payload at the start
- * of @m (RFC 8656 section 11.4):
- *   header(20) | XOR-PEER-ADDRESS(4 + 8 or 20) | DATA(4) | data | padding
+ * Put a Data indication's framing around the payload at the start of @m
+ * (RFC 8656 section 11.4): the codec writes the bytes in front, we add the
+ * padding behind.  Indications get no response, so a unique transaction ID
+ * suffices (RFC 8489 section 6): the worker's random prefix and a counter.
  */
 static int
 data_indication_wrap(struct dp_worker *w, struct rte_mbuf *m,
 		     const struct tp_addr *peer)
 {
 	uint16_t dlen = (uint16_t)rte_pktmbuf_pkt_len(m);
-	uint16_t alen = peer->ip.family == TP_AF_INET6 ? 20 : 8;
-	uint16_t pad = (uint16_t)((4 - (dlen & 3)) & 3);
-	uint16_t hlen = (uint16_t)(STUN_HEADER_LEN + 4 + alen + 4);
-	uint16_t msg_len = (uint16_t)(hlen - STUN_HEADER_LEN + dlen + pad);
+	size_t pad = stun_pad_len(dlen);
+	size_t hlen = stun_data_ind_prefix_len(peer->ip.family);
+	uint8_t tid[STUN_TID_LEN];
 	uint8_t *h, *t;
-	uint16_t xport = peer->port ^ (STUN_MAGIC_COOKIE >> 16);
-	uint8_t cookie[4] = { 0x21, 0x12, 0xA4, 0x42 };
 
 	if (pad > 0) {
-		t = (uint8_t *)rte_pktmbuf_append(m, pad);
+		t = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)pad);
 		if (t == NULL)
 			return -1;
 		memset(t, 0, pad);
 	}
-	h = (uint8_t *)rte_pktmbuf_prepend(m, hlen);
+	h = hlen == 0 ? NULL : (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)hlen);
 	if (h == NULL)
 		return -1;
-	h[0] = 0x00;
-	h[1] = 0x17; /* Data indication: stun_type(DATA, INDICATION) */
-	h[2] = (uint8_t)(msg_len >> 8);
-	h[3] = (uint8_t)msg_len;
-	memcpy(h + 4, cookie, 4);
-	/* Indications get no response: a unique ID suffices (RFC 8489 6). */
-	memcpy(h + 8, w->tid_prefix, 4);
+	memcpy(tid, w->tid_prefix, sizeof(w->tid_prefix));
 	w->tid_counter++;
-	memcpy(h + 12, &w->tid_counter, 8);
-
-	h[20] = 0x00;
-	h[21] = 0x12; /* XOR-PEER-ADDRESS */
-	h[22] = 0;
-	h[23] = (uint8_t)alen;
-	h[24] = 0;
-	h[25] = peer->ip.family;
-	h[26] = (uint8_t)(xport >> 8);
-	h[27] = (uint8_t)xport;
-	for (int i = 0; i < alen - 4; i++)
-		h[28 + i] = peer->ip.bytes[i] ^ (i < 4 ? cookie[i] : h[8 + i - 4]);
-	t = h + 24 + alen;
-	t[0] = 0x00;
-	t[1] = 0x13; /* DATA */
-	t[2] = (uint8_t)(dlen >> 8);
-	t[3] = (uint8_t)dlen;
-	return 0;
+	memcpy(tid + sizeof(w->tid_prefix), &w->tid_counter, sizeof(w->tid_counter));
+	return stun_data_ind_write_prefix(h, tid, peer, dlen) == hlen ? 0 : -1;
 }
 
 void

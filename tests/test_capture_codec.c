@@ -436,6 +436,87 @@ test_channel_data(void **state)
 	assert_int_equal(parsed, EXPECT_CHANNEL_DATA);
 }
 
+/*
+ * The fast path writes Data indications with stun_data_ind_write_prefix().
+ * coturn orders its attributes differently (DATA first, then SOFTWARE), so
+ * each of its Data indications in the capture is rebuilt from its
+ * transaction ID, peer and data, and must decode to the same message.
+ * (The golden tests compare the fast path's frames byte for byte.)
+ */
+static void
+test_data_indication_prefix(void **state)
+{
+	struct capture *c = *state;
+	int rebuilt = 0;
+
+	for (int i = 0; i < c->n; i++) {
+		const struct pcap_udp *p = &c->pkt[i];
+		uint8_t out[STUN_MAX_MSG_LEN];
+		struct stun_msg msg, ours;
+		struct tp_addr peer, got;
+		size_t prefix, dlen, len;
+		const uint8_t *data;
+
+		if (!stun_is_stun(p->payload, p->len) ||
+		    stun_msg_decode(&msg, p->payload, p->len) != STUN_OK ||
+		    msg.method != STUN_METHOD_DATA)
+			continue;
+		assert_int_equal(stun_msg_get_xor_addr(&msg, STUN_SLOT_XOR_PEER_ADDRESS,
+						       &peer), 0);
+		dlen = msg.attr[STUN_SLOT_DATA].len;
+		data = p->payload + msg.attr[STUN_SLOT_DATA].off;
+		prefix = stun_data_ind_write_prefix(out, p->payload + 8, &peer, dlen);
+		assert_int_equal(prefix, stun_data_ind_prefix_len(peer.ip.family));
+		memcpy(out + prefix, data, dlen);
+		memset(out + prefix + dlen, 0, stun_pad_len(dlen));
+		len = prefix + dlen + stun_pad_len(dlen);
+		assert_int_equal(stun_msg_decode(&ours, out, len), STUN_OK);
+		assert_int_equal(ours.method, STUN_METHOD_DATA);
+		assert_int_equal(ours.cls, STUN_CLASS_INDICATION);
+		assert_memory_equal(out + 8, p->payload + 8, STUN_TID_LEN);
+		assert_int_equal(stun_msg_get_xor_addr(&ours, STUN_SLOT_XOR_PEER_ADDRESS,
+						       &got), 0);
+		assert_true(tp_ip_equal(&got.ip, &peer.ip));
+		assert_int_equal(got.port, peer.port);
+		assert_int_equal(ours.attr[STUN_SLOT_DATA].len, dlen);
+		assert_memory_equal(out + ours.attr[STUN_SLOT_DATA].off, data, dlen);
+		rebuilt++;
+	}
+	assert_int_equal(rebuilt, 6);
+}
+
+/* The prefix for an IPv6 peer decodes back to what was written, and what
+ * STUN's length field cannot hold, or an unknown family, is refused. */
+static void
+test_data_indication_prefix_bounds(void **state)
+{
+	static const uint8_t tid[STUN_TID_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
+	uint8_t buf[128] = { 0 };
+	struct tp_addr peer = { .port = 40000 }, got;
+	struct stun_msg msg;
+	size_t prefix;
+
+	(void)state;
+	assert_int_equal(tp_ip_parse(&peer.ip, "2001:db8::7"), 0);
+	prefix = stun_data_ind_write_prefix(buf, tid, &peer, 5);
+	assert_int_equal(prefix, 48);
+	memcpy(buf + prefix, "hello", 5); /* then 3 zero bytes of padding */
+	assert_int_equal(stun_msg_decode(&msg, buf, prefix + 8), STUN_OK);
+	assert_int_equal(msg.method, STUN_METHOD_DATA);
+	assert_int_equal(msg.cls, STUN_CLASS_INDICATION);
+	assert_int_equal(stun_msg_get_xor_addr(&msg, STUN_SLOT_XOR_PEER_ADDRESS, &got), 0);
+	assert_true(tp_ip_equal(&got.ip, &peer.ip));
+	assert_int_equal(got.port, peer.port);
+	assert_int_equal(msg.attr[STUN_SLOT_DATA].len, 5);
+	assert_memory_equal(buf + msg.attr[STUN_SLOT_DATA].off, "hello", 5);
+
+	assert_int_equal(stun_data_ind_write_prefix(buf, tid, &peer, 65535 - 28), 0);
+	assert_int_equal(stun_data_ind_write_prefix(buf, tid, &peer, 65535 - 28 - 4),
+			 48);
+	peer.ip.family = TP_AF_NONE;
+	assert_int_equal(stun_data_ind_write_prefix(buf, tid, &peer, 5), 0);
+}
+
 int
 main(void)
 {
@@ -446,6 +527,8 @@ main(void)
 		cmocka_unit_test(test_reencode),
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_channel_data),
+		cmocka_unit_test(test_data_indication_prefix),
+		cmocka_unit_test(test_data_indication_prefix_bounds),
 	};
 
 	return cmocka_run_group_tests(tests, capture_load, capture_free);

@@ -157,6 +157,13 @@ stun_is_stun(const uint8_t *buf, size_t len)
 	       buf[4] == 0x21 && buf[5] == 0x12 && buf[6] == 0xA4 && buf[7] == 0x42;
 }
 
+/** The message type of a message stun_is_stun() accepted. */
+static inline uint16_t
+stun_msg_type(const uint8_t *buf)
+{
+	return (uint16_t)(buf[0] << 8 | buf[1]);
+}
+
 /** Compose a message type from method and class (RFC 8489 section 5). */
 static inline uint16_t
 stun_type(uint16_t method, uint8_t cls)
@@ -351,6 +358,42 @@ void stun_build_fingerprint(struct stun_builder *b);
 
 /** @return the message length, or a negative errno if anything failed. */
 int stun_build_finish(struct stun_builder *b);
+
+/** Zero bytes that pad a value of @p len bytes to a multiple of four. */
+static inline size_t
+stun_pad_len(size_t len)
+{
+	return (4 - (len & 3)) & 3;
+}
+
+/**
+ * Bytes of a Data indication in front of its data (RFC 8656 section 11.4):
+ * the header, XOR-PEER-ADDRESS for a peer of @p family, and DATA's attribute
+ * header.  0 for an unknown family.
+ */
+static inline size_t
+stun_data_ind_prefix_len(uint8_t family)
+{
+	size_t n = tp_ip_len(family);
+
+	return n == 0 ? 0 : STUN_HEADER_LEN + 2 * STUN_ATTR_HEADER_LEN + 4 + n;
+}
+
+/**
+ * Write the framing of a Data indication that carries @p data_len bytes
+ * from @p peer into the stun_data_ind_prefix_len() bytes at @p buf; the
+ * data follows them, then stun_pad_len(@p data_len) zero bytes, both the
+ * caller's to put in place (the fast path frames a received payload where
+ * it lies, without copying it):
+ *
+ *   header(20) | XOR-PEER-ADDRESS(4 + 8 or 20) | DATA(4) | data | padding
+ *
+ * Pure: no allocation, no locks, so the workers call it.
+ * @return the prefix length written, or 0 for an unknown family or a
+ * message longer than STUN's length field holds.
+ */
+size_t stun_data_ind_write_prefix(uint8_t *buf, const uint8_t tid[STUN_TID_LEN],
+				  const struct tp_addr *peer, size_t data_len);
 
 /** Standard reason phrase for an error code ("Unauthorized"), or "". */
 const char *stun_reason_phrase(uint16_t code);

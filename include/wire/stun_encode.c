@@ -5,7 +5,8 @@
  * stun_integrity.c.
  *
  * Runs on the control thread (responses), in tools and tests; the workers
- * may use it for Data indications since it neither allocates nor locks.
+ * use it for Data indications (stun_data_ind_write_prefix) since it neither
+ * allocates nor locks.
  * Owns nothing.  The header's length field is kept up to date after every
  * attribute, so the MAC appenders can hash the buffer as it stands.  An
  * error is sticky: the first one is kept in b->err and later calls do
@@ -221,6 +222,28 @@ stun_build_transport(struct stun_builder *b, uint8_t protocol)
 	/* RFC 8656 section 18.7: protocol, then 24 bits RFFU = 0 */
 	stun_build_u32(b, STUN_ATTR_REQUESTED_TRANSPORT,
 		       (uint32_t)protocol << 24);
+}
+
+size_t
+stun_data_ind_write_prefix(uint8_t *buf, const uint8_t tid[STUN_TID_LEN],
+			   const struct tp_addr *peer, size_t data_len)
+{
+	size_t prefix = stun_data_ind_prefix_len(peer->ip.family);
+	size_t body = data_len + stun_pad_len(data_len);
+	struct stun_builder b;
+
+	if (prefix == 0 || prefix - STUN_HEADER_LEN + body > 0xFFFF)
+		return 0;
+	stun_build_init(&b, buf, prefix, stun_type(STUN_METHOD_DATA,
+						   STUN_CLASS_INDICATION), tid);
+	stun_build_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, peer);
+	if (b.err != 0 || b.len + STUN_ATTR_HEADER_LEN != prefix)
+		return 0;
+	/* DATA's header only: its value is the caller's, already in place. */
+	wr16(buf + b.len, STUN_ATTR_DATA);
+	wr16(buf + b.len + 2, (uint16_t)data_len);
+	wr16(buf + 2, (uint16_t)(prefix - STUN_HEADER_LEN + body));
+	return prefix;
 }
 
 int
