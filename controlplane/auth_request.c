@@ -27,24 +27,19 @@
 #include <openssl/crypto.h>
 
 #include "auth_request.h"
+#include "turnpike/xlist.h"
 
 /* Static user, one key per REST secret, OAuth. */
 #define AUTH_CANDIDATES_MAX (1 + AUTH_REST_SECRETS_MAX + 2)
 /* Our PASSWORD-ALGORITHMS value: at most two entries of four bytes. */
 #define AUTH_ALGS_MAX 8
 
-static const char *const auth_reason_names[] = {
-#define AUTH_X_NAME(name, text) text,
-	AUTH_REASON_LIST(AUTH_X_NAME)
-#undef AUTH_X_NAME
-};
+static const char *const auth_reason_names[] = { AUTH_REASON_LIST(TP_XLIST_TEXT) };
 
 const char *
 auth_reason_name(enum auth_reason reason)
 {
-	if ((unsigned int)reason >= AUTH_REASON__COUNT)
-		return "?";
-	return auth_reason_names[reason];
+	return TP_XLIST_LOOKUP(auth_reason_names, reason);
 }
 
 /* One key to try, and where it came from. */

@@ -22,16 +22,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "turnpike/xlist.h"
 #include "turn_internal.h"
 
 /* Timer heap entries allocated up front; it grows beyond. */
 #define TURN_TIMERS_PREALLOC (1u << 20)
 
-static const char *const method_labels[] = {
-#define TURN_X_LABEL(name, label) label,
-	TURN_METHOD_LIST(TURN_X_LABEL)
-#undef TURN_X_LABEL
-};
+static const char *const method_labels[] = { TURN_METHOD_LIST(TP_XLIST_TEXT) };
 
 static const char *const reply_labels[] = {
 #define TURN_X_LABEL(name, code, label) label,
@@ -45,40 +42,32 @@ static const uint16_t reply_codes[] = {
 #undef TURN_X_CODE
 };
 
-static const char *const drop_labels[] = {
-#define TURN_X_LABEL(name, label) label,
-	TURN_DROP_LIST(TURN_X_LABEL)
-#undef TURN_X_LABEL
-};
+static const char *const drop_labels[] = { TURN_DROP_LIST(TP_XLIST_TEXT) };
 
-static const char *const counter_labels[] = {
-#define TURN_X_LABEL(name, label) label,
-	TURN_COUNTER_LIST(TURN_X_LABEL)
-#undef TURN_X_LABEL
-};
+static const char *const counter_labels[] = { TURN_COUNTER_LIST(TP_XLIST_TEXT) };
 
 const char *
 turn_method_label(enum turn_method m)
 {
-	return (unsigned int)m < TURN_METHOD__COUNT ? method_labels[m] : "?";
+	return TP_XLIST_LOOKUP(method_labels, m);
 }
 
 const char *
 turn_reply_label(enum turn_reply r)
 {
-	return (unsigned int)r < TURN_REPLY__COUNT ? reply_labels[r] : "?";
+	return TP_XLIST_LOOKUP(reply_labels, r);
 }
 
 const char *
 turn_drop_label(enum turn_drop d)
 {
-	return (unsigned int)d < TURN_DROP__COUNT ? drop_labels[d] : "?";
+	return TP_XLIST_LOOKUP(drop_labels, d);
 }
 
 const char *
 turn_counter_label(enum turn_counter c)
 {
-	return (unsigned int)c < TURN_C__COUNT ? counter_labels[c] : "?";
+	return TP_XLIST_LOOKUP(counter_labels, c);
 }
 
 uint16_t

@@ -13,6 +13,8 @@
 
 #include <stdint.h>
 
+#include "turnpike/xlist.h"
+
 /** Traffic counters: X(name, description). */
 #define DP_COUNTER_LIST(X)                                                  \
 	X(rx_packets, "frames received from the port")                      \
@@ -85,26 +87,18 @@ struct dp_stats {
 static inline const char *
 dp_counter_name(enum dp_counter c)
 {
-	static const char *const names[] = {
-#define DP_X_NAME(name, desc) #name,
-		DP_COUNTER_LIST(DP_X_NAME)
-#undef DP_X_NAME
-	};
+	static const char *const names[] = { DP_COUNTER_LIST(TP_XLIST_NAME) };
 
-	return (unsigned int)c < DP_C__COUNT ? names[c] : "?";
+	return TP_XLIST_LOOKUP(names, c);
 }
 
 /** Name of a drop reason ("no_permission"); "?" if out of range. */
 static inline const char *
 dp_drop_name(enum dp_drop d)
 {
-	static const char *const names[] = {
-#define DP_X_NAME(name, desc) #name,
-		DP_DROP_LIST(DP_X_NAME)
-#undef DP_X_NAME
-	};
+	static const char *const names[] = { DP_DROP_LIST(TP_XLIST_NAME) };
 
-	return (unsigned int)d < DP_DROP__COUNT ? names[d] : "?";
+	return TP_XLIST_LOOKUP(names, d);
 }
 
 #endif /* TURNPIKE_DP_COUNTERS_H */

@@ -3,36 +3,16 @@
  * ARP for the network the generator plays (RFC 826): answer who-has for
  * every client and peer IP (and --gateway) with our MAC, and find the
  * server's MAC by asking for it (or hearing it ask for one of our peers).
- * Main lcore; every frame it builds goes on the control queue.
+ * Main lcore; every frame it builds goes on the control queue.  The frame
+ * layout is the fast path's (dp_arp.h).
  */
 #include <rte_arp.h>
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
+#include "dp_arp.h"
 #include "gen.h"
-
-/* Fill an ARP frame in @m from our MAC. */
-static void
-arp_fill(struct gen *g, struct rte_ether_hdr *eth, uint16_t op,
-	 const struct rte_ether_addr *dst_mac, uint32_t sip_be,
-	 const struct rte_ether_addr *tha, uint32_t tip_be)
-{
-	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
-
-	rte_ether_addr_copy(dst_mac, &eth->dst_addr);
-	rte_ether_addr_copy(&g->mac, &eth->src_addr);
-	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
-	arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
-	arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	arp->arp_hlen = RTE_ETHER_ADDR_LEN;
-	arp->arp_plen = 4;
-	arp->arp_opcode = rte_cpu_to_be_16(op);
-	rte_ether_addr_copy(&g->mac, &arp->arp_data.arp_sha);
-	arp->arp_data.arp_sip = sip_be;
-	rte_ether_addr_copy(tha, &arp->arp_data.arp_tha);
-	arp->arp_data.arp_tip = tip_be;
-}
 
 void
 gen_arp_request_server(struct gen *g)
@@ -48,11 +28,10 @@ gen_arp_request_server(struct gen *g)
 		g->st.c[GEN_C_no_mbuf]++;
 		return;
 	}
-	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(
-		m, sizeof(*eth) + sizeof(struct rte_arp_hdr));
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, DP_ARP_FRAME_LEN);
 	sip = rte_cpu_to_be_32(g->plan.client_ip0);
 	memcpy(&tip, g->o.server.ip.bytes, 4);
-	arp_fill(g, eth, RTE_ARP_OP_REQUEST, &bcast, sip, &zero, tip);
+	dp_arp_write(eth, RTE_ARP_OP_REQUEST, &g->mac, &bcast, sip, &zero, tip);
 	g->st.c[GEN_C_arp_requests]++;
 	gen_ctl_enqueue(g, m);
 }
@@ -61,15 +40,10 @@ void
 gen_arp_input(struct gen *g, struct rte_mbuf *m)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
-	struct rte_ether_addr sha;
+	struct rte_arp_hdr *arp = dp_arp_parse(m);
 	struct tp_ip sip, tip;
-	uint32_t sip_be;
 
-	if (rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*arp) ||
-	    arp->arp_hardware != rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) ||
-	    arp->arp_protocol != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
-	    arp->arp_hlen != RTE_ETHER_ADDR_LEN || arp->arp_plen != 4) {
+	if (arp == NULL) {
 		g->st.c[GEN_C_rx_malformed]++;
 		rte_pktmbuf_free(m);
 		return;
@@ -88,10 +62,7 @@ gen_arp_input(struct gen *g, struct rte_mbuf *m)
 		return;
 	}
 	/* Answer in place: the reply goes back to the asker. */
-	rte_ether_addr_copy(&arp->arp_data.arp_sha, &sha);
-	sip_be = arp->arp_data.arp_sip;
-	arp_fill(g, eth, RTE_ARP_OP_REPLY, &sha, arp->arp_data.arp_tip, &sha, sip_be);
-	m->ol_flags &= ~RTE_MBUF_F_TX_OFFLOAD_MASK;
+	dp_arp_reply_in_place(m, eth, &g->mac);
 	g->st.c[GEN_C_arp_replied]++;
 	gen_ctl_enqueue(g, m);
 }

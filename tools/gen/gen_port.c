@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The generator's port: one RX and one TX queue on the main lcore, the
- * checksum offloads the device has, promiscuous mode (the frames for our
+ * The generator's port: one RX and one TX queue on the main lcore, set up
+ * as the server sets up its own (dp_port.c), promiscuous mode (the frames for our
  * many IPs all come to one MAC, but a reflector may swap in another), and
  * the transmit helpers.  Owns the queued control and echo frames until they
  * are flushed.
@@ -11,52 +11,24 @@
 #include <rte_ethdev.h>
 
 #include "dp_pkt.h"
+#include "dp_port.h"
 #include "gen.h"
-
-#define GEN_RX_DESC 1024
-#define GEN_TX_DESC 1024
 
 int
 gen_port_init(struct gen *g, char *err, size_t err_len)
 {
-	struct rte_eth_conf conf = { 0 };
-	struct rte_eth_dev_info info;
-	uint16_t port = g->o.port, nb_rxd = GEN_RX_DESC, nb_txd = GEN_TX_DESC;
-	int rc, socket = rte_eth_dev_socket_id(port);
+	struct dp_port_info info;
+	int rc;
 
-	rc = rte_eth_dev_info_get(port, &info);
-	if (rc != 0) {
-		snprintf(err, err_len, "port %u: cannot read device info: %s", port,
-			 rte_strerror(-rc));
+	/* The server's port set-up, with one queue pair. */
+	rc = dp_port_init(g->o.port, 1, 1, g->pool, &info, err, err_len);
+	if (rc != 0)
 		return rc;
-	}
-	g->tx_ip_cksum = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) != 0;
-	g->tx_udp_cksum = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_UDP_CKSUM) != 0;
-	if (g->tx_ip_cksum)
-		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
-	if (g->tx_udp_cksum)
-		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
-	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_CHECKSUM)
-		conf.rxmode.offloads |= info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_CHECKSUM;
-
-	rc = rte_eth_dev_configure(port, 1, 1, &conf);
-	if (rc == 0)
-		rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nb_rxd, &nb_txd);
-	if (rc == 0)
-		rc = rte_eth_rx_queue_setup(port, 0, nb_rxd, socket, NULL, g->pool);
-	if (rc == 0)
-		rc = rte_eth_tx_queue_setup(port, 0, nb_txd, socket, NULL);
-	if (rc == 0)
-		rc = rte_eth_dev_start(port);
-	if (rc == 0)
-		rc = rte_eth_macaddr_get(port, &g->mac);
-	if (rc != 0) {
-		snprintf(err, err_len, "port %u (%s): set-up failed: %s", port,
-			 info.driver_name, rte_strerror(-rc));
-		return rc;
-	}
+	g->mac = info.mac;
+	g->tx_ip_cksum = info.tx_ip_cksum_offload;
+	g->tx_udp_cksum = info.tx_udp_cksum_offload;
 	/* Not every virtual device has it; a missing one is harmless. */
-	(void)rte_eth_promiscuous_enable(port);
+	(void)rte_eth_promiscuous_enable(g->o.port);
 	return 0;
 }
 
@@ -66,8 +38,7 @@ gen_port_fini(struct gen *g)
 	rte_pktmbuf_free_bulk(g->ctl, g->n_ctl);
 	rte_pktmbuf_free_bulk(g->echo, g->n_echo);
 	g->n_ctl = g->n_echo = 0;
-	rte_eth_dev_stop(g->o.port);
-	rte_eth_dev_close(g->o.port);
+	dp_port_fini(g->o.port);
 }
 
 uint16_t

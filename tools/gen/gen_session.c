@@ -14,30 +14,23 @@
 #include <errno.h>
 #include <string.h>
 
+#include "turnpike/xlist.h"
 #include "gen_session.h"
 
-static const char *const state_names[] = {
-#define GEN_X_NAME(name, text) text,
-	GEN_SESS_STATE_LIST(GEN_X_NAME)
-#undef GEN_X_NAME
-};
+static const char *const state_names[] = { GEN_SESS_STATE_LIST(TP_XLIST_TEXT) };
 
-static const char *const counter_names[] = {
-#define GEN_X_NAME(name, desc) #name,
-	GEN_SESS_COUNTER_LIST(GEN_X_NAME)
-#undef GEN_X_NAME
-};
+static const char *const counter_names[] = { GEN_SESS_COUNTER_LIST(TP_XLIST_NAME) };
 
 const char *
 gen_session_state_name(unsigned int state)
 {
-	return state < GEN_SS__COUNT ? state_names[state] : "?";
+	return TP_XLIST_LOOKUP(state_names, state);
 }
 
 const char *
 gen_sess_counter_name(enum gen_sess_counter c)
 {
-	return (unsigned int)c < GEN_SC__COUNT ? counter_names[c] : "?";
+	return TP_XLIST_LOOKUP(counter_names, c);
 }
 
 void

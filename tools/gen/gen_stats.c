@@ -8,18 +8,15 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "turnpike/xlist.h"
 #include "gen_stats.h"
 
-static const char *const counter_names[] = {
-#define GEN_X_NAME(name, desc) #name,
-	GEN_COUNTER_LIST(GEN_X_NAME)
-#undef GEN_X_NAME
-};
+static const char *const counter_names[] = { GEN_COUNTER_LIST(TP_XLIST_NAME) };
 
 const char *
 gen_counter_name(enum gen_counter c)
 {
-	return (unsigned int)c < GEN_C__COUNT ? counter_names[c] : "?";
+	return TP_XLIST_LOOKUP(counter_names, c);
 }
 
 static double
