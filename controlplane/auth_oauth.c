@@ -12,7 +12,8 @@
  * skew between the WAF and us.  No per-client state is kept.
  *
  * Runs on the control-plane thread.  A keyring is plain data (no pointers),
- * built from config and swapped whole; this file owns nothing global.
+ * filled from the configuration at start-up and edited in place by the
+ * admin socket on the same thread; this file owns nothing global.
  */
 #include <errno.h>
 #include <string.h>

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The worker main loop and transmit buffer.
+ * The worker main loop, its transmit buffer and its handoffs to other
+ * workers.
  *
  * Runs on each worker lcore.  A turn of the loop: read the TSC once, take a
  * burst from our RX queue (if we have one) and from each handoff ring,
