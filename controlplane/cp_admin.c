@@ -172,10 +172,11 @@ list_one(void *arg, const struct turn_alloc *a)
 	char client[TP_ADDR_STRLEN], relay[TP_ADDR_STRLEN];
 	int64_t left = (int64_t)(a->expiry_ms - l->now_ms) / 1000;
 
-	admin_line(l->o, "alloc user=%s client=%s relay=%s worker=%u "
+	admin_line(l->o, "alloc user=%s client=%s transport=%s relay=%s worker=%u "
 		   "expires_in_s=%" PRId64 " token=%d",
 		   a->user != NULL && a->user->len > 0 ? a->user->name : "-",
 		   tp_addr_format(&a->client, client, sizeof(client)),
+		   tp_transport_name(a->transport),
 		   tp_addr_format(&a->relay, relay, sizeof(relay)),
 		   a->owner, left < 0 ? 0 : left, a->by_token ? 1 : 0);
 }

@@ -59,8 +59,12 @@ sink_reply(void *ctx, uint16_t worker, const struct turn_packet *req,
 
 	if (req == NULL)
 		return; /* every reply answers a request for now */
-	rc = loop->plane.reply_send(loop->plane.ctx, worker, req->client_mac, to,
-				    from, msg, len);
+	if (req->transport != TP_TRANSPORT_UDP)
+		rc = loop->plane.stream_reply(loop->plane.ctx, worker, req->conn,
+					      msg, len);
+	else
+		rc = loop->plane.reply_send(loop->plane.ctx, worker,
+					    req->client_mac, to, from, msg, len);
 	if (rc == -ENOBUFS)
 		cp_log(CP_LOG_WARN, "reply.drop", "reason=no_mbuf");
 	else if (rc == -EMSGSIZE)
@@ -75,11 +79,12 @@ sink_usage(void *ctx, const struct turn_usage *u)
 
 	(void)ctx;
 	cp_log(CP_LOG_INFO, "alloc.end",
-	       "user=%s client=%s relay=%s duration_ms=%" PRIu64
+	       "user=%s client=%s transport=%s relay=%s duration_ms=%" PRIu64
 	       " pkts_from_client=%" PRIu64 " bytes_from_client=%" PRIu64
 	       " pkts_to_client=%" PRIu64 " bytes_to_client=%" PRIu64,
 	       u->username[0] ? u->username : "-",
 	       tp_addr_format(&u->client, client, sizeof(client)),
+	       tp_transport_name(u->transport),
 	       tp_addr_format(&u->relay, relay, sizeof(relay)),
 	       u->end_ms - u->start_ms, u->usage.pkts_from_client,
 	       u->usage.bytes_from_client, u->usage.pkts_to_client,
@@ -139,6 +144,40 @@ handle_event(struct cp_loop *loop, const struct dp_evt *ev, uint64_t now_ms)
 	}
 }
 
+/* What the stream thread sent: a client's request, or a closed
+ * connection.  @return notes handled. */
+static unsigned int
+drain_streams(struct cp_loop *loop, uint64_t now_ms)
+{
+	const struct stream_note *n;
+	unsigned int done = 0;
+
+	while (done < CP_EVT_BURST &&
+	       (n = stream_queue_peek(loop->streams_q)) != NULL) {
+		if (n->kind == STREAM_NOTE_REQUEST) {
+			struct turn_packet pkt = {
+				.data = n->data,
+				.len = n->len,
+				.client = n->client,
+				.local = n->local,
+				.transport = n->transport,
+				.conn = n->conn,
+				/* The allocation's owner, as for UDP. */
+				.worker = dp_owner_of_client(&n->client,
+							     loop->plane.n_workers),
+			};
+
+			turn_server_handle(loop->srv, &pkt, now_ms);
+		} else if (n->kind == STREAM_NOTE_CLOSED) {
+			turn_server_stream_closed(loop->srv, &n->client, &n->local,
+						  n->transport, now_ms);
+		}
+		stream_queue_pop(loop->streams_q);
+		done++;
+	}
+	return done;
+}
+
 /*
  * Take and handle events until none are left or every worker could have
  * filled a burst, so timers and the admin socket still get their turn
@@ -157,6 +196,8 @@ drain_events(struct cp_loop *loop, uint64_t now_ms)
 			handle_event(loop, &evs[i], now_ms);
 		total += n;
 	} while (n == CP_EVT_BURST && total < limit);
+	if (loop->streams_q != NULL)
+		total += drain_streams(loop, now_ms);
 	return total;
 }
 
@@ -211,6 +252,15 @@ cp_loop_admin_stats(void *arg, char *buf, size_t cap)
 	for (int i = 0; i < DP_DROP__COUNT; i++)
 		CP_ADMIN_PUT("dp.drop.%s=%" PRIu64 "\n",
 			     dp_drop_name((enum dp_drop)i), t->drop[i]);
+	if (loop->streams != NULL) {
+		CP_ADMIN_PUT("stream.connections=%u\n",
+			     stream_server_conns(loop->streams));
+		for (int i = 0; i < STREAM_C__COUNT; i++)
+			CP_ADMIN_PUT("stream.%s=%" PRIu64 "\n",
+				     stream_counter_name((enum stream_counter)i),
+				     stream_server_counter(loop->streams,
+							   (enum stream_counter)i));
+	}
 #undef CP_ADMIN_PUT
 	return len > INT32_MAX ? -1 : (int)len;
 }

@@ -17,6 +17,8 @@
 
 #include "turnpike/plane.h"
 #include "cp_admin.h"
+#include "stream_queue.h"
+#include "stream_server.h"
 #include "turn_server.h"
 
 /** The control thread's view of the running relay. */
@@ -26,6 +28,10 @@ struct cp_loop {
 	volatile bool *stop;         /**< set by the signal handler */
 	uint32_t stats_interval_s;   /**< 0 = no periodic stats line */
 	struct cp_admin *admin;      /**< polled every turn; NULL = none */
+	/** Requests and closes from the stream thread; NULL = no streams. */
+	struct stream_queue *streams_q;
+	/** The stream front end, for its counters; NULL = none. */
+	const struct stream_server *streams;
 };
 
 /** Fill @p sink so the TURN server's decisions reach @p loop's plane. */

@@ -40,12 +40,13 @@ addr_key(uint8_t *out, const struct tp_addr *a)
 
 static uint32_t
 tuple_bucket(const struct turn_alloc_table *t, const struct tp_addr *client,
-	     const struct tp_addr *local)
+	     const struct tp_addr *local, uint8_t transport)
 {
-	uint8_t k[2 * ADDR_KEY_LEN];
+	uint8_t k[2 * ADDR_KEY_LEN + 1];
 	size_t n = addr_key(k, client);
 
 	n += addr_key(k + n, local);
+	k[n++] = transport;
 	return (uint32_t)cp_siphash(t->key, k, n) & t->mask;
 }
 
@@ -130,12 +131,15 @@ turn_alloc_table_fini(struct turn_alloc_table *t)
 
 struct turn_alloc *
 turn_alloc_table_find(const struct turn_alloc_table *t,
-		      const struct tp_addr *client, const struct tp_addr *local)
+		      const struct tp_addr *client, const struct tp_addr *local,
+		      uint8_t transport)
 {
-	struct turn_alloc *a = t->by_tuple[tuple_bucket(t, client, local)];
+	struct turn_alloc *a =
+		t->by_tuple[tuple_bucket(t, client, local, transport)];
 
 	while (a != NULL && !(tp_addr_equal(&a->client, client) &&
-			      tp_addr_equal(&a->local, local)))
+			      tp_addr_equal(&a->local, local) &&
+			      a->transport == transport))
 		a = a->next_tuple;
 	return a;
 }
@@ -203,7 +207,7 @@ user_release(struct turn_alloc_table *t, struct turn_user *u)
 struct turn_alloc *
 turn_alloc_table_insert(struct turn_alloc_table *t,
 			const struct tp_addr *client,
-			const struct tp_addr *local,
+			const struct tp_addr *local, uint8_t transport,
 			const struct tp_addr *relay, const char *user,
 			size_t user_len, uint64_t now_ms)
 {
@@ -211,7 +215,7 @@ turn_alloc_table_insert(struct turn_alloc_table *t,
 	uint32_t b;
 
 	if (user_len > TURN_USERNAME_MAX ||
-	    turn_alloc_table_find(t, client, local) != NULL ||
+	    turn_alloc_table_find(t, client, local, transport) != NULL ||
 	    turn_alloc_table_find_relay(t, relay) != NULL)
 		return NULL;
 	a = calloc(1, sizeof(*a));
@@ -226,8 +230,9 @@ turn_alloc_table_insert(struct turn_alloc_table *t,
 	a->client = *client;
 	a->local = *local;
 	a->relay = *relay;
+	a->transport = transport;
 	a->start_ms = now_ms;
-	b = tuple_bucket(t, client, local);
+	b = tuple_bucket(t, client, local, transport);
 	a->next_tuple = t->by_tuple[b];
 	t->by_tuple[b] = a;
 	b = relay_bucket(t, relay);
@@ -246,7 +251,7 @@ alloc_unlink(struct turn_alloc_table *t, struct turn_alloc *a)
 {
 	struct turn_alloc **pp;
 
-	pp = &t->by_tuple[tuple_bucket(t, &a->client, &a->local)];
+	pp = &t->by_tuple[tuple_bucket(t, &a->client, &a->local, a->transport)];
 	while (*pp != a)
 		pp = &(*pp)->next_tuple;
 	*pp = a->next_tuple;
@@ -281,6 +286,7 @@ turn_alloc_table_remove(struct turn_alloc_table *t, struct turn_alloc *a,
 		e->client = a->client;
 		e->local = a->local;
 		e->relay = a->relay;
+		e->transport = a->transport;
 		e->start_ms = a->start_ms;
 		e->end_ms = now_ms;
 		b = a->ref.gen & t->mask;

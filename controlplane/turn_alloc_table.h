@@ -85,6 +85,7 @@ struct turn_alloc {
 	struct tp_addr client;         /**< 5-tuple: client side */
 	struct tp_addr local;          /**< 5-tuple: our side */
 	struct tp_addr relay;          /**< relayed transport address */
+	uint8_t transport;             /**< 5-tuple: enum tp_transport */
 	struct dp_alloc_ref ref;       /**< worker slot and allocation id */
 	uint16_t owner;                /**< worker that holds it */
 	/** ADDRESS-ERROR-CODE of the success response (0 = none), so a
@@ -117,6 +118,7 @@ struct turn_ended {
 	uint16_t owner;
 	struct turn_user *user;
 	struct tp_addr client, local, relay;
+	uint8_t transport;
 	uint64_t start_ms, end_ms;
 };
 
@@ -143,10 +145,11 @@ int turn_alloc_table_init(struct turn_alloc_table *t, uint32_t capacity);
 /** Free every record.  Safe on a zeroed table. */
 void turn_alloc_table_fini(struct turn_alloc_table *t);
 
-/** The allocation of a 5-tuple, or NULL. */
+/** The allocation of a 5-tuple (@p transport: enum tp_transport), or NULL. */
 struct turn_alloc *turn_alloc_table_find(const struct turn_alloc_table *t,
 					 const struct tp_addr *client,
-					 const struct tp_addr *local);
+					 const struct tp_addr *local,
+					 uint8_t transport);
 
 /** The allocation holding relayed address @p relay, or NULL. */
 struct turn_alloc *turn_alloc_table_find_relay(const struct turn_alloc_table *t,
@@ -165,6 +168,7 @@ struct turn_user *turn_alloc_table_user(const struct turn_alloc_table *t,
 struct turn_alloc *turn_alloc_table_insert(struct turn_alloc_table *t,
 					   const struct tp_addr *client,
 					   const struct tp_addr *local,
+					   uint8_t transport,
 					   const struct tp_addr *relay,
 					   const char *user, size_t user_len,
 					   uint64_t now_ms);

@@ -97,7 +97,8 @@ allocate_existing(const struct turn_req *r)
 	struct turn_server *srv = r->srv;
 	struct turn_alloc *a;
 
-	a = turn_alloc_table_find(&srv->table, &r->pkt->client, &r->pkt->local);
+	a = turn_alloc_table_find(&srv->table, &r->pkt->client, &r->pkt->local,
+				  r->pkt->transport);
 	if (a == NULL)
 		return false;
 	if (a->expiry_ms <= r->now_ms) {
@@ -196,6 +197,8 @@ send_alloc_add(struct turn_server *srv, const struct turn_req *r,
 	add->server = a->local;
 	add->relay = a->relay;
 	memcpy(add->client_mac, r->pkt->client_mac, DP_MAC_LEN);
+	add->transport = a->transport;
+	add->conn = r->pkt->conn;
 	add->lifetime_ms = lifetime_s * 1000u;
 	add->max_bps = srv->p.max_bps;
 	turn_server_cmd(srv, a->owner, &cmd);
@@ -210,8 +213,8 @@ allocate_commit(const struct turn_req *r, const struct alloc_plan *plan,
 	struct turn_alloc *a;
 
 	a = turn_alloc_table_insert(&srv->table, &r->pkt->client,
-				    &r->pkt->local, relay, r->user, r->user_len,
-				    r->now_ms);
+				    &r->pkt->local, r->pkt->transport, relay,
+				    r->user, r->user_len, r->now_ms);
 	if (a == NULL)
 		return 500;
 	a->owner = owner;

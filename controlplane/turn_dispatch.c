@@ -170,7 +170,8 @@ turn_req_alloc(const struct turn_req *r)
 	struct turn_server *srv = r->srv;
 	struct turn_alloc *a;
 
-	a = turn_alloc_table_find(&srv->table, &r->pkt->client, &r->pkt->local);
+	a = turn_alloc_table_find(&srv->table, &r->pkt->client, &r->pkt->local,
+				  r->pkt->transport);
 	if (a != NULL && a->expiry_ms <= r->now_ms) {
 		/* Expired, the timer just has not run yet. */
 		turn_alloc_delete(srv, a, r->now_ms, TURN_C_ALLOCS_EXPIRED);
@@ -219,7 +220,8 @@ remember_token(const struct turn_req *r, const struct auth_verdict *v)
 {
 	struct turn_alloc *a = turn_alloc_table_find(&r->srv->table,
 						     &r->pkt->client,
-						     &r->pkt->local);
+						     &r->pkt->local,
+						     r->pkt->transport);
 
 	if (a == NULL || !a->by_token || v->key_len > AUTH_KEY_MAX)
 		return;
@@ -258,7 +260,8 @@ turn_server_handle(struct turn_server *srv, const struct turn_packet *pkt,
 	}
 	r.now_unix = srv->p.unix_time();
 	if (m != TURN_METHOD_BINDING && srv->p.auth != NULL) {
-		a = turn_alloc_table_find(&srv->table, &pkt->client, &pkt->local);
+		a = turn_alloc_table_find(&srv->table, &pkt->client, &pkt->local,
+					  pkt->transport);
 		auth_request_check_session(srv->p.auth, &r.msg, &pkt->client,
 					   r.now_unix,
 					   a != NULL && a->by_token ?

@@ -331,6 +331,7 @@ turn_server_alloc_ended(struct turn_server *srv, uint16_t worker,
 	u.client = e->client;
 	u.local = e->local;
 	u.relay = e->relay;
+	u.transport = e->transport;
 	u.start_ms = e->start_ms;
 	u.end_ms = e->end_ms;
 	u.usage = ev->usage;
@@ -339,6 +340,18 @@ turn_server_alloc_ended(struct turn_server *srv, uint16_t worker,
 	gauges_update(srv);
 	if (srv->sink.usage != NULL)
 		srv->sink.usage(srv->sink.ctx, &u);
+}
+
+void
+turn_server_stream_closed(struct turn_server *srv, const struct tp_addr *client,
+			  const struct tp_addr *local, uint8_t transport,
+			  uint64_t now_ms)
+{
+	struct turn_alloc *a = turn_alloc_table_find(&srv->table, client, local,
+						     transport);
+
+	if (a != NULL && transport != TP_TRANSPORT_UDP)
+		turn_alloc_delete(srv, a, now_ms, TURN_C_ALLOCS_CONN_CLOSED);
 }
 
 void

@@ -54,14 +54,18 @@ struct turn_packet {
 	size_t len;
 	struct tp_addr client; /**< source transport address */
 	struct tp_addr local;  /**< our address it was sent to */
-	uint8_t client_mac[DP_MAC_LEN]; /**< next hop back to the client */
-	uint16_t worker;       /**< the worker that punted it */
+	uint8_t client_mac[DP_MAC_LEN]; /**< next hop back to the client (UDP) */
+	uint16_t worker;       /**< the worker that punted it (streams: the
+				    client's owner, dp_owner_of_client()) */
+	uint8_t transport;     /**< enum tp_transport: how the client came */
+	uint32_t conn;         /**< TCP, TLS: the stream thread's connection */
 };
 
 /** Usage of one allocation, reported once its worker has deleted it. */
 struct turn_usage {
 	char username[TURN_USERNAME_MAX + 1]; /**< "" without authentication */
 	struct tp_addr client, local, relay;
+	uint8_t transport; /**< enum tp_transport */
 	uint64_t start_ms; /**< the server's clock (turn_server_handle's now_ms) */
 	uint64_t end_ms;   /**< when the control plane deleted it */
 	struct dp_usage usage;
@@ -194,6 +198,7 @@ enum turn_drop {
 	X(ALLOCS_DELETED, "allocations_deleted_by_client")                \
 	X(ALLOCS_EXPIRED, "allocations_expired")                          \
 	X(ALLOCS_SHUTDOWN, "allocations_deleted_at_shutdown")             \
+	X(ALLOCS_CONN_CLOSED, "allocations_deleted_connection_closed")    \
 	X(PERMS_CREATED, "permissions_created")                           \
 	X(PERMS_REFRESHED, "permissions_refreshed")                       \
 	X(PERMS_EXPIRED, "permissions_expired")                           \
@@ -269,6 +274,17 @@ void turn_server_tick(struct turn_server *srv, uint64_t now_ms);
  */
 void turn_server_alloc_ended(struct turn_server *srv, uint16_t worker,
 			     const struct dp_evt_alloc_end *ev);
+
+/**
+ * A stream client's connection closed (RFC 8656 section 3.1: the
+ * allocation of a TCP or TLS 5-tuple ends with its connection): delete its
+ * allocation at once, if it has one; the usage record follows as for any
+ * other deletion.
+ */
+void turn_server_stream_closed(struct turn_server *srv,
+			       const struct tp_addr *client,
+			       const struct tp_addr *local, uint8_t transport,
+			       uint64_t now_ms);
 
 /**
  * Delete every allocation (one DP_CMD_ALLOC_DEL each; the usage records

@@ -14,6 +14,7 @@
 #include "turnpike/dp_msg.h"
 #include "dp_arp.h"
 #include "dp_cmd.h"
+#include "dp_relay.h"
 #include "dp_worker.h"
 
 /* TSC deadline @ms milliseconds from now. */
@@ -83,6 +84,9 @@ cmd_apply(struct dp_worker *w, const struct dp_cmd *c)
 					 deadline(w, c->u.chan.lifetime_ms), w->now);
 	case DP_CMD_TX:
 		dp_tx_enqueue(w, c->u.tx.mbuf);
+		return 0;
+	case DP_CMD_STREAM_TX:
+		dp_stream_tx(w, c->u.stream_tx.mbuf, c->u.stream_tx.conn);
 		return 0;
 	case DP_CMD_NEIGH_SET:
 		dp_neigh_resolved(w, &c->u.neigh.ip, c->u.neigh.mac);

@@ -36,6 +36,7 @@
 #define DP_PLANE_CMD_RING 8192
 #define DP_PLANE_EVT_RING 8192
 #define DP_PLANE_HANDOFF_RING 2048
+#define DP_PLANE_STREAM_RING 4096
 #define DP_PLANE_EVT_BURST 64
 
 /* Planes made by this process: names rings and tables apart. */
@@ -93,7 +94,12 @@ worker_make(struct dp_plane *pl, uint16_t i, const struct dp_plane_rings *r,
 	w->quit = &pl->quit;
 	w->cmd_ring = ring_make(pl, "cmd", i, 0, sizeof(struct dp_cmd), r->cmd);
 	w->evt_ring = ring_make(pl, "evt", i, 0, sizeof(struct dp_evt), r->evt);
-	if (w->cmd_ring == NULL || w->evt_ring == NULL)
+	w->stream_in = ring_make(pl, "si", i, 0, sizeof(struct dp_stream_in),
+				 r->stream);
+	w->stream_out = ring_make(pl, "so", i, 0, sizeof(struct dp_stream_out),
+				  r->stream);
+	if (w->cmd_ring == NULL || w->evt_ring == NULL || w->stream_in == NULL ||
+	    w->stream_out == NULL)
 		return -ENOMEM;
 	for (uint16_t j = 0; j < pl->n_workers; j++) {
 		if (j == i)
@@ -125,6 +131,8 @@ workers_make(struct dp_plane *pl, const struct dp_plane_rings *rings,
 		.evt = rings != NULL && rings->evt != 0 ? rings->evt : DP_PLANE_EVT_RING,
 		.handoff = rings != NULL && rings->handoff != 0 ? rings->handoff :
 								   DP_PLANE_HANDOFF_RING,
+		.stream = rings != NULL && rings->stream != 0 ? rings->stream :
+								 DP_PLANE_STREAM_RING,
 	};
 	int rc;
 
@@ -229,6 +237,8 @@ ring_free_frames(struct rte_ring *r)
 static void
 worker_free(struct dp_worker *w)
 {
+	struct dp_stream_out out;
+	struct dp_stream_in in;
 	struct dp_cmd c;
 	struct dp_evt ev;
 
@@ -236,12 +246,22 @@ worker_free(struct dp_worker *w)
 	       rte_ring_sc_dequeue_elem(w->cmd_ring, &c, sizeof(c)) == 0)
 		if (c.type == DP_CMD_TX)
 			rte_pktmbuf_free(c.u.tx.mbuf);
+		else if (c.type == DP_CMD_STREAM_TX)
+			rte_pktmbuf_free(c.u.stream_tx.mbuf);
 	while (w->evt_ring != NULL &&
 	       rte_ring_sc_dequeue_elem(w->evt_ring, &ev, sizeof(ev)) == 0)
 		if (ev.type == DP_EVT_PACKET)
 			rte_pktmbuf_free(ev.u.packet.mbuf);
 	rte_pktmbuf_free_bulk(w->tx, w->n_tx);
 	w->n_tx = 0;
+	while (w->stream_in != NULL &&
+	       rte_ring_sc_dequeue_elem(w->stream_in, &in, sizeof(in)) == 0)
+		rte_pktmbuf_free(in.mbuf);
+	while (w->stream_out != NULL &&
+	       rte_ring_sc_dequeue_elem(w->stream_out, &out, sizeof(out)) == 0)
+		rte_pktmbuf_free(out.mbuf);
+	rte_ring_free(w->stream_in);
+	rte_ring_free(w->stream_out);
 	for (uint16_t j = 0; j < DP_MAX_WORKERS; j++) {
 		ring_free_frames(w->handoff_out[j]);
 		rte_ring_free(w->handoff_out[j]);
@@ -386,6 +406,103 @@ plane_stats_sum(void *ctx, struct tp_plane_stats *out)
 	out->cmd_ring_full_spins = pl->ring_full_spins;
 }
 
+/* A message copied into a fresh frame buffer, or NULL. */
+static struct rte_mbuf *
+frame_copy(struct dp_plane *pl, const uint8_t *data, size_t len, int *rc)
+{
+	struct rte_mbuf *m;
+	uint8_t *p;
+
+	if (len > (size_t)rte_pktmbuf_data_room_size(pl->pool) -
+			  RTE_PKTMBUF_HEADROOM) {
+		*rc = -EMSGSIZE;
+		return NULL;
+	}
+	m = rte_pktmbuf_alloc(pl->pool);
+	if (m == NULL) {
+		*rc = -ENOBUFS;
+		return NULL;
+	}
+	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
+	if (p == NULL) {
+		rte_pktmbuf_free(m);
+		*rc = -EMSGSIZE;
+		return NULL;
+	}
+	memcpy(p, data, len);
+	*rc = 0;
+	return m;
+}
+
+static int
+plane_stream_send(void *ctx, uint16_t worker, const struct tp_addr *client,
+		  const struct tp_addr *local, uint8_t transport,
+		  const uint8_t *data, size_t len)
+{
+	struct dp_plane *pl = ctx;
+	struct dp_stream_in in = { .client = *client, .local = *local,
+				   .transport = transport };
+	int rc;
+
+	in.mbuf = frame_copy(pl, data, len, &rc);
+	if (in.mbuf == NULL)
+		return rc;
+	if (rte_ring_sp_enqueue_elem(pl->workers[worker].stream_in, &in,
+				     sizeof(in)) != 0) {
+		rte_pktmbuf_free(in.mbuf);
+		return -ENOBUFS;
+	}
+	return 0;
+}
+
+static unsigned int
+plane_stream_poll(void *ctx, uint16_t worker, struct tp_stream_msg *out,
+		  unsigned int max)
+{
+	struct dp_plane *pl = ctx;
+	struct dp_stream_out o[DP_PLANE_EVT_BURST];
+	unsigned int n;
+
+	n = rte_ring_sc_dequeue_burst_elem(pl->workers[worker].stream_out, o,
+					   sizeof(o[0]),
+					   RTE_MIN(max, (unsigned int)RTE_DIM(o)),
+					   NULL);
+	for (unsigned int i = 0; i < n; i++) {
+		struct rte_mbuf *m = o[i].mbuf;
+
+		out[i] = (struct tp_stream_msg){
+			.conn = o[i].conn,
+			.data = rte_pktmbuf_mtod(m, const uint8_t *),
+			.len = rte_pktmbuf_pkt_len(m),
+			.handle = m,
+		};
+	}
+	return n;
+}
+
+static void
+plane_stream_done(void *ctx, void *handle)
+{
+	(void)ctx;
+	rte_pktmbuf_free(handle);
+}
+
+static int
+plane_stream_reply(void *ctx, uint16_t worker, uint32_t conn,
+		   const uint8_t *msg, size_t len)
+{
+	struct dp_plane *pl = ctx;
+	struct dp_cmd cmd = { .type = DP_CMD_STREAM_TX };
+	int rc;
+
+	cmd.u.stream_tx.conn = conn;
+	cmd.u.stream_tx.mbuf = frame_copy(pl, msg, len, &rc);
+	if (cmd.u.stream_tx.mbuf == NULL)
+		return rc;
+	plane_cmd_send(pl, worker, &cmd);
+	return 0;
+}
+
 void
 dp_plane_ops(struct dp_plane *pl, struct tp_plane_ops *ops)
 {
@@ -397,5 +514,9 @@ dp_plane_ops(struct dp_plane *pl, struct tp_plane_ops *ops)
 		.events_poll = plane_events_poll,
 		.packet_free = plane_packet_free,
 		.stats_sum = plane_stats_sum,
+		.stream_send = plane_stream_send,
+		.stream_poll = plane_stream_poll,
+		.stream_done = plane_stream_done,
+		.stream_reply = plane_stream_reply,
 	};
 }

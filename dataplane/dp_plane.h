@@ -32,6 +32,7 @@ struct dp_plane_rings {
 	unsigned int cmd;     /**< control -> worker; default 8192 */
 	unsigned int evt;     /**< worker -> control; default 8192 */
 	unsigned int handoff; /**< worker -> worker; default 2048 */
+	unsigned int stream;  /**< worker <-> stream threads; default 4096 */
 };
 
 /** Events set aside while a command ring was full (see cmd_send). */

@@ -106,14 +106,23 @@ emit_to_peer(struct dp_worker *w, struct dp_alloc *a, struct rte_mbuf *m,
 	dp_tx_enqueue(w, m);
 }
 
-/* The live allocation of the client 5-tuple in @p, or NULL (counted). */
+/* A client's message for the relay, from a datagram or a stream. */
+struct client_msg {
+	const uint8_t *data; /* the ChannelData or Send indication */
+	uint16_t len;
+	uint16_t off;        /* of data from the start of the mbuf */
+	bool df;             /* the datagram's Don't Fragment flag */
+};
+
+/* The live allocation of a client 5-tuple, or NULL (with the reason). */
 static struct dp_alloc *
-client_alloc(struct dp_worker *w, const struct dp_udp *p, enum dp_drop *why)
+client_alloc(struct dp_worker *w, const struct tp_addr *client,
+	     const struct tp_addr *local, uint8_t transport, enum dp_drop *why)
 {
 	struct dp_five_tuple key;
 	struct dp_alloc *a;
 
-	dp_five_tuple_make(&key, &p->src, &p->dst);
+	dp_five_tuple_make(&key, client, local, transport);
 	a = dp_table_by_client(&w->table, &key);
 	if (a == NULL) {
 		*why = DP_DROP_no_allocation;
@@ -126,22 +135,16 @@ client_alloc(struct dp_worker *w, const struct dp_udp *p, enum dp_drop *why)
 	return a;
 }
 
-void
-dp_relay_channel_from_client(struct dp_worker *w, struct rte_mbuf *m,
-			     const struct dp_udp *p)
+/* ChannelData from @a's client: to the peer bound to its channel. */
+static void
+relay_channel(struct dp_worker *w, struct dp_alloc *a, struct rte_mbuf *m,
+	      const struct client_msg *c)
 {
 	const struct dp_chan *ch;
-	struct dp_alloc *a;
-	enum dp_drop why;
 	uint16_t number;
 	int dlen;
 
-	a = client_alloc(w, p, &why);
-	if (a == NULL) {
-		dp_drop(w, m, why);
-		return;
-	}
-	dlen = channel_data_parse_upto(p->data, p->len, w->sh->chan_max, &number);
+	dlen = channel_data_parse_upto(c->data, c->len, w->sh->chan_max, &number);
 	if (dlen < 0) {
 		dp_drop(w, m, DP_DROP_bad_channel_data);
 		return;
@@ -159,29 +162,23 @@ dp_relay_channel_from_client(struct dp_worker *w, struct rte_mbuf *m,
 		dp_drop(w, m, DP_DROP_rate_limited);
 		return;
 	}
-	rte_pktmbuf_adj(m, (uint16_t)(p->data_off + CHANNEL_DATA_HEADER_LEN));
+	rte_pktmbuf_adj(m, (uint16_t)(c->off + CHANNEL_DATA_HEADER_LEN));
 	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - (uint32_t)dlen));
-	emit_to_peer(w, a, m, &ch->peer, p->df, DP_C_relay_channel_to_peer,
+	emit_to_peer(w, a, m, &ch->peer, c->df, DP_C_relay_channel_to_peer,
 		     (uint32_t)dlen);
 }
 
-void
-dp_relay_send_from_client(struct dp_worker *w, struct rte_mbuf *m,
-			  const struct dp_udp *p)
+/* A Send indication from @a's client: its DATA to its XOR-PEER-ADDRESS. */
+static void
+relay_send(struct dp_worker *w, struct dp_alloc *a, struct rte_mbuf *m,
+	   const struct client_msg *c)
 {
 	struct stun_msg msg;
 	struct tp_addr peer;
-	struct dp_alloc *a;
-	enum dp_drop why;
 	uint16_t off, len;
 
-	a = client_alloc(w, p, &why);
-	if (a == NULL) {
-		dp_drop(w, m, why);
-		return;
-	}
 	/* An unknown comprehension-required attribute: RFC 8489 says discard. */
-	if (stun_msg_decode(&msg, p->data, p->len) != STUN_OK ||
+	if (stun_msg_decode(&msg, c->data, c->len) != STUN_OK ||
 	    msg.n_unknown > 0) {
 		dp_drop(w, m, DP_DROP_bad_stun);
 		return;
@@ -201,11 +198,104 @@ dp_relay_send_from_client(struct dp_worker *w, struct rte_mbuf *m,
 		dp_drop(w, m, DP_DROP_rate_limited);
 		return;
 	}
-	rte_pktmbuf_adj(m, (uint16_t)(p->data_off + off));
+	rte_pktmbuf_adj(m, (uint16_t)(c->off + off));
 	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - len));
 	emit_to_peer(w, a, m, &peer,
-		     p->df || stun_msg_has(&msg, STUN_SLOT_DONT_FRAGMENT),
+		     c->df || stun_msg_has(&msg, STUN_SLOT_DONT_FRAGMENT),
 		     DP_C_relay_send_to_peer, len);
+}
+
+void
+dp_relay_channel_from_client(struct dp_worker *w, struct rte_mbuf *m,
+			     const struct dp_udp *p)
+{
+	const struct client_msg c = { p->data, p->len, p->data_off, p->df };
+	struct dp_alloc *a;
+	enum dp_drop why;
+
+	a = client_alloc(w, &p->src, &p->dst, TP_TRANSPORT_UDP, &why);
+	if (a == NULL)
+		dp_drop(w, m, why);
+	else
+		relay_channel(w, a, m, &c);
+}
+
+void
+dp_relay_send_from_client(struct dp_worker *w, struct rte_mbuf *m,
+			  const struct dp_udp *p)
+{
+	const struct client_msg c = { p->data, p->len, p->data_off, p->df };
+	struct dp_alloc *a;
+	enum dp_drop why;
+
+	a = client_alloc(w, &p->src, &p->dst, TP_TRANSPORT_UDP, &why);
+	if (a == NULL)
+		dp_drop(w, m, why);
+	else
+		relay_send(w, a, m, &c);
+}
+
+void
+dp_relay_from_stream(struct dp_worker *w, const struct dp_stream_in *in)
+{
+	struct rte_mbuf *m = in->mbuf;
+	const struct client_msg c = {
+		.data = rte_pktmbuf_mtod(m, const uint8_t *),
+		.len = (uint16_t)rte_pktmbuf_pkt_len(m),
+	};
+	struct dp_alloc *a;
+	enum dp_drop why;
+
+	w->stats.c[DP_C_stream_in]++;
+	a = client_alloc(w, &in->client, &in->local, in->transport, &why);
+	if (a == NULL)
+		dp_drop(w, m, why);
+	else if (channel_data_looks_like(c.data, c.len))
+		relay_channel(w, a, m, &c);
+	else if (stun_is_stun(c.data, c.len) &&
+		 stun_msg_type(c.data) == stun_type(STUN_METHOD_SEND,
+						    STUN_CLASS_INDICATION))
+		relay_send(w, a, m, &c);
+	else
+		dp_drop(w, m, DP_DROP_stun_not_request);
+}
+
+/* Hand @m to the stream thread that serves @a's client. */
+static void
+stream_out(struct dp_worker *w, struct rte_mbuf *m, uint32_t conn)
+{
+	struct dp_stream_out o = { .mbuf = m, .conn = conn };
+
+	if (rte_ring_sp_enqueue_elem(w->stream_out, &o, sizeof(o)) != 0) {
+		dp_drop(w, m, DP_DROP_stream_ring_full);
+		return;
+	}
+	w->stats.c[DP_C_stream_out]++;
+}
+
+void
+dp_stream_tx(struct dp_worker *w, struct rte_mbuf *m, uint32_t conn)
+{
+	stream_out(w, m, conn);
+}
+
+/*
+ * Over TCP and TLS a ChannelData message is padded to a multiple of four
+ * bytes (RFC 8656 section 12.5); over UDP it is not.
+ */
+static int
+pad_for_stream(struct rte_mbuf *m)
+{
+	size_t pad = stun_pad_len(rte_pktmbuf_pkt_len(m));
+	uint8_t *t;
+
+	if (pad == 0)
+		return 0;
+	t = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)pad);
+	if (t == NULL)
+		return -1;
+	memset(t, 0, pad);
+	return 0;
 }
 
 /*
@@ -272,7 +362,8 @@ dp_relay_from_peer(struct dp_worker *w, struct rte_mbuf *m,
 	if (ch != NULL) {
 		uint8_t *h = (uint8_t *)rte_pktmbuf_prepend(m, CHANNEL_DATA_HEADER_LEN);
 
-		if (h == NULL) {
+		if (h == NULL || (a->transport != TP_TRANSPORT_UDP &&
+				  pad_for_stream(m) != 0)) {
 			dp_drop(w, m, DP_DROP_too_big);
 			return;
 		}
@@ -283,9 +374,11 @@ dp_relay_from_peer(struct dp_worker *w, struct rte_mbuf *m,
 			return;
 		}
 	}
-	if (rte_pktmbuf_pkt_len(m) + DP_UDP4_HDR_LEN > DP_MAX_FRAME ||
-	    dp_udp4_push(m, &sh->mac, a->client_mac, &a->server, &a->client,
-			 p->df, sh->tx_ip_cksum_offload, sh->tx_udp_cksum_offload) != 0) {
+	/* A stream client's thread writes it; a UDP client gets a datagram. */
+	if (a->transport == TP_TRANSPORT_UDP &&
+	    (rte_pktmbuf_pkt_len(m) + DP_UDP4_HDR_LEN > DP_MAX_FRAME ||
+	     dp_udp4_push(m, &sh->mac, a->client_mac, &a->server, &a->client,
+			  p->df, sh->tx_ip_cksum_offload, sh->tx_udp_cksum_offload) != 0)) {
 		dp_drop(w, m, DP_DROP_too_big);
 		return;
 	}
@@ -293,5 +386,8 @@ dp_relay_from_peer(struct dp_worker *w, struct rte_mbuf *m,
 	a->usage.bytes_to_client += p->len;
 	w->stats.c[ch != NULL ? DP_C_relay_peer_to_channel :
 				 DP_C_relay_peer_to_data]++;
-	dp_tx_enqueue(w, m);
+	if (a->transport != TP_TRANSPORT_UDP)
+		stream_out(w, m, a->conn);
+	else
+		dp_tx_enqueue(w, m);
 }

@@ -19,6 +19,20 @@ void dp_relay_channel_from_client(struct dp_worker *w, struct rte_mbuf *m,
 void dp_relay_send_from_client(struct dp_worker *w, struct rte_mbuf *m,
 			       const struct dp_udp *p);
 
+/**
+ * A message from a stream (TCP, TLS) client, handed over by its stream
+ * thread: ChannelData or a Send indication, relayed as a UDP client's.
+ * Takes ownership of @p in->mbuf.
+ */
+void dp_relay_from_stream(struct dp_worker *w, const struct dp_stream_in *in);
+
+/**
+ * Hand @p m (a message as the client must read it) to the stream thread of
+ * connection @p conn, or drop it (counted) when that ring is full: a slow
+ * stream never stalls the worker.
+ */
+void dp_stream_tx(struct dp_worker *w, struct rte_mbuf *m, uint32_t conn);
+
 /** A datagram from a peer to relay address @p relay_ip_idx : p->dst.port. */
 void dp_relay_from_peer(struct dp_worker *w, struct rte_mbuf *m,
 			const struct dp_udp *p, int relay_ip_idx);

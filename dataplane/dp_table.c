@@ -65,7 +65,7 @@ dp_table_fini(struct dp_table *t)
 
 void
 dp_five_tuple_make(struct dp_five_tuple *k, const struct tp_addr *client,
-		   const struct tp_addr *server)
+		   const struct tp_addr *server, uint8_t transport)
 {
 	memset(k, 0, sizeof(*k));
 	memcpy(k->client_ip, client->ip.bytes, 16);
@@ -73,6 +73,7 @@ dp_five_tuple_make(struct dp_five_tuple *k, const struct tp_addr *client,
 	k->client_port = client->port;
 	k->server_port = server->port;
 	k->family = client->ip.family;
+	k->transport = transport;
 }
 
 int
@@ -92,7 +93,7 @@ dp_table_alloc_add(struct dp_table *t, const struct dp_cmd_alloc_add *add,
 	if (t->by_relay[ri] != 0)
 		return -EEXIST;
 
-	dp_five_tuple_make(&key, &add->client, &add->server);
+	dp_five_tuple_make(&key, &add->client, &add->server, add->transport);
 	if (rte_hash_add_key_data(t->by_client, &key,
 				  (void *)(uintptr_t)add->ref.slot) != 0)
 		return -ENOSPC;
@@ -104,8 +105,12 @@ dp_table_alloc_add(struct dp_table *t, const struct dp_cmd_alloc_add *add,
 	a->client = add->client;
 	a->server = add->server;
 	a->relay = add->relay;
-	memcpy(a->client_mac, add->client_mac, DP_MAC_LEN);
+	if (add->transport == TP_TRANSPORT_UDP)
+		memcpy(a->client_mac, add->client_mac, DP_MAC_LEN);
+	else
+		a->conn = add->conn;
 	a->relay_ip_idx = relay_ip_idx;
+	a->transport = add->transport;
 	a->max_bps = add->max_bps;
 	a->bucket[0].tokens = a->bucket[1].tokens = add->max_bps;
 	t->by_relay[ri] = add->ref.slot + 1;
@@ -135,7 +140,7 @@ dp_table_alloc_del(struct dp_table *t, const struct dp_alloc_ref *ref,
 	if (a == NULL)
 		return -ENOENT;
 	*usage = a->usage;
-	dp_five_tuple_make(&key, &a->client, &a->server);
+	dp_five_tuple_make(&key, &a->client, &a->server, a->transport);
 	rte_hash_del_key(t->by_client, &key);
 	t->by_relay[(uint32_t)a->relay_ip_idx << 16 | a->relay.port] = 0;
 	/* Give the overflow chain back, last block first. */

@@ -27,14 +27,15 @@
 #define DP_PEER_BLOCK_CHANS 6
 #define DP_NONE UINT32_MAX
 
-/** Hash key of a client 5-tuple (the protocol is always UDP here). */
+/** Hash key of a client 5-tuple; the protocol is the client's transport. */
 struct dp_five_tuple {
 	uint8_t client_ip[16];
 	uint8_t server_ip[16];
 	uint16_t client_port;
 	uint16_t server_port;
 	uint8_t family;
-	uint8_t pad[3]; /* zero: the whole struct is hashed */
+	uint8_t transport; /* enum tp_transport */
+	uint8_t pad[2];    /* zero: the whole struct is hashed */
 };
 
 /** A permission: any port of a peer IP, until a TSC deadline. */
@@ -71,9 +72,15 @@ struct dp_alloc {
 	struct tp_addr client;
 	struct tp_addr server;
 	struct tp_addr relay;
-	uint8_t client_mac[DP_MAC_LEN];
+	/** Where replies to the client go, by transport (no size added: an
+	 *  allocation is one or the other). */
+	union {
+		uint8_t client_mac[DP_MAC_LEN]; /**< UDP: the next hop */
+		uint32_t conn;                  /**< TCP, TLS: the connection */
+	};
 	uint16_t relay_ip_idx;
 	uint32_t max_bps;
+	uint8_t transport;              /**< enum tp_transport */
 	struct dp_usage usage;
 	struct dp_perm perm[DP_PERM_INLINE];
 	struct dp_chan chan[DP_CHAN_INLINE];
@@ -106,7 +113,7 @@ void dp_table_fini(struct dp_table *t);
 
 /** Fill a 5-tuple key. */
 void dp_five_tuple_make(struct dp_five_tuple *k, const struct tp_addr *client,
-			const struct tp_addr *server);
+			const struct tp_addr *server, uint8_t transport);
 
 /**
  * Install an allocation at @p slot (relay IP already resolved to an index).

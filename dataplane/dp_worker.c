@@ -16,9 +16,11 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
+#include <rte_ring_elem.h>
 
 #include "dp_cmd.h"
 #include "dp_input.h"
+#include "dp_relay.h"
 #include "dp_worker.h"
 
 void
@@ -55,6 +57,20 @@ dp_handoff(struct dp_worker *w, struct rte_mbuf *m, uint16_t owner)
 	w->stats.c[DP_C_handoff_out]++;
 }
 
+/* One burst of what the stream threads sent.  @return messages seen. */
+static unsigned int
+stream_poll(struct dp_worker *w)
+{
+	struct dp_stream_in in[DP_BURST];
+	unsigned int n;
+
+	n = rte_ring_sc_dequeue_burst_elem(w->stream_in, in, sizeof(in[0]),
+					   DP_BURST, NULL);
+	for (unsigned int i = 0; i < n; i++)
+		dp_relay_from_stream(w, &in[i]);
+	return n;
+}
+
 /* One burst from the port and the handoff rings.  @return packets seen. */
 static unsigned int
 poll_once(struct dp_worker *w)
@@ -81,6 +97,7 @@ poll_once(struct dp_worker *w)
 			dp_input(w, pkts[i]);
 		total += n;
 	}
+	total += stream_poll(w);
 	dp_tx_flush(w);
 	return total;
 }

@@ -38,6 +38,8 @@ struct dp_worker {
 	struct rte_ring *evt_ring;                   /**< me -> control */
 	struct rte_ring *handoff_in[DP_MAX_WORKERS]; /**< [j]: worker j -> me */
 	struct rte_ring *handoff_out[DP_MAX_WORKERS];/**< [j]: me -> worker j */
+	struct rte_ring *stream_in;                  /**< stream threads -> me */
+	struct rte_ring *stream_out;                 /**< me -> stream threads */
 	uint64_t now;                                /**< TSC at burst start */
 	uint64_t tid_counter;                        /**< Data indication IDs */
 	uint8_t tid_prefix[4];

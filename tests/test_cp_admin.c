@@ -320,7 +320,7 @@ test_user_push(void **state)
 	assert_null(strstr(f->out, "alloc user="));
 	run_ok(f, "allocations 10");
 	assert_non_null(strstr(f->out, "alloc user=pushed client=192.0.2.20:5000 "
-			       "relay=198.51.100.1:"));
+			       "transport=udp relay=198.51.100.1:"));
 	assert_non_null(strstr(f->out, "worker=0 expires_in_s=600 token=0\n"));
 	has(f->out, "listed=1");
 

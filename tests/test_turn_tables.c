@@ -285,7 +285,7 @@ test_table_indexes_and_users(void **state)
 		struct tp_addr c = addr4(0xC0000200 + (uint32_t)(i % 7), (uint16_t)(40000 + i));
 		struct tp_addr r = addr4(0xC6336401, (uint16_t)(50000 + i));
 
-		a[i] = turn_alloc_table_insert(&t, &c, &local, &r,
+		a[i] = turn_alloc_table_insert(&t, &c, &local, TP_TRANSPORT_UDP, &r,
 					       i % 2 ? "bob" : "alice",
 					       i % 2 ? 3 : 5, 1000);
 		assert_non_null(a[i]);
@@ -293,14 +293,33 @@ test_table_indexes_and_users(void **state)
 	}
 	/* Same 5-tuple or same relay again: refused. */
 	assert_null(turn_alloc_table_insert(&t, &a[5]->client, &local,
+					    TP_TRANSPORT_UDP,
 					    &(struct tp_addr){ .ip = tp_ip_v4(1), .port = 1 },
 					    "x", 1, 0));
 	assert_null(turn_alloc_table_insert(&t, &(struct tp_addr){ .ip = tp_ip_v4(1), .port = 1 },
-					    &local, &a[5]->relay, "x", 1, 0));
+					    &local, TP_TRANSPORT_UDP, &a[5]->relay,
+					    "x", 1, 0));
+	assert_int_equal(t.n_allocs, 100);
+	/* The transport is part of the 5-tuple: the same addresses over TCP
+	 * are another client (RFC 8656 section 2.2). */
+	{
+		struct tp_addr r = addr4(0xC6336401, 60000);
+		struct turn_alloc *tcp = turn_alloc_table_insert(
+			&t, &a[5]->client, &local, TP_TRANSPORT_TCP, &r, "x", 1, 0);
+
+		assert_non_null(tcp);
+		assert_ptr_equal(turn_alloc_table_find(&t, &a[5]->client, &local,
+						       TP_TRANSPORT_TCP), tcp);
+		assert_ptr_equal(turn_alloc_table_find(&t, &a[5]->client, &local,
+						       TP_TRANSPORT_UDP), a[5]);
+		assert_null(turn_alloc_table_find(&t, &a[5]->client, &local,
+						  TP_TRANSPORT_TLS));
+		turn_alloc_table_remove(&t, tcp, 0, false);
+	}
 	assert_int_equal(t.n_allocs, 100);
 	assert_int_equal(t.n_users, 2);
 	for (int i = 0; i < 100; i++) {
-		assert_ptr_equal(turn_alloc_table_find(&t, &a[i]->client, &local), a[i]);
+		assert_ptr_equal(turn_alloc_table_find(&t, &a[i]->client, &local, TP_TRANSPORT_UDP), a[i]);
 		assert_ptr_equal(turn_alloc_table_find_relay(&t, &a[i]->relay), a[i]);
 	}
 	u = turn_alloc_table_user(&t, "alice", 5);
@@ -313,7 +332,8 @@ test_table_indexes_and_users(void **state)
 	/* Remove one, keeping an ended record; remove another without. */
 	assert_int_equal(turn_alloc_table_remove(&t, a[10], 2000, true), 0);
 	assert_int_equal(turn_alloc_table_remove(&t, a[11], 2000, false), 0);
-	assert_null(turn_alloc_table_find(&t, &(struct tp_addr){ .ip = tp_ip_v4(0xC0000203), .port = 40010 }, &local));
+	assert_null(turn_alloc_table_find(&t, &(struct tp_addr){ .ip = tp_ip_v4(0xC0000203), .port = 40010 }, &local,
+					  TP_TRANSPORT_UDP));
 	assert_int_equal(t.n_allocs, 98);
 	assert_int_equal(u->n_allocs, 49);
 	assert_int_equal(t.n_ended, 1);
@@ -342,7 +362,7 @@ test_table_user_record_freed(void **state)
 
 	(void)state;
 	assert_int_equal(turn_alloc_table_init(&t, 1), 0);
-	a = turn_alloc_table_insert(&t, &c, &l, &r, "carol", 5, 0);
+	a = turn_alloc_table_insert(&t, &c, &l, TP_TRANSPORT_UDP, &r, "carol", 5, 0);
 	assert_non_null(a);
 	a->ref.gen = 77;
 	a->owner = 2;
@@ -369,7 +389,7 @@ test_table_perms_and_channels(void **state)
 
 	(void)state;
 	assert_int_equal(turn_alloc_table_init(&t, 1), 0);
-	a = turn_alloc_table_insert(&t, &c, &l, &r, "", 0, 0);
+	a = turn_alloc_table_insert(&t, &c, &l, TP_TRANSPORT_UDP, &r, "", 0, 0);
 	assert_non_null(a);
 	a->expiry_ms = 1000000;
 	for (uint32_t i = 0; i < TURN_PERMS_MAX; i++) {
@@ -426,7 +446,7 @@ test_table_first_records_inline(void **state)
 
 	(void)state;
 	assert_int_equal(turn_alloc_table_init(&t, 2), 0);
-	a = turn_alloc_table_insert(&t, &c, &l, &r, "", 0, 0);
+	a = turn_alloc_table_insert(&t, &c, &l, TP_TRANSPORT_UDP, &r, "", 0, 0);
 	assert_non_null(a);
 	assert_int_equal(turn_alloc_perm_set(a, &ip, 111), 0);
 	assert_int_equal(turn_alloc_chan_set(a, 0x4001, &peer, 222), 0);
@@ -444,7 +464,7 @@ test_table_first_records_inline(void **state)
 	/* A second allocation that never grows: its records stay inline. */
 	c = addr4(4, 4);
 	r = addr4(5, 5);
-	b = turn_alloc_table_insert(&t, &c, &l, &r, "", 0, 0);
+	b = turn_alloc_table_insert(&t, &c, &l, TP_TRANSPORT_UDP, &r, "", 0, 0);
 	assert_non_null(b);
 	assert_int_equal(turn_alloc_perm_set(b, &ip, 1), 0);
 	assert_int_equal(turn_alloc_table_remove(&t, b, 0, false), 0);

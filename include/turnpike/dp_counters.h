@@ -34,7 +34,9 @@
 	X(arp_learned, "neighbours learned from ARP")                       \
 	X(arp_held, "frames held for a next hop being resolved")            \
 	X(arp_held_sent, "held frames sent once their next hop resolved")   \
-	X(cmds, "commands applied from the control plane")
+	X(cmds, "commands applied from the control plane")                  \
+	X(stream_in, "messages from stream (TCP, TLS) clients")             \
+	X(stream_out, "messages handed to the stream threads")
 
 /** Drop reasons: X(name, description). */
 #define DP_DROP_LIST(X)                                                     \
@@ -61,7 +63,8 @@
 	X(handoff_ring_full, "owning worker's ring full")                   \
 	X(tx_full, "port did not accept the frame")                         \
 	X(bad_arp, "malformed or irrelevant ARP")                           \
-	X(cmd_failed, "a command could not be applied")
+	X(cmd_failed, "a command could not be applied")                     \
+	X(stream_ring_full, "stream thread's ring full (slow stream client)")
 
 enum dp_counter {
 #define DP_X_ENUM(name, desc) DP_C_##name,

@@ -27,6 +27,26 @@
 /** Ethernet address length. */
 #define DP_MAC_LEN 6
 
+/**
+ * How a client reaches us.  UDP clients are the fast path's own; TCP and TLS
+ * clients are served by the stream threads through the kernel's stack, and
+ * the fast path relays their data to and from UDP peers all the same (RFC
+ * 8656: the peer side is always UDP).  Part of an allocation's 5-tuple.
+ */
+enum tp_transport {
+	TP_TRANSPORT_UDP = 0,
+	TP_TRANSPORT_TCP = 1,
+	TP_TRANSPORT_TLS = 2,
+};
+
+/** "udp", "tcp" or "tls", for logs and listings. */
+static inline const char *
+tp_transport_name(uint8_t transport)
+{
+	return transport == TP_TRANSPORT_TCP ? "tcp" :
+	       transport == TP_TRANSPORT_TLS ? "tls" : "udp";
+}
+
 /** An allocation's handle on its worker: table slot plus generation. */
 struct dp_alloc_ref {
 	uint32_t slot; /**< index in the owning worker's allocation table */
@@ -42,6 +62,7 @@ enum dp_cmd_type {
 	DP_CMD_CHAN_SET,      /**< bind or refresh a channel */
 	DP_CMD_TX,            /**< transmit a frame the control plane built */
 	DP_CMD_NEIGH_SET,     /**< neighbour IP -> MAC, learned by anyone */
+	DP_CMD_STREAM_TX,     /**< hand a message to a stream client's thread */
 };
 
 /** DP_CMD_ALLOC_ADD. */
@@ -50,7 +71,9 @@ struct dp_cmd_alloc_add {
 	struct tp_addr client;  /**< client transport address (remote) */
 	struct tp_addr server;  /**< our address the client talks to (local) */
 	struct tp_addr relay;   /**< relayed transport address */
-	uint8_t client_mac[DP_MAC_LEN]; /**< next hop toward the client */
+	uint8_t client_mac[DP_MAC_LEN]; /**< next hop toward the client (UDP) */
+	uint8_t transport;      /**< enum tp_transport */
+	uint32_t conn;          /**< stream client's connection id (TCP, TLS) */
 	uint32_t lifetime_ms;
 	uint32_t max_bps;       /**< bytes/s each way; 0 = unlimited */
 };
@@ -81,6 +104,18 @@ struct dp_cmd_tx {
 	void *mbuf;
 };
 
+/**
+ * DP_CMD_STREAM_TX: a STUN message (an rte_mbuf * holding just the message)
+ * for the stream client on connection @p conn.  It goes through the
+ * allocation's worker, not straight to the stream thread, so that it
+ * reaches the client only after the commands queued before it are applied:
+ * the same ordering promise UDP replies have.
+ */
+struct dp_cmd_stream_tx {
+	void *mbuf;
+	uint32_t conn;  /**< the stream thread's connection id */
+};
+
 /** DP_CMD_NEIGH_SET. */
 struct dp_cmd_neigh {
 	struct tp_ip ip;
@@ -96,6 +131,7 @@ struct dp_cmd {
 		struct dp_cmd_perm perm;
 		struct dp_cmd_chan chan;
 		struct dp_cmd_tx tx;
+		struct dp_cmd_stream_tx stream_tx;
 		struct dp_cmd_neigh neigh;
 	} u;
 };
@@ -144,6 +180,29 @@ struct dp_evt {
 		struct dp_evt_alloc_end alloc_end;
 		struct dp_cmd_neigh neigh;
 	} u;
+};
+
+/**
+ * A message from a stream client for the fast path, on the owning worker's
+ * stream-in ring (stream thread -> worker): ChannelData without its stream
+ * padding, or a Send indication, in an rte_mbuf * holding just the message.
+ * The worker finds the allocation by the 5-tuple, as for UDP.
+ */
+struct dp_stream_in {
+	void *mbuf;
+	struct tp_addr client;  /**< the connection's remote address */
+	struct tp_addr local;   /**< our address it connected to */
+	uint8_t transport;      /**< TP_TRANSPORT_TCP or _TLS */
+};
+
+/**
+ * What a worker hands a stream client's thread, on its stream-out ring
+ * (worker -> stream thread): a message to write as it is (a reply, padded
+ * ChannelData or a Data indication), in an rte_mbuf * holding just it.
+ */
+struct dp_stream_out {
+	void *mbuf;
+	uint32_t conn;
 };
 
 /**

@@ -53,6 +53,14 @@ struct tp_plane_params {
 	uint32_t idle_sleep_us;     /**< workers sleep when idle; 0 = busy poll */
 };
 
+/** A message a worker handed the stream threads (see stream_poll). */
+struct tp_stream_msg {
+	uint32_t conn;        /**< the connection it is for */
+	const uint8_t *data;  /**< the bytes to write, as they are */
+	size_t len;
+	void *handle;         /**< give back with stream_done() once written */
+};
+
 /** The fast path's counters, summed over its workers. */
 struct tp_plane_stats {
 	struct dp_stats total;
@@ -95,6 +103,35 @@ struct tp_plane_ops {
 	void (*packet_free)(void *ctx, void *mbuf);
 	/** Every worker's counters summed, and the plane's own. */
 	void (*stats_sum)(void *ctx, struct tp_plane_stats *out);
+
+	/*
+	 * The stream threads' doors, called from the stream thread only (one
+	 * producer and one consumer per ring), never from the control thread.
+	 */
+
+	/**
+	 * Hand @p len bytes of ChannelData (stream padding removed) or a Send
+	 * indication from the stream client (@p client, @p local, @p transport)
+	 * to @p worker, which relays it to the peer as it would a UDP client's.
+	 * @return 0, -ENOBUFS (no packet buffer, or the ring is full: the
+	 * datagram is lost, as UDP would lose it) or -EMSGSIZE.
+	 */
+	int (*stream_send)(void *ctx, uint16_t worker, const struct tp_addr *client,
+			   const struct tp_addr *local, uint8_t transport,
+			   const uint8_t *data, size_t len);
+	/** Take up to @p max messages @p worker has for stream clients.
+	 *  @return how many were filled in @p out. */
+	unsigned int (*stream_poll)(void *ctx, uint16_t worker,
+				    struct tp_stream_msg *out, unsigned int max);
+	/** Give back a message stream_poll() handed out. */
+	void (*stream_done)(void *ctx, void *handle);
+	/**
+	 * Control thread: queue the STUN message @p msg for the stream client
+	 * on connection @p conn through @p worker, after the commands before it
+	 * (DP_CMD_STREAM_TX).  @return 0, -ENOBUFS or -EMSGSIZE.
+	 */
+	int (*stream_reply)(void *ctx, uint16_t worker, uint32_t conn,
+			    const uint8_t *msg, size_t len);
 };
 
 #endif /* TURNPIKE_PLANE_H */

@@ -38,7 +38,12 @@
 #
 # Tunables (environment): SB_CMD_TIMEOUT (s, default 120) bounds one
 # foreground command; SB_KEEP=1 keeps $SB_DIR for inspection;
-# SB_STATS_INTERVAL (s, default 5) is turnpike's --stats-interval.
+# SB_STATS_INTERVAL (s, default 5) is turnpike's --stats-interval;
+# SB_TURNPIKE_CONF, extra lines for turnpike's configuration.
+# SB_SHARE_KERNEL=1 gives turnpike's veth the server address in the kernel
+# too, for TURN over TCP and TLS through the kernel's stack: af_packet sees
+# every frame first, and an nftables table in the server namespace drops
+# the UDP the kernel would otherwise answer with ICMP port unreachable.
 
 SB_CMD_TIMEOUT=${SB_CMD_TIMEOUT:-120}
 SB_TURN_PORT=${SB_TURN_PORT:-3478}
@@ -290,7 +295,23 @@ listening-port=$SB_TURN_PORT
 local-network=$SB_PREFIX
 admin-socket=$SB_DIR/admin.sock
 EOF
+		[ -n "${SB_TURNPIKE_CONF:-}" ] && printf '%s\n' "$SB_TURNPIKE_CONF"
 	} >"$out"
+}
+
+# The kernel keeps the server address for TCP and TLS; its UDP is turnpike's.
+_sb_share_kernel() {
+	command -v nft >/dev/null 2>&1 || { sb_log "no nft (nftables)"; return 1; }
+	timeout 10 ip -n "$SB_NS_S" addr replace "$SB_SERVER_IP/24" \
+		dev "$SB_DEV_S" || return 1
+	timeout 10 ip netns exec "$SB_NS_S" nft -f - <<EOF || return 1
+table inet tpk_share {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		ip daddr $SB_SERVER_IP meta l4proto udp drop
+	}
+}
+EOF
 }
 
 # EAL's --lcores for N workers: lcore 0 is the control thread; lcores are
@@ -324,6 +345,9 @@ sb_server_start() {
 		local bin="$build/tools/turnpike"
 		[ -x "$bin" ] || { sb_log "no $bin"; return 1; }
 		timeout 10 ip -n "$SB_NS_S" addr flush dev "$SB_DEV_S" || return 1
+		if [ "${SB_SHARE_KERNEL:-0}" = 1 ]; then
+			_sb_share_kernel || return 1
+		fi
 		_sb_turnpike_config "$conf" "$SB_DIR/turnpike-$n.conf"
 		local prefix="${SB_ID}-$n"
 		SB_DPDK_PREFIXES+=("$prefix")

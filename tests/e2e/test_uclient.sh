@@ -14,9 +14,16 @@
 # corrupts about one message in ten before sending) passes when the server
 # survives it and a clean run right after still loses nothing.
 #
+# With E2E_TRANSPORT=tcp or tls the clients reach the server over TCP or
+# TLS (uclient -t, -t -S) while the relay leg to the peers stays UDP: the
+# firewall-bound client's case (RFC 8656 sections 3.1 and 12.5).  The
+# server's veth then keeps its address in the kernel (SB_SHARE_KERNEL), and
+# TLS uses a certificate made here.
+#
 # Usage: test_uclient.sh [--server turnpike|coturn] [--workers N] BUILD_DIR
 # Environment: E2E_ONLY="lt rest oauth" picks server configurations,
-# E2E_MSGS messages per client (50), E2E_INTERVAL ms between them (20).
+# E2E_MSGS messages per client (50), E2E_INTERVAL ms between them (20),
+# E2E_TRANSPORT udp (default), tcp or tls.
 # Exit: 0 all passed, 1 a failure, 77 skipped (not root, no coturn tools).
 set -u
 
@@ -48,6 +55,31 @@ SECRET=e2e-shared-secret
 PEER_PORT=3480
 MSGS=${E2E_MSGS:-50}      # per client
 INTERVAL=${E2E_INTERVAL:-20}  # ms between a client's messages
+TRANSPORT=${E2E_TRANSPORT:-udp}
+TLS_PORT=5349
+transport_args=()
+case "$TRANSPORT" in
+udp) ;;
+tcp) transport_args=(-t) ;;
+tls) transport_args=(-t -S -p "$TLS_PORT") ;;
+*) echo "E2E_TRANSPORT: udp, tcp or tls" >&2; exit 2 ;;
+esac
+if [ "$TRANSPORT" != udp ]; then
+	[ "$server" = turnpike ] ||
+		{ echo "SKIP: streams are tested against turnpike only"; exit 77; }
+	export SB_SHARE_KERNEL=1
+	SB_TURNPIKE_CONF=
+	if [ "$TRANSPORT" = tls ]; then
+		timeout 30 openssl req -x509 -newkey ec \
+			-pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+			-subj "/CN=$SB_SERVER_IP" -keyout "$SB_DIR/tls.key" \
+			-out "$SB_DIR/tls.crt" >/dev/null 2>&1 ||
+			{ bad "tls: test certificate"; finish; }
+		SB_TURNPIKE_CONF=$(printf 'cert=%s\npkey=%s\ntls-listening-port=%s' \
+			"$SB_DIR/tls.crt" "$SB_DIR/tls.key" "$TLS_PORT")
+	fi
+	export SB_TURNPIKE_CONF
+fi
 
 # coturn's built-in uclient test keys (-J picks one of the three at random
 # per Allocate): kid, the AES key coturn actually uses (the first 16 or 32
@@ -117,7 +149,8 @@ uclient() {
 	local t0=$SECONDS limit=180
 	[ "$mode" = fuzz ] && limit=40
 	SB_CMD_TIMEOUT=$limit sb_run_c turnutils_uclient -L "$SB_CLIENT_IP" \
-		-e "$SB_PEER1_IP" -r "$PEER_PORT" -z "$INTERVAL" "$@" \
+		-e "$SB_PEER1_IP" -r "$PEER_PORT" -z "$INTERVAL" \
+		${transport_args[@]+"${transport_args[@]}"} "$@" \
 		"$SB_SERVER_IP" >"$log" 2>&1 || rc=$?
 	if [ "$mode" = fuzz ]; then
 		ok "$name: uclient ran (rc $rc, $((SECONDS - t0)) s)"
@@ -184,7 +217,7 @@ sb_bg "$SB_NS_C" peer1 turnutils_peer -L "$SB_PEER1_IP" -p "$PEER_PORT"
 sb_bg "$SB_NS_C" peer1rtcp turnutils_peer -L "$SB_PEER1_IP" -p "$((PEER_PORT + 1))"
 sleep 0.5
 
-echo "# server=$server workers=$workers net=$SB_PREFIX"
+echo "# server=$server workers=$workers net=$SB_PREFIX transport=$TRANSPORT"
 n=$MSGS
 want() { case " ${E2E_ONLY:-lt rest oauth} " in *" $1 "*) return 0 ;; esac; return 1; }
 # ---- long-term credentials
