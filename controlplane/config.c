@@ -24,12 +24,22 @@
  * tp_config_dump() walks the same table, so a new key is read and printed
  * by its row alone.
  *
- * Where turnpike is stricter than coturn, on purpose:
+ * Where turnpike is stricter than coturn, or differs, on purpose:
  *  - unknown keys and bad values stop the server (coturn logs and goes on);
  *  - a non-repeatable key given twice is an error (coturn keeps the last);
  *  - static-auth-secret, user and oauth-key do not switch their mechanism on
  *    (coturn does so silently); the mechanism's flag must be given;
- *  - stale-nonce=0 (coturn: nonces never expire) is refused.
+ *  - stale-nonce=0 (coturn: nonces never expire) is refused;
+ *  - tls-listening-port, alt-tls-listening-port, cipher-list and
+ *    tls-handshake-timeout without cert and pkey are refused (coturn warns
+ *    and serves no TLS), unless no-tls says TLS is off on purpose;
+ *  - a listening port inside the relay range, or one port for two roles,
+ *    is refused;
+ *  - alt-tls-listening-port defaults to 0 (none), not to
+ *    tls-listening-port + 1: coturn opens that port for RFC 5780 NAT
+ *    behaviour discovery, which turnpike does not do;
+ *  - cert and pkey must be absolute paths (coturn also searches a few
+ *    directories for a relative one).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,10 +61,12 @@
 enum config_kind {
 	KIND_FLAG,      /* bool; bare, or a boolean word */
 	KIND_ENFORCED,  /* a flag turnpike always behaves as if set */
-	KIND_PORT,      /* uint16_t, 1-65535 */
+	KIND_PORT,      /* uint16_t in [min, max] */
+	KIND_PORTS,     /* struct tp_config_port_list */
 	KIND_U32,       /* uint32_t in [min, max] */
 	KIND_STALE,     /* stale-nonce: bare flag or seconds */
-	KIND_REALM,     /* char[TP_CONFIG_REALM_MAX + 1] */
+	KIND_TEXT,      /* char[max + 1], not empty */
+	KIND_PATH,      /* char *, owned; an absolute path */
 	KIND_SOCKET,    /* char[TP_CONFIG_SOCKET_PATH_MAX + 1] */
 	KIND_IP,        /* one struct tp_ip */
 	KIND_IP_LIST,   /* struct tp_config_ip_list */
@@ -72,6 +84,11 @@ struct config_def {
 	bool repeatable;
 	size_t off; /* of the field in struct tp_config */
 	uint64_t min, max;
+	/*
+	 * Means something only with TLS: refused without cert and pkey
+	 * (unless no-tls), and dumped commented out then.
+	 */
+	bool tls_only;
 };
 
 #define OFF(field) offsetof(struct tp_config, field)
@@ -81,11 +98,38 @@ struct config_def {
 static const struct config_def config_defs[TP_CONFIG_KEY_COUNT] = {
 	[TP_CONFIG_KEY_LISTENING_IP] = { KIND_IP_LIST, true, OFF(listening_ips), 0, 0 },
 	[TP_CONFIG_KEY_LISTENING_PORT] = { KIND_PORT, false, OFF(listening_port), 1, 65535 },
+	[TP_CONFIG_KEY_TLS_LISTENING_PORT] =
+		{ KIND_PORTS, true, OFF(tls_listening_ports), 1, 65535, true },
+	[TP_CONFIG_KEY_ALT_TLS_LISTENING_PORT] =
+		{ KIND_PORT, false, OFF(alt_tls_listening_port), 0, 65535, true },
+	[TP_CONFIG_KEY_NO_UDP] = { KIND_FLAG, false, OFF(no_udp), 0, 0 },
+	[TP_CONFIG_KEY_NO_TCP] = { KIND_FLAG, false, OFF(no_tcp), 0, 0 },
+	[TP_CONFIG_KEY_NO_TLS] = { KIND_FLAG, false, OFF(no_tls), 0, 0 },
+	[TP_CONFIG_KEY_CERT] = { KIND_PATH, false, OFF(cert), 0, TP_CONFIG_PATH_MAX },
+	[TP_CONFIG_KEY_PKEY] = { KIND_PATH, false, OFF(pkey), 0, TP_CONFIG_PATH_MAX },
+	[TP_CONFIG_KEY_CIPHER_LIST] =
+		{ KIND_TEXT, false, OFF(cipher_list), 0, TP_CONFIG_CIPHER_LIST_MAX, true },
+	[TP_CONFIG_KEY_STREAM_MAX_CONNECTIONS] =
+		{ KIND_U32, false, OFF(stream_max_connections),
+		  TP_CONFIG_STREAM_CONNECTIONS_MIN, TP_CONFIG_STREAM_CONNECTIONS_MAX },
+	[TP_CONFIG_KEY_STREAM_MAX_PER_SOURCE] =
+		{ KIND_U32, false, OFF(stream_max_per_source),
+		  TP_CONFIG_STREAM_CONNECTIONS_MIN, TP_CONFIG_STREAM_CONNECTIONS_MAX },
+	[TP_CONFIG_KEY_STREAM_IDLE_TIMEOUT] =
+		{ KIND_U32, false, OFF(stream_idle_timeout),
+		  TP_CONFIG_STREAM_IDLE_MIN, TP_CONFIG_STREAM_IDLE_MAX },
+	[TP_CONFIG_KEY_TLS_HANDSHAKE_TIMEOUT] =
+		{ KIND_U32, false, OFF(tls_handshake_timeout),
+		  TP_CONFIG_TLS_HANDSHAKE_MIN, TP_CONFIG_TLS_HANDSHAKE_MAX, true },
+	[TP_CONFIG_KEY_STREAM_BUFFER] =
+		{ KIND_U32, false, OFF(stream_buffer),
+		  TP_CONFIG_STREAM_BUFFER_MIN, TP_CONFIG_STREAM_BUFFER_MAX },
 	[TP_CONFIG_KEY_RELAY_IP] = { KIND_IP_LIST, true, OFF(relay_ips), 0, 0 },
 	[TP_CONFIG_KEY_MIN_PORT] = { KIND_PORT, false, OFF(min_port), 1, 65535 },
 	[TP_CONFIG_KEY_MAX_PORT] = { KIND_PORT, false, OFF(max_port), 1, 65535 },
-	[TP_CONFIG_KEY_REALM] = { KIND_REALM, false, OFF(realm), 0, 0 },
-	[TP_CONFIG_KEY_SERVER_NAME] = { KIND_REALM, false, OFF(server_name), 0, 0 },
+	[TP_CONFIG_KEY_REALM] = { KIND_TEXT, false, OFF(realm), 0, TP_CONFIG_REALM_MAX },
+	[TP_CONFIG_KEY_SERVER_NAME] =
+		{ KIND_TEXT, false, OFF(server_name), 0, TP_CONFIG_REALM_MAX },
 	[TP_CONFIG_KEY_LT_CRED_MECH] = { KIND_FLAG, false, OFF(lt_cred_mech), 0, 0 },
 	[TP_CONFIG_KEY_USER] = { KIND_USER, true, OFF(users), 0, 0 },
 	[TP_CONFIG_KEY_USE_AUTH_SECRET] = { KIND_FLAG, false, OFF(use_auth_secret), 0, 0 },
@@ -120,6 +164,9 @@ static const struct config_def config_defs[TP_CONFIG_KEY_COUNT] = {
 	[TP_CONFIG_KEY_LOG_LEVEL] = { KIND_LOG_LEVEL, false, OFF(log_level), 0, 0 },
 };
 
+_Static_assert(sizeof(TP_CONFIG_DEFAULT_CIPHER_LIST) <= TP_CONFIG_CIPHER_LIST_MAX + 1,
+	       "the default cipher-list must fit its field");
+
 static const char *const config_key_names[TP_CONFIG_KEY_COUNT] = {
 #define TP_CONFIG_KEY_NAME(id, name) [TP_CONFIG_KEY_##id] = name,
 	TP_CONFIG_KEY_LIST(TP_CONFIG_KEY_NAME)
@@ -131,7 +178,7 @@ static const char *const config_key_names[TP_CONFIG_KEY_COUNT] = {
  * turnpike: accepted, whatever their value, with a warning.
  */
 #define NO_CLI "turnpike has no telnet CLI; see admin-socket"
-#define UDP_ONLY "turnpike serves plain UDP only"
+#define OLD_TLS "turnpike never offers TLS 1.0 or 1.1"
 #define LOGGING "turnpike logs to stderr; see log-level"
 static const struct config_ignored {
 	const char *name;
@@ -142,10 +189,10 @@ static const struct config_ignored {
 	{ "cli-password", NO_CLI },
 	{ "cli-ip", NO_CLI },
 	{ "cli-port", NO_CLI },
-	{ "no-tls", UDP_ONLY },
-	{ "no-dtls", UDP_ONLY },
-	{ "no-tcp", UDP_ONLY },
-	{ "no-tcp-relay", "turnpike relays UDP only" },
+	{ "no-dtls", "turnpike has no DTLS" },
+	{ "no-tlsv1", OLD_TLS },
+	{ "no-tlsv1_1", OLD_TLS },
+	{ "no-tcp-relay", "turnpike relays UDP only (no RFC 6062 TCP relay)" },
 	{ "log-file", LOGGING },
 	{ "simple-log", LOGGING },
 	{ "new-log-timestamp", LOGGING },
@@ -367,7 +414,8 @@ config_number(struct config_parser *p, const char *value, uint64_t min, uint64_t
 	if (rc == 0 && *out >= min && *out <= max)
 		return 0;
 	if (is_port)
-		return config_fail(p, "%.64s is not a port number (1-65535)", value);
+		return config_fail(p, "%.64s is not a port number (%llu-%llu)", value,
+				   (unsigned long long)min, (unsigned long long)max);
 	return config_fail(p, "%.64s is out of range (%llu-%llu)", value,
 			   (unsigned long long)min, (unsigned long long)max);
 }
@@ -560,6 +608,34 @@ config_oauth_key(struct config_parser *p, char *value)
 	return nv != NULL ? 0 : -ENOMEM;
 }
 
+/*
+ * A repeatable port (tls-listening-port): the first line replaces the
+ * default (the one item with line 0), each later one adds a port; a port
+ * given twice is a mistake (the second line would open nothing).
+ */
+static int
+config_port_push(struct config_parser *p, const struct config_def *def,
+		 struct tp_config_port_list *list, const char *value)
+{
+	uint64_t v;
+
+	if (config_number(p, value, def->min, def->max, true, &v) != 0)
+		return -EINVAL;
+	if (list->n == 1 && list->v[0].line == 0)
+		list->n = 0; /* the first line replaces the default */
+	for (size_t i = 0; i < list->n; i++) {
+		if (list->v[i].port == v)
+			return config_fail(p, "%u given again (first on line %u)",
+					   (unsigned int)v, list->v[i].line);
+	}
+	if (list->n >= TP_CONFIG_TLS_PORTS_MAX)
+		return config_fail(p, "more than %d ports", TP_CONFIG_TLS_PORTS_MAX);
+	list->v[list->n].port = (uint16_t)v;
+	list->v[list->n].line = p->line;
+	list->n++;
+	return 0;
+}
+
 /* ---- Handlers by kind --------------------------------------------------- */
 
 /* Kinds that hold one scalar. */
@@ -594,11 +670,18 @@ config_apply_scalar(struct config_parser *p, const struct config_def *def,
 			return -EINVAL;
 		*(uint32_t *)field = (uint32_t)v;
 		return 0;
-	case KIND_REALM:
-		if (len > TP_CONFIG_REALM_MAX)
-			return config_fail(p, "longer than %d bytes", TP_CONFIG_REALM_MAX);
+	case KIND_TEXT:
+		if (len > def->max)
+			return config_fail(p, "longer than %llu bytes", (unsigned long long)def->max);
 		memcpy(field, l->value, len + 1);
 		return 0;
+	case KIND_PATH:
+		if (l->value[0] != '/')
+			return config_fail(p, "'%.64s' is not an absolute path", l->value);
+		if (len > def->max)
+			return config_fail(p, "longer than %llu bytes", (unsigned long long)def->max);
+		*(char **)field = strdup(l->value);
+		return *(char **)field != NULL ? 0 : -ENOMEM;
 	case KIND_SOCKET:
 		if (l->value[0] != '/')
 			return config_fail(p, "'%.64s' is not an absolute path", l->value);
@@ -681,6 +764,8 @@ config_apply_item(struct config_parser *p, const struct config_def *def,
 		nv[list->n++] = item;
 		return 0;
 	}
+	case KIND_PORTS:
+		return config_port_push(p, def, field, l->value);
 	case KIND_USER:
 		if (config_user_check(p, l->value) != 0)
 			return -EINVAL;
@@ -757,6 +842,17 @@ config_finish(struct tp_config *cfg)
 {
 	if (cfg->line[TP_CONFIG_KEY_SERVER_NAME] == 0)
 		memcpy(cfg->server_name, cfg->realm, sizeof(cfg->server_name));
+	/*
+	 * A default bounded by another key follows it down, so that lowering
+	 * one key on a small server does not force writing the other; given
+	 * values that contradict are refused by tp_config_validate().
+	 */
+	if (cfg->line[TP_CONFIG_KEY_STREAM_MAX_PER_SOURCE] == 0 &&
+	    cfg->stream_max_per_source > cfg->stream_max_connections)
+		cfg->stream_max_per_source = cfg->stream_max_connections;
+	if (cfg->line[TP_CONFIG_KEY_TLS_HANDSHAKE_TIMEOUT] == 0 &&
+	    cfg->tls_handshake_timeout > cfg->stream_idle_timeout)
+		cfg->tls_handshake_timeout = cfg->stream_idle_timeout;
 }
 
 /*
@@ -902,35 +998,68 @@ tp_config_load(struct tp_config *cfg, const char *path, char *err, size_t err_le
 
 /* ---- Contradictions ------------------------------------------------------ */
 
+/* One side of a contradiction: a key and the line it is on (0: a default). */
+struct config_at {
+	enum tp_config_key key;
+	unsigned int line;
+};
+
 /*
- * Report a contradiction between keys @p a and @p b at the later of their
- * lines: "FILE:LINE: LATER-KEY: what (OTHER-KEY on line N)".
+ * Report a contradiction between @p a and @p b at the later of their lines:
+ * "FILE:LINE: LATER-KEY: what (OTHER-KEY on line N)".
  */
+static int __attribute__((format(printf, 6, 0)))
+config_vconflict(const struct tp_config *cfg, char *err, size_t err_len, struct config_at a,
+		 struct config_at b, const char *fmt, va_list ap)
+{
+	struct config_at later = b.line > a.line ? b : a;
+	struct config_at other = b.line > a.line ? a : b;
+	const char *file = cfg->file != NULL ? cfg->file : "(config)";
+	char msg[384];
+	char where[64] = "";
+
+	if (err == NULL || err_len == 0)
+		return -EINVAL;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (other.line != 0)
+		snprintf(where, sizeof(where), " (%s on line %u)", config_key_names[other.key],
+			 other.line);
+	if (later.line != 0)
+		snprintf(err, err_len, "%s:%u: %s: %s%s", file, later.line,
+			 config_key_names[later.key], msg, where);
+	else
+		snprintf(err, err_len, "%s: %s: %s%s", file, config_key_names[later.key], msg,
+			 where);
+	return -EINVAL;
+}
+
+/* A contradiction between keys @p a and @p b, at their first lines. */
 static int __attribute__((format(printf, 6, 7)))
 config_conflict(const struct tp_config *cfg, char *err, size_t err_len, enum tp_config_key a,
 		enum tp_config_key b, const char *fmt, ...)
 {
-	enum tp_config_key later = cfg->line[b] > cfg->line[a] ? b : a;
-	enum tp_config_key other = later == a ? b : a;
-	const char *file = cfg->file != NULL ? cfg->file : "(config)";
-	char msg[384];
-	char where[64] = "";
 	va_list ap;
+	int rc;
 
-	if (err == NULL || err_len == 0)
-		return -EINVAL;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc = config_vconflict(cfg, err, err_len, (struct config_at){ a, cfg->line[a] },
+			      (struct config_at){ b, cfg->line[b] }, fmt, ap);
 	va_end(ap);
-	if (cfg->line[other] != 0)
-		snprintf(where, sizeof(where), " (%s on line %u)", config_key_names[other],
-			 cfg->line[other]);
-	if (cfg->line[later] != 0)
-		snprintf(err, err_len, "%s:%u: %s: %s%s", file, cfg->line[later],
-			 config_key_names[later], msg, where);
-	else
-		snprintf(err, err_len, "%s: %s: %s%s", file, config_key_names[later], msg, where);
-	return -EINVAL;
+	return rc;
+}
+
+/* The same between items of repeatable keys, each on its own line. */
+static int __attribute__((format(printf, 6, 7)))
+config_conflict_at(const struct tp_config *cfg, char *err, size_t err_len,
+		   struct config_at a, struct config_at b, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = config_vconflict(cfg, err, err_len, a, b, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 /* Bits of the families present in @p list: 1 = IPv4, 2 = IPv6. */
@@ -991,6 +1120,123 @@ config_validate_auth(const struct tp_config *cfg, char *err, size_t len)
 	return 0;
 }
 
+bool
+tp_config_tls_enabled(const struct tp_config *cfg)
+{
+	return cfg->cert != NULL && cfg->pkey != NULL && !cfg->no_tls;
+}
+
+/* Neither TLS nor no-tls: a TLS-only key is then a mistake. */
+static bool
+config_tls_unset(const struct tp_config *cfg)
+{
+	return cfg->cert == NULL && !cfg->no_tls;
+}
+
+/*
+ * Which transports are on, and the TLS-only keys that mean nothing without
+ * cert and pkey.  no-tls with them is an operator's switch, not a mistake.
+ */
+static int
+config_validate_transports(const struct tp_config *cfg, char *err, size_t len)
+{
+	enum tp_config_key no_later = cfg->line[TP_CONFIG_KEY_NO_TCP] >
+				      cfg->line[TP_CONFIG_KEY_NO_UDP] ?
+				      TP_CONFIG_KEY_NO_TCP : TP_CONFIG_KEY_NO_UDP;
+
+	if ((cfg->cert == NULL) != (cfg->pkey == NULL))
+		return config_conflict(cfg, err, len, TP_CONFIG_KEY_CERT, TP_CONFIG_KEY_PKEY,
+				       "%s is given but %s is not (TLS needs both)",
+				       cfg->cert != NULL ? "cert" : "pkey",
+				       cfg->cert != NULL ? "pkey" : "cert");
+	for (int id = 0; id < TP_CONFIG_KEY_COUNT; id++) {
+		if (config_defs[id].tls_only && cfg->line[id] != 0 && config_tls_unset(cfg))
+			return config_conflict(cfg, err, len, (enum tp_config_key)id,
+					       TP_CONFIG_KEY_CERT,
+					       "TLS is off: give cert and pkey (or no-tls to "
+					       "keep this line unused)");
+	}
+	if (cfg->no_udp && cfg->no_tcp && !tp_config_tls_enabled(cfg))
+		return config_conflict(cfg, err, len, no_later,
+				       no_later == TP_CONFIG_KEY_NO_TCP ? TP_CONFIG_KEY_NO_UDP :
+				       TP_CONFIG_KEY_NO_TCP,
+				       "no-udp and no-tcp leave nothing to listen on, and TLS "
+				       "is off%s", cfg->no_tls ? " (no-tls)" :
+				       " (no cert and pkey)");
+	if (cfg->stream_max_per_source > cfg->stream_max_connections)
+		return config_conflict(cfg, err, len, TP_CONFIG_KEY_STREAM_MAX_PER_SOURCE,
+				       TP_CONFIG_KEY_STREAM_MAX_CONNECTIONS,
+				       "stream-max-per-source %u is above "
+				       "stream-max-connections %u", cfg->stream_max_per_source,
+				       cfg->stream_max_connections);
+	if (cfg->tls_handshake_timeout > cfg->stream_idle_timeout)
+		return config_conflict(cfg, err, len, TP_CONFIG_KEY_TLS_HANDSHAKE_TIMEOUT,
+				       TP_CONFIG_KEY_STREAM_IDLE_TIMEOUT,
+				       "tls-handshake-timeout %u is above stream-idle-timeout "
+				       "%u, which closes the connection first",
+				       cfg->tls_handshake_timeout, cfg->stream_idle_timeout);
+	return 0;
+}
+
+/* One listening port, for config_validate_ports(). */
+struct config_listener {
+	struct config_at at;
+	uint16_t port;
+	bool tcp; /* served over TCP (plain or TLS) */
+};
+
+/*
+ * The listening ports (each one that is served, or written in the file even
+ * if its transport is off) must lie outside the relay range, so that a
+ * packet's port says which it is for and one firewall rule never opens the
+ * other; and no TCP port may serve two roles.  listening-port over UDP only
+ * (no-tcp) may share its number with a TLS port: UDP 443 beside TLS 443.
+ */
+static int
+config_validate_ports(const struct tp_config *cfg, char *err, size_t len)
+{
+	struct config_listener l[TP_CONFIG_TLS_PORTS_MAX + 2];
+	struct config_at range_key = { TP_CONFIG_KEY_MIN_PORT, cfg->line[TP_CONFIG_KEY_MIN_PORT] };
+	bool tls = tp_config_tls_enabled(cfg);
+	size_t n = 0;
+
+	if (cfg->line[TP_CONFIG_KEY_MAX_PORT] > range_key.line)
+		range_key = (struct config_at){ TP_CONFIG_KEY_MAX_PORT,
+						cfg->line[TP_CONFIG_KEY_MAX_PORT] };
+	if (!cfg->no_udp || !cfg->no_tcp || cfg->line[TP_CONFIG_KEY_LISTENING_PORT] != 0)
+		l[n++] = (struct config_listener){
+			{ TP_CONFIG_KEY_LISTENING_PORT, cfg->line[TP_CONFIG_KEY_LISTENING_PORT] },
+			cfg->listening_port, !cfg->no_tcp };
+	for (size_t i = 0; i < cfg->tls_listening_ports.n && i < TP_CONFIG_TLS_PORTS_MAX; i++) {
+		const struct tp_config_port *t = &cfg->tls_listening_ports.v[i];
+
+		if (tls || t->line != 0)
+			l[n++] = (struct config_listener){
+				{ TP_CONFIG_KEY_TLS_LISTENING_PORT, t->line }, t->port, true };
+	}
+	if (cfg->alt_tls_listening_port != 0)
+		l[n++] = (struct config_listener){
+			{ TP_CONFIG_KEY_ALT_TLS_LISTENING_PORT,
+			  cfg->line[TP_CONFIG_KEY_ALT_TLS_LISTENING_PORT] },
+			cfg->alt_tls_listening_port, true };
+
+	for (size_t i = 0; i < n; i++) {
+		if (l[i].port >= cfg->min_port && l[i].port <= cfg->max_port)
+			return config_conflict_at(cfg, err, len, l[i].at, range_key,
+						  "%s %u is inside the relay port range %u-%u",
+						  config_key_names[l[i].at.key], l[i].port,
+						  cfg->min_port, cfg->max_port);
+		for (size_t j = 0; j < i; j++) {
+			if (l[j].port == l[i].port && l[j].tcp && l[i].tcp)
+				return config_conflict_at(cfg, err, len, l[j].at, l[i].at,
+							  "TCP port %u is both %s and %s",
+							  l[i].port, config_key_names[l[j].at.key],
+							  config_key_names[l[i].at.key]);
+		}
+	}
+	return 0;
+}
+
 int
 tp_config_validate(const struct tp_config *cfg, char *err, size_t len)
 {
@@ -1007,6 +1253,10 @@ tp_config_validate(const struct tp_config *cfg, char *err, size_t len)
 				       "min-port %u is above max-port %u", cfg->min_port,
 				       cfg->max_port);
 	rc = config_validate_auth(cfg, err, len);
+	if (rc == 0)
+		rc = config_validate_transports(cfg, err, len);
+	if (rc == 0)
+		rc = config_validate_ports(cfg, err, len);
 	if (rc != 0)
 		return rc;
 	if (cfg->user_quota != 0 && cfg->total_quota != 0 && cfg->user_quota > cfg->total_quota)
@@ -1039,6 +1289,15 @@ tp_config_init_defaults(struct tp_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->listening_port = TP_CONFIG_DEFAULT_LISTENING_PORT;
+	cfg->tls_listening_ports.v[0].port = TP_CONFIG_DEFAULT_TLS_LISTENING_PORT;
+	cfg->tls_listening_ports.n = 1;
+	memcpy(cfg->cipher_list, TP_CONFIG_DEFAULT_CIPHER_LIST,
+	       sizeof(TP_CONFIG_DEFAULT_CIPHER_LIST));
+	cfg->stream_max_connections = TP_CONFIG_DEFAULT_STREAM_MAX_CONNECTIONS;
+	cfg->stream_max_per_source = TP_CONFIG_DEFAULT_STREAM_MAX_PER_SOURCE;
+	cfg->stream_idle_timeout = TP_CONFIG_DEFAULT_STREAM_IDLE_TIMEOUT;
+	cfg->tls_handshake_timeout = TP_CONFIG_DEFAULT_TLS_HANDSHAKE_TIMEOUT;
+	cfg->stream_buffer = TP_CONFIG_DEFAULT_STREAM_BUFFER;
 	cfg->min_port = TP_CONFIG_DEFAULT_MIN_PORT;
 	cfg->max_port = TP_CONFIG_DEFAULT_MAX_PORT;
 	cfg->allocations_per_worker = TP_CONFIG_DEFAULT_ALLOCS_PER_WORKER;
@@ -1067,6 +1326,8 @@ tp_config_free(struct tp_config *cfg)
 	if (cfg == NULL)
 		return;
 	free(cfg->file);
+	free(cfg->cert);
+	free(cfg->pkey);
 	free(cfg->listening_ips.v);
 	free(cfg->relay_ips.v);
 	free(cfg->local_networks.v);
@@ -1148,6 +1409,13 @@ config_dump_items(FILE *out, const char *key, enum config_kind kind, const void 
 		for (size_t i = 0; i < ranges->n; i++)
 			config_dump_range(out, key, &ranges->v[i].range);
 		break;
+	case KIND_PORTS: {
+		const struct tp_config_port_list *ports = field;
+
+		for (size_t i = 0; i < ports->n; i++)
+			fprintf(out, "%s=%u\n", key, ports->v[i].port);
+		break;
+	}
 	case KIND_ADDRS:
 		for (size_t i = 0; i < addrs->n; i++)
 			fprintf(out, "%s=%s\n", key,
@@ -1190,6 +1458,16 @@ config_dump_key(FILE *out, enum tp_config_key id, const struct tp_config *cfg)
 	const char *key = config_key_names[id];
 	const void *field = (const char *)cfg + def->off;
 	char ip[TP_ADDR_STRLEN];
+	char commented[64];
+
+	/*
+	 * Without TLS a TLS-only key has no effect, and giving it would be
+	 * refused: print its value as a comment, so the dump still reads back.
+	 */
+	if (def->tls_only && config_tls_unset(cfg)) {
+		snprintf(commented, sizeof(commented), "# %s", key);
+		key = commented;
+	}
 
 	switch (def->kind) {
 	case KIND_FLAG:
@@ -1204,12 +1482,18 @@ config_dump_key(FILE *out, enum tp_config_key id, const struct tp_config *cfg)
 	case KIND_STALE:
 		fprintf(out, "%s=%u\n", key, *(const uint32_t *)field);
 		break;
-	case KIND_REALM:
+	case KIND_TEXT:
 	case KIND_SOCKET:
 		if (*(const char *)field == '\0')
 			fprintf(out, "# %s not set\n", key);
 		else
 			config_dump_text(out, key, field);
+		break;
+	case KIND_PATH:
+		if (*(char *const *)field == NULL)
+			fprintf(out, "# %s not set\n", key);
+		else
+			config_dump_text(out, key, *(char *const *)field);
 		break;
 	case KIND_IP:
 		if (((const struct tp_ip *)field)->family == TP_AF_NONE)
@@ -1225,6 +1509,7 @@ config_dump_key(FILE *out, enum tp_config_key id, const struct tp_config *cfg)
 			config_log_levels[level] : "?");
 		break;
 	}
+	case KIND_PORTS:
 	case KIND_IP_LIST:
 	case KIND_RANGES:
 	case KIND_PREFIXES:

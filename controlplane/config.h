@@ -26,6 +26,14 @@
  * semantic problem (a user the auth module refuses, say) can still point at
  * the line.
  *
+ * Transports (RFC 8656 section 3.1): listening-port is served over UDP and
+ * TCP, the tls-listening-port(s) over TLS; no-udp, no-tcp and no-tls turn
+ * each off, and TLS is on only when cert and pkey are given
+ * (tp_config_tls_enabled()).  Unlike coturn, alt-tls-listening-port is not
+ * tls-listening-port + 1 by default: coturn opens that port for RFC 5780
+ * NAT behaviour discovery, which turnpike does not do; here it is simply
+ * one more TLS port, 0 (none) unless given.
+ *
  * Control-plane thread only, once at start-up: nothing re-reads the file
  * while the server runs (credentials change through the admin socket,
  * cp_admin.h).  The parsed struct owns heap memory: release it with
@@ -64,8 +72,50 @@
  */
 #define TP_CONFIG_MAX_BPS_MAX UINT32_MAX
 
+/** Longest cert or pkey path, bytes. */
+#define TP_CONFIG_PATH_MAX 4095
+/** Longest cipher-list, bytes. */
+#define TP_CONFIG_CIPHER_LIST_MAX 1023
+/** Most tls-listening-port lines. */
+#define TP_CONFIG_TLS_PORTS_MAX 8
+/** Bounds of stream-max-connections and stream-max-per-source. */
+#define TP_CONFIG_STREAM_CONNECTIONS_MIN 1
+#define TP_CONFIG_STREAM_CONNECTIONS_MAX (1u << 20)
+/** Bounds of stream-idle-timeout, seconds. */
+#define TP_CONFIG_STREAM_IDLE_MIN 1
+#define TP_CONFIG_STREAM_IDLE_MAX 3600
+/** Bounds of tls-handshake-timeout, seconds. */
+#define TP_CONFIG_TLS_HANDSHAKE_MIN 1
+#define TP_CONFIG_TLS_HANDSHAKE_MAX 300
+/**
+ * Bounds of stream-buffer, bytes: the least holds a few MTU-sized frames,
+ * the most is far more than any real-time stream can use.
+ */
+#define TP_CONFIG_STREAM_BUFFER_MIN 4096
+#define TP_CONFIG_STREAM_BUFFER_MAX (16u << 20)
+
 /** Defaults (coturn's where coturn has the key). */
 #define TP_CONFIG_DEFAULT_LISTENING_PORT 3478
+#define TP_CONFIG_DEFAULT_TLS_LISTENING_PORT 5349
+/**
+ * TLS 1.2 suites when cipher-list is not given: Mozilla's "intermediate"
+ * list without the DHE suites (no DH parameters to manage; every client
+ * that has AES-GCM or ChaCha20 also has ECDHE).  Forward secret and AEAD
+ * only.  TLS 1.3 suites are OpenSSL's defaults, whatever cipher-list says.
+ */
+#define TP_CONFIG_DEFAULT_CIPHER_LIST                                        \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"         \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"         \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
+/*
+ * Stream limits, for a carrier's server (tools/turnpike.conf.example says
+ * why each value).
+ */
+#define TP_CONFIG_DEFAULT_STREAM_MAX_CONNECTIONS 32768
+#define TP_CONFIG_DEFAULT_STREAM_MAX_PER_SOURCE 1024
+#define TP_CONFIG_DEFAULT_STREAM_IDLE_TIMEOUT 30
+#define TP_CONFIG_DEFAULT_TLS_HANDSHAKE_TIMEOUT 10
+#define TP_CONFIG_DEFAULT_STREAM_BUFFER 65536
 #define TP_CONFIG_DEFAULT_MIN_PORT 49152
 #define TP_CONFIG_DEFAULT_MAX_PORT 65535
 #define TP_CONFIG_DEFAULT_STALE_NONCE 600
@@ -87,6 +137,19 @@
 #define TP_CONFIG_KEY_LIST(X)                                        \
 	X(LISTENING_IP, "listening-ip")                              \
 	X(LISTENING_PORT, "listening-port")                          \
+	X(TLS_LISTENING_PORT, "tls-listening-port")                  \
+	X(ALT_TLS_LISTENING_PORT, "alt-tls-listening-port")          \
+	X(NO_UDP, "no-udp")                                          \
+	X(NO_TCP, "no-tcp")                                          \
+	X(NO_TLS, "no-tls")                                          \
+	X(CERT, "cert")                                              \
+	X(PKEY, "pkey")                                              \
+	X(CIPHER_LIST, "cipher-list")                                \
+	X(STREAM_MAX_CONNECTIONS, "stream-max-connections")          \
+	X(STREAM_MAX_PER_SOURCE, "stream-max-per-source")            \
+	X(STREAM_IDLE_TIMEOUT, "stream-idle-timeout")                \
+	X(TLS_HANDSHAKE_TIMEOUT, "tls-handshake-timeout")            \
+	X(STREAM_BUFFER, "stream-buffer")                            \
 	X(RELAY_IP, "relay-ip")                                      \
 	X(MIN_PORT, "min-port")                                      \
 	X(MAX_PORT, "max-port")                                      \
@@ -154,6 +217,12 @@ struct tp_config_addr {
 	unsigned int line;
 };
 
+/** One port from a repeatable key (tls-listening-port), with its line. */
+struct tp_config_port {
+	uint16_t port;
+	unsigned int line; /**< 0 for the default */
+};
+
 /** One text value (user, static-auth-secret), kept as written. */
 struct tp_config_text {
 	char *text; /**< NUL-terminated, owned; secrets are wiped on free */
@@ -165,6 +234,16 @@ struct tp_config_text {
 struct tp_config_oauth_key {
 	struct auth_oauth_key key; /**< ready for auth_oauth_keyring_add() */
 	unsigned int line;
+};
+
+/**
+ * The TLS ports: v[0..n-1], distinct.  Fixed-size, so that the default
+ * (one item, 5349) needs no allocation; the first tls-listening-port line
+ * replaces it.
+ */
+struct tp_config_port_list {
+	struct tp_config_port v[TP_CONFIG_TLS_PORTS_MAX];
+	size_t n;
 };
 
 /** Growable arrays: v[0..n-1] are valid; cap is the allocated count. */
@@ -195,13 +274,31 @@ struct tp_config {
 
 	/* Where clients reach us and where we relay from. */
 	struct tp_config_ip_list listening_ips;
-	uint16_t listening_port;
+	uint16_t listening_port; /**< UDP and TCP */
 	struct tp_config_ip_list relay_ips;
 	uint16_t min_port; /**< relay port range, inclusive */
 	uint16_t max_port;
 	struct tp_ip gateway; /**< family TP_AF_NONE when not given */
 	struct tp_config_range_list local_networks;
 	uint32_t allocations_per_worker;
+
+	/* Transports: UDP and TCP on listening_port, TLS on the TLS ports. */
+	struct tp_config_port_list tls_listening_ports;
+	uint16_t alt_tls_listening_port; /**< one more TLS port; 0 = none */
+	bool no_udp;
+	bool no_tcp;
+	bool no_tls; /**< TLS off even with cert and pkey */
+	char *cert;  /**< PEM certificate chain path; owned; NULL if not given */
+	char *pkey;  /**< PEM private key path; owned; NULL if not given */
+	/** OpenSSL cipher string for TLS 1.2 (TLS 1.3 keeps OpenSSL's). */
+	char cipher_list[TP_CONFIG_CIPHER_LIST_MAX + 1];
+
+	/* Stream (TCP and TLS) connection limits. */
+	uint32_t stream_max_connections; /**< in total */
+	uint32_t stream_max_per_source;  /**< per client IP address */
+	uint32_t stream_idle_timeout;    /**< s, a connection with no allocation */
+	uint32_t tls_handshake_timeout;  /**< s, from accept to handshake done */
+	uint32_t stream_buffer;          /**< bytes queued per connection */
 
 	/* Authentication. */
 	char realm[TP_CONFIG_REALM_MAX + 1];       /**< "" when not given */
@@ -279,7 +376,9 @@ int tp_config_parse_text(struct tp_config *cfg, const char *name,
 
 /**
  * Check contradictions between keys (min-port above max-port, an auth
- * mechanism without its secrets or realm, ...).  The message names the
+ * mechanism without its secrets or realm, cert without pkey, a listening
+ * port inside the relay range or given for two roles, nothing to listen
+ * on, ...).  The message names the
  * file, the line of the later of the keys involved, and both keys.
  * Called by tp_config_load() and tp_config_parse_text().
  *
@@ -287,6 +386,13 @@ int tp_config_parse_text(struct tp_config *cfg, const char *name,
  */
 int tp_config_validate(const struct tp_config *cfg, char *err,
 		       size_t err_len);
+
+/**
+ * Whether TLS is served: cert and pkey are given and no-tls is not.  (A
+ * configuration that passed tp_config_validate() never has one of cert and
+ * pkey without the other.)
+ */
+bool tp_config_tls_enabled(const struct tp_config *cfg);
 
 /** Name of a key ("min-port"), or "?" if out of range. */
 const char *tp_config_key_name(enum tp_config_key key);
@@ -296,7 +402,10 @@ const char *tp_config_key_name(enum tp_config_key key);
  * TP_CONFIG_KEY_LIST order: one line per key, defaults included, an
  * optional key left out as "# KEY not set", a repeatable key once per item;
  * no-multicast-peers and no-loopback-peers, which hold no value, are left
- * out.  Passwords, secrets and keys are replaced by "<redacted>" (a user
+ * out; the TLS-only keys (tls-listening-port, alt-tls-listening-port,
+ * cipher-list, tls-handshake-timeout) are printed as comments
+ * ("# tls-listening-port=5349") when neither cert nor no-tls is given,
+ * since they then have no effect.  Passwords, secrets and keys are replaced by "<redacted>" (a user
  * keeps its name, an oauth-key its kid and algorithm).  Without secrets the
  * output reads back as the same configuration.  For
  * `turnpike --check-config`.

@@ -143,6 +143,20 @@ test_defaults(void **state)
 	assert_int_equal(cfg.user_quota, 0);
 	assert_int_equal(cfg.total_quota, 0);
 	assert_int_equal(cfg.max_bps, 0);
+	assert_int_equal(cfg.tls_listening_ports.n, 1);
+	assert_int_equal(cfg.tls_listening_ports.v[0].port, 5349);
+	assert_int_equal(cfg.tls_listening_ports.v[0].line, 0);
+	assert_int_equal(cfg.alt_tls_listening_port, 0);
+	assert_false(cfg.no_udp || cfg.no_tcp || cfg.no_tls);
+	assert_null(cfg.cert);
+	assert_null(cfg.pkey);
+	assert_false(tp_config_tls_enabled(&cfg));
+	assert_string_equal(cfg.cipher_list, TP_CONFIG_DEFAULT_CIPHER_LIST);
+	assert_int_equal(cfg.stream_max_connections, 32768);
+	assert_int_equal(cfg.stream_max_per_source, 1024);
+	assert_int_equal(cfg.stream_idle_timeout, 30);
+	assert_int_equal(cfg.tls_handshake_timeout, 10);
+	assert_int_equal(cfg.stream_buffer, 65536);
 	assert_string_equal(cfg.admin_socket, "/run/turnpike.sock");
 	assert_int_equal(cfg.log_level, TP_LOG_INFO);
 	assert_int_equal(cfg.gateway.family, TP_AF_NONE);
@@ -211,7 +225,21 @@ static const char every_key[] =
 	"allow-unsafe-peers\n"                                    /* 41 */
 	"admin-socket=/tmp/tp.sock\n"                             /* 42 */
 	"log-level=debug\n"                                       /* 43 */
-	"rfc5766-channel-numbers\n";                              /* 44 */
+	"rfc5766-channel-numbers\n"                               /* 44 */
+	"tls-listening-port=5350\n"                               /* 45 */
+	"tls-listening-port=443\n"                                /* 46 */
+	"alt-tls-listening-port=5351\n"                           /* 47 */
+	"no-udp=no\n"                                             /* 48 */
+	"no-tcp\n"                                                /* 49 */
+	"no-tls=no\n"                                             /* 50 */
+	"cert=/etc/turnpike/fullchain.pem\n"                      /* 51 */
+	"pkey=\"/etc/turnpike/priv key.pem\"\n"                    /* 52 */
+	"cipher-list=ECDHE+AESGCM:!aNULL\n"                       /* 53 */
+	"stream-max-connections=1000\n"                           /* 54 */
+	"stream-max-per-source=10\n"                              /* 55 */
+	"stream-idle-timeout=20\n"                                /* 56 */
+	"tls-handshake-timeout=5\n"                               /* 57 */
+	"stream-buffer=8192\n";                                   /* 58 */
 
 static void
 expect_ip(const struct tp_ip *ip, const char *text)
@@ -312,6 +340,26 @@ test_every_key(void **state)
 	assert_string_equal(cfg.admin_socket, "/tmp/tp.sock");
 	assert_int_equal(cfg.log_level, TP_LOG_DEBUG);
 	assert_true(cfg.rfc5766_channel_numbers);
+
+	assert_int_equal(cfg.tls_listening_ports.n, 2);
+	assert_int_equal(cfg.tls_listening_ports.v[0].port, 5350);
+	assert_int_equal(cfg.tls_listening_ports.v[0].line, 45);
+	assert_int_equal(cfg.tls_listening_ports.v[1].port, 443);
+	assert_int_equal(cfg.tls_listening_ports.v[1].line, 46);
+	assert_int_equal(cfg.alt_tls_listening_port, 5351);
+	assert_false(cfg.no_udp);
+	assert_true(cfg.no_tcp);
+	assert_false(cfg.no_tls);
+	assert_string_equal(cfg.cert, "/etc/turnpike/fullchain.pem");
+	assert_string_equal(cfg.pkey, "/etc/turnpike/priv key.pem");
+	assert_int_equal(cfg.line[TP_CONFIG_KEY_PKEY], 52);
+	assert_true(tp_config_tls_enabled(&cfg));
+	assert_string_equal(cfg.cipher_list, "ECDHE+AESGCM:!aNULL");
+	assert_int_equal(cfg.stream_max_connections, 1000);
+	assert_int_equal(cfg.stream_max_per_source, 10);
+	assert_int_equal(cfg.stream_idle_timeout, 20);
+	assert_int_equal(cfg.tls_handshake_timeout, 5);
+	assert_int_equal(cfg.stream_buffer, 8192);
 
 	/* Every key was seen, on its own line. */
 	assert_int_equal(cfg.line[TP_CONFIG_KEY_LISTENING_IP], 1);
@@ -516,8 +564,9 @@ test_unknown_key(void **state)
 {
 	(void)state;
 	expect_error("external-ip=203.0.113.1\n", 1, "external-ip", "unknown key");
-	expect_error("\n# comment\n  tls-listening-port=5349\n", 3, "tls-listening-port",
-		     "unknown key");
+	expect_error("\n# comment\n  dh-file=/etc/dh.pem\n", 3, "dh-file", "unknown key");
+	/* coturn's TLS 1.3-only switch: ignoring it would keep TLS 1.2 on. */
+	expect_error("no-tlsv1_2\n", 1, "no-tlsv1_2", "unknown key");
 	/* Keys are case-sensitive, as in coturn. */
 	expect_error("Realm=x\n", 1, "Realm", "unknown key");
 	expect_error("allow-loopback-peers\n", 1, "allow-loopback-peers", "unknown key");
@@ -798,6 +847,316 @@ test_contradictions(void **state)
 	}
 }
 
+/* ---- Transports: UDP, TCP, TLS and the stream limits --------------------- */
+
+/* BASE plus a certificate and key: TLS on. */
+#define TLS "cert=/etc/tp/cert.pem\npkey=/etc/tp/key.pem\n"
+
+static void
+test_transport_keys(void **state)
+{
+	struct tp_config cfg;
+
+	(void)state;
+	/* Both files: TLS on, on the default port. */
+	parse_ok(&cfg, TLS);
+	assert_true(tp_config_tls_enabled(&cfg));
+	assert_int_equal(cfg.tls_listening_ports.n, 1);
+	assert_int_equal(cfg.tls_listening_ports.v[0].port, 5349);
+	assert_int_equal(cfg.line[TP_CONFIG_KEY_CERT], BASE_LINES + 1);
+	tp_config_free(&cfg);
+	assert_null(cfg.cert);
+
+	/* The first tls-listening-port replaces the default; more add ports. */
+	parse_ok(&cfg, TLS "tls-listening-port=443\ntls-listening-port=5349\n"
+		       "alt-tls-listening-port=8443\n");
+	assert_int_equal(cfg.tls_listening_ports.n, 2);
+	assert_int_equal(cfg.tls_listening_ports.v[0].port, 443);
+	assert_int_equal(cfg.tls_listening_ports.v[0].line, BASE_LINES + 3);
+	assert_int_equal(cfg.tls_listening_ports.v[1].port, 5349);
+	assert_int_equal(cfg.tls_listening_ports.v[1].line, BASE_LINES + 4);
+	assert_int_equal(cfg.line[TP_CONFIG_KEY_TLS_LISTENING_PORT], BASE_LINES + 3);
+	assert_int_equal(cfg.alt_tls_listening_port, 8443);
+	tp_config_free(&cfg);
+
+	/* no-tls is a switch: TLS off, its lines kept and still checked. */
+	parse_ok(&cfg, TLS "no-tls\ntls-listening-port=443\ncipher-list=HIGH\n"
+		       "tls-handshake-timeout=3\nalt-tls-listening-port=0\n");
+	assert_false(tp_config_tls_enabled(&cfg));
+	assert_true(cfg.no_tls);
+	assert_int_equal(cfg.tls_listening_ports.v[0].port, 443);
+	tp_config_free(&cfg);
+	parse_ok(&cfg, "no-tls\ntls-listening-port=443\n"); /* without the files too */
+	assert_false(tp_config_tls_enabled(&cfg));
+	tp_config_free(&cfg);
+
+	/* Each transport may be turned off while another is on. */
+	parse_ok(&cfg, "no-udp\n");
+	assert_true(cfg.no_udp && !cfg.no_tcp);
+	tp_config_free(&cfg);
+	parse_ok(&cfg, "no-tcp\n");
+	assert_true(cfg.no_tcp && !cfg.no_udp);
+	tp_config_free(&cfg);
+	parse_ok(&cfg, TLS "no-udp\nno-tcp\n"); /* TLS only */
+	assert_true(tp_config_tls_enabled(&cfg));
+	tp_config_free(&cfg);
+
+	/* The limits at their bounds. */
+	parse_ok(&cfg, "stream-max-connections=1048576\nstream-max-per-source=1048576\n"
+		       "stream-idle-timeout=3600\nstream-buffer=16777216\n");
+	assert_int_equal(cfg.stream_max_connections, 1u << 20);
+	assert_int_equal(cfg.stream_max_per_source, 1u << 20);
+	assert_int_equal(cfg.stream_idle_timeout, 3600);
+	assert_int_equal(cfg.stream_buffer, 16u << 20);
+	tp_config_free(&cfg);
+	parse_ok(&cfg, TLS "stream-max-connections=1\nstream-max-per-source=1\n"
+		       "stream-idle-timeout=1\ntls-handshake-timeout=1\nstream-buffer=4096\n");
+	assert_int_equal(cfg.stream_max_connections, 1);
+	assert_int_equal(cfg.tls_handshake_timeout, 1);
+	assert_int_equal(cfg.stream_buffer, 4096);
+	tp_config_free(&cfg);
+	parse_ok(&cfg, TLS "tls-handshake-timeout=300\nstream-idle-timeout=300\n");
+	assert_int_equal(cfg.tls_handshake_timeout, 300);
+	tp_config_free(&cfg);
+
+	/* A default bounded by a lowered key follows it down. */
+	parse_ok(&cfg, "stream-max-connections=100\nstream-idle-timeout=4\n");
+	assert_int_equal(cfg.stream_max_per_source, 100);
+	assert_int_equal(cfg.tls_handshake_timeout, 4);
+	assert_int_equal(cfg.line[TP_CONFIG_KEY_STREAM_MAX_PER_SOURCE], 0);
+	tp_config_free(&cfg);
+
+	/* A path with a blank, quoted; cert and pkey may be one file. */
+	parse_ok(&cfg, "cert=\"/etc/tp/my cert.pem\"\npkey=\"/etc/tp/my cert.pem\"\n");
+	assert_string_equal(cfg.cert, "/etc/tp/my cert.pem");
+	assert_string_equal(cfg.pkey, cfg.cert);
+	tp_config_free(&cfg);
+}
+
+static void
+test_transport_bad_values(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "tls-listening-port=0", "tls-listening-port", "0 is not a port number (1-65535)" },
+		{ "tls-listening-port=65536", "tls-listening-port", "not a port number (1-65535)" },
+		{ "tls-listening-port=https", "tls-listening-port", "'https' is not a number" },
+		{ "tls-listening-port", "tls-listening-port", "needs a value" },
+		{ "alt-tls-listening-port=65536", "alt-tls-listening-port",
+		  "65536 is not a port number (0-65535)" },
+		{ "alt-tls-listening-port=-1", "alt-tls-listening-port", "is not a number" },
+		{ "no-udp=maybe", "no-udp", "is a flag and takes no value" },
+		{ "no-tcp=2", "no-tcp", "takes no value" },
+		{ "no-tls=tls", "no-tls", "takes no value" },
+		{ "cert=cert.pem", "cert", "'cert.pem' is not an absolute path" },
+		{ "pkey=./key.pem", "pkey", "is not an absolute path" },
+		{ "cert=", "cert", "needs a value" },
+		{ "pkey=\"\"", "pkey", "needs a value" },
+		{ "cipher-list=", "cipher-list", "needs a value" },
+		{ "stream-max-connections=0", "stream-max-connections",
+		  "0 is out of range (1-1048576)" },
+		{ "stream-max-connections=1048577", "stream-max-connections",
+		  "out of range (1-1048576)" },
+		{ "stream-max-per-source=0", "stream-max-per-source", "out of range (1-1048576)" },
+		{ "stream-max-per-source=1048577", "stream-max-per-source", "out of range" },
+		{ "stream-idle-timeout=0", "stream-idle-timeout", "0 is out of range (1-3600)" },
+		{ "stream-idle-timeout=3601", "stream-idle-timeout", "out of range (1-3600)" },
+		{ "stream-idle-timeout=30s", "stream-idle-timeout", "'30s' is not a number" },
+		{ "tls-handshake-timeout=0", "tls-handshake-timeout", "0 is out of range (1-300)" },
+		{ "tls-handshake-timeout=301", "tls-handshake-timeout", "out of range (1-300)" },
+		{ "stream-buffer=4095", "stream-buffer", "4095 is out of range (4096-16777216)" },
+		{ "stream-buffer=16777217", "stream-buffer", "out of range (4096-16777216)" },
+		{ "stream-buffer=64k", "stream-buffer", "'64k' is not a number" },
+	};
+	char line[1200];
+
+	(void)state;
+	run_bad_cases(cases, sizeof(cases) / sizeof(cases[0]));
+	snprintf(line, sizeof(line), "cipher-list=%01024d\n", 0);
+	expect_error(line, 1, "cipher-list", "longer than 1023 bytes");
+	snprintf(line, sizeof(line), "cipher-list=%01023d\n" TLS, 0);
+	{
+		struct tp_config cfg;
+
+		parse_ok(&cfg, line);
+		assert_int_equal(strlen(cfg.cipher_list), 1023);
+		tp_config_free(&cfg);
+	}
+	/* Given twice: a path, a flag; a TLS port twice; more than 8 ports. */
+	expect_error(TLS "cert=/etc/tp/other.pem\n", 3, "cert", "given again (first on line 5)");
+	expect_error("no-tcp\nno-tcp\n", 2, "no-tcp", "given again (first on line 5)");
+	expect_error("tls-listening-port=443\ntls-listening-port=5349\ntls-listening-port=443\n",
+		     3, "tls-listening-port", "443 given again (first on line 5)");
+	expect_error("tls-listening-port=1\ntls-listening-port=2\ntls-listening-port=3\n"
+		     "tls-listening-port=4\ntls-listening-port=5\ntls-listening-port=6\n"
+		     "tls-listening-port=7\ntls-listening-port=8\ntls-listening-port=9\n",
+		     9, "tls-listening-port", "more than 8 ports");
+}
+
+static void
+test_transport_conflicts(void **state)
+{
+	struct tp_config cfg;
+
+	(void)state;
+	/* One of cert and pkey without the other, whatever no-tls says. */
+	expect_error("cert=/etc/tp/cert.pem\n", 1, "cert",
+		     "cert is given but pkey is not (TLS needs both)");
+	expect_error("\npkey=/etc/tp/key.pem\n", 2, "pkey", "pkey is given but cert is not");
+	expect_error("no-tls\ncert=/etc/tp/cert.pem\n", 2, "cert", "pkey is not");
+
+	/* A TLS-only key without TLS is a mistake: the operator meant TLS. */
+	expect_error("tls-listening-port=443\n", 1, "tls-listening-port",
+		     "TLS is off: give cert and pkey (or no-tls");
+	expect_error("alt-tls-listening-port=5350\n", 1, "alt-tls-listening-port", "TLS is off");
+	expect_error("alt-tls-listening-port=0\n", 1, "alt-tls-listening-port", "TLS is off");
+	expect_error("cipher-list=HIGH\n", 1, "cipher-list", "TLS is off");
+	expect_error("tls-handshake-timeout=5\n", 1, "tls-handshake-timeout", "TLS is off");
+
+	/* Nothing to listen on. */
+	expect_error("no-udp\nno-tcp\n", 2, "no-tcp",
+		     "no-udp and no-tcp leave nothing to listen on, and TLS is off "
+		     "(no cert and pkey) (no-udp on line 5)");
+	expect_error("no-tcp\n\nno-udp=yes\n", 3, "no-udp", "nothing to listen on");
+	expect_error(TLS "no-tls\nno-udp\nno-tcp\n", 5, "no-tcp",
+		     "nothing to listen on, and TLS is off (no-tls)");
+	parse_ok(&cfg, "no-udp\nno-tcp=no\n");
+	tp_config_free(&cfg);
+
+	/* Limits that contradict each other, when both are given. */
+	expect_error("stream-max-per-source=200\nstream-max-connections=100\n", 2,
+		     "stream-max-connections",
+		     "stream-max-per-source 200 is above stream-max-connections 100 "
+		     "(stream-max-per-source on line 5)");
+	expect_error("stream-max-per-source=40000\n", 1, "stream-max-per-source",
+		     "stream-max-per-source 40000 is above stream-max-connections 32768");
+	expect_error(TLS "stream-idle-timeout=20\ntls-handshake-timeout=25\n", 4,
+		     "tls-handshake-timeout",
+		     "tls-handshake-timeout 25 is above stream-idle-timeout 20, which closes "
+		     "the connection first (stream-idle-timeout on line 7)");
+	expect_error(TLS "tls-handshake-timeout=60\n", 3, "tls-handshake-timeout",
+		     "above stream-idle-timeout 30");
+}
+
+static void
+test_port_conflicts(void **state)
+{
+	struct tp_config cfg;
+
+	(void)state;
+	/* A listening port inside the relay range, at the later key's line. */
+	expect_error("listening-port=50000\n", 1, "listening-port",
+		     "listening-port 50000 is inside the relay port range 49152-65535");
+	expect_error("min-port=1024\n", 1, "min-port",
+		     "listening-port 3478 is inside the relay port range 1024-65535");
+	expect_error("listening-port=4000\nmin-port=1024\nmax-port=40000\n", 3, "max-port",
+		     "listening-port 4000 is inside the relay port range 1024-40000 "
+		     "(listening-port on line 5)");
+	expect_error(TLS "tls-listening-port=5349\ntls-listening-port=60000\n", 4,
+		     "tls-listening-port",
+		     "tls-listening-port 60000 is inside the relay port range 49152-65535");
+	expect_error(TLS "alt-tls-listening-port=49152\n", 3, "alt-tls-listening-port",
+		     "alt-tls-listening-port 49152 is inside the relay port range");
+	expect_error(TLS "min-port=5000\nmax-port=6000\n", 4, "max-port",
+		     "tls-listening-port 5349 is inside the relay port range 5000-6000");
+	/* Written in the file, the port is checked even with its transport off. */
+	expect_error("no-tls\ntls-listening-port=50000\n", 2, "tls-listening-port",
+		     "inside the relay port range");
+	expect_error(TLS "no-udp\nno-tcp\nlistening-port=50000\n", 5, "listening-port",
+		     "inside the relay port range");
+	/* A default port of a transport that is off is not. */
+	parse_ok(&cfg, "min-port=5000\nmax-port=6000\n"); /* no TLS: 5349 unused */
+	tp_config_free(&cfg);
+	parse_ok(&cfg, TLS "no-udp\nno-tcp\nmin-port=3000\nmax-port=4000\n"); /* 3478 unused */
+	tp_config_free(&cfg);
+
+	/* One TCP port for two roles. */
+	expect_error(TLS "listening-port=5349\n", 3, "listening-port",
+		     "TCP port 5349 is both listening-port and tls-listening-port");
+	expect_error(TLS "listening-port=443\ntls-listening-port=443\n", 4, "tls-listening-port",
+		     "TCP port 443 is both listening-port and tls-listening-port "
+		     "(listening-port on line 7)");
+	expect_error(TLS "tls-listening-port=443\ntls-listening-port=5349\n"
+		     "alt-tls-listening-port=5349\n", 5, "alt-tls-listening-port",
+		     "TCP port 5349 is both tls-listening-port and alt-tls-listening-port "
+		     "(tls-listening-port on line 8)");
+	expect_error(TLS "alt-tls-listening-port=3478\n", 3, "alt-tls-listening-port",
+		     "TCP port 3478 is both listening-port and alt-tls-listening-port");
+	/* UDP-only listening-port may share its number with TLS: UDP 443, TLS 443. */
+	parse_ok(&cfg, TLS "no-tcp\nlistening-port=443\ntls-listening-port=443\n");
+	assert_int_equal(cfg.listening_port, 443);
+	assert_int_equal(cfg.tls_listening_ports.v[0].port, 443);
+	tp_config_free(&cfg);
+	/* Without TLS, listening-port may be 5349: nothing else listens there. */
+	parse_ok(&cfg, "listening-port=5349\n");
+	tp_config_free(&cfg);
+
+	/* Directly on a struct: the relay range against the defaults. */
+	tp_config_init_defaults(&cfg);
+	cfg.relay_ips.v = calloc(1, sizeof(*cfg.relay_ips.v));
+	assert_non_null(cfg.relay_ips.v);
+	cfg.relay_ips.n = cfg.relay_ips.cap = 1;
+	assert_int_equal(tp_ip_parse(&cfg.relay_ips.v[0].ip, "192.0.2.1"), 0);
+	cfg.no_auth = true;
+	cfg.min_port = 3000;
+	{
+		char err[256];
+
+		assert_int_equal(tp_config_validate(&cfg, err, sizeof(err)), -EINVAL);
+		assert_string_equal(err, "(config): listening-port: listening-port 3478 is inside "
+					 "the relay port range 3000-65535");
+	}
+	tp_config_free(&cfg);
+}
+
+/* The dump shows the transports as they are, and reads back. */
+static void
+test_dump_transports(void **state)
+{
+	static const char *const files[] = {
+		BASE TLS "tls-listening-port=443\ntls-listening-port=5349\n"
+		"alt-tls-listening-port=8443\nno-udp\ncipher-list=\"ECDHE+AESGCM CHACHA20\"\n"
+		"stream-buffer=8192\n",
+		BASE TLS "no-tls\ntls-listening-port=443\n",
+		BASE "no-tcp\nstream-idle-timeout=5\n",
+	};
+	static const char *const want[] = {
+		"\ntls-listening-port=443\ntls-listening-port=5349\n"
+		"alt-tls-listening-port=8443\nno-udp=yes\nno-tcp=no\nno-tls=no\n"
+		"cert=/etc/tp/cert.pem\npkey=/etc/tp/key.pem\n"
+		"cipher-list=\"ECDHE+AESGCM CHACHA20\"\n",
+		/* With no-tls the TLS lines are kept, uncommented. */
+		"\ntls-listening-port=443\nalt-tls-listening-port=0\nno-udp=no\nno-tcp=no\n"
+		"no-tls=yes\ncert=/etc/tp/cert.pem\n",
+		/* Without TLS they are comments; a followed default shows its value. */
+		"\n# tls-listening-port=5349\n# alt-tls-listening-port=0\nno-udp=no\n"
+		"no-tcp=yes\n",
+	};
+	char err[512] = "";
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct tp_config cfg, again;
+		char *out, *out2;
+
+		if (tp_config_parse_text(&cfg, "x.conf", files[i], err, sizeof(err)) != 0)
+			fail_msg("file %zu: %s", i, err);
+		out = dump_string(&cfg);
+		if (strstr(out, want[i]) == NULL)
+			fail_msg("file %zu: dump\n%s\nlacks\n%s", i, out, want[i]);
+		if (i == 2)
+			assert_non_null(strstr(out, "\n# tls-handshake-timeout=5\n"));
+		/* Redacted secrets aside, the dump reads back as the same file. */
+		if (tp_config_parse_text(&again, "x.conf", out, err, sizeof(err)) != 0)
+			fail_msg("file %zu: the dump does not read back: %s\n%s", i, err, out);
+		out2 = dump_string(&again);
+		assert_string_equal(out, out2);
+		free(out);
+		free(out2);
+		tp_config_free(&cfg);
+		tp_config_free(&again);
+	}
+}
+
 static void
 test_validate_directly(void **state)
 {
@@ -827,7 +1186,7 @@ static void
 test_coturn_ignored_keys(void **state)
 {
 	static const char *const keys[] = {
-		"fingerprint", "no-cli", "no-tls", "no-dtls", "no-tcp", "no-tcp-relay",
+		"fingerprint", "no-cli", "no-tlsv1", "no-dtls", "no-tlsv1_1", "no-tcp-relay",
 		"log-file=/var/log/turn.log", "simple-log", "verbose", "Verbose",
 		"no-stdout-log", "syslog", "pidfile=\"/var/run/turnserver.pid\"",
 		"cli-password=qwerty", "cli-ip=127.0.0.1", "cli-port=5766", "mobility",
@@ -913,9 +1272,11 @@ test_coturn_style_file(void **state)
 	unlink(path);
 	if (rc != 0)
 		fail_msg("%s", err);
-	assert_int_equal(cfg.n_warnings, 5);
+	assert_int_equal(cfg.n_warnings, 4); /* no-tls is a turnpike key now */
 	assert_non_null(strstr(cfg.warnings[0], ":12: fingerprint: ignored"));
-	assert_non_null(strstr(cfg.warnings[4], ":27: pidfile: ignored"));
+	assert_non_null(strstr(cfg.warnings[3], ":27: pidfile: ignored"));
+	assert_true(cfg.no_tls);
+	assert_false(tp_config_tls_enabled(&cfg));
 	assert_string_equal(cfg.file, path);
 	assert_int_equal(cfg.min_port, 49160);
 	assert_int_equal(cfg.max_port, 49200);
@@ -1008,6 +1369,20 @@ static const char every_key_dump[] =
 	"listening-ip=192.0.2.1\n"
 	"listening-ip=2001:db8::1\n"
 	"listening-port=3479\n"
+	"tls-listening-port=5350\n"
+	"tls-listening-port=443\n"
+	"alt-tls-listening-port=5351\n"
+	"no-udp=no\n"
+	"no-tcp=yes\n"
+	"no-tls=no\n"
+	"cert=/etc/turnpike/fullchain.pem\n"
+	"pkey=\"/etc/turnpike/priv key.pem\"\n"
+	"cipher-list=ECDHE+AESGCM:!aNULL\n"
+	"stream-max-connections=1000\n"
+	"stream-max-per-source=10\n"
+	"stream-idle-timeout=20\n"
+	"tls-handshake-timeout=5\n"
+	"stream-buffer=8192\n"
 	"relay-ip=192.0.2.2\n"
 	"relay-ip=2001:db8::2\n"
 	"min-port=40000\n"
@@ -1073,7 +1448,19 @@ test_dump(void **state)
 	assert_int_equal(tp_config_parse_text(&cfg, "min.conf", "relay-ip=192.0.2.1\nno-auth\n",
 					      err, sizeof(err)), 0);
 	out = dump_string(&cfg);
-	assert_non_null(strstr(out, "\nlistening-port=3478\nrelay-ip=192.0.2.1\n"));
+	/* Without TLS, the TLS-only keys show their defaults as comments. */
+	assert_non_null(strstr(out, "\nlistening-port=3478\n"
+				    "# tls-listening-port=5349\n"
+				    "# alt-tls-listening-port=0\n"
+				    "no-udp=no\nno-tcp=no\nno-tls=no\n"
+				    "# cert not set\n# pkey not set\n"
+				    "# cipher-list=" TP_CONFIG_DEFAULT_CIPHER_LIST "\n"
+				    "stream-max-connections=32768\n"
+				    "stream-max-per-source=1024\n"
+				    "stream-idle-timeout=30\n"
+				    "# tls-handshake-timeout=10\n"
+				    "stream-buffer=65536\n"
+				    "relay-ip=192.0.2.1\n"));
 	assert_non_null(strstr(out, "\n# realm not set\n# server-name not set\n"));
 	assert_non_null(strstr(out, "\n# gateway not set\n"));
 	assert_non_null(strstr(out, "\nstale-nonce=600\n"));
@@ -1173,6 +1560,11 @@ main(void)
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_contradictions),
+		cmocka_unit_test(test_transport_keys),
+		cmocka_unit_test(test_transport_bad_values),
+		cmocka_unit_test(test_transport_conflicts),
+		cmocka_unit_test(test_port_conflicts),
+		cmocka_unit_test(test_dump_transports),
 		cmocka_unit_test(test_validate_directly),
 		cmocka_unit_test(test_coturn_ignored_keys),
 		cmocka_unit_test(test_coturn_style_file),
