@@ -186,6 +186,7 @@ setup_plane(struct cp_objects *o, const struct tp_config *cfg, char *err,
 	pp->min_port = o->params.min_port;
 	pp->max_port = o->params.max_port;
 	pp->chan_max = o->params.chan_max;
+	pp->udp_clients = !cfg->no_udp;
 	pp->gateway = cfg->gateway;
 	rc = plane_ips(pp->listen_ips, &pp->n_listen, TP_PLANE_MAX_LISTEN,
 		       own_listen ? &cfg->listening_ips : &cfg->relay_ips,
@@ -244,6 +245,58 @@ cp_setup_build(struct cp_objects *o, const struct tp_config *cfg,
 	if (rc != 0)
 		cp_setup_free(o);
 	return rc;
+}
+
+/* Add a listener on every listening address at @port.  @return -1 if full. */
+static int
+stream_listen_add(struct stream_params *sp, const struct tp_plane_params *pp,
+		  uint16_t port, uint8_t transport)
+{
+	for (uint16_t i = 0; i < pp->n_listen; i++) {
+		struct stream_listen *l;
+
+		if (sp->n_listen == STREAM_MAX_LISTENERS)
+			return -1;
+		l = &sp->listen[sp->n_listen++];
+		l->addr.ip = pp->listen_ips[i];
+		l->addr.port = port;
+		l->transport = transport;
+	}
+	return 0;
+}
+
+int
+cp_setup_stream_params(struct stream_params *sp, const struct cp_objects *o,
+		       const struct tp_config *cfg, SSL_CTX *tls, char *err,
+		       size_t err_len)
+{
+	const struct tp_plane_params *pp = &o->plane;
+	int full = 0;
+
+	memset(sp, 0, sizeof(*sp));
+	if (!cfg->no_tcp)
+		full |= stream_listen_add(sp, pp, cfg->listening_port, TP_TRANSPORT_TCP);
+	if (tls != NULL) {
+		for (size_t i = 0; i < cfg->tls_listening_ports.n; i++)
+			full |= stream_listen_add(sp, pp, cfg->tls_listening_ports.v[i].port,
+						  TP_TRANSPORT_TLS);
+		if (cfg->alt_tls_listening_port != 0)
+			full |= stream_listen_add(sp, pp, cfg->alt_tls_listening_port,
+						  TP_TRANSPORT_TLS);
+	}
+	if (full != 0) {
+		snprintf(err, err_len, "%s: listening-ip: %u addresses with their TCP "
+			 "and TLS ports make more than %d listeners", cfg->file,
+			 pp->n_listen, STREAM_MAX_LISTENERS);
+		return -EINVAL;
+	}
+	sp->tls = tls;
+	sp->max_conns = cfg->stream_max_connections;
+	sp->max_per_source = cfg->stream_max_per_source;
+	sp->idle_timeout_ms = cfg->stream_idle_timeout * 1000u;
+	sp->handshake_timeout_ms = cfg->tls_handshake_timeout * 1000u;
+	sp->send_buffer = cfg->stream_buffer;
+	return (int)sp->n_listen;
 }
 
 void

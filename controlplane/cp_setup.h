@@ -21,6 +21,7 @@
 #include "config.h"
 #include "nonce.h"
 #include "peer_policy.h"
+#include "stream_server.h"
 #include "turn_server.h"
 #include "turnpike/plane.h"
 
@@ -44,6 +45,18 @@ struct cp_objects {
  */
 int cp_setup_build(struct cp_objects *o, const struct tp_config *cfg,
 		   uint16_t n_workers, char *err, size_t err_len);
+
+/**
+ * The stream front end's settings from @p cfg: a TCP listener on every
+ * listening address at listening-port (unless no-tcp), a TLS listener at
+ * every TLS port (when @p tls, the context cp_tls_ctx_create() made, is
+ * not NULL), and the limits.  The listening addresses are the fast path's
+ * (@p o->plane).  @return the number of listeners (0: no streams), or
+ * -EINVAL with a message in @p err when there are too many.
+ */
+int cp_setup_stream_params(struct stream_params *sp, const struct cp_objects *o,
+			   const struct tp_config *cfg, SSL_CTX *tls, char *err,
+			   size_t err_len);
 
 /** Free and wipe what cp_setup_build() made. */
 void cp_setup_free(struct cp_objects *o);

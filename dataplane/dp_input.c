@@ -112,7 +112,7 @@ dp_input(struct dp_worker *w, struct rte_mbuf *m)
 		dp_drop(w, m, why);
 		return;
 	}
-	if (dp_is_listen_addr(sh, &p.dst)) {
+	if (dp_is_listen_addr(sh, &p.dst) && sh->udp_clients) {
 		client_input(w, m, &p);
 		return;
 	}

@@ -57,6 +57,7 @@ shared_fill(struct dp_shared *sh, const struct tp_plane_params *p,
 	sh->min_port = p->min_port;
 	sh->max_port = p->max_port;
 	sh->chan_max = p->chan_max;
+	sh->udp_clients = p->udp_clients;
 	sh->n_listen = p->n_listen;
 	sh->n_relay = p->n_relay;
 	sh->n_local = p->n_local;

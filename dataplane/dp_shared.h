@@ -35,6 +35,7 @@ struct dp_shared {
 	uint16_t n_relay;
 	uint16_t n_local;
 	uint16_t chan_max;         /**< highest channel number accepted */
+	bool udp_clients;          /**< false: no-udp, clients use streams */
 	struct tp_ip listen_ips[DP_MAX_LISTEN];
 	struct tp_ip relay_ips[DP_MAX_RELAY_IPS];
 	struct tp_ip_range local_nets[DP_MAX_LOCAL_NETS];

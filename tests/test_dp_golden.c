@@ -3048,6 +3048,7 @@ params_fill(struct env *e)
 	p->local_nets[1].hi = tp_ip_v4(IP4(198, 51, 100, 255));
 	p->gateway = tp_ip_v4(IP_GW);
 	p->chan_max = CHANNEL_NUMBER_MAX;
+	p->udp_clients = true;
 	p->idle_sleep_us = 20; /* the workers share CPUs with us */
 }
 

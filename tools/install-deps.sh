@@ -9,8 +9,9 @@ packages=(
 	libdpdk-dev dpdk-dev libssl-dev libbpf-dev libcmocka-dev
 	# fuzzing (libFuzzer with ASan/UBSan)
 	clang libclang-rt-14-dev
-	# end-to-end tests and the demo: namespaces, veth, a real TURN client
-	iproute2 ethtool coturn tshark
+	# end-to-end tests and the demo: namespaces, veth, a real TURN client;
+	# nftables for the stream tests' firewall rules
+	iproute2 ethtool coturn tshark nftables
 	# sysctl in the sandbox, pgrep in relay-bench (not in Debian's base)
 	procps
 	# test scripts: an independent AES-GCM for the token interop test

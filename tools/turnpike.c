@@ -28,8 +28,14 @@
 #include "cp_log.h"
 #include "cp_loop.h"
 #include "cp_setup.h"
+#include "cp_tls.h"
 #include "dp_plane.h"
 #include "dp_port.h"
+#include "stream_queue.h"
+#include "stream_server.h"
+
+/* Requests the stream thread may have queued for the control thread. */
+#define STREAM_QUEUE_SLOTS 1024
 
 #define MBUFS_PER_WORKER 16384
 
@@ -139,6 +145,10 @@ main(int argc, char **argv)
 	struct cp_sink sink;
 	struct cp_admin admin;
 	struct cp_admin_ctx admin_ctx;
+	struct stream_params stream_p;
+	struct stream_queue stream_q = { 0 };
+	struct stream_server *streams = NULL;
+	SSL_CTX *tls = NULL;
 	unsigned int lcores[DP_MAX_WORKERS], lcore;
 	uint16_t n_workers = 0;
 	char err[512];
@@ -247,19 +257,53 @@ main(int argc, char **argv)
 	}
 	loop.admin = &admin;
 
-	/* 9. Run: workers on their lcores, the control loop here. */
+	/* 9. TURN over TCP and TLS: the stream thread's listeners, opened now
+	 * so a port in use stops the server before it runs. */
+	if (cp_tls_ctx_create(&tls, &cfg, err, sizeof(err)) != 0 ||
+	    (n = cp_setup_stream_params(&stream_p, &obj, &cfg, tls, err,
+					sizeof(err))) < 0) {
+		fprintf(stderr, "turnpike: %s\n", err);
+		return 1;
+	}
+	if (n > 0) {
+		if (stream_queue_init(&stream_q, STREAM_QUEUE_SLOTS) != 0) {
+			fprintf(stderr, "turnpike: out of memory\n");
+			return 1;
+		}
+		streams = stream_server_create(&stream_p, &loop.plane, &stream_q,
+					       err, sizeof(err));
+		if (streams == NULL) {
+			fprintf(stderr, "turnpike: %s\n", err);
+			return 1;
+		}
+		loop.streams_q = &stream_q;
+		loop.streams = streams;
+	}
+
+	/* 10. Run: workers on their lcores, the stream thread, the control
+	 * loop here. */
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	if (dp_plane_launch(plane) != 0) {
-		fprintf(stderr, "turnpike: cannot launch the workers\n");
+	/* A TLS client that goes away mid-write must not take the server with
+	 * it: OpenSSL writes with write(2), which raises SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
+	if (dp_plane_launch(plane) != 0 ||
+	    (streams != NULL && stream_server_start(streams) != 0)) {
+		fprintf(stderr, "turnpike: cannot start the workers or the stream "
+			"thread\n");
 		return 1;
 	}
 	cp_log_buffered();
-	cp_log(CP_LOG_INFO, "start", "workers=%u port=%u rx_queues=%u config=%s",
-	       n_workers, opt.port, port.n_rx_queues, opt.config);
+	cp_log(CP_LOG_INFO, "start", "workers=%u port=%u rx_queues=%u "
+	       "stream_listeners=%u tls=%d config=%s", n_workers, opt.port,
+	       port.n_rx_queues, streams != NULL ? stream_p.n_listen : 0,
+	       tls != NULL, opt.config);
 	cp_loop_run(&loop);
 
-	/* 10. Stop: workers, port, everything we made. */
+	/* 11. Stop: streams, workers, port, everything we made. */
+	stream_server_destroy(streams);
+	stream_queue_fini(&stream_q);
+	SSL_CTX_free(tls);
 	cp_admin_close(&admin);
 	cp_admin_ctx_fini(&admin_ctx);
 	dp_plane_stop(plane);

@@ -22,6 +22,7 @@
 #ifndef TURNPIKE_PLANE_H
 #define TURNPIKE_PLANE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +43,7 @@ struct tp_plane_params {
 	uint16_t min_port;          /**< relay port range, inclusive */
 	uint16_t max_port;
 	uint16_t chan_max;          /**< highest channel number accepted */
+	bool udp_clients;           /**< serve clients over UDP (not no-udp) */
 	uint16_t n_listen;
 	uint16_t n_relay;
 	uint16_t n_local;

@@ -64,13 +64,14 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Relay ports: 1024-65535 on each relay IP, enough relay IPs for N.
-relays=$(( (clients + 64000) / 64000 ))
+# Relay ports: 3479-65535 (above the listening port, which may not lie in
+# the relay range) on each relay IP, enough relay IPs for N.
+relays=$(( (clients + 62000) / 62000 ))
 {
 	gen_auth_conf "$auth"
 	echo "listening-ip=198.18.255.1"
 	for i in $(seq 1 "$relays"); do echo "relay-ip=198.18.255.$i"; done
-	echo "min-port=1024"
+	echo "min-port=3479"
 	echo "max-port=65535"
 	echo "local-network=198.18.0.0/15"
 	echo "allowed-peer-ip=198.19.0.0/16"
