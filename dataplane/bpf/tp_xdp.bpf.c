@@ -55,7 +55,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
-#include "tp_xdp_abi.h"
+#include "bpf/tp_xdp_abi.h" /* from dataplane/, as dp_xdp.c has it */
 
 /* IPv4 "more fragments" flag and fragment offset (RFC 791). */
 #define TP_IP_MF 0x2000
