@@ -32,6 +32,12 @@
  * namespace goes away with the process.
  *
  * Needs root (CAP_BPF, CAP_NET_ADMIN): exits 77, skipped, otherwise.
+ *
+ * With arguments it is instead the end-to-end test's hand on a running
+ * server (tests/e2e/test_xdp_share.sh), until the server fills the maps
+ * itself: the same dp_xdp calls the server will make, from outside it.
+ *   test_dp_xdp --configure IFNAME LISTEN_IP PORT RELAY_IP MIN MAX
+ *   test_dp_xdp --stats IFNAME
  */
 #define _GNU_SOURCE /* unshare */
 
@@ -49,6 +55,8 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <net/if.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -647,8 +655,73 @@ test_open_iface(void **state)
 	close(other);
 }
 
+/* ------------------------------------------------------------------ */
+/* The end-to-end test's hand on a running server                      */
+/* ------------------------------------------------------------------ */
+
+static int
+ip4_arg(const char *s, struct tp_ip *ip)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return -1;
+	ip->family = TP_AF_INET;
+	memset(ip->bytes, 0, sizeof(ip->bytes));
+	memcpy(ip->bytes, &a, 4);
+	return 0;
+}
+
+/* --configure IF LISTEN_IP PORT RELAY_IP MIN MAX, or --stats IF. */
+static int
+cli(int argc, char **argv)
+{
+	unsigned int ifindex = argc >= 3 ? if_nametoindex(argv[2]) : 0;
+	struct tp_plane_params p = { 0 };
+	uint64_t c[TP_XDP_C__COUNT];
+	struct dp_xdp x;
+	char err[256];
+	int rc;
+
+	if (ifindex == 0 ||
+	    !((argc == 8 && strcmp(argv[1], "--configure") == 0) ||
+	      (argc == 3 && strcmp(argv[1], "--stats") == 0))) {
+		fprintf(stderr, "usage: %s --configure IFNAME LISTEN_IP PORT "
+			"RELAY_IP MIN MAX | --stats IFNAME\n", argv[0]);
+		return 2;
+	}
+	rc = dp_xdp_open_iface(&x, ifindex, err, sizeof(err));
+	if (rc == 0 && argc == 8) {
+		p.n_listen = p.n_relay = 1;
+		p.listen_port = (uint16_t)atoi(argv[4]);
+		p.min_port = (uint16_t)atoi(argv[6]);
+		p.max_port = (uint16_t)atoi(argv[7]);
+		if (ip4_arg(argv[3], &p.listen_ips[0]) != 0 ||
+		    ip4_arg(argv[5], &p.relay_ips[0]) != 0) {
+			fprintf(stderr, "not IPv4 addresses: %s %s\n", argv[3],
+				argv[5]);
+			dp_xdp_close(&x);
+			return 2;
+		}
+		rc = dp_xdp_configure(&x, &p, err, sizeof(err));
+		if (rc == 0)
+			printf("XDP program %u (%s) on %s: %u IPv4 "
+			       "address(es) steered\n", x.prog_id,
+			       dp_xdp_mode_name(x.mode), argv[2], x.n_addr4);
+	} else if (rc == 0) {
+		rc = dp_xdp_stats_read(&x, c);
+		for (unsigned int i = 0; rc == 0 && i < TP_XDP_C__COUNT; i++)
+			printf("%s=%llu\n", dp_xdp_counter_name(i),
+			       (unsigned long long)c[i]);
+	}
+	if (rc != 0)
+		fprintf(stderr, "%s: %s\n", argv[1], err);
+	dp_xdp_close(&x);
+	return rc == 0 ? 0 : 1;
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_golden),
@@ -664,5 +737,7 @@ main(void)
 		printf("SKIP: test_dp_xdp needs root (BPF, AF_XDP, netns)\n");
 		return 77;
 	}
+	if (argc > 1)
+		return cli(argc, argv);
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

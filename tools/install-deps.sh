@@ -10,8 +10,9 @@ packages=(
 	# fuzzing (libFuzzer with ASan/UBSan)
 	clang libclang-rt-14-dev
 	# end-to-end tests and the demo: namespaces, veth, a real TURN client;
-	# nftables for the stream tests' firewall rules
-	iproute2 ethtool coturn tshark nftables
+	# nftables for the stream tests' firewall rules; ping for the AF_XDP
+	# test (the kernel answers beside turnpike)
+	iproute2 ethtool coturn tshark nftables iputils-ping
 	# sysctl in the sandbox, pgrep in relay-bench (not in Debian's base)
 	procps
 	# test scripts: an independent AES-GCM for the token interop test

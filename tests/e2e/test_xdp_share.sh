@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# End-to-end test of AF_XDP mode sharing the interface with the host
+# (issue 8, "the host keeps its interface"): turnpike runs on DPDK's
+# net_af_xdp PMD with its own XDP program (dataplane/bpf/tp_xdp.bpf.c)
+# while the kernel keeps the server's address on the same veth.  Then, from
+# the client namespace:
+#   - the program is attached in native mode (veth has native XDP);
+#   - ping of the server address is answered (by the kernel);
+#   - TCP to a kernel listener on the server address works;
+#   - UDP to another port reaches a kernel socket and is echoed;
+#   - a STUN Binding to the listening port is answered (by turnpike);
+#   - the program's counters agree: UDP redirected, TCP/ICMP and ARP
+#     passed, and the kernel's own UDP passed as not ours;
+#   - when turnpike stops, the PMD detaches the program and the kernel
+#     still answers.
+#
+# Until the server fills the program's maps itself (tools/turnpike.c does
+# not call dataplane/dp_xdp.h yet), the test does it from outside with
+# the same dp_xdp calls: `test_dp_xdp --configure` (tests/test_dp_xdp.c).
+#
+# One worker only: the sandbox's veth has one queue, and net_af_xdp needs
+# a queue per worker.  See sandbox.sh for the network.
+#
+# Usage: test_xdp_share.sh [--workers 1] BUILD_DIR
+# Exit: 0 all passed, 1 a failure, 77 skipped (not root, no XDP program in
+# the build, no ping).
+set -u
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/sandbox.sh"
+. "$here/e2e_common.sh"
+
+e2e_args "$@"
+[ -n "$build" ] || { echo "$E2E_USAGE" >&2; exit 2; }
+[ "$workers" = 1 ] || { echo "test_xdp_share.sh: one worker only" >&2; exit 2; }
+
+sb_require_root
+PROG="$build/dataplane/bpf/tp_xdp.bpf.o"
+HAND="$build/tests/test_dp_xdp"
+BIN="$build/tools/turnpike"
+if [ ! -f "$PROG" ] || [ ! -x "$HAND" ]; then
+	echo "SKIP: no XDP program in $build (clang or libbpf missing)"
+	exit 77
+fi
+[ -x "$BIN" ] || { echo "FAIL no $BIN"; exit 1; }
+command -v ping >/dev/null 2>&1 ||
+	{ echo "SKIP: ping not found (Debian package iputils-ping)"; exit 77; }
+
+sb_init || { echo "FAIL sandbox setup"; echo "0 passed, 1 failed"; exit 1; }
+
+TCP_PORT=8080
+UDP_ECHO_PORT=5000
+MIN_PORT=49152
+MAX_PORT=65535
+
+server_log_tail() {
+	[ -n "$SB_SERVER_LOG" ] && [ -f "$SB_SERVER_LOG" ] || return 0
+	echo "---- server log ($SB_SERVER_LOG), last 20 lines:"
+	tail -n 20 "$SB_SERVER_LOG" | sed 's/^/    /'
+	echo "----"
+}
+
+# The XDP line of the server's interface ("prog/xdp id N name ..."), and
+# its mode from the link line ("xdp" native, "xdpgeneric", "xdpoffload").
+xdp_prog_line() { ip -n "$SB_NS_S" -d link show dev "$SB_DEV_S" | grep 'prog/xdp'; }
+xdp_mode() {
+	ip -n "$SB_NS_S" link show dev "$SB_DEV_S" |
+		grep -oE ' (xdp|xdpgeneric|xdpoffload|xdpmulti) ' | tr -d ' '
+}
+
+# counter NAME: the program's counter, summed over CPUs.
+counter() {
+	sb_run_s "$HAND" --stats "$SB_DEV_S" | sed -n "s/^$1=//p"
+}
+
+# The kernel keeps its address on the interface turnpike uses.
+timeout 10 ip -n "$SB_NS_S" addr add "$SB_SERVER_IP/24" dev "$SB_DEV_S" ||
+	{ bad "server address on $SB_DEV_S"; finish; }
+
+# The kernel's own services on that address: TCP and another UDP port.
+sb_bg "$SB_NS_S" http python3 -m http.server --bind "$SB_SERVER_IP" "$TCP_PORT"
+sb_bg "$SB_NS_S" udpecho python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], int(sys.argv[2])))
+while True:
+    data, peer = s.recvfrom(2048)
+    s.sendto(data, peer)
+' "$SB_SERVER_IP" "$UDP_ECHO_PORT"
+
+conf="$SB_DIR/turnpike.conf"
+cat >"$conf" <<EOF
+realm=e2e.turnpike.test
+no-auth
+listening-ip=$SB_SERVER_IP
+relay-ip=$SB_SERVER_IP
+listening-port=$SB_TURN_PORT
+min-port=$MIN_PORT
+max-port=$MAX_PORT
+local-network=$SB_PREFIX
+admin-socket=$SB_DIR/admin.sock
+EOF
+prefix="${SB_ID}-xdp"
+SB_DPDK_PREFIXES+=("$prefix")
+SB_SERVER_LOG="$SB_DIR/server.log"
+sb_bg "$SB_NS_S" server "$BIN" --lcores "$(_sb_lcores 1)" --no-huge -m 1024 \
+	--no-pci --file-prefix "$prefix" \
+	--vdev "net_af_xdp0,iface=$SB_DEV_S,start_queue=0,queue_count=1,xdp_prog=$PROG" \
+	-- -c "$conf" --stats-interval 1 --idle-sleep-us 50
+SB_SERVER_PID=$SB_BG_PID
+
+# The PMD attaches the program while it sets its queue up.
+for _ in $(seq 1 100); do
+	xdp_prog_line | grep -q 'name tp_xdp_steer' && break
+	sb_server_alive || break
+	sleep 0.2
+done
+if xdp_prog_line | grep -q 'name tp_xdp_steer'; then
+	ok "turnpike's XDP program attached to $SB_DEV_S"
+else
+	bad "turnpike's XDP program attached to $SB_DEV_S"
+	server_log_tail
+	finish
+fi
+mode=$(xdp_mode)
+if [ "$mode" = xdp ]; then ok "attached in native mode"; else bad "mode '$mode', want native"; fi
+
+if sb_run_s "$HAND" --configure "$SB_DEV_S" "$SB_SERVER_IP" "$SB_TURN_PORT" \
+	"$SB_SERVER_IP" "$MIN_PORT" "$MAX_PORT" >"$SB_DIR/configure.log" 2>&1; then
+	ok "maps filled through dp_xdp ($(cat "$SB_DIR/configure.log"))"
+else
+	bad "maps filled through dp_xdp: $(cat "$SB_DIR/configure.log")"
+fi
+
+if sb_run_c ping -c 3 -i 0.2 -W 2 "$SB_SERVER_IP" >"$SB_DIR/ping.log" 2>&1; then
+	ok "ping $SB_SERVER_IP answered by the kernel"
+else
+	bad "ping $SB_SERVER_IP"; tail -3 "$SB_DIR/ping.log"
+fi
+
+if sb_run_c python3 -c '
+import sys, urllib.request
+for _ in range(20):
+    try:
+        r = urllib.request.urlopen("http://%s:%s/" % (sys.argv[1], sys.argv[2]), timeout=2)
+        sys.exit(0 if r.status == 200 else 1)
+    except OSError:
+        pass
+sys.exit(1)
+' "$SB_SERVER_IP" "$TCP_PORT" >"$SB_DIR/tcp.log" 2>&1; then
+	ok "TCP to a kernel listener on $SB_SERVER_IP:$TCP_PORT"
+else
+	bad "TCP to a kernel listener on $SB_SERVER_IP:$TCP_PORT"
+fi
+
+if sb_run_c python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(0.5)
+for i in range(10):
+    try:
+        s.sendto(b"echo-%d" % i, (sys.argv[1], int(sys.argv[2])))
+        if s.recvfrom(2048)[0] == b"echo-%d" % i:
+            sys.exit(0)
+    except OSError:
+        pass
+sys.exit(1)
+' "$SB_SERVER_IP" "$UDP_ECHO_PORT" >"$SB_DIR/udpecho.log" 2>&1; then
+	ok "UDP to another port ($UDP_ECHO_PORT) echoed by a kernel socket"
+else
+	bad "UDP to another port ($UDP_ECHO_PORT) echoed by a kernel socket"
+fi
+
+if sb_wait_udp "$SB_NS_C" "$SB_SERVER_IP" "$SB_TURN_PORT" 10; then
+	ok "STUN Binding to $SB_SERVER_IP:$SB_TURN_PORT answered by turnpike"
+else
+	bad "STUN Binding to $SB_SERVER_IP:$SB_TURN_PORT answered by turnpike"
+	server_log_tail
+fi
+
+sb_run_s "$HAND" --stats "$SB_DEV_S" >"$SB_DIR/xdp-stats.log" 2>&1
+echo "     XDP counters: $(tr '\n' ' ' <"$SB_DIR/xdp-stats.log")"
+for want in redirected pass_not_udp pass_not_ipv4 pass_not_ours; do
+	n=$(counter "$want")
+	if [ "${n:-0}" -gt 0 ]; then ok "XDP counter $want moved ($n)"; else bad "XDP counter $want is ${n:-unreadable}"; fi
+done
+n=$(counter pass_no_socket)
+if [ "${n:-1}" -eq 0 ]; then ok "no frame of ours found the socket missing"; else bad "pass_no_socket is ${n:-unreadable}"; fi
+
+sb_server_stop
+if xdp_prog_line >/dev/null; then
+	bad "XDP program detached when turnpike stopped"
+else
+	ok "XDP program detached when turnpike stopped"
+fi
+if sb_run_c ping -c 1 -W 2 "$SB_SERVER_IP" >/dev/null 2>&1; then
+	ok "the kernel still answers ping after turnpike stopped"
+else
+	bad "the kernel still answers ping after turnpike stopped"
+fi
+finish
