@@ -45,8 +45,9 @@
 #define TP_XDP_ROLE_LISTEN 0x1u /**< UDP to listen_port is ours */
 #define TP_XDP_ROLE_RELAY 0x2u  /**< UDP to [min_port, max_port] is ours */
 
-/** tp_cfg[0]: ports in host byte order.  All zero (as the kernel makes the
- *  array) steers nothing: the loader fills it after the addresses. */
+/** tp_cfg[0]: ports in host byte order.  The loader writes it while
+ *  tp_addr4 is empty (and nothing is steered without an address), so no
+ *  frame is matched against ports that belong to other addresses. */
 struct tp_xdp_cfg {
 	__u16 listen_port;
 	__u16 min_port; /**< relay range, inclusive */
