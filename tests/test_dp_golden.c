@@ -61,6 +61,7 @@
 #include "dp_input.h"
 #include "dp_plane.h"
 #include "dp_port.h"
+#include "dp_relay.h"
 #include "dp_table.h"
 #include "dp_worker.h"
 
@@ -2972,6 +2973,216 @@ struct seq_test {
 	uint16_t min_w, max_w;
 };
 
+/* ------------------------------------------------------------------ */
+/* Stream (TCP, TLS) clients: the fast path's side                     */
+/* ------------------------------------------------------------------ */
+
+#define STREAM_CONN 0x00312345u
+
+/* A message from the stream client at EP_CA, as the stream thread hands it
+ * over (stream padding already removed): into @wid at TSC @now. */
+static void
+stream_input(struct env *e, uint16_t wid, const uint8_t *msg, uint16_t len,
+	     uint64_t now)
+{
+	struct dp_stream_in in = {
+		.client = ep_addr(e, EP_CA),
+		.local = ep_addr(e, EP_LISTEN),
+		.transport = TP_TRANSPORT_TCP,
+	};
+	struct frame f = { .len = len };
+
+	memcpy(f.b, msg, len);
+	in.mbuf = mbuf_of(&f);
+	e->ws[wid].now = now;
+	dp_relay_from_stream(&e->ws[wid], &in);
+	dp_tx_flush(&e->ws[wid]);
+}
+
+/* What worker @wid handed the stream threads: one message, into @o. */
+static unsigned int
+stream_take(struct env *e, uint16_t wid, struct out_frame *o, uint32_t *conn)
+{
+	struct dp_stream_out out;
+	unsigned int n = 0;
+
+	while (rte_ring_sc_dequeue_elem(e->ws[wid].stream_out, &out,
+					sizeof(out)) == 0) {
+		if (n == 0) {
+			copy_out(o, wid, out.mbuf);
+			*conn = out.conn;
+		}
+		rte_pktmbuf_free(out.mbuf);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * A TCP client's allocation: ChannelData and Send indications from the
+ * stream are relayed to the peer exactly as a UDP client's; what the peer
+ * sends comes back on the stream-out ring as ChannelData padded to four
+ * bytes (RFC 8656 section 12.5) or as a Data indication; a reply the
+ * control plane queues behind the install comes out after it; the same
+ * addresses over UDP are another 5-tuple; a full stream-out ring drops.
+ */
+static void
+t_stream(void **state)
+{
+	struct env *e = g_env;
+	uint16_t a = e->owner_a;
+	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
+	struct dp_cmd c = { .type = DP_CMD_ALLOC_ADD };
+	struct in_spec pk = in_peer(EP_P1, EP_RA, 13), pk2 = in_peer(EP_P2, EP_RA, 9);
+	struct in_spec cd = in_chan(EP_CA, CH_P1, 13);
+	uint8_t data[FRAME_MAX], msg[FRAME_MAX], sendbuf[FRAME_MAX];
+	struct out_frame got[MAX_OUT], o;
+	struct frame f, want_f;
+	struct stun_msg sm;
+	struct tp_addr peer;
+	uint32_t conn = 0;
+	uint16_t dlen;
+	unsigned int n;
+
+	(void)state;
+	cmd_neigh_all(e, IP_P1, mac_p1);
+	cmd_neigh_all(e, IP_P2, mac_p2);
+	c.u.alloc_add.ref.slot = SLOT_A;
+	c.u.alloc_add.ref.gen = GEN_A;
+	c.u.alloc_add.client = ep_addr(e, EP_CA);
+	c.u.alloc_add.server = ep_addr(e, EP_LISTEN);
+	c.u.alloc_add.relay = ep_addr(e, EP_RA);
+	c.u.alloc_add.transport = TP_TRANSPORT_TCP;
+	c.u.alloc_add.conn = STREAM_CONN;
+	c.u.alloc_add.lifetime_ms = LIFETIME_MS;
+	cmd_put(e, a, &c);
+	cmd_perm(e, a, SLOT_A, GEN_A, IP_P1, LIFETIME_MS);
+	cmd_perm(e, a, SLOT_A, GEN_A, IP_P2, LIFETIME_MS);
+	cmd_chan(e, a, SLOT_A, GEN_A, CH_P1, ep_addr(e, EP_P1), LIFETIME_MS);
+	/* The Allocate's success, queued behind the install (DP_CMD_STREAM_TX). */
+	{
+		struct dp_cmd tx = { .type = DP_CMD_STREAM_TX };
+		struct frame r = { .len = 20 };
+
+		memset(r.b, 0x01, 20);
+		tx.u.stream_tx.mbuf = mbuf_of(&r);
+		tx.u.stream_tx.conn = STREAM_CONN;
+		cmd_put(e, a, &tx);
+	}
+	snap(e, before);
+	commit_cmds(e, 0);
+	assert_int_equal(stream_take(e, a, &o, &conn), 1);
+	assert_int_equal(conn, STREAM_CONN);
+	assert_int_equal(o.len, 20);
+	WANT_C(want, a, stream_out, 1);
+
+	/* ChannelData from the stream: to P1, as from a UDP client. */
+	dlen = app_data(&cd, data);
+	put16(msg, CH_P1);
+	put16(msg + 2, dlen);
+	memcpy(msg + 4, data, dlen);
+	stream_input(e, a, msg, (uint16_t)(dlen + 4), e->t0);
+	n = tx_take(e, got, MAX_OUT);
+	want_to_peer(e, EP_RA, EP_P1, data, dlen, false, &want_f);
+	match_frames(got, n, &want_f, 1, "stream ChannelData to P1");
+	WANT_C(want, a, stream_in, 1);
+	WANT_C(want, a, relay_channel_to_peer, 1);
+	WANT_C(want, a, tx_packets, 1);
+	WANT_C(want, a, tx_bytes, got[0].len);
+
+	/* A Send indication from the stream: to P2. */
+	peer = ep_addr(e, EP_P2);
+	{
+		struct stun_builder b;
+		static const uint8_t tid[STUN_TID_LEN] = { 9, 8, 7 };
+		int slen;
+
+		stun_build_init(&b, sendbuf, sizeof(sendbuf),
+				stun_type(STUN_METHOD_SEND, STUN_CLASS_INDICATION), tid);
+		stun_build_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &peer);
+		stun_build_attr(&b, STUN_ATTR_DATA, data, 9);
+		slen = stun_build_finish(&b);
+		assert_true(slen > 0);
+		stream_input(e, a, sendbuf, (uint16_t)slen, e->t0);
+	}
+	n = tx_take(e, got, MAX_OUT);
+	want_to_peer(e, EP_RA, EP_P2, data, 9, false, &want_f);
+	match_frames(got, n, &want_f, 1, "stream Send indication to P2");
+	WANT_C(want, a, stream_in, 1);
+	WANT_C(want, a, relay_send_to_peer, 1);
+	WANT_C(want, a, tx_packets, 1);
+	WANT_C(want, a, tx_bytes, got[0].len);
+
+	/* P1 answers: padded ChannelData on the stream-out ring, not the port. */
+	build_input(e, &pk, &f);
+	input_direct(e, a, &f, e->t0);
+	assert_int_equal(tx_take(e, got, MAX_OUT), 0);
+	assert_int_equal(stream_take(e, a, &o, &conn), 1);
+	assert_int_equal(conn, STREAM_CONN);
+	dlen = app_data(&pk, data);
+	assert_int_equal(o.len, 4 + dlen + 3); /* 13 bytes: 3 of padding */
+	assert_int_equal(get16(o.b), CH_P1);
+	assert_int_equal(get16(o.b + 2), dlen);
+	assert_memory_equal(o.b + 4, data, dlen);
+	assert_memory_equal(o.b + 4 + dlen, "\0\0\0", 3);
+	WANT_C(want, a, relay_peer_to_channel, 1);
+	WANT_C(want, a, stream_out, 1);
+
+	/* P2 has no channel: a Data indication. */
+	build_input(e, &pk2, &f);
+	input_direct(e, a, &f, e->t0);
+	assert_int_equal(tx_take(e, got, MAX_OUT), 0);
+	assert_int_equal(stream_take(e, a, &o, &conn), 1);
+	assert_int_equal(stun_msg_decode(&sm, o.b, o.len), STUN_OK);
+	assert_int_equal(sm.method, STUN_METHOD_DATA);
+	assert_int_equal(sm.cls, STUN_CLASS_INDICATION);
+	assert_int_equal(stun_msg_get_xor_addr(&sm, STUN_SLOT_XOR_PEER_ADDRESS,
+					       &peer), 0);
+	{
+		struct tp_addr p2 = ep_addr(e, EP_P2);
+
+		assert_true(tp_addr_equal(&peer, &p2));
+	}
+	dlen = app_data(&pk2, data);
+	assert_int_equal(sm.attr[STUN_SLOT_DATA].len, dlen);
+	assert_memory_equal(o.b + sm.attr[STUN_SLOT_DATA].off, data, dlen);
+	WANT_C(want, a, relay_peer_to_data, 1);
+	WANT_C(want, a, stream_out, 1);
+
+	/* The same client address over UDP is another 5-tuple: nothing. */
+	step(e, a, &cd, NULL, e->t0, want, "UDP from the stream client's address");
+	WANT_D(want, a, no_allocation, 1);
+
+	/* A full stream-out ring: the peer's datagram is dropped, counted. */
+	{
+		struct rte_ring *r = e->ws[a].stream_out;
+		struct dp_stream_out fill = { .mbuf = NULL, .conn = 1 };
+		unsigned int k = 0;
+
+		while (rte_ring_sp_enqueue_elem(r, &fill, sizeof(fill)) == 0)
+			k++;
+		build_input(e, &pk, &f);
+		input_direct(e, a, &f, e->t0);
+		while (rte_ring_sc_dequeue_elem(r, &fill, sizeof(fill)) == 0)
+			k--;
+		assert_int_equal(k, 0);
+	}
+	WANT_C(want, a, relay_peer_to_channel, 1);
+	WANT_D(want, a, stream_ring_full, 1);
+	for (uint16_t i = 0; i < e->n; i++)
+		want[i].c[DP_C_cmds] += e->cmds_sent[i];
+	stats_check(e, before, want, "stream client");
+
+	cmd_ref(e, a, DP_CMD_ALLOC_DEL, SLOT_A, GEN_A, 0);
+	commit_cmds(e, 0);
+	{
+		const struct dp_usage used = { 2, 13 + 9, 3, 13 + 9 + 13 };
+
+		check_alloc_end(e, a, SLOT_A, GEN_A, &used);
+	}
+	env_check_clean(e);
+}
+
 static const struct seq_test seq_tests[] = {
 	{ "10 expiry of permission, channel and allocation", t_expiry, 1, MAX_W },
 	{ "12 unresolved next hop: ARP request, then relay", t_neighbour, 1, MAX_W },
@@ -2990,6 +3201,7 @@ static const struct seq_test seq_tests[] = {
 	{ "full event, TX and handoff rings", t_rings_full, 1, MAX_W },
 	{ "gratuitous ARP updates a known neighbour (RFC 826 merge)", t_garp, 1, MAX_W },
 	{ "RFC 5766 channel numbers when chan_max allows them", t_chan_max, 1, MAX_W },
+	{ "stream client: relay both ways, padding, replies in order", t_stream, 1, MAX_W },
 	{ "live: next hop resolved by DP_CMD_NEIGH_SET", t_live_neighbour, 1, MAX_W },
 	{ "live: 40 frames come out in order", t_live_burst, 1, MAX_W },
 	{ "live 14: handoff to the owning worker", t_live_handoff, MAX_W, MAX_W },
