@@ -4,6 +4,8 @@
 # Hostile input on TURN's stream transports (RFC 8656 over TCP): what a
 # firewall-facing server meets on 3478 and 443.  From the client namespace:
 #
+#   - on the TLS port, a connection that never starts its handshake is
+#     closed at tls-handshake-timeout, and garbage fails the handshake;
 #   - garbage, an HTTP request, a TLS ClientHello on the plain TCP port,
 #     and ChannelData or STUN claiming more bytes than the server takes:
 #     each connection is closed by the server, and counted;
@@ -41,10 +43,15 @@ PER_SOURCE=20
 IDLE_S=3
 ADMIN="$build/tools/turnpike-admin"
 
+TLS_PORT=5349
+HS_S=2
+timeout 30 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+	-nodes -days 2 -subj "/CN=$SB_SERVER_IP" -keyout "$SB_DIR/tls.key" \
+	-out "$SB_DIR/tls.crt" >/dev/null 2>&1 || { bad "test certificate"; finish; }
 export SB_SHARE_KERNEL=1
 export SB_TURNPIKE_CONF
-SB_TURNPIKE_CONF=$(printf 'stream-max-per-source=%s\nstream-idle-timeout=%s' \
-	"$PER_SOURCE" "$IDLE_S")
+SB_TURNPIKE_CONF=$(printf 'stream-max-per-source=%s\nstream-idle-timeout=%s\ncert=%s\npkey=%s\ntls-listening-port=%s\ntls-handshake-timeout=%s' \
+	"$PER_SOURCE" "$IDLE_S" "$SB_DIR/tls.crt" "$SB_DIR/tls.key" "$TLS_PORT" "$HS_S")
 conf="$SB_DIR/hostile.conf"
 cat >"$conf" <<EOF
 realm=e2e.turnpike.test
@@ -106,6 +113,28 @@ def attempt(name, chunks, expect_answers=0):
     finally:
         s.close()
 
+# The TLS port: a handshake that never starts is closed at the deadline;
+# garbage instead of a ClientHello fails the handshake.
+def tls_attempt(name, chunks, wait):
+    s = socket.create_connection((ip, tls_port), timeout=wait)
+    t0 = time.monotonic()
+    try:
+        for c in chunks:
+            s.sendall(c)
+        while s.recv(4096):
+            pass
+        print("closed %s %.1f" % (name, time.monotonic() - t0))
+    except socket.timeout:
+        print("timeout " + name)
+    except OSError:
+        print("closed %s %.1f" % (name, time.monotonic() - t0))
+    finally:
+        s.close()
+
+tls_port = int(os.environ["TLS_PORT"])
+tls_attempt("tls-silent", [], 10)
+tls_attempt("tls-garbage", [b"\x80" * 64], 10)
+
 attempt("garbage", [os.urandom(1) + b"\xff" * 63])
 attempt("http", [b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"])
 attempt("tls-hello", [bytes.fromhex("160301002a010000260303") + os.urandom(32)])
@@ -147,7 +176,7 @@ for s in held:
     s.close()
 print("flood closed %d of %d" % (closed, len(held)))
 EOF
-IDLE_WAIT=$((IDLE_S + 2)) SB_CMD_TIMEOUT=60 sb_run_c python3 "$SB_DIR/attacks.py" \
+TLS_PORT=$TLS_PORT IDLE_WAIT=$((IDLE_S + 2)) SB_CMD_TIMEOUT=60 sb_run_c python3 "$SB_DIR/attacks.py" \
 	"$SB_SERVER_IP" "$SB_TURN_PORT" "$PER_SOURCE" >"$SB_DIR/attacks.log" 2>&1
 sed 's/^/#   /' "$SB_DIR/attacks.log"
 
@@ -158,6 +187,17 @@ for name in garbage http tls-hello channeldata-too-long stun-too-long bad-cookie
 		bad "$name: $(grep " $name\$" "$SB_DIR/attacks.log" || echo 'no result')"
 	fi
 done
+secs=$(sed -n 's/^closed tls-silent \([0-9.]*\)$/\1/p' "$SB_DIR/attacks.log")
+if [ -n "$secs" ] && python3 -c "import sys; sys.exit(not ($HS_S - 0.5 <= $secs <= $HS_S + 1.5))"; then
+	ok "tls-silent: closed after $secs s (tls-handshake-timeout $HS_S)"
+else
+	bad "tls-silent: $(grep ' tls-silent' "$SB_DIR/attacks.log" || echo 'no result')"
+fi
+if grep -q '^closed tls-garbage ' "$SB_DIR/attacks.log"; then
+	ok "tls-garbage: the handshake failed and the connection closed"
+else
+	bad "tls-garbage: $(grep ' tls-garbage' "$SB_DIR/attacks.log" || echo 'no result')"
+fi
 for name in split-byte-by-byte three-in-one-write; do
 	if grep -qx "answered $name" "$SB_DIR/attacks.log"; then
 		ok "$name: answered"
@@ -181,7 +221,9 @@ fi
 # The counters say the same.
 # An HTTP request reads as ChannelData ("GE" is channel 0x4745) claiming
 # 0x5420 bytes: too long, not bad.  So 3 bad streams and 3 too long.
-for want in "bad_stream 3" "too_long 3" "refused_source 10" "idle_timeout $PER_SOURCE"; do
+for want in "bad_stream 3" "too_long 3" "refused_source 10" \
+	"idle_timeout $PER_SOURCE" "tls_handshake_timeout 1" \
+	"tls_handshake_failed 1"; do
 	set -- $want
 	v=$(stat "$1")
 	if [ -n "$v" ] && [ "$v" -ge "$2" ]; then
