@@ -48,35 +48,28 @@ punt(struct dp_worker *w, struct rte_mbuf *m, const struct dp_udp *p)
 static void
 client_input(struct dp_worker *w, struct rte_mbuf *m, const struct dp_udp *p)
 {
-	uint16_t owner;
+	uint16_t owner, type;
 
-	if (channel_data_looks_like(p->data, p->len)) {
-		owner = dp_owner_of_client(&p->src, w->sh->n_workers);
-		if (owner != w->id)
-			dp_handoff(w, m, owner);
-		else
-			dp_relay_channel_from_client(w, m, p);
-		return;
+	if (!channel_data_looks_like(p->data, p->len)) {
+		if (!stun_is_stun(p->data, p->len)) {
+			dp_drop(w, m, DP_DROP_bad_stun);
+			return;
+		}
+		type = stun_msg_type(p->data);
+		if (type != stun_type(STUN_METHOD_SEND, STUN_CLASS_INDICATION)) {
+			if (stun_type_class(type) != STUN_CLASS_REQUEST)
+				dp_drop(w, m, DP_DROP_stun_not_request);
+			else
+				punt(w, m, p);
+			return;
+		}
 	}
-	if (!stun_is_stun(p->data, p->len)) {
-		dp_drop(w, m, DP_DROP_bad_stun);
-		return;
-	}
-	uint16_t type = stun_msg_type(p->data);
-
-	if (type == stun_type(STUN_METHOD_SEND, STUN_CLASS_INDICATION)) {
-		owner = dp_owner_of_client(&p->src, w->sh->n_workers);
-		if (owner != w->id)
-			dp_handoff(w, m, owner);
-		else
-			dp_relay_send_from_client(w, m, p);
-		return;
-	}
-	if (stun_type_class(type) != STUN_CLASS_REQUEST) {
-		dp_drop(w, m, DP_DROP_stun_not_request);
-		return;
-	}
-	punt(w, m, p);
+	/* ChannelData or a Send indication: the client's owner relays it. */
+	owner = dp_owner_of_client(&p->src, w->sh->n_workers);
+	if (owner != w->id)
+		dp_handoff(w, m, owner);
+	else
+		dp_relay_from_client(w, m, p);
 }
 
 void

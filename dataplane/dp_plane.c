@@ -382,8 +382,9 @@ plane_events_poll(void *ctx, struct dp_evt *ev, unsigned int max)
 	return got;
 }
 
+/* A punted packet's frame, or a stream message, given back. */
 static void
-plane_packet_free(void *ctx, void *mbuf)
+plane_frame_free(void *ctx, void *mbuf)
 {
 	(void)ctx;
 	rte_pktmbuf_free(mbuf);
@@ -481,13 +482,6 @@ plane_stream_poll(void *ctx, uint16_t worker, struct tp_stream_msg *out,
 	return n;
 }
 
-static void
-plane_stream_done(void *ctx, void *handle)
-{
-	(void)ctx;
-	rte_pktmbuf_free(handle);
-}
-
 static int
 plane_stream_reply(void *ctx, uint16_t worker, uint32_t conn,
 		   const uint8_t *msg, size_t len)
@@ -513,11 +507,11 @@ dp_plane_ops(struct dp_plane *pl, struct tp_plane_ops *ops)
 		.cmd_send = plane_cmd_send,
 		.reply_send = plane_reply_send,
 		.events_poll = plane_events_poll,
-		.packet_free = plane_packet_free,
+		.packet_free = plane_frame_free,
 		.stats_sum = plane_stats_sum,
 		.stream_send = plane_stream_send,
 		.stream_poll = plane_stream_poll,
-		.stream_done = plane_stream_done,
+		.stream_done = plane_frame_free,
 		.stream_reply = plane_stream_reply,
 	};
 }

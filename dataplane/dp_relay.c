@@ -206,8 +206,8 @@ relay_send(struct dp_worker *w, struct dp_alloc *a, struct rte_mbuf *m,
 }
 
 void
-dp_relay_channel_from_client(struct dp_worker *w, struct rte_mbuf *m,
-			     const struct dp_udp *p)
+dp_relay_from_client(struct dp_worker *w, struct rte_mbuf *m,
+		     const struct dp_udp *p)
 {
 	const struct client_msg c = { p->data, p->len, p->data_off, p->df };
 	struct dp_alloc *a;
@@ -216,21 +216,8 @@ dp_relay_channel_from_client(struct dp_worker *w, struct rte_mbuf *m,
 	a = client_alloc(w, &p->src, &p->dst, TP_TRANSPORT_UDP, &why);
 	if (a == NULL)
 		dp_drop(w, m, why);
-	else
+	else if (channel_data_looks_like(c.data, c.len))
 		relay_channel(w, a, m, &c);
-}
-
-void
-dp_relay_send_from_client(struct dp_worker *w, struct rte_mbuf *m,
-			  const struct dp_udp *p)
-{
-	const struct client_msg c = { p->data, p->len, p->data_off, p->df };
-	struct dp_alloc *a;
-	enum dp_drop why;
-
-	a = client_alloc(w, &p->src, &p->dst, TP_TRANSPORT_UDP, &why);
-	if (a == NULL)
-		dp_drop(w, m, why);
 	else
 		relay_send(w, a, m, &c);
 }

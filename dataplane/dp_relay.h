@@ -11,13 +11,12 @@
 #include "dp_pkt.h"
 #include "dp_worker.h"
 
-/** A ChannelData message from a client. */
-void dp_relay_channel_from_client(struct dp_worker *w, struct rte_mbuf *m,
-				  const struct dp_udp *p);
-
-/** A Send indication from a client. */
-void dp_relay_send_from_client(struct dp_worker *w, struct rte_mbuf *m,
-			       const struct dp_udp *p);
+/**
+ * A ChannelData message or a Send indication from a UDP client (dp_input
+ * has told them from everything else), on the worker that owns the client.
+ */
+void dp_relay_from_client(struct dp_worker *w, struct rte_mbuf *m,
+			  const struct dp_udp *p);
 
 /**
  * A message from a stream (TCP, TLS) client, handed over by its stream
