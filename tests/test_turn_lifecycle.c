@@ -336,6 +336,75 @@ test_shutdown_deletes_all(void **state)
 }
 
 /* Destroy with live and ending allocations: no leak (ASan). */
+/*
+ * A TCP client (RFC 8656 section 3.1): its allocation is installed with its
+ * transport and connection, is another 5-tuple than a UDP client at the
+ * same address, counts against the same user quota, and ends at once when
+ * its connection closes, with a usage record like any other.
+ */
+static void
+test_stream_client(void **state)
+{
+	struct h_client tcp, udp;
+	struct dp_cmd_alloc_add add_tcp, add_udp;
+	struct dp_evt_alloc_end end = { 0 };
+	int mark, di, ui;
+
+	(void)state;
+	h_init(&h, 3, false);
+	h.params.user_quota = 2;
+	h_start(&h);
+	h_client_init(&tcp, "alice", "alicepass", 10, 40000);
+	tcp.transport = TP_TRANSPORT_TCP;
+	tcp.conn = 0x777;
+	h_client_init(&udp, "alice", "alicepass", 10, 40000); /* same address */
+	h_login(&h, &tcp);
+	assert_int_equal(h_allocate(&h, &tcp, 0, NULL), 0);
+	add_tcp = last_add(0);
+	assert_int_equal(add_tcp.transport, TP_TRANSPORT_TCP);
+	assert_int_equal(add_tcp.conn, 0x777);
+	mark = h.n_ev;
+	h_login(&h, &udp);
+	assert_int_equal(h_allocate(&h, &udp, 0, NULL), 0);
+	add_udp = last_add(mark);
+	assert_int_equal(add_udp.transport, TP_TRANSPORT_UDP);
+	assert_int_not_equal(add_udp.ref.gen, add_tcp.ref.gen);
+	assert_int_equal(turn_server_alloc_count(h.srv), 2);
+	/* The quota of 2 counts both transports: a third gets 486. */
+	{
+		struct h_client third;
+
+		h_client_init(&third, "alice", "alicepass", 11, 40000);
+		third.transport = TP_TRANSPORT_TLS;
+		h_login(&h, &third);
+		assert_int_equal(h_allocate(&h, &third, 0, NULL), 486);
+	}
+	/* The UDP client's close means nothing; the TCP one's deletes. */
+	mark = h.n_ev;
+	turn_server_stream_closed(h.srv, &udp.addr, &udp.local, TP_TRANSPORT_UDP,
+				  h.now_ms);
+	assert_int_equal(find_del(mark, add_udp.ref.gen), -1);
+	turn_server_stream_closed(h.srv, &tcp.addr, &tcp.local, TP_TRANSPORT_TCP,
+				  h.now_ms);
+	di = find_del(mark, add_tcp.ref.gen);
+	assert_true(di >= 0);
+	assert_int_equal(stats()->c[TURN_C_ALLOCS_CONN_CLOSED], 1);
+	/* Closed again (a late note): nothing more. */
+	turn_server_stream_closed(h.srv, &tcp.addr, &tcp.local, TP_TRANSPORT_TCP,
+				  h.now_ms);
+	assert_int_equal(stats()->c[TURN_C_ALLOCS_CONN_CLOSED], 1);
+	end.ref = add_tcp.ref;
+	end.usage.pkts_from_client = 3;
+	turn_server_alloc_ended(h.srv, h.ev[di].worker, &end);
+	ui = h_find(&h, 0, H_USAGE);
+	assert_true(ui >= 0);
+	assert_int_equal(h.ev[ui].usage.transport, TP_TRANSPORT_TCP);
+	assert_int_equal(h.ev[ui].usage.usage.pkts_from_client, 3);
+	/* The UDP allocation is untouched. */
+	assert_int_equal(turn_server_alloc_count(h.srv), 1);
+	h_fini(&h);
+}
+
 static void
 test_destroy_with_state(void **state)
 {
@@ -364,6 +433,7 @@ main(void)
 		cmocka_unit_test(test_expiry_by_tick_and_usage),
 		cmocka_unit_test(test_expired_before_tick),
 		cmocka_unit_test(test_shutdown_deletes_all),
+		cmocka_unit_test(test_stream_client),
 		cmocka_unit_test(test_destroy_with_state),
 	};
 

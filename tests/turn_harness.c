@@ -182,6 +182,8 @@ h_send(struct harness *h, const struct h_client *c, const uint8_t *buf,
 		.client = c->addr,
 		.local = c->local,
 		.client_mac = { 2, 0, 0, 0, 0, 7 },
+		.transport = c->transport,
+		.conn = c->conn,
 	};
 
 	pkt.worker = dp_owner_of_client(&c->addr, h->params.n_workers);

@@ -57,6 +57,8 @@ struct h_client {
 	char nonce[256];
 	uint16_t nonce_len;
 	uint8_t tid[STUN_TID_LEN]; /* of the last request built */
+	uint8_t transport;         /* enum tp_transport; 0 = UDP */
+	uint32_t conn;             /* TCP, TLS: the stream connection */
 };
 
 /* The fake wall clock (Unix seconds) the server reads. */
