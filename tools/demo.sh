@@ -3,7 +3,8 @@
 # two-namespace sandbox joined by a veth, starts turnpike on it (DPDK
 # net_af_packet, no hugepages, no NIC), runs real TURN traffic through it
 # with coturn's turnutils_uclient (authenticated allocations, channels, then
-# Send indications, both directions via turnutils_peer), prints what was
+# Send indications, then channels over TCP as a client behind a firewall
+# that drops UDP would use them; both directions via turnutils_peer), prints what was
 # relayed, and tears everything down.  Needs root.
 #   tools/demo.sh [--clients N] [--messages N] [--workers N]
 set -euo pipefail
@@ -31,6 +32,9 @@ ninja -C build tools/turnpike >/tmp/turnpike-demo-build.log 2>&1 ||
 
 # shellcheck source=../tests/e2e/sandbox.sh
 . tests/e2e/sandbox.sh
+# The kernel keeps the server's address for TURN over TCP; its UDP is
+# turnpike's (sandbox.sh: SB_SHARE_KERNEL).
+export SB_SHARE_KERNEL=1
 sb_init
 conf="$SB_DIR/demo.conf"
 cat >"$conf" <<CONF
@@ -65,9 +69,14 @@ run_clients() { # label, extra uclient flags
 }
 run_clients channels
 run_clients send-indications -s
+# A client behind a firewall that drops UDP: TURN over TCP to turnpike, the
+# relay leg to the peer still UDP on the fast path.
+run_clients tcp-channels -t
 
 sb_server_stop
 echo "== what turnpike relayed (its own counters)"
 grep -E ' info (stats|drops) ' "$SB_SERVER_LOG" | tail -2 | sed 's/^/   /'
+echo "   (not_udp and not_for_us: the TCP connections' own frames, which af_packet"
+echo "    shows the fast path too; the kernel's stack serves them)"
 echo "   allocations ended with usage records: $(grep -c ' alloc.end ' "$SB_SERVER_LOG")"
 grep ' alloc.end ' "$SB_SERVER_LOG" | head -1 | sed 's/^/   e.g. /'

@@ -295,7 +295,9 @@ listening-port=$SB_TURN_PORT
 local-network=$SB_PREFIX
 admin-socket=$SB_DIR/admin.sock
 EOF
-		[ -n "${SB_TURNPIKE_CONF:-}" ] && printf '%s\n' "$SB_TURNPIKE_CONF"
+		if [ -n "${SB_TURNPIKE_CONF:-}" ]; then
+			printf '%s\n' "$SB_TURNPIKE_CONF"
+		fi
 	} >"$out"
 }
 
