@@ -92,6 +92,7 @@ struct config_def {
 };
 
 #define OFF(field) offsetof(struct tp_config, field)
+/* clang-format off */
 #define LIFETIME(field) \
 	{ KIND_U32, false, OFF(field), TP_CONFIG_LIFETIME_MIN, TP_CONFIG_LIFETIME_MAX }
 
@@ -163,6 +164,7 @@ static const struct config_def config_defs[TP_CONFIG_KEY_COUNT] = {
 	[TP_CONFIG_KEY_ADMIN_SOCKET] = { KIND_SOCKET, false, OFF(admin_socket), 0, 0 },
 	[TP_CONFIG_KEY_LOG_LEVEL] = { KIND_LOG_LEVEL, false, OFF(log_level), 0, 0 },
 };
+/* clang-format on */
 
 _Static_assert(sizeof(TP_CONFIG_DEFAULT_CIPHER_LIST) <= TP_CONFIG_CIPHER_LIST_MAX + 1,
 	       "the default cipher-list must fit its field");

@@ -67,11 +67,13 @@
 
 #include "peer_policy.h"
 
+/* clang-format off */
 #define ROW(r_, v_, n_, f_) \
 	{ .range = (r_), .name = (n_), .ref = (f_), .verdict = PEER_##v_ }
 #define EMBED(r_, v_, at_, n_, f_)                                     \
 	{ .range = (r_), .name = (n_), .ref = (f_), .verdict = PEER_##v_, \
 	  .embed_at = (at_) }
+/* clang-format on */
 
 /*
  * IPv4.  Rows of the IANA IPv4 Special-Purpose Address Registry marked not

@@ -34,6 +34,7 @@ static const char rfc_user[] = "\xe3\x83\x9e\xe3\x83\x88\xe3\x83\xaa"
 static const char rfc_pass[] = "TheMatrIX";
 static const char rfc_realm[] = "example.org";
 
+/* clang-format off */
 /* RFC 5769 section 2.4: request with long-term authentication. */
 static const uint8_t rfc5769_lt[] = {
 	0x00, 0x01, 0x00, 0x60, 0x21, 0x12, 0xa4, 0x42, /* header */
@@ -92,6 +93,7 @@ static const uint8_t rfc8489_b1[] = {
 	0xe8, 0x92, 0xf8, 0x19, 0x24, 0x13, 0x62, 0x96, 0xcb, 0x92, 0x7c,
 	0x43, 0x14, 0x93, 0x09, 0x27, 0x8c, 0xc6, 0x51, 0x8e, 0x65,
 };
+/* clang-format on */
 
 static void
 test_rfc5769_md5_key(void **state)

@@ -185,6 +185,7 @@ addr4(uint32_t ip, uint16_t port)
 	return a;
 }
 
+/* clang-format off */
 static struct tp_addr
 ep_addr(const struct env *e, enum ep ep)
 {
@@ -229,6 +230,7 @@ ep_mac(enum ep ep)
 	default: return mac_gw;
 	}
 }
+/* clang-format on */
 
 static uint32_t
 ep_ip(const struct env *e, enum ep ep)
@@ -507,6 +509,7 @@ struct delta {
 	uint8_t n;
 };
 
+/* clang-format off */
 #define C_(name) { 0, DP_C_##name, 1 }
 #define DROP_(name) { 1, DP_DROP_##name, 1 }
 
@@ -767,6 +770,7 @@ static const struct golden_case golden_cases[] = {
 	{ "Bad UDP checksum -> bad_udp (never relay corrupted data under a fresh checksum)",
 	  BROKEN(M_UDP_CKSUM_BAD, bad_udp) },
 };
+/* clang-format on */
 
 /* ------------------------------------------------------------------ */
 /* Workers, rings and commands                                         */
@@ -1097,6 +1101,7 @@ app_data(const struct in_spec *in, uint8_t *buf)
 	return in->len;
 }
 
+/* clang-format off */
 static struct hdr_opts
 mangle_ip(enum mangle m)
 {
@@ -1146,6 +1151,7 @@ mangle_frame(enum mangle m, struct frame *f)
 	default: break;
 	}
 }
+/* clang-format on */
 
 /* A Send indication (RFC 8656 section 11.1) carrying @data. */
 static uint16_t

@@ -27,6 +27,7 @@ static const uint8_t rfc_tid[STUN_TID_LEN] = {
 	0xb7, 0xe7, 0xa7, 0x01, 0xbc, 0x34, 0xd6, 0x86, 0xfa, 0x87, 0xdf, 0xae,
 };
 
+/* clang-format off */
 /* RFC 5769 section 2.1: Sample Request. */
 static const uint8_t sample_request[] = {
 	0x00, 0x01, 0x00, 0x58, /* Request type and message length */
@@ -147,6 +148,7 @@ static const uint8_t sample_longterm_request[] = {
 	0x2e, 0x85, 0xc9, 0xa2, /* } */
 	0x8c, 0xa8, 0x96, 0x66, /* } */
 };
+/* clang-format on */
 
 static const char longterm_username[] =
 	"\xe3\x83\x9e\xe3\x83\x88\xe3\x83\xaa\xe3\x83\x83\xe3\x82\xaf\xe3\x82\xb9";

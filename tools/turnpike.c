@@ -95,6 +95,7 @@ parse_options(int argc, char **argv, struct options *o)
 				return -1;
 			}
 		}
+		/* clang-format off */
 		switch (c) {
 		case 'c': o->config = optarg; break;
 		case 'p': o->port = (uint16_t)v; break;
@@ -103,6 +104,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
 		}
+		/* clang-format on */
 	}
 	if (o->config == NULL) {
 		fprintf(stderr, "turnpike: -c FILE is required\n");

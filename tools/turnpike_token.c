@@ -368,6 +368,7 @@ cmd_rest(int argc, char **argv)
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+", rest_long_opts, NULL)) != -1) {
+		/* clang-format off */
 		switch (c) {
 		case 's': secret = optarg; break;
 		case 'u': user = optarg; break;
@@ -379,6 +380,7 @@ cmd_rest(int argc, char **argv)
 				die_usage(cmd, "option '%s' needs a value", argv[optind - 1]);
 			die_usage(cmd, "unknown option '%s'", argv[optind - 1]);
 		}
+		/* clang-format on */
 	}
 	if (optind != argc)
 		die_usage(cmd, "unexpected argument '%s'", argv[optind]);

@@ -8,6 +8,7 @@
  */
 #include "turnpike/stun.h"
 
+/* clang-format off */
 const char *
 stun_reason_phrase(uint16_t code)
 {
@@ -59,3 +60,4 @@ stun_method_name(uint16_t method)
 	default: return NULL;
 	}
 }
+/* clang-format on */

@@ -11,6 +11,7 @@
 
 #include "gen.h"
 
+/* clang-format off */
 enum {
 	OPT_SERVER = 256, OPT_SERVER_MAC, OPT_PORT, OPT_CLIENTS, OPT_PEERS,
 	OPT_CLIENT_NET, OPT_PEER_NET, OPT_CLIENT_IPS, OPT_PEER_IPS,
@@ -119,6 +120,7 @@ usage(FILE *out)
 "failed to set up)\n",
 		GEN_PAYLOAD_MIN, GEN_PAYLOAD_MAX);
 }
+/* clang-format on */
 
 static int
 parse_u64(const char *name, const char *text, uint64_t max, uint64_t *out)
@@ -210,6 +212,7 @@ defaults(struct gen_opts *o)
 	o->release = true;
 }
 
+/* clang-format off */
 /* Options with a numeric value.  @return 0, -EINVAL, or 1 if not one. */
 static int
 parse_number_opt(struct gen_opts *o, int c, const char *name, const char *arg)
@@ -295,6 +298,7 @@ parse_text_opt(struct gen_opts *o, int c, const char *arg)
 	default: return 1;
 	}
 }
+/* clang-format on */
 
 static int
 check(const struct gen_opts *o)

@@ -131,6 +131,7 @@ main(int argc, char **argv)
 		for (const struct option *o = opts; o->name != NULL; o++)
 			if (o->val == c)
 				name = o->name;
+		/* clang-format off */
 		switch (c) {
 		case 'c': load.calls = number(name, optarg); have |= 1; break;
 		case 'r': load.call_attempts_s = number(name, optarg); break;
@@ -148,6 +149,7 @@ main(int argc, char **argv)
 		case 'j': json = 1; break;
 		default: fputs(usage_text, stderr); return 2;
 		}
+		/* clang-format on */
 	}
 	if (optind != argc || have != 15) {
 		fputs(usage_text, stderr);
