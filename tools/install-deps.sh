@@ -9,6 +9,9 @@ packages=(
 	libdpdk-dev dpdk-dev libssl-dev libbpf-dev libcmocka-dev
 	# fuzzing (libFuzzer with ASan/UBSan)
 	clang libclang-rt-14-dev
+	# tools/check-format.sh: Debian 12's clang-format is version 14, the
+	# one .clang-format was tuned for (it pulls in clang-format-14)
+	clang-format
 	# end-to-end tests and the demo: namespaces, veth, a real TURN client;
 	# nftables for the stream tests' firewall rules; ping for the AF_XDP
 	# test (the kernel answers beside turnpike)
