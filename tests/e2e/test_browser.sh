@@ -4,7 +4,8 @@
 # End-to-end test with a real browser: headless Chromium, in the client
 # namespace of sandbox.sh, makes a WebRTC data-channel call between two
 # RTCPeerConnections of one page, both forced through turnpike
-# (iceTransportPolicy 'relay', one turn:SERVER:3478?transport=udp server).
+# (iceTransportPolicy 'relay'; unless a scenario says otherwise, one
+# turn:SERVER:3478?transport=udp server).
 # Both relay addresses are on turnpike, so every datagram of the call goes
 # client -> turnpike -> (relay to relay, inside turnpike) -> client.
 #
@@ -24,16 +25,26 @@
 #               Chromium reports turnpike's 401
 #   rest        TURN REST credentials from a shared secret, minted with
 #               the project's own turnpike-token
-# After each call turnpike is stopped and its log must show relayed
-# packets (the final "stats" line: relayed_to_peer, relayed_local and
-# relayed_to_client all > 0) and alloc.end usage records, for the call's
-# user, with packets both ways.
+#   lt-tcp      the client behind a firewall that drops all UDP to the
+#               server (nftables in the client namespace): the page lists
+#               turn:SERVER:3478?transport=udp and ?transport=tcp, trickles
+#               its candidates, and the call must go over TCP alone
+#   lt-tls      the same with turns:SERVER:5349?transport=tcp (a test
+#               certificate, accepted by its key) in place of the TCP URL
+# In lt-tcp and lt-tls the relay leg stays UDP, relay to relay inside
+# turnpike; the firewall's counter must show dropped UDP (the browser did
+# try it).  After each call turnpike is stopped and its log must show
+# relayed packets (the final "stats" line: relayed_to_peer, relayed_local
+# and relayed_to_client all > 0) and alloc.end usage records, for the
+# call's user, with packets both ways, all over the scenario's transport
+# (udp, tcp or tls).
 #
 # Usage: test_browser.sh BUILD_DIR [--workers N]
 # Environment: E2E_MSGS messages each way (50); E2E_ONLY="lt lt-wrong rest"
-# picks scenarios; E2E_CAPTURE=1 records each call with tshark in the
-# client namespace (keep it with SB_KEEP=1); E2E_NO_INSTALL=1 skips instead
-# of installing a missing Chromium with apt-get.
+# (the default; lt-tcp lt-tls are asked for by name) picks scenarios;
+# E2E_CAPTURE=1 records each call with tshark in the client namespace (keep
+# it with SB_KEEP=1); E2E_NO_INSTALL=1 skips instead of installing a missing
+# Chromium with apt-get.
 # Exit: 0 all passed, 1 a failure, 77 skipped (not root, no Chromium).
 set -u
 
@@ -84,7 +95,9 @@ PAGE="$SB_DIR/call.html"
 
 # ---------------------------------------------------------------------------
 # The page.  Parameters come in the query string: server, user, pass, n,
-# expect (call | norelay), limit (ms).
+# expect (call | norelay), limit (ms), urls (the ICE server's URLs, comma
+# separated; turn:SERVER:3478?transport=udp when absent), trickle (1: hand
+# candidates over as they come instead of after gathering completes).
 # ---------------------------------------------------------------------------
 cat >"$PAGE" <<'HTML'
 <!doctype html>
@@ -97,9 +110,11 @@ const SERVER = q.get('server');
 const N = parseInt(q.get('n') || '50', 10);
 const EXPECT = q.get('expect') || 'call';
 const LIMIT_MS = parseInt(q.get('limit') || '45000', 10);
+const URLS = (q.get('urls') || 'turn:' + SERVER + ':3478?transport=udp').split(',');
+const TRICKLE = q.get('trickle') === '1';
 const cfg = {
-  iceServers: [{ urls: 'turn:' + SERVER + ':3478?transport=udp',
-                 username: q.get('user'), credential: q.get('pass') }],
+  iceServers: [{ urls: URLS, username: q.get('user'),
+                 credential: q.get('pass') }],
   iceTransportPolicy: 'relay',
 };
 let finished = false;
@@ -129,13 +144,16 @@ function message(dir, i) {
   return dir + ':' + i + ':' + c.join('');
 }
 
-// Collect a side's candidates; resolve once gathering is complete.
-function gathered(pc, name, types) {
+// Collect a side's candidates (and hand each to forward, if given);
+// resolve once gathering is complete.
+function gathered(pc, name, types, forward) {
   return new Promise(resolve => {
     pc.onicecandidate = ev => {
       if (ev.candidate && ev.candidate.candidate) {
         types.push(ev.candidate.type);
         note(name + ' candidate ' + ev.candidate.candidate);
+        if (forward)
+          forward(ev.candidate);
       }
       if (!ev.candidate)
         resolve();
@@ -174,6 +192,10 @@ async function checkAndReport() {
     return finish(false, 'no-selected-pair');
   note('pair a ' + JSON.stringify(pa));
   note('pair b ' + JSON.stringify(pb));
+  // Trickling, the candidates were not checked before the call.
+  const other = typesA.concat(typesB).filter(t => t !== 'relay');
+  if (other.length > 0)
+    return finish(false, 'non-relay-candidates ' + other.join(','));
   const relay = pa.types === 'relay/relay' && pb.types === 'relay/relay';
   finish(relay, 'messages=' + N + ' pair=' + (relay ? 'relay/relay' :
          pa.types + ',' + pb.types) + ' a=' + pa.local + '>' + pa.remote +
@@ -222,8 +244,42 @@ setTimeout(() => finish(false, 'timeout after ' + LIMIT_MS + ' ms: a=' +
            a.connectionState + ' b=' + b.connectionState + ' received=' +
            directionsDone + '/2'), LIMIT_MS);
 
+const typesA = [], typesB = [];
+
+// Trickle ICE: a side's candidates go to the other side as they come, held
+// back until that side has its remote description.  The call then need not
+// wait for every ICE server to answer or time out (an unreachable TURN
+// server holds gathering up for some 40 s of retransmissions).
+function trickleTo(pc, name) {
+  const held = [];
+  let open = false;
+  const add = c => pc.addIceCandidate(c).catch(e =>
+    note(name + ' addIceCandidate ' + e));
+  return {
+    push: c => { if (open) add(c); else held.push(c); },
+    open: () => { open = true; held.splice(0).forEach(add); },
+  };
+}
+
+async function mainTrickle() {
+  const toB = trickleTo(b, 'b'), toA = trickleTo(a, 'a');
+  gathered(a, 'a', typesA, c => toB.push(c));
+  gathered(b, 'b', typesB, c => toA.push(c));
+  const dc = a.createDataChannel('tpk', { ordered: true });
+  b.ondatachannel = ev => wire(ev.channel, 'ba', 'ab');
+  wire(dc, 'ab', 'ba');
+  await a.setLocalDescription(await a.createOffer());
+  await b.setRemoteDescription(a.localDescription);
+  toB.open();
+  await b.setLocalDescription(await b.createAnswer());
+  await a.setRemoteDescription(b.localDescription);
+  toA.open();
+}
+
 async function main() {
-  const ta = [], tb = [];
+  if (TRICKLE)
+    return mainTrickle();
+  const ta = typesA, tb = typesB;
   const ga = gathered(a, 'a', ta), gb = gathered(b, 'b', tb);
   const dc = a.createDataChannel('tpk', { ordered: true });
   b.ondatachannel = ev => wire(ev.channel, 'ba', 'ab');
@@ -287,23 +343,27 @@ server_log_tail() {
 
 # The page's URL with its parameters, percent-encoded (base64 passwords
 # carry '+', '/' and '=').
-page_url() { # page_url USER PASS EXPECT
+page_url() { # page_url USER PASS EXPECT [URLS]  (URLS given: trickle)
 	python3 - "$PAGE" "$SB_SERVER_IP" "$1" "$2" "$MSGS" "$3" \
-		"$(((CALL_LIMIT - 10) * 1000))" <<'EOF'
+		"$(((CALL_LIMIT - 10) * 1000))" "${4:-}" <<'EOF'
 import sys, urllib.parse
-page, server, user, pw, n, expect, limit = sys.argv[1:8]
-print("file://" + urllib.parse.quote(page) + "?" + urllib.parse.urlencode(
-    {"server": server, "user": user, "pass": pw, "n": n, "expect": expect,
-     "limit": limit}))
+page, server, user, pw, n, expect, limit, urls = sys.argv[1:9]
+q = {"server": server, "user": user, "pass": pw, "n": n, "expect": expect,
+     "limit": limit}
+if urls:
+    q.update(urls=urls, trickle="1")
+print("file://" + urllib.parse.quote(page) + "?" + urllib.parse.urlencode(q))
 EOF
 }
 
 # Run the page once in Chromium in the client namespace; set RESULT to the
 # text after "TPK-RESULT " (empty when none came within CALL_LIMIT s).
+# CHROMIUM_EXTRA: more command-line switches for the scenario at hand.
 RESULT=
-browser_run() { # browser_run NAME USER PASS EXPECT
+CHROMIUM_EXTRA=()
+browser_run() { # browser_run NAME USER PASS EXPECT [URLS]
 	local name=$1 url log cap_pid="" pid _
-	url=$(page_url "$2" "$3" "$4") || return 1
+	url=$(page_url "$2" "$3" "$4" "${5:-}") || return 1
 	RESULT=
 	if [ "${E2E_CAPTURE:-0}" = 1 ]; then
 		SB_BG_TIMEOUT=$((CALL_LIMIT + 10)) sb_bg "$SB_NS_C" "tshark-$name" \
@@ -318,6 +378,7 @@ browser_run() { # browser_run NAME USER PASS EXPECT
 		--no-first-run --disable-background-networking \
 		--disable-component-update --disable-sync \
 		--enable-logging=stderr --v=0 \
+		${CHROMIUM_EXTRA[@]+"${CHROMIUM_EXTRA[@]}"} \
 		--user-data-dir="$SB_DIR/chromium-$name/profile" "$url"
 	pid=$SB_BG_PID
 	log="$SB_DIR/chromium-$name.log"
@@ -342,10 +403,13 @@ browser_log_tail() { # browser_log_tail NAME
 	echo "----"
 }
 
-# A call expected to work: the page's verdict, relay/relay on our address.
-call_ok() { # call_ok NAME USER PASS
-	local name=$1 t0=$SECONDS
-	browser_run "$name" "$2" "$3" call
+# A call expected to work: the page's verdict, relay/relay on our address,
+# both sides' relay candidates allocated over PROTO (udp, tcp or tls: the
+# page reports getStats()' relayProtocol).  URLS replaces the page's one
+# UDP server URL (and makes it trickle).
+call_ok() { # call_ok NAME USER PASS [PROTO [URLS]]
+	local name=$1 proto=${4:-udp} t0=$SECONDS
+	browser_run "$name" "$2" "$3" call "${5:-}"
 	case "$RESULT" in
 	"ok messages=$MSGS "*)
 		ok "$name: $MSGS messages each way intact over the data channel ($((SECONDS - t0)) s)" ;;
@@ -360,10 +424,10 @@ call_ok() { # call_ok NAME USER PASS
 	esac
 	# Both ends of both sides' selected pairs are relay addresses on turnpike.
 	local ip=${SB_SERVER_IP//./\\.}
-	if [[ "$RESULT" =~ pair=relay/relay\ a=$ip:[0-9]+\>$ip:[0-9]+\ b=$ip:[0-9]+\>$ip:[0-9]+\ proto=udp/udp ]]; then
-		ok "$name: selected pairs relay/relay, both on $SB_SERVER_IP (${RESULT#*pair=relay/relay })"
+	if [[ "$RESULT" =~ pair=relay/relay\ a=$ip:[0-9]+\>$ip:[0-9]+\ b=$ip:[0-9]+\>$ip:[0-9]+\ proto=$proto/$proto\  ]]; then
+		ok "$name: selected pairs relay/relay over $proto, both on $SB_SERVER_IP (${RESULT#*pair=relay/relay })"
 	else
-		bad "$name: selected pairs not relay/relay on $SB_SERVER_IP: $RESULT"
+		bad "$name: selected pairs not relay/relay over $proto on $SB_SERVER_IP: $RESULT"
 	fi
 }
 
@@ -373,9 +437,11 @@ stat_of() { # stat_of KEY  (from the final "stats" line)
 		sed -n "s/.* $1=\([0-9]*\).*/\1/p"
 }
 
-# After sb_server_stop: relayed counters and usage records for USER_RE.
-server_checks() { # server_checks NAME USER_RE
-	local name=$1 user_re=$2 to_peer local_ to_client handoffs records both
+# After sb_server_stop: relayed counters and usage records for USER_RE,
+# whose clients reached turnpike over TRANSPORT (udp, tcp or tls) only.
+server_checks() { # server_checks NAME USER_RE [TRANSPORT]
+	local name=$1 user_re=$2 transport=${3:-udp}
+	local to_peer local_ to_client handoffs records both others
 	to_peer=$(stat_of relayed_to_peer)
 	handoffs=$(stat_of handoffs)
 	local_=$(stat_of relayed_local)
@@ -387,17 +453,119 @@ server_checks() { # server_checks NAME USER_RE
 		bad "$name: turnpike's counters: to_peer=${to_peer:-?} local=${local_:-?} to_client=${to_client:-?} (want all > 0)"
 		grep -E ' (stats|drops) ' "$SB_SERVER_LOG" | tail -n 2 | sed 's/^/    /'
 	fi
-	records=$(grep -cE " alloc\.end user=$user_re " "$SB_SERVER_LOG")
-	both=$(grep -E " alloc\.end user=$user_re " "$SB_SERVER_LOG" |
+	local rec=" alloc\.end user=$user_re client=[^ ]+ transport"
+	records=$(grep -cE "$rec=$transport " "$SB_SERVER_LOG")
+	others=$(grep -E "$rec=" "$SB_SERVER_LOG" | grep -cvE "$rec=$transport ")
+	both=$(grep -E "$rec=$transport " "$SB_SERVER_LOG" |
 		grep -E 'pkts_from_client=[1-9][0-9]* ' |
 		grep -cE 'pkts_to_client=[1-9][0-9]* ')
-	if [ "$both" -ge 2 ]; then
-		ok "$name: $records alloc.end records for $user_re, $both with packets both ways"
+	if [ "$both" -ge 2 ] && [ "$others" -eq 0 ]; then
+		ok "$name: $records alloc.end records for $user_re, all transport=$transport, $both with packets both ways"
 	else
-		bad "$name: alloc.end records for $user_re: $records, with packets both ways: $both (want >= 2)"
+		bad "$name: alloc.end records for $user_re over $transport: $records, with packets both ways: $both (want >= 2); over another transport: $others (want 0)"
 		grep ' alloc\.end ' "$SB_SERVER_LOG" | head -n 6 | sed 's/^/    /'
 	fi
 	grep ' drops ' "$SB_SERVER_LOG" | tail -n 1 | sed 's/^.* drops /# drops: /'
+}
+
+# ---------------------------------------------------------------------------
+# The restrictive firewall: an nftables table in the client namespace drops
+# every UDP packet to the server's address on its way out (a local drop:
+# the sender's sendto() sees EPERM), counting them.  Raised after the
+# server is up (sb_server_start checks it with a UDP Binding), lowered
+# before the next one starts; were the script to stop in between, the
+# namespace's deletion in sb_cleanup takes the table with it.
+# ---------------------------------------------------------------------------
+FW_TABLE=tpk_browser_fw
+
+fw_raise() {
+	cat >"$SB_DIR/fw.nft" <<EOF
+table inet $FW_TABLE {
+	counter udp_to_server { }
+	chain output {
+		type filter hook output priority 0; policy accept;
+		ip daddr $SB_SERVER_IP meta l4proto udp counter name udp_to_server drop
+	}
+}
+EOF
+	fw_lower
+	sb_run_c nft -f "$SB_DIR/fw.nft"
+}
+
+fw_lower() {
+	sb_run_c nft list table inet "$FW_TABLE" >/dev/null 2>&1 || return 0
+	sb_run_c nft delete table inet "$FW_TABLE"
+}
+
+# Packets the rule has dropped so far (empty if the table is gone).
+fw_dropped() {
+	sb_run_c nft list counter inet "$FW_TABLE" udp_to_server 2>/dev/null |
+		sed -n 's/.*packets \([0-9]*\) bytes.*/\1/p'
+}
+
+# TLS: a self-signed certificate for the server's address, with the
+# address as a subjectAltName IP entry (what a name given as an address is
+# checked against; the CN is not).  Chromium does verify a turns: server's
+# certificate: untrusted, the TLS connection fails ("Failed to establish
+# connection", error 701).  Rather than --ignore-certificate-errors, which
+# would take any certificate, the call accepts this one key only, by the
+# SHA-256 of its SubjectPublicKeyInfo (--ignore-certificate-errors-spki-list,
+# honoured with --user-data-dir).  That switch waives the name check as
+# well, so the SAN is what a real client would need, not what is tested.
+TLS_PORT=5349
+TLS_SPKI=
+tls_cert() {
+	timeout 30 openssl req -x509 -newkey ec \
+		-pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+		-subj "/CN=$SB_SERVER_IP" \
+		-addext "subjectAltName=IP:$SB_SERVER_IP" \
+		-keyout "$SB_DIR/tls.key" -out "$SB_DIR/tls.crt" >/dev/null 2>&1 ||
+		return 1
+	TLS_SPKI=$(openssl x509 -in "$SB_DIR/tls.crt" -pubkey -noout |
+		openssl pkey -pubin -outform der |
+		openssl dgst -sha256 -binary | base64) || return 1
+	[ -n "$TLS_SPKI" ]
+}
+
+# A call over TCP or TLS with UDP to the server blocked.  The page is
+# given a UDP URL as well as the stream one, as a real application lists
+# them: Chromium tries both, the firewall eats the UDP Allocates (the
+# counter must move: Chromium did try), and the call must go over TCP or
+# TLS alone: relayProtocol tcp or tls on both sides, and every alloc.end
+# record of the call over that transport.  The relay leg stays UDP, relay
+# to relay inside turnpike.
+stream_call() { # stream_call lt-tcp|lt-tls
+	local name=$1 transport=${1#lt-} s=$SB_SERVER_IP urls dropped
+	export SB_SHARE_KERNEL=1
+	SB_TURNPIKE_CONF=
+	if [ "$transport" = tcp ]; then
+		urls="turn:$s:3478?transport=udp,turn:$s:3478?transport=tcp"
+	else
+		tls_cert || { bad "$name: test certificate"; return 1; }
+		SB_TURNPIKE_CONF=$(printf 'cert=%s\npkey=%s\ntls-listening-port=%s' \
+			"$SB_DIR/tls.crt" "$SB_DIR/tls.key" "$TLS_PORT")
+		urls="turn:$s:3478?transport=udp,turns:$s:$TLS_PORT?transport=tcp"
+		CHROMIUM_EXTRA=(--ignore-certificate-errors-spki-list="$TLS_SPKI")
+	fi
+	export SB_TURNPIKE_CONF
+	if start_server lt; then
+		if fw_raise; then
+			call_ok "$name" "$USER" "$PASS" "$transport" "$urls"
+			dropped=$(fw_dropped)
+			if [ "${dropped:-0}" -gt 0 ]; then
+				ok "$name: the firewall dropped $dropped UDP packets to $s (the browser did try UDP)"
+			else
+				bad "$name: the firewall dropped ${dropped:-?} UDP packets to $s (want > 0)"
+			fi
+		else
+			bad "$name: nftables rule in the client namespace"
+		fi
+		sb_server_stop
+		fw_lower || bad "$name: could not remove the client's nftables table"
+		server_checks "$name" "$USER" "$transport"
+	fi
+	CHROMIUM_EXTRA=()
+	unset SB_SHARE_KERNEL SB_TURNPIKE_CONF
 }
 
 want() { case " ${E2E_ONLY:-lt lt-wrong rest} " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -439,5 +607,9 @@ print(t["username"], t["password"])') || true
 	fi
 	sb_server_stop
 fi
+
+# ---- the client behind a firewall that drops UDP: TURN over TCP, over TLS
+want lt-tcp && stream_call lt-tcp
+want lt-tls && stream_call lt-tls
 
 finish
