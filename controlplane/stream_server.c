@@ -74,6 +74,7 @@ struct conn {
 	bool asked_alloc;       /* sent an Allocate: tell the control plane
 				   when the connection ends */
 	bool want_out;          /* EPOLLOUT armed */
+	bool dirty;             /* on the list of connections to flush */
 	uint32_t gen;
 	SSL *ssl;               /* TLS only */
 	struct tp_addr client, local;
@@ -83,6 +84,7 @@ struct conn {
 	uint8_t *tx;            /* send_buffer bytes, once needed */
 	size_t tx_off, tx_len;
 	uint32_t next_free;
+	uint32_t next_dirty;
 };
 
 /* Connections per client IP: open addressing, backward-shift deletion. */
@@ -99,6 +101,7 @@ struct stream_server {
 	int lfd[STREAM_MAX_LISTENERS];
 	struct conn *conns;       /* [p.max_conns] */
 	uint32_t free_head;       /* UINT32_MAX = none */
+	uint32_t dirty_head;      /* connections written to this turn */
 	_Atomic uint32_t n_conns;
 	struct src_slot *src;     /* [src_mask + 1] */
 	uint32_t src_mask;
@@ -372,39 +375,49 @@ track_alloc(struct conn *c, const uint8_t *msg, size_t len)
 		c->has_alloc = false;
 }
 
-/* A message a worker handed us for connection @id. */
+/*
+ * A message a worker handed us for connection @id: queued whole behind what
+ * waits, or dropped whole when the send buffer is full (a slow reader loses
+ * datagrams, as over UDP).  The connection is written once, after the turn
+ * has drained every worker (flush_dirty): one system call and, over TLS,
+ * one record for every message of the turn, not one each.
+ */
 static void
 deliver(struct stream_server *s, uint32_t id, const uint8_t *data, size_t len)
 {
 	struct conn *c = conn_by_id(s, id);
-	ssize_t n = 0;
 
 	if (c == NULL || c->state != CONN_OPEN) {
 		count(s, STREAM_C_data_out_gone);
 		return;
 	}
 	track_alloc(c, data, len);
-	if (c->tx_len == 0) {
-		n = conn_write(c, data, len);
-		if (n < 0) {
-			conn_close(s, c, STREAM_C_closed);
-			return;
-		}
-	}
-	if ((size_t)n < len) {
-		/* A message already begun must be finished, or the stream is
-		 * corrupt: only whole messages are ever dropped. */
-		if (!conn_buffer(s, c, data + n, len - (size_t)n)) {
-			if (n > 0) {
-				conn_close(s, c, STREAM_C_data_out_lost);
-				return;
-			}
-			count(s, STREAM_C_data_out_lost);
-			return;
-		}
-		want_out(s, c, true);
+	if (!conn_buffer(s, c, data, len)) {
+		count(s, STREAM_C_data_out_lost);
+		return;
 	}
 	count(s, STREAM_C_data_out);
+	if (!c->dirty) {
+		c->dirty = true;
+		c->next_dirty = s->dirty_head;
+		s->dirty_head = (uint32_t)(c - s->conns);
+	}
+}
+
+/* Write every connection deliver() queued to this turn. */
+static void
+flush_dirty(struct stream_server *s)
+{
+	while (s->dirty_head != UINT32_MAX) {
+		struct conn *c = &s->conns[s->dirty_head];
+
+		s->dirty_head = c->next_dirty;
+		c->dirty = false;
+		/* Waiting for EPOLLOUT already: the socket is full. */
+		if (c->state == CONN_OPEN && !c->want_out &&
+		    conn_flush(s, c) != 0)
+			conn_close(s, c, STREAM_C_closed);
+	}
 }
 
 /* One whole frame from @c's client. */
@@ -625,7 +638,7 @@ conn_open(struct stream_server *s, int fd, const struct stream_listen *li,
 	c->local = li->addr;
 	c->born_ms = c->last_ms = now_ms();
 	c->rx_len = c->tx_off = c->tx_len = 0;
-	c->has_alloc = c->asked_alloc = c->want_out = false;
+	c->has_alloc = c->asked_alloc = c->want_out = c->dirty = false;
 	atomic_fetch_add_explicit(&s->n_conns, 1, memory_order_relaxed);
 	count(s, STREAM_C_accepted);
 	ev.data.u64 = conn_id(s, c);
@@ -709,6 +722,7 @@ stream_thread(void *arg)
 				conn_event(s, c, evs[i].events);
 		}
 		busy = drain_workers(s) > 0;
+		flush_dirty(s);
 		now = now_ms();
 		if (now >= s->next_sweep_ms) {
 			sweep(s, now);
@@ -805,6 +819,7 @@ stream_server_create(const struct stream_params *p,
 	for (uint32_t i = 0; i < p->max_conns; i++)
 		s->conns[i].next_free = i + 1 < p->max_conns ? i + 1 : UINT32_MAX;
 	s->free_head = 0;
+	s->dirty_head = UINT32_MAX;
 	s->ep = epoll_create1(EPOLL_CLOEXEC);
 	if (s->ep < 0) {
 		snprintf(err, err_len, "stream: epoll: %s", strerror(errno));
