@@ -12,8 +12,14 @@ relay-bench (bash) starts the servers and runs turnpike-gen; this helper
   sample   a background sampler for servers without counters of their own
            (coturn): on every progress line of the generator it records the
            process's CPU ticks and its namespace's UDP counters
+  stream-sample  a background sampler for the TCP/TLS runs: on every
+           progress line of turnutils_uclient (and every 0.5 s) it records
+           the kernel's CPU ticks of every thread of the server and of the
+           generator's processes and the UDP counters of both namespaces
+  stream-point   one TCP/TLS run: the samples, uclient's log and the
+           server's counters -> runs/<system>-stream.json
   summary  every point -> summary.json, the plot's data and gnuplot script
-  table    summary.json as the Markdown table of tools/bench/README.md
+  table    summary.json as the Markdown tables of tools/bench/README.md
 
 Where the server's counters come from:
   turnpike   its "info stats" lines (--stats-interval 1): relayed_to_peer,
@@ -223,6 +229,246 @@ def coturn_server(samples, gen, tsc_hz):
     return srv
 
 
+# --- TCP and TLS runs (turnutils_uclient) -----------------------------------
+#
+# The generator is coturn's turnutils_uclient over TCP or TLS with
+# turnutils_peer echoing on UDP, both kernel-socket programs in the client
+# namespace; the same for both servers.  Every figure is measured the same
+# way for both:
+#   relayed   what the generator received back out of the relay: the
+#             clients' tot_recv_msgs (uclient's progress lines) plus the
+#             datagrams the peer's socket received (the client namespace's
+#             Udp InDatagrams: its clients speak TCP, so all of its UDP is
+#             the peer's)
+#   CPU       utime + stime of every thread of the server process, from
+#             /proc/PID/task/TID/stat (the kernel's per-thread accounting,
+#             in clock ticks)
+# over the same window: the middle half of the run's relayed packets
+# (uclient starts its clients 1 to 6 s apart: the ramps are left out).
+
+UCLIENT_PROGRESS = re.compile(r"tot_send_msgs=(\d+), tot_recv_msgs=(\d+)")
+
+
+def proc_threads(pid):
+    """{tid: [name, utime + stime ticks]} of every thread of PID."""
+    out = {}
+    for tdir in glob.glob("/proc/%d/task/*" % pid):
+        try:
+            with open(tdir + "/stat") as f:
+                head, rest = f.read().rsplit(")", 1)
+            rest = rest.split()
+            out[os.path.basename(tdir)] = [head.split("(", 1)[1],
+                                           int(rest[11]) + int(rest[12])]
+        except (OSError, IndexError, ValueError):
+            pass  # a thread that ended between listing and reading
+    return out
+
+
+def cmd_stream_sample(a):
+    """Sample on every new uclient progress line (and every 0.5 s) until
+    --stop exists, the server exits or --max-s passes."""
+    srv, peer = int(a["server_pid"]), int(a["peer_pid"])
+    gens = [int(p) for p in a.get("gen_pids", "").split()]
+    ulog, out, stop = a["ulog"], a["out"], a["stop"]
+    end = time.monotonic() + float(a.get("max_s", "600"))
+    pos, last = 0, 0.0
+    with open(out, "w") as o:
+        while time.monotonic() < end:
+            prog = None
+            try:
+                with open(ulog, "rb") as g:
+                    g.seek(pos)
+                    data = g.read()
+                cut = data.rfind(b"\n") + 1
+                pos += cut
+                for line in data[:cut].decode("utf-8", "replace").splitlines():
+                    m = UCLIENT_PROGRESS.search(line)
+                    if m:
+                        prog = [int(m.group(1)), int(m.group(2))]
+            except FileNotFoundError:
+                pass
+            now = time.monotonic()
+            done = os.path.exists(stop)
+            if prog or now - last >= 0.5 or done:
+                try:
+                    rec = {"t": now, "threads": proc_threads(srv),
+                           "srv_udp": proc_udp(srv), "cli_udp": proc_udp(peer),
+                           "gen_ticks": sum(proc_cpu_ticks(p) for p in gens
+                                            if os.path.exists("/proc/%d" % p)),
+                           "uclient": prog}
+                except (OSError, IndexError, StopIteration):
+                    break
+                o.write(json.dumps(rec) + "\n")
+                o.flush()
+                last = now
+            if done:
+                break
+            time.sleep(0.02)
+    return 0
+
+
+def uclient_summary(path):
+    """uclient's final figures: sent, received, lost (its "Total lost
+    packets"), send dropped."""
+    text = open(path, errors="replace").read()
+    res = {}
+    m = re.findall(r"start_mclient: tot_send_msgs=(\d+), tot_recv_msgs=(\d+)\s*$", text, re.M)
+    if m:
+        res["sent"], res["received"] = int(m[-1][0]), int(m[-1][1])
+    m = re.findall(r"Total lost packets (\d+) \(([\d.]+)%\), total send dropped (\d+)", text)
+    if m:
+        res["lost"], res["lost_pct"], res["send_dropped"] = (
+            int(m[-1][0]), float(m[-1][1]), int(m[-1][2]))
+    m = re.findall(r"Average round trip delay ([\d.]+) ms; min = (\d+) ms, max = (\d+) ms", text)
+    if m:
+        res["rtt_avg_ms"], res["rtt_max_ms"] = float(m[-1][0]), int(m[-1][2])
+    # tools/bench/uclient-tls-split.c, preloaded: what its TLS reads held.
+    m = re.findall(r"uclient-tls-split: (\d+) TLS reads held (\d+) messages", text)
+    if m:
+        res["tls_reads"], res["tls_messages"] = int(m[-1][0]), int(m[-1][1])
+    return res
+
+
+def admin_counters(path):
+    """name=value lines of turnpike-admin stats (missing file: {})."""
+    try:
+        return {k: int(v) for k, v in re.findall(r"^([\w.]+)=(\d+)$",
+                                                 open(path).read(), re.M)}
+    except OSError:
+        return {}
+
+
+def stream_window(prog):
+    """The samples that bracket the middle half of the relayed packets
+    (the last at or below a quarter of the total, the first at or above
+    three quarters), or the whole traffic when that spans under a second."""
+    total = prog[-1]["relayed"]
+    if total <= 0:
+        return None, None, "none"
+    a = max((p for p in prog if p["relayed"] <= 0.25 * total), key=lambda p: p["t"])
+    b = min((p for p in prog if p["relayed"] >= 0.75 * total), key=lambda p: p["t"])
+    if b["t"] - a["t"] >= 1.0:
+        return a, b, "middle half"
+    a = prog[0]
+    b = min((p for p in prog if p["relayed"] == total), key=lambda p: p["t"])
+    return a, b, "whole run"
+
+
+def cmd_stream_point(a):
+    hz = os.sysconf("SC_CLK_TCK")
+    tsc_hz = float(a.get("tsc_hz", "0"))
+    recs = [json.loads(l) for l in open(a["samples"])]
+    if len(recs) < 3:
+        die("%s: too few samples" % a["samples"])
+    base = recs[0]
+    # Progress samples: the clients' counts with the peer's at that moment.
+    prog = [{"t": base["t"], "sent": 0, "recv": 0, "rec": base}]
+    for r in recs:
+        if r["uclient"]:
+            prog.append({"t": r["t"], "sent": r["uclient"][0],
+                         "recv": r["uclient"][1], "rec": r})
+    for p in prog:
+        u = p["rec"]["cli_udp"]
+        p["peer_in"] = u["InDatagrams"] - base["cli_udp"]["InDatagrams"]
+        p["peer_out"] = u["OutDatagrams"] - base["cli_udp"]["OutDatagrams"]
+        p["relayed"] = p["recv"] + p["peer_in"]
+    uc = uclient_summary(a["ulog"])
+    last = recs[-1]
+    d_udp = lambda side, k: last[side].get(k, 0) - base[side].get(k, 0)
+    pt = {
+        "system": a["system"], "label": "stream", "link": "veth",
+        "transport": a["transport"], "kind": a["kind"],
+        "generator": a["generator"], "clients": int(a["clients"]),
+        "messages_per_client": int(a["msgs"]), "interval_ms": int(a["interval"]),
+        "size": int(a["size"]),
+        "sent": uc.get("sent"), "received": uc.get("received"),
+        "lost": uc.get("lost"), "send_dropped": uc.get("send_dropped"),
+        "loss": (uc["lost"] / uc["sent"]) if uc.get("sent") else None,
+        "rtt_avg_ms": uc.get("rtt_avg_ms"), "rtt_max_ms": uc.get("rtt_max_ms"),
+        # Messages per TLS record the server sent (uclient-tls-split.so).
+        "messages_per_tls_record": round(uc["tls_messages"] / uc["tls_reads"], 3)
+        if uc.get("tls_reads") else None,
+        "peer_received": d_udp("cli_udp", "InDatagrams"),
+        "peer_sent": d_udp("cli_udp", "OutDatagrams"),
+        "peer_rcvbuf_errors": d_udp("cli_udp", "RcvbufErrors"),
+    }
+    w0, w1, how = stream_window(prog)
+    pt["window"] = how
+    if w0 is not None:
+        dt = w1["t"] - w0["t"]
+        pk = w1["relayed"] - w0["relayed"]
+        t0, t1 = w0["rec"]["threads"], w1["rec"]["threads"]
+        # Threads that started inside the window count from zero.
+        per = sorted(([tid, t1[tid][0], t1[tid][1] - t0.get(tid, [None, 0])[1]]
+                      for tid in t1), key=lambda x: -x[2])
+        ticks = sum(x[2] for x in per)
+        cpu_ns = ticks * 1e9 / hz
+        pt.update({
+            "window_s": round(dt, 3), "window_packets": pk,
+            "relayed_pps": pk / dt,
+            "to_client_pps": (w1["recv"] - w0["recv"]) / dt,
+            "to_peer_pps": (w1["peer_in"] - w0["peer_in"]) / dt,
+            "offered_pps": (w1["sent"] - w0["sent"] + w1["peer_out"] - w0["peer_out"]) / dt,
+            "cpu_ns_per_packet": cpu_ns / pk if pk > 0 else None,
+            "cycles_per_packet": cpu_ns / pk * tsc_hz / 1e9 if pk > 0 and tsc_hz else None,
+            "server_cpu_share": round(cpu_ns / 1e9 / dt, 3),
+            "generator_cpu_share": round((w1["rec"]["gen_ticks"] - w0["rec"]["gen_ticks"])
+                                         / hz / dt, 3),
+            "threads_counted": [{"tid": int(tid), "name": name,
+                                 "cpu_ms": round(t * 1000 / hz)} for tid, name, t in per],
+        })
+        # The best second: uclient prints its counts about once a second.
+        best = 0.0
+        for i in range(1, len(prog)):
+            j = next((k for k in range(i - 1, -1, -1) if prog[i]["t"] - prog[k]["t"] >= 0.9), None)
+            if j is not None:
+                best = max(best, (prog[i]["relayed"] - prog[j]["relayed"]) /
+                           (prog[i]["t"] - prog[j]["t"]))
+        pt["peak_relayed_pps"] = best
+    # The server's own counts over the whole run.
+    agree, why, srv = False, "", {}
+    sent = uc.get("sent", prog[-1]["sent"])
+    recv = uc.get("received", prog[-1]["recv"])
+    if a["kind"] == "turnpike":
+        b0, b1, _ = around(turnpike_snapshots(a["log"]), int(a["n0"]), int(a["n1"]))
+        if b0 is None:
+            why = "no server snapshot before and after the run"
+        else:
+            srv = {k: b1[k] - b0.get(k, 0) for k in ("relayed_to_peer", "relayed_to_client",
+                                                     "drops", "rx", "tx")}
+            c0, c1 = admin_counters(a["admin0"]), admin_counters(a["admin1"])
+            srv["admin"] = {k: c1[k] - c0.get(k, 0) for k in sorted(c1)
+                            if (k.startswith("stream.") or k.startswith("dp.drop.")
+                                or k.startswith("dp.stream")) and c1[k] - c0.get(k, 0)}
+            oks = [pt["peer_received"] <= srv["relayed_to_peer"] <= sent,
+                   recv <= srv["relayed_to_client"] <= pt["peer_sent"]]
+            agree = all(oks)
+            why = ("to_peer: peer received %d, uclient sent %d, turnpike %d; to_client: "
+                   "uclient received %d, peer sent %d, turnpike %d" % (
+                       pt["peer_received"], sent, srv["relayed_to_peer"], recv,
+                       pt["peer_sent"], srv["relayed_to_client"]))
+    else:
+        # coturn: its namespace's UDP is its relay leg (clients use TCP).
+        srv = {"udp_out": d_udp("srv_udp", "OutDatagrams"),
+               "udp_in": d_udp("srv_udp", "InDatagrams"),
+               "udp_rcvbuf_errors": d_udp("srv_udp", "RcvbufErrors")}
+        agree = pt["peer_received"] <= srv["udp_out"] <= sent
+        why = ("to_peer: peer received %d, uclient sent %d, coturn udp out %d "
+               "(to_client: coturn has no counter)" % (pt["peer_received"], sent, srv["udp_out"]))
+    pt["server"], pt["agree"], pt["agree_detail"] = srv, agree, why
+    json.dump(pt, open(a["out"], "w"), indent=1)
+    f = lambda k, fmt: (fmt % pt[k]) if pt.get(k) is not None else "-"
+    print("  %-14s %-4s relayed %s/s (best second %s/s) offered %s/s  lost %s of %s (%s%%)  "
+          "%s ns/pkt (%s cycles) server CPU %s, generator CPU %s  %s" % (
+              a["system"], a["transport"], f("relayed_pps", "%.0f"),
+              f("peak_relayed_pps", "%.0f"), f("offered_pps", "%.0f"), f("lost", "%d"),
+              f("sent", "%d"), "%.2f" % (100 * pt["loss"]) if pt["loss"] is not None else "-",
+              f("cpu_ns_per_packet", "%.0f"), f("cycles_per_packet", "%.0f"),
+              f("server_cpu_share", "%.2f"), f("generator_cpu_share", "%.2f"),
+              "counters agree" if agree else "COUNTERS DISAGREE: " + why))
+    return 0 if agree else 1
+
+
 # --- one run ----------------------------------------------------------------
 
 def cmd_point(a):
@@ -318,8 +564,44 @@ TITLES = {"floor": "floor (testpmd macswap, memif)",
           "coturn_veth": "coturn 1 relay thread, veth"}
 
 
+STREAM_SYSTEMS = ["turnpike_tcp", "turnpike_tls", "coturn_tcp", "coturn_tls"]
+STREAM_TITLES = {"turnpike_tcp": "turnpike TCP (uclient)", "turnpike_tls": "turnpike TLS (uclient)",
+                 "coturn_tcp": "coturn TCP (uclient)", "coturn_tls": "coturn TLS (uclient)"}
+
+
 def ratio(a, b):
     return round(a / b, 4) if a is not None and b else None
+
+
+def stream_summary(p):
+    """One TCP/TLS run as it goes into summary.json."""
+    r = lambda k, n=0: round(p[k], n) if p.get(k) is not None else None
+    return {
+        "link": p["link"], "transport": p["transport"], "generator": p["generator"],
+        "clients": p["clients"], "messages_per_client": p["messages_per_client"],
+        "interval_ms": p["interval_ms"], "size": p["size"],
+        "relayed_pps": r("relayed_pps") and int(r("relayed_pps")),
+        "peak_relayed_pps": r("peak_relayed_pps") and int(r("peak_relayed_pps")),
+        "offered_pps": r("offered_pps") and int(r("offered_pps")),
+        "to_peer_pps": r("to_peer_pps") and int(r("to_peer_pps")),
+        "to_client_pps": r("to_client_pps") and int(r("to_client_pps")),
+        "cpu_ns_per_packet": r("cpu_ns_per_packet", 1),
+        "cycles_per_packet": r("cycles_per_packet", 1),
+        "server_cpu_share": p.get("server_cpu_share"),
+        "generator_cpu_share": p.get("generator_cpu_share"),
+        "threads_counted": p.get("threads_counted"),
+        "window": p.get("window"), "window_s": p.get("window_s"),
+        "window_packets": p.get("window_packets"),
+        "sent": p.get("sent"), "received": p.get("received"), "lost": p.get("lost"),
+        "loss": round(p["loss"], 5) if p.get("loss") is not None else None,
+        "send_dropped": p.get("send_dropped"),
+        "rtt_avg_ms": p.get("rtt_avg_ms"), "rtt_max_ms": p.get("rtt_max_ms"),
+        "messages_per_tls_record": p.get("messages_per_tls_record"),
+        "peer_received": p.get("peer_received"), "peer_sent": p.get("peer_sent"),
+        "peer_rcvbuf_errors": p.get("peer_rcvbuf_errors"),
+        "server": p.get("server"),
+        "counters_agree": p["agree"], "agree_detail": p["agree_detail"],
+    }
 
 
 def cmd_summary(a):
@@ -372,6 +654,12 @@ def cmd_summary(a):
             s["udp_rcvbuf_errors"] = flat["server"].get("udp_rcvbuf_errors")
         res[name] = s
 
+    for name in STREAM_SYSTEMS:
+        p = next((p for p in pts if p["system"] == name), None)
+        if p is not None:
+            ok &= p["agree"]
+            res[name] = stream_summary(p)
+
     def get(n, k):
         return res.get(n, {}).get(k)
 
@@ -406,6 +694,17 @@ def cmd_summary(a):
                                         get("turnpike_veth", "cycles_per_packet")),
         "cycles_ratio_vs_coturn_memif": ratio(get("coturn_veth", "cycles_per_packet"),
                                               get("turnpike", "cycles_per_packet")),
+        # TCP and TLS (turnutils_uclient, same veth): rate turnpike /
+        # coturn; CPU coturn / turnpike ns per packet (above 1: turnpike
+        # spends less), like cycles_ratio_vs_coturn.
+        "tcp_ratio_vs_coturn": ratio(get("turnpike_tcp", "relayed_pps"),
+                                     get("coturn_tcp", "relayed_pps")),
+        "tls_ratio_vs_coturn": ratio(get("turnpike_tls", "relayed_pps"),
+                                     get("coturn_tls", "relayed_pps")),
+        "tcp_cpu_ratio_vs_coturn": ratio(get("coturn_tcp", "cpu_ns_per_packet"),
+                                         get("turnpike_tcp", "cpu_ns_per_packet")),
+        "tls_cpu_ratio_vs_coturn": ratio(get("coturn_tls", "cpu_ns_per_packet"),
+                                         get("turnpike_tls", "cpu_ns_per_packet")),
         "counters_agree": ok,
     }
     summary.update(res)
@@ -427,16 +726,47 @@ def cmd_summary(a):
             t = t % ("%dM" % (n // 1000000) if n >= 1000000 and n % 1000000 == 0 else
                      "%dk" % (n // 1000) if n >= 1000 and n % 1000 == 0 else str(n))
         plots.append("'%s' using ($1/1e3):($2/1e3) with linespoints title '%s'" % (path, t))
+    # TCP/TLS: one point each (their offered and relayed rates), and bars
+    # of the relayed rate and the CPU per packet below the main graph.
+    streams = [n for n in STREAM_SYSTEMS if res.get(n, {}).get("relayed_pps")]
+    for i, name in enumerate(streams):
+        path = os.path.join(out, "plot-%s.dat" % name)
+        with open(path, "w") as f:
+            f.write("%d %d\n" % (res[name]["offered_pps"], res[name]["relayed_pps"]))
+        plots.append("'%s' using ($1/1e3):($2/1e3) with points pt %d ps 2 title '%s'"
+                     % (path, 4 + 2 * i, STREAM_TITLES[name]))
+    bars = os.path.join(out, "plot-streams.dat")
+    if streams:
+        with open(bars, "w") as f:
+            f.write("# system relayed_kpps cpu_us_per_packet\n")
+            for name in streams:
+                f.write("%s %.3f %.3f\n" % (name, res[name]["relayed_pps"] / 1e3,
+                                             (res[name]["cpu_ns_per_packet"] or 0) / 1e3))
     m = summary["machine"]
     with open(os.path.join(out, "plot.gp"), "w") as f:
         f.write("# gnuplot script written by relay-bench\n")
+        f.write("set termoption noenhanced\n")  # af_packet, not af subscript p
+        if streams:
+            f.write("set multiplot\nset origin 0,0.44\nset size 1,0.56\n")
         f.write("set title 'relay-bench: relayed vs offered packets/s (%s, %s cores, %s)'\n"
                 % (m.get("cpu", "?").replace("'", ""), m.get("cores", "?"), m.get("date", "")))
         f.write("set xlabel 'offered kpkt/s (both directions)'\n")
         f.write("set ylabel 'relayed kpkt/s (received by the generator)'\n")
-        f.write("set termoption noenhanced\n")  # af_packet, not af subscript p
         f.write("set logscale xy\nset grid\nset key top left\n")
         f.write("plot " + ", \\\n     ".join(plots) + "\n")
+        if streams:
+            f.write("unset logscale\nunset xlabel\nset key off\nset grid ytics\n"
+                    "set style fill solid 0.5\nset boxwidth 0.6\nset yrange [0:*]\n"
+                    "set xrange [-0.5:%d.5]\n" % (len(streams) - 1))
+            for i, (col, title, fmt) in enumerate((
+                    (2, "TCP/TLS: relayed kpkt/s (same veth, uclient)", "%.1f"),
+                    (3, "TCP/TLS: server CPU us per relayed packet", "%.2f"))):
+                f.write("set origin 0,%.2f\nset size 1,0.22\nset title '%s'\n"
+                        "set ylabel ''\n" % (0.22 * (1 - i), title))
+                f.write("plot '%s' using 0:%d:xtic(1) with boxes, '' using 0:%d:"
+                        "(sprintf('%s', $%d)) with labels offset 0,0.7\n"
+                        % (bars, col, col, fmt, col))
+            f.write("unset multiplot\n")
     return 0 if ok else 1
 
 
@@ -451,33 +781,64 @@ def cmd_table(a):
               *["%.1f%%" % (100 * m[k]) if m.get(k) is not None else "?"
                 for k in ("cpu_steal_share", "cpu_idle_share")]))
     print()
-    print("| system | allocations | relayed pkt/s (flat out) | best of sweep | loss "
-          "| p50 / p99 / p99.9 us | cycles/pkt | set-up /s |")
-    print("| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |")
     for name in SYSTEMS:
         r = s.get(name)
         if not r:
             continue
+        if name == next(n for n in SYSTEMS if s.get(n)):
+            print("| system | allocations | relayed pkt/s (flat out) | best of sweep | loss "
+                  "| p50 / p99 / p99.9 us | cycles/pkt | set-up /s |")
+            print("| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |")
         lat = r["latency_us"]
         print("| %s | %s | %s | %s | %.1f%% | %.0f / %.0f / %.0f | %s | %s |" % (
             name, "{:,}".format(r["allocations"]), "{:,}".format(r["relayed_pps"]),
             "{:,}".format(r["max_relayed_pps"]), 100 * r["loss"], lat["p50"], lat["p99"],
             lat["p999"], "{:,.0f}".format(r["cycles_per_packet"]) if r["cycles_per_packet"]
             else "-", "{:,.0f}".format(r["setup_per_s"]) if r.get("setup_per_s") else "-"))
-    print()
+    if any(s.get(n) for n in SYSTEMS):
+        print()
+    streams = [n for n in STREAM_SYSTEMS if s.get(n)]
+    if streams:
+        r0 = s[streams[0]]
+        print("TCP and TLS on the same veth: `turnutils_uclient %s`, the same for"
+              " both servers; every thread of the server on CPU 1, the generator on CPU 0;"
+              " rate and CPU over the middle half of the relayed packets." % (
+                  r0["generator"].split(" ", 1)[1].replace(" -t -S", " [-S]")
+                  .replace(" (turnutils_peer echoes)", "")))
+        print()
+        print("| system | relayed pkt/s | best second | offered pkt/s | lost (uclient) "
+              "| CPU ns/pkt | cycles/pkt | server CPU | generator CPU | threads counted, CPU ms in the window |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+        num = lambda v, f="{:,.0f}": f.format(v) if v is not None else "-"
+        for name in streams:
+            r = s[name]
+            th = r.get("threads_counted") or []
+            busy = ", ".join("%s %d" % (t["name"], t["cpu_ms"]) for t in th if t["cpu_ms"])
+            idle = sum(1 for t in th if not t["cpu_ms"])
+            print("| %s | %s | %s | %s | %s (%s) | %s | %s | %s | %s | %s%s |" % (
+                name, num(r["relayed_pps"]), num(r["peak_relayed_pps"]), num(r["offered_pps"]),
+                num(r["lost"]), "%.2f%%" % (100 * r["loss"]) if r["loss"] is not None else "-",
+                num(r["cpu_ns_per_packet"]), num(r["cycles_per_packet"]),
+                num(r["server_cpu_share"], "{:.2f}"), num(r["generator_cpu_share"], "{:.2f}"),
+                busy or "-", " (+%d idle)" % idle if idle else ""))
+        print()
     for k in ("alloc_setup_per_s", "bytes_per_allocation", "ratio_vs_floor",
               "ratio_vs_floor_oneway", "ratio_1m_vs_1k",
-              "ratio_vs_coturn", "cycles_ratio_vs_coturn", "cycles_ratio_vs_coturn_memif"):
-        print("- `%s`: %s" % (k, s.get(k)))
+              "ratio_vs_coturn", "cycles_ratio_vs_coturn", "cycles_ratio_vs_coturn_memif",
+              "tcp_ratio_vs_coturn", "tls_ratio_vs_coturn",
+              "tcp_cpu_ratio_vs_coturn", "tls_cpu_ratio_vs_coturn"):
+        if s.get(k) is not None:
+            print("- `%s`: %s" % (k, s.get(k)))
     return 0
 
 
 def main():
     if len(sys.argv) < 2:
-        die("usage: relay_bench.py point|sample|summary --key value...")
+        die("usage: relay_bench.py point|sample|quiet|stream-sample|stream-point|summary|table --key value...")
     cmd, a = sys.argv[1], args_dict(sys.argv[2:])
     return {"point": cmd_point, "sample": cmd_sample, "summary": cmd_summary,
-            "quiet": cmd_quiet, "table": cmd_table}.get(
+            "quiet": cmd_quiet, "table": cmd_table,
+            "stream-sample": cmd_stream_sample, "stream-point": cmd_stream_point}.get(
         cmd, lambda _: die("unknown command " + cmd))(a)
 
 
