@@ -139,9 +139,10 @@ def proc_cpu_ticks(pid):
     return int(rest[11]) + int(rest[12])  # utime, stime
 
 
-def proc_udp(pid):
+def proc_udp(pid, proto="Udp:"):
+    """PID's network namespace's counters of PROTO (/proc/PID/net/snmp)."""
     with open("/proc/%d/net/snmp" % pid) as f:
-        rows = [l.split() for l in f if l.startswith("Udp:")]
+        rows = [l.split() for l in f if l.startswith(proto)]
     return dict(zip(rows[0][1:], map(int, rows[1][1:])))
 
 
@@ -293,6 +294,7 @@ def cmd_stream_sample(a):
                 try:
                     rec = {"t": now, "threads": proc_threads(srv),
                            "srv_udp": proc_udp(srv), "cli_udp": proc_udp(peer),
+                           "srv_tcp": proc_udp(srv, "Tcp:"),
                            "gen_ticks": sum(proc_cpu_ticks(p) for p in gens
                                             if os.path.exists("/proc/%d" % p)),
                            "uclient": prog}
@@ -322,6 +324,12 @@ def uclient_summary(path):
     m = re.findall(r"Average round trip delay ([\d.]+) ms; min = (\d+) ms, max = (\d+) ms", text)
     if m:
         res["rtt_avg_ms"], res["rtt_max_ms"] = float(m[-1][0]), int(m[-1][2])
+    # What TLS the sessions got (uclient tries several protocol versions).
+    tls = {}
+    for c, v in re.findall(r"client session connected with cipher (\S+), method=(\S+)", text):
+        tls["%s %s" % (v, c)] = tls.get("%s %s" % (v, c), 0) + 1
+    if tls:
+        res["tls_sessions"] = tls
     # tools/bench/uclient-tls-split.c, preloaded: what its TLS reads held.
     m = re.findall(r"uclient-tls-split: (\d+) TLS reads held (\d+) messages", text)
     if m:
@@ -388,6 +396,7 @@ def cmd_stream_point(a):
         # Messages per TLS record the server sent (uclient-tls-split.so).
         "messages_per_tls_record": round(uc["tls_messages"] / uc["tls_reads"], 3)
         if uc.get("tls_reads") else None,
+        "tls_sessions": uc.get("tls_sessions"),
         "peer_received": d_udp("cli_udp", "InDatagrams"),
         "peer_sent": d_udp("cli_udp", "OutDatagrams"),
         "peer_rcvbuf_errors": d_udp("cli_udp", "RcvbufErrors"),
@@ -417,6 +426,16 @@ def cmd_stream_point(a):
             "threads_counted": [{"tid": int(tid), "name": name,
                                  "cpu_ms": round(t * 1000 / hz)} for tid, name, t in per],
         })
+        # How the server's kernel TCP carried the messages: segments it
+        # sent per message to the clients and received per message from
+        # them, ACKs included (both servers' client connections are the
+        # server namespace's kernel TCP): fewer, the more it batches.
+        tcp = lambda k: w1["rec"]["srv_tcp"][k] - w0["rec"]["srv_tcp"][k]
+        d_recv, d_sent = w1["recv"] - w0["recv"], w1["sent"] - w0["sent"]
+        pt["tcp_out_segs_per_message"] = (round(tcp("OutSegs") / d_recv, 3)
+                                                    if d_recv else None)
+        pt["tcp_in_segs_per_message"] = (round(tcp("InSegs") / d_sent, 3)
+                                                      if d_sent else None)
         # The best second: uclient prints its counts about once a second.
         best = 0.0
         for i in range(1, len(prog)):
@@ -597,6 +616,9 @@ def stream_summary(p):
         "send_dropped": p.get("send_dropped"),
         "rtt_avg_ms": p.get("rtt_avg_ms"), "rtt_max_ms": p.get("rtt_max_ms"),
         "messages_per_tls_record": p.get("messages_per_tls_record"),
+        "tls_sessions": p.get("tls_sessions"),
+        "tcp_out_segs_per_message": p.get("tcp_out_segs_per_message"),
+        "tcp_in_segs_per_message": p.get("tcp_in_segs_per_message"),
         "peer_received": p.get("peer_received"), "peer_sent": p.get("peer_sent"),
         "peer_rcvbuf_errors": p.get("peer_rcvbuf_errors"),
         "server": p.get("server"),
@@ -734,7 +756,7 @@ def cmd_summary(a):
         with open(path, "w") as f:
             f.write("%d %d\n" % (res[name]["offered_pps"], res[name]["relayed_pps"]))
         plots.append("'%s' using ($1/1e3):($2/1e3) with points pt %d ps 2 title '%s'"
-                     % (path, 4 + 2 * i, STREAM_TITLES[name]))
+                     % (path, 8 + i, STREAM_TITLES[name]))
     bars = os.path.join(out, "plot-streams.dat")
     if streams:
         with open(bars, "w") as f:
@@ -755,8 +777,9 @@ def cmd_summary(a):
         f.write("set logscale xy\nset grid\nset key top left\n")
         f.write("plot " + ", \\\n     ".join(plots) + "\n")
         if streams:
-            f.write("unset logscale\nunset xlabel\nset key off\nset grid ytics\n"
+            f.write("unset logscale\nunset xlabel\nset key off\nunset grid\nset grid ytics\n"
                     "set style fill solid 0.5\nset boxwidth 0.6\nset yrange [0:*]\n"
+                    "set xtics nomirror scale 0\nset offsets 0, 0, graph 0.25, 0\n"
                     "set xrange [-0.5:%d.5]\n" % (len(streams) - 1))
             for i, (col, title, fmt) in enumerate((
                     (2, "TCP/TLS: relayed kpkt/s (same veth, uclient)", "%.1f"),
@@ -807,20 +830,22 @@ def cmd_table(a):
                   .replace(" (turnutils_peer echoes)", "")))
         print()
         print("| system | relayed pkt/s | best second | offered pkt/s | lost (uclient) "
-              "| CPU ns/pkt | cycles/pkt | server CPU | generator CPU | threads counted, CPU ms in the window |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+              "| CPU ns/pkt | cycles/pkt | server CPU | generator CPU "
+              "| TCP segs out / in per msg | threads counted, CPU ms in the window |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
         num = lambda v, f="{:,.0f}": f.format(v) if v is not None else "-"
         for name in streams:
             r = s[name]
             th = r.get("threads_counted") or []
             busy = ", ".join("%s %d" % (t["name"], t["cpu_ms"]) for t in th if t["cpu_ms"])
             idle = sum(1 for t in th if not t["cpu_ms"])
-            print("| %s | %s | %s | %s | %s (%s) | %s | %s | %s | %s | %s%s |" % (
+            print("| %s | %s | %s | %s | %s (%s) | %s | %s | %s | %s | %s / %s | %s%s |" % (
                 name, num(r["relayed_pps"]), num(r["peak_relayed_pps"]), num(r["offered_pps"]),
                 num(r["lost"]), "%.2f%%" % (100 * r["loss"]) if r["loss"] is not None else "-",
                 num(r["cpu_ns_per_packet"]), num(r["cycles_per_packet"]),
                 num(r["server_cpu_share"], "{:.2f}"), num(r["generator_cpu_share"], "{:.2f}"),
-                busy or "-", " (+%d idle)" % idle if idle else ""))
+                num(r.get("tcp_out_segs_per_message"), "{:.2f}"),
+                num(r.get("tcp_in_segs_per_message"), "{:.2f}"), busy or "-", " (+%d idle)" % idle if idle else ""))
         print()
     for k in ("alloc_setup_per_s", "bytes_per_allocation", "ratio_vs_floor",
               "ratio_vs_floor_oneway", "ratio_1m_vs_1k",
