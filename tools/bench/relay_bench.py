@@ -265,6 +265,25 @@ def proc_threads(pid):
     return out
 
 
+def all_tasks_ticks(skip):
+    """utime + stime of every thread on the machine, as {"pid/tid": [name,
+    ticks]}, but those of the processes in SKIP (the caller's own)."""
+    out = {}
+    for tdir in glob.glob("/proc/[0-9]*/task/[0-9]*"):
+        pid = tdir.split("/")[2]
+        if pid in skip:
+            continue
+        try:
+            with open(tdir + "/stat") as f:
+                head, rest = f.read().rsplit(")", 1)
+            rest = rest.split()
+            out[pid + "/" + tdir.rsplit("/", 1)[1]] = [head.split("(", 1)[1],
+                                                       int(rest[11]) + int(rest[12])]
+        except (OSError, IndexError, ValueError):
+            pass
+    return out
+
+
 def cmd_stream_sample(a):
     """Sample on every new uclient progress line (and every 0.5 s) until
     --stop exists, the server exits or --max-s passes."""
@@ -295,6 +314,8 @@ def cmd_stream_sample(a):
                     rec = {"t": now, "threads": proc_threads(srv),
                            "srv_udp": proc_udp(srv), "cli_udp": proc_udp(peer),
                            "srv_tcp": proc_udp(srv, "Tcp:"),
+                           # every other thread's time, for contention
+                           "all": all_tasks_ticks({str(os.getpid())}),
                            "gen_ticks": sum(proc_cpu_ticks(p) for p in gens
                                             if os.path.exists("/proc/%d" % p)),
                            "uclient": prog}
@@ -426,6 +447,28 @@ def cmd_stream_point(a):
             "threads_counted": [{"tid": int(tid), "name": name,
                                  "cpu_ms": round(t * 1000 / hz)} for tid, name, t in per],
         })
+        # Everything else that ran in the window, in CPUs: the kernel's
+        # softirq threads (network work deferred out of the threads that
+        # caused it, charged to neither side) and the rest (other jobs on
+        # the machine: above a few hundredths, the run was contended).
+        a0, a1 = w0["rec"].get("all"), w1["rec"].get("all")
+        if a0 is not None and a1 is not None:
+            ours = {str(p) for p in [a["server_pid"]] + a.get("gen_pids", "").split()}
+            soft, other, top = {}, 0, {}
+            for key, (name, t) in a1.items():
+                d = t - a0.get(key, [None, 0])[1]
+                if d <= 0 or key.split("/")[0] in ours:
+                    continue
+                if name.startswith("ksoftirqd/"):
+                    soft[name] = soft.get(name, 0) + d
+                else:
+                    other += d
+                    top[name] = top.get(name, 0) + d
+            pt["softirq_threads_cpu_share"] = {k: round(v / hz / dt, 3)
+                                               for k, v in sorted(soft.items())}
+            pt["others_cpu_share"] = round(other / hz / dt, 3)
+            pt["others_top"] = {k: round(v / hz / dt, 3) for k, v in
+                                sorted(top.items(), key=lambda x: -x[1])[:5]}
         # How the server's kernel TCP carried the messages: segments it
         # sent per message to the clients and received per message from
         # them, ACKs included (both servers' client connections are the
@@ -608,6 +651,8 @@ def stream_summary(p):
         "cycles_per_packet": r("cycles_per_packet", 1),
         "server_cpu_share": p.get("server_cpu_share"),
         "generator_cpu_share": p.get("generator_cpu_share"),
+        "softirq_threads_cpu_share": p.get("softirq_threads_cpu_share"),
+        "others_cpu_share": p.get("others_cpu_share"), "others_top": p.get("others_top"),
         "threads_counted": p.get("threads_counted"),
         "window": p.get("window"), "window_s": p.get("window_s"),
         "window_packets": p.get("window_packets"),
@@ -830,20 +875,23 @@ def cmd_table(a):
                   .replace(" (turnutils_peer echoes)", "")))
         print()
         print("| system | relayed pkt/s | best second | offered pkt/s | lost (uclient) "
-              "| CPU ns/pkt | cycles/pkt | server CPU | generator CPU "
+              "| CPU ns/pkt | cycles/pkt | server CPU | generator CPU | ksoftirqd, others "
               "| TCP segs out / in per msg | threads counted, CPU ms in the window |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
         num = lambda v, f="{:,.0f}": f.format(v) if v is not None else "-"
         for name in streams:
             r = s[name]
             th = r.get("threads_counted") or []
             busy = ", ".join("%s %d" % (t["name"], t["cpu_ms"]) for t in th if t["cpu_ms"])
             idle = sum(1 for t in th if not t["cpu_ms"])
-            print("| %s | %s | %s | %s | %s (%s) | %s | %s | %s | %s | %s / %s | %s%s |" % (
+            print("| %s | %s | %s | %s | %s (%s) | %s | %s | %s | %s | %s, %s | %s / %s | %s%s |" % (
                 name, num(r["relayed_pps"]), num(r["peak_relayed_pps"]), num(r["offered_pps"]),
                 num(r["lost"]), "%.2f%%" % (100 * r["loss"]) if r["loss"] is not None else "-",
                 num(r["cpu_ns_per_packet"]), num(r["cycles_per_packet"]),
                 num(r["server_cpu_share"], "{:.2f}"), num(r["generator_cpu_share"], "{:.2f}"),
+                num(sum((r.get("softirq_threads_cpu_share") or {}).values())
+                    if r.get("softirq_threads_cpu_share") is not None else None, "{:.2f}"),
+                num(r.get("others_cpu_share"), "{:.2f}"),
                 num(r.get("tcp_out_segs_per_message"), "{:.2f}"),
                 num(r.get("tcp_in_segs_per_message"), "{:.2f}"), busy or "-", " (+%d idle)" % idle if idle else ""))
         print()
