@@ -383,26 +383,132 @@ def stream_window(prog):
     return a, b, "whole run"
 
 
+def stream_progress(recs):
+    """uclient's progress samples with the peer's counts at each, from the
+    first sample (before any traffic): relayed = what the clients and the
+    peer received."""
+    base = recs[0]
+    prog = [{"t": base["t"], "sent": 0, "recv": 0, "rec": base}]
+    prog += [{"t": r["t"], "sent": r["uclient"][0], "recv": r["uclient"][1], "rec": r}
+             for r in recs if r["uclient"]]
+    for p in prog:
+        u = p["rec"]["cli_udp"]
+        p["peer_in"] = u["InDatagrams"] - base["cli_udp"]["InDatagrams"]
+        p["peer_out"] = u["OutDatagrams"] - base["cli_udp"]["OutDatagrams"]
+        p["relayed"] = p["recv"] + p["peer_in"]
+    return prog
+
+
+def stream_figures(w0, w1, hz, tsc_hz):
+    """Rates and the server's CPU between window samples W0 and W1."""
+    dt = w1["t"] - w0["t"]
+    pk = w1["relayed"] - w0["relayed"]
+    t0, t1 = w0["rec"]["threads"], w1["rec"]["threads"]
+    # Threads that started inside the window count from zero.
+    per = sorted(([tid, t1[tid][0], t1[tid][1] - t0.get(tid, [None, 0])[1]]
+                  for tid in t1), key=lambda x: -x[2])
+    cpu_ns = sum(x[2] for x in per) * 1e9 / hz
+    # How the server's kernel TCP carried the messages: segments it sent
+    # per message to the clients and received per message from them, ACKs
+    # included (both servers' client connections are the server
+    # namespace's kernel TCP): fewer, the more it batches.
+    tcp = lambda k: w1["rec"]["srv_tcp"][k] - w0["rec"]["srv_tcp"][k]
+    d_recv, d_sent = w1["recv"] - w0["recv"], w1["sent"] - w0["sent"]
+    return {
+        "window_s": round(dt, 3), "window_packets": pk,
+        "relayed_pps": pk / dt,
+        "to_client_pps": d_recv / dt,
+        "to_peer_pps": (w1["peer_in"] - w0["peer_in"]) / dt,
+        "offered_pps": (d_sent + w1["peer_out"] - w0["peer_out"]) / dt,
+        "cpu_ns_per_packet": cpu_ns / pk if pk > 0 else None,
+        "cycles_per_packet": cpu_ns / pk * tsc_hz / 1e9 if pk > 0 and tsc_hz else None,
+        "server_cpu_share": round(cpu_ns / 1e9 / dt, 3),
+        "generator_cpu_share": round((w1["rec"]["gen_ticks"] - w0["rec"]["gen_ticks"])
+                                     / hz / dt, 3),
+        "threads_counted": [{"tid": int(tid), "name": name,
+                             "cpu_ms": round(t * 1000 / hz)} for tid, name, t in per],
+        "tcp_out_segs_per_message": round(tcp("OutSegs") / d_recv, 3) if d_recv else None,
+        "tcp_in_segs_per_message": round(tcp("InSegs") / d_sent, 3) if d_sent else None,
+    }
+
+
+def stream_others(w0, w1, ours, hz):
+    """Everything else that ran between W0 and W1, in CPUs: the kernel's
+    softirq threads (network work deferred out of the threads that caused
+    it, charged to neither side) and the rest (other jobs on the machine:
+    above a few hundredths, the run was contended).  OURS: pids to leave
+    out (the server, the generator)."""
+    a0, a1 = w0["rec"].get("all"), w1["rec"].get("all")
+    if a0 is None or a1 is None:
+        return {}
+    dt = w1["t"] - w0["t"]
+    soft, other, top = {}, 0, {}
+    for key, (name, t) in a1.items():
+        d = t - a0.get(key, [None, 0])[1]
+        if d <= 0 or key.split("/")[0] in ours:
+            continue
+        if name.startswith("ksoftirqd/"):
+            soft[name] = soft.get(name, 0) + d
+        else:
+            other += d
+            top[name] = top.get(name, 0) + d
+    return {"softirq_threads_cpu_share": {k: round(v / hz / dt, 3)
+                                          for k, v in sorted(soft.items())},
+            "others_cpu_share": round(other / hz / dt, 3),
+            "others_top": {k: round(v / hz / dt, 3) for k, v in
+                           sorted(top.items(), key=lambda x: -x[1])[:5]}}
+
+
+def stream_peak(prog):
+    """The best second: uclient prints its counts about once a second."""
+    best = 0.0
+    for i in range(1, len(prog)):
+        j = next((k for k in range(i - 1, -1, -1) if prog[i]["t"] - prog[k]["t"] >= 0.9), None)
+        if j is not None:
+            best = max(best, (prog[i]["relayed"] - prog[j]["relayed"]) /
+                       (prog[i]["t"] - prog[j]["t"]))
+    return best
+
+
+def stream_check(a, pt, sent, recv, d_udp):
+    """The server's own counts over the whole run against the generator's:
+    (counts, agree, detail)."""
+    if a["kind"] != "turnpike":
+        # coturn: its namespace's UDP is its relay leg (clients use TCP).
+        srv = {"udp_out": d_udp("srv_udp", "OutDatagrams"),
+               "udp_in": d_udp("srv_udp", "InDatagrams"),
+               "udp_rcvbuf_errors": d_udp("srv_udp", "RcvbufErrors")}
+        return srv, pt["peer_received"] <= srv["udp_out"] <= sent, (
+            "to_peer: peer received %d, uclient sent %d, coturn udp out %d "
+            "(to_client: coturn has no counter)" % (pt["peer_received"], sent, srv["udp_out"]))
+    b0, b1, _ = around(turnpike_snapshots(a["log"]), int(a["n0"]), int(a["n1"]))
+    if b0 is None:
+        return {}, False, "no server snapshot before and after the run"
+    srv = {k: b1[k] - b0.get(k, 0) for k in ("relayed_to_peer", "relayed_to_client",
+                                             "drops", "rx", "tx")}
+    c0, c1 = admin_counters(a["admin0"]), admin_counters(a["admin1"])
+    srv["admin"] = {k: c1[k] - c0.get(k, 0) for k in sorted(c1)
+                    if k.startswith(("stream.", "dp.drop.", "dp.stream"))
+                    and c1[k] - c0.get(k, 0)}
+    # What the relay relayed lies between what arrived and what was sent.
+    agree = (pt["peer_received"] <= srv["relayed_to_peer"] <= sent and
+             recv <= srv["relayed_to_client"] <= pt["peer_sent"])
+    return srv, agree, (
+        "to_peer: peer received %d, uclient sent %d, turnpike %d; to_client: "
+        "uclient received %d, peer sent %d, turnpike %d" % (
+            pt["peer_received"], sent, srv["relayed_to_peer"], recv,
+            pt["peer_sent"], srv["relayed_to_client"]))
+
+
 def cmd_stream_point(a):
     hz = os.sysconf("SC_CLK_TCK")
     tsc_hz = float(a.get("tsc_hz", "0"))
     recs = [json.loads(l) for l in open(a["samples"])]
     if len(recs) < 3:
         die("%s: too few samples" % a["samples"])
-    base = recs[0]
-    # Progress samples: the clients' counts with the peer's at that moment.
-    prog = [{"t": base["t"], "sent": 0, "recv": 0, "rec": base}]
-    for r in recs:
-        if r["uclient"]:
-            prog.append({"t": r["t"], "sent": r["uclient"][0],
-                         "recv": r["uclient"][1], "rec": r})
-    for p in prog:
-        u = p["rec"]["cli_udp"]
-        p["peer_in"] = u["InDatagrams"] - base["cli_udp"]["InDatagrams"]
-        p["peer_out"] = u["OutDatagrams"] - base["cli_udp"]["OutDatagrams"]
-        p["relayed"] = p["recv"] + p["peer_in"]
+    prog = stream_progress(recs)
     uc = uclient_summary(a["ulog"])
-    last = recs[-1]
+    base, last = recs[0], recs[-1]
     d_udp = lambda side, k: last[side].get(k, 0) - base[side].get(k, 0)
     pt = {
         "system": a["system"], "label": "stream", "link": "veth",
@@ -422,101 +528,15 @@ def cmd_stream_point(a):
         "peer_sent": d_udp("cli_udp", "OutDatagrams"),
         "peer_rcvbuf_errors": d_udp("cli_udp", "RcvbufErrors"),
     }
-    w0, w1, how = stream_window(prog)
-    pt["window"] = how
+    w0, w1, pt["window"] = stream_window(prog)
     if w0 is not None:
-        dt = w1["t"] - w0["t"]
-        pk = w1["relayed"] - w0["relayed"]
-        t0, t1 = w0["rec"]["threads"], w1["rec"]["threads"]
-        # Threads that started inside the window count from zero.
-        per = sorted(([tid, t1[tid][0], t1[tid][1] - t0.get(tid, [None, 0])[1]]
-                      for tid in t1), key=lambda x: -x[2])
-        ticks = sum(x[2] for x in per)
-        cpu_ns = ticks * 1e9 / hz
-        pt.update({
-            "window_s": round(dt, 3), "window_packets": pk,
-            "relayed_pps": pk / dt,
-            "to_client_pps": (w1["recv"] - w0["recv"]) / dt,
-            "to_peer_pps": (w1["peer_in"] - w0["peer_in"]) / dt,
-            "offered_pps": (w1["sent"] - w0["sent"] + w1["peer_out"] - w0["peer_out"]) / dt,
-            "cpu_ns_per_packet": cpu_ns / pk if pk > 0 else None,
-            "cycles_per_packet": cpu_ns / pk * tsc_hz / 1e9 if pk > 0 and tsc_hz else None,
-            "server_cpu_share": round(cpu_ns / 1e9 / dt, 3),
-            "generator_cpu_share": round((w1["rec"]["gen_ticks"] - w0["rec"]["gen_ticks"])
-                                         / hz / dt, 3),
-            "threads_counted": [{"tid": int(tid), "name": name,
-                                 "cpu_ms": round(t * 1000 / hz)} for tid, name, t in per],
-        })
-        # Everything else that ran in the window, in CPUs: the kernel's
-        # softirq threads (network work deferred out of the threads that
-        # caused it, charged to neither side) and the rest (other jobs on
-        # the machine: above a few hundredths, the run was contended).
-        a0, a1 = w0["rec"].get("all"), w1["rec"].get("all")
-        if a0 is not None and a1 is not None:
-            ours = {str(p) for p in [a["server_pid"]] + a.get("gen_pids", "").split()}
-            soft, other, top = {}, 0, {}
-            for key, (name, t) in a1.items():
-                d = t - a0.get(key, [None, 0])[1]
-                if d <= 0 or key.split("/")[0] in ours:
-                    continue
-                if name.startswith("ksoftirqd/"):
-                    soft[name] = soft.get(name, 0) + d
-                else:
-                    other += d
-                    top[name] = top.get(name, 0) + d
-            pt["softirq_threads_cpu_share"] = {k: round(v / hz / dt, 3)
-                                               for k, v in sorted(soft.items())}
-            pt["others_cpu_share"] = round(other / hz / dt, 3)
-            pt["others_top"] = {k: round(v / hz / dt, 3) for k, v in
-                                sorted(top.items(), key=lambda x: -x[1])[:5]}
-        # How the server's kernel TCP carried the messages: segments it
-        # sent per message to the clients and received per message from
-        # them, ACKs included (both servers' client connections are the
-        # server namespace's kernel TCP): fewer, the more it batches.
-        tcp = lambda k: w1["rec"]["srv_tcp"][k] - w0["rec"]["srv_tcp"][k]
-        d_recv, d_sent = w1["recv"] - w0["recv"], w1["sent"] - w0["sent"]
-        pt["tcp_out_segs_per_message"] = (round(tcp("OutSegs") / d_recv, 3)
-                                                    if d_recv else None)
-        pt["tcp_in_segs_per_message"] = (round(tcp("InSegs") / d_sent, 3)
-                                                      if d_sent else None)
-        # The best second: uclient prints its counts about once a second.
-        best = 0.0
-        for i in range(1, len(prog)):
-            j = next((k for k in range(i - 1, -1, -1) if prog[i]["t"] - prog[k]["t"] >= 0.9), None)
-            if j is not None:
-                best = max(best, (prog[i]["relayed"] - prog[j]["relayed"]) /
-                           (prog[i]["t"] - prog[j]["t"]))
-        pt["peak_relayed_pps"] = best
-    # The server's own counts over the whole run.
-    agree, why, srv = False, "", {}
+        pt.update(stream_figures(w0, w1, hz, tsc_hz))
+        ours = {str(p) for p in [a["server_pid"]] + a.get("gen_pids", "").split()}
+        pt.update(stream_others(w0, w1, ours, hz))
+        pt["peak_relayed_pps"] = stream_peak(prog)
     sent = uc.get("sent", prog[-1]["sent"])
     recv = uc.get("received", prog[-1]["recv"])
-    if a["kind"] == "turnpike":
-        b0, b1, _ = around(turnpike_snapshots(a["log"]), int(a["n0"]), int(a["n1"]))
-        if b0 is None:
-            why = "no server snapshot before and after the run"
-        else:
-            srv = {k: b1[k] - b0.get(k, 0) for k in ("relayed_to_peer", "relayed_to_client",
-                                                     "drops", "rx", "tx")}
-            c0, c1 = admin_counters(a["admin0"]), admin_counters(a["admin1"])
-            srv["admin"] = {k: c1[k] - c0.get(k, 0) for k in sorted(c1)
-                            if (k.startswith("stream.") or k.startswith("dp.drop.")
-                                or k.startswith("dp.stream")) and c1[k] - c0.get(k, 0)}
-            oks = [pt["peer_received"] <= srv["relayed_to_peer"] <= sent,
-                   recv <= srv["relayed_to_client"] <= pt["peer_sent"]]
-            agree = all(oks)
-            why = ("to_peer: peer received %d, uclient sent %d, turnpike %d; to_client: "
-                   "uclient received %d, peer sent %d, turnpike %d" % (
-                       pt["peer_received"], sent, srv["relayed_to_peer"], recv,
-                       pt["peer_sent"], srv["relayed_to_client"]))
-    else:
-        # coturn: its namespace's UDP is its relay leg (clients use TCP).
-        srv = {"udp_out": d_udp("srv_udp", "OutDatagrams"),
-               "udp_in": d_udp("srv_udp", "InDatagrams"),
-               "udp_rcvbuf_errors": d_udp("srv_udp", "RcvbufErrors")}
-        agree = pt["peer_received"] <= srv["udp_out"] <= sent
-        why = ("to_peer: peer received %d, uclient sent %d, coturn udp out %d "
-               "(to_client: coturn has no counter)" % (pt["peer_received"], sent, srv["udp_out"]))
+    srv, agree, why = stream_check(a, pt, sent, recv, d_udp)
     pt["server"], pt["agree"], pt["agree_detail"] = srv, agree, why
     json.dump(pt, open(a["out"], "w"), indent=1)
     f = lambda k, fmt: (fmt % pt[k]) if pt.get(k) is not None else "-"
