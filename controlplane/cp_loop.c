@@ -261,6 +261,14 @@ cp_loop_admin_stats(void *arg, char *buf, size_t cap)
 				     stream_server_counter(loop->streams,
 							   (enum stream_counter)i));
 	}
+	if (loop->plane.port_counters != NULL) {
+		struct tp_plane_counter pc[TP_PLANE_MAX_PORT_COUNTERS];
+		unsigned int n_pc = loop->plane.port_counters(loop->plane.port_ctx, pc,
+							      TP_PLANE_MAX_PORT_COUNTERS);
+
+		for (unsigned int i = 0; i < n_pc; i++)
+			CP_ADMIN_PUT("%s=%" PRIu64 "\n", pc[i].name, pc[i].value);
+	}
 #undef CP_ADMIN_PUT
 	return len > INT32_MAX ? -1 : (int)len;
 }

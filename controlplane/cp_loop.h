@@ -45,9 +45,11 @@ void cp_loop_sink_init(struct cp_loop *loop, struct cp_sink *sink);
 void cp_loop_run(struct cp_loop *loop);
 
 /**
- * The fast path's counters as `dp.<name>=value` lines, for the admin
- * socket's stats (struct cp_admin_ctx's extra_stats; @p arg is the struct
- * cp_loop).  @return the length needed, as snprintf, or -1.
+ * The fast path's counters as `dp.<name>=value` lines (then the stream
+ * thread's, `stream.<name>`, and the port's own, such as the XDP program's
+ * `xdp.<name>`), for the admin socket's stats (struct cp_admin_ctx's
+ * extra_stats; @p arg is the struct cp_loop).  @return the length needed,
+ * as snprintf, or -1.
  */
 int cp_loop_admin_stats(void *arg, char *buf, size_t cap);
 

@@ -78,6 +78,8 @@ dp_port_init(uint16_t port, uint16_t n_rx, uint16_t n_tx,
 		return rc;
 	}
 	pi->n_rx_queues = n_rx;
+	pi->driver = info.driver_name;
+	pi->if_index = info.if_index;
 	return 0;
 }
 

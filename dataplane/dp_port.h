@@ -19,6 +19,9 @@ struct dp_port_info {
 	uint16_t n_rx_queues;      /**< RX queues configured (<= asked) */
 	bool tx_ip_cksum_offload;  /**< the port fills IPv4 header checksums */
 	bool tx_udp_cksum_offload; /**< the port fills UDP checksums */
+	const char *driver;        /**< the PMD's name ("net_af_xdp", ...) */
+	unsigned int if_index;     /**< the kernel interface under the port
+				    *   (AF_XDP, AF_PACKET, TAP); 0 if none */
 };
 
 /**

@@ -40,6 +40,13 @@ static const char *const counter_names[] = {
 	TP_XDP_COUNTER_LIST(TP_XLIST_NAME)
 };
 
+/* The same names as the admin socket prints them. */
+#define XDP_ADMIN_NAME(name, text) "xdp." #name,
+static const char *const counter_admin_names[] = {
+	TP_XDP_COUNTER_LIST(XDP_ADMIN_NAME)
+};
+#undef XDP_ADMIN_NAME
+
 const char *
 dp_xdp_counter_name(unsigned int i)
 {
@@ -381,6 +388,20 @@ dp_xdp_stats_read(const struct dp_xdp *x, uint64_t out[TP_XDP_C__COUNT])
 	}
 	free(per_cpu);
 	return rc;
+}
+
+unsigned int
+dp_xdp_counters(void *arg, struct tp_plane_counter *out, unsigned int max)
+{
+	const struct dp_xdp *x = arg;
+	uint64_t v[TP_XDP_C__COUNT];
+	unsigned int n = 0;
+
+	if (dp_xdp_stats_read(x, v) != 0)
+		return 0;
+	for (unsigned int i = 0; i < TP_XDP_C__COUNT && n < max; i++)
+		out[n++] = (struct tp_plane_counter){ counter_admin_names[i], v[i] };
+	return n;
 }
 
 void

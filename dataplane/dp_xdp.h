@@ -109,6 +109,14 @@ int dp_xdp_configure(struct dp_xdp *x, const struct tp_plane_params *p,
  */
 int dp_xdp_stats_read(const struct dp_xdp *x, uint64_t out[TP_XDP_C__COUNT]);
 
+/**
+ * The counters as struct tp_plane_ops's port_counters wants them, named
+ * "xdp.<name>" (@p x is a struct dp_xdp): at most @p max into @p out.
+ * Control thread.  @return how many; 0 when the map cannot be read.
+ */
+unsigned int dp_xdp_counters(void *x, struct tp_plane_counter *out,
+			     unsigned int max);
+
 /** Name of counter @p i ("redirected", "pass_not_udp", ...), "?" if none. */
 const char *dp_xdp_counter_name(unsigned int i);
 

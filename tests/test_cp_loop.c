@@ -11,7 +11,7 @@
  * the owning worker before its reply; a neighbour one worker learned is
  * told to every other worker and not back to it; on stop every allocation
  * is deleted and the loop waits for its final counters; the admin stats
- * print the plane's summed counters.
+ * print the plane's summed counters, and the port's own when it has some.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -306,8 +306,39 @@ test_admin_stats(void **state)
 	assert_non_null(strstr(buf, "dp.rx_packets=1000\n"));
 	assert_non_null(strstr(buf, "dp.drop.no_permission=5\n"));
 	assert_non_null(strstr(buf, "dp.drop.bad_ip=0\n"));
+	assert_null(strstr(buf, "xdp."));
 	/* Too small a buffer: the length needed, as snprintf. */
 	assert_int_equal(cp_loop_admin_stats(&fx->loop, buf, 8), n);
+}
+
+/* The port's own counters (the XDP program's in AF_XDP mode). */
+static int port_tag; /* what port_ctx points at */
+
+static unsigned int
+fake_port_counters(void *port_ctx, struct tp_plane_counter *out,
+		   unsigned int max)
+{
+	static const char *const names[] = { "xdp.redirected", "xdp.pass_not_ours" };
+	unsigned int n = 0;
+
+	assert_ptr_equal(port_ctx, &port_tag);
+	for (; n < max && n < 2; n++)
+		out[n] = (struct tp_plane_counter){ names[n], 40 + n };
+	return n;
+}
+
+static void
+test_admin_stats_port_counters(void **state)
+{
+	struct fixture *fx = *state;
+	char buf[8192];
+	int n;
+
+	fx->loop.plane.port_counters = fake_port_counters;
+	fx->loop.plane.port_ctx = &port_tag;
+	n = cp_loop_admin_stats(&fx->loop, buf, sizeof(buf));
+	assert_true(n > 0 && (size_t)n < sizeof(buf));
+	assert_non_null(strstr(buf, "\nxdp.redirected=40\nxdp.pass_not_ours=41\n"));
 }
 
 int
@@ -321,6 +352,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_neighbour_told_to_the_others, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_admin_stats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_admin_stats_port_counters, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

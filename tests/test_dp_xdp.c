@@ -32,16 +32,9 @@
  * namespace goes away with the process.
  *
  * Needs root (CAP_BPF, CAP_NET_ADMIN): exits 77, skipped, otherwise.
- *
- * With arguments it is instead the end-to-end test's hand on a running
- * server (tests/e2e/test_xdp_share.sh), until the server fills the maps
- * itself: the same dp_xdp calls the server will make, from outside it.
- *   test_dp_xdp --configure IFNAME LISTEN_IP PORT RELAY_IP MIN MAX
- *   test_dp_xdp --stats IFNAME
  */
 #define _GNU_SOURCE /* unshare */
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -55,8 +48,6 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <net/if.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -592,6 +583,22 @@ test_names_and_args(void **state)
 			    "pass_not_ours");
 	assert_string_equal(dp_xdp_counter_name(TP_XDP_C__COUNT), "?");
 	assert_string_equal(dp_xdp_mode_name(DP_XDP_MODE_GENERIC), "generic");
+	/* As the admin socket prints them: every counter, named in full, the
+	 * values dp_xdp_stats_read() sums; never more than asked for. */
+	{
+		struct tp_plane_counter pc[TP_XDP_C__COUNT + 1];
+		uint64_t v[TP_XDP_C__COUNT];
+
+		assert_int_equal(dp_xdp_counters(&g_x, pc, TP_XDP_C__COUNT + 1),
+				 TP_XDP_C__COUNT);
+		assert_int_equal(dp_xdp_stats_read(&g_x, v), 0);
+		assert_string_equal(pc[TP_XDP_C_redirected].name, "xdp.redirected");
+		assert_string_equal(pc[TP_XDP_C_pass_not_ours].name,
+				    "xdp.pass_not_ours");
+		for (unsigned int i = 0; i < TP_XDP_C__COUNT; i++)
+			assert_int_equal(pc[i].value, v[i]);
+		assert_int_equal(dp_xdp_counters(&g_x, pc, 2), 2);
+	}
 	/* This test runs from the build tree: the object is the build's. */
 	assert_non_null(strstr(dp_xdp_prog_path(), "/dataplane/bpf/tp_xdp.bpf.o"));
 	assert_int_equal(access(dp_xdp_prog_path(), R_OK), 0);
@@ -655,73 +662,8 @@ test_open_iface(void **state)
 	close(other);
 }
 
-/* ------------------------------------------------------------------ */
-/* The end-to-end test's hand on a running server                      */
-/* ------------------------------------------------------------------ */
-
-static int
-ip4_arg(const char *s, struct tp_ip *ip)
-{
-	struct in_addr a;
-
-	if (inet_pton(AF_INET, s, &a) != 1)
-		return -1;
-	ip->family = TP_AF_INET;
-	memset(ip->bytes, 0, sizeof(ip->bytes));
-	memcpy(ip->bytes, &a, 4);
-	return 0;
-}
-
-/* --configure IF LISTEN_IP PORT RELAY_IP MIN MAX, or --stats IF. */
-static int
-cli(int argc, char **argv)
-{
-	unsigned int ifindex = argc >= 3 ? if_nametoindex(argv[2]) : 0;
-	struct tp_plane_params p = { 0 };
-	uint64_t c[TP_XDP_C__COUNT];
-	struct dp_xdp x;
-	char err[256];
-	int rc;
-
-	if (ifindex == 0 ||
-	    !((argc == 8 && strcmp(argv[1], "--configure") == 0) ||
-	      (argc == 3 && strcmp(argv[1], "--stats") == 0))) {
-		fprintf(stderr, "usage: %s --configure IFNAME LISTEN_IP PORT "
-			"RELAY_IP MIN MAX | --stats IFNAME\n", argv[0]);
-		return 2;
-	}
-	rc = dp_xdp_open_iface(&x, ifindex, err, sizeof(err));
-	if (rc == 0 && argc == 8) {
-		p.n_listen = p.n_relay = 1;
-		p.listen_port = (uint16_t)atoi(argv[4]);
-		p.min_port = (uint16_t)atoi(argv[6]);
-		p.max_port = (uint16_t)atoi(argv[7]);
-		if (ip4_arg(argv[3], &p.listen_ips[0]) != 0 ||
-		    ip4_arg(argv[5], &p.relay_ips[0]) != 0) {
-			fprintf(stderr, "not IPv4 addresses: %s %s\n", argv[3],
-				argv[5]);
-			dp_xdp_close(&x);
-			return 2;
-		}
-		rc = dp_xdp_configure(&x, &p, err, sizeof(err));
-		if (rc == 0)
-			printf("XDP program %u (%s) on %s: %u IPv4 "
-			       "address(es) steered\n", x.prog_id,
-			       dp_xdp_mode_name(x.mode), argv[2], x.n_addr4);
-	} else if (rc == 0) {
-		rc = dp_xdp_stats_read(&x, c);
-		for (unsigned int i = 0; rc == 0 && i < TP_XDP_C__COUNT; i++)
-			printf("%s=%llu\n", dp_xdp_counter_name(i),
-			       (unsigned long long)c[i]);
-	}
-	if (rc != 0)
-		fprintf(stderr, "%s: %s\n", argv[1], err);
-	dp_xdp_close(&x);
-	return rc == 0 ? 0 : 1;
-}
-
 int
-main(int argc, char **argv)
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_golden),
@@ -737,7 +679,5 @@ main(int argc, char **argv)
 		printf("SKIP: test_dp_xdp needs root (BPF, AF_XDP, netns)\n");
 		return 77;
 	}
-	if (argc > 1)
-		return cli(argc, argv);
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -34,6 +34,7 @@
 #define TP_PLANE_MAX_LISTEN 8      /**< listening addresses at most */
 #define TP_PLANE_MAX_RELAY_IPS 64  /**< relay addresses at most */
 #define TP_PLANE_MAX_LOCAL_NETS 16 /**< on-link networks at most */
+#define TP_PLANE_MAX_PORT_COUNTERS 32 /**< port_counters() gives at most */
 
 /** What the fast path is told at start-up; nothing changes after launch. */
 struct tp_plane_params {
@@ -61,6 +62,12 @@ struct tp_stream_msg {
 	const uint8_t *data;  /**< the bytes to write, as they are */
 	size_t len;
 	void *handle;         /**< give back with stream_done() once written */
+};
+
+/** A counter of the port's own machinery, named in full ("xdp.redirected"). */
+struct tp_plane_counter {
+	const char *name; /**< static storage */
+	uint64_t value;
 };
 
 /** The fast path's counters, summed over its workers. */
@@ -105,6 +112,14 @@ struct tp_plane_ops {
 	void (*packet_free)(void *ctx, void *mbuf);
 	/** Every worker's counters summed, and the plane's own. */
 	void (*stats_sum)(void *ctx, struct tp_plane_stats *out);
+	/**
+	 * The port's own counters beyond the workers' (AF_XDP mode: the XDP
+	 * program's, "xdp.<name>"), at most @p max into @p out, called with
+	 * @p port_ctx.  NULL when the port has none.  @return how many.
+	 */
+	unsigned int (*port_counters)(void *port_ctx, struct tp_plane_counter *out,
+				      unsigned int max);
+	void *port_ctx;
 
 	/*
 	 * The stream threads' doors, called from the stream thread only (one

@@ -3,23 +3,24 @@
 #
 # End-to-end test of AF_XDP mode sharing the interface with the host
 # (issue 8, "the host keeps its interface"): turnpike runs on DPDK's
-# net_af_xdp PMD with its own XDP program (dataplane/bpf/tp_xdp.bpf.c)
-# while the kernel keeps the server's address on the same veth.  Then, from
-# the client namespace:
-#   - the program is attached in native mode (veth has native XDP);
+# net_af_xdp PMD with its own XDP program (dataplane/bpf/tp_xdp.bpf.c),
+# started with nothing but its own command line (--vdev from `turnpike
+# --xdp-vdev`) and configuration, while the kernel keeps the server's
+# address on the same veth.  Then, from the client namespace:
+#   - a port whose program is not turnpike's (the PMD's default) stops
+#     the server with a message that says how to start it;
+#   - the program is attached in native mode (veth has native XDP) and the
+#     server filled its maps itself (its log says so);
 #   - ping of the server address is answered (by the kernel);
 #   - TCP to a kernel listener on the server address works;
 #   - UDP to another port reaches a kernel socket and is echoed;
 #   - a STUN Binding to the listening port is answered (by turnpike), and
 #     so are 32 at once from as many source ports;
-#   - the program's counters agree: UDP redirected, TCP/ICMP and ARP
-#     passed, and the kernel's own UDP passed as not ours;
+#   - the program's counters, read with `turnpike-admin stats` (xdp.*),
+#     agree: UDP redirected, TCP/ICMP and ARP passed, and the kernel's own
+#     UDP passed as not ours;
 #   - when turnpike stops, the PMD detaches the program and the kernel
 #     still answers.
-#
-# Until the server fills the program's maps itself (tools/turnpike.c does
-# not call dataplane/dp_xdp.h yet), the test does it from outside with
-# the same dp_xdp calls: `test_dp_xdp --configure` (tests/test_dp_xdp.c).
 #
 # One worker only: the server needs a queue pair per worker, and DPDK
 # 22.11's net_af_xdp counts an interface's queues by ethtool's "combined"
@@ -47,13 +48,13 @@ if [ "$workers" != 1 ]; then
 	exit 77
 fi
 PROG="$build/dataplane/bpf/tp_xdp.bpf.o"
-HAND="$build/tests/test_dp_xdp"
 BIN="$build/tools/turnpike"
-if [ ! -f "$PROG" ] || [ ! -x "$HAND" ]; then
+ADMIN="$build/tools/turnpike-admin"
+if [ ! -f "$PROG" ]; then
 	echo "SKIP: no XDP program in $build (clang or libbpf missing)"
 	exit 77
 fi
-[ -x "$BIN" ] || { echo "FAIL no $BIN"; exit 1; }
+[ -x "$BIN" ] && [ -x "$ADMIN" ] || { echo "FAIL no $BIN or $ADMIN"; exit 1; }
 command -v ping >/dev/null 2>&1 ||
 	{ echo "SKIP: ping not found (Debian package iputils-ping)"; exit 77; }
 
@@ -79,10 +80,13 @@ xdp_mode() {
 		grep -oE ' (xdp|xdpgeneric|xdpoffload|xdpmulti) ' | tr -d ' '
 }
 
-# counter NAME: the program's counter, summed over CPUs.
-counter() {
-	sb_run_s "$HAND" --stats "$SB_DEV_S" | sed -n "s/^$1=//p"
+# stats: the server's counters (turnpike-admin stats) into $SB_DIR/stats.out.
+stats() {
+	timeout -k 2 20 "$ADMIN" -s "$SB_DIR/admin.sock" -t 10 stats \
+		>"$SB_DIR/stats.out" 2>&1
 }
+# counter NAME: one line of the last stats, e.g. xdp.redirected.
+counter() { sed -n "s/^$1=//p" "$SB_DIR/stats.out"; }
 
 # The kernel keeps its address on the interface turnpike uses.
 timeout 10 ip -n "$SB_NS_S" addr add "$SB_SERVER_IP/24" dev "$SB_DEV_S" ||
@@ -111,14 +115,39 @@ max-port=$MAX_PORT
 local-network=$SB_PREFIX
 admin-socket=$SB_DIR/admin.sock
 EOF
-prefix="${SB_ID}-xdp"
-SB_DPDK_PREFIXES+=("$prefix")
-SB_SERVER_LOG="$SB_DIR/server.log"
-vdev="net_af_xdp0,iface=$SB_DEV_S,start_queue=0,queue_count=1,xdp_prog=$PROG"
-sb_bg "$SB_NS_S" server "$BIN" --lcores "$(_sb_lcores 1)" --no-huge -m 1024 \
-	--no-pci --file-prefix "$prefix" --vdev "$vdev" \
-	-- -c "$conf" --stats-interval 1 --idle-sleep-us 50
-SB_SERVER_PID=$SB_BG_PID
+# start_server NAME VDEV: turnpike on VDEV, its log in $SB_DIR/NAME.log.
+start_server() {
+	local prefix="${SB_ID}-$1"
+	SB_DPDK_PREFIXES+=("$prefix")
+	SB_SERVER_LOG="$SB_DIR/$1.log"
+	sb_bg "$SB_NS_S" "$1" "$BIN" --lcores "$(_sb_lcores 1)" --no-huge \
+		-m 1024 --no-pci --file-prefix "$prefix" --vdev "$2" \
+		-- -c "$conf" --stats-interval 1 --idle-sleep-us 50
+	SB_SERVER_PID=$SB_BG_PID
+}
+
+# The PMD's own program (no xdp_prog=) takes every frame: the server must
+# refuse it and say how to start.
+start_server foreign "net_af_xdp0,iface=$SB_DEV_S,start_queue=0,queue_count=1"
+for _ in $(seq 1 100); do sb_server_alive || break; sleep 0.2; done
+if sb_server_alive; then
+	bad "a port with another XDP program stops the server"
+	sb_server_stop
+elif grep -q 'turnpike --xdp-vdev' "$SB_DIR/foreign.log"; then
+	ok "a port with another XDP program stops the server: $(grep -o \
+		"not turnpike's[^;]*\|has no XDP program" "$SB_DIR/foreign.log" | head -n 1)"
+else
+	bad "a port with another XDP program: no hint in the log"
+	tail -n 5 "$SB_DIR/foreign.log" | sed 's/^/    /'
+fi
+SB_SERVER_PID=
+
+vdev=$("$BIN" --xdp-vdev "$SB_DEV_S" 1) || { bad "turnpike --xdp-vdev"; finish; }
+case "$vdev" in
+*"xdp_prog=$(realpath "$PROG")") ok "turnpike --xdp-vdev names this build's program" ;;
+*) bad "turnpike --xdp-vdev gave '$vdev'" ;;
+esac
+start_server server "$vdev"
 
 # The PMD attaches the program while it sets its queue up.
 for _ in $(seq 1 100); do
@@ -136,11 +165,16 @@ fi
 mode=$(xdp_mode)
 if [ "$mode" = xdp ]; then ok "attached in native mode"; else bad "mode '$mode', want native"; fi
 
-if sb_run_s "$HAND" --configure "$SB_DEV_S" "$SB_SERVER_IP" "$SB_TURN_PORT" \
-	"$SB_SERVER_IP" "$MIN_PORT" "$MAX_PORT" >"$SB_DIR/configure.log" 2>&1; then
-	ok "maps filled through dp_xdp ($(cat "$SB_DIR/configure.log"))"
+for _ in $(seq 1 50); do
+	grep -q ' xdp iface=' "$SB_SERVER_LOG" && break
+	sleep 0.2
+done
+if grep -q " xdp iface=$SB_DEV_S .*mode=native addresses=1 " "$SB_SERVER_LOG"; then
+	ok "the server filled its program's maps ($(grep -o ' xdp iface=.*' \
+		"$SB_SERVER_LOG" | head -n 1))"
 else
-	bad "maps filled through dp_xdp: $(cat "$SB_DIR/configure.log")"
+	bad "the server filled its program's maps"
+	server_log_tail
 fi
 
 if sb_run_c ping -c 3 -i 0.2 -W 2 "$SB_SERVER_IP" >"$SB_DIR/ping.log" 2>&1; then
@@ -217,13 +251,13 @@ else
 	bad "32 Bindings from 32 source ports all answered"
 fi
 
-sb_run_s "$HAND" --stats "$SB_DEV_S" >"$SB_DIR/xdp-stats.log" 2>&1
-echo "     XDP counters: $(tr '\n' ' ' <"$SB_DIR/xdp-stats.log")"
+stats || bad "turnpike-admin stats: $(tail -n 1 "$SB_DIR/stats.out")"
+echo "     XDP counters: $(grep '^xdp\.' "$SB_DIR/stats.out" | tr '\n' ' ')"
 for want in redirected pass_not_udp pass_not_ipv4 pass_not_ours; do
-	n=$(counter "$want")
+	n=$(counter "xdp.$want")
 	if [ "${n:-0}" -gt 0 ]; then ok "XDP counter $want moved ($n)"; else bad "XDP counter $want is ${n:-unreadable}"; fi
 done
-n=$(counter pass_no_socket)
+n=$(counter xdp.pass_no_socket)
 if [ "${n:-1}" -eq 0 ]; then ok "no frame of ours found the socket missing"; else bad "pass_no_socket is ${n:-unreadable}"; fi
 
 sb_server_stop
