@@ -4,7 +4,9 @@
  *
  * Runs on the main lcore only.  Each turn: take the workers' events (a
  * punted STUN request, an allocation's final counters, a learned
- * neighbour) and act on them, then every CP_TICK_MS run the TURN server's
+ * neighbour; in AF_XDP mode a next hop missed or in use, for cp_neigh.c)
+ * and act on them, read the kernel's neighbour news (AF_XDP mode, at most
+ * once a millisecond), then every CP_TICK_MS run the TURN server's
  * timers and flush the log, poll the admin socket, and now and then log the
  * summed counters.  Everything it sends the workers goes through the
  * plane's cmd_send and reply_send, which never drop a command (see
@@ -141,6 +143,11 @@ handle_event(struct cp_loop *loop, const struct dp_evt *ev, uint64_t now_ms)
 	case DP_EVT_NEIGH:
 		handle_neigh(loop, ev);
 		break;
+	case DP_EVT_NEIGH_MISS:
+	case DP_EVT_NEIGH_USED:
+		if (loop->neigh != NULL)
+			cp_neigh_event(loop->neigh, &loop->plane, ev);
+		break;
 	}
 }
 
@@ -261,6 +268,14 @@ cp_loop_admin_stats(void *arg, char *buf, size_t cap)
 				     stream_server_counter(loop->streams,
 							   (enum stream_counter)i));
 	}
+	if (loop->neigh != NULL) {
+		CP_ADMIN_PUT("neigh.entries=%zu\n", cp_neigh_entries(loop->neigh));
+		for (int i = 0; i < CP_NEIGH_C__COUNT; i++)
+			CP_ADMIN_PUT("neigh.%s=%" PRIu64 "\n",
+				     cp_neigh_counter_name((enum cp_neigh_counter)i),
+				     cp_neigh_counter(loop->neigh,
+						      (enum cp_neigh_counter)i));
+	}
 	if (loop->plane.port_counters != NULL) {
 		struct tp_plane_counter pc[TP_PLANE_MAX_PORT_COUNTERS];
 		unsigned int n_pc = loop->plane.port_counters(loop->plane.port_ctx, pc,
@@ -301,6 +316,8 @@ cp_loop_run(struct cp_loop *loop)
 		now = cp_loop_now_ms();
 		if (drain_events(loop, now) == 0)
 			idle_sleep_us(50);
+		if (loop->neigh != NULL)
+			cp_neigh_poll(loop->neigh, &loop->plane, now);
 		if (now >= next_tick) {
 			turn_server_tick(loop->srv, now);
 			next_tick = now + CP_TICK_MS;

@@ -17,6 +17,7 @@
 
 #include "turnpike/plane.h"
 #include "cp_admin.h"
+#include "cp_neigh.h"
 #include "stream_queue.h"
 #include "stream_server.h"
 #include "turn_server.h"
@@ -32,6 +33,9 @@ struct cp_loop {
 	struct stream_queue *streams_q;
 	/** The stream front end, for its counters; NULL = none. */
 	const struct stream_server *streams;
+	/** Next hops from the kernel (AF_XDP mode); NULL = the workers speak
+	 *  ARP themselves. */
+	struct cp_neigh *neigh;
 };
 
 /** Fill @p sink so the TURN server's decisions reach @p loop's plane. */
@@ -46,8 +50,9 @@ void cp_loop_run(struct cp_loop *loop);
 
 /**
  * The fast path's counters as `dp.<name>=value` lines (then the stream
- * thread's, `stream.<name>`, and the port's own, such as the XDP program's
- * `xdp.<name>`), for the admin socket's stats (struct cp_admin_ctx's
+ * thread's, `stream.<name>`, the kernel neighbour source's, `neigh.<name>`,
+ * and the port's own, such as the XDP program's `xdp.<name>`), for the
+ * admin socket's stats (struct cp_admin_ctx's
  * extra_stats; @p arg is the struct cp_loop).  @return the length needed,
  * as snprintf, or -1.
  */

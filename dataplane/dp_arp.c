@@ -8,6 +8,14 @@
  * Whatever a worker learns it also reports to the control plane, which
  * passes it to every other worker, so each keeps a private table and no
  * table is shared between cores.
+ *
+ * In AF_XDP mode (sh->neigh_from_kernel) the kernel keeps the interface
+ * and owns ARP on it: ARP never reaches a worker, and a worker sends none.
+ * It asks the control thread instead (DP_EVT_NEIGH_MISS), which has the
+ * kernel resolve and tells every worker, and it reports the next hops it
+ * uses (DP_EVT_NEIGH_USED) so that the kernel, which never sees our
+ * traffic, keeps their entries.  Frames wait for a next hop as they do
+ * for an ARP reply.
  */
 #include <rte_arp.h>
 #include <rte_byteorder.h>
@@ -134,6 +142,22 @@ dp_arp_input(struct dp_worker *w, struct rte_mbuf *m)
 	dp_tx_enqueue(w, m);
 }
 
+/* AF_XDP mode: tell the control thread about next hop @nh, as an event of
+ * @type (DP_EVT_NEIGH_MISS, or DP_EVT_NEIGH_USED with the @mac in use).
+ * Best effort, as learn(): if the ring is full the next miss, a second
+ * later, or the next report asks again. */
+static void
+neigh_tell(struct dp_worker *w, uint32_t type, const struct tp_ip *nh,
+	   const uint8_t *mac)
+{
+	struct dp_evt ev = { .type = type, .worker = w->id };
+
+	ev.u.neigh.ip = *nh;
+	if (mac != NULL)
+		memcpy(ev.u.neigh.mac, mac, DP_MAC_LEN);
+	rte_ring_sp_enqueue_elem(w->evt_ring, &ev, sizeof(ev));
+}
+
 /* The IP we must resolve to reach @ip: itself if on-link, else the gateway. */
 static const struct tp_ip *
 next_hop_ip(const struct dp_shared *sh, const struct tp_ip *ip)
@@ -176,8 +200,15 @@ dp_next_hop_mac(struct dp_worker *w, const struct tp_ip *ip)
 
 	if (e == NULL)
 		return NULL;
-	if (e->resolved)
+	if (e->resolved) {
+		if (w->sh->neigh_from_kernel &&
+		    w->now - e->told >= DP_NEIGH_USED_EVERY_S * w->sh->tsc_hz) {
+			e->told = w->now;
+			w->stats.c[DP_C_neigh_in_use]++;
+			neigh_tell(w, DP_EVT_NEIGH_USED, nh, e->mac);
+		}
 		return e->mac;
+	}
 	if (e->asked == 0 || w->now - e->asked > w->sh->tsc_hz) {
 		/* Asked a second ago and no answer: give up on what waits. */
 		if (e->held != NULL) {
@@ -185,7 +216,12 @@ dp_next_hop_mac(struct dp_worker *w, const struct tp_ip *ip)
 			e->held = NULL;
 		}
 		e->asked = w->now;
-		arp_request(w, nh);
+		if (w->sh->neigh_from_kernel) {
+			w->stats.c[DP_C_neigh_asked]++;
+			neigh_tell(w, DP_EVT_NEIGH_MISS, nh, NULL);
+		} else {
+			arp_request(w, nh);
+		}
 	}
 	return NULL;
 }

@@ -52,7 +52,9 @@ void dp_arp_input(struct dp_worker *w, struct rte_mbuf *m);
 
 /**
  * Resolve the MAC of the next hop toward @p ip (sending an ARP request on a
- * miss, at most once a second).  @return NULL while unresolved.
+ * miss, at most once a second; when the kernel owns ARP, asking the
+ * control thread instead, and reporting a resolved next hop in use every
+ * DP_NEIGH_USED_EVERY_S seconds).  @return NULL while unresolved.
  */
 const uint8_t *dp_next_hop_mac(struct dp_worker *w, const struct tp_ip *ip);
 

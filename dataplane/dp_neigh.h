@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file
- * A worker's neighbour table (IP -> MAC), filled from ARP.  Small, open
- * addressing, no allocation; owned by one worker.  Every worker keeps its
- * own copy: whoever learns a neighbour tells the control plane, which tells
- * the others, so no table is shared between cores.
+ * A worker's neighbour table (IP -> MAC), filled from ARP, or in AF_XDP
+ * mode from the kernel's neighbour table through the control thread.
+ * Small, open addressing, no allocation; owned by one worker.  Every worker
+ * keeps its own copy: whoever learns a neighbour tells the control plane,
+ * which tells the others, so no table is shared between cores.
  */
 #ifndef TURNPIKE_DP_NEIGH_H
 #define TURNPIKE_DP_NEIGH_H
@@ -19,11 +20,19 @@ struct rte_mbuf;
 
 #define DP_NEIGH_SLOTS 1024 /* power of two */
 
+/** When the kernel owns ARP (AF_XDP mode), how often a worker reports a
+ *  next hop it uses (DP_EVT_NEIGH_USED): well inside the kernel's
+ *  gc_stale_time (60 s), so the entry stays, and soon after the kernel's
+ *  reachable_time (15-45 s) runs out, so a stale entry is revalidated. */
+#define DP_NEIGH_USED_EVERY_S 5
+
 struct dp_neigh_entry {
 	struct tp_ip ip;
 	uint8_t mac[DP_MAC_LEN];
 	bool resolved;
-	uint64_t asked; /**< TSC of the last ARP request we sent */
+	uint64_t asked; /**< TSC of the last ARP request we sent (or, when the
+			 *   kernel owns ARP, of the last DP_EVT_NEIGH_MISS) */
+	uint64_t told;  /**< TSC of the last DP_EVT_NEIGH_USED (AF_XDP mode) */
 	/** The latest frame waiting for this next hop (dst MAC unset), sent
 	 *  when it resolves, dropped when the next request goes unanswered. */
 	struct rte_mbuf *held;

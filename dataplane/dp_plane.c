@@ -66,6 +66,7 @@ shared_fill(struct dp_shared *sh, const struct tp_plane_params *p,
 	memcpy(sh->local_nets, p->local_nets, sizeof(sh->local_nets));
 	sh->gateway = p->gateway;
 	sh->idle_sleep_us = p->idle_sleep_us;
+	sh->neigh_from_kernel = p->neigh_from_kernel;
 	sh->tsc_hz = rte_get_tsc_hz();
 }
 

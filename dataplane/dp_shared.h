@@ -43,6 +43,7 @@ struct dp_shared {
 	bool tx_ip_cksum_offload;
 	bool tx_udp_cksum_offload;
 	uint32_t idle_sleep_us;    /**< sleep after idle polls; 0 = busy poll */
+	bool neigh_from_kernel;    /**< the kernel resolves next hops (AF_XDP) */
 	uint64_t tsc_hz;
 };
 

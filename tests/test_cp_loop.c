@@ -9,7 +9,8 @@
  * Checked: a punted Binding request is answered through reply_send to the
  * client's next hop and its frame given back; an Allocate's install reaches
  * the owning worker before its reply; a neighbour one worker learned is
- * told to every other worker and not back to it; on stop every allocation
+ * told to every other worker and not back to it, and a miss is ignored
+ * without a kernel neighbour source; on stop every allocation
  * is deleted and the loop waits for its final counters; the admin stats
  * print the plane's summed counters, and the port's own when it has some.
  */
@@ -291,6 +292,26 @@ test_neighbour_told_to_the_others(void **state)
 	assert_true(told[0] && !told[1] && told[2]);
 }
 
+/* Without a kernel neighbour source (every mode but AF_XDP) a worker's
+ * miss or in-use report is no one's business: nothing is sent. */
+static void
+test_neighbour_miss_without_source(void **state)
+{
+	struct fixture *fx = *state;
+	struct fake_plane *f = &fx->plane;
+
+	for (uint32_t t = DP_EVT_NEIGH_MISS; t <= DP_EVT_NEIGH_USED; t++) {
+		struct dp_evt *ev = &f->q[f->n++];
+
+		memset(ev, 0, sizeof(*ev));
+		ev->type = t;
+		ev->u.neigh.ip = tp_ip_v4(0xC0000201);
+	}
+	assert_null(fx->loop.neigh);
+	cp_loop_run(&fx->loop);
+	assert_int_equal(f->n_calls, 0);
+}
+
 static void
 test_admin_stats(void **state)
 {
@@ -351,6 +372,8 @@ main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(test_neighbour_told_to_the_others, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_neighbour_miss_without_source,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_admin_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_admin_stats_port_counters, setup,
 						teardown),

@@ -11,20 +11,15 @@
  * closes the port.  This file is the only one that sees both planes: it
  * hands the fast path's ops (turnpike/plane.h) to the control loop.
  *
- * On DPDK's net_af_xdp port (AF_XDP mode) the host keeps its interface:
- * the PMD attaches turnpike's XDP program (dataplane/bpf), and the server
- * tells it which UDP is ours (host_share_open).  `turnpike --xdp-vdev
- * IFACE [WORKERS]` prints the --vdev argument that makes such a port.
+ * On DPDK's net_af_xdp port (AF_XDP mode) the host keeps its interface;
+ * host_share.c, which sees both planes too, sets that mode up (step 5b).
  */
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <rte_eal.h>
 #include <rte_ethdev.h>
@@ -39,9 +34,7 @@
 #include "cp_tls.h"
 #include "dp_plane.h"
 #include "dp_port.h"
-#ifdef TP_HAVE_XDP
-#include "dp_xdp.h"
-#endif
+#include "host_share.h"
 #include "stream_queue.h"
 #include "stream_server.h"
 
@@ -148,142 +141,6 @@ check_config(const char *path)
 	return 0;
 }
 
-/*
- * `turnpike --xdp-prog-path` and `turnpike --xdp-vdev IFACE [WORKERS]`:
- * what the operator puts on EAL's command line for AF_XDP mode
- * (`--vdev "$(turnpike --xdp-vdev eth1 2)"`); no EAL needed.
- */
-static int
-xdp_helper(int argc, char **argv)
-{
-#ifdef TP_HAVE_XDP
-	const char *path = dp_xdp_prog_path();
-	unsigned long workers = 1;
-	char vdev[512], *end = NULL;
-
-	if (access(path, R_OK) != 0)
-		fprintf(stderr, "turnpike: warning: %s: %s (not built or not "
-			"installed?)\n", path, strerror(errno));
-	if (strcmp(argv[1], "--xdp-prog-path") == 0) {
-		printf("%s\n", path);
-		return 0;
-	}
-	if (argc == 4) {
-		workers = strtoul(argv[3], &end, 10);
-		if (*argv[3] == '\0' || *end != '\0')
-			workers = 0;
-	}
-	/* One queue per worker, from queue 0: the workers' RX queues. */
-	if (dp_xdp_vdev_arg(vdev, sizeof(vdev), 0, argv[2],
-			    (uint16_t)(workers <= UINT16_MAX ? workers : 0),
-			    path) != 0) {
-		fprintf(stderr, "turnpike: --xdp-vdev IFACE [WORKERS]: an "
-			"interface name without ',' and 1-%u workers\n",
-			TP_XDP_MAX_QUEUES);
-		return 2;
-	}
-	printf("%s\n", vdev);
-	return 0;
-#else
-	(void)argc;
-	fprintf(stderr, "turnpike: %s: this build has no AF_XDP mode (built "
-		"without libbpf or clang)\n", argv[1]);
-	return 1;
-#endif
-}
-
-/* The server's side of AF_XDP mode (see host_share_open). */
-struct host_share {
-	bool on;               /**< the port is net_af_xdp */
-	char ifname[IF_NAMESIZE];
-#ifdef TP_HAVE_XDP
-	struct dp_xdp xdp;
-#endif
-};
-
-/*
- * 5b. AF_XDP mode (the port is net_af_xdp): the host keeps the interface.
- * The PMD attached turnpike's XDP program while it set the queues up
- * (dp_port_init); tell it which UDP is ours, from the parameters the
- * workers get.  Any other port: nothing to do.  @return 0 or -errno with
- * a message in @p err.
- */
-static int
-host_share_open(struct host_share *hs, const struct dp_port_info *port,
-		uint16_t n_workers, const struct tp_plane_params *pp, char *err,
-		size_t err_len)
-{
-	memset(hs, 0, sizeof(*hs));
-	hs->on = port->driver != NULL && strcmp(port->driver, "net_af_xdp") == 0;
-	if (!hs->on)
-		return 0;
-	if (port->if_index == 0 || if_indextoname(port->if_index, hs->ifname) == NULL)
-		snprintf(hs->ifname, sizeof(hs->ifname), "IFACE");
-#ifdef TP_HAVE_XDP
-	char why[384];
-	int rc = dp_xdp_open_iface(&hs->xdp, port->if_index, why, sizeof(why));
-
-	if (rc == 0)
-		rc = dp_xdp_configure(&hs->xdp, pp, why, sizeof(why));
-	if (rc != 0) {
-		dp_xdp_close(&hs->xdp);
-		if (rc == -ENOENT || rc == -EPROTO)
-			snprintf(err, err_len, "AF_XDP mode on %s: %s; the port must "
-				 "load turnpike's own program: --vdev \"$(turnpike "
-				 "--xdp-vdev %s %u)\"", hs->ifname, why, hs->ifname,
-				 n_workers);
-		else
-			snprintf(err, err_len, "AF_XDP mode on %s: %s", hs->ifname, why);
-		return rc;
-	}
-	cp_log(CP_LOG_INFO, "xdp", "iface=%s ifindex=%u prog_id=%u mode=%s "
-	       "addresses=%u listen_port=%u relay_ports=%u-%u", hs->ifname,
-	       port->if_index, hs->xdp.prog_id, dp_xdp_mode_name(hs->xdp.mode),
-	       hs->xdp.n_addr4, pp->listen_port, pp->min_port, pp->max_port);
-	if (hs->xdp.mode == DP_XDP_MODE_GENERIC)
-		cp_log(CP_LOG_WARN, "xdp", "iface=%s: generic (skb) mode: the "
-		       "driver has no native XDP, so every frame is made into an "
-		       "skb and copied before the program sees it: a fraction of "
-		       "native speed", hs->ifname);
-	if (hs->xdp.n_skipped > 0)
-		cp_log(CP_LOG_WARN, "xdp", "iface=%s: %u IPv6 addresses not "
-		       "steered (the program steers IPv4 only): their UDP goes to "
-		       "the kernel", hs->ifname, hs->xdp.n_skipped);
-	return 0;
-#else
-	(void)n_workers;
-	(void)pp;
-	snprintf(err, err_len, "port %s is net_af_xdp, but this build has no "
-		 "AF_XDP mode (built without libbpf or clang)", hs->ifname);
-	return -ENOTSUP;
-#endif
-}
-
-/* The port's own counters for the admin socket, when it has any. */
-static void
-host_share_ops(struct host_share *hs, struct tp_plane_ops *ops)
-{
-#ifdef TP_HAVE_XDP
-	if (hs->on) {
-		ops->port_counters = dp_xdp_counters;
-		ops->port_ctx = &hs->xdp;
-	}
-#else
-	(void)hs;
-	(void)ops;
-#endif
-}
-
-static void
-host_share_close(struct host_share *hs)
-{
-#ifdef TP_HAVE_XDP
-	if (hs->on)
-		dp_xdp_close(&hs->xdp);
-#endif
-	hs->on = false;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -311,7 +168,7 @@ main(int argc, char **argv)
 		return check_config(argv[2]);
 	if ((argc == 2 && strcmp(argv[1], "--xdp-prog-path") == 0) ||
 	    ((argc == 3 || argc == 4) && strcmp(argv[1], "--xdp-vdev") == 0))
-		return xdp_helper(argc, argv);
+		return host_share_helper(argc, argv);
 
 	/* 1. EAL, then our own options after "--". */
 	n = rte_eal_init(argc, argv);
@@ -359,8 +216,7 @@ main(int argc, char **argv)
 	}
 	obj.plane.idle_sleep_us = opt.idle_sleep_us;
 
-	/* 5. Packet buffers and the port: a queue pair per worker; on
-	 * net_af_xdp, the XDP program told which UDP is ours (5b). */
+	/* 5. Packet buffers and the port: a queue pair per worker. */
 	pool = rte_pktmbuf_pool_create("tp_mbufs", MBUFS_PER_WORKER * (n_workers + 1),
 				       256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       (int)rte_socket_id());
@@ -375,6 +231,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "turnpike: %s\n", err);
 		return 1;
 	}
+	/* 5b. On net_af_xdp the host keeps the interface: the XDP program told
+	 * which UDP is ours, next hops from the kernel's neighbour table. */
 	if (host_share_open(&share, &port, n_workers, &obj.plane, err,
 			    sizeof(err)) != 0) {
 		fprintf(stderr, "turnpike: %s\n", err);
@@ -399,7 +257,7 @@ main(int argc, char **argv)
 
 	/* 7. The TURN server, deciding through the control loop's sink. */
 	dp_plane_ops(plane, &loop.plane);
-	host_share_ops(&share, &loop.plane);
+	host_share_attach(&share, &loop);
 	loop.stop = &stop_requested;
 	loop.stats_interval_s = opt.stats_interval_s;
 	cp_loop_sink_init(&loop, &sink);

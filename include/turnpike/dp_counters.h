@@ -34,6 +34,8 @@
 	X(arp_learned, "neighbours learned from ARP")                       \
 	X(arp_held, "frames held for a next hop being resolved")            \
 	X(arp_held_sent, "held frames sent once their next hop resolved")   \
+	X(neigh_asked, "next hops the kernel was asked to resolve (AF_XDP)") \
+	X(neigh_in_use, "next hops in use reported to keep them fresh (AF_XDP)") \
 	X(cmds, "commands applied from the control plane")                  \
 	X(stream_in, "messages from stream (TCP, TLS) clients")             \
 	X(stream_out, "messages handed to the stream threads")

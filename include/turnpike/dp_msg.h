@@ -141,6 +141,20 @@ enum dp_evt_type {
 	DP_EVT_PACKET = 1, /**< a packet that needs a decision (STUN request) */
 	DP_EVT_ALLOC_END,  /**< final counters of a deleted allocation */
 	DP_EVT_NEIGH,      /**< a neighbour learned from ARP */
+	/**
+	 * The kernel owns ARP on the interface (AF_XDP mode): a next hop the
+	 * worker has no MAC for; the control thread has the kernel resolve
+	 * it and answers DP_CMD_NEIGH_SET to every worker.  At most once a
+	 * second per next hop and worker.
+	 */
+	DP_EVT_NEIGH_MISS,
+	/**
+	 * AF_XDP mode: a next hop in use (with the MAC the worker uses), so
+	 * the control thread keeps the kernel's entry from going stale or
+	 * being collected: the kernel never sees the fast path's traffic.
+	 * At most every DP_NEIGH_USED_EVERY_S seconds per next hop and worker.
+	 */
+	DP_EVT_NEIGH_USED,
 };
 
 /** Per-allocation usage, both directions. */
@@ -178,7 +192,7 @@ struct dp_evt {
 	union {
 		struct dp_evt_packet packet;
 		struct dp_evt_alloc_end alloc_end;
-		struct dp_cmd_neigh neigh;
+		struct dp_cmd_neigh neigh; /**< NEIGH, NEIGH_MISS (no mac), NEIGH_USED */
 	} u;
 };
 

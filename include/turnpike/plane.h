@@ -54,6 +54,14 @@ struct tp_plane_params {
 	struct tp_ip_range local_nets[TP_PLANE_MAX_LOCAL_NETS];
 	struct tp_ip gateway;       /**< family TP_AF_NONE if none */
 	uint32_t idle_sleep_us;     /**< workers sleep when idle; 0 = busy poll */
+	/**
+	 * The kernel owns ARP on the port's interface (AF_XDP mode, where the
+	 * host keeps it): workers send no ARP requests but ask the control
+	 * thread (DP_EVT_NEIGH_MISS), which has the kernel resolve, and report
+	 * the next hops they use (DP_EVT_NEIGH_USED).  Set by the server's
+	 * main(), not by the configuration.
+	 */
+	bool neigh_from_kernel;
 };
 
 /** A message a worker handed the stream threads (see stream_poll). */
