@@ -5,7 +5,8 @@
  * requests that make the kernel resolve or keep an entry.
  *
  * Runs on the control thread only, polled from its loop (cp_loop.c) at
- * most once a millisecond, never blocking.  Owns the socket and the table
+ * most once a millisecond (at every turn for a while after asking the
+ * kernel to resolve), never blocking.  Owns the socket and the table
  * (cp_neigh_table.c, which decides); the bytes are turnpike/nl_neigh.h's.
  *
  * Lost notifications: a busy kernel may drop what does not fit the
@@ -39,6 +40,10 @@
 #define CP_NEIGH_READS_PER_POLL 16
 /* A dump whose NLMSG_DONE never came is given up after this long. */
 #define CP_NEIGH_DUMP_MAX_MS 5000
+/* After asking the kernel to resolve, read at every turn of the loop for
+ * this long, not once a millisecond: on a LAN the answer takes tens of
+ * microseconds, and a frame is waiting for it. */
+#define CP_NEIGH_EAGER_MS 20
 
 struct cp_neigh {
 	int fd;
@@ -48,6 +53,7 @@ struct cp_neigh {
 	uint64_t dump_ms;   /**< when it started */
 	bool redump;        /**< notifications were lost: dump again */
 	uint64_t polled_ms; /**< the control loop's clock (CLOCK_MONOTONIC) */
+	uint64_t eager_until_ms; /**< read at every call until then */
 	uint64_t c[CP_NEIGH_C__COUNT];
 	struct cp_neigh_table table;
 	uint8_t rx[CP_NEIGH_RX_BUF];
@@ -133,8 +139,11 @@ use_send(struct cp_neigh *n, const struct tp_ip *ip, enum cp_neigh_counter why)
 	uint8_t req[NL_NEIGH_REQ_MAX];
 
 	if (request(n, req, nl_neigh_use_req(req, sizeof(req), ++n->seq,
-					     n->ifindex, ip)) == 0)
-		n->c[why]++;
+					     n->ifindex, ip)) != 0)
+		return;
+	n->c[why]++;
+	if (why == CP_NEIGH_C_resolve_asked)
+		n->eager_until_ms = now_ns() / 1000000 + CP_NEIGH_EAGER_MS;
 }
 
 static void
@@ -253,7 +262,7 @@ void
 cp_neigh_poll(struct cp_neigh *n, const struct tp_plane_ops *plane,
 	      uint64_t now_ms)
 {
-	if (now_ms == n->polled_ms)
+	if (now_ms == n->polled_ms && now_ms > n->eager_until_ms)
 		return;
 	n->polled_ms = now_ms;
 	for (int i = 0; i < CP_NEIGH_READS_PER_POLL; i++) {

@@ -67,7 +67,8 @@ struct cp_neigh *cp_neigh_create(int32_t ifindex, const struct tp_plane_params *
  * Read what the kernel sent (at most a bounded number of datagrams), push
  * news to the workers through @p plane, and redo the dump when
  * notifications were lost.  Does nothing when called again within the same
- * millisecond @p now_ms.
+ * millisecond @p now_ms, unless the kernel was asked to resolve in the last
+ * few milliseconds (its answer is awaited: one recvmsg per call).
  */
 void cp_neigh_poll(struct cp_neigh *n, const struct tp_plane_ops *plane,
 		   uint64_t now_ms);
