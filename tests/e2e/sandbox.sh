@@ -44,6 +44,10 @@
 # too, for TURN over TCP and TLS through the kernel's stack: af_packet sees
 # every frame first, and an nftables table in the server namespace drops
 # the UDP the kernel would otherwise answer with ICMP port unreachable.
+# SB_PMD=af_xdp runs turnpike on net_af_xdp instead (AF_XDP mode, --vdev
+# from `turnpike --xdp-vdev`): the kernel keeps the server address, and
+# turnpike's XDP program takes only its UDP, so no nftables rule is needed;
+# one worker per combined channel (a veth has one).
 
 SB_CMD_TIMEOUT=${SB_CMD_TIMEOUT:-120}
 SB_TURN_PORT=${SB_TURN_PORT:-3478}
@@ -344,19 +348,26 @@ sb_server_start() {
 		sb_bg "$SB_NS_S" "server-$n" turnserver -c "$SB_DIR/turnserver-$n.conf"
 		;;
 	turnpike)
-		local bin="$build/tools/turnpike"
+		local bin="$build/tools/turnpike" vdev
 		[ -x "$bin" ] || { sb_log "no $bin"; return 1; }
-		timeout 10 ip -n "$SB_NS_S" addr flush dev "$SB_DEV_S" || return 1
-		if [ "${SB_SHARE_KERNEL:-0}" = 1 ]; then
-			_sb_share_kernel || return 1
+		if [ "${SB_PMD:-af_packet}" = af_xdp ]; then
+			timeout 10 ip -n "$SB_NS_S" addr replace "$SB_SERVER_IP/24" \
+				dev "$SB_DEV_S" || return 1
+			vdev=$("$bin" --xdp-vdev "$SB_DEV_S" "$workers") || return 1
+		else
+			timeout 10 ip -n "$SB_NS_S" addr flush dev "$SB_DEV_S" ||
+				return 1
+			if [ "${SB_SHARE_KERNEL:-0}" = 1 ]; then
+				_sb_share_kernel || return 1
+			fi
+			vdev="net_af_packet0,iface=$SB_DEV_S,qpairs=$workers"
 		fi
 		_sb_turnpike_config "$conf" "$SB_DIR/turnpike-$n.conf"
 		local prefix="${SB_ID}-$n"
 		SB_DPDK_PREFIXES+=("$prefix")
 		sb_bg "$SB_NS_S" "server-$n" "$bin" \
 			--lcores "$(_sb_lcores "$workers")" --no-huge -m 1024 \
-			--no-pci --file-prefix "$prefix" \
-			--vdev "net_af_packet0,iface=$SB_DEV_S,qpairs=$workers" \
+			--no-pci --file-prefix "$prefix" --vdev "$vdev" \
 			-- -c "$SB_DIR/turnpike-$n.conf" \
 			--stats-interval "${SB_STATS_INTERVAL:-5}" \
 			--idle-sleep-us 50

@@ -20,11 +20,17 @@
 # server's veth then keeps its address in the kernel (SB_SHARE_KERNEL), and
 # TLS uses a certificate made here.
 #
+# With E2E_PMD=af_xdp turnpike runs in AF_XDP mode (sandbox.sh's SB_PMD):
+# the kernel keeps the server address throughout and resolves the peers'
+# MACs for the fast path; one worker (a veth has one combined queue).
+#
 # Usage: test_uclient.sh [--server turnpike|coturn] [--workers N] BUILD_DIR
 # Environment: E2E_ONLY="lt rest oauth" picks server configurations,
 # E2E_MSGS messages per client (50), E2E_INTERVAL ms between them (20),
-# E2E_TRANSPORT udp (default), tcp or tls.
-# Exit: 0 all passed, 1 a failure, 77 skipped (not root, no coturn tools).
+# E2E_TRANSPORT udp (default), tcp or tls, E2E_PMD af_packet (default) or
+# af_xdp.
+# Exit: 0 all passed, 1 a failure, 77 skipped (not root, no coturn tools,
+# AF_XDP mode with more than one worker).
 set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -44,6 +50,17 @@ for tool in turnutils_uclient turnutils_peer; do
 done
 [ "$server" = coturn ] && ! command -v turnserver >/dev/null 2>&1 &&
 	{ echo "SKIP: turnserver not found"; exit 77; }
+PMD=${E2E_PMD:-af_packet}
+case "$PMD" in
+af_packet) ;;
+af_xdp)
+	[ "$server" = turnpike ] ||
+		{ echo "SKIP: AF_XDP mode is turnpike's"; exit 77; }
+	[ "$workers" = 1 ] ||
+		{ echo "SKIP: net_af_xdp makes one queue on a veth: one worker"; exit 77; }
+	export SB_PMD=af_xdp ;;
+*) echo "E2E_PMD: af_packet or af_xdp" >&2; exit 2 ;;
+esac
 
 sb_init || { echo "FAIL sandbox setup"; echo "0 passed, 1 failed"; exit 1; }
 
@@ -217,7 +234,7 @@ sb_bg "$SB_NS_C" peer1 turnutils_peer -L "$SB_PEER1_IP" -p "$PEER_PORT"
 sb_bg "$SB_NS_C" peer1rtcp turnutils_peer -L "$SB_PEER1_IP" -p "$((PEER_PORT + 1))"
 sleep 0.5
 
-echo "# server=$server workers=$workers net=$SB_PREFIX transport=$TRANSPORT"
+echo "# server=$server workers=$workers net=$SB_PREFIX transport=$TRANSPORT pmd=$PMD"
 n=$MSGS
 want() { case " ${E2E_ONLY:-lt rest oauth} " in *" $1 "*) return 0 ;; esac; return 1; }
 # ---- long-term credentials

@@ -6,21 +6,34 @@
 # net_af_xdp PMD with its own XDP program (dataplane/bpf/tp_xdp.bpf.c),
 # started with nothing but its own command line (--vdev from `turnpike
 # --xdp-vdev`) and configuration, while the kernel keeps the server's
-# address on the same veth.  Then, from the client namespace:
+# address on the same veth and owns ARP on it.  Then, from the client
+# namespace:
 #   - a port whose program is not turnpike's (the PMD's default) stops
 #     the server with a message that says how to start it;
 #   - the program is attached in native mode (veth has native XDP) and the
-#     server filled its maps itself (its log says so);
+#     server filled its maps itself (its log says so); with the relay range
+#     reserved from the kernel's ephemeral ports, no warning about them;
 #   - ping of the server address is answered (by the kernel);
 #   - TCP to a kernel listener on the server address works;
 #   - UDP to another port reaches a kernel socket and is echoed;
 #   - a STUN Binding to the listening port is answered (by turnpike), and
 #     so are 32 at once from as many source ports;
-#   - the program's counters, read with `turnpike-admin stats` (xdp.*),
-#     agree: UDP redirected, TCP/ICMP and ARP passed, and the kernel's own
-#     UDP passed as not ours;
+#   - coturn's turnutils_uclient relays through turnpike to turnutils_peer
+#     with zero loss: 10 clients over UDP with ChannelData and with Send
+#     indications, then 10 over TCP (the stream thread, through the
+#     kernel's stack); the peer's MAC came from the kernel's neighbour
+#     table (neigh.resolved), no frame waited in vain (no_neighbour 0);
+#   - the first datagram to eight peers the relay has never reached
+#     (first_packet.py), timed cold and warm;
+#   - the kernel still answers ping and TCP after all that;
+#   - the counters, read with `turnpike-admin stats`, agree: UDP
+#     redirected, TCP/ICMP and ARP passed, the kernel's own UDP passed as
+#     not ours (xdp.*); next hops resolved, no kernel error, nothing lost
+#     (neigh.*);
 #   - when turnpike stops, the PMD detaches the program and the kernel
 #     still answers.
+#
+# No nftables rule: the XDP program keeps turnpike's UDP from the kernel.
 #
 # One worker only: the server needs a queue pair per worker, and DPDK
 # 22.11's net_af_xdp counts an interface's queues by ethtool's "combined"
@@ -32,7 +45,7 @@
 #
 # Usage: test_xdp_share.sh [--workers 1] BUILD_DIR
 # Exit: 0 all passed, 1 a failure, 77 skipped (not root, no XDP program in
-# the build, no ping, more than one worker asked).
+# the build, no ping or coturn's client tools, more than one worker asked).
 set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -54,9 +67,16 @@ if [ ! -f "$PROG" ]; then
 	echo "SKIP: no XDP program in $build (clang or libbpf missing)"
 	exit 77
 fi
-[ -x "$BIN" ] && [ -x "$ADMIN" ] || { echo "FAIL no $BIN or $ADMIN"; exit 1; }
+if [ ! -x "$BIN" ] || [ ! -x "$ADMIN" ]; then
+	echo "FAIL no $BIN or $ADMIN"
+	exit 1
+fi
 command -v ping >/dev/null 2>&1 ||
 	{ echo "SKIP: ping not found (Debian package iputils-ping)"; exit 77; }
+for tool in turnutils_uclient turnutils_peer; do
+	command -v "$tool" >/dev/null 2>&1 ||
+		{ echo "SKIP: $tool not found (Debian package coturn)"; exit 77; }
+done
 
 sb_init || { echo "FAIL sandbox setup"; echo "0 passed, 1 failed"; exit 1; }
 
@@ -64,6 +84,13 @@ TCP_PORT=8080
 UDP_ECHO_PORT=5000
 MIN_PORT=49152
 MAX_PORT=65535
+USER=alice
+PASS=alice-e2e-pw
+PEER_PORT=3480
+MSGS=50
+# Fresh peers for first_packet.py: addresses nobody has resolved yet.
+FRESH_PEERS=()
+for i in $(seq 20 27); do FRESH_PEERS+=("$SB_NET.$i"); done
 
 server_log_tail() {
 	[ -n "$SB_SERVER_LOG" ] && [ -f "$SB_SERVER_LOG" ] || return 0
@@ -88,9 +115,16 @@ stats() {
 # counter NAME: one line of the last stats, e.g. xdp.redirected.
 counter() { sed -n "s/^$1=//p" "$SB_DIR/stats.out"; }
 
-# The kernel keeps its address on the interface turnpike uses.
+# The kernel keeps its address on the interface turnpike uses, and its
+# own UDP sockets keep out of the relay range.
 timeout 10 ip -n "$SB_NS_S" addr add "$SB_SERVER_IP/24" dev "$SB_DEV_S" ||
 	{ bad "server address on $SB_DEV_S"; finish; }
+sb_run_s sysctl -qw "net.ipv4.ip_local_reserved_ports=$MIN_PORT-$MAX_PORT" ||
+	{ bad "reserve the relay range from the kernel's ephemeral ports"; finish; }
+for ip in "${FRESH_PEERS[@]}"; do
+	timeout 10 ip -n "$SB_NS_C" addr add "$ip/24" dev "$SB_DEV_C" ||
+		{ bad "peer address $ip"; finish; }
+done
 
 # The kernel's own services on that address: TCP and another UDP port.
 sb_bg "$SB_NS_S" http python3 -m http.server --bind "$SB_SERVER_IP" "$TCP_PORT"
@@ -106,7 +140,10 @@ while True:
 conf="$SB_DIR/turnpike.conf"
 cat >"$conf" <<EOF
 realm=e2e.turnpike.test
-no-auth
+lt-cred-mech
+user=$USER:$PASS
+rfc5766-channel-numbers
+allowed-peer-ip=$SB_PEER1_IP-$SB_NET.40
 listening-ip=$SB_SERVER_IP
 relay-ip=$SB_SERVER_IP
 listening-port=$SB_TURN_PORT
@@ -175,6 +212,17 @@ if grep -q " xdp iface=$SB_DEV_S .*mode=native addresses=1 " "$SB_SERVER_LOG"; t
 else
 	bad "the server filled its program's maps"
 	server_log_tail
+fi
+if grep -q ' neigh iface=.* source=kernel' "$SB_SERVER_LOG"; then
+	ok "next hops from the kernel's neighbour table"
+else
+	bad "next hops from the kernel's neighbour table"
+fi
+if grep -q 'ephemeral ports\|is not one of its addresses' "$SB_SERVER_LOG"; then
+	bad "a start-up warning about the host: $(grep -o 'iface=.*' "$SB_SERVER_LOG" |
+		grep 'ephemeral\|not one of' | head -n 1)"
+else
+	ok "no warning: our address is the kernel's, the relay range reserved"
 fi
 
 if sb_run_c ping -c 3 -i 0.2 -W 2 "$SB_SERVER_IP" >"$SB_DIR/ping.log" 2>&1; then
@@ -251,14 +299,84 @@ else
 	bad "32 Bindings from 32 source ports all answered"
 fi
 
+# uclient NAME EXPECTED ARGS...: coturn's client through turnpike to
+# turnutils_peer on $SB_PEER1_IP: every message sent echoed, none lost.
+uclient() {
+	local name=$1 expect=$2 log="$SB_DIR/uclient-$1.log" rc=0 sent recv lost
+	shift 2
+	SB_CMD_TIMEOUT=180 sb_run_c turnutils_uclient -L "$SB_CLIENT_IP" \
+		-e "$SB_PEER1_IP" -r "$PEER_PORT" -z 20 -u "$USER" -w "$PASS" \
+		"$@" "$SB_SERVER_IP" >"$log" 2>&1 || rc=$?
+	sent=$(sed -n 's/.*start_mclient: tot_send_msgs=\([0-9]*\), tot_recv_msgs=.*/\1/p' "$log" | tail -n 1)
+	recv=$(sed -n 's/.*start_mclient: tot_send_msgs=[0-9]*, tot_recv_msgs=\([0-9]*\)$/\1/p' "$log" | tail -n 1)
+	lost=$(sed -n 's/.*Total lost packets \([0-9]*\) .*/\1/p' "$log" | tail -n 1)
+	if [ "${sent:-x}" = "$expect" ] && [ "${recv:-x}" = "$expect" ] &&
+		[ "${lost:-x}" = 0 ]; then
+		ok "uclient $name: $sent sent, $recv echoed, 0 lost"
+	else
+		bad "uclient $name: sent ${sent:-?} (want $expect), received ${recv:-?}, lost ${lost:-?} (rc $rc)"
+		grep -iE 'error|fail|wrong|cannot' "$log" | head -n 5 | sed 's/^/    /'
+		server_log_tail
+	fi
+}
+
+sb_bg "$SB_NS_C" peer turnutils_peer -L "$SB_PEER1_IP" -p "$PEER_PORT"
+sleep 0.5
+uclient udp-channel "$((10 * MSGS))" -c -m 10 -n "$MSGS"
+uclient udp-send "$((10 * MSGS))" -c -s -m 10 -n "$MSGS"
+uclient tcp-channel "$((10 * MSGS))" -t -c -m 10 -n "$MSGS"
+if grep -q "neigh.resolved ip=$SB_PEER1_IP " "$SB_SERVER_LOG"; then
+	ok "the peer's MAC from the kernel: $(grep -o "neigh.resolved ip=$SB_PEER1_IP .*" \
+		"$SB_SERVER_LOG" | head -n 1)"
+else
+	bad "the peer's MAC from the kernel (no neigh.resolved for $SB_PEER1_IP)"
+fi
+
+# The first datagram to peers nobody has resolved yet.
+if sb_run_c python3 "$here/first_packet.py" "$SB_SERVER_IP" "$SB_TURN_PORT" \
+	"$SB_CLIENT_IP" "$USER" "$PASS" "${FRESH_PEERS[@]}" \
+	>"$SB_DIR/first_packet.log" 2>&1; then
+	ok "first datagram to ${#FRESH_PEERS[@]} fresh peers: $(tail -n 1 "$SB_DIR/first_packet.log")"
+else
+	bad "first datagram to fresh peers: $(tail -n 3 "$SB_DIR/first_packet.log")"
+fi
+
+# The kernel still has its address: ping and TCP, after the relaying.
+if sb_run_c ping -c 2 -i 0.2 -W 2 "$SB_SERVER_IP" >/dev/null 2>&1; then
+	ok "ping still answered by the kernel after relaying"
+else
+	bad "ping still answered by the kernel after relaying"
+fi
+if sb_run_c python3 -c '
+import sys, urllib.request
+r = urllib.request.urlopen("http://%s:%s/" % (sys.argv[1], sys.argv[2]), timeout=5)
+sys.exit(0 if r.status == 200 else 1)
+' "$SB_SERVER_IP" "$TCP_PORT" >/dev/null 2>&1; then
+	ok "TCP to the kernel's listener still works after relaying"
+else
+	bad "TCP to the kernel's listener still works after relaying"
+fi
+
 stats || bad "turnpike-admin stats: $(tail -n 1 "$SB_DIR/stats.out")"
 echo "     XDP counters: $(grep '^xdp\.' "$SB_DIR/stats.out" | tr '\n' ' ')"
+echo "     neighbours: $(grep '^neigh\.' "$SB_DIR/stats.out" | tr '\n' ' ')"
 for want in redirected pass_not_udp pass_not_ipv4 pass_not_ours; do
 	n=$(counter "xdp.$want")
 	if [ "${n:-0}" -gt 0 ]; then ok "XDP counter $want moved ($n)"; else bad "XDP counter $want is ${n:-unreadable}"; fi
 done
 n=$(counter xdp.pass_no_socket)
 if [ "${n:-1}" -eq 0 ]; then ok "no frame of ours found the socket missing"; else bad "pass_no_socket is ${n:-unreadable}"; fi
+n=$(counter neigh.resolved)
+if [ "${n:-0}" -ge $((1 + ${#FRESH_PEERS[@]})) ]; then
+	ok "neigh.resolved $n (resolve_us_max $(counter neigh.resolve_us_max))"
+else
+	bad "neigh.resolved is ${n:-unreadable}, want $((1 + ${#FRESH_PEERS[@]}))"
+fi
+for zero in neigh.kernel_errors neigh.lost neigh.send_failed dp.drop.no_neighbour \
+	dp.arp_requested; do
+	n=$(counter "$zero")
+	if [ "${n:-1}" -eq 0 ]; then ok "$zero 0"; else bad "$zero is ${n:-unreadable}"; fi
+done
 
 sb_server_stop
 if xdp_prog_line >/dev/null; then
