@@ -258,13 +258,10 @@ datagram(struct cp_neigh *n, const struct tp_plane_ops *plane, size_t len)
 	}
 }
 
-void
-cp_neigh_poll(struct cp_neigh *n, const struct tp_plane_ops *plane,
-	      uint64_t now_ms)
+/* Read what the kernel sent, at most CP_NEIGH_READS_PER_POLL datagrams. */
+static void
+read_some(struct cp_neigh *n, const struct tp_plane_ops *plane)
 {
-	if (now_ms == n->polled_ms && now_ms > n->eager_until_ms)
-		return;
-	n->polled_ms = now_ms;
 	for (int i = 0; i < CP_NEIGH_READS_PER_POLL; i++) {
 		struct sockaddr_nl from;
 		struct iovec iov = { .iov_base = n->rx, .iov_len = sizeof(n->rx) };
@@ -293,6 +290,16 @@ cp_neigh_poll(struct cp_neigh *n, const struct tp_plane_ops *plane,
 			continue;
 		datagram(n, plane, (size_t)got);
 	}
+}
+
+void
+cp_neigh_poll(struct cp_neigh *n, const struct tp_plane_ops *plane,
+	      uint64_t now_ms)
+{
+	if (now_ms == n->polled_ms && now_ms > n->eager_until_ms)
+		return;
+	n->polled_ms = now_ms;
+	read_some(n, plane);
 	if (n->dump_seq != 0 && now_ms - n->dump_ms > CP_NEIGH_DUMP_MAX_MS) {
 		n->dump_seq = 0;
 		n->redump = true;
@@ -311,6 +318,12 @@ cp_neigh_event(struct cp_neigh *n, const struct tp_plane_ops *plane,
 
 	if (ev->type == DP_EVT_NEIGH_MISS) {
 		n->c[CP_NEIGH_C_misses]++;
+		/* While a dump runs, an entry missing here may be one the kernel
+		 * has not told us yet, maybe a PERMANENT one that NTF_USE would
+		 * spoil: take in what it has sent first (the kernel writes a
+		 * dump's next part as we read, so this drains it). */
+		if (n->dump_seq != 0)
+			read_some(n, plane);
 		what = cp_neigh_table_miss(&n->table, &ev->u.neigh.ip, now_ns(), &e,
 					   &full);
 		if (full)
