@@ -152,7 +152,8 @@ enum dp_evt_type {
 	 * AF_XDP mode: a next hop in use (with the MAC the worker uses), so
 	 * the control thread keeps the kernel's entry from going stale or
 	 * being collected: the kernel never sees the fast path's traffic.
-	 * At most every DP_NEIGH_USED_EVERY_S seconds per next hop and worker.
+	 * At most every DP_NEIGH_USED_EVERY_S (dataplane/dp_neigh.h) seconds
+	 * per next hop and worker.
 	 */
 	DP_EVT_NEIGH_USED,
 };
