@@ -63,8 +63,8 @@ auth_lt_key_sha256(const char *user, size_t ulen, const char *realm,
 		   size_t rlen, const char *pass, size_t plen,
 		   uint8_t key[AUTH_LT_KEY_SHA256_LEN])
 {
-	return lt_digest(EVP_sha256(), user, ulen, realm, rlen, pass, plen,
-			 key, AUTH_LT_KEY_SHA256_LEN);
+	return lt_digest(EVP_sha256(), user, ulen, realm, rlen, pass, plen, key,
+			 AUTH_LT_KEY_SHA256_LEN);
 }
 
 int
@@ -378,8 +378,10 @@ auth_user_db_remove(struct auth_user_db *db, const char *name, size_t len)
 	 * hole and miss the names probed past it), and the moved user changed
 	 * index: rebuild both indexes from the array.
 	 */
-	memset(db->idx_name, 0, ((size_t)db->idx_mask + 1) * sizeof(*db->idx_name));
-	memset(db->idx_hash, 0, ((size_t)db->idx_mask + 1) * sizeof(*db->idx_hash));
+	memset(db->idx_name, 0,
+	       ((size_t)db->idx_mask + 1) * sizeof(*db->idx_name));
+	memset(db->idx_hash, 0,
+	       ((size_t)db->idx_mask + 1) * sizeof(*db->idx_hash));
 	for (uint32_t j = 0; j < db->n_users; j++)
 		lt_index_insert(db, j);
 	return 0;

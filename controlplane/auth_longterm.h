@@ -66,9 +66,9 @@ int auth_lt_userhash(const char *user, size_t ulen, const char *realm,
 
 /** One static user. */
 struct auth_user {
-	char *name;        /**< NUL-terminated, owned by the table */
+	char *name; /**< NUL-terminated, owned by the table */
 	uint16_t name_len;
-	bool has_sha256;   /**< false for users given as an MD5 key (0x form) */
+	bool has_sha256; /**< false for users given as an MD5 key (0x form) */
 	uint8_t key_md5[AUTH_LT_KEY_MD5_LEN];
 	uint8_t key_sha256[AUTH_LT_KEY_SHA256_LEN];
 	uint8_t userhash[AUTH_LT_USERHASH_LEN];
@@ -115,8 +115,8 @@ int auth_user_db_add_password(struct auth_user_db *db, const char *name,
 			      size_t nlen, const char *pass, size_t plen);
 
 /** Add a user from a name and its MD5 key.  Errors as auth_user_db_add(). */
-int auth_user_db_add_key(struct auth_user_db *db, const char *name,
-			 size_t nlen, const uint8_t key_md5[AUTH_LT_KEY_MD5_LEN]);
+int auth_user_db_add_key(struct auth_user_db *db, const char *name, size_t nlen,
+			 const uint8_t key_md5[AUTH_LT_KEY_MD5_LEN]);
 
 /**
  * Remove a user (the admin socket's user-del) and wipe its keys.  The last

@@ -50,7 +50,8 @@ auth_oauth_keyring_find(const struct auth_oauth_keyring *ring, const char *kid,
 {
 	if (ring == NULL || kid == NULL)
 		return NULL;
-	for (unsigned int i = 0; i < ring->n_keys && i < AUTH_OAUTH_KEYS_MAX; i++) {
+	for (unsigned int i = 0; i < ring->n_keys && i < AUTH_OAUTH_KEYS_MAX;
+	     i++) {
 		const struct auth_oauth_key *k = &ring->keys[i];
 
 		if (strlen(k->kid) == kid_len && memcmp(k->kid, kid, kid_len) == 0)
@@ -60,16 +61,19 @@ auth_oauth_keyring_find(const struct auth_oauth_keyring *ring, const char *kid,
 }
 
 int
-auth_oauth_keyring_add(struct auth_oauth_keyring *ring, const struct auth_oauth_key *key)
+auth_oauth_keyring_add(struct auth_oauth_keyring *ring,
+		       const struct auth_oauth_key *key)
 {
 	size_t kid_len;
 
 	if (ring == NULL || key == NULL)
 		return -EINVAL;
 	kid_len = strnlen(key->kid, sizeof(key->kid));
-	if (kid_len == sizeof(key->kid) || !auth_oauth_kid_valid(key->kid, kid_len))
+	if (kid_len == sizeof(key->kid) ||
+	    !auth_oauth_kid_valid(key->kid, kid_len))
 		return -EINVAL;
-	if (oauth_alg_key_len(key->alg) == 0 || key->key_len != oauth_alg_key_len(key->alg))
+	if (oauth_alg_key_len(key->alg) == 0 ||
+	    key->key_len != oauth_alg_key_len(key->alg))
 		return -EINVAL;
 	if (auth_oauth_keyring_find(ring, key->kid, kid_len) != NULL)
 		return -EEXIST;
@@ -129,7 +133,8 @@ auth_oauth_key_parse(const char *text, size_t len, struct auth_oauth_key *key)
 	kid_len = (size_t)(colon_key - text);
 	b64_len = (size_t)(colon_alg - colon_key - 1);
 	alg_len = (size_t)(text + len - colon_alg - 1);
-	if (!auth_oauth_kid_valid(text, kid_len) || memchr(text, ':', kid_len) != NULL)
+	if (!auth_oauth_kid_valid(text, kid_len) ||
+	    memchr(text, ':', kid_len) != NULL)
 		return -EINVAL;
 	if (alg_len == 0 || alg_len >= sizeof(alg_name))
 		return -EINVAL;
@@ -151,9 +156,10 @@ fail:
 }
 
 int
-auth_oauth_verify(const struct auth_oauth_keyring *ring, const char *kid, size_t kid_len,
-		  const uint8_t *token, size_t token_len, const char *server_name,
-		  uint64_t now_unix, uint32_t skew_s, struct oauth_token *out)
+auth_oauth_verify(const struct auth_oauth_keyring *ring, const char *kid,
+		  size_t kid_len, const uint8_t *token, size_t token_len,
+		  const char *server_name, uint64_t now_unix, uint32_t skew_s,
+		  struct oauth_token *out)
 {
 	const struct auth_oauth_key *key;
 	uint64_t issued;
@@ -167,8 +173,8 @@ auth_oauth_verify(const struct auth_oauth_keyring *ring, const char *kid, size_t
 	key = auth_oauth_keyring_find(ring, kid, kid_len);
 	if (key == NULL)
 		return -ENOKEY;
-	ret = oauth_token_decrypt(key->key, key->key_len, key->alg, server_name, token,
-				  token_len, out);
+	ret = oauth_token_decrypt(key->key, key->key_len, key->alg, server_name,
+				  token, token_len, out);
 	if (ret < 0)
 		return ret == -EINVAL ? -EBADMSG : ret;
 

@@ -81,7 +81,8 @@ auth_oauth_keyring_find(const struct auth_oauth_keyring *ring, const char *kid,
  *         base64, a key length that does not match the algorithm, or an
  *         unknown algorithm.
  */
-int auth_oauth_key_parse(const char *text, size_t len, struct auth_oauth_key *key);
+int auth_oauth_key_parse(const char *text, size_t len,
+			 struct auth_oauth_key *key);
 
 /**
  * Verify an ACCESS-TOKEN.
@@ -101,7 +102,7 @@ int auth_oauth_key_parse(const char *text, size_t len, struct auth_oauth_key *ke
  */
 int auth_oauth_verify(const struct auth_oauth_keyring *ring, const char *kid,
 		      size_t kid_len, const uint8_t *token, size_t token_len,
-		      const char *server_name, uint64_t now_unix, uint32_t skew_s,
-		      struct oauth_token *out);
+		      const char *server_name, uint64_t now_unix,
+		      uint32_t skew_s, struct oauth_token *out);
 
 #endif /* TURNPIKE_AUTH_OAUTH_H */

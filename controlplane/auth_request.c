@@ -56,15 +56,15 @@ struct auth_work {
 	uint64_t now;
 	const char *uname; /* USERNAME, or NULL */
 	uint16_t ulen;
-	const uint8_t *uhash; /* USERHASH (32 bytes), or NULL */
-	uint16_t alg;         /* password algorithm in use */
-	bool negotiated;      /* PASSWORD-ALGORITHM(S) were sent */
+	const uint8_t *uhash;  /* USERHASH (32 bytes), or NULL */
+	uint16_t alg;          /* password algorithm in use */
+	bool negotiated;       /* PASSWORD-ALGORITHM(S) were sent */
 	enum auth_reason miss; /* why there is no candidate */
 	const struct auth_user *user;
 	uint64_t rest_expiry;
 	struct oauth_token tok;
 	const struct auth_session *session;
-	bool session_used;    /* the OAuth candidate is the session's key */
+	bool session_used; /* the OAuth candidate is the session's key */
 	unsigned int n_cand;
 	struct auth_candidate cand[AUTH_CANDIDATES_MAX];
 };
@@ -77,8 +77,7 @@ auth_oauth_on(const struct auth_config *cfg)
 }
 
 int
-auth_password_algorithms(const struct auth_config *cfg, uint8_t *out,
-			 size_t cap)
+auth_password_algorithms(const struct auth_config *cfg, uint8_t *out, size_t cap)
 {
 	size_t n = 0;
 
@@ -231,7 +230,8 @@ auth_cand_rest(struct auth_work *w)
 
 		if (c == NULL)
 			break;
-		c->key_len = sha ? AUTH_REST_KEY_SHA256_LEN : AUTH_REST_KEY_MD5_LEN;
+		c->key_len = sha ? AUTH_REST_KEY_SHA256_LEN :
+				   AUTH_REST_KEY_MD5_LEN;
 		memcpy(c->key, sha ? k32[i] : k16[i], c->key_len);
 	}
 	if (n > 0)
@@ -323,8 +323,8 @@ auth_verify(const struct auth_work *w)
 	for (unsigned int i = 0; i < w->n_cand; i++) {
 		const struct auth_candidate *c = &w->cand[i];
 		bool ok = sha256 ? stun_msg_check_integrity_sha256(w->req, c->key,
-								  c->key_len)
-				 : stun_msg_check_integrity(w->req, c->key,
+								   c->key_len) :
+				   stun_msg_check_integrity(w->req, c->key,
 							    c->key_len);
 
 		if (ok && match < 0)

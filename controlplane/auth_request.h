@@ -67,19 +67,20 @@
  * Why a request was accepted or refused.  X(name, description); one list
  * makes the enum and the strings (one counter each).
  */
-#define AUTH_REASON_LIST(X)                                                  \
-	X(OK, "authenticated")                                               \
-	X(NO_INTEGRITY, "no MESSAGE-INTEGRITY: challenge")                   \
-	X(MISSING_ATTRIBUTE, "integrity without USERNAME/USERHASH, REALM or NONCE") \
+#define AUTH_REASON_LIST(X)                                                   \
+	X(OK, "authenticated")                                                \
+	X(NO_INTEGRITY, "no MESSAGE-INTEGRITY: challenge")                    \
+	X(MISSING_ATTRIBUTE,                                                  \
+	  "integrity without USERNAME/USERHASH, REALM or NONCE")              \
 	X(ALGORITHM_MISMATCH, "PASSWORD-ALGORITHM(S) do not match our offer") \
-	X(WRONG_REALM, "REALM is not ours")                                  \
-	X(UNKNOWN_USER, "no such user")                                      \
-	X(REST_EXPIRED, "REST username expired")                             \
-	X(OAUTH_UNKNOWN_KID, "OAuth key id unknown")                         \
-	X(OAUTH_BAD_TOKEN, "OAuth token does not authenticate")              \
-	X(OAUTH_EXPIRED, "OAuth token expired")                              \
-	X(BAD_INTEGRITY, "MESSAGE-INTEGRITY does not verify")                \
-	X(NONCE_STALE, "nonce too old")                                      \
+	X(WRONG_REALM, "REALM is not ours")                                   \
+	X(UNKNOWN_USER, "no such user")                                       \
+	X(REST_EXPIRED, "REST username expired")                              \
+	X(OAUTH_UNKNOWN_KID, "OAuth key id unknown")                          \
+	X(OAUTH_BAD_TOKEN, "OAuth token does not authenticate")               \
+	X(OAUTH_EXPIRED, "OAuth token expired")                               \
+	X(BAD_INTEGRITY, "MESSAGE-INTEGRITY does not verify")                 \
+	X(NONCE_STALE, "nonce too old")                                       \
 	X(NONCE_INVALID, "nonce not ours or not this client's")
 
 enum auth_reason {
@@ -134,9 +135,9 @@ struct auth_config {
 
 /** The outcome for one request. */
 struct auth_verdict {
-	uint16_t error;          /**< 0 = authenticated; else 400, 401 or 438 */
+	uint16_t error; /**< 0 = authenticated; else 400, 401 or 438 */
 	enum auth_reason reason;
-	uint8_t reply;           /**< enum auth_reply bits, for error != 0 */
+	uint8_t reply; /**< enum auth_reply bits, for error != 0 */
 	/*
 	 * Identity: filled when the credentials verified, i.e. on success and
 	 * on 438.
@@ -146,7 +147,7 @@ struct auth_verdict {
 	 *  MESSAGE-INTEGRITY): the request used it, or negotiated a password
 	 *  algorithm (RFC 8489 9.2.4, last paragraph). */
 	bool integrity_sha256;
-	uint16_t password_alg;   /**< enum stun_password_alg; 0 for OAuth */
+	uint16_t password_alg; /**< enum stun_password_alg; 0 for OAuth */
 	/** Static user name (also when the request had USERHASH), REST
 	 *  username, or OAuth kid; NUL-terminated. */
 	char username[AUTH_USERNAME_MAX + 1];
@@ -173,9 +174,8 @@ struct auth_verdict {
  * @param out     the verdict (always written)
  */
 void auth_request_check(const struct auth_config *cfg,
-			const struct stun_msg *req,
-			const struct tp_addr *client, uint64_t now,
-			struct auth_verdict *out);
+			const struct stun_msg *req, const struct tp_addr *client,
+			uint64_t now, struct auth_verdict *out);
 
 /**
  * The key of a token already accepted on this 5-tuple.  RFC 7635 section
@@ -184,8 +184,8 @@ void auth_request_check(const struct auth_config *cfg,
  */
 struct auth_session {
 	uint8_t key[AUTH_KEY_MAX];
-	uint16_t key_len;        /**< 0 = none */
-	uint64_t expires_at;     /**< the token's end, Unix seconds */
+	uint16_t key_len;    /**< 0 = none */
+	uint64_t expires_at; /**< the token's end, Unix seconds */
 };
 
 /** auth_request_check(), also trying @p session's key when the request
@@ -206,8 +206,7 @@ void auth_request_check_session(const struct auth_config *cfg,
  *         arguments), -ENOSPC, or -EIO (no nonce could be made).
  */
 int auth_challenge_build(const struct auth_config *cfg,
-			 const struct stun_msg *req,
-			 const struct auth_verdict *v,
+			 const struct stun_msg *req, const struct auth_verdict *v,
 			 const struct tp_addr *client, uint64_t now,
 			 uint8_t *buf, size_t cap);
 

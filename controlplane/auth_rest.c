@@ -74,7 +74,8 @@ auth_rest_username_expiry(const char *username, size_t ulen, uint64_t *expiry)
 	const char *first;
 	const char *last;
 
-	if (username == NULL || expiry == NULL || ulen == 0 || ulen > AUTH_REST_USERNAME_MAX)
+	if (username == NULL || expiry == NULL || ulen == 0 ||
+	    ulen > AUTH_REST_USERNAME_MAX)
 		return -EINVAL;
 	first = memchr(username, AUTH_REST_SEPARATOR, ulen);
 	if (first == NULL)
@@ -86,7 +87,8 @@ auth_rest_username_expiry(const char *username, size_t ulen, uint64_t *expiry)
 	last = username + ulen - 1;
 	while (*last != AUTH_REST_SEPARATOR)
 		last--;
-	return auth_rest_parse_u64(last + 1, (size_t)(username + ulen - last - 1), expiry);
+	return auth_rest_parse_u64(last + 1,
+				   (size_t)(username + ulen - last - 1), expiry);
 }
 
 int
@@ -143,8 +145,9 @@ auth_rest_key_md5(const uint8_t *secret, size_t secret_len, const char *username
 }
 
 int
-auth_rest_key_sha256(const uint8_t *secret, size_t secret_len, const char *username,
-		     const char *realm, uint8_t key[AUTH_REST_KEY_SHA256_LEN])
+auth_rest_key_sha256(const uint8_t *secret, size_t secret_len,
+		     const char *username, const char *realm,
+		     uint8_t key[AUTH_REST_KEY_SHA256_LEN])
 {
 	return auth_rest_key(true, secret, secret_len, username, realm, key);
 }
@@ -157,9 +160,11 @@ auth_rest_ring_init(struct auth_rest_ring *ring, uint32_t max_ttl_s)
 }
 
 static int
-auth_rest_ring_index(const struct auth_rest_ring *ring, const uint8_t *secret, size_t len)
+auth_rest_ring_index(const struct auth_rest_ring *ring, const uint8_t *secret,
+		     size_t len)
 {
-	for (unsigned int i = 0; i < ring->n_secrets && i < AUTH_REST_SECRETS_MAX; i++) {
+	for (unsigned int i = 0;
+	     i < ring->n_secrets && i < AUTH_REST_SECRETS_MAX; i++) {
 		const struct auth_rest_secret *s = &ring->secrets[i];
 
 		if (s->len == len && CRYPTO_memcmp(s->secret, secret, len) == 0)
@@ -173,7 +178,8 @@ auth_rest_ring_add(struct auth_rest_ring *ring, const uint8_t *secret, size_t le
 {
 	struct auth_rest_secret *s;
 
-	if (ring == NULL || secret == NULL || len == 0 || len > AUTH_REST_SECRET_MAX)
+	if (ring == NULL || secret == NULL || len == 0 ||
+	    len > AUTH_REST_SECRET_MAX)
 		return -EINVAL;
 	if (auth_rest_ring_index(ring, secret, len) >= 0)
 		return -EEXIST;
@@ -186,7 +192,8 @@ auth_rest_ring_add(struct auth_rest_ring *ring, const uint8_t *secret, size_t le
 }
 
 int
-auth_rest_ring_remove(struct auth_rest_ring *ring, const uint8_t *secret, size_t len)
+auth_rest_ring_remove(struct auth_rest_ring *ring, const uint8_t *secret,
+		      size_t len)
 {
 	int i;
 
@@ -196,23 +203,26 @@ auth_rest_ring_remove(struct auth_rest_ring *ring, const uint8_t *secret, size_t
 	if (i < 0)
 		return i;
 	memmove(&ring->secrets[i], &ring->secrets[i + 1],
-		(ring->n_secrets - (unsigned int)i - 1) * sizeof(ring->secrets[0]));
+		(ring->n_secrets - (unsigned int)i - 1) *
+			sizeof(ring->secrets[0]));
 	ring->n_secrets--;
-	OPENSSL_cleanse(&ring->secrets[ring->n_secrets], sizeof(ring->secrets[0]));
+	OPENSSL_cleanse(&ring->secrets[ring->n_secrets],
+			sizeof(ring->secrets[0]));
 	return 0;
 }
 
 /* Shared body of the two ring_keys functions. */
 static int
 auth_rest_ring_keys(const struct auth_rest_ring *ring, const char *username,
-		    const char *realm, uint64_t now_unix, bool sha256, uint8_t *keys,
-		    size_t key_len, unsigned int max)
+		    const char *realm, uint64_t now_unix, bool sha256,
+		    uint8_t *keys, size_t key_len, unsigned int max)
 {
 	unsigned int n = 0;
 	size_t ulen;
 	int ret;
 
-	if (ring == NULL || username == NULL || realm == NULL || keys == NULL || max == 0)
+	if (ring == NULL || username == NULL || realm == NULL || keys == NULL ||
+	    max == 0)
 		return -EINVAL;
 	if (ring->n_secrets == 0)
 		return -ENOKEY;
@@ -220,11 +230,12 @@ auth_rest_ring_keys(const struct auth_rest_ring *ring, const char *username,
 	ret = auth_rest_username_check(username, ulen, now_unix, ring->max_ttl_s);
 	if (ret < 0)
 		return ret;
-	for (unsigned int i = 0; i < ring->n_secrets && i < AUTH_REST_SECRETS_MAX && n < max;
-	     i++) {
+	for (unsigned int i = 0;
+	     i < ring->n_secrets && i < AUTH_REST_SECRETS_MAX && n < max; i++) {
 		const struct auth_rest_secret *s = &ring->secrets[i];
 
-		ret = auth_rest_key(sha256, s->secret, s->len, username, realm, keys + n * key_len);
+		ret = auth_rest_key(sha256, s->secret, s->len, username, realm,
+				    keys + n * key_len);
 		if (ret < 0) {
 			OPENSSL_cleanse(keys, n * key_len);
 			return ret;
@@ -239,15 +250,17 @@ auth_rest_ring_keys_md5(const struct auth_rest_ring *ring, const char *username,
 			const char *realm, uint64_t now_unix,
 			uint8_t keys[][AUTH_REST_KEY_MD5_LEN], unsigned int max)
 {
-	return auth_rest_ring_keys(ring, username, realm, now_unix, false, &keys[0][0],
-				   AUTH_REST_KEY_MD5_LEN, max);
+	return auth_rest_ring_keys(ring, username, realm, now_unix, false,
+				   &keys[0][0], AUTH_REST_KEY_MD5_LEN, max);
 }
 
 int
-auth_rest_ring_keys_sha256(const struct auth_rest_ring *ring, const char *username,
-			   const char *realm, uint64_t now_unix,
-			   uint8_t keys[][AUTH_REST_KEY_SHA256_LEN], unsigned int max)
+auth_rest_ring_keys_sha256(const struct auth_rest_ring *ring,
+			   const char *username, const char *realm,
+			   uint64_t now_unix,
+			   uint8_t keys[][AUTH_REST_KEY_SHA256_LEN],
+			   unsigned int max)
 {
-	return auth_rest_ring_keys(ring, username, realm, now_unix, true, &keys[0][0],
-				   AUTH_REST_KEY_SHA256_LEN, max);
+	return auth_rest_ring_keys(ring, username, realm, now_unix, true,
+				   &keys[0][0], AUTH_REST_KEY_SHA256_LEN, max);
 }

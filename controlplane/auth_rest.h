@@ -74,7 +74,8 @@ int auth_rest_password(const uint8_t *secret, size_t secret_len,
  *
  * @return 0 and *expiry, or -EINVAL if no timestamp can be found.
  */
-int auth_rest_username_expiry(const char *username, size_t ulen, uint64_t *expiry);
+int auth_rest_username_expiry(const char *username, size_t ulen,
+			      uint64_t *expiry);
 
 /**
  * Check a username's expiry against the clock.
@@ -83,8 +84,8 @@ int auth_rest_username_expiry(const char *username, size_t ulen, uint64_t *expir
  * @return 0 if now <= expiry; -ETIMEDOUT if expired; -EINVAL if the
  *         username has no timestamp or expires too far in the future.
  */
-int auth_rest_username_check(const char *username, size_t ulen, uint64_t now_unix,
-			     uint32_t max_ttl_s);
+int auth_rest_username_check(const char *username, size_t ulen,
+			     uint64_t now_unix, uint32_t max_ttl_s);
 
 /**
  * Long-term MD5 key for one secret: MD5(username ":" realm ":" password)
@@ -94,12 +95,14 @@ int auth_rest_username_check(const char *username, size_t ulen, uint64_t now_uni
  *
  * @return 0 or -EINVAL.
  */
-int auth_rest_key_md5(const uint8_t *secret, size_t secret_len, const char *username,
-		      const char *realm, uint8_t key[AUTH_REST_KEY_MD5_LEN]);
+int auth_rest_key_md5(const uint8_t *secret, size_t secret_len,
+		      const char *username, const char *realm,
+		      uint8_t key[AUTH_REST_KEY_MD5_LEN]);
 
 /** As auth_rest_key_md5() with SHA-256 (RFC 8489 section 9.2.2). */
-int auth_rest_key_sha256(const uint8_t *secret, size_t secret_len, const char *username,
-			 const char *realm, uint8_t key[AUTH_REST_KEY_SHA256_LEN]);
+int auth_rest_key_sha256(const uint8_t *secret, size_t secret_len,
+			 const char *username, const char *realm,
+			 uint8_t key[AUTH_REST_KEY_SHA256_LEN]);
 
 /** Empty a ring (and wipe its secrets). */
 void auth_rest_ring_init(struct auth_rest_ring *ring, uint32_t max_ttl_s);
@@ -110,14 +113,16 @@ void auth_rest_ring_init(struct auth_rest_ring *ring, uint32_t max_ttl_s);
  * @return 0; -EINVAL (empty or longer than AUTH_REST_SECRET_MAX);
  *         -EEXIST (already present); -ENOSPC (ring full).
  */
-int auth_rest_ring_add(struct auth_rest_ring *ring, const uint8_t *secret, size_t len);
+int auth_rest_ring_add(struct auth_rest_ring *ring, const uint8_t *secret,
+		       size_t len);
 
 /**
  * Remove a secret (the end of a rotation).
  *
  * @return 0 or -ENOENT.
  */
-int auth_rest_ring_remove(struct auth_rest_ring *ring, const uint8_t *secret, size_t len);
+int auth_rest_ring_remove(struct auth_rest_ring *ring, const uint8_t *secret,
+			  size_t len);
 
 /**
  * Candidate MESSAGE-INTEGRITY keys for a request: checks the username's
@@ -128,13 +133,17 @@ int auth_rest_ring_remove(struct auth_rest_ring *ring, const uint8_t *secret, si
  * @return the number of keys written (1..max); -ENOKEY (no secrets);
  *         -ETIMEDOUT (expired); -EINVAL (bad username or arguments).
  */
-int auth_rest_ring_keys_md5(const struct auth_rest_ring *ring, const char *username,
-			    const char *realm, uint64_t now_unix,
-			    uint8_t keys[][AUTH_REST_KEY_MD5_LEN], unsigned int max);
+int auth_rest_ring_keys_md5(const struct auth_rest_ring *ring,
+			    const char *username, const char *realm,
+			    uint64_t now_unix,
+			    uint8_t keys[][AUTH_REST_KEY_MD5_LEN],
+			    unsigned int max);
 
 /** As auth_rest_ring_keys_md5() for MESSAGE-INTEGRITY-SHA256 keys. */
-int auth_rest_ring_keys_sha256(const struct auth_rest_ring *ring, const char *username,
-			       const char *realm, uint64_t now_unix,
-			       uint8_t keys[][AUTH_REST_KEY_SHA256_LEN], unsigned int max);
+int auth_rest_ring_keys_sha256(const struct auth_rest_ring *ring,
+			       const char *username, const char *realm,
+			       uint64_t now_unix,
+			       uint8_t keys[][AUTH_REST_KEY_SHA256_LEN],
+			       unsigned int max);
 
 #endif /* TURNPIKE_AUTH_REST_H */

@@ -166,7 +166,8 @@ static const struct config_def config_defs[TP_CONFIG_KEY_COUNT] = {
 };
 /* clang-format on */
 
-_Static_assert(sizeof(TP_CONFIG_DEFAULT_CIPHER_LIST) <= TP_CONFIG_CIPHER_LIST_MAX + 1,
+_Static_assert(sizeof(TP_CONFIG_DEFAULT_CIPHER_LIST) <=
+		       TP_CONFIG_CIPHER_LIST_MAX + 1,
 	       "the default cipher-list must fit its field");
 
 static const char *const config_key_names[TP_CONFIG_KEY_COUNT] = {
@@ -238,9 +239,11 @@ config_fail(struct config_parser *p, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (p->key != NULL)
-		snprintf(p->err, p->err_len, "%s:%u: %s: %s", p->cfg->file, p->line, p->key, msg);
+		snprintf(p->err, p->err_len, "%s:%u: %s: %s", p->cfg->file,
+			 p->line, p->key, msg);
 	else
-		snprintf(p->err, p->err_len, "%s:%u: %s", p->cfg->file, p->line, msg);
+		snprintf(p->err, p->err_len, "%s:%u: %s", p->cfg->file, p->line,
+			 msg);
 	OPENSSL_cleanse(msg, sizeof(msg));
 	return -EINVAL;
 }
@@ -275,13 +278,13 @@ config_warn(struct config_parser *p, const char *reason)
 	char buf[256];
 	int len;
 
-	nv = config_array_grow(cfg->warnings, cfg->n_warnings, &cfg->cap_warnings,
-			       sizeof(*cfg->warnings));
+	nv = config_array_grow(cfg->warnings, cfg->n_warnings,
+			       &cfg->cap_warnings, sizeof(*cfg->warnings));
 	if (nv == NULL)
 		return -ENOMEM;
 	cfg->warnings = nv;
-	len = snprintf(buf, sizeof(buf), "%s:%u: %s: ignored (%s)", cfg->file, p->line,
-		       p->key, reason);
+	len = snprintf(buf, sizeof(buf), "%s:%u: %s: ignored (%s)", cfg->file,
+		       p->line, p->key, reason);
 	if (len < 0)
 		return -EINVAL;
 	nv[cfg->n_warnings] = strdup(buf);
@@ -362,12 +365,14 @@ config_line_split(struct config_parser *p, char *s, struct config_line *out)
 		char *rest;
 
 		if (close == NULL)
-			return config_fail(p, "value has no closing double quote");
+			return config_fail(p,
+					   "value has no closing double quote");
 		rest = close + 1;
 		while (config_is_blank(*rest))
 			rest++;
 		if (*rest != '\0' && !(*rest == '#' && config_is_blank(rest[-1])))
-			return config_fail(p, "text after the closing double quote");
+			return config_fail(p,
+					   "text after the closing double quote");
 		*close = '\0';
 		out->value = s + 1;
 		out->has_value = true;
@@ -406,8 +411,8 @@ config_parse_u64(const char *s, uint64_t *out)
 }
 
 static int
-config_number(struct config_parser *p, const char *value, uint64_t min, uint64_t max,
-	      bool is_port, uint64_t *out)
+config_number(struct config_parser *p, const char *value, uint64_t min,
+	      uint64_t max, bool is_port, uint64_t *out)
 {
 	int rc = config_parse_u64(value, out);
 
@@ -416,8 +421,9 @@ config_number(struct config_parser *p, const char *value, uint64_t min, uint64_t
 	if (rc == 0 && *out >= min && *out <= max)
 		return 0;
 	if (is_port)
-		return config_fail(p, "%.64s is not a port number (%llu-%llu)", value,
-				   (unsigned long long)min, (unsigned long long)max);
+		return config_fail(p, "%.64s is not a port number (%llu-%llu)",
+				   value, (unsigned long long)min,
+				   (unsigned long long)max);
 	return config_fail(p, "%.64s is out of range (%llu-%llu)", value,
 			   (unsigned long long)min, (unsigned long long)max);
 }
@@ -440,12 +446,15 @@ config_flag(struct config_parser *p, const struct config_line *l, bool *out)
 			return 0;
 		}
 	}
-	return config_fail(p, "is a flag and takes no value (or one of yes/no, on/off, "
-			   "true/false, 1/0), not '%.64s'", l->value);
+	return config_fail(p,
+			   "is a flag and takes no value (or one of yes/no, on/off, "
+			   "true/false, 1/0), not '%.64s'",
+			   l->value);
 }
 
 static int
-config_ip(struct config_parser *p, const char *value, bool unicast, struct tp_ip *ip)
+config_ip(struct config_parser *p, const char *value, bool unicast,
+	  struct tp_ip *ip)
 {
 	static const uint8_t zero[16];
 
@@ -454,8 +463,10 @@ config_ip(struct config_parser *p, const char *value, bool unicast, struct tp_ip
 	if (!unicast)
 		return 0;
 	if (memcmp(ip->bytes, zero, tp_ip_len(ip->family)) == 0)
-		return config_fail(p, "%.64s is the unspecified address; give the "
-				   "address itself", value);
+		return config_fail(p,
+				   "%.64s is the unspecified address; give the "
+				   "address itself",
+				   value);
 	if ((ip->family == TP_AF_INET && (ip->bytes[0] & 0xF0) == 0xE0) ||
 	    (ip->family == TP_AF_INET6 && ip->bytes[0] == 0xFF))
 		return config_fail(p, "%.64s is a multicast address", value);
@@ -475,7 +486,9 @@ config_addr(struct config_parser *p, const char *value, struct tp_addr *addr)
 		const char *close = strchr(value, ']');
 
 		if (close == NULL || (close[1] != '\0' && close[1] != ':'))
-			return config_fail(p, "'%.64s' is not ip[:port] or [ipv6][:port]", value);
+			return config_fail(p,
+					   "'%.64s' is not ip[:port] or [ipv6][:port]",
+					   value);
 		len = (size_t)(close - value - 1);
 		value++;
 		port = close[1] == ':' ? close + 2 : NULL;
@@ -511,26 +524,30 @@ config_user_check(struct config_parser *p, const char *value)
 	size_t nlen, plen;
 
 	if (colon == NULL)
-		return config_fail(p, "expected name:password or name:0x<32 hex digits>");
+		return config_fail(p,
+				   "expected name:password or name:0x<32 hex digits>");
 	nlen = (size_t)(colon - value);
 	pass = colon + 1;
 	plen = strlen(pass);
 	if (nlen == 0 || nlen > AUTH_LT_USERNAME_MAX)
-		return config_fail(p, "the name must be 1-%d bytes", AUTH_LT_USERNAME_MAX);
+		return config_fail(p, "the name must be 1-%d bytes",
+				   AUTH_LT_USERNAME_MAX);
 	if (plen == 0 || plen > AUTH_LT_PASSWORD_MAX)
-		return config_fail(p, "the password must be 1-%d bytes", AUTH_LT_PASSWORD_MAX);
+		return config_fail(p, "the password must be 1-%d bytes",
+				   AUTH_LT_PASSWORD_MAX);
 	if (pass[0] == '0' && (pass[1] == 'x' || pass[1] == 'X')) {
 		size_t i;
 
 		for (i = 2; pass[i] != '\0'; i++) {
 			char c = pass[i];
 
-			if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-			      (c >= 'A' && c <= 'F')))
+			if (!((c >= '0' && c <= '9') ||
+			      (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
 				break;
 		}
 		if (pass[i] != '\0' || plen != 2 + 2 * AUTH_LT_KEY_MD5_LEN)
-			return config_fail(p, "a key given as 0x... must be %d hex digits "
+			return config_fail(p,
+					   "a key given as 0x... must be %d hex digits "
 					   "(the MD5 of name:realm:password)",
 					   2 * AUTH_LT_KEY_MD5_LEN);
 	}
@@ -538,7 +555,8 @@ config_user_check(struct config_parser *p, const char *value)
 }
 
 static int
-config_text_push(struct config_parser *p, struct tp_config_text_list *list, const char *value)
+config_text_push(struct config_parser *p, struct tp_config_text_list *list,
+		 const char *value)
 {
 	struct tp_config_text *nv;
 	size_t len = strlen(value);
@@ -573,27 +591,35 @@ config_oauth_key(struct config_parser *p, char *value)
 	*first = '\0';
 	*last = '\0';
 	if (first == value || (size_t)(first - value) > AUTH_OAUTH_KID_MAX)
-		return config_fail(p, "the kid must be 1-%d bytes", AUTH_OAUTH_KID_MAX);
+		return config_fail(p, "the kid must be 1-%d bytes",
+				   AUTH_OAUTH_KID_MAX);
 	memcpy(item.key.kid, value, (size_t)(first - value) + 1);
 	item.key.alg = oauth_alg_from_name(last + 1);
 	if (item.key.alg == OAUTH_ALG_NONE)
-		return config_fail(p, "'%.16s' is not an algorithm (A128GCM, A256GCM)", last + 1);
-	rc = base64_decode(first + 1, strlen(first + 1), item.key.key, sizeof(item.key.key));
+		return config_fail(p,
+				   "'%.16s' is not an algorithm (A128GCM, A256GCM)",
+				   last + 1);
+	rc = base64_decode(first + 1, strlen(first + 1), item.key.key,
+			   sizeof(item.key.key));
 	if (rc == -ENOSPC)
-		return config_fail(p, "the key decodes to more than %d bytes", OAUTH_KEY_MAX);
+		return config_fail(p, "the key decodes to more than %d bytes",
+				   OAUTH_KEY_MAX);
 	if (rc < 0)
-		return config_fail(p, "the key is not valid base64 (RFC 4648, '=' padded)");
+		return config_fail(p,
+				   "the key is not valid base64 (RFC 4648, '=' padded)");
 	if ((size_t)rc != oauth_alg_key_len(item.key.alg)) {
 		size_t need = oauth_alg_key_len(item.key.alg);
 
 		OPENSSL_cleanse(&item, sizeof(item));
-		return config_fail(p, "the key is %d bytes but %s needs %zu", rc, last + 1, need);
+		return config_fail(p, "the key is %d bytes but %s needs %zu",
+				   rc, last + 1, need);
 	}
 	item.key.key_len = (uint8_t)rc;
 	for (size_t i = 0; i < list->n; i++) {
 		if (strcmp(list->v[i].key.kid, item.key.kid) == 0) {
 			OPENSSL_cleanse(&item, sizeof(item));
-			return config_fail(p, "kid '%.64s' given again (first on line %u)",
+			return config_fail(p,
+					   "kid '%.64s' given again (first on line %u)",
 					   value, list->v[i].line);
 		}
 	}
@@ -631,7 +657,8 @@ config_port_push(struct config_parser *p, const struct config_def *def,
 					   (unsigned int)v, list->v[i].line);
 	}
 	if (list->n >= TP_CONFIG_TLS_PORTS_MAX)
-		return config_fail(p, "more than %d ports", TP_CONFIG_TLS_PORTS_MAX);
+		return config_fail(p, "more than %d ports",
+				   TP_CONFIG_TLS_PORTS_MAX);
 	list->v[list->n].port = (uint16_t)v;
 	list->v[list->n].line = p->line;
 	list->n++;
@@ -653,8 +680,8 @@ config_apply_scalar(struct config_parser *p, const struct config_def *def,
 	case KIND_PORT:
 	case KIND_U32:
 		/* The row's max fits the field, so the value is never narrowed. */
-		if (config_number(p, l->value, def->min, def->max, def->kind == KIND_PORT,
-				  &v) != 0)
+		if (config_number(p, l->value, def->min, def->max,
+				  def->kind == KIND_PORT, &v) != 0)
 			return -EINVAL;
 		if (def->kind == KIND_PORT)
 			*(uint16_t *)field = (uint16_t)v;
@@ -665,44 +692,56 @@ config_apply_scalar(struct config_parser *p, const struct config_def *def,
 		if (l->value[0] == '\0')
 			v = TP_CONFIG_DEFAULT_STALE_NONCE;
 		else if (strcmp(l->value, "0") == 0)
-			return config_fail(p, "0 (nonces that never go stale) is not supported; "
-					   "use %d-%d seconds", TP_CONFIG_LIFETIME_MIN,
+			return config_fail(p,
+					   "0 (nonces that never go stale) is not supported; "
+					   "use %d-%d seconds",
+					   TP_CONFIG_LIFETIME_MIN,
 					   TP_CONFIG_LIFETIME_MAX);
-		else if (config_number(p, l->value, def->min, def->max, false, &v) != 0)
+		else if (config_number(p, l->value, def->min, def->max, false,
+				       &v) != 0)
 			return -EINVAL;
 		*(uint32_t *)field = (uint32_t)v;
 		return 0;
 	case KIND_TEXT:
 		if (len > def->max)
-			return config_fail(p, "longer than %llu bytes", (unsigned long long)def->max);
+			return config_fail(p, "longer than %llu bytes",
+					   (unsigned long long)def->max);
 		memcpy(field, l->value, len + 1);
 		return 0;
 	case KIND_PATH:
 		if (l->value[0] != '/')
-			return config_fail(p, "'%.64s' is not an absolute path", l->value);
+			return config_fail(p, "'%.64s' is not an absolute path",
+					   l->value);
 		if (len > def->max)
-			return config_fail(p, "longer than %llu bytes", (unsigned long long)def->max);
+			return config_fail(p, "longer than %llu bytes",
+					   (unsigned long long)def->max);
 		*(char **)field = strdup(l->value);
 		return *(char **)field != NULL ? 0 : -ENOMEM;
 	case KIND_SOCKET:
 		if (l->value[0] != '/')
-			return config_fail(p, "'%.64s' is not an absolute path", l->value);
+			return config_fail(p, "'%.64s' is not an absolute path",
+					   l->value);
 		if (len > TP_CONFIG_SOCKET_PATH_MAX)
-			return config_fail(p, "longer than %d bytes (the limit of a Unix "
-					   "socket path)", TP_CONFIG_SOCKET_PATH_MAX);
+			return config_fail(p,
+					   "longer than %d bytes (the limit of a Unix "
+					   "socket path)",
+					   TP_CONFIG_SOCKET_PATH_MAX);
 		memcpy(field, l->value, len + 1);
 		return 0;
 	case KIND_IP:
 		return config_ip(p, l->value, true, field);
 	case KIND_LOG_LEVEL:
-		for (size_t i = 0; i < sizeof(config_log_levels) / sizeof(config_log_levels[0]);
+		for (size_t i = 0; i < sizeof(config_log_levels) /
+					       sizeof(config_log_levels[0]);
 		     i++) {
 			if (strcmp(l->value, config_log_levels[i]) == 0) {
-				*(enum tp_log_level *)field = (enum tp_log_level)i;
+				*(enum tp_log_level *)field =
+					(enum tp_log_level)i;
 				return 0;
 			}
 		}
-		return config_fail(p, "'%.64s' is not a log level (error, warn, info, debug)",
+		return config_fail(p,
+				   "'%.64s' is not a log level (error, warn, info, debug)",
 				   l->value);
 	default:
 		return -EINVAL;
@@ -724,7 +763,8 @@ config_apply_item(struct config_parser *p, const struct config_def *def,
 
 		if (config_ip(p, l->value, true, &item.ip) != 0)
 			return -EINVAL;
-		nv = config_array_grow(list->v, list->n, &list->cap, sizeof(*list->v));
+		nv = config_array_grow(list->v, list->n, &list->cap,
+				       sizeof(*list->v));
 		if (nv == NULL)
 			return -ENOMEM;
 		list->v = nv;
@@ -741,11 +781,14 @@ config_apply_item(struct config_parser *p, const struct config_def *def,
 
 		if (tp_ip_range_parse(&item.range, l->value) != 0 ||
 		    (def->kind == KIND_PREFIXES && !cidr))
-			return config_fail(p, def->kind == KIND_PREFIXES ?
-					   "'%.64s' is not a CIDR prefix (address/length)" :
-					   "'%.64s' is not an address, address/length or "
-					   "low-high range", l->value);
-		nv = config_array_grow(list->v, list->n, &list->cap, sizeof(*list->v));
+			return config_fail(p,
+					   def->kind == KIND_PREFIXES ?
+						   "'%.64s' is not a CIDR prefix (address/length)" :
+						   "'%.64s' is not an address, address/length or "
+						   "low-high range",
+					   l->value);
+		nv = config_array_grow(list->v, list->n, &list->cap,
+				       sizeof(*list->v));
 		if (nv == NULL)
 			return -ENOMEM;
 		list->v = nv;
@@ -759,7 +802,8 @@ config_apply_item(struct config_parser *p, const struct config_def *def,
 
 		if (config_addr(p, l->value, &item.addr) != 0)
 			return -EINVAL;
-		nv = config_array_grow(list->v, list->n, &list->cap, sizeof(*list->v));
+		nv = config_array_grow(list->v, list->n, &list->cap,
+				       sizeof(*list->v));
 		if (nv == NULL)
 			return -ENOMEM;
 		list->v = nv;
@@ -774,9 +818,11 @@ config_apply_item(struct config_parser *p, const struct config_def *def,
 		return config_text_push(p, field, l->value);
 	case KIND_SECRET:
 		if (strlen(l->value) > AUTH_REST_SECRET_MAX)
-			return config_fail(p, "longer than %d bytes", AUTH_REST_SECRET_MAX);
+			return config_fail(p, "longer than %d bytes",
+					   AUTH_REST_SECRET_MAX);
 		if (p->cfg->static_auth_secrets.n >= AUTH_REST_SECRETS_MAX)
-			return config_fail(p, "more than %d secrets", AUTH_REST_SECRETS_MAX);
+			return config_fail(p, "more than %d secrets",
+					   AUTH_REST_SECRETS_MAX);
 		return config_text_push(p, field, l->value);
 	case KIND_OAUTH_KEY:
 		return config_oauth_key(p, l->value);
@@ -786,14 +832,16 @@ config_apply_item(struct config_parser *p, const struct config_def *def,
 }
 
 static int
-config_apply(struct config_parser *p, enum tp_config_key id, const struct config_line *l)
+config_apply(struct config_parser *p, enum tp_config_key id,
+	     const struct config_line *l)
 {
 	const struct config_def *def = &config_defs[id];
 	struct tp_config *cfg = p->cfg;
 	bool on;
 
 	if (!def->repeatable && cfg->line[id] != 0)
-		return config_fail(p, "given again (first on line %u)", cfg->line[id]);
+		return config_fail(p, "given again (first on line %u)",
+				   cfg->line[id]);
 	if (cfg->line[id] == 0)
 		cfg->line[id] = p->line;
 
@@ -803,7 +851,8 @@ config_apply(struct config_parser *p, enum tp_config_key id, const struct config
 		if (def->kind == KIND_FLAG)
 			*(bool *)((char *)cfg + def->off) = on;
 		else if (!on)
-			return config_fail(p, "turnpike always refuses these peers; to reach "
+			return config_fail(p,
+					   "turnpike always refuses these peers; to reach "
 					   "some, use allow-unsafe-peers with allowed-peer-ip");
 		return 0;
 	}
@@ -829,7 +878,8 @@ config_line_apply(struct config_parser *p, char *buf)
 		if (strcmp(l.key, config_key_names[id]) == 0)
 			return config_apply(p, (enum tp_config_key)id, &l);
 	}
-	for (size_t i = 0; i < sizeof(config_ignored) / sizeof(config_ignored[0]); i++) {
+	for (size_t i = 0;
+	     i < sizeof(config_ignored) / sizeof(config_ignored[0]); i++) {
 		if (strcmp(l.key, config_ignored[i].name) == 0)
 			return config_warn(p, config_ignored[i].reason);
 	}
@@ -862,8 +912,8 @@ config_finish(struct tp_config *cfg)
  * less one trailing '\r'.
  */
 static int
-config_parse_buf(struct tp_config *cfg, const char *name, const char *text, size_t len,
-		 char *err, size_t err_len)
+config_parse_buf(struct tp_config *cfg, const char *name, const char *text,
+		 size_t len, char *err, size_t err_len)
 {
 	struct config_parser p = { .cfg = cfg, .err = err, .err_len = err_len };
 	char buf[TP_CONFIG_LINE_MAX + 1];
@@ -886,19 +936,23 @@ config_parse_buf(struct tp_config *cfg, const char *name, const char *text, size
 			keep--;
 		p.line++;
 		p.key = NULL;
-		memcpy(buf, text + pos, keep < TP_CONFIG_LINE_MAX ? keep : TP_CONFIG_LINE_MAX);
+		memcpy(buf, text + pos,
+		       keep < TP_CONFIG_LINE_MAX ? keep : TP_CONFIG_LINE_MAX);
 		buf[keep < TP_CONFIG_LINE_MAX ? keep : TP_CONFIG_LINE_MAX] = '\0';
-		if (keep > TP_CONFIG_LINE_MAX || memchr(text + pos, '\0', keep) != NULL) {
+		if (keep > TP_CONFIG_LINE_MAX ||
+		    memchr(text + pos, '\0', keep) != NULL) {
 			struct config_line l;
 
 			/* Name the key in the message if one can be read. */
 			if (config_line_split(&p, buf, &l) != 0 || l.key == NULL)
 				p.key = NULL;
 			if (keep > TP_CONFIG_LINE_MAX)
-				rc = config_fail(&p, "line is longer than %d bytes",
+				rc = config_fail(&p,
+						 "line is longer than %d bytes",
 						 TP_CONFIG_LINE_MAX);
 			else
-				rc = config_fail(&p, "NUL byte in the line (not a text file?)");
+				rc = config_fail(&p,
+						 "NUL byte in the line (not a text file?)");
 		} else {
 			rc = config_line_apply(&p, buf);
 		}
@@ -917,8 +971,8 @@ config_parse_buf(struct tp_config *cfg, const char *name, const char *text, size
 }
 
 int
-tp_config_parse_text(struct tp_config *cfg, const char *name, const char *text, char *err,
-		     size_t err_len)
+tp_config_parse_text(struct tp_config *cfg, const char *name, const char *text,
+		     char *err, size_t err_len)
 {
 	if (cfg == NULL || name == NULL || text == NULL)
 		return -EINVAL;
@@ -944,7 +998,9 @@ config_read_file(const char *path, char **out, size_t *out_len)
 		ssize_t n;
 
 		if (len == cap) {
-			char *nb = cap >= TP_CONFIG_FILE_MAX ? NULL : realloc(buf, cap * 2);
+			char *nb = cap >= TP_CONFIG_FILE_MAX ?
+					   NULL :
+					   realloc(buf, cap * 2);
 
 			if (nb == NULL) {
 				rc = cap >= TP_CONFIG_FILE_MAX ? -EFBIG : -ENOMEM;
@@ -989,7 +1045,8 @@ tp_config_load(struct tp_config *cfg, const char *path, char *err, size_t err_le
 	if (rc != 0) {
 		if (err != NULL && err_len > 0)
 			snprintf(err, err_len, "%s: cannot read: %s", path,
-				 rc == -EFBIG ? "larger than 64 MiB" : strerror(-rc));
+				 rc == -EFBIG ? "larger than 64 MiB" :
+						strerror(-rc));
 		return rc;
 	}
 	rc = config_parse_buf(cfg, path, text, len, err, err_len);
@@ -1011,8 +1068,9 @@ struct config_at {
  * "FILE:LINE: LATER-KEY: what (OTHER-KEY on line N)".
  */
 static int __attribute__((format(printf, 6, 0)))
-config_vconflict(const struct tp_config *cfg, char *err, size_t err_len, struct config_at a,
-		 struct config_at b, const char *fmt, va_list ap)
+config_vconflict(const struct tp_config *cfg, char *err, size_t err_len,
+		 struct config_at a, struct config_at b, const char *fmt,
+		 va_list ap)
 {
 	struct config_at later = b.line > a.line ? b : a;
 	struct config_at other = b.line > a.line ? a : b;
@@ -1024,27 +1082,28 @@ config_vconflict(const struct tp_config *cfg, char *err, size_t err_len, struct 
 		return -EINVAL;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (other.line != 0)
-		snprintf(where, sizeof(where), " (%s on line %u)", config_key_names[other.key],
-			 other.line);
+		snprintf(where, sizeof(where), " (%s on line %u)",
+			 config_key_names[other.key], other.line);
 	if (later.line != 0)
 		snprintf(err, err_len, "%s:%u: %s: %s%s", file, later.line,
 			 config_key_names[later.key], msg, where);
 	else
-		snprintf(err, err_len, "%s: %s: %s%s", file, config_key_names[later.key], msg,
-			 where);
+		snprintf(err, err_len, "%s: %s: %s%s", file,
+			 config_key_names[later.key], msg, where);
 	return -EINVAL;
 }
 
 /* A contradiction between keys @p a and @p b, at their first lines. */
 static int __attribute__((format(printf, 6, 7)))
-config_conflict(const struct tp_config *cfg, char *err, size_t err_len, enum tp_config_key a,
-		enum tp_config_key b, const char *fmt, ...)
+config_conflict(const struct tp_config *cfg, char *err, size_t err_len,
+		enum tp_config_key a, enum tp_config_key b, const char *fmt, ...)
 {
 	va_list ap;
 	int rc;
 
 	va_start(ap, fmt);
-	rc = config_vconflict(cfg, err, err_len, (struct config_at){ a, cfg->line[a] },
+	rc = config_vconflict(cfg, err, err_len,
+			      (struct config_at){ a, cfg->line[a] },
 			      (struct config_at){ b, cfg->line[b] }, fmt, ap);
 	va_end(ap);
 	return rc;
@@ -1078,25 +1137,30 @@ config_families(const struct tp_config_ip_list *list)
 static int
 config_validate_auth(const struct tp_config *cfg, char *err, size_t len)
 {
-	enum tp_config_key mech = cfg->lt_cred_mech ? TP_CONFIG_KEY_LT_CRED_MECH :
-				  cfg->use_auth_secret ? TP_CONFIG_KEY_USE_AUTH_SECRET :
-							 TP_CONFIG_KEY_OAUTH;
+	enum tp_config_key mech =
+		cfg->lt_cred_mech    ? TP_CONFIG_KEY_LT_CRED_MECH :
+		cfg->use_auth_secret ? TP_CONFIG_KEY_USE_AUTH_SECRET :
+				       TP_CONFIG_KEY_OAUTH;
 	bool any = cfg->lt_cred_mech || cfg->use_auth_secret || cfg->oauth;
 
 	if (cfg->use_auth_secret && cfg->static_auth_secrets.n == 0)
-		return config_conflict(cfg, err, len, TP_CONFIG_KEY_USE_AUTH_SECRET,
-				       TP_CONFIG_KEY_STATIC_AUTH_SECRET,
-				       "use-auth-secret is on but no static-auth-secret is given");
+		return config_conflict(
+			cfg, err, len, TP_CONFIG_KEY_USE_AUTH_SECRET,
+			TP_CONFIG_KEY_STATIC_AUTH_SECRET,
+			"use-auth-secret is on but no static-auth-secret is given");
 	if (!cfg->use_auth_secret && cfg->static_auth_secrets.n > 0)
-		return config_conflict(cfg, err, len, TP_CONFIG_KEY_STATIC_AUTH_SECRET,
+		return config_conflict(cfg, err, len,
+				       TP_CONFIG_KEY_STATIC_AUTH_SECRET,
 				       TP_CONFIG_KEY_USE_AUTH_SECRET,
 				       "static-auth-secret is given but use-auth-secret is off "
 				       "(add use-auth-secret)");
 	if (cfg->oauth && cfg->oauth_keys.n == 0)
-		return config_conflict(cfg, err, len, TP_CONFIG_KEY_OAUTH, TP_CONFIG_KEY_OAUTH_KEY,
+		return config_conflict(cfg, err, len, TP_CONFIG_KEY_OAUTH,
+				       TP_CONFIG_KEY_OAUTH_KEY,
 				       "oauth is on but no oauth-key is given");
 	if (!cfg->oauth && cfg->oauth_keys.n > 0)
-		return config_conflict(cfg, err, len, TP_CONFIG_KEY_OAUTH_KEY, TP_CONFIG_KEY_OAUTH,
+		return config_conflict(cfg, err, len, TP_CONFIG_KEY_OAUTH_KEY,
+				       TP_CONFIG_KEY_OAUTH,
 				       "oauth-key is given but oauth is off (add oauth)");
 	if (!cfg->lt_cred_mech && cfg->users.n > 0)
 		return config_conflict(cfg, err, len, TP_CONFIG_KEY_USER,
@@ -1108,8 +1172,8 @@ config_validate_auth(const struct tp_config *cfg, char *err, size_t len)
 				       "lt-cred-mech is on but there is no user and no "
 				       "use-auth-secret");
 	if (cfg->no_auth && any)
-		return config_conflict(cfg, err, len, TP_CONFIG_KEY_NO_AUTH, mech,
-				       "no-auth cannot be combined with %s",
+		return config_conflict(cfg, err, len, TP_CONFIG_KEY_NO_AUTH,
+				       mech, "no-auth cannot be combined with %s",
 				       config_key_names[mech]);
 	if (!cfg->no_auth && !any)
 		return config_conflict(cfg, err, len, TP_CONFIG_KEY_NO_AUTH,
@@ -1118,7 +1182,8 @@ config_validate_auth(const struct tp_config *cfg, char *err, size_t len)
 				       "use-auth-secret or oauth (or no-auth, for a lab)");
 	if (any && cfg->realm[0] == '\0')
 		return config_conflict(cfg, err, len, mech, TP_CONFIG_KEY_REALM,
-				       "%s is on but no realm is given", config_key_names[mech]);
+				       "%s is on but no realm is given",
+				       config_key_names[mech]);
 	return 0;
 }
 
@@ -1142,41 +1207,51 @@ config_tls_unset(const struct tp_config *cfg)
 static int
 config_validate_transports(const struct tp_config *cfg, char *err, size_t len)
 {
-	enum tp_config_key no_later = cfg->line[TP_CONFIG_KEY_NO_TCP] >
-				      cfg->line[TP_CONFIG_KEY_NO_UDP] ?
-				      TP_CONFIG_KEY_NO_TCP : TP_CONFIG_KEY_NO_UDP;
+	enum tp_config_key no_later =
+		cfg->line[TP_CONFIG_KEY_NO_TCP] > cfg->line[TP_CONFIG_KEY_NO_UDP] ?
+			TP_CONFIG_KEY_NO_TCP :
+			TP_CONFIG_KEY_NO_UDP;
 
 	if ((cfg->cert == NULL) != (cfg->pkey == NULL))
-		return config_conflict(cfg, err, len, TP_CONFIG_KEY_CERT, TP_CONFIG_KEY_PKEY,
+		return config_conflict(cfg, err, len, TP_CONFIG_KEY_CERT,
+				       TP_CONFIG_KEY_PKEY,
 				       "%s is given but %s is not (TLS needs both)",
 				       cfg->cert != NULL ? "cert" : "pkey",
 				       cfg->cert != NULL ? "pkey" : "cert");
 	for (int id = 0; id < TP_CONFIG_KEY_COUNT; id++) {
-		if (config_defs[id].tls_only && cfg->line[id] != 0 && config_tls_unset(cfg))
-			return config_conflict(cfg, err, len, (enum tp_config_key)id,
+		if (config_defs[id].tls_only && cfg->line[id] != 0 &&
+		    config_tls_unset(cfg))
+			return config_conflict(cfg, err, len,
+					       (enum tp_config_key)id,
 					       TP_CONFIG_KEY_CERT,
 					       "TLS is off: give cert and pkey (or no-tls to "
 					       "keep this line unused)");
 	}
 	if (cfg->no_udp && cfg->no_tcp && !tp_config_tls_enabled(cfg))
 		return config_conflict(cfg, err, len, no_later,
-				       no_later == TP_CONFIG_KEY_NO_TCP ? TP_CONFIG_KEY_NO_UDP :
-				       TP_CONFIG_KEY_NO_TCP,
+				       no_later == TP_CONFIG_KEY_NO_TCP ?
+					       TP_CONFIG_KEY_NO_UDP :
+					       TP_CONFIG_KEY_NO_TCP,
 				       "no-udp and no-tcp leave nothing to listen on, and TLS "
-				       "is off%s", cfg->no_tls ? " (no-tls)" :
-				       " (no cert and pkey)");
+				       "is off%s",
+				       cfg->no_tls ? " (no-tls)" :
+						     " (no cert and pkey)");
 	if (cfg->stream_max_per_source > cfg->stream_max_connections)
-		return config_conflict(cfg, err, len, TP_CONFIG_KEY_STREAM_MAX_PER_SOURCE,
+		return config_conflict(cfg, err, len,
+				       TP_CONFIG_KEY_STREAM_MAX_PER_SOURCE,
 				       TP_CONFIG_KEY_STREAM_MAX_CONNECTIONS,
 				       "stream-max-per-source %u is above "
-				       "stream-max-connections %u", cfg->stream_max_per_source,
+				       "stream-max-connections %u",
+				       cfg->stream_max_per_source,
 				       cfg->stream_max_connections);
 	if (cfg->tls_handshake_timeout > cfg->stream_idle_timeout)
-		return config_conflict(cfg, err, len, TP_CONFIG_KEY_TLS_HANDSHAKE_TIMEOUT,
+		return config_conflict(cfg, err, len,
+				       TP_CONFIG_KEY_TLS_HANDSHAKE_TIMEOUT,
 				       TP_CONFIG_KEY_STREAM_IDLE_TIMEOUT,
 				       "tls-handshake-timeout %u is above stream-idle-timeout "
 				       "%u, which closes the connection first",
-				       cfg->tls_handshake_timeout, cfg->stream_idle_timeout);
+				       cfg->tls_handshake_timeout,
+				       cfg->stream_idle_timeout);
 	return 0;
 }
 
@@ -1198,42 +1273,57 @@ static int
 config_validate_ports(const struct tp_config *cfg, char *err, size_t len)
 {
 	struct config_listener l[TP_CONFIG_TLS_PORTS_MAX + 2];
-	struct config_at range_key = { TP_CONFIG_KEY_MIN_PORT, cfg->line[TP_CONFIG_KEY_MIN_PORT] };
+	struct config_at range_key = { TP_CONFIG_KEY_MIN_PORT,
+				       cfg->line[TP_CONFIG_KEY_MIN_PORT] };
 	bool tls = tp_config_tls_enabled(cfg);
 	size_t n = 0;
 
 	if (cfg->line[TP_CONFIG_KEY_MAX_PORT] > range_key.line)
-		range_key = (struct config_at){ TP_CONFIG_KEY_MAX_PORT,
-						cfg->line[TP_CONFIG_KEY_MAX_PORT] };
-	if (!cfg->no_udp || !cfg->no_tcp || cfg->line[TP_CONFIG_KEY_LISTENING_PORT] != 0)
+		range_key =
+			(struct config_at){ TP_CONFIG_KEY_MAX_PORT,
+					    cfg->line[TP_CONFIG_KEY_MAX_PORT] };
+	if (!cfg->no_udp || !cfg->no_tcp ||
+	    cfg->line[TP_CONFIG_KEY_LISTENING_PORT] != 0)
 		l[n++] = (struct config_listener){
-			{ TP_CONFIG_KEY_LISTENING_PORT, cfg->line[TP_CONFIG_KEY_LISTENING_PORT] },
-			cfg->listening_port, !cfg->no_tcp };
-	for (size_t i = 0; i < cfg->tls_listening_ports.n && i < TP_CONFIG_TLS_PORTS_MAX; i++) {
+			{ TP_CONFIG_KEY_LISTENING_PORT,
+			  cfg->line[TP_CONFIG_KEY_LISTENING_PORT] },
+			cfg->listening_port,
+			!cfg->no_tcp
+		};
+	for (size_t i = 0;
+	     i < cfg->tls_listening_ports.n && i < TP_CONFIG_TLS_PORTS_MAX; i++) {
 		const struct tp_config_port *t = &cfg->tls_listening_ports.v[i];
 
 		if (tls || t->line != 0)
 			l[n++] = (struct config_listener){
-				{ TP_CONFIG_KEY_TLS_LISTENING_PORT, t->line }, t->port, true };
+				{ TP_CONFIG_KEY_TLS_LISTENING_PORT, t->line },
+				t->port,
+				true
+			};
 	}
 	if (cfg->alt_tls_listening_port != 0)
 		l[n++] = (struct config_listener){
 			{ TP_CONFIG_KEY_ALT_TLS_LISTENING_PORT,
 			  cfg->line[TP_CONFIG_KEY_ALT_TLS_LISTENING_PORT] },
-			cfg->alt_tls_listening_port, true };
+			cfg->alt_tls_listening_port,
+			true
+		};
 
 	for (size_t i = 0; i < n; i++) {
 		if (l[i].port >= cfg->min_port && l[i].port <= cfg->max_port)
-			return config_conflict_at(cfg, err, len, l[i].at, range_key,
+			return config_conflict_at(cfg, err, len, l[i].at,
+						  range_key,
 						  "%s %u is inside the relay port range %u-%u",
-						  config_key_names[l[i].at.key], l[i].port,
-						  cfg->min_port, cfg->max_port);
+						  config_key_names[l[i].at.key],
+						  l[i].port, cfg->min_port,
+						  cfg->max_port);
 		for (size_t j = 0; j < i; j++) {
 			if (l[j].port == l[i].port && l[j].tcp && l[i].tcp)
-				return config_conflict_at(cfg, err, len, l[j].at, l[i].at,
-							  "TCP port %u is both %s and %s",
-							  l[i].port, config_key_names[l[j].at.key],
-							  config_key_names[l[i].at.key]);
+				return config_conflict_at(
+					cfg, err, len, l[j].at, l[i].at,
+					"TCP port %u is both %s and %s",
+					l[i].port, config_key_names[l[j].at.key],
+					config_key_names[l[i].at.key]);
 		}
 	}
 	return 0;
@@ -1252,8 +1342,8 @@ tp_config_validate(const struct tp_config *cfg, char *err, size_t len)
 	if (cfg->min_port > cfg->max_port)
 		return config_conflict(cfg, err, len, TP_CONFIG_KEY_MIN_PORT,
 				       TP_CONFIG_KEY_MAX_PORT,
-				       "min-port %u is above max-port %u", cfg->min_port,
-				       cfg->max_port);
+				       "min-port %u is above max-port %u",
+				       cfg->min_port, cfg->max_port);
 	rc = config_validate_auth(cfg, err, len);
 	if (rc == 0)
 		rc = config_validate_transports(cfg, err, len);
@@ -1261,18 +1351,21 @@ tp_config_validate(const struct tp_config *cfg, char *err, size_t len)
 		rc = config_validate_ports(cfg, err, len);
 	if (rc != 0)
 		return rc;
-	if (cfg->user_quota != 0 && cfg->total_quota != 0 && cfg->user_quota > cfg->total_quota)
+	if (cfg->user_quota != 0 && cfg->total_quota != 0 &&
+	    cfg->user_quota > cfg->total_quota)
 		return config_conflict(cfg, err, len, TP_CONFIG_KEY_USER_QUOTA,
 				       TP_CONFIG_KEY_TOTAL_QUOTA,
-				       "user-quota %u is above total-quota %u", cfg->user_quota,
-				       cfg->total_quota);
+				       "user-quota %u is above total-quota %u",
+				       cfg->user_quota, cfg->total_quota);
 	lf = config_families(&cfg->listening_ips);
 	rf = config_families(&cfg->relay_ips);
 	if (lf != 0 && (lf & rf) == 0)
 		return config_conflict(cfg, err, len, TP_CONFIG_KEY_RELAY_IP,
 				       TP_CONFIG_KEY_LISTENING_IP,
 				       "no relay-ip has the family (%s) of any listening-ip",
-				       lf == 1 ? "IPv4" : lf == 2 ? "IPv6" : "IPv4, IPv6");
+				       lf == 1 ? "IPv4" :
+				       lf == 2 ? "IPv6" :
+						 "IPv4, IPv6");
 	return 0;
 }
 
@@ -1356,7 +1449,8 @@ config_dump_text(FILE *out, const char *key, const char *value)
 {
 	bool quote = strpbrk(value, " \t#") != NULL;
 
-	fprintf(out, "%s=%s%s%s\n", key, quote ? "\"" : "", value, quote ? "\"" : "");
+	fprintf(out, "%s=%s%s%s\n", key, quote ? "\"" : "", value,
+		quote ? "\"" : "");
 }
 
 /* Print a range the way it would be written: "a", "a/len" or "lo-hi". */
@@ -1377,7 +1471,8 @@ config_dump_range(FILE *out, const char *key, const struct tp_ip_range *r)
 
 		for (unsigned int i = 0; i < bits / 8; i++) {
 			unsigned int keep = plen > i * 8 ? plen - i * 8 : 0;
-			uint8_t mask = keep >= 8 ? 0xFF : (uint8_t)(0xFF << (8 - keep));
+			uint8_t mask = keep >= 8 ? 0xFF :
+						   (uint8_t)(0xFF << (8 - keep));
 
 			ok = ok && (r->lo.bytes[i] & ~mask) == 0;
 			c.hi.bytes[i] = (uint8_t)(r->lo.bytes[i] | ~mask);
@@ -1392,7 +1487,8 @@ config_dump_range(FILE *out, const char *key, const struct tp_ip_range *r)
 
 /* Print every item of a repeatable key; secrets as "<redacted>". */
 static void
-config_dump_items(FILE *out, const char *key, enum config_kind kind, const void *field)
+config_dump_items(FILE *out, const char *key, enum config_kind kind,
+		  const void *field)
 {
 	const struct tp_config_ip_list *ips = field;
 	const struct tp_config_range_list *ranges = field;
@@ -1404,7 +1500,8 @@ config_dump_items(FILE *out, const char *key, enum config_kind kind, const void 
 	switch (kind) {
 	case KIND_IP_LIST:
 		for (size_t i = 0; i < ips->n; i++)
-			fprintf(out, "%s=%s\n", key, tp_ip_format(&ips->v[i].ip, ip, sizeof(ip)));
+			fprintf(out, "%s=%s\n", key,
+				tp_ip_format(&ips->v[i].ip, ip, sizeof(ip)));
 		break;
 	case KIND_RANGES:
 	case KIND_PREFIXES:
@@ -1438,7 +1535,8 @@ config_dump_items(FILE *out, const char *key, enum config_kind kind, const void 
 		break;
 	case KIND_OAUTH_KEY:
 		for (size_t i = 0; i < keys->n; i++)
-			fprintf(out, "%s=%s:<redacted>:%s\n", key, keys->v[i].key.kid,
+			fprintf(out, "%s=%s:<redacted>:%s\n", key,
+				keys->v[i].key.kid,
 				oauth_alg_name(keys->v[i].key.alg));
 		break;
 	default:
@@ -1501,14 +1599,17 @@ config_dump_key(FILE *out, enum tp_config_key id, const struct tp_config *cfg)
 		if (((const struct tp_ip *)field)->family == TP_AF_NONE)
 			fprintf(out, "# %s not set\n", key);
 		else
-			fprintf(out, "%s=%s\n", key, tp_ip_format(field, ip, sizeof(ip)));
+			fprintf(out, "%s=%s\n", key,
+				tp_ip_format(field, ip, sizeof(ip)));
 		break;
 	case KIND_LOG_LEVEL: {
 		unsigned int level = *(const enum tp_log_level *)field;
 
 		fprintf(out, "%s=%s\n", key,
-			level < sizeof(config_log_levels) / sizeof(config_log_levels[0]) ?
-			config_log_levels[level] : "?");
+			level < sizeof(config_log_levels) /
+						sizeof(config_log_levels[0]) ?
+				config_log_levels[level] :
+				"?");
 		break;
 	}
 	case KIND_PORTS:
@@ -1528,7 +1629,8 @@ config_dump_key(FILE *out, enum tp_config_key id, const struct tp_config *cfg)
 void
 tp_config_dump(const struct tp_config *cfg, FILE *out)
 {
-	fprintf(out, "# effective configuration of %s\n", cfg->file != NULL ? cfg->file : "-");
+	fprintf(out, "# effective configuration of %s\n",
+		cfg->file != NULL ? cfg->file : "-");
 	for (int id = 0; id < TP_CONFIG_KEY_COUNT; id++)
 		config_dump_key(out, (enum tp_config_key)id, cfg);
 }

@@ -103,9 +103,9 @@
  * that has AES-GCM or ChaCha20 also has ECDHE).  Forward secret and AEAD
  * only.  TLS 1.3 suites are OpenSSL's defaults, whatever cipher-list says.
  */
-#define TP_CONFIG_DEFAULT_CIPHER_LIST                                        \
-	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"         \
-	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"         \
+#define TP_CONFIG_DEFAULT_CIPHER_LIST                                \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" \
 	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
 /*
  * Stream limits, for a carrier's server (tools/turnpike.conf.example says
@@ -134,53 +134,53 @@
  * coturn keys that turnpike accepts and ignores are listed in config.c, not
  * here.
  */
-#define TP_CONFIG_KEY_LIST(X)                                        \
-	X(LISTENING_IP, "listening-ip")                              \
-	X(LISTENING_PORT, "listening-port")                          \
-	X(TLS_LISTENING_PORT, "tls-listening-port")                  \
-	X(ALT_TLS_LISTENING_PORT, "alt-tls-listening-port")          \
-	X(NO_UDP, "no-udp")                                          \
-	X(NO_TCP, "no-tcp")                                          \
-	X(NO_TLS, "no-tls")                                          \
-	X(CERT, "cert")                                              \
-	X(PKEY, "pkey")                                              \
-	X(CIPHER_LIST, "cipher-list")                                \
-	X(STREAM_MAX_CONNECTIONS, "stream-max-connections")          \
-	X(STREAM_MAX_PER_SOURCE, "stream-max-per-source")            \
-	X(STREAM_IDLE_TIMEOUT, "stream-idle-timeout")                \
-	X(TLS_HANDSHAKE_TIMEOUT, "tls-handshake-timeout")            \
-	X(STREAM_BUFFER, "stream-buffer")                            \
-	X(RELAY_IP, "relay-ip")                                      \
-	X(MIN_PORT, "min-port")                                      \
-	X(MAX_PORT, "max-port")                                      \
-	X(REALM, "realm")                                            \
-	X(SERVER_NAME, "server-name")                                \
-	X(LT_CRED_MECH, "lt-cred-mech")                              \
-	X(USER, "user")                                              \
-	X(USE_AUTH_SECRET, "use-auth-secret")                        \
-	X(STATIC_AUTH_SECRET, "static-auth-secret")                  \
-	X(OAUTH, "oauth")                                            \
-	X(OAUTH_KEY, "oauth-key")                                    \
-	X(NO_AUTH, "no-auth")                                        \
-	X(USER_QUOTA, "user-quota")                                  \
-	X(TOTAL_QUOTA, "total-quota")                                \
-	X(MAX_BPS, "max-bps")                                        \
-	X(ALLOWED_PEER_IP, "allowed-peer-ip")                        \
-	X(DENIED_PEER_IP, "denied-peer-ip")                          \
-	X(STALE_NONCE, "stale-nonce")                                \
-	X(MAX_ALLOCATE_LIFETIME, "max-allocate-lifetime")            \
-	X(CHANNEL_LIFETIME, "channel-lifetime")                      \
-	X(PERMISSION_LIFETIME, "permission-lifetime")                \
-	X(ALTERNATE_SERVER, "alternate-server")                      \
-	X(NO_SOFTWARE_ATTRIBUTE, "no-software-attribute")            \
-	X(NO_MULTICAST_PEERS, "no-multicast-peers")                  \
-	X(NO_LOOPBACK_PEERS, "no-loopback-peers")                    \
-	X(GATEWAY, "gateway")                                        \
-	X(LOCAL_NETWORK, "local-network")                            \
-	X(ALLOCATIONS_PER_WORKER, "allocations-per-worker")          \
-	X(ALLOW_UNSAFE_PEERS, "allow-unsafe-peers")                  \
-	X(RFC5766_CHANNEL_NUMBERS, "rfc5766-channel-numbers")        \
-	X(ADMIN_SOCKET, "admin-socket")                              \
+#define TP_CONFIG_KEY_LIST(X)                                 \
+	X(LISTENING_IP, "listening-ip")                       \
+	X(LISTENING_PORT, "listening-port")                   \
+	X(TLS_LISTENING_PORT, "tls-listening-port")           \
+	X(ALT_TLS_LISTENING_PORT, "alt-tls-listening-port")   \
+	X(NO_UDP, "no-udp")                                   \
+	X(NO_TCP, "no-tcp")                                   \
+	X(NO_TLS, "no-tls")                                   \
+	X(CERT, "cert")                                       \
+	X(PKEY, "pkey")                                       \
+	X(CIPHER_LIST, "cipher-list")                         \
+	X(STREAM_MAX_CONNECTIONS, "stream-max-connections")   \
+	X(STREAM_MAX_PER_SOURCE, "stream-max-per-source")     \
+	X(STREAM_IDLE_TIMEOUT, "stream-idle-timeout")         \
+	X(TLS_HANDSHAKE_TIMEOUT, "tls-handshake-timeout")     \
+	X(STREAM_BUFFER, "stream-buffer")                     \
+	X(RELAY_IP, "relay-ip")                               \
+	X(MIN_PORT, "min-port")                               \
+	X(MAX_PORT, "max-port")                               \
+	X(REALM, "realm")                                     \
+	X(SERVER_NAME, "server-name")                         \
+	X(LT_CRED_MECH, "lt-cred-mech")                       \
+	X(USER, "user")                                       \
+	X(USE_AUTH_SECRET, "use-auth-secret")                 \
+	X(STATIC_AUTH_SECRET, "static-auth-secret")           \
+	X(OAUTH, "oauth")                                     \
+	X(OAUTH_KEY, "oauth-key")                             \
+	X(NO_AUTH, "no-auth")                                 \
+	X(USER_QUOTA, "user-quota")                           \
+	X(TOTAL_QUOTA, "total-quota")                         \
+	X(MAX_BPS, "max-bps")                                 \
+	X(ALLOWED_PEER_IP, "allowed-peer-ip")                 \
+	X(DENIED_PEER_IP, "denied-peer-ip")                   \
+	X(STALE_NONCE, "stale-nonce")                         \
+	X(MAX_ALLOCATE_LIFETIME, "max-allocate-lifetime")     \
+	X(CHANNEL_LIFETIME, "channel-lifetime")               \
+	X(PERMISSION_LIFETIME, "permission-lifetime")         \
+	X(ALTERNATE_SERVER, "alternate-server")               \
+	X(NO_SOFTWARE_ATTRIBUTE, "no-software-attribute")     \
+	X(NO_MULTICAST_PEERS, "no-multicast-peers")           \
+	X(NO_LOOPBACK_PEERS, "no-loopback-peers")             \
+	X(GATEWAY, "gateway")                                 \
+	X(LOCAL_NETWORK, "local-network")                     \
+	X(ALLOCATIONS_PER_WORKER, "allocations-per-worker")   \
+	X(ALLOW_UNSAFE_PEERS, "allow-unsafe-peers")           \
+	X(RFC5766_CHANNEL_NUMBERS, "rfc5766-channel-numbers") \
+	X(ADMIN_SOCKET, "admin-socket")                       \
 	X(LOG_LEVEL, "log-level")
 
 /** Index of a key, for tp_config::line[]. */
@@ -288,17 +288,17 @@ struct tp_config {
 	bool no_udp;
 	bool no_tcp;
 	bool no_tls; /**< TLS off even with cert and pkey */
-	char *cert;  /**< PEM certificate chain path; owned; NULL if not given */
-	char *pkey;  /**< PEM private key path; owned; NULL if not given */
+	char *cert; /**< PEM certificate chain path; owned; NULL if not given */
+	char *pkey; /**< PEM private key path; owned; NULL if not given */
 	/** OpenSSL cipher string for TLS 1.2 (TLS 1.3 keeps OpenSSL's). */
 	char cipher_list[TP_CONFIG_CIPHER_LIST_MAX + 1];
 
 	/* Stream (TCP and TLS) connection limits. */
 	uint32_t stream_max_connections; /**< in total */
 	uint32_t stream_max_per_source;  /**< per client IP address */
-	uint32_t stream_idle_timeout;    /**< s, a connection with no allocation */
-	uint32_t tls_handshake_timeout;  /**< s, from accept to handshake done */
-	uint32_t stream_buffer;          /**< bytes queued per connection */
+	uint32_t stream_idle_timeout; /**< s, a connection with no allocation */
+	uint32_t tls_handshake_timeout; /**< s, from accept to handshake done */
+	uint32_t stream_buffer;         /**< bytes queued per connection */
 
 	/* Authentication. */
 	char realm[TP_CONFIG_REALM_MAX + 1];       /**< "" when not given */
@@ -384,8 +384,7 @@ int tp_config_parse_text(struct tp_config *cfg, const char *name,
  *
  * @return 0 or -EINVAL.
  */
-int tp_config_validate(const struct tp_config *cfg, char *err,
-		       size_t err_len);
+int tp_config_validate(const struct tp_config *cfg, char *err, size_t err_len);
 
 /**
  * Whether TLS is served: cert and pkey are given and no-tls is not.  (A

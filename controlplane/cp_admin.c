@@ -84,8 +84,8 @@ struct admin_cmd {
 
 static const struct admin_cmd admin_cmds[];
 
-static int
-cmd_help(struct cp_admin_ctx *ctx, char **argv, int argc, struct admin_out *o);
+static int cmd_help(struct cp_admin_ctx *ctx, char **argv, int argc,
+		    struct admin_out *o);
 
 /* auth reasons have UPPER_CASE enum names; counters want lower case. */
 static const char *const auth_reason_keys[] = {
@@ -125,11 +125,12 @@ cmd_stats(struct cp_admin_ctx *ctx, char **argv, int argc, struct admin_out *o)
 	admin_line(o, "allocations_live=%" PRIu64, s->allocs_live);
 	admin_line(o, "allocations_ending=%" PRIu64, s->allocs_ending);
 	for (int i = 0; i < TURN_C__COUNT; i++)
-		admin_line(o, "%s=%" PRIu64, turn_counter_label((enum turn_counter)i),
-			   s->c[i]);
+		admin_line(o, "%s=%" PRIu64,
+			   turn_counter_label((enum turn_counter)i), s->c[i]);
 	for (int i = 0; i < TURN_METHOD__COUNT; i++)
 		admin_line(o, "requests.%s=%" PRIu64,
-			   turn_method_label((enum turn_method)i), s->requests[i]);
+			   turn_method_label((enum turn_method)i),
+			   s->requests[i]);
 	for (int i = 0; i < TURN_REPLY__COUNT; i++)
 		admin_line(o, "replies.%s=%" PRIu64,
 			   turn_reply_label((enum turn_reply)i), s->replies[i]);
@@ -148,7 +149,8 @@ cmd_stats(struct cp_admin_ctx *ctx, char **argv, int argc, struct admin_out *o)
 	admin_line(o, "credentials.oauth_keys=%u", obj->oauth.n_keys);
 	if (ctx->extra_stats != NULL && !o->truncated) {
 		size_t room = o->cap - ADMIN_TAIL - o->len;
-		int n = ctx->extra_stats(ctx->extra_stats_arg, o->buf + o->len, room);
+		int n = ctx->extra_stats(ctx->extra_stats_arg, o->buf + o->len,
+					 room);
 
 		if (n < 0 || (size_t)n >= room) {
 			o->buf[o->len] = '\0';
@@ -172,13 +174,14 @@ list_one(void *arg, const struct turn_alloc *a)
 	char client[TP_ADDR_STRLEN], relay[TP_ADDR_STRLEN];
 	int64_t left = (int64_t)(a->expiry_ms - l->now_ms) / 1000;
 
-	admin_line(l->o, "alloc user=%s client=%s transport=%s relay=%s worker=%u "
+	admin_line(l->o,
+		   "alloc user=%s client=%s transport=%s relay=%s worker=%u "
 		   "expires_in_s=%" PRId64 " token=%d",
 		   a->user != NULL && a->user->len > 0 ? a->user->name : "-",
 		   tp_addr_format(&a->client, client, sizeof(client)),
 		   tp_transport_name(a->transport),
-		   tp_addr_format(&a->relay, relay, sizeof(relay)),
-		   a->owner, left < 0 ? 0 : left, a->by_token ? 1 : 0);
+		   tp_addr_format(&a->relay, relay, sizeof(relay)), a->owner,
+		   left < 0 ? 0 : left, a->by_token ? 1 : 0);
 }
 
 static int
@@ -197,14 +200,16 @@ cmd_allocations(struct cp_admin_ctx *ctx, char **argv, int argc,
 		n = strtoul(argv[0], &end, 10);
 		if (!isdigit((unsigned char)argv[0][0]) || *end != '\0' ||
 		    errno != 0 || n > CP_ADMIN_LIST_MAX)
-			return admin_fail(o, "N must be 0..%d", CP_ADMIN_LIST_MAX);
+			return admin_fail(o, "N must be 0..%d",
+					  CP_ADMIN_LIST_MAX);
 	}
 	s = turn_server_stats(ctx->srv);
 	admin_line(o, "allocations_live=%" PRIu64, s->allocs_live);
 	admin_line(o, "allocations_ending=%" PRIu64, s->allocs_ending);
 	if (n > 0) {
 		struct list_arg l = { .o = o, .now_ms = ctx->now_ms };
-		size_t listed = turn_server_alloc_visit(ctx->srv, n, list_one, &l);
+		size_t listed =
+			turn_server_alloc_visit(ctx->srv, n, list_one, &l);
 
 		admin_line(o, "listed=%zu", listed);
 	}
@@ -219,7 +224,8 @@ need_mech(struct cp_admin_ctx *ctx, const void *on, const char *key,
 	if (ctx->obj->params.auth == NULL)
 		return admin_fail(o, "authentication is off (no-auth)");
 	if (on == NULL)
-		return admin_fail(o, "%s is not enabled in the configuration", key);
+		return admin_fail(o, "%s is not enabled in the configuration",
+				  key);
 	return 0;
 }
 
@@ -250,7 +256,8 @@ expiry_add(struct cp_admin_ctx *ctx, const char *name, uint64_t expires_ms)
 {
 	if (ctx->n_expiry == ctx->cap_expiry) {
 		size_t cap = ctx->cap_expiry == 0 ? 16 : ctx->cap_expiry * 2;
-		struct cp_admin_expiry *v = realloc(ctx->expiry, cap * sizeof(*v));
+		struct cp_admin_expiry *v =
+			realloc(ctx->expiry, cap * sizeof(*v));
 
 		if (v == NULL)
 			return -ENOMEM;
@@ -283,8 +290,9 @@ cp_admin_expire(struct cp_admin_ctx *ctx, uint64_t now_ms)
 			continue;
 		}
 		auth_user_db_remove(&ctx->obj->users, e->name, strlen(e->name));
-		cp_log(CP_LOG_INFO, "admin.user_expired", "name=%s users=%" PRIu32,
-		       e->name, ctx->obj->users.n_users);
+		cp_log(CP_LOG_INFO, "admin.user_expired",
+		       "name=%s users=%" PRIu32, e->name,
+		       ctx->obj->users.n_users);
 		free(e->name);
 		*e = ctx->expiry[--ctx->n_expiry];
 	}
@@ -346,14 +354,19 @@ cmd_user_add(struct cp_admin_ctx *ctx, char **argv, int argc, struct admin_out *
 			auth_user_db_remove(db, argv[0], nlen);
 	}
 	if (rc != 0) {
-		cp_log(CP_LOG_WARN, "admin.user_add", "name=%s result=error rc=%d",
-		       argv[0], rc);
-		return admin_fail(o, "%s", rc == -EEXIST ? "user exists" :
-				  rc == -EINVAL ? "name or password empty, longer "
-				  "than 512 bytes, or a bad 0x key" : strerror(-rc));
+		cp_log(CP_LOG_WARN, "admin.user_add",
+		       "name=%s result=error rc=%d", argv[0], rc);
+		return admin_fail(o, "%s",
+				  rc == -EEXIST ?
+					  "user exists" :
+				  rc == -EINVAL ?
+					  "name or password empty, longer "
+					  "than 512 bytes, or a bad 0x key" :
+					  strerror(-rc));
 	}
-	cp_log(CP_LOG_INFO, "admin.user_add", "name=%s result=ok users=%" PRIu32
-	       " lifetime_s=%" PRIu64, argv[0], db->n_users, life_s);
+	cp_log(CP_LOG_INFO, "admin.user_add",
+	       "name=%s result=ok users=%" PRIu32 " lifetime_s=%" PRIu64,
+	       argv[0], db->n_users, life_s);
 	admin_line(o, "users=%" PRIu32, db->n_users);
 	if (life_s > 0)
 		admin_line(o, "expires_in_s=%" PRIu64, life_s);
@@ -373,13 +386,14 @@ cmd_user_del(struct cp_admin_ctx *ctx, char **argv, int argc, struct admin_out *
 		return -1;
 	rc = auth_user_db_remove(db, argv[0], nlen);
 	if (rc != 0)
-		return admin_fail(o, "%s", rc == -ENOENT ? "no such user" :
-				  strerror(-rc));
+		return admin_fail(o, "%s",
+				  rc == -ENOENT ? "no such user" : strerror(-rc));
 	expiry_forget(ctx, argv[0]);
 	if (ctx->srv != NULL)
 		kept = turn_server_user_allocs(ctx->srv, argv[0], nlen);
-	cp_log(CP_LOG_INFO, "admin.user_del", "name=%s result=ok users=%" PRIu32
-	       " allocations_kept=%" PRIu32, argv[0], db->n_users, kept);
+	cp_log(CP_LOG_INFO, "admin.user_del",
+	       "name=%s result=ok users=%" PRIu32 " allocations_kept=%" PRIu32,
+	       argv[0], db->n_users, kept);
 	admin_line(o, "users=%" PRIu32, db->n_users);
 	/* Deleting them would need a DELETE the client never asked for;
 	 * they end at their expiry, as their refreshes now get 401. */
@@ -402,11 +416,15 @@ cmd_secret(struct cp_admin_ctx *ctx, char **argv, bool add, struct admin_out *o)
 	if (rc != 0) {
 		cp_log(CP_LOG_WARN, ev, "result=error rc=%d", rc);
 		return admin_fail(o, "%s",
-				  rc == -EEXIST ? "secret already present" :
-				  rc == -ENOENT ? "no such secret" :
-				  rc == -ENOSPC ? "too many secrets (at most 8)" :
-				  rc == -EINVAL ? "secret empty or longer than 256 bytes" :
-				  strerror(-rc));
+				  rc == -EEXIST ?
+					  "secret already present" :
+				  rc == -ENOENT ?
+					  "no such secret" :
+				  rc == -ENOSPC ?
+					  "too many secrets (at most 8)" :
+				  rc == -EINVAL ?
+					  "secret empty or longer than 256 bytes" :
+					  strerror(-rc));
 	}
 	cp_log(CP_LOG_INFO, ev, "result=ok secrets=%u", ring->n_secrets);
 	admin_line(o, "secrets=%u", ring->n_secrets);
@@ -414,14 +432,16 @@ cmd_secret(struct cp_admin_ctx *ctx, char **argv, bool add, struct admin_out *o)
 }
 
 static int
-cmd_secret_add(struct cp_admin_ctx *ctx, char **argv, int argc, struct admin_out *o)
+cmd_secret_add(struct cp_admin_ctx *ctx, char **argv, int argc,
+	       struct admin_out *o)
 {
 	(void)argc;
 	return cmd_secret(ctx, argv, true, o);
 }
 
 static int
-cmd_secret_del(struct cp_admin_ctx *ctx, char **argv, int argc, struct admin_out *o)
+cmd_secret_del(struct cp_admin_ctx *ctx, char **argv, int argc,
+	       struct admin_out *o)
 {
 	(void)argc;
 	return cmd_secret(ctx, argv, false, o);
@@ -442,20 +462,23 @@ cmd_oauth_key_add(struct cp_admin_ctx *ctx, char **argv, int argc,
 	if (rc != 0) {
 		OPENSSL_cleanse(&key, sizeof(key));
 		return admin_fail(o, "expected KID:BASE64KEY:A128GCM or "
-				  "KID:BASE64KEY:A256GCM (16 or 32 byte key)");
+				     "KID:BASE64KEY:A256GCM (16 or 32 byte key)");
 	}
 	rc = auth_oauth_keyring_add(ring, &key);
 	if (rc != 0) {
-		cp_log(CP_LOG_WARN, "admin.oauth_key_add", "kid=%s result=error rc=%d",
-		       key.kid, rc);
+		cp_log(CP_LOG_WARN, "admin.oauth_key_add",
+		       "kid=%s result=error rc=%d", key.kid, rc);
 		OPENSSL_cleanse(&key, sizeof(key));
-		return admin_fail(o, "%s", rc == -EEXIST ? "key id already present" :
+		return admin_fail(o, "%s",
+				  rc == -EEXIST ? "key id already present" :
 				  rc == -ENOSPC ? "too many keys (at most 16)" :
-				  strerror(-rc));
+						  strerror(-rc));
 	}
-	cp_log(CP_LOG_INFO, "admin.oauth_key_add", "kid=%s alg=%s result=ok "
-	       "oauth_keys=%u", key.kid,
-	       key.alg == OAUTH_ALG_A256GCM ? "A256GCM" : "A128GCM", ring->n_keys);
+	cp_log(CP_LOG_INFO, "admin.oauth_key_add",
+	       "kid=%s alg=%s result=ok "
+	       "oauth_keys=%u",
+	       key.kid, key.alg == OAUTH_ALG_A256GCM ? "A256GCM" : "A128GCM",
+	       ring->n_keys);
 	OPENSSL_cleanse(&key, sizeof(key));
 	admin_line(o, "oauth_keys=%u", ring->n_keys);
 	return 0;
@@ -473,10 +496,11 @@ cmd_oauth_key_del(struct cp_admin_ctx *ctx, char **argv, int argc,
 		return -1;
 	rc = auth_oauth_keyring_remove(ring, argv[0], strlen(argv[0]));
 	if (rc != 0)
-		return admin_fail(o, "%s", rc == -ENOENT ? "no such key id" :
-				  strerror(-rc));
-	cp_log(CP_LOG_INFO, "admin.oauth_key_del", "kid=%s result=ok oauth_keys=%u",
-	       argv[0], ring->n_keys);
+		return admin_fail(o, "%s",
+				  rc == -ENOENT ? "no such key id" :
+						  strerror(-rc));
+	cp_log(CP_LOG_INFO, "admin.oauth_key_del",
+	       "kid=%s result=ok oauth_keys=%u", argv[0], ring->n_keys);
 	admin_line(o, "oauth_keys=%u", ring->n_keys);
 	return 0;
 }
@@ -487,11 +511,12 @@ static const struct admin_cmd admin_cmds[] = {
 	  "allocation counts; list up to N (at most 1000)", cmd_allocations },
 	{ "user-add", 2, 3, "NAME PASSWORD [LIFETIME_S]",
 	  "add a long-term user (lt-cred-mech); PASSWORD may be 0x<MD5 key>; "
-	  "removed after LIFETIME_S if given", cmd_user_add },
+	  "removed after LIFETIME_S if given",
+	  cmd_user_add },
 	{ "user-del", 1, 1, "NAME",
 	  "remove a user; its allocations end at expiry", cmd_user_del },
-	{ "secret-add", 1, 1, "SECRET", "add a REST shared secret (use-auth-secret)",
-	  cmd_secret_add },
+	{ "secret-add", 1, 1, "SECRET",
+	  "add a REST shared secret (use-auth-secret)", cmd_secret_add },
 	{ "secret-del", 1, 1, "SECRET", "remove a REST shared secret",
 	  cmd_secret_del },
 	{ "oauth-key-add", 1, 1, "KID:BASE64KEY:ALG",
@@ -559,7 +584,8 @@ exec_line(struct cp_admin_ctx *ctx, char *copy, struct admin_out *o)
 			cmd = &admin_cmds[i];
 	if (cmd == NULL)
 		/* Only the command word is echoed: the rest may be a secret. */
-		return admin_fail(o, "unknown command '%.40s' (try help)", words[0]);
+		return admin_fail(o, "unknown command '%.40s' (try help)",
+				  words[0]);
 	if (n - 1 < cmd->min_args || n - 1 > cmd->max_args)
 		return admin_fail(o, "usage: %s%s%s", cmd->name,
 				  cmd->args[0] ? " " : "", cmd->args);
@@ -583,7 +609,8 @@ cp_admin_exec(struct cp_admin_ctx *ctx, const char *line, char *out, size_t cap)
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
 	if (len > CP_ADMIN_LINE_MAX) {
-		rc = admin_fail(&o, "line longer than %d bytes", CP_ADMIN_LINE_MAX);
+		rc = admin_fail(&o, "line longer than %d bytes",
+				CP_ADMIN_LINE_MAX);
 	} else {
 		memcpy(copy, line, len);
 		copy[len] = '\0';
@@ -593,8 +620,9 @@ cp_admin_exec(struct cp_admin_ctx *ctx, const char *line, char *out, size_t cap)
 	}
 	/* The tail room is kept for these last two lines. */
 	if (o.truncated)
-		o.len += (size_t)snprintf(out + o.len, cap - o.len, "truncated=1\n");
-	o.len += (size_t)snprintf(out + o.len, cap - o.len, rc == 0 ? "ok\n" :
-				  "error %s\n", o.err);
+		o.len += (size_t)snprintf(out + o.len, cap - o.len,
+					  "truncated=1\n");
+	o.len += (size_t)snprintf(out + o.len, cap - o.len,
+				  rc == 0 ? "ok\n" : "error %s\n", o.err);
 	return (int)o.len;
 }

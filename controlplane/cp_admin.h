@@ -125,20 +125,20 @@ int cp_admin_exec(struct cp_admin_ctx *ctx, const char *line, char *out,
 
 /** One client of the socket. */
 struct cp_admin_conn {
-	int fd;                 /**< -1 = free */
-	uint64_t last_ms;       /**< last activity */
-	bool closing;           /**< close once the output is written */
+	int fd;           /**< -1 = free */
+	uint64_t last_ms; /**< last activity */
+	bool closing;     /**< close once the output is written */
 	size_t in_len;
 	char in[CP_ADMIN_LINE_MAX + 2];
-	char *out;              /**< CP_ADMIN_REPLY_MAX bytes */
+	char *out; /**< CP_ADMIN_REPLY_MAX bytes */
 	size_t out_len, out_off;
 };
 
 /** The listening socket and its clients. */
 struct cp_admin {
-	int fd;                 /**< listening socket, -1 = closed */
+	int fd; /**< listening socket, -1 = closed */
 	char path[108];
-	uint64_t dev, ino;      /**< of the file we made: unlink only that */
+	uint64_t dev, ino; /**< of the file we made: unlink only that */
 	uint64_t last_poll_ms;
 	struct cp_admin_ctx *ctx;
 	struct cp_admin_conn conns[CP_ADMIN_CONNS_MAX];

@@ -62,33 +62,42 @@ cp_admin_open(struct cp_admin *a, const char *path, struct cp_admin_ctx *ctx,
 	for (int i = 0; i < CP_ADMIN_CONNS_MAX; i++)
 		a->conns[i].fd = -1;
 	a->ctx = ctx;
-	if (strlen(path) >= sizeof(sa.sun_path) || strlen(path) >= sizeof(a->path)) {
+	if (strlen(path) >= sizeof(sa.sun_path) ||
+	    strlen(path) >= sizeof(a->path)) {
 		snprintf(err, err_len, "admin-socket %s: path too long", path);
 		return -ENAMETOOLONG;
 	}
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
-			snprintf(err, err_len, "admin-socket %s: exists and is not a "
-				 "socket; not touching it", path);
+			snprintf(err, err_len,
+				 "admin-socket %s: exists and is not a "
+				 "socket; not touching it",
+				 path);
 			return -EEXIST;
 		}
 		rc = admin_probe(&sa);
 		if (rc == 1) {
-			snprintf(err, err_len, "admin-socket %s: another server "
-				 "answers there (is turnpike already running?)", path);
+			snprintf(err, err_len,
+				 "admin-socket %s: another server "
+				 "answers there (is turnpike already running?)",
+				 path);
 			return -EADDRINUSE;
 		}
 		if (rc < 0) {
-			snprintf(err, err_len, "admin-socket %s: cannot check it: %s",
-				 path, strerror(-rc));
+			snprintf(err, err_len,
+				 "admin-socket %s: cannot check it: %s", path,
+				 strerror(-rc));
 			return rc;
 		}
-		cp_log(CP_LOG_WARN, "admin.stale_socket", "path=%s removed=1", path);
+		cp_log(CP_LOG_WARN, "admin.stale_socket", "path=%s removed=1",
+		       path);
 		if (unlink(path) != 0 && errno != ENOENT) {
 			rc = -errno;
-			snprintf(err, err_len, "admin-socket %s: cannot remove the "
-				 "stale socket: %s", path, strerror(-rc));
+			snprintf(err, err_len,
+				 "admin-socket %s: cannot remove the "
+				 "stale socket: %s",
+				 path, strerror(-rc));
 			return rc;
 		}
 	}
@@ -103,10 +112,11 @@ cp_admin_open(struct cp_admin *a, const char *path, struct cp_admin_ctx *ctx,
 	old_mask = umask(0177);
 	rc = bind(a->fd, (const struct sockaddr *)&sa, sizeof(sa));
 	umask(old_mask);
-	if (rc != 0 || chmod(path, 0600) != 0 || listen(a->fd, CP_ADMIN_CONNS_MAX) != 0 ||
-	    stat(path, &st) != 0) {
+	if (rc != 0 || chmod(path, 0600) != 0 ||
+	    listen(a->fd, CP_ADMIN_CONNS_MAX) != 0 || stat(path, &st) != 0) {
 		rc = -errno;
-		snprintf(err, err_len, "admin-socket %s: %s", path, strerror(-rc));
+		snprintf(err, err_len, "admin-socket %s: %s", path,
+			 strerror(-rc));
 		close(a->fd);
 		a->fd = -1;
 		return rc;
@@ -166,11 +176,13 @@ static bool
 conn_flush(struct cp_admin_conn *c)
 {
 	while (c->out_off < c->out_len) {
-		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+		ssize_t n = send(c->fd, c->out + c->out_off,
+				 c->out_len - c->out_off,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0)
-			return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+			return errno == EAGAIN || errno == EWOULDBLOCK ||
+			       errno == EINTR;
 		c->out_off += (size_t)n;
 	}
 	c->out_len = c->out_off = 0;
@@ -188,7 +200,8 @@ conn_run_line(struct cp_admin *a, struct cp_admin_conn *c, bool eof)
 	if (nl == NULL && c->in_len > CP_ADMIN_LINE_MAX) {
 		/* No way to find the next line's start reliably: answer, close. */
 		n = snprintf(c->out, CP_ADMIN_REPLY_MAX,
-			     "error line longer than %d bytes\n", CP_ADMIN_LINE_MAX);
+			     "error line longer than %d bytes\n",
+			     CP_ADMIN_LINE_MAX);
 		c->out_len = (size_t)n;
 		OPENSSL_cleanse(c->in, sizeof(c->in));
 		c->in_len = 0;
@@ -221,15 +234,16 @@ conn_read(struct cp_admin *a, struct cp_admin_conn *c)
 	bool eof = false;
 
 	while (c->in_len < sizeof(c->in) - 1) {
-		ssize_t n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - 1 - c->in_len,
-				 MSG_DONTWAIT);
+		ssize_t n = recv(c->fd, c->in + c->in_len,
+				 sizeof(c->in) - 1 - c->in_len, MSG_DONTWAIT);
 
 		if (n == 0) {
 			eof = true;
 			break;
 		}
 		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == EINTR)
 				break;
 			return false;
 		}
@@ -272,7 +286,8 @@ cp_admin_poll(struct cp_admin *a, uint64_t now_ms)
 			continue;
 		}
 		pfd[n] = (struct pollfd){ .fd = c->fd,
-			.events = c->out_len > 0 ? POLLOUT : POLLIN };
+					  .events = c->out_len > 0 ? POLLOUT :
+								     POLLIN };
 		idx[n++] = i;
 	}
 	if (poll(pfd, n, 0) <= 0)
@@ -293,8 +308,9 @@ cp_admin_poll(struct cp_admin *a, uint64_t now_ms)
 			conn_close(c);
 			continue;
 		}
-		if (c->out_len == 0 && (pfd[k].revents & (POLLIN | POLLHUP)) != 0 &&
-		    !c->closing && !conn_read(a, c)) {
+		if (c->out_len == 0 &&
+		    (pfd[k].revents & (POLLIN | POLLHUP)) != 0 && !c->closing &&
+		    !conn_read(a, c)) {
 			conn_close(c);
 			continue;
 		}
@@ -304,7 +320,8 @@ cp_admin_poll(struct cp_admin *a, uint64_t now_ms)
 			continue;
 		}
 		/* Lines that arrived together with the one just answered. */
-		while (c->out_len == 0 && !c->closing && conn_run_line(a, c, false))
+		while (c->out_len == 0 && !c->closing &&
+		       conn_run_line(a, c, false))
 			if (!conn_flush(c))
 				break;
 		if (c->closing && c->out_len == 0)

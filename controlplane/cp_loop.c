@@ -18,9 +18,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "turnpike/dp_msg.h"
 #include "cp_log.h"
 #include "cp_loop.h"
+#include "turnpike/dp_msg.h"
 
 #define CP_EVT_BURST 64
 #define CP_TICK_MS 10
@@ -62,8 +62,8 @@ sink_reply(void *ctx, uint16_t worker, const struct turn_packet *req,
 	if (req == NULL)
 		return; /* every reply answers a request for now */
 	if (req->transport != TP_TRANSPORT_UDP)
-		rc = loop->plane.stream_reply(loop->plane.ctx, worker, req->conn,
-					      msg, len);
+		rc = loop->plane.stream_reply(loop->plane.ctx, worker,
+					      req->conn, msg, len);
 	else
 		rc = loop->plane.reply_send(loop->plane.ctx, worker,
 					    req->client_mac, to, from, msg, len);
@@ -176,8 +176,9 @@ drain_streams(struct cp_loop *loop, uint64_t now_ms)
 
 			turn_server_handle(loop->srv, &pkt, now_ms);
 		} else if (n->kind == STREAM_NOTE_CLOSED) {
-			turn_server_stream_closed(loop->srv, &n->client, &n->local,
-						  n->transport, now_ms);
+			turn_server_stream_closed(loop->srv, &n->client,
+						  &n->local, n->transport,
+						  now_ms);
 		}
 		stream_queue_pop(loop->streams_q);
 		done++;
@@ -193,7 +194,8 @@ drain_streams(struct cp_loop *loop, uint64_t now_ms)
 static unsigned int
 drain_events(struct cp_loop *loop, uint64_t now_ms)
 {
-	unsigned int limit = CP_EVT_BURST * ((unsigned int)loop->plane.n_workers + 1);
+	unsigned int limit =
+		CP_EVT_BURST * ((unsigned int)loop->plane.n_workers + 1);
 	struct dp_evt evs[CP_EVT_BURST];
 	unsigned int total = 0, n;
 
@@ -227,8 +229,8 @@ log_stats(const struct cp_loop *loop)
 	       t->c[DP_C_tx_packets],
 	       t->c[DP_C_relay_channel_to_peer] + t->c[DP_C_relay_send_to_peer],
 	       t->c[DP_C_relay_peer_to_channel] + t->c[DP_C_relay_peer_to_data],
-	       t->c[DP_C_relay_local], t->c[DP_C_punted], t->c[DP_C_handoff_out],
-	       drops, st.busy_cycles);
+	       t->c[DP_C_relay_local], t->c[DP_C_punted],
+	       t->c[DP_C_handoff_out], drops, st.busy_cycles);
 }
 
 int
@@ -240,13 +242,13 @@ cp_loop_admin_stats(void *arg, char *buf, size_t cap)
 	size_t len = 0;
 	int n;
 
-#define CP_ADMIN_PUT(...)                                                    \
-	do {                                                                  \
-		n = snprintf(buf + (len < cap ? len : cap),                   \
-			     len < cap ? cap - len : 0, __VA_ARGS__);          \
-		if (n < 0)                                                    \
-			return n;                                             \
-		len += (size_t)n;                                             \
+#define CP_ADMIN_PUT(...)                                             \
+	do {                                                          \
+		n = snprintf(buf + (len < cap ? len : cap),           \
+			     len < cap ? cap - len : 0, __VA_ARGS__); \
+		if (n < 0)                                            \
+			return n;                                     \
+		len += (size_t)n;                                     \
 	} while (0)
 
 	loop->plane.stats_sum(loop->plane.ctx, &st);
@@ -269,7 +271,8 @@ cp_loop_admin_stats(void *arg, char *buf, size_t cap)
 							   (enum stream_counter)i));
 	}
 	if (loop->neigh != NULL) {
-		CP_ADMIN_PUT("neigh.entries=%zu\n", cp_neigh_entries(loop->neigh));
+		CP_ADMIN_PUT("neigh.entries=%zu\n",
+			     cp_neigh_entries(loop->neigh));
 		for (int i = 0; i < CP_NEIGH_C__COUNT; i++)
 			CP_ADMIN_PUT("neigh.%s=%" PRIu64 "\n",
 				     cp_neigh_counter_name((enum cp_neigh_counter)i),
@@ -278,8 +281,9 @@ cp_loop_admin_stats(void *arg, char *buf, size_t cap)
 	}
 	if (loop->plane.port_counters != NULL) {
 		struct tp_plane_counter pc[TP_PLANE_MAX_PORT_COUNTERS];
-		unsigned int n_pc = loop->plane.port_counters(loop->plane.port_ctx, pc,
-							      TP_PLANE_MAX_PORT_COUNTERS);
+		unsigned int n_pc =
+			loop->plane.port_counters(loop->plane.port_ctx, pc,
+						  TP_PLANE_MAX_PORT_COUNTERS);
 
 		for (unsigned int i = 0; i < n_pc; i++)
 			CP_ADMIN_PUT("%s=%" PRIu64 "\n", pc[i].name, pc[i].value);
@@ -300,8 +304,10 @@ log_drops(const struct cp_loop *loop)
 	line[0] = '\0';
 	for (int i = 0; i < DP_DROP__COUNT && n < (int)sizeof(line); i++)
 		if (st.total.drop[i] != 0)
-			n += snprintf(line + n, sizeof(line) - (size_t)n, "%s=%" PRIu64 " ",
-				      dp_drop_name((enum dp_drop)i), st.total.drop[i]);
+			n += snprintf(line + n, sizeof(line) - (size_t)n,
+				      "%s=%" PRIu64 " ",
+				      dp_drop_name((enum dp_drop)i),
+				      st.total.drop[i]);
 	cp_log(CP_LOG_INFO, "drops", "%s", n > 0 ? line : "none");
 }
 
@@ -327,14 +333,16 @@ cp_loop_run(struct cp_loop *loop)
 			cp_admin_poll(loop->admin, now); /* one syscall per ms */
 		if (loop->stats_interval_s > 0 && now >= next_stats) {
 			log_stats(loop);
-			next_stats = now + (uint64_t)loop->stats_interval_s * 1000;
+			next_stats =
+				now + (uint64_t)loop->stats_interval_s * 1000;
 		}
 	}
 
 	/* Orderly end: every allocation gets its usage record. */
 	turn_server_shutdown(loop->srv, cp_loop_now_ms());
 	deadline = cp_loop_now_ms() + 2000;
-	while (turn_server_alloc_count(loop->srv) > 0 && cp_loop_now_ms() < deadline)
+	while (turn_server_alloc_count(loop->srv) > 0 &&
+	       cp_loop_now_ms() < deadline)
 		if (drain_events(loop, cp_loop_now_ms()) == 0)
 			idle_sleep_us(100);
 	log_stats(loop);

@@ -15,20 +15,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "turnpike/plane.h"
 #include "cp_admin.h"
 #include "cp_neigh.h"
 #include "stream_queue.h"
 #include "stream_server.h"
 #include "turn_server.h"
+#include "turnpike/plane.h"
 
 /** The control thread's view of the running relay. */
 struct cp_loop {
-	struct tp_plane_ops plane;   /**< the fast path's doors */
+	struct tp_plane_ops plane; /**< the fast path's doors */
 	struct turn_server *srv;
-	volatile bool *stop;         /**< set by the signal handler */
-	uint32_t stats_interval_s;   /**< 0 = no periodic stats line */
-	struct cp_admin *admin;      /**< polled every turn; NULL = none */
+	volatile bool *stop;       /**< set by the signal handler */
+	uint32_t stats_interval_s; /**< 0 = no periodic stats line */
+	struct cp_admin *admin;    /**< polled every turn; NULL = none */
 	/** Requests and closes from the stream thread; NULL = no streams. */
 	struct stream_queue *streams_q;
 	/** The stream front end, for its counters; NULL = none. */

@@ -27,11 +27,11 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
-#include "turnpike/nl_neigh.h"
-#include "turnpike/xlist.h"
 #include "cp_log.h"
 #include "cp_neigh.h"
 #include "cp_neigh_table.h"
+#include "turnpike/nl_neigh.h"
+#include "turnpike/xlist.h"
 
 /* A dump datagram is at most what we take in one read; 32 KiB holds the
  * kernel's largest (it sizes them to our reads). */
@@ -59,9 +59,7 @@ struct cp_neigh {
 	uint8_t rx[CP_NEIGH_RX_BUF];
 };
 
-static const char *const counter_names[] = {
-	CP_NEIGH_COUNTER_LIST(TP_XLIST_NAME)
-};
+static const char *const counter_names[] = { CP_NEIGH_COUNTER_LIST(TP_XLIST_NAME) };
 
 const char *
 cp_neigh_counter_name(enum cp_neigh_counter c)
@@ -93,8 +91,8 @@ now_ns(void)
 static void
 format_mac(const uint8_t *m, char out[18])
 {
-	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3],
-		 m[4], m[5]);
+	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2],
+		 m[3], m[4], m[5]);
 }
 
 /* Send one request; a failure is counted and logged, never fatal: the
@@ -124,7 +122,8 @@ dump_start(struct cp_neigh *n)
 	uint32_t seq = ++n->seq;
 
 	n->redump = false;
-	if (request(n, req, nl_neigh_dump_req(req, sizeof(req), seq, n->ifindex)) == 0) {
+	if (request(n, req,
+		    nl_neigh_dump_req(req, sizeof(req), seq, n->ifindex)) == 0) {
 		n->dump_seq = seq;
 		n->dump_ms = now_ns() / 1000000; /* cp_loop_now_ms()'s clock */
 		n->c[CP_NEIGH_C_dumps]++;
@@ -138,8 +137,9 @@ use_send(struct cp_neigh *n, const struct tp_ip *ip, enum cp_neigh_counter why)
 {
 	uint8_t req[NL_NEIGH_REQ_MAX];
 
-	if (request(n, req, nl_neigh_use_req(req, sizeof(req), ++n->seq,
-					     n->ifindex, ip)) != 0)
+	if (request(n, req,
+		    nl_neigh_use_req(req, sizeof(req), ++n->seq, n->ifindex,
+				     ip)) != 0)
 		return;
 	n->c[why]++;
 	if (why == CP_NEIGH_C_resolve_asked)
@@ -205,7 +205,8 @@ on_kernel(struct cp_neigh *n, const struct tp_plane_ops *plane,
 		if (us > n->c[CP_NEIGH_C_resolve_us_max])
 			n->c[CP_NEIGH_C_resolve_us_max] = us;
 		format_mac(m->mac, mac);
-		cp_log(CP_LOG_INFO, "neigh.resolved", "ip=%s mac=%s after_us=%llu",
+		cp_log(CP_LOG_INFO, "neigh.resolved",
+		       "ip=%s mac=%s after_us=%llu",
 		       tp_ip_format(&m->ip, a, sizeof(a)), mac,
 		       (unsigned long long)us);
 	} else if (what & CP_NEIGH_PUSH) {
@@ -245,8 +246,8 @@ datagram(struct cp_neigh *n, const struct tp_plane_ops *plane, size_t len)
 				n->dump_seq = 0;
 				n->redump = true;
 			}
-			cp_log(CP_LOG_WARN, "neigh.kernel_error", "seq=%u error=%s",
-			       m.seq, strerror(-m.error));
+			cp_log(CP_LOG_WARN, "neigh.kernel_error",
+			       "seq=%u error=%s", m.seq, strerror(-m.error));
 			break;
 		case NL_MSG_OTHER:
 			break;
@@ -265,8 +266,10 @@ read_some(struct cp_neigh *n, const struct tp_plane_ops *plane)
 	for (int i = 0; i < CP_NEIGH_READS_PER_POLL; i++) {
 		struct sockaddr_nl from;
 		struct iovec iov = { .iov_base = n->rx, .iov_len = sizeof(n->rx) };
-		struct msghdr mh = { .msg_name = &from, .msg_namelen = sizeof(from),
-				     .msg_iov = &iov, .msg_iovlen = 1 };
+		struct msghdr mh = { .msg_name = &from,
+				     .msg_namelen = sizeof(from),
+				     .msg_iov = &iov,
+				     .msg_iovlen = 1 };
 		ssize_t got = recvmsg(n->fd, &mh, MSG_DONTWAIT);
 
 		if (got < 0) {
@@ -275,7 +278,8 @@ read_some(struct cp_neigh *n, const struct tp_plane_ops *plane)
 				n->redump = true;
 				continue;
 			}
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR)
 				cp_log(CP_LOG_WARN, "neigh.recv", "error=%s",
 				       strerror(errno));
 			break;
@@ -324,8 +328,8 @@ cp_neigh_event(struct cp_neigh *n, const struct tp_plane_ops *plane,
 		 * dump's next part as we read, so this drains it). */
 		if (n->dump_seq != 0)
 			read_some(n, plane);
-		what = cp_neigh_table_miss(&n->table, &ev->u.neigh.ip, now_ns(), &e,
-					   &full);
+		what = cp_neigh_table_miss(&n->table, &ev->u.neigh.ip, now_ns(),
+					   &e, &full);
 		if (full)
 			full_note(n, &ev->u.neigh.ip);
 		if (e != NULL)
@@ -355,7 +359,8 @@ cp_neigh_create(int32_t ifindex, const struct tp_plane_params *p, char *err,
 	n->ifindex = ifindex;
 	cp_neigh_table_init(&n->table, ifindex, p);
 	n->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (n->fd < 0 || bind(n->fd, (struct sockaddr *)&local, sizeof(local)) != 0) {
+	if (n->fd < 0 ||
+	    bind(n->fd, (struct sockaddr *)&local, sizeof(local)) != 0) {
 		snprintf(err, err_len, "neighbours: rtnetlink socket: %s",
 			 strerror(errno));
 		cp_neigh_destroy(n);
@@ -363,10 +368,12 @@ cp_neigh_create(int32_t ifindex, const struct tp_plane_params *p, char *err,
 	}
 	/* Room for a burst of notifications between two polls; a loss is
 	 * repaired by a dump anyway. */
-	(void)setsockopt(n->fd, SOL_SOCKET, SO_RCVBUF, &sock_buf, sizeof(sock_buf));
+	(void)setsockopt(n->fd, SOL_SOCKET, SO_RCVBUF, &sock_buf,
+			 sizeof(sock_buf));
 	dump_start(n);
 	if (n->dump_seq == 0) {
-		snprintf(err, err_len, "neighbours: cannot ask the kernel for its "
+		snprintf(err, err_len,
+			 "neighbours: cannot ask the kernel for its "
 			 "neighbour table");
 		cp_neigh_destroy(n);
 		return NULL;

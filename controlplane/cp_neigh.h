@@ -28,27 +28,26 @@
 #include "turnpike/plane.h"
 
 /** Counters and gauges: X(name, description). */
-#define CP_NEIGH_COUNTER_LIST(X)                                             \
+#define CP_NEIGH_COUNTER_LIST(X)                                               \
 	X(kernel_msgs, "neighbour messages from the kernel for our next hops") \
-	X(pushed, "next hops told to every worker (new or moved)")            \
-	X(misses, "workers' misses (DP_EVT_NEIGH_MISS)")                      \
-	X(in_use, "workers' reports of next hops in use (DP_EVT_NEIGH_USED)") \
-	X(resolve_asked, "NTF_USE sent for a next hop without a MAC")         \
-	X(refreshed, "NTF_USE sent to keep a next hop in use fresh")          \
-	X(resolved, "next hops the kernel resolved after a worker missed")    \
-	X(resolve_us_last, "microseconds from miss to answer, last one")      \
-	X(resolve_us_max, "microseconds from miss to answer, longest")        \
-	X(kernel_errors, "requests the kernel refused (NLMSG_ERROR)")         \
-	X(send_failed, "requests the socket did not take")                    \
-	X(dumps, "dumps of the kernel's table (start, lost notifications)")   \
-	X(lost, "times notifications were lost (ENOBUFS, truncated)")         \
+	X(pushed, "next hops told to every worker (new or moved)")             \
+	X(misses, "workers' misses (DP_EVT_NEIGH_MISS)")                       \
+	X(in_use, "workers' reports of next hops in use (DP_EVT_NEIGH_USED)")  \
+	X(resolve_asked, "NTF_USE sent for a next hop without a MAC")          \
+	X(refreshed, "NTF_USE sent to keep a next hop in use fresh")           \
+	X(resolved, "next hops the kernel resolved after a worker missed")     \
+	X(resolve_us_last, "microseconds from miss to answer, last one")       \
+	X(resolve_us_max, "microseconds from miss to answer, longest")         \
+	X(kernel_errors, "requests the kernel refused (NLMSG_ERROR)")          \
+	X(send_failed, "requests the socket did not take")                     \
+	X(dumps, "dumps of the kernel's table (start, lost notifications)")    \
+	X(lost, "times notifications were lost (ENOBUFS, truncated)")          \
 	X(table_full, "next hops not kept: table full")
 
 #define CP_NEIGH_ENUM_(name, text) CP_NEIGH_C_##name,
 /** Index of each counter. */
 enum cp_neigh_counter {
-	CP_NEIGH_COUNTER_LIST(CP_NEIGH_ENUM_)
-	CP_NEIGH_C__COUNT
+	CP_NEIGH_COUNTER_LIST(CP_NEIGH_ENUM_) CP_NEIGH_C__COUNT
 };
 #undef CP_NEIGH_ENUM_
 

@@ -125,7 +125,8 @@ cp_neigh_table_kernel(struct cp_neigh_table *t, const struct nl_neigh *n,
 
 unsigned int
 cp_neigh_table_miss(struct cp_neigh_table *t, const struct tp_ip *ip,
-		    uint64_t now_ns, const struct cp_neigh_entry **entry, bool *full)
+		    uint64_t now_ns, const struct cp_neigh_entry **entry,
+		    bool *full)
 {
 	struct cp_neigh_entry *e;
 	unsigned int act = 0;

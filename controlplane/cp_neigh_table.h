@@ -50,23 +50,23 @@
 /** Actions an answer asks for (bits). */
 enum cp_neigh_act {
 	CP_NEIGH_PUSH = 1u << 0, /**< DP_CMD_NEIGH_SET ip -> mac to every worker */
-	CP_NEIGH_USE = 1u << 1,  /**< RTM_NEWNEIGH NTF_USE for ip */
+	CP_NEIGH_USE = 1u << 1, /**< RTM_NEWNEIGH NTF_USE for ip */
 };
 
 /** One next hop. */
 struct cp_neigh_entry {
-	struct tp_ip ip;          /**< TP_AF_NONE: a free slot */
-	uint8_t mac[DP_MAC_LEN];  /**< what the workers were told */
+	struct tp_ip ip;         /**< TP_AF_NONE: a free slot */
+	uint8_t mac[DP_MAC_LEN]; /**< what the workers were told */
 	bool has_mac;
-	uint16_t kstate;          /**< the kernel's NUD_* state; 0 once deleted */
-	uint64_t use_ns;          /**< last NTF_USE sent; 0: never */
-	uint64_t waiting_ns;      /**< first miss not yet answered; 0: none */
+	uint16_t kstate;     /**< the kernel's NUD_* state; 0 once deleted */
+	uint64_t use_ns;     /**< last NTF_USE sent; 0: never */
+	uint64_t waiting_ns; /**< first miss not yet answered; 0: none */
 };
 
 /** The table and what decides which addresses belong in it. */
 struct cp_neigh_table {
-	int32_t ifindex;          /**< the interface the port shares */
-	struct tp_ip gateway;     /**< TP_AF_NONE if none */
+	int32_t ifindex;      /**< the interface the port shares */
+	struct tp_ip gateway; /**< TP_AF_NONE if none */
 	uint16_t n_local;
 	struct tp_ip_range local_nets[TP_PLANE_MAX_LOCAL_NETS];
 	size_t n_entries;
@@ -102,9 +102,9 @@ unsigned int cp_neigh_table_kernel(struct cp_neigh_table *t,
  * resolve it (unless asked in the last CP_NEIGH_REPEAT_MS or static), or 0
  * (also when @p ip is no next hop, or the table is full: *full).
  */
-unsigned int cp_neigh_table_miss(struct cp_neigh_table *t, const struct tp_ip *ip,
-				 uint64_t now_ns, const struct cp_neigh_entry **entry,
-				 bool *full);
+unsigned int cp_neigh_table_miss(struct cp_neigh_table *t,
+				 const struct tp_ip *ip, uint64_t now_ns,
+				 const struct cp_neigh_entry **entry, bool *full);
 
 /**
  * A worker sends to next hop @p ip with @p mac at @p now_ns.  @return USE

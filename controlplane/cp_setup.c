@@ -13,8 +13,8 @@
 
 #include <openssl/crypto.h>
 
-#include "turnpike/channel_data.h"
 #include "cp_setup.h"
+#include "turnpike/channel_data.h"
 
 #define TP_VERSION_SOFTWARE "turnpike 0.1"
 
@@ -34,8 +34,9 @@ setup_users(struct cp_objects *o, const struct tp_config *cfg, char *err,
 		if (rc != 0) {
 			snprintf(err, err_len, "%s:%u: user: %s", cfg->file,
 				 cfg->users.v[i].line,
-				 rc == -EEXIST ? "user given twice" :
-				 "expected name:password or name:0x<32 hex digits>");
+				 rc == -EEXIST ?
+					 "user given twice" :
+					 "expected name:password or name:0x<32 hex digits>");
 			return rc;
 		}
 	}
@@ -49,24 +50,27 @@ setup_secrets(struct cp_objects *o, const struct tp_config *cfg, char *err,
 	auth_rest_ring_init(&o->rest, 0);
 	for (size_t i = 0; i < cfg->static_auth_secrets.n; i++) {
 		const struct tp_config_text *s = &cfg->static_auth_secrets.v[i];
-		int rc = auth_rest_ring_add(&o->rest, (const uint8_t *)s->text, s->len);
+		int rc = auth_rest_ring_add(&o->rest, (const uint8_t *)s->text,
+					    s->len);
 
 		if (rc != 0) {
 			snprintf(err, err_len, "%s:%u: static-auth-secret: %s",
 				 cfg->file, s->line,
 				 rc == -ENOSPC ? "too many secrets at once" :
-				 "secret empty or too long");
+						 "secret empty or too long");
 			return rc;
 		}
 	}
 	auth_oauth_keyring_init(&o->oauth);
 	for (size_t i = 0; i < cfg->oauth_keys.n; i++) {
-		int rc = auth_oauth_keyring_add(&o->oauth, &cfg->oauth_keys.v[i].key);
+		int rc = auth_oauth_keyring_add(&o->oauth,
+						&cfg->oauth_keys.v[i].key);
 
 		if (rc != 0) {
-			snprintf(err, err_len, "%s:%u: oauth-key: %s", cfg->file,
-				 cfg->oauth_keys.v[i].line,
-				 rc == -EEXIST ? "key id given twice" : "too many keys");
+			snprintf(err, err_len, "%s:%u: oauth-key: %s",
+				 cfg->file, cfg->oauth_keys.v[i].line,
+				 rc == -EEXIST ? "key id given twice" :
+						 "too many keys");
 			return rc;
 		}
 	}
@@ -82,8 +86,10 @@ setup_policy(struct cp_objects *o, const struct tp_config *cfg, char *err,
 		const char *key;
 		size_t off;
 	} lists[] = {
-		{ PEER_LIST_ALLOW, "allowed-peer-ip", offsetof(struct tp_config, allowed_peer_ips) },
-		{ PEER_LIST_DENY, "denied-peer-ip", offsetof(struct tp_config, denied_peer_ips) },
+		{ PEER_LIST_ALLOW, "allowed-peer-ip",
+		  offsetof(struct tp_config, allowed_peer_ips) },
+		{ PEER_LIST_DENY, "denied-peer-ip",
+		  offsetof(struct tp_config, denied_peer_ips) },
 	};
 	int rc = peer_policy_init(&o->policy);
 
@@ -106,9 +112,10 @@ setup_policy(struct cp_objects *o, const struct tp_config *cfg, char *err,
 			rc = peer_policy_add_range(&o->policy, lists[l].list,
 						   &rl->v[i].range);
 			if (rc != 0) {
-				snprintf(err, err_len, "%s:%u: %s: %s", cfg->file,
-					 rl->v[i].line, lists[l].key,
-					 rc == -ENOMEM ? "out of memory" : "bad range");
+				snprintf(err, err_len, "%s:%u: %s: %s",
+					 cfg->file, rl->v[i].line, lists[l].key,
+					 rc == -ENOMEM ? "out of memory" :
+							 "bad range");
 				return rc;
 			}
 		}
@@ -117,8 +124,7 @@ setup_policy(struct cp_objects *o, const struct tp_config *cfg, char *err,
 }
 
 static void
-setup_params(struct cp_objects *o, const struct tp_config *cfg,
-	     uint16_t n_workers)
+setup_params(struct cp_objects *o, const struct tp_config *cfg, uint16_t n_workers)
 {
 	struct turn_params *p = &o->params;
 
@@ -135,13 +141,14 @@ setup_params(struct cp_objects *o, const struct tp_config *cfg,
 	p->user_quota = cfg->user_quota;
 	p->total_quota = cfg->total_quota;
 	p->max_bps = cfg->max_bps;
-	p->default_lifetime_s = 600 < cfg->max_allocate_lifetime ? 600 :
-				cfg->max_allocate_lifetime;
+	p->default_lifetime_s = 600 < cfg->max_allocate_lifetime ?
+					600 :
+					cfg->max_allocate_lifetime;
 	p->max_lifetime_s = cfg->max_allocate_lifetime;
 	p->perm_lifetime_s = cfg->permission_lifetime;
 	p->chan_lifetime_s = cfg->channel_lifetime;
 	p->chan_max = cfg->rfc5766_channel_numbers ? CHANNEL_NUMBER_MAX_RFC5766 :
-		      CHANNEL_NUMBER_MAX;
+						     CHANNEL_NUMBER_MAX;
 	if (cfg->alternate_servers.n > 0)
 		p->alternate_server = cfg->alternate_servers.v[0].addr;
 }
@@ -153,14 +160,18 @@ plane_ips(struct tp_ip *dst, uint16_t *n, size_t cap,
 	  const struct tp_config *cfg, char *err, size_t err_len)
 {
 	if (src->n > cap) {
-		snprintf(err, err_len, "%s:%u: %s: the fast path takes at most "
-			 "%zu addresses", cfg->file, src->v[cap].line, key, cap);
+		snprintf(err, err_len,
+			 "%s:%u: %s: the fast path takes at most "
+			 "%zu addresses",
+			 cfg->file, src->v[cap].line, key, cap);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < src->n; i++) {
 		if (src->v[i].ip.family != TP_AF_INET) {
-			snprintf(err, err_len, "%s:%u: %s: the fast path relays "
-				 "IPv4 only for now", cfg->file, src->v[i].line, key);
+			snprintf(err, err_len,
+				 "%s:%u: %s: the fast path relays "
+				 "IPv4 only for now",
+				 cfg->file, src->v[i].line, key);
 			return -EINVAL;
 		}
 		dst[(*n)++] = src->v[i].ip;
@@ -190,15 +201,19 @@ setup_plane(struct cp_objects *o, const struct tp_config *cfg, char *err,
 	pp->gateway = cfg->gateway;
 	rc = plane_ips(pp->listen_ips, &pp->n_listen, TP_PLANE_MAX_LISTEN,
 		       own_listen ? &cfg->listening_ips : &cfg->relay_ips,
-		       own_listen ? "listening-ip" : "relay-ip", cfg, err, err_len);
+		       own_listen ? "listening-ip" : "relay-ip", cfg, err,
+		       err_len);
 	if (rc == 0)
-		rc = plane_ips(pp->relay_ips, &pp->n_relay, TP_PLANE_MAX_RELAY_IPS,
-			       &cfg->relay_ips, "relay-ip", cfg, err, err_len);
+		rc = plane_ips(pp->relay_ips, &pp->n_relay,
+			       TP_PLANE_MAX_RELAY_IPS, &cfg->relay_ips,
+			       "relay-ip", cfg, err, err_len);
 	if (rc != 0)
 		return rc;
 	if (cfg->local_networks.n > TP_PLANE_MAX_LOCAL_NETS) {
-		snprintf(err, err_len, "%s:%u: local-network: the fast path takes "
-			 "at most %d networks", cfg->file,
+		snprintf(err, err_len,
+			 "%s:%u: local-network: the fast path takes "
+			 "at most %d networks",
+			 cfg->file,
 			 cfg->local_networks.v[TP_PLANE_MAX_LOCAL_NETS].line,
 			 TP_PLANE_MAX_LOCAL_NETS);
 		return -EINVAL;
@@ -275,19 +290,23 @@ cp_setup_stream_params(struct stream_params *sp, const struct cp_objects *o,
 
 	memset(sp, 0, sizeof(*sp));
 	if (!cfg->no_tcp)
-		full |= stream_listen_add(sp, pp, cfg->listening_port, TP_TRANSPORT_TCP);
+		full |= stream_listen_add(sp, pp, cfg->listening_port,
+					  TP_TRANSPORT_TCP);
 	if (tls != NULL) {
 		for (size_t i = 0; i < cfg->tls_listening_ports.n; i++)
-			full |= stream_listen_add(sp, pp, cfg->tls_listening_ports.v[i].port,
+			full |= stream_listen_add(sp, pp,
+						  cfg->tls_listening_ports.v[i].port,
 						  TP_TRANSPORT_TLS);
 		if (cfg->alt_tls_listening_port != 0)
-			full |= stream_listen_add(sp, pp, cfg->alt_tls_listening_port,
+			full |= stream_listen_add(sp, pp,
+						  cfg->alt_tls_listening_port,
 						  TP_TRANSPORT_TLS);
 	}
 	if (full != 0) {
-		snprintf(err, err_len, "%s: listening-ip: %u addresses with their TCP "
-			 "and TLS ports make more than %d listeners", cfg->file,
-			 pp->n_listen, STREAM_MAX_LISTENERS);
+		snprintf(err, err_len,
+			 "%s: listening-ip: %u addresses with their TCP "
+			 "and TLS ports make more than %d listeners",
+			 cfg->file, pp->n_listen, STREAM_MAX_LISTENERS);
 		return -EINVAL;
 	}
 	sp->tls = tls;

@@ -67,8 +67,7 @@ cp_siphash_word(uint64_t v[4], uint64_t m)
 
 /** SipHash-2-4 of @p len bytes under a 16-byte @p key. */
 static inline uint64_t
-cp_siphash(const uint8_t key[CP_SIPHASH_KEY_LEN], const void *data,
-	   size_t len)
+cp_siphash(const uint8_t key[CP_SIPHASH_KEY_LEN], const void *data, size_t len)
 {
 	const uint8_t *p = data;
 	uint64_t k0 = cp_siphash_le64(key), k1 = cp_siphash_le64(key + 8);

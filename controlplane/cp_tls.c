@@ -42,7 +42,8 @@
 /* The server's ALPN list, in wire form: a length byte, then the name. */
 static const unsigned char tls_alpn_turn[] = "\x09" CP_TLS_ALPN_TURN;
 
-_Static_assert(sizeof(tls_alpn_turn) - 2 == 9, "the ALPN length byte is the name's length");
+_Static_assert(sizeof(tls_alpn_turn) - 2 == 9,
+	       "the ALPN length byte is the name's length");
 
 /*
  * Append OpenSSL's queued errors, oldest first, as " [OpenSSL: a; b]",
@@ -63,8 +64,9 @@ tls_err_append(char *err, size_t err_len)
 	int flags;
 
 	while ((e = ERR_get_error_all(NULL, NULL, NULL, &data, &flags)) != 0) {
-		const char *reason = ERR_SYSTEM_ERROR(e) ? strerror(ERR_GET_REASON(e)) :
-							   ERR_reason_error_string(e);
+		const char *reason = ERR_SYSTEM_ERROR(e) ?
+					     strerror(ERR_GET_REASON(e)) :
+					     ERR_reason_error_string(e);
 		char code[32];
 		int n;
 
@@ -72,20 +74,23 @@ tls_err_append(char *err, size_t err_len)
 			snprintf(code, sizeof(code), "error %#lx", e);
 			reason = code;
 		}
-		if (last != NULL && reason != code && strcmp(last, reason) == 0 &&
-		    (flags & ERR_TXT_STRING) == 0)
+		if (last != NULL && reason != code &&
+		    strcmp(last, reason) == 0 && (flags & ERR_TXT_STRING) == 0)
 			continue;
 		last = reason != code ? reason : NULL;
 		if (len + 1 >= err_len)
 			continue; /* full: keep emptying the queue */
 		n = snprintf(err + len, err_len - len, "%s%s", sep, reason);
 		if (n > 0)
-			len = len + (size_t)n < err_len ? len + (size_t)n : err_len - 1;
-		if ((flags & ERR_TXT_STRING) != 0 && data != NULL && *data != '\0' &&
-		    len + 1 < err_len) {
+			len = len + (size_t)n < err_len ? len + (size_t)n :
+							  err_len - 1;
+		if ((flags & ERR_TXT_STRING) != 0 && data != NULL &&
+		    *data != '\0' && len + 1 < err_len) {
 			n = snprintf(err + len, err_len - len, " (%s)", data);
 			if (n > 0)
-				len = len + (size_t)n < err_len ? len + (size_t)n : err_len - 1;
+				len = len + (size_t)n < err_len ?
+					      len + (size_t)n :
+					      err_len - 1;
 		}
 		sep = "; ";
 	}
@@ -114,7 +119,8 @@ tls_fail(int rc, const struct tp_config *cfg, enum tp_config_key key, char *err,
 		n = snprintf(err, err_len, "%s:%u: %s: ", file, cfg->line[key],
 			     tp_config_key_name(key));
 	else
-		n = snprintf(err, err_len, "%s: %s: ", file, tp_config_key_name(key));
+		n = snprintf(err, err_len, "%s: %s: ", file,
+			     tp_config_key_name(key));
 	len = n > 0 && (size_t)n < err_len ? (size_t)n : err_len - 1;
 	va_start(ap, fmt);
 	vsnprintf(err + len, err_len - len, fmt, ap);
@@ -143,7 +149,8 @@ tls_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 
 	(void)ssl;
 	(void)arg;
-	if (SSL_select_next_proto(&sel, outlen, tls_alpn_turn, sizeof(tls_alpn_turn) - 1, in,
+	if (SSL_select_next_proto(&sel, outlen, tls_alpn_turn,
+				  sizeof(tls_alpn_turn) - 1, in,
 				  inlen) != OPENSSL_NPN_NEGOTIATED)
 		return SSL_TLSEXT_ERR_NOACK;
 	*out = sel;
@@ -159,9 +166,10 @@ tls_ctx_settings(SSL_CTX *ctx, const struct tp_config *cfg)
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
 	    SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1)
 		return -EINVAL;
-	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
-				 SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_PRIORITIZE_CHACHA |
-				 SSL_OP_NO_TICKET);
+	SSL_CTX_set_options(ctx,
+			    SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
+				    SSL_OP_CIPHER_SERVER_PREFERENCE |
+				    SSL_OP_PRIORITIZE_CHACHA | SSL_OP_NO_TICKET);
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_default_passwd_cb(ctx, tls_no_passphrase);
 	/* Only for a cipher-list that names DHE suites: OpenSSL's groups. */
@@ -200,7 +208,8 @@ tls_ctx_load(SSL_CTX *ctx, const struct tp_config *cfg, char *err, size_t err_le
 
 	if (SSL_CTX_use_certificate_chain_file(ctx, cfg->cert) != 1)
 		return tls_fail(-EINVAL, cfg, TP_CONFIG_KEY_CERT, err, err_len,
-				"%s: cannot load a PEM certificate chain from it", cfg->cert);
+				"%s: cannot load a PEM certificate chain from it",
+				cfg->cert);
 	pkey = tls_key_read(cfg->pkey);
 	if (pkey == NULL)
 		return tls_fail(-EINVAL, cfg, TP_CONFIG_KEY_PKEY, err, err_len,
@@ -211,16 +220,19 @@ tls_ctx_load(SSL_CTX *ctx, const struct tp_config *cfg, char *err, size_t err_le
 		rc = tls_fail(-EINVAL, cfg, TP_CONFIG_KEY_PKEY, err, err_len,
 			      "%s: the key does not match the certificate in cert (line %u)",
 			      cfg->pkey, cfg->line[TP_CONFIG_KEY_CERT]);
-	else if (SSL_CTX_use_PrivateKey(ctx, pkey) != 1 || SSL_CTX_check_private_key(ctx) != 1)
+	else if (SSL_CTX_use_PrivateKey(ctx, pkey) != 1 ||
+		 SSL_CTX_check_private_key(ctx) != 1)
 		rc = tls_fail(-EINVAL, cfg, TP_CONFIG_KEY_PKEY, err, err_len,
 			      "%s: the key cannot be used with the certificate in cert "
-			      "(line %u)", cfg->pkey, cfg->line[TP_CONFIG_KEY_CERT]);
+			      "(line %u)",
+			      cfg->pkey, cfg->line[TP_CONFIG_KEY_CERT]);
 	EVP_PKEY_free(pkey);
 	return rc;
 }
 
 int
-cp_tls_ctx_create(SSL_CTX **out, const struct tp_config *cfg, char *err, size_t err_len)
+cp_tls_ctx_create(SSL_CTX **out, const struct tp_config *cfg, char *err,
+		  size_t err_len)
 {
 	SSL_CTX *ctx;
 	int rc;
@@ -245,8 +257,10 @@ cp_tls_ctx_create(SSL_CTX **out, const struct tp_config *cfg, char *err, size_t 
 	if (rc != 0)
 		goto fail;
 	if (SSL_CTX_set_cipher_list(ctx, cfg->cipher_list) != 1) {
-		rc = tls_fail(-EINVAL, cfg, TP_CONFIG_KEY_CIPHER_LIST, err, err_len,
-			      "'%.64s%s' selects no TLS 1.2 cipher suite", cfg->cipher_list,
+		rc = tls_fail(-EINVAL, cfg, TP_CONFIG_KEY_CIPHER_LIST, err,
+			      err_len,
+			      "'%.64s%s' selects no TLS 1.2 cipher suite",
+			      cfg->cipher_list,
 			      strlen(cfg->cipher_list) > 64 ? "..." : "");
 		goto fail;
 	}

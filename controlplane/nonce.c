@@ -40,7 +40,7 @@
 #define NONCE_MAC_INPUT_LEN (NONCE_LABEL_LEN + 3 + NONCE_TS_LEN + 1 + 2 + 16)
 
 _Static_assert(NONCE_LEN == NONCE_COOKIE_LEN + NONCE_FEATURES_LEN +
-				   NONCE_PAYLOAD_B64,
+				    NONCE_PAYLOAD_B64,
 	       "nonce layout");
 _Static_assert(BASE64_ENCODED_LEN(NONCE_PAYLOAD_LEN) == NONCE_PAYLOAD_B64,
 	       "payload must encode without padding");
@@ -204,8 +204,8 @@ nonce_check(const struct nonce_ctx *ctx, const char *nonce, size_t len,
 	if (!ok && ctx->has_prev)
 		ok = nonce_mac(ctx->prev_secret, features, payload, client,
 			       mac) == 0 &&
-		     CRYPTO_memcmp(mac, payload + NONCE_TS_LEN,
-				   NONCE_MAC_LEN) == 0;
+		     CRYPTO_memcmp(mac, payload + NONCE_TS_LEN, NONCE_MAC_LEN) ==
+			     0;
 	OPENSSL_cleanse(mac, sizeof(mac));
 	if (!ok)
 		return NONCE_INVALID;

@@ -78,8 +78,7 @@ struct nonce_ctx {
  * @param features    enum nonce_feature bits (< 2^24)
  * @return 0, -EINVAL (features too wide) or -EIO (no randomness).
  */
-int nonce_ctx_init(struct nonce_ctx *ctx, uint32_t lifetime_s,
-		   uint32_t features);
+int nonce_ctx_init(struct nonce_ctx *ctx, uint32_t lifetime_s, uint32_t features);
 
 /**
  * Replace the current secret with a given one (e.g. several relays that

@@ -412,8 +412,7 @@ peer_policy_add_range(struct peer_policy *policy, enum peer_list list,
 }
 
 static int
-policy_add_text(struct peer_policy *policy, enum peer_list list,
-		const char *text)
+policy_add_text(struct peer_policy *policy, enum peer_list list, const char *text)
 {
 	struct tp_ip_range r;
 
@@ -572,8 +571,7 @@ peer_policy_check(const struct peer_policy *policy, const struct tp_ip *ip)
 }
 
 /* snprintf at @used, keeping @used within @cap. */
-static size_t
-append(char *out, size_t cap, size_t used, const char *fmt, ...)
+static size_t append(char *out, size_t cap, size_t used, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 static size_t

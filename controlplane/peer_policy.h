@@ -51,16 +51,16 @@
  * Verdicts, as X(NAME, "counter label").  One list makes the enum and the
  * strings, so a log line or a counter can say why a peer was refused.
  */
-#define PEER_VERDICT_LIST(X)                                             \
-	X(ALLOWED, "allowed")                                            \
-	X(DENIED_OPERATOR, "operator_denied")   /* denied-peer-ip */     \
-	X(DENIED_LOOPBACK, "loopback")          /* 127/8, ::1 */         \
-	X(DENIED_UNSPECIFIED, "unspecified")    /* 0/8, :: */            \
-	X(DENIED_MULTICAST, "multicast")        /* 224/4, ff00::/8 */    \
-	X(DENIED_BROADCAST, "broadcast")        /* 255.255.255.255 */    \
-	X(DENIED_SPECIAL, "special_purpose")    /* IANA registry row */  \
-	X(DENIED_EMBEDDED, "ipv4_in_ipv6")      /* Teredo, ::a.b.c.d */  \
-	X(DENIED_FAMILY, "bad_family")          /* neither IPv4 nor IPv6 */
+#define PEER_VERDICT_LIST(X)                                          \
+	X(ALLOWED, "allowed")                                         \
+	X(DENIED_OPERATOR, "operator_denied") /* denied-peer-ip */    \
+	X(DENIED_LOOPBACK, "loopback")        /* 127/8, ::1 */        \
+	X(DENIED_UNSPECIFIED, "unspecified")  /* 0/8, :: */           \
+	X(DENIED_MULTICAST, "multicast")      /* 224/4, ff00::/8 */   \
+	X(DENIED_BROADCAST, "broadcast")      /* 255.255.255.255 */   \
+	X(DENIED_SPECIAL, "special_purpose")  /* IANA registry row */ \
+	X(DENIED_EMBEDDED, "ipv4_in_ipv6")    /* Teredo, ::a.b.c.d */ \
+	X(DENIED_FAMILY, "bad_family")        /* neither IPv4 nor IPv6 */
 
 /** Why a peer address is allowed or refused. */
 enum peer_verdict {
@@ -83,9 +83,9 @@ enum peer_list {
  */
 struct peer_special_row {
 	const char *range; /**< as tp_ip_range_parse reads it, e.g. "10.0.0.0/8" */
-	const char *name;  /**< the registry's name for the block */
-	const char *ref;   /**< the defining RFC */
-	uint8_t verdict;   /**< enum peer_verdict for an address in the row */
+	const char *name; /**< the registry's name for the block */
+	const char *ref;  /**< the defining RFC */
+	uint8_t verdict;  /**< enum peer_verdict for an address in the row */
 	/**
 	 * IPv4-in-IPv6 forms: byte offset of the embedded IPv4 address, which
 	 * is judged first; 0 for every other row.
@@ -193,7 +193,6 @@ const char *peer_reason_format(const struct peer_reason *why, char *out,
  * and for an admin command that lists it.
  * @return the rows and their number in @p count; NULL for another family.
  */
-const struct peer_special_row *peer_special_rows(uint8_t family,
-						 size_t *count);
+const struct peer_special_row *peer_special_rows(uint8_t family, size_t *count);
 
 #endif /* TURNPIKE_PEER_POLICY_H */

@@ -29,10 +29,10 @@ enum stream_note_kind {
 
 /** One note from the stream thread. */
 struct stream_note {
-	uint8_t kind;       /**< enum stream_note_kind */
-	uint8_t transport;  /**< enum tp_transport */
+	uint8_t kind;      /**< enum stream_note_kind */
+	uint8_t transport; /**< enum tp_transport */
 	uint16_t len;
-	uint32_t conn;      /**< the stream thread's connection id */
+	uint32_t conn; /**< the stream thread's connection id */
 	struct tp_addr client, local;
 	uint8_t data[STREAM_REQ_MAX];
 };
@@ -40,7 +40,7 @@ struct stream_note {
 /** The queue.  Zero-initialise, then stream_queue_init(). */
 struct stream_queue {
 	struct stream_note *slot;
-	uint32_t mask;                 /**< slots - 1 */
+	uint32_t mask;                      /**< slots - 1 */
 	_Alignas(64) _Atomic uint32_t head; /**< next to write (producer) */
 	_Alignas(64) _Atomic uint32_t tail; /**< next to read (consumer) */
 };

@@ -59,29 +59,33 @@
 #define CONN_IDX_BITS 20
 #define CONN_IDX_MASK ((1u << CONN_IDX_BITS) - 1)
 #define LISTENER_TAG (1ull << 63)
-#define RX_CAP (STREAM_REQ_MAX + 4)   /* the longest frame we take, padded */
+#define RX_CAP (STREAM_REQ_MAX + 4) /* the longest frame we take, padded */
 #define EPOLL_BATCH 64
 #define OUT_BATCH 64
 #define SWEEP_MS 100
 
-enum conn_state { CONN_FREE = 0, CONN_HANDSHAKE, CONN_OPEN };
+enum conn_state {
+	CONN_FREE = 0,
+	CONN_HANDSHAKE,
+	CONN_OPEN
+};
 
 struct conn {
 	int fd;
-	uint8_t state;          /* enum conn_state */
+	uint8_t state; /* enum conn_state */
 	uint8_t transport;
-	bool has_alloc;         /* an Allocate succeeded, not yet released */
-	bool asked_alloc;       /* sent an Allocate: tell the control plane
+	bool has_alloc;   /* an Allocate succeeded, not yet released */
+	bool asked_alloc; /* sent an Allocate: tell the control plane
 				   when the connection ends */
-	bool want_out;          /* EPOLLOUT armed */
-	bool dirty;             /* on the list of connections to flush */
+	bool want_out;    /* EPOLLOUT armed */
+	bool dirty;       /* on the list of connections to flush */
 	uint32_t gen;
-	SSL *ssl;               /* TLS only */
+	SSL *ssl; /* TLS only */
 	struct tp_addr client, local;
 	uint64_t born_ms, last_ms;
-	uint8_t *rx;            /* RX_CAP bytes */
+	uint8_t *rx; /* RX_CAP bytes */
 	size_t rx_len;
-	uint8_t *tx;            /* send_buffer bytes, once needed */
+	uint8_t *tx; /* send_buffer bytes, once needed */
 	size_t tx_off, tx_len;
 	uint32_t next_free;
 	uint32_t next_dirty;
@@ -99,11 +103,11 @@ struct stream_server {
 	struct stream_queue *q;
 	int ep;
 	int lfd[STREAM_MAX_LISTENERS];
-	struct conn *conns;       /* [p.max_conns] */
-	uint32_t free_head;       /* UINT32_MAX = none */
-	uint32_t dirty_head;      /* connections written to this turn */
+	struct conn *conns;  /* [p.max_conns] */
+	uint32_t free_head;  /* UINT32_MAX = none */
+	uint32_t dirty_head; /* connections written to this turn */
 	_Atomic uint32_t n_conns;
-	struct src_slot *src;     /* [src_mask + 1] */
+	struct src_slot *src; /* [src_mask + 1] */
 	uint32_t src_mask;
 	uint64_t next_sweep_ms;
 	pthread_t thread;
@@ -140,7 +144,8 @@ uint64_t
 stream_server_counter(const struct stream_server *s, enum stream_counter c)
 {
 	return (unsigned int)c < STREAM_C__COUNT ?
-		       __atomic_load_n(&s->c[c], __ATOMIC_RELAXED) : 0;
+		       __atomic_load_n(&s->c[c], __ATOMIC_RELAXED) :
+		       0;
 }
 
 uint32_t
@@ -414,8 +419,7 @@ flush_dirty(struct stream_server *s)
 		s->dirty_head = c->next_dirty;
 		c->dirty = false;
 		/* Waiting for EPOLLOUT already: the socket is full. */
-		if (c->state == CONN_OPEN && !c->want_out &&
-		    conn_flush(s, c) != 0)
+		if (c->state == CONN_OPEN && !c->want_out && conn_flush(s, c) != 0)
 			conn_close(s, c, STREAM_C_closed);
 	}
 }
@@ -469,8 +473,9 @@ frames_in(struct stream_server *s, struct conn *c)
 			return -1;
 	}
 	if (rc < 0) {
-		conn_close(s, c, rc == -EMSGSIZE ? STREAM_C_too_long :
-						   STREAM_C_bad_stream);
+		conn_close(s, c,
+			   rc == -EMSGSIZE ? STREAM_C_too_long :
+					     STREAM_C_bad_stream);
 		return -1;
 	}
 	memmove(c->rx, c->rx + off, c->rx_len - off);
@@ -501,7 +506,8 @@ conn_read(struct stream_server *s, struct conn *c)
 			if (r <= 0) {
 				int e = SSL_get_error(c->ssl, r);
 
-				if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+				if (e == SSL_ERROR_WANT_READ ||
+				    e == SSL_ERROR_WANT_WRITE)
 					return 0;
 				ERR_clear_error();
 				n = -1;
@@ -625,7 +631,7 @@ conn_open(struct stream_server *s, int fd, const struct stream_listen *li,
 			return;
 		}
 		SSL_set_mode(c->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE |
-				     SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+					     SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	}
 	s->free_head = c->next_free;
 	src->ip = client.ip;
@@ -687,7 +693,8 @@ drain_workers(struct stream_server *s)
 	unsigned int total = 0;
 
 	for (uint16_t w = 0; w < s->plane.n_workers; w++) {
-		unsigned int n = s->plane.stream_poll(s->plane.ctx, w, m, OUT_BATCH);
+		unsigned int n =
+			s->plane.stream_poll(s->plane.ctx, w, m, OUT_BATCH);
 
 		for (unsigned int i = 0; i < n; i++) {
 			deliver(s, m[i].conn, m[i].data, m[i].len);
@@ -767,12 +774,16 @@ listen_on(const struct stream_listen *li, char *err, size_t err_len)
 	 * TCP and TLS wait until the host gives the kernel the address).
 	 */
 	if (fd >= 0)
-		(void)setsockopt(fd, ss.ss_family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
-				 ss.ss_family == AF_INET ? IP_FREEBIND : IPV6_FREEBIND,
+		(void)setsockopt(fd,
+				 ss.ss_family == AF_INET ? IPPROTO_IP :
+							   IPPROTO_IPV6,
+				 ss.ss_family == AF_INET ? IP_FREEBIND :
+							   IPV6_FREEBIND,
 				 &one, sizeof(one));
 	if (fd >= 0 &&
 	    (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-	     bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 1024) != 0)) {
+	     bind(fd, (struct sockaddr *)&ss, len) != 0 ||
+	     listen(fd, 1024) != 0)) {
 		int e = errno;
 
 		close(fd);
@@ -831,7 +842,8 @@ stream_server_create(const struct stream_params *p,
 					  .data.u64 = LISTENER_TAG | i };
 
 		if (p->listen[i].transport == TP_TRANSPORT_TLS && p->tls == NULL) {
-			snprintf(err, err_len, "stream: a TLS listener without a "
+			snprintf(err, err_len,
+				 "stream: a TLS listener without a "
 				 "TLS context");
 			stream_server_destroy(s);
 			return NULL;

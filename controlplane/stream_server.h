@@ -42,23 +42,23 @@
 #define STREAM_MAX_LISTENERS 32
 
 /** Counters: X(name, description). */
-#define STREAM_COUNTER_LIST(X)                                              \
-	X(accepted, "connections accepted")                                 \
-	X(closed, "connections closed")                                     \
-	X(refused_total, "connections refused: stream-max-connections")     \
-	X(refused_source, "connections refused: stream-max-per-source")     \
+#define STREAM_COUNTER_LIST(X)                                             \
+	X(accepted, "connections accepted")                                \
+	X(closed, "connections closed")                                    \
+	X(refused_total, "connections refused: stream-max-connections")    \
+	X(refused_source, "connections refused: stream-max-per-source")    \
 	X(tls_handshake_failed, "TLS handshakes that failed")              \
-	X(tls_handshake_timeout, "TLS handshakes not finished in time")     \
-	X(idle_timeout, "connections without an allocation closed idle")    \
+	X(tls_handshake_timeout, "TLS handshakes not finished in time")    \
+	X(idle_timeout, "connections without an allocation closed idle")   \
 	X(bad_stream, "connections closed: neither STUN nor ChannelData")  \
-	X(too_long, "connections closed: a message longer than allowed")    \
+	X(too_long, "connections closed: a message longer than allowed")   \
 	X(requests, "requests handed to the control thread")               \
-	X(requests_lost, "requests lost: the control thread's queue full")  \
-	X(data_in, "ChannelData and Send indications to the fast path")     \
-	X(data_in_lost, "data lost: no buffer or the worker's ring full")   \
-	X(not_request, "STUN messages that are neither request nor Send")   \
-	X(data_out, "messages written to clients")                          \
-	X(data_out_lost, "messages lost: slow reader's buffer full")        \
+	X(requests_lost, "requests lost: the control thread's queue full") \
+	X(data_in, "ChannelData and Send indications to the fast path")    \
+	X(data_in_lost, "data lost: no buffer or the worker's ring full")  \
+	X(not_request, "STUN messages that are neither request nor Send")  \
+	X(data_out, "messages written to clients")                         \
+	X(data_out_lost, "messages lost: slow reader's buffer full")       \
 	X(data_out_gone, "messages for connections already closed")
 
 enum stream_counter {
@@ -81,10 +81,10 @@ struct stream_listen {
 struct stream_params {
 	struct stream_listen listen[STREAM_MAX_LISTENERS];
 	unsigned int n_listen;
-	SSL_CTX *tls;                  /**< for TLS listeners; NULL if none */
-	uint32_t max_conns;            /**< connections in all, >= 1 */
-	uint32_t max_per_source;       /**< connections per client IP, >= 1 */
-	uint32_t idle_timeout_ms;      /**< no allocation for this long: close */
+	SSL_CTX *tls;             /**< for TLS listeners; NULL if none */
+	uint32_t max_conns;       /**< connections in all, >= 1 */
+	uint32_t max_per_source;  /**< connections per client IP, >= 1 */
+	uint32_t idle_timeout_ms; /**< no allocation for this long: close */
 	uint32_t handshake_timeout_ms; /**< TLS handshake deadline */
 	uint32_t send_buffer;          /**< bytes queued per connection, max */
 };

@@ -137,9 +137,9 @@ turn_alloc_table_find(const struct turn_alloc_table *t,
 	struct turn_alloc *a =
 		t->by_tuple[tuple_bucket(t, client, local, transport)];
 
-	while (a != NULL && !(tp_addr_equal(&a->client, client) &&
-			      tp_addr_equal(&a->local, local) &&
-			      a->transport == transport))
+	while (a != NULL &&
+	       !(tp_addr_equal(&a->client, client) &&
+		 tp_addr_equal(&a->local, local) && a->transport == transport))
 		a = a->next_tuple;
 	return a;
 }
@@ -205,8 +205,7 @@ user_release(struct turn_alloc_table *t, struct turn_user *u)
 }
 
 struct turn_alloc *
-turn_alloc_table_insert(struct turn_alloc_table *t,
-			const struct tp_addr *client,
+turn_alloc_table_insert(struct turn_alloc_table *t, const struct tp_addr *client,
 			const struct tp_addr *local, uint8_t transport,
 			const struct tp_addr *relay, const char *user,
 			size_t user_len, uint64_t now_ms)
@@ -485,8 +484,8 @@ turn_alloc_next_due(const struct turn_alloc *a)
 			due = a->perms[i].expiry_ms;
 	for (unsigned int i = 0; i < a->n_chans; i++) {
 		const struct turn_chan *c = &a->chans[i];
-		uint64_t t = c->bound ? c->expiry_ms
-				      : c->expiry_ms + TURN_CHAN_QUARANTINE_MS;
+		uint64_t t = c->bound ? c->expiry_ms :
+					c->expiry_ms + TURN_CHAN_QUARANTINE_MS;
 
 		if (t < due)
 			due = t;

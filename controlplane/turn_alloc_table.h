@@ -58,7 +58,7 @@ struct turn_user {
 	uint32_t n_allocs;      /**< live allocations */
 	uint32_t refs;          /**< live + ended-but-unreported allocations */
 	uint16_t len;
-	char name[];            /**< len bytes and a NUL */
+	char name[]; /**< len bytes and a NUL */
 };
 
 /** A permission: any port of one peer IP (RFC 8656 section 9). */
@@ -71,8 +71,8 @@ struct turn_perm {
 struct turn_chan {
 	struct tp_addr peer;
 	uint16_t number;
-	bool bound;          /**< false once expired (in quarantine) */
-	uint64_t expiry_ms;  /**< binding ends; record ends 5 min later */
+	bool bound;         /**< false once expired (in quarantine) */
+	uint64_t expiry_ms; /**< binding ends; record ends 5 min later */
 };
 
 /** One allocation. */
@@ -81,18 +81,18 @@ struct turn_alloc {
 	struct turn_alloc *next_relay; /**< chain in the relay index */
 	struct turn_alloc *prev;       /**< list of every allocation */
 	struct turn_alloc *next;
-	struct cp_timer timer;         /**< next deadline (turn_server.c) */
-	struct tp_addr client;         /**< 5-tuple: client side */
-	struct tp_addr local;          /**< 5-tuple: our side */
-	struct tp_addr relay;          /**< relayed transport address */
-	uint8_t transport;             /**< 5-tuple: enum tp_transport */
-	struct dp_alloc_ref ref;       /**< worker slot and allocation id */
-	uint16_t owner;                /**< worker that holds it */
+	struct cp_timer timer;   /**< next deadline (turn_server.c) */
+	struct tp_addr client;   /**< 5-tuple: client side */
+	struct tp_addr local;    /**< 5-tuple: our side */
+	struct tp_addr relay;    /**< relayed transport address */
+	uint8_t transport;       /**< 5-tuple: enum tp_transport */
+	struct dp_alloc_ref ref; /**< worker slot and allocation id */
+	uint16_t owner;          /**< worker that holds it */
 	/** ADDRESS-ERROR-CODE of the success response (0 = none), so a
 	 *  retransmitted Allocate gets the same answer. */
 	uint16_t addr_error;
 	uint8_t addr_error_family;
-	uint8_t tid[STUN_TID_LEN];     /**< the Allocate that created it */
+	uint8_t tid[STUN_TID_LEN]; /**< the Allocate that created it */
 	struct turn_user *user;
 	/** Created with an RFC 7635 token: the user is the kid, which names
 	 *  the authorization server's key, not a person. */
@@ -100,9 +100,9 @@ struct turn_alloc {
 	struct auth_session session; /**< the last token's key, if by_token */
 	uint64_t start_ms;
 	uint64_t expiry_ms;
-	struct turn_perm *perms;       /**< perm0, or malloc'ed once grown */
+	struct turn_perm *perms; /**< perm0, or malloc'ed once grown */
 	uint8_t n_perms, cap_perms;
-	struct turn_chan *chans;       /**< chan0, or malloc'ed once grown */
+	struct turn_chan *chans; /**< chan0, or malloc'ed once grown */
 	uint8_t n_chans, cap_chans;
 	/** The first permission and channel record: nearly every allocation
 	 *  has one of each, and two more mallocs per allocation showed in the
@@ -125,12 +125,12 @@ struct turn_ended {
 /** The table. */
 struct turn_alloc_table {
 	uint8_t key[CP_SIPHASH_KEY_LEN];
-	uint32_t mask;                  /**< buckets - 1, all indexes */
+	uint32_t mask; /**< buckets - 1, all indexes */
 	struct turn_alloc **by_tuple;
 	struct turn_alloc **by_relay;
 	struct turn_user **users;
 	struct turn_ended **ended;
-	struct turn_alloc *all;         /**< every live allocation */
+	struct turn_alloc *all; /**< every live allocation */
 	uint32_t n_allocs;
 	uint32_t n_users;
 	uint32_t n_ended;
@@ -165,13 +165,11 @@ struct turn_user *turn_alloc_table_user(const struct turn_alloc_table *t,
  * @return the record, or NULL (no memory, name too long, or the 5-tuple or
  *         relay address is already in use).
  */
-struct turn_alloc *turn_alloc_table_insert(struct turn_alloc_table *t,
-					   const struct tp_addr *client,
-					   const struct tp_addr *local,
-					   uint8_t transport,
-					   const struct tp_addr *relay,
-					   const char *user, size_t user_len,
-					   uint64_t now_ms);
+struct turn_alloc *
+turn_alloc_table_insert(struct turn_alloc_table *t, const struct tp_addr *client,
+			const struct tp_addr *local, uint8_t transport,
+			const struct tp_addr *relay, const char *user,
+			size_t user_len, uint64_t now_ms);
 
 /**
  * Remove an allocation and free it; unless @p keep_ended is false, leave an
@@ -196,8 +194,7 @@ void turn_alloc_table_ended_free(struct turn_alloc_table *t,
 				 struct turn_ended *e);
 
 /** True if the allocation belongs to @p name (RFC 8656 section 5, 441). */
-bool turn_alloc_user_is(const struct turn_alloc *a, const char *name,
-			size_t len);
+bool turn_alloc_user_is(const struct turn_alloc *a, const char *name, size_t len);
 
 /** The permission for @p ip, or NULL. */
 struct turn_perm *turn_alloc_perm_find(struct turn_alloc *a,

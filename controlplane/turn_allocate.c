@@ -46,9 +46,9 @@
 
 /* What the checks decided. */
 struct alloc_plan {
-	uint8_t family;           /* of the relayed address */
-	bool even;                /* EVEN-PORT, R = 0 */
-	uint16_t addr_error;      /* ADDRESS-ERROR-CODE in the response */
+	uint8_t family;      /* of the relayed address */
+	bool even;           /* EVEN-PORT, R = 0 */
+	uint16_t addr_error; /* ADDRESS-ERROR-CODE in the response */
 	uint8_t addr_error_family;
 	uint32_t lifetime_s;
 };
@@ -105,11 +105,11 @@ allocate_existing(const struct turn_req *r)
 		turn_alloc_delete(srv, a, r->now_ms, TURN_C_ALLOCS_EXPIRED);
 		return false;
 	}
-	if (memcmp(a->tid, r->msg.tid, STUN_TID_LEN) == 0 &&
-	    turn_req_owns(r, a)) {
+	if (memcmp(a->tid, r->msg.tid, STUN_TID_LEN) == 0 && turn_req_owns(r, a)) {
 		srv->stats.c[TURN_C_ALLOC_RETRANSMITS]++;
 		allocate_success(r, a,
-				 (uint32_t)((a->expiry_ms - r->now_ms + 999) / 1000));
+				 (uint32_t)((a->expiry_ms - r->now_ms + 999) /
+					    1000));
 	} else {
 		turn_reply_error(r, 437, r->pkt->worker);
 	}
@@ -128,8 +128,8 @@ allocate_check_family(const struct turn_req *r, struct alloc_plan *plan)
 
 	if (has_raf && has_aaf)
 		return 400;
-	if (has_raf &&
-	    stun_msg_get_family(m, STUN_SLOT_REQUESTED_ADDRESS_FAMILY, &fam) != 0)
+	if (has_raf && stun_msg_get_family(m, STUN_SLOT_REQUESTED_ADDRESS_FAMILY,
+					   &fam) != 0)
 		return 400;
 	if ((fam != TP_AF_INET && fam != TP_AF_INET6) ||
 	    !turn_ports_has_family(r->srv->ports, fam))
@@ -144,7 +144,8 @@ allocate_check_family(const struct turn_req *r, struct alloc_plan *plan)
 	}
 	if (has_aaf) {
 		if (stun_msg_get_family(m, STUN_SLOT_ADDITIONAL_ADDRESS_FAMILY,
-					&fam) != 0 || fam != TP_AF_INET6)
+					&fam) != 0 ||
+		    fam != TP_AF_INET6)
 			return 400;
 		plan->addr_error = 440;
 		plan->addr_error_family = TP_AF_INET6;

@@ -60,8 +60,8 @@ reply_index(uint16_t code)
 
 /* Count and hand a built response (or its build error) to the sink. */
 static void
-reply_emit(const struct turn_req *r, const uint8_t *buf, int len,
-	   uint16_t code, uint16_t worker)
+reply_emit(const struct turn_req *r, const uint8_t *buf, int len, uint16_t code,
+	   uint16_t worker)
 {
 	struct turn_server *srv = r->srv;
 
@@ -75,11 +75,11 @@ reply_emit(const struct turn_req *r, const uint8_t *buf, int len,
 }
 
 void
-turn_reply_start(const struct turn_req *r, struct stun_builder *b,
-		 uint8_t *buf, size_t cap)
+turn_reply_start(const struct turn_req *r, struct stun_builder *b, uint8_t *buf,
+		 size_t cap)
 {
-	stun_build_init(b, buf, cap, stun_type(r->msg.method, STUN_CLASS_SUCCESS),
-			r->msg.tid);
+	stun_build_init(b, buf, cap,
+			stun_type(r->msg.method, STUN_CLASS_SUCCESS), r->msg.tid);
 }
 
 void
@@ -92,8 +92,8 @@ turn_reply_start_error(const struct turn_req *r, struct stun_builder *b,
 }
 
 void
-turn_reply_send(const struct turn_req *r, struct stun_builder *b,
-		uint16_t code, uint16_t worker)
+turn_reply_send(const struct turn_req *r, struct stun_builder *b, uint16_t code,
+		uint16_t worker)
 {
 	const char *sw = r->srv->p.software;
 
@@ -134,9 +134,8 @@ static void
 reply_challenge(const struct turn_req *r, const struct auth_verdict *v)
 {
 	uint8_t buf[TURN_REPLY_MAX];
-	int n = auth_challenge_build(r->srv->p.auth, &r->msg, v,
-				     &r->pkt->client, r->now_unix, buf,
-				     sizeof(buf));
+	int n = auth_challenge_build(r->srv->p.auth, &r->msg, v, &r->pkt->client,
+				     r->now_unix, buf, sizeof(buf));
 
 	reply_emit(r, buf, n, v->error, r->pkt->worker);
 }
@@ -218,10 +217,9 @@ dispatch(struct turn_req *r, enum turn_method m)
 static void
 remember_token(const struct turn_req *r, const struct auth_verdict *v)
 {
-	struct turn_alloc *a = turn_alloc_table_find(&r->srv->table,
-						     &r->pkt->client,
-						     &r->pkt->local,
-						     r->pkt->transport);
+	struct turn_alloc *a =
+		turn_alloc_table_find(&r->srv->table, &r->pkt->client,
+				      &r->pkt->local, r->pkt->transport);
 
 	if (a == NULL || !a->by_token || v->key_len > AUTH_KEY_MAX)
 		return;
@@ -234,8 +232,7 @@ void
 turn_server_handle(struct turn_server *srv, const struct turn_packet *pkt,
 		   uint64_t now_ms)
 {
-	struct turn_req r = { .srv = srv, .pkt = pkt, .now_ms = now_ms,
-			      .user = "" };
+	struct turn_req r = { .srv = srv, .pkt = pkt, .now_ms = now_ms, .user = "" };
 	struct auth_verdict v;
 	struct turn_alloc *a;
 	enum turn_method m;
@@ -260,12 +257,12 @@ turn_server_handle(struct turn_server *srv, const struct turn_packet *pkt,
 	}
 	r.now_unix = srv->p.unix_time();
 	if (m != TURN_METHOD_BINDING && srv->p.auth != NULL) {
-		a = turn_alloc_table_find(&srv->table, &pkt->client, &pkt->local,
-					  pkt->transport);
+		a = turn_alloc_table_find(&srv->table, &pkt->client,
+					  &pkt->local, pkt->transport);
 		auth_request_check_session(srv->p.auth, &r.msg, &pkt->client,
 					   r.now_unix,
-					   a != NULL && a->by_token ?
-						   &a->session : NULL,
+					   a != NULL && a->by_token ? &a->session :
+								      NULL,
 					   &v);
 		if ((unsigned int)v.reason < AUTH_REASON__COUNT)
 			srv->stats.auth[v.reason]++;

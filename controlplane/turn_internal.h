@@ -23,7 +23,7 @@
 #define TURN_TRANSPORT_UDP 17
 
 struct turn_server {
-	struct turn_params p;   /* lifetimes already defaulted */
+	struct turn_params p; /* lifetimes already defaulted */
 	struct cp_sink sink;
 	struct turn_ports *ports;
 	struct turn_alloc_table table;
@@ -31,7 +31,7 @@ struct turn_server {
 	const struct peer_policy *policy;
 	struct peer_policy own_policy; /* when p.policy is NULL */
 	bool own_policy_used;
-	uint32_t next_gen;      /* allocation ids; 0 is never used */
+	uint32_t next_gen; /* allocation ids; 0 is never used */
 	bool shutting_down;
 	struct turn_stats stats;
 };
@@ -46,7 +46,7 @@ struct turn_req {
 	/* The verdict when the request authenticated; NULL for Binding and
 	 * in no-auth mode (responses then carry no integrity). */
 	const struct auth_verdict *auth;
-	const char *user;       /* username, "" without authentication */
+	const char *user; /* username, "" without authentication */
 	size_t user_len;
 };
 
@@ -76,8 +76,7 @@ void turn_reply_send(const struct turn_req *r, struct stun_builder *b,
 
 /* An error response with nothing but ERROR-CODE, through the punting
  * worker (or @worker).  300 gets ALTERNATE-SERVER. */
-void turn_reply_error(const struct turn_req *r, uint16_t code,
-		      uint16_t worker);
+void turn_reply_error(const struct turn_req *r, uint16_t code, uint16_t worker);
 
 /*
  * The allocation of the request's 5-tuple, for Refresh, CreatePermission

@@ -63,7 +63,7 @@ bit_set(uint8_t *map, size_t i, bool on)
 	if (on)
 		map[i / 8] |= (uint8_t)(1u << (i % 8));
 	else
-		map[i / 8] &= (uint8_t)~(1u << (i % 8));
+		map[i / 8] &= (uint8_t) ~(1u << (i % 8));
 }
 
 static int
@@ -228,7 +228,8 @@ turn_ports_destroy(struct turn_ports *p)
 	if (p == NULL)
 		return;
 	if (p->addrs != NULL)
-		for (size_t i = 0; i < (size_t)p->n_workers * TURN_PORTS_FAMILIES; i++)
+		for (size_t i = 0;
+		     i < (size_t)p->n_workers * TURN_PORTS_FAMILIES; i++)
 			free(p->addrs[i].v);
 	if (p->slotq != NULL)
 		for (uint16_t w = 0; w < p->n_workers; w++)
@@ -262,8 +263,7 @@ addr_bit(const struct turn_ports *p, int ip_idx, uint16_t port)
  * known without a scan.  @return true if the head is now even.
  */
 static bool
-fifo_front_even(const struct turn_ports *p, struct turn_fifo *q,
-		uint16_t owner)
+fifo_front_even(const struct turn_ports *p, struct turn_fifo *q, uint16_t owner)
 {
 	if (p->n_workers % 2 == 0)
 		return owner % 2 == 0;
@@ -282,8 +282,8 @@ fifo_front_even(const struct turn_ports *p, struct turn_fifo *q,
 }
 
 int
-turn_ports_take(struct turn_ports *p, uint16_t owner, uint8_t family,
-		bool even, struct tp_addr *relay)
+turn_ports_take(struct turn_ports *p, uint16_t owner, uint8_t family, bool even,
+		struct tp_addr *relay)
 {
 	int fi = family_index(family);
 	struct turn_fifo *q;
@@ -328,8 +328,7 @@ turn_ports_put(struct turn_ports *p, const struct tp_addr *relay)
 }
 
 uint32_t
-turn_ports_free_count(const struct turn_ports *p, uint16_t owner,
-		      uint8_t family)
+turn_ports_free_count(const struct turn_ports *p, uint16_t owner, uint8_t family)
 {
 	int fi = family_index(family);
 

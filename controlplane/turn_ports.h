@@ -83,8 +83,7 @@ uint32_t turn_ports_free_count(const struct turn_ports *p, uint16_t owner,
  * Take a free table slot of worker @p owner.
  * @return 0 and *slot, or -ENOSPC.
  */
-int turn_ports_slot_take(struct turn_ports *p, uint16_t owner,
-			 uint32_t *slot);
+int turn_ports_slot_take(struct turn_ports *p, uint16_t owner, uint32_t *slot);
 
 /**
  * Give a slot back.
@@ -93,7 +92,6 @@ int turn_ports_slot_take(struct turn_ports *p, uint16_t owner,
 int turn_ports_slot_put(struct turn_ports *p, uint16_t owner, uint32_t slot);
 
 /** Free slots of worker @p owner. */
-uint32_t turn_ports_slot_free_count(const struct turn_ports *p,
-				    uint16_t owner);
+uint32_t turn_ports_slot_free_count(const struct turn_ports *p, uint16_t owner);
 
 #endif /* TURNPIKE_TURN_PORTS_H */

@@ -19,8 +19,7 @@
 #include "turn_internal.h"
 
 static void
-refresh_success(const struct turn_req *r, uint32_t lifetime_s,
-		uint16_t worker)
+refresh_success(const struct turn_req *r, uint32_t lifetime_s, uint16_t worker)
 {
 	uint8_t buf[TURN_REPLY_MAX];
 	struct stun_builder b;
@@ -44,7 +43,8 @@ turn_refresh_handle(struct turn_req *r)
 		return;
 	owner = a->owner;
 	if (stun_msg_has(&r->msg, STUN_SLOT_REQUESTED_ADDRESS_FAMILY)) {
-		if (stun_msg_get_family(&r->msg, STUN_SLOT_REQUESTED_ADDRESS_FAMILY,
+		if (stun_msg_get_family(&r->msg,
+					STUN_SLOT_REQUESTED_ADDRESS_FAMILY,
 					&fam) != 0) {
 			turn_reply_error(r, 400, owner);
 			return;

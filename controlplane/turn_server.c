@@ -22,8 +22,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "turnpike/xlist.h"
 #include "turn_internal.h"
+#include "turnpike/xlist.h"
 
 /* Timer heap entries allocated up front; it grows beyond. */
 #define TURN_TIMERS_PREALLOC (1u << 20)
@@ -143,8 +143,8 @@ turn_server_create(const struct turn_params *p, const struct cp_sink *sink)
 	if (srv->ports == NULL ||
 	    turn_alloc_table_init(&srv->table, (uint32_t)capacity) != 0 ||
 	    cp_timers_init(&srv->timers, capacity < TURN_TIMERS_PREALLOC ?
-					 (uint32_t)capacity :
-					 TURN_TIMERS_PREALLOC) != 0)
+						 (uint32_t)capacity :
+						 TURN_TIMERS_PREALLOC) != 0)
 		goto fail;
 	srv->policy = p->policy;
 	if (srv->policy == NULL) {
@@ -214,8 +214,7 @@ turn_server_user_allocs(const struct turn_server *srv, const char *name,
 }
 
 void
-turn_server_cmd(struct turn_server *srv, uint16_t worker,
-		const struct dp_cmd *cmd)
+turn_server_cmd(struct turn_server *srv, uint16_t worker, const struct dp_cmd *cmd)
 {
 	srv->stats.c[TURN_C_COMMANDS]++;
 	srv->sink.cmd(srv->sink.ctx, worker, cmd);
@@ -242,7 +241,8 @@ turn_lifetime(const struct turn_req *r, bool refresh, uint32_t *out_s)
 	if (r->auth != NULL && r->auth->mech == AUTH_MECH_OAUTH &&
 	    r->auth->expires_at != 0) {
 		uint64_t left = r->auth->expires_at > r->now_unix ?
-				r->auth->expires_at - r->now_unix : 1;
+					r->auth->expires_at - r->now_unix :
+					1;
 
 		if (left < lt)
 			lt = (uint32_t)left;
@@ -299,8 +299,9 @@ turn_server_tick(struct turn_server *srv, uint64_t now_ms)
 	struct cp_timer *t;
 
 	while ((t = cp_timers_pop_due(&srv->timers, now_ms)) != NULL) {
-		struct turn_alloc *a = (struct turn_alloc *)
-			((char *)t - offsetof(struct turn_alloc, timer));
+		struct turn_alloc *a =
+			(struct turn_alloc *)((char *)t -
+					      offsetof(struct turn_alloc, timer));
 
 		if (a->expiry_ms <= now_ms) {
 			turn_alloc_delete(srv, a, now_ms, TURN_C_ALLOCS_EXPIRED);
@@ -347,8 +348,8 @@ turn_server_stream_closed(struct turn_server *srv, const struct tp_addr *client,
 			  const struct tp_addr *local, uint8_t transport,
 			  uint64_t now_ms)
 {
-	struct turn_alloc *a = turn_alloc_table_find(&srv->table, client, local,
-						     transport);
+	struct turn_alloc *a =
+		turn_alloc_table_find(&srv->table, client, local, transport);
 
 	if (a != NULL && transport != TP_TRANSPORT_UDP)
 		turn_alloc_delete(srv, a, now_ms, TURN_C_ALLOCS_CONN_CLOSED);

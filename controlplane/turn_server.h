@@ -50,15 +50,15 @@
 
 /** One punted datagram from a client. */
 struct turn_packet {
-	const uint8_t *data;   /**< UDP payload; valid during the call */
+	const uint8_t *data; /**< UDP payload; valid during the call */
 	size_t len;
-	struct tp_addr client; /**< source transport address */
-	struct tp_addr local;  /**< our address it was sent to */
+	struct tp_addr client;          /**< source transport address */
+	struct tp_addr local;           /**< our address it was sent to */
 	uint8_t client_mac[DP_MAC_LEN]; /**< next hop back to the client (UDP) */
-	uint16_t worker;       /**< the worker that punted it (streams: the
+	uint16_t worker;   /**< the worker that punted it (streams: the
 				    client's owner, dp_owner_of_client()) */
-	uint8_t transport;     /**< enum tp_transport: how the client came */
-	uint32_t conn;         /**< TCP, TLS: the stream thread's connection */
+	uint8_t transport; /**< enum tp_transport: how the client came */
+	uint32_t conn;     /**< TCP, TLS: the stream thread's connection */
 };
 
 /** Usage of one allocation, reported once its worker has deleted it. */
@@ -67,7 +67,7 @@ struct turn_usage {
 	struct tp_addr client, local, relay;
 	uint8_t transport; /**< enum tp_transport */
 	uint64_t start_ms; /**< the server's clock (turn_server_handle's now_ms) */
-	uint64_t end_ms;   /**< when the control plane deleted it */
+	uint64_t end_ms; /**< when the control plane deleted it */
 	struct dp_usage usage;
 };
 
@@ -102,8 +102,8 @@ struct cp_sink {
  * repeated here.
  */
 struct turn_params {
-	uint16_t n_workers;          /**< fast-path workers, >= 1 */
-	uint32_t allocs_per_worker;  /**< table slots of each worker, >= 1 */
+	uint16_t n_workers;         /**< fast-path workers, >= 1 */
+	uint32_t allocs_per_worker; /**< table slots of each worker, >= 1 */
 	struct tp_ip relay_ips[TURN_MAX_RELAY_IPS]; /**< relay addresses */
 	int n_relay_ips;             /**< 1..TURN_MAX_RELAY_IPS */
 	uint16_t min_port, max_port; /**< relay port range, inclusive */
@@ -116,7 +116,7 @@ struct turn_params {
 	const struct peer_policy *policy;
 	uint32_t user_quota;  /**< allocations per username; 0 = unlimited */
 	uint32_t total_quota; /**< allocations in all; 0 = unlimited */
-	uint32_t max_bps;     /**< per allocation and direction; 0 = unlimited */
+	uint32_t max_bps; /**< per allocation and direction; 0 = unlimited */
 	uint32_t default_lifetime_s; /**< 0 = TURN_DEFAULT_LIFETIME_S */
 	uint32_t max_lifetime_s;     /**< 0 = TURN_MAX_LIFETIME_S */
 	uint32_t perm_lifetime_s;    /**< 0 = TURN_PERM_LIFETIME_S */
@@ -136,12 +136,12 @@ struct turn_params {
 };
 
 /** Methods counted, X(name, label). */
-#define TURN_METHOD_LIST(X)                                   \
-	X(BINDING, "binding")                                 \
-	X(ALLOCATE, "allocate")                               \
-	X(REFRESH, "refresh")                                 \
-	X(CREATE_PERMISSION, "create_permission")             \
-	X(CHANNEL_BIND, "channel_bind")                       \
+#define TURN_METHOD_LIST(X)                       \
+	X(BINDING, "binding")                     \
+	X(ALLOCATE, "allocate")                   \
+	X(REFRESH, "refresh")                     \
+	X(CREATE_PERMISSION, "create_permission") \
+	X(CHANNEL_BIND, "channel_bind")           \
 	X(OTHER, "other")
 
 enum turn_method {
@@ -152,21 +152,21 @@ enum turn_method {
 };
 
 /** Responses counted, X(name, code, label); code 0 is a success response. */
-#define TURN_REPLY_LIST(X)                                     \
-	X(SUCCESS, 0, "success")                               \
-	X(TRY_ALTERNATE, 300, "300_try_alternate")             \
-	X(BAD_REQUEST, 400, "400_bad_request")                 \
-	X(UNAUTHORIZED, 401, "401_unauthorized")               \
-	X(FORBIDDEN, 403, "403_forbidden")                     \
-	X(UNKNOWN_ATTRIBUTE, 420, "420_unknown_attribute")     \
-	X(ALLOCATION_MISMATCH, 437, "437_allocation_mismatch") \
-	X(STALE_NONCE, 438, "438_stale_nonce")                 \
+#define TURN_REPLY_LIST(X)                                               \
+	X(SUCCESS, 0, "success")                                         \
+	X(TRY_ALTERNATE, 300, "300_try_alternate")                       \
+	X(BAD_REQUEST, 400, "400_bad_request")                           \
+	X(UNAUTHORIZED, 401, "401_unauthorized")                         \
+	X(FORBIDDEN, 403, "403_forbidden")                               \
+	X(UNKNOWN_ATTRIBUTE, 420, "420_unknown_attribute")               \
+	X(ALLOCATION_MISMATCH, 437, "437_allocation_mismatch")           \
+	X(STALE_NONCE, 438, "438_stale_nonce")                           \
 	X(FAMILY_NOT_SUPPORTED, 440, "440_address_family_not_supported") \
-	X(WRONG_CREDENTIALS, 441, "441_wrong_credentials")     \
-	X(UNSUPPORTED_TRANSPORT, 442, "442_unsupported_transport") \
+	X(WRONG_CREDENTIALS, 441, "441_wrong_credentials")               \
+	X(UNSUPPORTED_TRANSPORT, 442, "442_unsupported_transport")       \
 	X(PEER_FAMILY_MISMATCH, 443, "443_peer_address_family_mismatch") \
-	X(QUOTA_REACHED, 486, "486_allocation_quota_reached")  \
-	X(SERVER_ERROR, 500, "500_server_error")               \
+	X(QUOTA_REACHED, 486, "486_allocation_quota_reached")            \
+	X(SERVER_ERROR, 500, "500_server_error")                         \
 	X(INSUFFICIENT_CAPACITY, 508, "508_insufficient_capacity")
 
 enum turn_reply {
@@ -177,10 +177,10 @@ enum turn_reply {
 };
 
 /** Datagrams dropped without an answer, X(name, label). */
-#define TURN_DROP_LIST(X)                                              \
-	X(UNDECODABLE, "undecodable")       /* stun_msg_decode failed */ \
-	X(NOT_REQUEST, "not_request")       /* indication or response */ \
-	X(BAD_FINGERPRINT, "bad_fingerprint")                          \
+#define TURN_DROP_LIST(X)                                          \
+	X(UNDECODABLE, "undecodable") /* stun_msg_decode failed */ \
+	X(NOT_REQUEST, "not_request") /* indication or response */ \
+	X(BAD_FINGERPRINT, "bad_fingerprint")                      \
 	X(REPLY_FAILED, "reply_build_failed")
 
 enum turn_drop {
@@ -191,24 +191,24 @@ enum turn_drop {
 };
 
 /** Events counted, X(name, label). */
-#define TURN_COUNTER_LIST(X)                                              \
-	X(ALLOCS_CREATED, "allocations_created")                          \
-	X(ALLOC_RETRANSMITS, "allocate_retransmissions_answered")         \
-	X(ALLOCS_REFRESHED, "allocations_refreshed")                      \
-	X(ALLOCS_DELETED, "allocations_deleted_by_client")                \
-	X(ALLOCS_EXPIRED, "allocations_expired")                          \
-	X(ALLOCS_SHUTDOWN, "allocations_deleted_at_shutdown")             \
-	X(ALLOCS_CONN_CLOSED, "allocations_deleted_connection_closed")    \
-	X(PERMS_CREATED, "permissions_created")                           \
-	X(PERMS_REFRESHED, "permissions_refreshed")                       \
-	X(PERMS_EXPIRED, "permissions_expired")                           \
-	X(CHANS_BOUND, "channels_bound")                                  \
-	X(CHANS_REFRESHED, "channels_refreshed")                          \
-	X(CHANS_EXPIRED, "channels_expired")                              \
-	X(CHAN_QUARANTINE_HITS, "channel_rebinds_refused_in_quarantine")  \
-	X(USAGE_RECORDS, "usage_records")                                 \
-	X(END_UNMATCHED, "alloc_end_events_unmatched")                    \
-	X(END_RECORD_LOST, "usage_records_lost_no_memory")                \
+#define TURN_COUNTER_LIST(X)                                             \
+	X(ALLOCS_CREATED, "allocations_created")                         \
+	X(ALLOC_RETRANSMITS, "allocate_retransmissions_answered")        \
+	X(ALLOCS_REFRESHED, "allocations_refreshed")                     \
+	X(ALLOCS_DELETED, "allocations_deleted_by_client")               \
+	X(ALLOCS_EXPIRED, "allocations_expired")                         \
+	X(ALLOCS_SHUTDOWN, "allocations_deleted_at_shutdown")            \
+	X(ALLOCS_CONN_CLOSED, "allocations_deleted_connection_closed")   \
+	X(PERMS_CREATED, "permissions_created")                          \
+	X(PERMS_REFRESHED, "permissions_refreshed")                      \
+	X(PERMS_EXPIRED, "permissions_expired")                          \
+	X(CHANS_BOUND, "channels_bound")                                 \
+	X(CHANS_REFRESHED, "channels_refreshed")                         \
+	X(CHANS_EXPIRED, "channels_expired")                             \
+	X(CHAN_QUARANTINE_HITS, "channel_rebinds_refused_in_quarantine") \
+	X(USAGE_RECORDS, "usage_records")                                \
+	X(END_UNMATCHED, "alloc_end_events_unmatched")                   \
+	X(END_RECORD_LOST, "usage_records_lost_no_memory")               \
 	X(COMMANDS, "commands_sent")
 
 enum turn_counter {
@@ -223,7 +223,7 @@ struct turn_stats {
 	uint64_t requests[TURN_METHOD__COUNT]; /**< decoded requests */
 	uint64_t replies[TURN_REPLY__COUNT];   /**< responses sent, by code */
 	uint64_t drops[TURN_DROP__COUNT];
-	uint64_t auth[AUTH_REASON__COUNT];     /**< authentication verdicts */
+	uint64_t auth[AUTH_REASON__COUNT]; /**< authentication verdicts */
 	uint64_t peers_refused[PEER_VERDICT_COUNT]; /**< by policy verdict */
 	uint64_t c[TURN_C__COUNT];
 	uint64_t allocs_live;   /**< gauge: allocations in force */

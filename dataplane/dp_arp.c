@@ -23,9 +23,9 @@
 #include <rte_mbuf.h>
 #include <rte_ring_elem.h>
 
-#include "turnpike/dp_msg.h"
 #include "dp_arp.h"
 #include "dp_worker.h"
+#include "turnpike/dp_msg.h"
 
 struct rte_arp_hdr *
 dp_arp_parse(struct rte_mbuf *m)
@@ -175,7 +175,8 @@ arp_request(struct dp_worker *w, const struct tp_ip *ip)
 	const struct dp_shared *sh = w->sh;
 	struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
 	static const struct rte_ether_addr bcast = {
-		.addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+		.addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }
+	};
 	static const struct rte_ether_addr unknown;
 	struct rte_ether_hdr *eth;
 	uint32_t sip, tip;
@@ -187,7 +188,8 @@ arp_request(struct dp_worker *w, const struct tp_ip *ip)
 	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, DP_ARP_FRAME_LEN);
 	memcpy(&sip, sh->listen_ips[0].bytes, 4);
 	memcpy(&tip, ip->bytes, 4);
-	dp_arp_write(eth, RTE_ARP_OP_REQUEST, &sh->mac, &bcast, sip, &unknown, tip);
+	dp_arp_write(eth, RTE_ARP_OP_REQUEST, &sh->mac, &bcast, sip, &unknown,
+		     tip);
 	w->stats.c[DP_C_arp_requested]++;
 	dp_tx_enqueue(w, m);
 }
@@ -229,8 +231,8 @@ dp_next_hop_mac(struct dp_worker *w, const struct tp_ip *ip)
 void
 dp_neigh_hold(struct dp_worker *w, const struct tp_ip *ip, struct rte_mbuf *m)
 {
-	struct dp_neigh_entry *e = dp_neigh_find(&w->neigh,
-						 next_hop_ip(w->sh, ip), false);
+	struct dp_neigh_entry *e =
+		dp_neigh_find(&w->neigh, next_hop_ip(w->sh, ip), false);
 
 	if (e == NULL || e->resolved) { /* table full, or raced: not held */
 		dp_drop(w, m, DP_DROP_no_neighbour);
@@ -243,8 +245,7 @@ dp_neigh_hold(struct dp_worker *w, const struct tp_ip *ip, struct rte_mbuf *m)
 }
 
 bool
-dp_neigh_resolved(struct dp_worker *w, const struct tp_ip *ip,
-		  const uint8_t *mac)
+dp_neigh_resolved(struct dp_worker *w, const struct tp_ip *ip, const uint8_t *mac)
 {
 	struct dp_neigh_entry *e;
 	struct rte_ether_hdr *eth;

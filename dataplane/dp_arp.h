@@ -17,11 +17,12 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
-#include "turnpike/addr.h"
 #include "dp_worker.h"
+#include "turnpike/addr.h"
 
 /** Bytes of an Ethernet frame carrying ARP for IPv4 (no padding). */
-#define DP_ARP_FRAME_LEN (sizeof(struct rte_ether_hdr) + sizeof(struct rte_arp_hdr))
+#define DP_ARP_FRAME_LEN \
+	(sizeof(struct rte_ether_hdr) + sizeof(struct rte_arp_hdr))
 
 /**
  * Whether the frame @p m holds an ARP packet for IPv4 over Ethernet that is

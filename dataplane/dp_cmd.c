@@ -11,11 +11,11 @@
 #include <rte_mbuf.h>
 #include <rte_ring_elem.h>
 
-#include "turnpike/dp_msg.h"
 #include "dp_arp.h"
 #include "dp_cmd.h"
 #include "dp_relay.h"
 #include "dp_worker.h"
+#include "turnpike/dp_msg.h"
 
 /* TSC deadline @ms milliseconds from now. */
 static uint64_t
@@ -74,14 +74,16 @@ cmd_apply(struct dp_worker *w, const struct dp_cmd *c)
 		if (dp_relay_ip_index(w->sh, &c->u.perm.peer) < 0)
 			dp_next_hop_mac(w, &c->u.perm.peer);
 		return dp_table_perm_set(&w->table, a, &c->u.perm.peer,
-					 deadline(w, c->u.perm.lifetime_ms), w->now);
+					 deadline(w, c->u.perm.lifetime_ms),
+					 w->now);
 	case DP_CMD_CHAN_SET:
 		a = dp_table_alloc_get(&w->table, &c->u.chan.ref);
 		if (a == NULL)
 			return -ENOENT;
 		return dp_table_chan_set(&w->table, a, c->u.chan.channel,
 					 &c->u.chan.peer,
-					 deadline(w, c->u.chan.lifetime_ms), w->now);
+					 deadline(w, c->u.chan.lifetime_ms),
+					 w->now);
 	case DP_CMD_TX:
 		dp_tx_enqueue(w, c->u.tx.mbuf);
 		return 0;
@@ -103,8 +105,9 @@ dp_cmd_drain(struct dp_worker *w)
 	unsigned int n;
 
 	do {
-		n = rte_ring_sc_dequeue_burst_elem(w->cmd_ring, cmds, sizeof(cmds[0]),
-						   DP_BURST, NULL);
+		n = rte_ring_sc_dequeue_burst_elem(w->cmd_ring, cmds,
+						   sizeof(cmds[0]), DP_BURST,
+						   NULL);
 		for (unsigned int i = 0; i < n; i++) {
 			if (cmd_apply(w, &cmds[i]) != 0)
 				w->stats.drop[DP_DROP_cmd_failed]++;

@@ -15,14 +15,14 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
-#include "turnpike/channel_data.h"
-#include "turnpike/dp_msg.h"
-#include "turnpike/stun.h"
 #include "dp_arp.h"
 #include "dp_input.h"
 #include "dp_pkt.h"
 #include "dp_relay.h"
 #include "dp_worker.h"
+#include "turnpike/channel_data.h"
+#include "turnpike/dp_msg.h"
+#include "turnpike/stun.h"
 
 /* Give a client's STUN request to the control plane, addresses parsed. */
 static void
@@ -81,7 +81,8 @@ dp_input(struct dp_worker *w, struct rte_mbuf *m)
 	enum dp_drop why;
 	int ri;
 
-	if (rte_pktmbuf_data_len(m) < sizeof(*eth) || !rte_pktmbuf_is_contiguous(m)) {
+	if (rte_pktmbuf_data_len(m) < sizeof(*eth) ||
+	    !rte_pktmbuf_is_contiguous(m)) {
 		dp_drop(w, m, DP_DROP_bad_ip);
 		return;
 	}
@@ -111,7 +112,8 @@ dp_input(struct dp_worker *w, struct rte_mbuf *m)
 	}
 	ri = dp_relay_ip_index(sh, &p.dst.ip);
 	if (ri >= 0 && p.dst.port >= sh->min_port && p.dst.port <= sh->max_port) {
-		uint16_t owner = dp_owner_of_relay_port(p.dst.port, sh->n_workers);
+		uint16_t owner =
+			dp_owner_of_relay_port(p.dst.port, sh->n_workers);
 
 		if (owner != w->id)
 			dp_handoff(w, m, owner);

@@ -18,21 +18,20 @@
 #include "turnpike/dp_counters.h"
 
 /** Bytes of Ethernet + IPv4 (no options) + UDP headers. */
-#define DP_UDP4_HDR_LEN \
+#define DP_UDP4_HDR_LEN                                               \
 	(sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + \
 	 sizeof(struct rte_udp_hdr))
 
 /** A parsed UDP/IPv4 frame: pointers into the mbuf and the addresses. */
 struct dp_udp {
 	struct rte_ether_hdr *eth;
-	uint8_t *data;   /**< UDP payload */
-	uint16_t len;    /**< UDP payload length */
+	uint8_t *data;     /**< UDP payload */
+	uint16_t len;      /**< UDP payload length */
 	uint16_t data_off; /**< payload offset from the frame start */
-	bool df;         /**< the IPv4 header's Don't Fragment flag */
+	bool df;           /**< the IPv4 header's Don't Fragment flag */
 	struct tp_addr src;
 	struct tp_addr dst;
 };
-
 
 /* Whether @udp's checksum, over the pseudo-header and dgram_len bytes, holds. */
 static inline bool
@@ -67,11 +66,13 @@ dp_udp4_parse(struct rte_mbuf *m, struct dp_udp *p, enum dp_drop *why)
 	tot = rte_be_to_cpu_16(ip->total_length);
 	if ((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip) || tot < ihl ||
 	    sizeof(struct rte_ether_hdr) + tot > flen ||
-	    (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD) {
+	    (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) ==
+		    RTE_MBUF_F_RX_IP_CKSUM_BAD) {
 		*why = DP_DROP_bad_ip;
 		return -1;
 	}
-	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
+	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) !=
+		    RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
 	    rte_raw_cksum(ip, ihl) != 0xFFFF) {
 		*why = DP_DROP_bad_ip;
 		return -1;
@@ -89,7 +90,8 @@ dp_udp4_parse(struct rte_mbuf *m, struct dp_udp *p, enum dp_drop *why)
 	ulen = tot - ihl;
 	if (ulen < sizeof(*udp) || rte_be_to_cpu_16(udp->dgram_len) > ulen ||
 	    rte_be_to_cpu_16(udp->dgram_len) < sizeof(*udp) ||
-	    (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD) {
+	    (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) ==
+		    RTE_MBUF_F_RX_L4_CKSUM_BAD) {
 		*why = DP_DROP_bad_udp;
 		return -1;
 	}
@@ -104,7 +106,8 @@ dp_udp4_parse(struct rte_mbuf *m, struct dp_udp *p, enum dp_drop *why)
 	p->data = (uint8_t *)(udp + 1);
 	p->len = (uint16_t)(rte_be_to_cpu_16(udp->dgram_len) - sizeof(*udp));
 	p->data_off = (uint16_t)(p->data - frame);
-	p->df = (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG)) != 0;
+	p->df = (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG)) !=
+		0;
 	memset(&p->src, 0, sizeof(p->src));
 	memset(&p->dst, 0, sizeof(p->dst));
 	p->src.ip.family = p->dst.ip.family = TP_AF_INET;
@@ -147,7 +150,8 @@ dp_udp4_push(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
 
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
 	ip->type_of_service = 0;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(plen + sizeof(*ip) + sizeof(*udp)));
+	ip->total_length =
+		rte_cpu_to_be_16((uint16_t)(plen + sizeof(*ip) + sizeof(*udp)));
 	ip->packet_id = 0;
 	ip->fragment_offset = df ? rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG) : 0;
 	ip->time_to_live = 64;

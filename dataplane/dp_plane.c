@@ -100,14 +100,14 @@ worker_make(struct dp_plane *pl, uint16_t i, const struct dp_plane_rings *r,
 				 r->stream);
 	w->stream_out = ring_make(pl, "so", i, 0, sizeof(struct dp_stream_out),
 				  r->stream);
-	if (w->cmd_ring == NULL || w->evt_ring == NULL || w->stream_in == NULL ||
-	    w->stream_out == NULL)
+	if (w->cmd_ring == NULL || w->evt_ring == NULL ||
+	    w->stream_in == NULL || w->stream_out == NULL)
 		return -ENOMEM;
 	for (uint16_t j = 0; j < pl->n_workers; j++) {
 		if (j == i)
 			continue;
-		w->handoff_out[j] = ring_make(pl, "ho", i, j, sizeof(void *),
-					      r->handoff);
+		w->handoff_out[j] =
+			ring_make(pl, "ho", i, j, sizeof(void *), r->handoff);
 		if (w->handoff_out[j] == NULL)
 			return -ENOMEM;
 	}
@@ -129,12 +129,16 @@ workers_make(struct dp_plane *pl, const struct dp_plane_rings *rings,
 	     uint32_t slots)
 {
 	struct dp_plane_rings r = {
-		.cmd = rings != NULL && rings->cmd != 0 ? rings->cmd : DP_PLANE_CMD_RING,
-		.evt = rings != NULL && rings->evt != 0 ? rings->evt : DP_PLANE_EVT_RING,
-		.handoff = rings != NULL && rings->handoff != 0 ? rings->handoff :
-								   DP_PLANE_HANDOFF_RING,
-		.stream = rings != NULL && rings->stream != 0 ? rings->stream :
-								 DP_PLANE_STREAM_RING,
+		.cmd = rings != NULL && rings->cmd != 0 ? rings->cmd :
+							  DP_PLANE_CMD_RING,
+		.evt = rings != NULL && rings->evt != 0 ? rings->evt :
+							  DP_PLANE_EVT_RING,
+		.handoff = rings != NULL && rings->handoff != 0 ?
+				   rings->handoff :
+				   DP_PLANE_HANDOFF_RING,
+		.stream = rings != NULL && rings->stream != 0 ?
+				  rings->stream :
+				  DP_PLANE_STREAM_RING,
 	};
 	int rc;
 
@@ -146,7 +150,8 @@ workers_make(struct dp_plane *pl, const struct dp_plane_rings *rings,
 	for (uint16_t i = 0; i < pl->n_workers; i++)
 		for (uint16_t j = 0; j < pl->n_workers; j++)
 			if (i != j)
-				pl->workers[j].handoff_in[i] = pl->workers[i].handoff_out[j];
+				pl->workers[j].handoff_in[i] =
+					pl->workers[i].handoff_out[j];
 	return 0;
 }
 
@@ -161,9 +166,10 @@ dp_plane_create(const struct tp_plane_params *params, uint16_t port_id,
 	uint16_t n = params->n_workers;
 
 	if (n == 0 || n > DP_MAX_WORKERS || params->allocs_per_worker == 0) {
-		snprintf(err, err_len, "fast path: %u workers with %u allocations "
-			 "each (1-%u workers, at least one allocation)", n,
-			 params->allocs_per_worker, DP_MAX_WORKERS);
+		snprintf(err, err_len,
+			 "fast path: %u workers with %u allocations "
+			 "each (1-%u workers, at least one allocation)",
+			 n, params->allocs_per_worker, DP_MAX_WORKERS);
 		return NULL;
 	}
 	pl = calloc(1, sizeof(*pl));
@@ -187,9 +193,10 @@ dp_plane_create(const struct tp_plane_params *params, uint16_t port_id,
 	pl->table_bytes = after.heap_allocsz_bytes - before.heap_allocsz_bytes;
 	return pl;
 nomem:
-	snprintf(err, err_len, "cannot create the fast path's tables and rings "
-		 "(%u workers, %u allocations each): out of memory", n,
-		 params->allocs_per_worker);
+	snprintf(err, err_len,
+		 "cannot create the fast path's tables and rings "
+		 "(%u workers, %u allocations each): out of memory",
+		 n, params->allocs_per_worker);
 	dp_plane_destroy(pl);
 	return NULL;
 }
@@ -344,13 +351,14 @@ plane_reply_send(void *ctx, uint16_t worker, const uint8_t next_hop[DP_MAC_LEN],
 	m = rte_pktmbuf_alloc(pl->pool);
 	if (m == NULL)
 		return -ENOBUFS;
-	data = len <= UINT16_MAX ? (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len) :
-				   NULL;
+	data = len <= UINT16_MAX ?
+		       (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len) :
+		       NULL;
 	if (data != NULL)
 		memcpy(data, msg, len); /* before the headers: they sum it */
-	if (data == NULL ||
-	    dp_udp4_push(m, &sh->mac, next_hop, from, to, false,
-			 sh->tx_ip_cksum_offload, sh->tx_udp_cksum_offload) != 0) {
+	if (data == NULL || dp_udp4_push(m, &sh->mac, next_hop, from, to, false,
+					 sh->tx_ip_cksum_offload,
+					 sh->tx_udp_cksum_offload) != 0) {
 		rte_pktmbuf_free(m);
 		return -EMSGSIZE;
 	}
@@ -443,7 +451,8 @@ plane_stream_send(void *ctx, uint16_t worker, const struct tp_addr *client,
 		  const uint8_t *data, size_t len)
 {
 	struct dp_plane *pl = ctx;
-	struct dp_stream_in in = { .client = *client, .local = *local,
+	struct dp_stream_in in = { .client = *client,
+				   .local = *local,
 				   .transport = transport };
 	int rc;
 

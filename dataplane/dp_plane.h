@@ -22,10 +22,10 @@
 
 #include <rte_mempool.h>
 
-#include "turnpike/plane.h"
 #include "dp_port.h"
 #include "dp_shared.h"
 #include "dp_worker.h"
+#include "turnpike/plane.h"
 
 /** Ring sizes (entries, powers of two); 0 takes the default. */
 struct dp_plane_rings {
@@ -43,16 +43,16 @@ struct dp_plane_backlog {
 
 /** The fast path. */
 struct dp_plane {
-	struct dp_shared *sh;       /**< read-only once launched */
-	struct dp_worker *workers;  /**< [n_workers] */
+	struct dp_shared *sh;      /**< read-only once launched */
+	struct dp_worker *workers; /**< [n_workers] */
 	uint16_t n_workers;
 	unsigned int lcores[DP_MAX_WORKERS];
-	struct rte_mempool *pool;   /**< frames the control thread builds */
-	size_t table_bytes;         /**< memory the tables and rings took */
-	volatile bool quit;         /**< workers return when set */
+	struct rte_mempool *pool; /**< frames the control thread builds */
+	size_t table_bytes;       /**< memory the tables and rings took */
+	volatile bool quit;       /**< workers return when set */
 	bool running;
-	uint32_t id;                /**< makes ring and table names unique */
-	uint16_t poll_next;         /**< the worker events_poll starts at */
+	uint32_t id;        /**< makes ring and table names unique */
+	uint16_t poll_next; /**< the worker events_poll starts at */
 	uint64_t ring_full_spins;
 	struct dp_plane_backlog backlog;
 };
@@ -66,13 +66,11 @@ struct dp_plane {
  * @p rings may be NULL for the default sizes.
  * @return the plane, or NULL with a message in @p err.
  */
-struct dp_plane *dp_plane_create(const struct tp_plane_params *params,
-				 uint16_t port_id,
-				 const struct dp_port_info *port,
-				 struct rte_mempool *pool,
-				 const unsigned int lcores[],
-				 const struct dp_plane_rings *rings, char *err,
-				 size_t err_len);
+struct dp_plane *
+dp_plane_create(const struct tp_plane_params *params, uint16_t port_id,
+		const struct dp_port_info *port, struct rte_mempool *pool,
+		const unsigned int lcores[], const struct dp_plane_rings *rings,
+		char *err, size_t err_len);
 
 /** Start every worker's loop (dp_worker_run) on its lcore.
  *  @return 0 or -errno (then none runs). */

@@ -38,8 +38,8 @@ dp_port_init(uint16_t port, uint16_t n_rx, uint16_t n_tx,
 	if (info.max_tx_queues < n_tx) {
 		snprintf(err, err_len,
 			 "port %u (%s) has %u TX queues, %u are needed, one per "
-			 "worker (for net_af_packet add qpairs=%u)", port,
-			 info.driver_name, info.max_tx_queues, n_tx, n_tx);
+			 "worker (for net_af_packet add qpairs=%u)",
+			 port, info.driver_name, info.max_tx_queues, n_tx, n_tx);
 		return -EINVAL;
 	}
 	n_rx = RTE_MIN(n_rx, info.max_rx_queues);
@@ -48,7 +48,8 @@ dp_port_init(uint16_t port, uint16_t n_rx, uint16_t n_tx,
 	if (n_rx > 1 && info.flow_type_rss_offloads != 0) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf =
-			(RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) &
+			info.flow_type_rss_offloads;
 	}
 	pi->tx_ip_cksum_offload =
 		(info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) != 0;
@@ -59,7 +60,8 @@ dp_port_init(uint16_t port, uint16_t n_rx, uint16_t n_tx,
 	if (pi->tx_udp_cksum_offload)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
 	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_CHECKSUM)
-		conf.rxmode.offloads |= info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_CHECKSUM;
+		conf.rxmode.offloads |= info.rx_offload_capa &
+					RTE_ETH_RX_OFFLOAD_CHECKSUM;
 
 	rc = rte_eth_dev_configure(port, n_rx, n_tx, &conf);
 	if (rc == 0)

@@ -33,8 +33,8 @@ struct dp_port_info {
  * (one pair).  @return 0 or -errno, with a message in @p err.
  */
 int dp_port_init(uint16_t port, uint16_t n_rx, uint16_t n_tx,
-		 struct rte_mempool *pool, struct dp_port_info *info,
-		 char *err, size_t err_len);
+		 struct rte_mempool *pool, struct dp_port_info *info, char *err,
+		 size_t err_len);
 
 /** Stop and close the port. */
 void dp_port_fini(uint16_t port);

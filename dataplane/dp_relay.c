@@ -14,14 +14,14 @@
 #include <rte_cycles.h>
 #include <rte_ring.h>
 
-#include "turnpike/channel_data.h"
-#include "turnpike/dp_msg.h"
-#include "turnpike/stun.h"
 #include "dp_arp.h"
 #include "dp_input.h"
 #include "dp_pkt.h"
 #include "dp_relay.h"
 #include "dp_worker.h"
+#include "turnpike/channel_data.h"
+#include "turnpike/dp_msg.h"
+#include "turnpike/stun.h"
 
 /* The destination of a frame held for ARP, until the next hop resolves. */
 static const uint8_t zero_mac[DP_MAC_LEN];
@@ -73,8 +73,8 @@ emit_to_peer(struct dp_worker *w, struct dp_alloc *a, struct rte_mbuf *m,
 	}
 	mac = local ? sh->mac.addr_bytes : dp_next_hop_mac(w, &peer->ip);
 	if (dp_udp4_push(m, &sh->mac, mac != NULL ? mac : zero_mac, &a->relay,
-			 peer, df,
-			 sh->tx_ip_cksum_offload, sh->tx_udp_cksum_offload) != 0) {
+			 peer, df, sh->tx_ip_cksum_offload,
+			 sh->tx_udp_cksum_offload) != 0) {
 		dp_drop(w, m, DP_DROP_too_big);
 		return;
 	}
@@ -86,7 +86,8 @@ emit_to_peer(struct dp_worker *w, struct dp_alloc *a, struct rte_mbuf *m,
 		return;
 	}
 	if (local) {
-		uint16_t owner = dp_owner_of_relay_port(peer->port, sh->n_workers);
+		uint16_t owner =
+			dp_owner_of_relay_port(peer->port, sh->n_workers);
 
 		/*
 		 * We built these headers; with TX offload their checksums are
@@ -110,8 +111,8 @@ emit_to_peer(struct dp_worker *w, struct dp_alloc *a, struct rte_mbuf *m,
 struct client_msg {
 	const uint8_t *data; /* the ChannelData or Send indication */
 	uint16_t len;
-	uint16_t off;        /* of data from the start of the mbuf */
-	bool df;             /* the datagram's Don't Fragment flag */
+	uint16_t off; /* of data from the start of the mbuf */
+	bool df;      /* the datagram's Don't Fragment flag */
 };
 
 /* The live allocation of a client 5-tuple, or NULL (with the reason). */
@@ -240,8 +241,8 @@ dp_relay_from_stream(struct dp_worker *w, const struct dp_stream_in *in)
 	else if (channel_data_looks_like(c.data, c.len))
 		relay_channel(w, a, m, &c);
 	else if (stun_is_stun(c.data, c.len) &&
-		 stun_msg_type(c.data) == stun_type(STUN_METHOD_SEND,
-						    STUN_CLASS_INDICATION))
+		 stun_msg_type(c.data) ==
+			 stun_type(STUN_METHOD_SEND, STUN_CLASS_INDICATION))
 		relay_send(w, a, m, &c);
 	else
 		dp_drop(w, m, DP_DROP_stun_not_request);
@@ -312,7 +313,8 @@ data_indication_wrap(struct dp_worker *w, struct rte_mbuf *m,
 		return -1;
 	memcpy(tid, w->tid_prefix, sizeof(w->tid_prefix));
 	w->tid_counter++;
-	memcpy(tid + sizeof(w->tid_prefix), &w->tid_counter, sizeof(w->tid_counter));
+	memcpy(tid + sizeof(w->tid_prefix), &w->tid_counter,
+	       sizeof(w->tid_counter));
 	return stun_data_ind_write_prefix(h, tid, peer, dlen) == hlen ? 0 : -1;
 }
 
@@ -347,7 +349,9 @@ dp_relay_from_peer(struct dp_worker *w, struct rte_mbuf *m,
 	rte_pktmbuf_adj(m, p->data_off);
 	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - p->len));
 	if (ch != NULL) {
-		uint8_t *h = (uint8_t *)rte_pktmbuf_prepend(m, CHANNEL_DATA_HEADER_LEN);
+		uint8_t *h =
+			(uint8_t *)rte_pktmbuf_prepend(m,
+						       CHANNEL_DATA_HEADER_LEN);
 
 		if (h == NULL || (a->transport != TP_TRANSPORT_UDP &&
 				  pad_for_stream(m) != 0)) {
@@ -365,14 +369,15 @@ dp_relay_from_peer(struct dp_worker *w, struct rte_mbuf *m,
 	if (a->transport == TP_TRANSPORT_UDP &&
 	    (rte_pktmbuf_pkt_len(m) + DP_UDP4_HDR_LEN > DP_MAX_FRAME ||
 	     dp_udp4_push(m, &sh->mac, a->client_mac, &a->server, &a->client,
-			  p->df, sh->tx_ip_cksum_offload, sh->tx_udp_cksum_offload) != 0)) {
+			  p->df, sh->tx_ip_cksum_offload,
+			  sh->tx_udp_cksum_offload) != 0)) {
 		dp_drop(w, m, DP_DROP_too_big);
 		return;
 	}
 	a->usage.pkts_to_client++;
 	a->usage.bytes_to_client += p->len;
 	w->stats.c[ch != NULL ? DP_C_relay_peer_to_channel :
-				 DP_C_relay_peer_to_data]++;
+				DP_C_relay_peer_to_data]++;
 	if (a->transport != TP_TRANSPORT_UDP)
 		stream_out(w, m, a->conn);
 	else

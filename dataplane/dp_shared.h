@@ -34,16 +34,16 @@ struct dp_shared {
 	uint16_t n_listen;
 	uint16_t n_relay;
 	uint16_t n_local;
-	uint16_t chan_max;         /**< highest channel number accepted */
-	bool udp_clients;          /**< false: no-udp, clients use streams */
+	uint16_t chan_max; /**< highest channel number accepted */
+	bool udp_clients;  /**< false: no-udp, clients use streams */
 	struct tp_ip listen_ips[DP_MAX_LISTEN];
 	struct tp_ip relay_ips[DP_MAX_RELAY_IPS];
 	struct tp_ip_range local_nets[DP_MAX_LOCAL_NETS];
-	struct tp_ip gateway;      /**< family TP_AF_NONE if none */
+	struct tp_ip gateway; /**< family TP_AF_NONE if none */
 	bool tx_ip_cksum_offload;
 	bool tx_udp_cksum_offload;
-	uint32_t idle_sleep_us;    /**< sleep after idle polls; 0 = busy poll */
-	bool neigh_from_kernel;    /**< the kernel resolves next hops (AF_XDP) */
+	uint32_t idle_sleep_us; /**< sleep after idle polls; 0 = busy poll */
+	bool neigh_from_kernel; /**< the kernel resolves next hops (AF_XDP) */
 	uint64_t tsc_hz;
 };
 

@@ -36,11 +36,14 @@ dp_table_init(struct dp_table *t, const char *name, uint32_t n_slots,
 	t->allocs = rte_zmalloc_socket("dp_allocs",
 				       sizeof(*t->allocs) * n_slots, 64, socket);
 	t->by_relay = rte_zmalloc_socket("dp_by_relay",
-					 sizeof(uint32_t) * ((size_t)n_relay_ips << 16),
+					 sizeof(uint32_t) *
+						 ((size_t)n_relay_ips << 16),
 					 64, socket);
-	t->blocks = n_blocks == 0 ? NULL :
-		    rte_zmalloc_socket("dp_blocks",
-				       sizeof(*t->blocks) * n_blocks, 64, socket);
+	t->blocks = n_blocks == 0 ?
+			    NULL :
+			    rte_zmalloc_socket("dp_blocks",
+					       sizeof(*t->blocks) * n_blocks,
+					       64, socket);
 	t->by_client = rte_hash_create(&hp);
 	if (t->allocs == NULL || t->by_relay == NULL || t->by_client == NULL ||
 	    (n_blocks > 0 && t->blocks == NULL)) {
@@ -254,18 +257,18 @@ dp_alloc_permits(const struct dp_table *t, const struct dp_alloc *a,
 }
 
 /* Visit every channel entry of @a, inline then overflow; stop on non-NULL. */
-#define DP_FOR_EACH_CHAN(t, a, c, body)                                     \
-	do {                                                                \
-		for (int i_ = 0; i_ < DP_CHAN_INLINE; i_++) {               \
-			c = &(a)->chan[i_];                                 \
-			body                                                \
-		}                                                           \
-		for (uint32_t b_ = (a)->blocks; b_ != DP_NONE;              \
-		     b_ = (t)->blocks[b_].next)                             \
-			for (int i_ = 0; i_ < DP_PEER_BLOCK_CHANS; i_++) {  \
-				c = &(t)->blocks[b_].chan[i_];              \
-				body                                        \
-			}                                                   \
+#define DP_FOR_EACH_CHAN(t, a, c, body)                                    \
+	do {                                                               \
+		for (int i_ = 0; i_ < DP_CHAN_INLINE; i_++) {              \
+			c = &(a)->chan[i_];                                \
+			body                                               \
+		}                                                          \
+		for (uint32_t b_ = (a)->blocks; b_ != DP_NONE;             \
+		     b_ = (t)->blocks[b_].next)                            \
+			for (int i_ = 0; i_ < DP_PEER_BLOCK_CHANS; i_++) { \
+				c = &(t)->blocks[b_].chan[i_];             \
+				body                                       \
+			}                                                  \
 	} while (0)
 
 const struct dp_chan *

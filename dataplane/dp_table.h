@@ -66,9 +66,9 @@ struct dp_bucket {
 
 /** One allocation as the fast path sees it. */
 struct dp_alloc {
-	uint64_t expiry;   /**< TSC deadline; 0 = slot free */
-	uint32_t gen;      /**< allocation id from the control plane */
-	uint32_t blocks;   /**< first overflow block or DP_NONE */
+	uint64_t expiry; /**< TSC deadline; 0 = slot free */
+	uint32_t gen;    /**< allocation id from the control plane */
+	uint32_t blocks; /**< first overflow block or DP_NONE */
 	struct tp_addr client;
 	struct tp_addr server;
 	struct tp_addr relay;
@@ -80,7 +80,7 @@ struct dp_alloc {
 	};
 	uint16_t relay_ip_idx;
 	uint32_t max_bps;
-	uint8_t transport;              /**< enum tp_transport */
+	uint8_t transport; /**< enum tp_transport */
 	struct dp_usage usage;
 	struct dp_perm perm[DP_PERM_INLINE];
 	struct dp_chan chan[DP_CHAN_INLINE];
@@ -89,15 +89,15 @@ struct dp_alloc {
 
 /** The table. */
 struct dp_table {
-	struct dp_alloc *allocs;      /**< [n_slots] */
+	struct dp_alloc *allocs; /**< [n_slots] */
 	uint32_t n_slots;
-	struct rte_hash *by_client;   /**< dp_five_tuple -> slot */
-	uint32_t *by_relay;           /**< [n_relay_ips << 16] slot + 1, 0 = none */
+	struct rte_hash *by_client; /**< dp_five_tuple -> slot */
+	uint32_t *by_relay; /**< [n_relay_ips << 16] slot + 1, 0 = none */
 	uint16_t n_relay_ips;
 	struct dp_peer_block *blocks; /**< overflow pool */
 	uint32_t n_blocks;
-	uint32_t free_block;          /**< free list head */
-	uint32_t live;                /**< allocations installed */
+	uint32_t free_block; /**< free list head */
+	uint32_t live;       /**< allocations installed */
 };
 
 /**

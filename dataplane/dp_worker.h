@@ -18,11 +18,11 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
-#include "turnpike/addr.h"
-#include "turnpike/dp_counters.h"
 #include "dp_neigh.h"
 #include "dp_shared.h"
 #include "dp_table.h"
+#include "turnpike/addr.h"
+#include "turnpike/dp_counters.h"
 
 #define DP_BURST 32
 /** Drain the command ring every this many loop turns (and when idle). */
@@ -37,11 +37,11 @@ struct dp_worker {
 	struct rte_ring *cmd_ring;                   /**< control -> me */
 	struct rte_ring *evt_ring;                   /**< me -> control */
 	struct rte_ring *handoff_in[DP_MAX_WORKERS]; /**< [j]: worker j -> me */
-	struct rte_ring *handoff_out[DP_MAX_WORKERS];/**< [j]: me -> worker j */
-	struct rte_ring *stream_in;                  /**< stream threads -> me */
-	struct rte_ring *stream_out;                 /**< me -> stream threads */
-	uint64_t now;                                /**< TSC at burst start */
-	uint64_t tid_counter;                        /**< Data indication IDs */
+	struct rte_ring *handoff_out[DP_MAX_WORKERS]; /**< [j]: me -> worker j */
+	struct rte_ring *stream_in;  /**< stream threads -> me */
+	struct rte_ring *stream_out; /**< me -> stream threads */
+	uint64_t now;                /**< TSC at burst start */
+	uint64_t tid_counter;        /**< Data indication IDs */
 	uint8_t tid_prefix[4];
 	uint16_t n_tx;
 	struct rte_mbuf *tx[DP_BURST * 4];

@@ -28,17 +28,15 @@
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
 
-#include "turnpike/xlist.h"
 #include "dp_xdp.h"
+#include "turnpike/xlist.h"
 
 _Static_assert(TP_PLANE_MAX_LISTEN + TP_PLANE_MAX_RELAY_IPS <= TP_XDP_MAX_ADDRS,
 	       "tp_addr4 must hold every listening and relay address");
 _Static_assert(TP_PLANE_MAX_WORKERS <= TP_XDP_MAX_QUEUES,
 	       "xsks_map must hold a socket per worker's queue");
 
-static const char *const counter_names[] = {
-	TP_XDP_COUNTER_LIST(TP_XLIST_NAME)
-};
+static const char *const counter_names[] = { TP_XDP_COUNTER_LIST(TP_XLIST_NAME) };
 
 /* The same names as the admin socket prints them. */
 #define XDP_ADMIN_NAME(name, text) "xdp." #name,
@@ -145,7 +143,8 @@ map_take(struct dp_xdp *x, int map_fd, char *err, size_t err_len)
 	int rc = bpf_obj_get_info_by_fd(map_fd, &mi, &len);
 
 	if (rc != 0) {
-		snprintf(err, err_len, "XDP program %u: cannot read a map's info: %s",
+		snprintf(err, err_len,
+			 "XDP program %u: cannot read a map's info: %s",
 			 x->prog_id, strerror(-rc));
 		close(map_fd);
 		return rc;
@@ -159,12 +158,13 @@ map_take(struct dp_xdp *x, int map_fd, char *err, size_t err_len)
 		if (mi.type != w->type || mi.key_size != w->key_size ||
 		    mi.value_size != w->value_size ||
 		    mi.max_entries != w->max_entries) {
-			snprintf(err, err_len, "XDP program %u: map %s is type %u, "
+			snprintf(err, err_len,
+				 "XDP program %u: map %s is type %u, "
 				 "key %u, value %u, %u entries; this build wants %u, "
 				 "%u, %u, %u: the object file is from another build",
 				 x->prog_id, w->name, mi.type, mi.key_size,
-				 mi.value_size, mi.max_entries, w->type, w->key_size,
-				 w->value_size, w->max_entries);
+				 mi.value_size, mi.max_entries, w->type,
+				 w->key_size, w->value_size, w->max_entries);
 			close(map_fd);
 			return -EPROTO;
 		}
@@ -192,23 +192,29 @@ maps_open(struct dp_xdp *x, char *err, size_t err_len)
 		return rc;
 	}
 	x->prog_id = pi.id;
-	if (pi.type != BPF_PROG_TYPE_XDP || strcmp(pi.name, TP_XDP_PROG_NAME) != 0) {
-		snprintf(err, err_len, "XDP program %u is '%s' (type %u), not "
-			 "turnpike's '%s'", pi.id, pi.name, pi.type,
-			 TP_XDP_PROG_NAME);
+	if (pi.type != BPF_PROG_TYPE_XDP ||
+	    strcmp(pi.name, TP_XDP_PROG_NAME) != 0) {
+		snprintf(err, err_len,
+			 "XDP program %u is '%s' (type %u), not "
+			 "turnpike's '%s'",
+			 pi.id, pi.name, pi.type, TP_XDP_PROG_NAME);
 		return -ENOENT;
 	}
 	if (pi.nr_map_ids > sizeof(ids) / sizeof(ids[0])) {
-		snprintf(err, err_len, "XDP program %u uses %u maps: not the "
-			 "program this build made", pi.id, pi.nr_map_ids);
+		snprintf(err, err_len,
+			 "XDP program %u uses %u maps: not the "
+			 "program this build made",
+			 pi.id, pi.nr_map_ids);
 		return -EPROTO;
 	}
 	for (uint32_t i = 0; i < pi.nr_map_ids; i++) {
 		int fd = bpf_map_get_fd_by_id(ids[i]);
 
 		if (fd < 0) {
-			snprintf(err, err_len, "XDP program %u: cannot open map "
-				 "%u: %s", pi.id, ids[i], strerror(-fd));
+			snprintf(err, err_len,
+				 "XDP program %u: cannot open map "
+				 "%u: %s",
+				 pi.id, ids[i], strerror(-fd));
 			return fd;
 		}
 		rc = map_take(x, fd, err, err_len);
@@ -266,24 +272,30 @@ dp_xdp_open_iface(struct dp_xdp *x, unsigned int ifindex, char *err,
 	handle_init(x);
 	rc = bpf_xdp_query((int)ifindex, 0, &q);
 	if (rc != 0) {
-		snprintf(err, err_len, "interface %u: cannot query its XDP "
-			 "program: %s", ifindex, strerror(-rc));
+		snprintf(err, err_len,
+			 "interface %u: cannot query its XDP "
+			 "program: %s",
+			 ifindex, strerror(-rc));
 		return rc;
 	}
 	/* Attached in several modes at once (not by the PMD): the driver's. */
 	id = q.attach_mode == XDP_ATTACHED_MULTI ? q.drv_prog_id : q.prog_id;
 	x->mode = q.attach_mode == XDP_ATTACHED_MULTI ? DP_XDP_MODE_NATIVE :
-							 mode_of(q.attach_mode);
+							mode_of(q.attach_mode);
 	if (id == 0) {
-		snprintf(err, err_len, "interface %u has no XDP program: was the "
-			 "net_af_xdp port set up with xdp_prog=?", ifindex);
+		snprintf(err, err_len,
+			 "interface %u has no XDP program: was the "
+			 "net_af_xdp port set up with xdp_prog=?",
+			 ifindex);
 		return -ENOENT;
 	}
 	x->prog_fd = bpf_prog_get_fd_by_id(id);
 	if (x->prog_fd < 0) {
 		rc = x->prog_fd;
-		snprintf(err, err_len, "interface %u: cannot open XDP program "
-			 "%u: %s", ifindex, id, strerror(-rc));
+		snprintf(err, err_len,
+			 "interface %u: cannot open XDP program "
+			 "%u: %s",
+			 ifindex, id, strerror(-rc));
 		return rc;
 	}
 	return maps_open(x, err, err_len);
@@ -342,11 +354,14 @@ dp_xdp_configure(struct dp_xdp *x, const struct tp_plane_params *p, char *err,
 	int rc;
 
 	if (p->listen_port == 0 || p->min_port > p->max_port ||
-	    p->n_listen > TP_PLANE_MAX_LISTEN || p->n_relay > TP_PLANE_MAX_RELAY_IPS) {
-		snprintf(err, err_len, "XDP program: listen port %u, relay ports "
+	    p->n_listen > TP_PLANE_MAX_LISTEN ||
+	    p->n_relay > TP_PLANE_MAX_RELAY_IPS) {
+		snprintf(err, err_len,
+			 "XDP program: listen port %u, relay ports "
 			 "%u-%u, %u listening and %u relay addresses: not a "
-			 "configuration it can steer", p->listen_port, p->min_port,
-			 p->max_port, p->n_listen, p->n_relay);
+			 "configuration it can steer",
+			 p->listen_port, p->min_port, p->max_port, p->n_listen,
+			 p->n_relay);
 		return -EINVAL;
 	}
 	x->n_addr4 = x->n_skipped = 0;
@@ -400,7 +415,8 @@ dp_xdp_counters(void *arg, struct tp_plane_counter *out, unsigned int max)
 	if (dp_xdp_stats_read(x, v) != 0)
 		return 0;
 	for (unsigned int i = 0; i < TP_XDP_C__COUNT && n < max; i++)
-		out[n++] = (struct tp_plane_counter){ counter_admin_names[i], v[i] };
+		out[n++] = (struct tp_plane_counter){ counter_admin_names[i],
+						      v[i] };
 	return n;
 }
 

@@ -26,8 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "turnpike/plane.h"
 #include "bpf/tp_xdp_abi.h"
+#include "turnpike/plane.h"
 
 /** How the program is attached (the kernel decides; the PMD asks for no
  *  mode, so a driver with native XDP, veth included, gets native). */
@@ -66,9 +66,8 @@ const char *dp_xdp_prog_path(void);
  * TP_XDP_MAX_QUEUES queues, or a ',' in @p ifname or @p prog_path (it
  * would split the devargs); -ENAMETOOLONG if it does not fit @p len.
  */
-int dp_xdp_vdev_arg(char *buf, size_t len, unsigned int index,
-		    const char *ifname, uint16_t queue_count,
-		    const char *prog_path);
+int dp_xdp_vdev_arg(char *buf, size_t len, unsigned int index, const char *ifname,
+		    uint16_t queue_count, const char *prog_path);
 
 /**
  * Open the XDP program attached to interface @p ifindex (for the af_xdp
@@ -88,8 +87,7 @@ int dp_xdp_open_iface(struct dp_xdp *x, unsigned int ifindex, char *err,
  * tests load the object with libbpf).  @p prog_fd is duplicated, the caller
  * keeps its own.  Same checks and returns as dp_xdp_open_iface().
  */
-int dp_xdp_open_prog(struct dp_xdp *x, int prog_fd, char *err,
-		     size_t err_len);
+int dp_xdp_open_prog(struct dp_xdp *x, int prog_fd, char *err, size_t err_len);
 
 /**
  * Steer to the AF_XDP sockets UDP to @p p's listening addresses at

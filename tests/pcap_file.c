@@ -189,8 +189,7 @@ parse_ip(const uint8_t *p, size_t len, struct pcap_udp *u)
 
 /* An EtherType and what follows it. */
 static int
-parse_ethertype(uint16_t type, const uint8_t *p, size_t len,
-		struct pcap_udp *u)
+parse_ethertype(uint16_t type, const uint8_t *p, size_t len, struct pcap_udp *u)
 {
 	/* 802.1Q / 802.1ad tags: 2 bytes TCI, 2 bytes inner type */
 	while (type == 0x8100 || type == 0x88A8) {
@@ -206,8 +205,7 @@ parse_ethertype(uint16_t type, const uint8_t *p, size_t len,
 }
 
 static int
-parse_frame(uint32_t linktype, const uint8_t *p, size_t len,
-	    struct pcap_udp *u)
+parse_frame(uint32_t linktype, const uint8_t *p, size_t len, struct pcap_udp *u)
 {
 	switch (linktype) {
 	case LINKTYPE_ETHERNET:
@@ -299,8 +297,7 @@ ng_block(struct pcap_file *f, uint32_t type, const uint8_t *b, uint32_t blen,
 			return -EINVAL;
 		ifid = f32(f, b + 8);
 		cap = f32(f, b + 20);
-		if (ifid >= f->n_if || cap > body - 20 ||
-		    cap > f32(f, b + 24))
+		if (ifid >= f->n_if || cap > body - 20 || cap > f32(f, b + 24))
 			return -EINVAL;
 		*frame = b + 28;
 		*caplen = cap;
@@ -346,8 +343,9 @@ next_ng(struct pcap_file *f, const uint8_t **frame, size_t *caplen,
 		if (blen < 12 || blen % 4 != 0 || blen > avail ||
 		    f32(f, b + blen - 4) != blen)
 			return -EINVAL;
-		rc = type == PCAPNG_SHB ? 0 :
-		     ng_block(f, type, b, blen, frame, caplen, linktype);
+		rc = type == PCAPNG_SHB ?
+			     0 :
+			     ng_block(f, type, b, blen, frame, caplen, linktype);
 		f->off += blen;
 		if (rc != 0)
 			return rc;

@@ -21,7 +21,7 @@
 
 /** An open capture file. */
 struct pcap_file {
-	uint8_t *data;     /**< the whole file */
+	uint8_t *data; /**< the whole file */
 	size_t len;
 	size_t off;        /**< next record or block */
 	bool ng;           /**< pcapng (else classic pcap) */
@@ -30,12 +30,12 @@ struct pcap_file {
 	uint32_t n_if;     /**< pcapng: interfaces in this section */
 	uint32_t if_linktype[PCAP_FILE_MAX_IF];
 	uint32_t if_snaplen[PCAP_FILE_MAX_IF];
-	uint32_t frame;    /**< frames read so far (all kinds) */
+	uint32_t frame; /**< frames read so far (all kinds) */
 };
 
 /** One UDP datagram found in the capture. */
 struct pcap_udp {
-	uint32_t frame;         /**< 1-based frame number, as tshark counts */
+	uint32_t frame; /**< 1-based frame number, as tshark counts */
 	struct tp_addr src;
 	struct tp_addr dst;
 	const uint8_t *payload; /**< inside the file buffer */

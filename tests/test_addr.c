@@ -48,8 +48,9 @@ test_ip_parse(void **state)
 {
 	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
 	static const char *const bad[] = {
-		"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.4 ", " 1.2.3.4",
-		"2001:db8:::1", "2001:db8::g", "localhost", "1.2.3.4/8",
+		"",          "1.2.3",     "1.2.3.4.5",    "256.1.1.1",
+		"1.2.3.4 ",  " 1.2.3.4",  "2001:db8:::1", "2001:db8::g",
+		"localhost", "1.2.3.4/8",
 	};
 	struct tp_ip ip;
 
@@ -92,10 +93,10 @@ test_range_cidr(void **state)
 	assert_range("192.0.2.128/25", "192.0.2.128", "192.0.2.255");
 	assert_range("0.0.0.0/0", "0.0.0.0", "255.255.255.255");
 	assert_range("192.0.2.1/32", "192.0.2.1", "192.0.2.1");
-	assert_range("2001:db8::/32", "2001:db8::",
-		     "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff");
-	assert_range("fe80::1/10", "fe80::",
-		     "febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+	assert_range("2001:db8::/32",
+		     "2001:db8::", "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff");
+	assert_range("fe80::1/10",
+		     "fe80::", "febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
 	assert_range("::/0", "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
 	assert_range("2001:db8::1/128", "2001:db8::1", "2001:db8::1");
 }
@@ -104,9 +105,16 @@ static void
 test_range_bad_prefix(void **state)
 {
 	static const char *const bad[] = {
-		"10.0.0.0/33", "2001:db8::/129", "10.0.0.0/", "10.0.0.0/-1",
-		"10.0.0.0/+8", "10.0.0.0/8x", "10.0.0.0/abc", "/8",
-		"10.0.0.0/99999999999999999999", "10.0.0/8",
+		"10.0.0.0/33",
+		"2001:db8::/129",
+		"10.0.0.0/",
+		"10.0.0.0/-1",
+		"10.0.0.0/+8",
+		"10.0.0.0/8x",
+		"10.0.0.0/abc",
+		"/8",
+		"10.0.0.0/99999999999999999999",
+		"10.0.0/8",
 	};
 	struct tp_ip_range r;
 
@@ -124,15 +132,13 @@ test_range_dash(void **state)
 	(void)state;
 	assert_range("10.0.0.5-10.0.0.9", "10.0.0.5", "10.0.0.9");
 	assert_range("192.0.2.1-192.0.2.1", "192.0.2.1", "192.0.2.1");
-	assert_range("2001:db8::1-2001:db8::ff", "2001:db8::1",
-		     "2001:db8::ff");
+	assert_range("2001:db8::1-2001:db8::ff", "2001:db8::1", "2001:db8::ff");
 	/* reversed */
 	assert_int_equal(tp_ip_range_parse(&r, "10.0.0.9-10.0.0.5"), -EINVAL);
 	assert_int_equal(tp_ip_range_parse(&r, "2001:db8::ff-2001:db8::1"),
 			 -EINVAL);
 	/* mixed families */
-	assert_int_equal(tp_ip_range_parse(&r, "10.0.0.1-2001:db8::1"),
-			 -EINVAL);
+	assert_int_equal(tp_ip_range_parse(&r, "10.0.0.1-2001:db8::1"), -EINVAL);
 	assert_int_equal(tp_ip_range_parse(&r, "::1-10.0.0.1"), -EINVAL);
 	/* missing ends */
 	assert_int_equal(tp_ip_range_parse(&r, "10.0.0.1-"), -EINVAL);
@@ -143,8 +149,12 @@ static void
 test_range_garbage(void **state)
 {
 	static const char *const bad[] = {
-		"", "foo", "10.0.0.1--10.0.0.2", "10.0.0.1 - 10.0.0.2",
-		"10.0.0.1-10.0.0.2/8", "10.0.0.0/8-10.0.0.9",
+		"",
+		"foo",
+		"10.0.0.1--10.0.0.2",
+		"10.0.0.1 - 10.0.0.2",
+		"10.0.0.1-10.0.0.2/8",
+		"10.0.0.0/8-10.0.0.9",
 	};
 	char longtext[300];
 	struct tp_ip_range r;
@@ -209,7 +219,7 @@ test_format(void **state)
 			    "[2001:db8::1]:65535");
 	a.ip = ip_of("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
 	assert_string_equal(tp_addr_format(&a, out, sizeof(out)),
-		"[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535");
+			    "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535");
 	assert_string_equal(tp_ip_format(&a.ip, out, sizeof(out)),
 			    "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
 	memset(&a, 0, sizeof(a));

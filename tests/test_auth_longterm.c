@@ -115,7 +115,8 @@ test_rfc5769_md5_key(void **state)
 	/* The unprepared password is a different key. */
 	assert_int_equal(auth_lt_key_md5(rfc_user, strlen(rfc_user), rfc_realm,
 					 strlen(rfc_realm),
-					 "The\xc2\xad" "M\xc2\xaatr\xe2\x85\xa8",
+					 "The\xc2\xad"
+					 "M\xc2\xaatr\xe2\x85\xa8",
 					 14, key),
 			 0);
 	assert_false(stun_msg_check_integrity(&msg, key, sizeof(key)));
@@ -180,9 +181,10 @@ static void
 test_rfc8489_b1_as_printed(void **state)
 {
 	static const uint8_t printed_mac[32] = {
-		0xe4, 0x68, 0x6c, 0x8f, 0x0e, 0xde, 0xb5, 0x90, 0x13, 0xe0, 0x70,
-		0x90, 0x01, 0x0a, 0x93, 0xef, 0xcc, 0xbc, 0xcc, 0x54, 0x4c, 0x0a,
-		0x45, 0xd9, 0xf8, 0x30, 0xaa, 0x6d, 0x6f, 0x73, 0x5a, 0x01,
+		0xe4, 0x68, 0x6c, 0x8f, 0x0e, 0xde, 0xb5, 0x90,
+		0x13, 0xe0, 0x70, 0x90, 0x01, 0x0a, 0x93, 0xef,
+		0xcc, 0xbc, 0xcc, 0x54, 0x4c, 0x0a, 0x45, 0xd9,
+		0xf8, 0x30, 0xaa, 0x6d, 0x6f, 0x73, 0x5a, 0x01,
 	};
 	uint8_t printed[20 + 36 + 48 + 16], key[32], mac[32];
 	unsigned int mac_len = 0;
@@ -299,9 +301,9 @@ test_db_bad_forms(void **state)
 		":password",
 		"name:",
 		"name:0x",
-		"name:0x1234",                                /* short */
-		"name:0xe8ca7ad59d5eb0518e312911d2dab2a9ff",  /* long */
-		"name:0xg8ca7ad59d5eb0518e312911d2dab2a9",    /* not hex */
+		"name:0x1234",                               /* short */
+		"name:0xe8ca7ad59d5eb0518e312911d2dab2a9ff", /* long */
+		"name:0xg8ca7ad59d5eb0518e312911d2dab2a9",   /* not hex */
 		"na\tme:password",
 		"name:pass\x7fword",
 		"name:pass\nword",
@@ -357,7 +359,9 @@ test_db_lookup_misses(void **state)
 static void
 test_db_many_users(void **state)
 {
-	enum { N = 5000 };
+	enum {
+		N = 5000
+	};
 	struct auth_user_db db;
 	char line[64], name[32], pass[32];
 	uint8_t key[16], hash[32];
@@ -383,9 +387,8 @@ test_db_many_users(void **state)
 		assert_ptr_equal(auth_user_db_find_userhash(&db, hash), u);
 		if (i % 500 == 0) {
 			assert_int_equal(auth_lt_key_md5(name, (size_t)nlen,
-							 "big.example", 11,
-							 pass, (size_t)plen,
-							 key),
+							 "big.example", 11, pass,
+							 (size_t)plen, key),
 					 0);
 			assert_memory_equal(u->key_md5, key, 16);
 		}
@@ -400,7 +403,9 @@ test_db_many_users(void **state)
 static void
 test_db_remove(void **state)
 {
-	enum { N = 300 };
+	enum {
+		N = 300
+	};
 	struct auth_user_db db;
 	char line[64], name[32];
 	uint8_t key[16], hash[32];
@@ -431,7 +436,8 @@ test_db_remove(void **state)
 
 		u = auth_user_db_find(&db, name, (size_t)nlen);
 		assert_int_equal(auth_lt_userhash(name, (size_t)nlen,
-						  "rm.example", 10, hash), 0);
+						  "rm.example", 10, hash),
+				 0);
 		if (gone) {
 			assert_null(u);
 			assert_null(auth_user_db_find_userhash(&db, hash));
@@ -441,19 +447,22 @@ test_db_remove(void **state)
 		assert_string_equal(u->name, name);
 		assert_ptr_equal(auth_user_db_find_userhash(&db, hash), u);
 		assert_int_equal(auth_lt_key_md5(name, (size_t)nlen, "rm.example",
-						 10, pass, (size_t)plen, key), 0);
+						 10, pass, (size_t)plen, key),
+				 0);
 		assert_memory_equal(u->key_md5, key, 16);
 	}
 	/* A removed name can come back with another password. */
 	assert_int_equal(auth_user_db_add(&db, "user0:new-pw"), 0);
 	assert_int_equal(auth_lt_key_md5("user0", 5, "rm.example", 10, "new-pw",
-					 6, key), 0);
+					 6, key),
+			 0);
 	assert_memory_equal(auth_user_db_find(&db, "user0", 5)->key_md5, key, 16);
 	/* Down to empty, then lookups still terminate. */
 	while (db.n_users > 0) {
 		const struct auth_user *u = &db.users[0];
 
-		assert_int_equal(auth_user_db_remove(&db, u->name, u->name_len), 0);
+		assert_int_equal(auth_user_db_remove(&db, u->name, u->name_len),
+				 0);
 	}
 	assert_null(auth_user_db_find(&db, "user1", 5));
 	assert_int_equal(auth_user_db_remove(NULL, "x", 1), -EINVAL);

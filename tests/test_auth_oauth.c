@@ -74,15 +74,17 @@ b64(const char *s, uint8_t *out, size_t cap)
 
 /* A valid A256GCM token for SERVER with the given fields. */
 static size_t
-make_token(uint64_t ts, uint32_t lifetime, uint16_t mac_len, uint8_t *out, size_t cap)
+make_token(uint64_t ts, uint32_t lifetime, uint16_t mac_len, uint8_t *out,
+	   size_t cap)
 {
-	struct oauth_token tok = { .mac_key_len = mac_len, .timestamp = ts,
+	struct oauth_token tok = { .mac_key_len = mac_len,
+				   .timestamp = ts,
 				   .lifetime = lifetime };
 	int n;
 
 	memset(tok.mac_key, 0x5a, mac_len);
-	n = oauth_token_encrypt(key256, sizeof(key256), OAUTH_ALG_A256GCM, SERVER, nonce,
-				&tok, out, cap);
+	n = oauth_token_encrypt(key256, sizeof(key256), OAUTH_ALG_A256GCM,
+				SERVER, nonce, &tok, out, cap);
 	assert_int_equal(n, OAUTH_TOKEN_OVERHEAD + mac_len);
 	return (size_t)n;
 }
@@ -100,12 +102,18 @@ raw_token(const uint8_t *plain, int plen, uint8_t *out)
 	out[0] = 0;
 	out[1] = OAUTH_NONCE_LEN;
 	memcpy(out + 2, nonce, OAUTH_NONCE_LEN);
-	assert_int_equal(EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key256, nonce), 1);
-	assert_int_equal(EVP_EncryptUpdate(ctx, NULL, &outl, (const uint8_t *)SERVER,
-					   (int)strlen(SERVER)), 1);
+	assert_int_equal(EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL,
+					    key256, nonce),
+			 1);
+	assert_int_equal(EVP_EncryptUpdate(ctx, NULL, &outl,
+					   (const uint8_t *)SERVER,
+					   (int)strlen(SERVER)),
+			 1);
 	assert_int_equal(EVP_EncryptUpdate(ctx, out + 14, &outl, plain, plen), 1);
 	assert_int_equal(EVP_EncryptFinal_ex(ctx, out + 14 + outl, &fin), 1);
-	assert_int_equal(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, out + 14 + plen), 1);
+	assert_int_equal(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16,
+					     out + 14 + plen),
+			 1);
 	EVP_CIPHER_CTX_free(ctx);
 	return (size_t)(14 + plen + 16);
 }
@@ -138,14 +146,17 @@ check_coturn_vector(const char *b64tok, const uint8_t *key, size_t key_len,
 
 	coturn_token_fields(&want);
 	assert_int_equal(len, OAUTH_TOKEN_OVERHEAD + 20);
-	assert_int_equal(oauth_token_decrypt(key, key_len, alg, SERVER, tok, len, &got), 0);
+	assert_int_equal(oauth_token_decrypt(key, key_len, alg, SERVER, tok,
+					     len, &got),
+			 0);
 	assert_int_equal(got.mac_key_len, 20);
 	assert_memory_equal(got.mac_key, want.mac_key, 20);
 	assert_int_equal(got.timestamp, COTURN_TS);
 	assert_int_equal(oauth_timestamp_seconds(got.timestamp), 1700000000);
 	assert_int_equal(got.lifetime, 3600);
 	/* Same inputs and nonce: our encryption is byte-identical to coturn's. */
-	n = oauth_token_encrypt(key, key_len, alg, SERVER, nonce, &want, mine, sizeof(mine));
+	n = oauth_token_encrypt(key, key_len, alg, SERVER, nonce, &want, mine,
+				sizeof(mine));
 	assert_int_equal(n, (int)len);
 	assert_memory_equal(mine, tok, len);
 }
@@ -154,8 +165,10 @@ static void
 test_coturn_vectors(void **state)
 {
 	(void)state;
-	check_coturn_vector(coturn_a256, key256, sizeof(key256), OAUTH_ALG_A256GCM);
-	check_coturn_vector(coturn_a128, key128, sizeof(key128), OAUTH_ALG_A128GCM);
+	check_coturn_vector(coturn_a256, key256, sizeof(key256),
+			    OAUTH_ALG_A256GCM);
+	check_coturn_vector(coturn_a128, key128, sizeof(key128),
+			    OAUTH_ALG_A128GCM);
 }
 
 static void
@@ -178,21 +191,27 @@ test_round_trip(void **state)
 			for (int j = 0; j < lens[i]; j++)
 				in.mac_key[j] = (uint8_t)(j * 7 + 3);
 			in.mac_key_len = lens[i];
-			in.timestamp = oauth_timestamp_make(0xFFFFFFFFFFFFull, 0xFFFF);
+			in.timestamp =
+				oauth_timestamp_make(0xFFFFFFFFFFFFull, 0xFFFF);
 			in.lifetime = UINT32_MAX - i;
-			n = oauth_token_encrypt(key, klen, alg, SERVER, nonce, &in, buf,
-						sizeof(buf));
+			n = oauth_token_encrypt(key, klen, alg, SERVER, nonce,
+						&in, buf, sizeof(buf));
 			assert_int_equal(n, OAUTH_TOKEN_OVERHEAD + lens[i]);
 			assert_int_equal(buf[0], 0);
 			assert_int_equal(buf[1], 12);
 			assert_memory_equal(buf + 2, nonce, 12);
-			assert_int_equal(oauth_token_decrypt(key, klen, alg, SERVER, buf,
-							     (size_t)n, &out), 0);
+			assert_int_equal(oauth_token_decrypt(key, klen, alg,
+							     SERVER, buf,
+							     (size_t)n, &out),
+					 0);
 			assert_memory_equal(&in, &out, sizeof(in));
 			/* The other algorithm cannot take this key. */
-			assert_int_equal(oauth_token_decrypt(key, klen, a ? OAUTH_ALG_A128GCM
-							     : OAUTH_ALG_A256GCM, SERVER, buf,
-							     (size_t)n, &out), -EINVAL);
+			assert_int_equal(oauth_token_decrypt(key, klen,
+							     a ? OAUTH_ALG_A128GCM :
+								 OAUTH_ALG_A256GCM,
+							     SERVER, buf,
+							     (size_t)n, &out),
+					 -EINVAL);
 		}
 	}
 }
@@ -206,20 +225,25 @@ test_wrong_server_or_key(void **state)
 
 	(void)state;
 	len = make_token(COTURN_TS, 60, 20, buf, sizeof(buf));
-	assert_int_equal(oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM, "turn.example.org",
-					     buf, len, &out), -EBADMSG);
-	assert_int_equal(oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM, "", buf, len, &out),
+	assert_int_equal(oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM,
+					     "turn.example.org", buf, len, &out),
+			 -EBADMSG);
+	assert_int_equal(oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM, "",
+					     buf, len, &out),
 			 -EBADMSG);
 	/* AAD is the name without its NUL: a trailing character matters. */
-	assert_int_equal(oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM, SERVER ".", buf,
-					     len, &out), -EBADMSG);
+	assert_int_equal(oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM,
+					     SERVER ".", buf, len, &out),
+			 -EBADMSG);
 	memcpy(other, key256, 32);
 	other[31] ^= 1;
-	assert_int_equal(oauth_token_decrypt(other, 32, OAUTH_ALG_A256GCM, SERVER, buf, len,
-					     &out), -EBADMSG);
+	assert_int_equal(oauth_token_decrypt(other, 32, OAUTH_ALG_A256GCM,
+					     SERVER, buf, len, &out),
+			 -EBADMSG);
 	assert_int_equal(out.mac_key_len, 0);
-	assert_int_equal(oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM, SERVER, buf, len,
-					     &out), 0);
+	assert_int_equal(oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM,
+					     SERVER, buf, len, &out),
+			 0);
 }
 
 static void
@@ -235,14 +259,18 @@ test_bit_flips(void **state)
 	for (size_t i = 0; i < len; i++) {
 		for (int b = 0; b < 8; b++) {
 			buf[i] ^= (uint8_t)(1u << b);
-			assert_int_equal(oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM,
-							     SERVER, buf, len, &out), -EBADMSG);
+			assert_int_equal(oauth_token_decrypt(key256, 32,
+							     OAUTH_ALG_A256GCM,
+							     SERVER, buf, len,
+							     &out),
+					 -EBADMSG);
 			assert_int_equal(out.mac_key_len, 0);
 			buf[i] ^= (uint8_t)(1u << b);
 		}
 	}
-	assert_int_equal(oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM, SERVER, buf, len,
-					     &out), 0);
+	assert_int_equal(oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM,
+					     SERVER, buf, len, &out),
+			 0);
 }
 
 static void
@@ -255,18 +283,22 @@ test_truncated_and_extended(void **state)
 	(void)state;
 	len = make_token(COTURN_TS, 60, 20, buf, sizeof(buf));
 	for (size_t i = 0; i < len; i++)
-		assert_int_equal(oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM, SERVER, buf,
-						     i, &out), -EBADMSG);
+		assert_int_equal(oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM,
+						     SERVER, buf, i, &out),
+				 -EBADMSG);
 	buf[len] = 0;
-	assert_int_equal(oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM, SERVER, buf,
-					     len + 1, &out), -EBADMSG);
+	assert_int_equal(oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM,
+					     SERVER, buf, len + 1, &out),
+			 -EBADMSG);
 	/* The longest token is accepted, one byte more is refused up front. */
 	len = make_token(COTURN_TS, 60, OAUTH_MAC_KEY_MAX, buf, sizeof(buf));
 	assert_int_equal(len, OAUTH_TOKEN_MAX);
-	assert_int_equal(oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM, SERVER, buf, len,
-					     &out), 0);
-	assert_int_equal(oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM, SERVER, buf,
-					     len + 1, &out), -EBADMSG);
+	assert_int_equal(oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM,
+					     SERVER, buf, len, &out),
+			 0);
+	assert_int_equal(oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM,
+					     SERVER, buf, len + 1, &out),
+			 -EBADMSG);
 }
 
 static void
@@ -282,8 +314,9 @@ test_nonce_len(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		buf[0] = (uint8_t)(bad[i] >> 8);
 		buf[1] = (uint8_t)bad[i];
-		assert_int_equal(oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM, SERVER, buf,
-						     len, &out), -EBADMSG);
+		assert_int_equal(oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM,
+						     SERVER, buf, len, &out),
+				 -EBADMSG);
 	}
 }
 
@@ -302,8 +335,9 @@ test_key_len_lies(void **state)
 	plain[0] = 0;
 	plain[1] = 20;
 	len = raw_token(plain, 2 + 20 + 12, buf);
-	assert_int_equal(oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM, SERVER, buf, len,
-					     &out), 0);
+	assert_int_equal(oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM,
+					     SERVER, buf, len, &out),
+			 0);
 	assert_int_equal(out.mac_key_len, 20);
 
 	static const uint16_t lies[] = { 0, 19, 21, 22, 34, 200, 0x1400, 0xFFFF };
@@ -311,20 +345,23 @@ test_key_len_lies(void **state)
 		plain[0] = (uint8_t)(lies[i] >> 8);
 		plain[1] = (uint8_t)lies[i];
 		len = raw_token(plain, 2 + 20 + 12, buf);
-		assert_int_equal(oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM, SERVER, buf,
-						     len, &out), -EBADMSG);
+		assert_int_equal(oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM,
+						     SERVER, buf, len, &out),
+				 -EBADMSG);
 	}
 	/* key_len 0 with nothing else: 14 bytes of plaintext, no mac_key. */
 	plain[0] = 0;
 	plain[1] = 0;
 	len = raw_token(plain, 14, buf);
-	assert_int_equal(oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM, SERVER, buf, len,
-					     &out), -EBADMSG);
+	assert_int_equal(oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM,
+					     SERVER, buf, len, &out),
+			 -EBADMSG);
 	/* Plaintext too short to hold the fixed fields. */
 	for (int plen = 0; plen < 15; plen++) {
 		len = raw_token(plain, plen, buf);
-		assert_int_equal(oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM, SERVER,
-						     buf, len, &out), -EBADMSG);
+		assert_int_equal(oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM,
+						     SERVER, buf, len, &out),
+				 -EBADMSG);
 	}
 }
 
@@ -336,23 +373,31 @@ test_encrypt_args(void **state)
 
 	(void)state;
 	coturn_token_fields(&tok);
-	assert_int_equal(oauth_token_encrypt(key256, 31, OAUTH_ALG_A256GCM, SERVER, nonce, &tok,
-					     buf, sizeof(buf)), -EINVAL);
-	assert_int_equal(oauth_token_encrypt(key256, 32, OAUTH_ALG_NONE, SERVER, nonce, &tok,
-					     buf, sizeof(buf)), -EINVAL);
-	assert_int_equal(oauth_token_encrypt(key256, 32, OAUTH_ALG_A256GCM, NULL, nonce, &tok,
-					     buf, sizeof(buf)), -EINVAL);
-	assert_int_equal(oauth_token_encrypt(key256, 32, OAUTH_ALG_A256GCM, SERVER, nonce, &tok,
-					     buf, OAUTH_TOKEN_OVERHEAD + 19), -ENOSPC);
-	assert_int_equal(oauth_token_encrypt(key256, 32, OAUTH_ALG_A256GCM, SERVER, nonce, &tok,
-					     buf, OAUTH_TOKEN_OVERHEAD + 20),
+	assert_int_equal(oauth_token_encrypt(key256, 31, OAUTH_ALG_A256GCM, SERVER,
+					     nonce, &tok, buf, sizeof(buf)),
+			 -EINVAL);
+	assert_int_equal(oauth_token_encrypt(key256, 32, OAUTH_ALG_NONE, SERVER,
+					     nonce, &tok, buf, sizeof(buf)),
+			 -EINVAL);
+	assert_int_equal(oauth_token_encrypt(key256, 32, OAUTH_ALG_A256GCM, NULL,
+					     nonce, &tok, buf, sizeof(buf)),
+			 -EINVAL);
+	assert_int_equal(oauth_token_encrypt(key256, 32, OAUTH_ALG_A256GCM,
+					     SERVER, nonce, &tok, buf,
+					     OAUTH_TOKEN_OVERHEAD + 19),
+			 -ENOSPC);
+	assert_int_equal(oauth_token_encrypt(key256, 32, OAUTH_ALG_A256GCM,
+					     SERVER, nonce, &tok, buf,
+					     OAUTH_TOKEN_OVERHEAD + 20),
 			 OAUTH_TOKEN_OVERHEAD + 20);
 	tok.mac_key_len = 0;
-	assert_int_equal(oauth_token_encrypt(key256, 32, OAUTH_ALG_A256GCM, SERVER, nonce, &tok,
-					     buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(oauth_token_encrypt(key256, 32, OAUTH_ALG_A256GCM, SERVER,
+					     nonce, &tok, buf, sizeof(buf)),
+			 -EINVAL);
 	tok.mac_key_len = OAUTH_MAC_KEY_MAX + 1;
-	assert_int_equal(oauth_token_encrypt(key256, 32, OAUTH_ALG_A256GCM, SERVER, nonce, &tok,
-					     buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(oauth_token_encrypt(key256, 32, OAUTH_ALG_A256GCM, SERVER,
+					     nonce, &tok, buf, sizeof(buf)),
+			 -EINVAL);
 }
 
 static void
@@ -378,7 +423,8 @@ test_keyring(void **state)
 	add_key(&ring, "north", OAUTH_ALG_A256GCM);
 	add_key(&ring, "south", OAUTH_ALG_A128GCM);
 	assert_non_null(auth_oauth_keyring_find(&ring, "north", 5));
-	assert_int_equal(auth_oauth_keyring_find(&ring, "south", 5)->alg, OAUTH_ALG_A128GCM);
+	assert_int_equal(auth_oauth_keyring_find(&ring, "south", 5)->alg,
+			 OAUTH_ALG_A128GCM);
 	assert_null(auth_oauth_keyring_find(&ring, "nort", 4));
 	assert_null(auth_oauth_keyring_find(&ring, "northx", 6));
 	assert_null(auth_oauth_keyring_find(&ring, "northx", 0));
@@ -438,55 +484,74 @@ test_verify(void **state)
 	auth_oauth_keyring_init(&ring);
 	add_key(&ring, "north", OAUTH_ALG_A256GCM);
 	add_key(&ring, "south", OAUTH_ALG_A128GCM);
-	len = make_token(oauth_timestamp_make(t0, 0x8000), 600, 20, buf, sizeof(buf));
+	len = make_token(oauth_timestamp_make(t0, 0x8000), 600, 20, buf,
+			 sizeof(buf));
 
-	assert_int_equal(auth_oauth_verify(&ring, "north", 5, buf, len, SERVER, t0 + 10, 0,
-					   &out), 0);
+	assert_int_equal(auth_oauth_verify(&ring, "north", 5, buf, len, SERVER,
+					   t0 + 10, 0, &out),
+			 0);
 	assert_int_equal(out.mac_key_len, 20);
 	assert_int_equal(out.mac_key[0], 0x5a);
 	assert_int_equal(out.lifetime, 600);
 	/* The coturn-made A128GCM token, under kid "south". */
 	len128 = b64(coturn_a128, tok128, sizeof(tok128));
-	assert_int_equal(auth_oauth_verify(&ring, "south", 5, tok128, len128, SERVER, t0 + 3600,
-					   0, &out), 0);
+	assert_int_equal(auth_oauth_verify(&ring, "south", 5, tok128, len128,
+					   SERVER, t0 + 3600, 0, &out),
+			 0);
 	assert_int_equal(out.timestamp, COTURN_TS);
 	/* Token under the wrong kid: the wrong key, so it does not authenticate. */
-	assert_int_equal(auth_oauth_verify(&ring, "south", 5, buf, len, SERVER, t0, 0, &out),
+	assert_int_equal(auth_oauth_verify(&ring, "south", 5, buf, len, SERVER,
+					   t0, 0, &out),
 			 -EBADMSG);
-	assert_int_equal(auth_oauth_verify(&ring, "west", 4, buf, len, SERVER, t0, 0, &out),
+	assert_int_equal(auth_oauth_verify(&ring, "west", 4, buf, len, SERVER,
+					   t0, 0, &out),
 			 -ENOKEY);
-	assert_int_equal(auth_oauth_verify(&ring, "north", 5, buf, len, "elsewhere", t0, 0,
-					   &out), -EBADMSG);
-	assert_int_equal(auth_oauth_verify(&ring, "north", 5, buf, len - 1, SERVER, t0, 0,
-					   &out), -EBADMSG);
+	assert_int_equal(auth_oauth_verify(&ring, "north", 5, buf, len,
+					   "elsewhere", t0, 0, &out),
+			 -EBADMSG);
+	assert_int_equal(auth_oauth_verify(&ring, "north", 5, buf, len - 1,
+					   SERVER, t0, 0, &out),
+			 -EBADMSG);
 	/* Expiry: valid through t0 + lifetime (+ skew), not a second later. */
-	assert_int_equal(auth_oauth_verify(&ring, "north", 5, buf, len, SERVER, t0 + 600, 0,
-					   &out), 0);
-	assert_int_equal(auth_oauth_verify(&ring, "north", 5, buf, len, SERVER, t0 + 601, 0,
-					   &out), -ETIMEDOUT);
+	assert_int_equal(auth_oauth_verify(&ring, "north", 5, buf, len, SERVER,
+					   t0 + 600, 0, &out),
+			 0);
+	assert_int_equal(auth_oauth_verify(&ring, "north", 5, buf, len, SERVER,
+					   t0 + 601, 0, &out),
+			 -ETIMEDOUT);
 	assert_int_equal(out.mac_key_len, 0);
-	assert_int_equal(auth_oauth_verify(&ring, "north", 5, buf, len, SERVER, t0 + 630, 30,
-					   &out), 0);
-	assert_int_equal(auth_oauth_verify(&ring, "north", 5, buf, len, SERVER, t0 + 631, 30,
-					   &out), -ETIMEDOUT);
+	assert_int_equal(auth_oauth_verify(&ring, "north", 5, buf, len, SERVER,
+					   t0 + 630, 30, &out),
+			 0);
+	assert_int_equal(auth_oauth_verify(&ring, "north", 5, buf, len, SERVER,
+					   t0 + 631, 30, &out),
+			 -ETIMEDOUT);
 	/* Issued in the future: refused beyond the skew, accepted within it. */
-	assert_int_equal(auth_oauth_verify(&ring, "north", 5, buf, len, SERVER, t0 - 1, 0,
-					   &out), -EINVAL);
-	assert_int_equal(auth_oauth_verify(&ring, "north", 5, buf, len, SERVER, t0 - 30, 30,
-					   &out), 0);
-	assert_int_equal(auth_oauth_verify(&ring, "north", 5, buf, len, SERVER, t0 - 31, 30,
-					   &out), -EINVAL);
+	assert_int_equal(auth_oauth_verify(&ring, "north", 5, buf, len, SERVER,
+					   t0 - 1, 0, &out),
+			 -EINVAL);
+	assert_int_equal(auth_oauth_verify(&ring, "north", 5, buf, len, SERVER,
+					   t0 - 30, 30, &out),
+			 0);
+	assert_int_equal(auth_oauth_verify(&ring, "north", 5, buf, len, SERVER,
+					   t0 - 31, 30, &out),
+			 -EINVAL);
 	assert_int_equal(out.mac_key_len, 0);
 	/* Extreme values do not wrap. */
-	len = make_token(oauth_timestamp_make(0xFFFFFFFFFFFFull, 0), UINT32_MAX, 20, buf,
-			 sizeof(buf));
+	len = make_token(oauth_timestamp_make(0xFFFFFFFFFFFFull, 0), UINT32_MAX,
+			 20, buf, sizeof(buf));
 	assert_int_equal(auth_oauth_verify(&ring, "north", 5, buf, len, SERVER,
-					   0xFFFFFFFFFFFFull + UINT32_MAX, UINT32_MAX, &out), 0);
-	assert_int_equal(auth_oauth_verify(&ring, "north", 5, buf, len, SERVER, UINT64_MAX,
-					   UINT32_MAX, &out), -ETIMEDOUT);
-	assert_int_equal(auth_oauth_verify(&ring, "north", 5, buf, len, SERVER, 0, UINT32_MAX,
-					   &out), -EINVAL);
-	assert_int_equal(auth_oauth_verify(NULL, "north", 5, buf, len, SERVER, 0, 0, &out),
+					   0xFFFFFFFFFFFFull + UINT32_MAX,
+					   UINT32_MAX, &out),
+			 0);
+	assert_int_equal(auth_oauth_verify(&ring, "north", 5, buf, len, SERVER,
+					   UINT64_MAX, UINT32_MAX, &out),
+			 -ETIMEDOUT);
+	assert_int_equal(auth_oauth_verify(&ring, "north", 5, buf, len, SERVER,
+					   0, UINT32_MAX, &out),
+			 -EINVAL);
+	assert_int_equal(auth_oauth_verify(NULL, "north", 5, buf, len, SERVER,
+					   0, 0, &out),
 			 -EINVAL);
 }
 
@@ -497,18 +562,18 @@ test_key_parse(void **state)
 		"",
 		"north",
 		"north:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-		":AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=:A256GCM",       /* empty kid */
+		":AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=:A256GCM", /* empty kid */
 		"no rth:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=:A256GCM", /* space */
-		"a:b:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=:A256GCM",    /* ':' in kid */
-		"north:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=:",         /* no alg */
-		"north:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=:A192GCM",  /* unknown alg */
-		"north:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=:a256gcm",  /* case */
-		"north:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=:A128GCM",  /* 32 bytes */
-		"north:QEFCQ0RFRkdISUpLTE1OTw==:A256GCM",                      /* 16 bytes */
-		"north:QEFCQ0RFRkdISUpLTE1OTw=:A128GCM",                       /* bad pad */
-		"north:QEFCQ0RFRkdISUpLTE1OT*==:A128GCM",                      /* bad char */
-		"north: QEFCQ0RFRkdISUpLTE1OTw==:A128GCM",                     /* space */
-		"north::A128GCM",                                              /* no key */
+		"a:b:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=:A256GCM", /* ':' in kid */
+		"north:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=:", /* no alg */
+		"north:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=:A192GCM", /* unknown alg */
+		"north:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=:a256gcm", /* case */
+		"north:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=:A128GCM", /* 32 bytes */
+		"north:QEFCQ0RFRkdISUpLTE1OTw==:A256GCM",  /* 16 bytes */
+		"north:QEFCQ0RFRkdISUpLTE1OTw=:A128GCM",   /* bad pad */
+		"north:QEFCQ0RFRkdISUpLTE1OT*==:A128GCM",  /* bad char */
+		"north: QEFCQ0RFRkdISUpLTE1OTw==:A128GCM", /* space */
+		"north::A128GCM",                          /* no key */
 		"north:QEFCQ0RFRkdISUpLTE1OTw==:A128GCMXXXXXXXXXXXXXXX",
 	};
 	struct auth_oauth_key k;
@@ -533,14 +598,19 @@ test_key_parse(void **state)
 	assert_string_equal(k.kid, "x");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		k.key_len = 99;
-		assert_int_equal(auth_oauth_key_parse(bad[i], strlen(bad[i]), &k), -EINVAL);
+		assert_int_equal(auth_oauth_key_parse(bad[i], strlen(bad[i]), &k),
+				 -EINVAL);
 		assert_int_equal(k.key_len, 0);
 	}
 	char longkid[AUTH_OAUTH_KID_MAX + 40];
 	memset(longkid, 'k', AUTH_OAUTH_KID_MAX + 1);
-	strcpy(longkid + AUTH_OAUTH_KID_MAX + 1, ":QEFCQ0RFRkdISUpLTE1OTw==:A128GCM");
-	assert_int_equal(auth_oauth_key_parse(longkid, strlen(longkid), &k), -EINVAL);
-	assert_int_equal(auth_oauth_key_parse(longkid + 1, strlen(longkid + 1), &k), 0);
+	strcpy(longkid + AUTH_OAUTH_KID_MAX + 1,
+	       ":QEFCQ0RFRkdISUpLTE1OTw==:A128GCM");
+	assert_int_equal(auth_oauth_key_parse(longkid, strlen(longkid), &k),
+			 -EINVAL);
+	assert_int_equal(auth_oauth_key_parse(longkid + 1, strlen(longkid + 1),
+					      &k),
+			 0);
 	assert_int_equal(strlen(k.kid), AUTH_OAUTH_KID_MAX);
 }
 
@@ -548,31 +618,39 @@ test_key_parse(void **state)
 static void
 test_base64(void **state)
 {
-	static const char *const enc[] = { "", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=",
-					   "Zm9vYmFy" };
-	static const char *const bad[] = { "Zg=", "Zg", "Z===", "====", "Zh==", "Zm9=",
-					   "Zm9v\n", " Zm9v", "Zm=v", "Zm9vYg=a", "Zm9vY===",
-					   "Zm9-", "Zm9_" };
+	static const char *const enc[] = {
+		"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"
+	};
+	static const char *const bad[] = {
+		"Zg=",      "Zg",     "Z===",  "====", "Zh==",
+		"Zm9=",     "Zm9v\n", " Zm9v", "Zm=v", "Zm9vYg=a",
+		"Zm9vY===", "Zm9-",   "Zm9_"
+	};
 	const char *plain = "foobar";
 	uint8_t out[16];
 	char txt[16];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(enc) / sizeof(enc[0]); i++) {
-		assert_int_equal(base64_encode((const uint8_t *)plain, i, txt, sizeof(txt)),
+		assert_int_equal(base64_encode((const uint8_t *)plain, i, txt,
+					       sizeof(txt)),
 				 (int)strlen(enc[i]));
 		assert_string_equal(txt, enc[i]);
-		assert_int_equal(base64_decode(enc[i], strlen(enc[i]), out, i), (int)i);
+		assert_int_equal(base64_decode(enc[i], strlen(enc[i]), out, i),
+				 (int)i);
 		assert_memory_equal(out, plain, i);
 		if (i > 0)
-			assert_int_equal(base64_decode(enc[i], strlen(enc[i]), out, i - 1),
+			assert_int_equal(base64_decode(enc[i], strlen(enc[i]),
+						       out, i - 1),
 					 -ENOSPC);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(base64_decode(bad[i], strlen(bad[i]), out, sizeof(out)),
+		assert_int_equal(base64_decode(bad[i], strlen(bad[i]), out,
+					       sizeof(out)),
 				 -EINVAL);
 	/* Encoding needs room for the NUL too. */
-	assert_int_equal(base64_encode((const uint8_t *)plain, 6, txt, 8), -ENOSPC);
+	assert_int_equal(base64_encode((const uint8_t *)plain, 6, txt, 8),
+			 -ENOSPC);
 	assert_int_equal(base64_encode((const uint8_t *)plain, 6, txt, 9), 8);
 }
 
@@ -591,11 +669,13 @@ test_base64_round_trip(void **state)
 		int n = base64_encode(in, len, txt, sizeof(txt));
 
 		assert_int_equal(n, (int)BASE64_ENCODED_LEN(len));
-		assert_int_equal(base64_decode(txt, (size_t)n, out, len), (int)len);
+		assert_int_equal(base64_decode(txt, (size_t)n, out, len),
+				 (int)len);
 		assert_memory_equal(out, in, len);
 		if (n > 0) {
-			assert_true(EVP_DecodeBlock(ref, (const unsigned char *)txt, n) >=
-				    (int)len);
+			assert_true(EVP_DecodeBlock(ref,
+						    (const unsigned char *)txt,
+						    n) >= (int)len);
 			assert_memory_equal(out, ref, len);
 		}
 	}

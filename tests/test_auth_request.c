@@ -82,11 +82,11 @@ setup(void **state)
 		assert_int_equal(auth_user_db_add(&f.users, line), 0);
 	}
 	auth_rest_ring_init(&f.rest, 0);
-	assert_int_equal(auth_rest_ring_add(&f.rest, (const uint8_t *)"north-secret",
-					    12),
+	assert_int_equal(auth_rest_ring_add(&f.rest,
+					    (const uint8_t *)"north-secret", 12),
 			 0);
-	assert_int_equal(auth_rest_ring_add(&f.rest, (const uint8_t *)"south-secret",
-					    12),
+	assert_int_equal(auth_rest_ring_add(&f.rest,
+					    (const uint8_t *)"south-secret", 12),
 			 0);
 	auth_oauth_keyring_init(&f.oauth);
 	assert_int_equal(auth_oauth_key_parse(keytext, strlen(keytext), &k), 0);
@@ -124,8 +124,7 @@ teardown(void **state)
 
 /* Build an Allocate request and decode it into msg. */
 static void
-build_req(const struct req_opts *o, uint8_t *buf, size_t cap,
-	  struct stun_msg *msg)
+build_req(const struct req_opts *o, uint8_t *buf, size_t cap, struct stun_msg *msg)
 {
 	struct stun_builder b;
 	int len;
@@ -150,7 +149,8 @@ build_req(const struct req_opts *o, uint8_t *buf, size_t cap,
 		stun_build_attr(&b, STUN_ATTR_PASSWORD_ALGORITHM, v, 4);
 	}
 	if (o->token != NULL)
-		stun_build_attr(&b, STUN_ATTR_ACCESS_TOKEN, o->token, o->token_len);
+		stun_build_attr(&b, STUN_ATTR_ACCESS_TOKEN, o->token,
+				o->token_len);
 	if (o->key != NULL && o->mi256)
 		stun_build_integrity_sha256(&b, o->key, o->key_len);
 	else if (o->key != NULL)
@@ -320,8 +320,11 @@ test_static_user_md5(void **state)
 	struct fix *f = *state;
 	uint8_t key[16], buf[600];
 	char nonce[NONCE_LEN + 1];
-	struct req_opts o = { .user = "alice", .realm = REALM, .nonce = nonce,
-			      .key = key, .key_len = 16 };
+	struct req_opts o = { .user = "alice",
+			      .realm = REALM,
+			      .nonce = nonce,
+			      .key = key,
+			      .key_len = 16 };
 	struct auth_verdict v;
 	struct stun_builder b;
 	struct stun_msg resp;
@@ -366,8 +369,11 @@ test_wrong_password_and_unknown_user(void **state)
 	struct fix *f = *state;
 	uint8_t key[16];
 	char nonce[NONCE_LEN + 1];
-	struct req_opts o = { .user = "alice", .realm = REALM, .nonce = nonce,
-			      .key = key, .key_len = 16 };
+	struct req_opts o = { .user = "alice",
+			      .realm = REALM,
+			      .nonce = nonce,
+			      .key = key,
+			      .key_len = 16 };
 	struct auth_verdict v;
 
 	get_nonce(f, &f->a, T0, nonce);
@@ -401,8 +407,11 @@ test_stale_and_foreign_nonce(void **state)
 	struct fix *f = *state;
 	uint8_t key[16], out[600], buf[1500];
 	char nonce[NONCE_LEN + 1];
-	struct req_opts o = { .user = "alice", .realm = REALM, .nonce = nonce,
-			      .key = key, .key_len = 16 };
+	struct req_opts o = { .user = "alice",
+			      .realm = REALM,
+			      .nonce = nonce,
+			      .key = key,
+			      .key_len = 16 };
 	struct auth_verdict v;
 	struct stun_msg req, resp;
 	const uint8_t *val;
@@ -429,8 +438,8 @@ test_stale_and_foreign_nonce(void **state)
 	assert_int_equal(code, 438);
 	val = stun_msg_value(&resp, STUN_SLOT_NONCE, &len);
 	assert_non_null(val);
-	assert_int_equal(nonce_check(&f->nonce, (const char *)val, len, T0 + 601,
-				     &f->a),
+	assert_int_equal(nonce_check(&f->nonce, (const char *)val, len,
+				     T0 + 601, &f->a),
 			 NONCE_OK);
 	assert_true(stun_msg_has(&resp, STUN_SLOT_PASSWORD_ALGORITHMS));
 	assert_false(stun_msg_has(&resp, STUN_SLOT_THIRD_PARTY_AUTHORIZATION));
@@ -464,7 +473,9 @@ test_missing_attributes(void **state)
 	struct fix *f = *state;
 	uint8_t key[16], out[600], buf[1500];
 	char nonce[NONCE_LEN + 1];
-	struct req_opts o = { .user = "alice", .realm = REALM, .key = key,
+	struct req_opts o = { .user = "alice",
+			      .realm = REALM,
+			      .key = key,
 			      .key_len = 16 };
 	struct auth_verdict v;
 	struct stun_msg req, resp;
@@ -508,10 +519,15 @@ test_sha256_paths(void **state)
 	struct fix *f = *state;
 	uint8_t key[32], md5[16], buf[600];
 	char nonce[NONCE_LEN + 1];
-	struct req_opts o = { .user = "alice", .realm = REALM, .nonce = nonce,
-			      .algs = algs_both, .algs_len = 8,
-			      .alg = STUN_PASSWORD_ALG_SHA256, .key = key,
-			      .key_len = 32, .mi256 = true };
+	struct req_opts o = { .user = "alice",
+			      .realm = REALM,
+			      .nonce = nonce,
+			      .algs = algs_both,
+			      .algs_len = 8,
+			      .alg = STUN_PASSWORD_ALG_SHA256,
+			      .key = key,
+			      .key_len = 32,
+			      .mi256 = true };
 	struct auth_verdict v;
 	struct stun_builder b;
 	struct stun_msg resp;
@@ -580,8 +596,12 @@ test_algorithm_bid_down(void **state)
 	uint8_t key[32], md5[16];
 	static const uint8_t algs_swapped[8] = { 0, 1, 0, 0, 0, 2, 0, 0 };
 	char nonce[NONCE_LEN + 1];
-	struct req_opts o = { .user = "alice", .realm = REALM, .nonce = nonce,
-			      .key = key, .key_len = 32, .mi256 = true };
+	struct req_opts o = { .user = "alice",
+			      .realm = REALM,
+			      .nonce = nonce,
+			      .key = key,
+			      .key_len = 32,
+			      .mi256 = true };
 	struct auth_verdict v;
 
 	get_nonce(f, &f->a, T0, nonce);
@@ -658,18 +678,23 @@ test_userhash(void **state)
 	struct fix *f = *state;
 	uint8_t key[32], hash[32];
 	char nonce[NONCE_LEN + 1];
-	struct req_opts o = { .userhash = hash, .realm = REALM, .nonce = nonce,
-			      .algs = algs_both, .algs_len = 8,
-			      .alg = STUN_PASSWORD_ALG_SHA256, .key = key,
-			      .key_len = 32, .mi256 = true };
+	struct req_opts o = { .userhash = hash,
+			      .realm = REALM,
+			      .nonce = nonce,
+			      .algs = algs_both,
+			      .algs_len = 8,
+			      .alg = STUN_PASSWORD_ALG_SHA256,
+			      .key = key,
+			      .key_len = 32,
+			      .mi256 = true };
 	struct auth_verdict v;
 
 	f->nonce.features = NONCE_FEATURE_PASSWORD_ALGORITHMS |
 			    NONCE_FEATURE_USERNAME_ANONYMITY;
 	get_nonce(f, &f->a, T0, nonce);
 	assert_memory_equal(nonce + NONCE_COOKIE_LEN, "AAAD", 4);
-	assert_int_equal(EVP_Digest("alice:" REALM, 17, hash, NULL, EVP_sha256(),
-				    NULL),
+	assert_int_equal(EVP_Digest("alice:" REALM, 17, hash, NULL,
+				    EVP_sha256(), NULL),
 			 1);
 	lt_key(EVP_sha256(), "alice", "wonderland", key);
 	check(f, &o, &f->a, T0, &v);
@@ -689,9 +714,13 @@ test_md5_key_user(void **state)
 	struct fix *f = *state;
 	uint8_t key[32], md5[16];
 	char nonce[NONCE_LEN + 1];
-	struct req_opts o = { .user = "md5only", .realm = REALM, .nonce = nonce,
-			      .algs = algs_both, .algs_len = 8,
-			      .alg = STUN_PASSWORD_ALG_SHA256, .key = key,
+	struct req_opts o = { .user = "md5only",
+			      .realm = REALM,
+			      .nonce = nonce,
+			      .algs = algs_both,
+			      .algs_len = 8,
+			      .alg = STUN_PASSWORD_ALG_SHA256,
+			      .key = key,
 			      .key_len = 32 };
 	struct auth_verdict v;
 
@@ -716,8 +745,11 @@ test_rest(void **state)
 	struct fix *f = *state;
 	char user[64], pass[29], nonce[NONCE_LEN + 1];
 	uint8_t key[32];
-	struct req_opts o = { .user = user, .realm = REALM, .nonce = nonce,
-			      .key = key, .key_len = 16 };
+	struct req_opts o = { .user = user,
+			      .realm = REALM,
+			      .nonce = nonce,
+			      .key = key,
+			      .key_len = 16 };
 	struct auth_verdict v;
 
 	get_nonce(f, &f->a, T0, nonce);
@@ -763,8 +795,11 @@ test_rest(void **state)
 	snprintf(user, sizeof(user), "%llu:bob", T0 - 10);
 	rest_password("north-secret", user, pass);
 	lt_key(EVP_md5(), user, pass, key);
-	o = (struct req_opts){ .user = user, .realm = REALM, .nonce = nonce,
-			       .key = key, .key_len = 16 };
+	o = (struct req_opts){ .user = user,
+			       .realm = REALM,
+			       .nonce = nonce,
+			       .key = key,
+			       .key_len = 16 };
 	check(f, &o, &f->a, T0, &v);
 	assert_int_equal(v.error, 401);
 	assert_int_equal(v.reason, AUTH_REASON_REST_EXPIRED);
@@ -805,8 +840,11 @@ test_oauth(void **state)
 	struct fix *f = *state;
 	uint8_t token[OAUTH_TOKEN_MAX], wrong[20];
 	char nonce[NONCE_LEN + 1];
-	struct req_opts o = { .user = "north", .realm = REALM, .nonce = nonce,
-			      .token = token, .key = f->mac_key,
+	struct req_opts o = { .user = "north",
+			      .realm = REALM,
+			      .nonce = nonce,
+			      .token = token,
+			      .key = f->mac_key,
 			      .key_len = sizeof(f->mac_key) };
 	struct auth_verdict v;
 
@@ -848,7 +886,8 @@ test_oauth(void **state)
 	assert_true(v.reply & AUTH_REPLY_THIRD_PARTY);
 
 	/* Token for another server (AAD mismatch). */
-	o.token_len = mint(f, "other.example.org", T0, 3600, token, sizeof(token));
+	o.token_len =
+		mint(f, "other.example.org", T0, 3600, token, sizeof(token));
 	check(f, &o, &f->a, T0, &v);
 	assert_int_equal(v.error, 401);
 	assert_int_equal(v.reason, AUTH_REASON_OAUTH_BAD_TOKEN);
@@ -882,8 +921,12 @@ test_oauth_coturn_short_key(void **state)
 	struct fix *f = *state;
 	uint8_t token[OAUTH_TOKEN_MAX], mangled[16];
 	char nonce[NONCE_LEN + 1];
-	struct req_opts o = { .user = "north", .realm = REALM, .nonce = nonce,
-			      .token = token, .key = f->mac_key, .key_len = 16 };
+	struct req_opts o = { .user = "north",
+			      .realm = REALM,
+			      .nonce = nonce,
+			      .token = token,
+			      .key = f->mac_key,
+			      .key_len = 16 };
 	struct auth_verdict v;
 
 	f->cfg.oauth = &f->oauth;
@@ -911,7 +954,9 @@ test_oauth_session_key(void **state)
 {
 	struct fix *f = *state;
 	char nonce[NONCE_LEN + 1];
-	struct req_opts o = { .user = "north", .realm = REALM, .nonce = nonce,
+	struct req_opts o = { .user = "north",
+			      .realm = REALM,
+			      .nonce = nonce,
 			      .key = f->mac_key,
 			      .key_len = sizeof(f->mac_key) };
 	struct auth_session s = { .key_len = sizeof(f->mac_key),
@@ -1004,7 +1049,9 @@ test_reason_names(void **state)
 		assert_non_null(s);
 		assert_string_not_equal(s, "?");
 		for (int j = 0; j < i; j++)
-			assert_string_not_equal(s, auth_reason_name((enum auth_reason)j));
+			assert_string_not_equal(s,
+						auth_reason_name((enum auth_reason)
+									 j));
 	}
 	assert_string_equal(auth_reason_name(AUTH_REASON__COUNT), "?");
 }

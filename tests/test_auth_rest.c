@@ -56,19 +56,29 @@ test_password_vectors(void **state)
 	char pw[AUTH_REST_PASSWORD_LEN + 1];
 
 	(void)state;
-	assert_int_equal(auth_rest_password(S(MOJO_SECRET), "1413748361:foobar", 17, pw), 0);
+	assert_int_equal(auth_rest_password(S(MOJO_SECRET), "1413748361:foobar",
+					    17, pw),
+			 0);
 	assert_string_equal(pw, "sJgD0PLv892CUSfp1HL2td5NEeM=");
-	assert_int_equal(auth_rest_password(S("north-secret"), "1700000000:alice", 16, pw), 0);
+	assert_int_equal(auth_rest_password(S("north-secret"),
+					    "1700000000:alice", 16, pw),
+			 0);
 	assert_string_equal(pw, "g+jb180fcj+xlpA/2mP60OdIgU0=");
-	assert_int_equal(auth_rest_password(S("old-secret"), "1700000000:alice", 16, pw), 0);
+	assert_int_equal(auth_rest_password(S("old-secret"), "1700000000:alice",
+					    16, pw),
+			 0);
 	assert_string_equal(pw, "NxP/F5ItkmM8mlwX6/Iat/fdNco=");
 	/* The length counts: a prefix of the username is another username. */
-	assert_int_equal(auth_rest_password(S("north-secret"), "1700000000:alice", 15, pw), 0);
+	assert_int_equal(auth_rest_password(S("north-secret"),
+					    "1700000000:alice", 15, pw),
+			 0);
 	assert_string_not_equal(pw, "g+jb180fcj+xlpA/2mP60OdIgU0=");
 	/* Bad arguments. */
-	assert_int_equal(auth_rest_password((const uint8_t *)"x", 0, "1:a", 3, pw), -EINVAL);
+	assert_int_equal(auth_rest_password((const uint8_t *)"x", 0, "1:a", 3, pw),
+			 -EINVAL);
 	assert_int_equal(auth_rest_password(NULL, 1, "1:a", 3, pw), -EINVAL);
-	assert_int_equal(auth_rest_password(S("x"), "1:a", AUTH_REST_USERNAME_MAX + 1, pw),
+	assert_int_equal(auth_rest_password(S("x"), "1:a",
+					    AUTH_REST_USERNAME_MAX + 1, pw),
 			 -EINVAL);
 }
 
@@ -78,24 +88,32 @@ test_key_vectors(void **state)
 	uint8_t key[32], want[32];
 
 	(void)state;
-	assert_int_equal(auth_rest_key_md5(S("north-secret"), "1700000000:alice", "example.org",
-					   key), 0);
+	assert_int_equal(auth_rest_key_md5(S("north-secret"), "1700000000:alice",
+					   "example.org", key),
+			 0);
 	hex("21b7a39e7ca72cc4359f0ec60528da8b", want);
 	assert_memory_equal(key, want, 16);
-	assert_int_equal(auth_rest_key_sha256(S("north-secret"), "1700000000:alice",
-					      "example.org", key), 0);
-	hex("5b90956b6ee9b499f2e35518d46527a3ff1dbafbb91e2535f5bb5f02fe803c05", want);
+	assert_int_equal(auth_rest_key_sha256(S("north-secret"),
+					      "1700000000:alice", "example.org",
+					      key),
+			 0);
+	hex("5b90956b6ee9b499f2e35518d46527a3ff1dbafbb91e2535f5bb5f02fe803c05",
+	    want);
 	assert_memory_equal(key, want, 32);
-	assert_int_equal(auth_rest_key_md5(S(MOJO_SECRET), "1413748361:foobar", "example.org",
-					   key), 0);
+	assert_int_equal(auth_rest_key_md5(S(MOJO_SECRET), "1413748361:foobar",
+					   "example.org", key),
+			 0);
 	hex("677c5154fd835a4765cb20c03d4cdf0c", want);
 	assert_memory_equal(key, want, 16);
 	/* Realm matters. */
-	assert_int_equal(auth_rest_key_md5(S(MOJO_SECRET), "1413748361:foobar", "example.com",
-					   key), 0);
+	assert_int_equal(auth_rest_key_md5(S(MOJO_SECRET), "1413748361:foobar",
+					   "example.com", key),
+			 0);
 	assert_memory_not_equal(key, want, 16);
-	assert_int_equal(auth_rest_key_md5(S(MOJO_SECRET), NULL, "r", key), -EINVAL);
-	assert_int_equal(auth_rest_key_md5(S(MOJO_SECRET), "1:a", NULL, key), -EINVAL);
+	assert_int_equal(auth_rest_key_md5(S(MOJO_SECRET), NULL, "r", key),
+			 -EINVAL);
+	assert_int_equal(auth_rest_key_md5(S(MOJO_SECRET), "1:a", NULL, key),
+			 -EINVAL);
 }
 
 static void
@@ -153,12 +171,18 @@ test_expiry_check(void **state)
 	(void)state;
 	assert_int_equal(auth_rest_username_check(u, 16, 1699999999, 0), 0);
 	assert_int_equal(auth_rest_username_check(u, 16, 1700000000, 0), 0);
-	assert_int_equal(auth_rest_username_check(u, 16, 1700000001, 0), -ETIMEDOUT);
-	assert_int_equal(auth_rest_username_check(u, 16, UINT64_MAX, 0), -ETIMEDOUT);
+	assert_int_equal(auth_rest_username_check(u, 16, 1700000001, 0),
+			 -ETIMEDOUT);
+	assert_int_equal(auth_rest_username_check(u, 16, UINT64_MAX, 0),
+			 -ETIMEDOUT);
 	assert_int_equal(auth_rest_username_check(u, 16, 0, 0), 0);
 	/* A cap on how far ahead a username may expire. */
-	assert_int_equal(auth_rest_username_check(u, 16, 1700000000 - 86400, 86400), 0);
-	assert_int_equal(auth_rest_username_check(u, 16, 1700000000 - 86401, 86400), -EINVAL);
+	assert_int_equal(auth_rest_username_check(u, 16, 1700000000 - 86400,
+						  86400),
+			 0);
+	assert_int_equal(auth_rest_username_check(u, 16, 1700000000 - 86401,
+						  86400),
+			 -EINVAL);
 	assert_int_equal(auth_rest_username_check("alice", 5, 0, 0), -EINVAL);
 }
 
@@ -173,58 +197,81 @@ test_ring(void **state)
 
 	(void)state;
 	auth_rest_ring_init(&ring, 0);
-	assert_int_equal(auth_rest_ring_keys_md5(&ring, "1700000000:alice", "example.org",
-						 1690000000, keys, 4), -ENOKEY);
+	assert_int_equal(auth_rest_ring_keys_md5(&ring, "1700000000:alice",
+						 "example.org", 1690000000,
+						 keys, 4),
+			 -ENOKEY);
 	/* Rotation: the new secret first, the old one still accepted. */
 	assert_int_equal(auth_rest_ring_add(&ring, S("north-secret")), 0);
 	assert_int_equal(auth_rest_ring_add(&ring, S("old-secret")), 0);
 	assert_int_equal(auth_rest_ring_add(&ring, S("old-secret")), -EEXIST);
-	assert_int_equal(auth_rest_ring_add(&ring, (const uint8_t *)"x", 0), -EINVAL);
+	assert_int_equal(auth_rest_ring_add(&ring, (const uint8_t *)"x", 0),
+			 -EINVAL);
 	assert_int_equal(auth_rest_ring_add(&ring, (const uint8_t *)"x",
-					    AUTH_REST_SECRET_MAX + 1), -EINVAL);
+					    AUTH_REST_SECRET_MAX + 1),
+			 -EINVAL);
 
-	assert_int_equal(auth_rest_ring_keys_md5(&ring, "1700000000:alice", "example.org",
-						 1690000000, keys, AUTH_REST_SECRETS_MAX), 2);
+	assert_int_equal(auth_rest_ring_keys_md5(&ring, "1700000000:alice",
+						 "example.org", 1690000000,
+						 keys, AUTH_REST_SECRETS_MAX),
+			 2);
 	hex("21b7a39e7ca72cc4359f0ec60528da8b", want);
 	assert_memory_equal(keys[0], want, 16);
 	hex("d003b0d5246d3c8351f88d75ef804813", want);
 	assert_memory_equal(keys[1], want, 16);
 	/* max limits how many are written. */
 	memset(keys, 0, sizeof(keys));
-	assert_int_equal(auth_rest_ring_keys_md5(&ring, "1700000000:alice", "example.org",
-						 1690000000, keys, 1), 1);
+	assert_int_equal(auth_rest_ring_keys_md5(&ring, "1700000000:alice",
+						 "example.org", 1690000000,
+						 keys, 1),
+			 1);
 	assert_int_equal(keys[1][0] | keys[1][15], 0);
-	assert_int_equal(auth_rest_ring_keys_sha256(&ring, "1700000000:alice", "example.org",
-						    1690000000, keys256, 2), 2);
-	hex("5b90956b6ee9b499f2e35518d46527a3ff1dbafbb91e2535f5bb5f02fe803c05", want);
+	assert_int_equal(auth_rest_ring_keys_sha256(&ring, "1700000000:alice",
+						    "example.org", 1690000000,
+						    keys256, 2),
+			 2);
+	hex("5b90956b6ee9b499f2e35518d46527a3ff1dbafbb91e2535f5bb5f02fe803c05",
+	    want);
 	assert_memory_equal(keys256[0], want, 32);
 	/* Expired or malformed usernames yield no keys. */
-	assert_int_equal(auth_rest_ring_keys_md5(&ring, "1700000000:alice", "example.org",
-						 1700000001, keys, 4), -ETIMEDOUT);
-	assert_int_equal(auth_rest_ring_keys_md5(&ring, "alice", "example.org", 0, keys, 4),
+	assert_int_equal(auth_rest_ring_keys_md5(&ring, "1700000000:alice",
+						 "example.org", 1700000001,
+						 keys, 4),
+			 -ETIMEDOUT);
+	assert_int_equal(auth_rest_ring_keys_md5(&ring, "alice", "example.org",
+						 0, keys, 4),
 			 -EINVAL);
-	assert_int_equal(auth_rest_ring_keys_md5(&ring, "1700000000:alice", "example.org", 0,
-						 keys, 0), -EINVAL);
+	assert_int_equal(auth_rest_ring_keys_md5(&ring, "1700000000:alice",
+						 "example.org", 0, keys, 0),
+			 -EINVAL);
 	/* The ring's TTL cap. */
 	ring.max_ttl_s = 3600;
-	assert_int_equal(auth_rest_ring_keys_md5(&ring, "1700000000:alice", "example.org",
-						 1690000000, keys, 4), -EINVAL);
-	assert_int_equal(auth_rest_ring_keys_md5(&ring, "1700000000:alice", "example.org",
-						 1700000000 - 3600, keys, 4), 2);
+	assert_int_equal(auth_rest_ring_keys_md5(&ring, "1700000000:alice",
+						 "example.org", 1690000000,
+						 keys, 4),
+			 -EINVAL);
+	assert_int_equal(auth_rest_ring_keys_md5(&ring, "1700000000:alice",
+						 "example.org",
+						 1700000000 - 3600, keys, 4),
+			 2);
 	ring.max_ttl_s = 0;
 
 	/* End of the rotation: the old secret goes. */
 	assert_int_equal(auth_rest_ring_remove(&ring, S("old-secret")), 0);
 	assert_int_equal(auth_rest_ring_remove(&ring, S("old-secret")), -ENOENT);
-	assert_int_equal(auth_rest_ring_keys_md5(&ring, "1700000000:alice", "example.org",
-						 1690000000, keys, 4), 1);
+	assert_int_equal(auth_rest_ring_keys_md5(&ring, "1700000000:alice",
+						 "example.org", 1690000000,
+						 keys, 4),
+			 1);
 	hex("21b7a39e7ca72cc4359f0ec60528da8b", want);
 	assert_memory_equal(keys[0], want, 16);
 	/* Removing the first shifts the rest down. */
 	assert_int_equal(auth_rest_ring_add(&ring, S("old-secret")), 0);
 	assert_int_equal(auth_rest_ring_remove(&ring, S("north-secret")), 0);
-	assert_int_equal(auth_rest_ring_keys_md5(&ring, "1700000000:alice", "example.org",
-						 1690000000, keys, 4), 1);
+	assert_int_equal(auth_rest_ring_keys_md5(&ring, "1700000000:alice",
+						 "example.org", 1690000000,
+						 keys, 4),
+			 1);
 	hex("d003b0d5246d3c8351f88d75ef804813", want);
 	assert_memory_equal(keys[0], want, 16);
 
@@ -234,8 +281,9 @@ test_ring(void **state)
 		assert_int_equal(auth_rest_ring_add(&ring, S(secret)), 0);
 	}
 	assert_int_equal(auth_rest_ring_add(&ring, S("one-too-many")), -ENOSPC);
-	assert_int_equal(auth_rest_ring_keys_md5(&ring, "1700000000:alice", "example.org",
-						 1690000000, keys, AUTH_REST_SECRETS_MAX),
+	assert_int_equal(auth_rest_ring_keys_md5(&ring, "1700000000:alice",
+						 "example.org", 1690000000,
+						 keys, AUTH_REST_SECRETS_MAX),
 			 AUTH_REST_SECRETS_MAX);
 	assert_memory_equal(keys[0], want, 16);
 }

@@ -202,11 +202,11 @@ test_integrity(void **state)
 		if (msg.mi_off != 0) {
 			with_mi++;
 			if (!stun_msg_check_integrity(&msg, c->key, 16))
-				fail_msg("frame %u: MESSAGE-INTEGRITY",
-					 p->frame);
+				fail_msg("frame %u: MESSAGE-INTEGRITY", p->frame);
 			/* a wrong key must fail */
 			assert_false(stun_msg_check_integrity(&msg,
-				(const uint8_t *)"secret", 6));
+							      (const uint8_t *)"secret",
+							      6));
 		}
 		if (msg.fp_off != 0) {
 			with_fp++;
@@ -224,7 +224,8 @@ test_integrity(void **state)
 			challenges++;
 			assert_int_equal(msg.mi_off, 0);
 			assert_int_equal(stun_msg_get_error(&msg, &code,
-				&reason, &rlen), 0);
+							    &reason, &rlen),
+					 0);
 			assert_int_equal(code, 401);
 			assert_true(stun_msg_has(&msg, STUN_SLOT_NONCE));
 			v = stun_msg_value(&msg, STUN_SLOT_REALM, &len);
@@ -261,25 +262,28 @@ rebuild_attr(struct stun_builder *b, const struct stun_msg *msg, size_t off,
 	switch (type) {
 	case STUN_ATTR_XOR_PEER_ADDRESS:
 		assert_true(*peer_index < 8);
-		assert_true(stun_msg_get_xor_peers(msg, peers, 8) >
-			    *peer_index);
+		assert_true(stun_msg_get_xor_peers(msg, peers, 8) > *peer_index);
 		stun_build_xor_addr(b, type, &peers[(*peer_index)++]);
 		return;
 	case STUN_ATTR_XOR_MAPPED_ADDRESS:
 	case STUN_ATTR_XOR_RELAYED_ADDRESS:
 		if (!first)
 			break;
-		assert_int_equal(stun_msg_get_xor_addr(msg,
-			type == STUN_ATTR_XOR_MAPPED_ADDRESS ?
-			STUN_SLOT_XOR_MAPPED_ADDRESS :
-			STUN_SLOT_XOR_RELAYED_ADDRESS, &a), 0);
+		assert_int_equal(stun_msg_get_xor_addr(
+					 msg,
+					 type == STUN_ATTR_XOR_MAPPED_ADDRESS ?
+						 STUN_SLOT_XOR_MAPPED_ADDRESS :
+						 STUN_SLOT_XOR_RELAYED_ADDRESS,
+					 &a),
+				 0);
 		stun_build_xor_addr(b, type, &a);
 		return;
 	case STUN_ATTR_MAPPED_ADDRESS:
 		if (!first)
 			break;
 		assert_int_equal(stun_msg_get_addr(msg,
-			STUN_SLOT_MAPPED_ADDRESS, &a), 0);
+						   STUN_SLOT_MAPPED_ADDRESS, &a),
+				 0);
 		stun_build_addr(b, type, &a);
 		return;
 	case STUN_ATTR_LIFETIME:
@@ -296,8 +300,8 @@ rebuild_attr(struct stun_builder *b, const struct stun_msg *msg, size_t off,
 		stun_build_channel(b, ch);
 		return;
 	case STUN_ATTR_ERROR_CODE:
-		assert_int_equal(stun_msg_get_error(msg, &code, &reason,
-						    &rlen), 0);
+		assert_int_equal(stun_msg_get_error(msg, &code, &reason, &rlen),
+				 0);
 		assert_true(rlen < sizeof(text));
 		memcpy(text, reason, rlen);
 		text[rlen] = '\0';
@@ -429,8 +433,7 @@ test_channel_data(void **state)
 			fail_msg("frame %u: ChannelData rejected", p->frame);
 		assert_true(bound[ch]);
 		assert_true((size_t)dlen + CHANNEL_DATA_HEADER_LEN <= p->len);
-		assert_true(p->len - CHANNEL_DATA_HEADER_LEN - (size_t)dlen <=
-			    3);
+		assert_true(p->len - CHANNEL_DATA_HEADER_LEN - (size_t)dlen <= 3);
 		parsed++;
 	}
 	assert_int_equal(parsed, EXPECT_CHANNEL_DATA);
@@ -461,12 +464,16 @@ test_data_indication_prefix(void **state)
 		    stun_msg_decode(&msg, p->payload, p->len) != STUN_OK ||
 		    msg.method != STUN_METHOD_DATA)
 			continue;
-		assert_int_equal(stun_msg_get_xor_addr(&msg, STUN_SLOT_XOR_PEER_ADDRESS,
-						       &peer), 0);
+		assert_int_equal(stun_msg_get_xor_addr(&msg,
+						       STUN_SLOT_XOR_PEER_ADDRESS,
+						       &peer),
+				 0);
 		dlen = msg.attr[STUN_SLOT_DATA].len;
 		data = p->payload + msg.attr[STUN_SLOT_DATA].off;
-		prefix = stun_data_ind_write_prefix(out, p->payload + 8, &peer, dlen);
-		assert_int_equal(prefix, stun_data_ind_prefix_len(peer.ip.family));
+		prefix = stun_data_ind_write_prefix(out, p->payload + 8, &peer,
+						    dlen);
+		assert_int_equal(prefix,
+				 stun_data_ind_prefix_len(peer.ip.family));
 		memcpy(out + prefix, data, dlen);
 		memset(out + prefix + dlen, 0, stun_pad_len(dlen));
 		len = prefix + dlen + stun_pad_len(dlen);
@@ -474,12 +481,15 @@ test_data_indication_prefix(void **state)
 		assert_int_equal(ours.method, STUN_METHOD_DATA);
 		assert_int_equal(ours.cls, STUN_CLASS_INDICATION);
 		assert_memory_equal(out + 8, p->payload + 8, STUN_TID_LEN);
-		assert_int_equal(stun_msg_get_xor_addr(&ours, STUN_SLOT_XOR_PEER_ADDRESS,
-						       &got), 0);
+		assert_int_equal(stun_msg_get_xor_addr(&ours,
+						       STUN_SLOT_XOR_PEER_ADDRESS,
+						       &got),
+				 0);
 		assert_true(tp_ip_equal(&got.ip, &peer.ip));
 		assert_int_equal(got.port, peer.port);
 		assert_int_equal(ours.attr[STUN_SLOT_DATA].len, dlen);
-		assert_memory_equal(out + ours.attr[STUN_SLOT_DATA].off, data, dlen);
+		assert_memory_equal(out + ours.attr[STUN_SLOT_DATA].off, data,
+				    dlen);
 		rebuilt++;
 	}
 	assert_int_equal(rebuilt, 6);
@@ -490,7 +500,8 @@ test_data_indication_prefix(void **state)
 static void
 test_data_indication_prefix_bounds(void **state)
 {
-	static const uint8_t tid[STUN_TID_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
+	static const uint8_t tid[STUN_TID_LEN] = { 1, 2, 3, 4,  5,  6,
+						   7, 8, 9, 10, 11, 12 };
 	uint8_t buf[128] = { 0 };
 	struct tp_addr peer = { .port = 40000 }, got;
 	struct stun_msg msg;
@@ -504,14 +515,18 @@ test_data_indication_prefix_bounds(void **state)
 	assert_int_equal(stun_msg_decode(&msg, buf, prefix + 8), STUN_OK);
 	assert_int_equal(msg.method, STUN_METHOD_DATA);
 	assert_int_equal(msg.cls, STUN_CLASS_INDICATION);
-	assert_int_equal(stun_msg_get_xor_addr(&msg, STUN_SLOT_XOR_PEER_ADDRESS, &got), 0);
+	assert_int_equal(stun_msg_get_xor_addr(&msg, STUN_SLOT_XOR_PEER_ADDRESS,
+					       &got),
+			 0);
 	assert_true(tp_ip_equal(&got.ip, &peer.ip));
 	assert_int_equal(got.port, peer.port);
 	assert_int_equal(msg.attr[STUN_SLOT_DATA].len, 5);
 	assert_memory_equal(buf + msg.attr[STUN_SLOT_DATA].off, "hello", 5);
 
-	assert_int_equal(stun_data_ind_write_prefix(buf, tid, &peer, 65535 - 28), 0);
-	assert_int_equal(stun_data_ind_write_prefix(buf, tid, &peer, 65535 - 28 - 4),
+	assert_int_equal(stun_data_ind_write_prefix(buf, tid, &peer, 65535 - 28),
+			 0);
+	assert_int_equal(stun_data_ind_write_prefix(buf, tid, &peer,
+						    65535 - 28 - 4),
 			 48);
 	peer.ip.family = TP_AF_NONE;
 	assert_int_equal(stun_data_ind_write_prefix(buf, tid, &peer, 5), 0);

@@ -27,10 +27,10 @@
 #endif
 
 /* A valid file of 4 lines; tests append their lines from line 5 on. */
-#define BASE                                                                 \
-	"relay-ip=192.0.2.10\n"                                              \
-	"realm=example.org\n"                                                \
-	"use-auth-secret\n"                                                  \
+#define BASE                    \
+	"relay-ip=192.0.2.10\n" \
+	"realm=example.org\n"   \
+	"use-auth-secret\n"     \
 	"static-auth-secret=s3cret\n"
 #define BASE_LINES 4
 
@@ -62,7 +62,8 @@ parse_ok(struct tp_config *cfg, const char *extra)
 
 /* Parse @text (whole); must fail with "t.conf:LINE: KEY: ...WHAT...". */
 static void
-expect_error_text(const char *text, unsigned int line, const char *key, const char *what)
+expect_error_text(const char *text, unsigned int line, const char *key,
+		  const char *what)
 {
 	struct tp_config cfg;
 	char err[1024] = "";
@@ -161,7 +162,8 @@ test_defaults(void **state)
 	assert_int_equal(cfg.log_level, TP_LOG_INFO);
 	assert_int_equal(cfg.gateway.family, TP_AF_NONE);
 	assert_string_equal(cfg.realm, "");
-	assert_false(cfg.lt_cred_mech || cfg.use_auth_secret || cfg.oauth || cfg.no_auth);
+	assert_false(cfg.lt_cred_mech || cfg.use_auth_secret || cfg.oauth ||
+		     cfg.no_auth);
 	assert_false(cfg.allow_unsafe_peers || cfg.no_software_attribute);
 	assert_int_equal(cfg.relay_ips.n + cfg.listening_ips.n + cfg.users.n, 0);
 	for (int k = 0; k < TP_CONFIG_KEY_COUNT; k++)
@@ -181,65 +183,65 @@ test_defaults(void **state)
 }
 
 static const char every_key[] =
-	"listening-ip=192.0.2.1\n"                                /* 1 */
-	"listening-ip=2001:db8::1\n"                              /* 2 */
-	"listening-port=3479\n"                                   /* 3 */
-	"relay-ip=192.0.2.2\n"                                    /* 4 */
-	"relay-ip=2001:db8::2\n"                                  /* 5 */
-	"min-port=40000\n"                                        /* 6 */
-	"max-port=40999\n"                                        /* 7 */
-	"realm=example.org\n"                                     /* 8 */
-	"server-name=turn1.example.org\n"                         /* 9 */
-	"lt-cred-mech\n"                                          /* 10 */
-	"user=alice:pass:with:colons\n"                           /* 11 */
-	"user=bob:0x00112233445566778899AABBCCDDEEFF\n"           /* 12 */
-	"use-auth-secret\n"                                       /* 13 */
-	"static-auth-secret=one\n"                                /* 14 */
-	"static-auth-secret=two\n"                                /* 15 */
-	"oauth\n"                                                 /* 16 */
+	"listening-ip=192.0.2.1\n"                      /* 1 */
+	"listening-ip=2001:db8::1\n"                    /* 2 */
+	"listening-port=3479\n"                         /* 3 */
+	"relay-ip=192.0.2.2\n"                          /* 4 */
+	"relay-ip=2001:db8::2\n"                        /* 5 */
+	"min-port=40000\n"                              /* 6 */
+	"max-port=40999\n"                              /* 7 */
+	"realm=example.org\n"                           /* 8 */
+	"server-name=turn1.example.org\n"               /* 9 */
+	"lt-cred-mech\n"                                /* 10 */
+	"user=alice:pass:with:colons\n"                 /* 11 */
+	"user=bob:0x00112233445566778899AABBCCDDEEFF\n" /* 12 */
+	"use-auth-secret\n"                             /* 13 */
+	"static-auth-secret=one\n"                      /* 14 */
+	"static-auth-secret=two\n"                      /* 15 */
+	"oauth\n"                                       /* 16 */
 	/* base64 of the ASCII "1234567890123456" and "...9012" (RFC 4648). */
-	"oauth-key=k16:MTIzNDU2Nzg5MDEyMzQ1Ng==:A128GCM\n"       /* 17 */
+	"oauth-key=k16:MTIzNDU2Nzg5MDEyMzQ1Ng==:A128GCM\n" /* 17 */
 	"oauth-key=k32:MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI=:A256GCM\n" /* 18 */
-	"user-quota=10\n"                                         /* 19 */
-	"total-quota=1000\n"                                      /* 20 */
-	"max-bps=125000\n"                                        /* 21 */
-	"allowed-peer-ip=10.1.0.0/16\n"                           /* 22 */
-	"allowed-peer-ip=10.2.0.5\n"                              /* 23 */
-	"denied-peer-ip=83.166.64.0-83.166.95.255\n"              /* 24 */
-	"denied-peer-ip=2001:db8:dead::/48\n"                     /* 25 */
-	"stale-nonce=120\n"                                       /* 26 */
-	"max-allocate-lifetime=60\n"                              /* 27 */
-	"channel-lifetime=5\n"                                    /* 28 */
-	"permission-lifetime=3\n"                                 /* 29 */
-	"alternate-server=192.0.2.20\n"                           /* 30 */
-	"alternate-server=192.0.2.21:5000\n"                      /* 31 */
-	"alternate-server=[2001:db8::20]:5001\n"                  /* 32 */
-	"alternate-server=2001:db8::21\n"                         /* 33 */
-	"no-software-attribute\n"                                 /* 34 */
-	"no-multicast-peers\n"                                    /* 35 */
-	"no-loopback-peers\n"                                     /* 36 */
-	"gateway=192.0.2.254\n"                                   /* 37 */
-	"local-network=192.0.2.77/24\n"                           /* 38 */
-	"local-network=2001:db8::/64\n"                           /* 39 */
-	"allocations-per-worker=1024\n"                           /* 40 */
-	"allow-unsafe-peers\n"                                    /* 41 */
-	"admin-socket=/tmp/tp.sock\n"                             /* 42 */
-	"log-level=debug\n"                                       /* 43 */
-	"rfc5766-channel-numbers\n"                               /* 44 */
-	"tls-listening-port=5350\n"                               /* 45 */
-	"tls-listening-port=443\n"                                /* 46 */
-	"alt-tls-listening-port=5351\n"                           /* 47 */
-	"no-udp=no\n"                                             /* 48 */
-	"no-tcp\n"                                                /* 49 */
-	"no-tls=no\n"                                             /* 50 */
-	"cert=/etc/turnpike/fullchain.pem\n"                      /* 51 */
-	"pkey=\"/etc/turnpike/priv key.pem\"\n"                    /* 52 */
-	"cipher-list=ECDHE+AESGCM:!aNULL\n"                       /* 53 */
-	"stream-max-connections=1000\n"                           /* 54 */
-	"stream-max-per-source=10\n"                              /* 55 */
-	"stream-idle-timeout=20\n"                                /* 56 */
-	"tls-handshake-timeout=5\n"                               /* 57 */
-	"stream-buffer=8192\n";                                   /* 58 */
+	"user-quota=10\n"                            /* 19 */
+	"total-quota=1000\n"                         /* 20 */
+	"max-bps=125000\n"                           /* 21 */
+	"allowed-peer-ip=10.1.0.0/16\n"              /* 22 */
+	"allowed-peer-ip=10.2.0.5\n"                 /* 23 */
+	"denied-peer-ip=83.166.64.0-83.166.95.255\n" /* 24 */
+	"denied-peer-ip=2001:db8:dead::/48\n"        /* 25 */
+	"stale-nonce=120\n"                          /* 26 */
+	"max-allocate-lifetime=60\n"                 /* 27 */
+	"channel-lifetime=5\n"                       /* 28 */
+	"permission-lifetime=3\n"                    /* 29 */
+	"alternate-server=192.0.2.20\n"              /* 30 */
+	"alternate-server=192.0.2.21:5000\n"         /* 31 */
+	"alternate-server=[2001:db8::20]:5001\n"     /* 32 */
+	"alternate-server=2001:db8::21\n"            /* 33 */
+	"no-software-attribute\n"                    /* 34 */
+	"no-multicast-peers\n"                       /* 35 */
+	"no-loopback-peers\n"                        /* 36 */
+	"gateway=192.0.2.254\n"                      /* 37 */
+	"local-network=192.0.2.77/24\n"              /* 38 */
+	"local-network=2001:db8::/64\n"              /* 39 */
+	"allocations-per-worker=1024\n"              /* 40 */
+	"allow-unsafe-peers\n"                       /* 41 */
+	"admin-socket=/tmp/tp.sock\n"                /* 42 */
+	"log-level=debug\n"                          /* 43 */
+	"rfc5766-channel-numbers\n"                  /* 44 */
+	"tls-listening-port=5350\n"                  /* 45 */
+	"tls-listening-port=443\n"                   /* 46 */
+	"alt-tls-listening-port=5351\n"              /* 47 */
+	"no-udp=no\n"                                /* 48 */
+	"no-tcp\n"                                   /* 49 */
+	"no-tls=no\n"                                /* 50 */
+	"cert=/etc/turnpike/fullchain.pem\n"         /* 51 */
+	"pkey=\"/etc/turnpike/priv key.pem\"\n"      /* 52 */
+	"cipher-list=ECDHE+AESGCM:!aNULL\n"          /* 53 */
+	"stream-max-connections=1000\n"              /* 54 */
+	"stream-max-per-source=10\n"                 /* 55 */
+	"stream-idle-timeout=20\n"                   /* 56 */
+	"tls-handshake-timeout=5\n"                  /* 57 */
+	"stream-buffer=8192\n";                      /* 58 */
 
 static void
 expect_ip(const struct tp_ip *ip, const char *text)
@@ -264,7 +266,9 @@ test_every_key(void **state)
 	char err[512] = "";
 
 	(void)state;
-	assert_int_equal(tp_config_parse_text(&cfg, "all.conf", every_key, err, sizeof(err)), 0);
+	assert_int_equal(tp_config_parse_text(&cfg, "all.conf", every_key, err,
+					      sizeof(err)),
+			 0);
 	assert_int_equal(cfg.n_warnings, 0);
 	assert_int_equal(cfg.listening_ips.n, 2);
 	expect_ip(&cfg.listening_ips.v[0].ip, "192.0.2.1");
@@ -283,7 +287,8 @@ test_every_key(void **state)
 	assert_int_equal(cfg.users.n, 2);
 	assert_string_equal(cfg.users.v[0].text, "alice:pass:with:colons");
 	assert_int_equal(cfg.users.v[0].line, 11);
-	assert_string_equal(cfg.users.v[1].text, "bob:0x00112233445566778899AABBCCDDEEFF");
+	assert_string_equal(cfg.users.v[1].text,
+			    "bob:0x00112233445566778899AABBCCDDEEFF");
 	assert_int_equal(cfg.users.v[1].line, 12);
 	assert_int_equal(cfg.static_auth_secrets.n, 2);
 	assert_string_equal(cfg.static_auth_secrets.v[1].text, "two");
@@ -299,18 +304,21 @@ test_every_key(void **state)
 	assert_string_equal(cfg.oauth_keys.v[1].key.kid, "k32");
 	assert_int_equal(cfg.oauth_keys.v[1].key.alg, OAUTH_ALG_A256GCM);
 	assert_int_equal(cfg.oauth_keys.v[1].key.key_len, 32);
-	assert_memory_equal(cfg.oauth_keys.v[1].key.key, "12345678901234567890123456789012", 32);
+	assert_memory_equal(cfg.oauth_keys.v[1].key.key,
+			    "12345678901234567890123456789012", 32);
 
 	assert_int_equal(cfg.user_quota, 10);
 	assert_int_equal(cfg.total_quota, 1000);
 	assert_int_equal(cfg.max_bps, 125000);
 	assert_int_equal(cfg.allowed_peer_ips.n, 2);
-	expect_range(&cfg.allowed_peer_ips.v[0].range, "10.1.0.0", "10.1.255.255");
+	expect_range(&cfg.allowed_peer_ips.v[0].range, "10.1.0.0",
+		     "10.1.255.255");
 	expect_range(&cfg.allowed_peer_ips.v[1].range, "10.2.0.5", "10.2.0.5");
 	assert_int_equal(cfg.denied_peer_ips.n, 2);
-	expect_range(&cfg.denied_peer_ips.v[0].range, "83.166.64.0", "83.166.95.255");
-	expect_range(&cfg.denied_peer_ips.v[1].range, "2001:db8:dead::",
-		     "2001:db8:dead:ffff:ffff:ffff:ffff:ffff");
+	expect_range(&cfg.denied_peer_ips.v[0].range, "83.166.64.0",
+		     "83.166.95.255");
+	expect_range(&cfg.denied_peer_ips.v[1].range,
+		     "2001:db8:dead::", "2001:db8:dead:ffff:ffff:ffff:ffff:ffff");
 	assert_int_equal(cfg.denied_peer_ips.v[1].line, 25);
 	assert_int_equal(cfg.stale_nonce, 120);
 	assert_int_equal(cfg.max_allocate_lifetime, 60);
@@ -333,8 +341,8 @@ test_every_key(void **state)
 	expect_ip(&cfg.gateway, "192.0.2.254");
 	assert_int_equal(cfg.local_networks.n, 2);
 	expect_range(&cfg.local_networks.v[0].range, "192.0.2.0", "192.0.2.255");
-	expect_range(&cfg.local_networks.v[1].range, "2001:db8::",
-		     "2001:db8::ffff:ffff:ffff:ffff");
+	expect_range(&cfg.local_networks.v[1].range,
+		     "2001:db8::", "2001:db8::ffff:ffff:ffff:ffff");
 	assert_int_equal(cfg.allocations_per_worker, 1024);
 	assert_true(cfg.allow_unsafe_peers);
 	assert_string_equal(cfg.admin_socket, "/tmp/tp.sock");
@@ -367,7 +375,8 @@ test_every_key(void **state)
 	for (int k = 0; k < TP_CONFIG_KEY_COUNT; k++) {
 		/* no-auth contradicts the mechanisms; test_dump sets it. */
 		if (cfg.line[k] == 0 && k != TP_CONFIG_KEY_NO_AUTH)
-			fail_msg("key %s not seen", tp_config_key_name((enum tp_config_key)k));
+			fail_msg("key %s not seen",
+				 tp_config_key_name((enum tp_config_key)k));
 	}
 	tp_config_free(&cfg);
 }
@@ -376,7 +385,8 @@ static void
 test_key_names(void **state)
 {
 	(void)state;
-	assert_string_equal(tp_config_key_name(TP_CONFIG_KEY_MIN_PORT), "min-port");
+	assert_string_equal(tp_config_key_name(TP_CONFIG_KEY_MIN_PORT),
+			    "min-port");
 	assert_string_equal(tp_config_key_name(TP_CONFIG_KEY_STATIC_AUTH_SECRET),
 			    "static-auth-secret");
 	assert_string_equal(tp_config_key_name(TP_CONFIG_KEY_COUNT), "?");
@@ -405,22 +415,32 @@ static void
 test_bad_numbers(void **state)
 {
 	static const struct bad_case cases[] = {
-		{ "min-port=70000", "min-port", "70000 is not a port number (1-65535)" },
+		{ "min-port=70000", "min-port",
+		  "70000 is not a port number (1-65535)" },
 		{ "max-port=0", "max-port", "0 is not a port number (1-65535)" },
-		{ "listening-port=abc", "listening-port", "'abc' is not a number" },
+		{ "listening-port=abc", "listening-port",
+		  "'abc' is not a number" },
 		{ "listening-port=-1", "listening-port", "'-1' is not a number" },
 		{ "listening-port=+80", "listening-port", "is not a number" },
 		{ "listening-port=0x50", "listening-port", "is not a number" },
 		{ "listening-port=34 78", "listening-port", "is not a number" },
-		{ "min-port=99999999999999999999999", "min-port", "is not a port number" },
-		{ "channel-lifetime=0", "channel-lifetime", "0 is out of range (1-86400)" },
-		{ "permission-lifetime=86401", "permission-lifetime", "out of range (1-86400)" },
-		{ "max-allocate-lifetime=1h", "max-allocate-lifetime", "'1h' is not a number" },
-		{ "total-quota=4294967296", "total-quota", "out of range (0-4294967295)" },
+		{ "min-port=99999999999999999999999", "min-port",
+		  "is not a port number" },
+		{ "channel-lifetime=0", "channel-lifetime",
+		  "0 is out of range (1-86400)" },
+		{ "permission-lifetime=86401", "permission-lifetime",
+		  "out of range (1-86400)" },
+		{ "max-allocate-lifetime=1h", "max-allocate-lifetime",
+		  "'1h' is not a number" },
+		{ "total-quota=4294967296", "total-quota",
+		  "out of range (0-4294967295)" },
 		{ "user-quota=-5", "user-quota", "is not a number" },
-		{ "max-bps=1000000000000", "max-bps", "out of range (0-4294967295)" },
-		{ "allocations-per-worker=0", "allocations-per-worker", "out of range (1-16777216)" },
-		{ "allocations-per-worker=16777217", "allocations-per-worker", "out of range" },
+		{ "max-bps=1000000000000", "max-bps",
+		  "out of range (0-4294967295)" },
+		{ "allocations-per-worker=0", "allocations-per-worker",
+		  "out of range (1-16777216)" },
+		{ "allocations-per-worker=16777217", "allocations-per-worker",
+		  "out of range" },
 		{ "stale-nonce=0", "stale-nonce", "is not supported" },
 		{ "stale-nonce=ten", "stale-nonce", "'ten' is not a number" },
 		{ "stale-nonce=86401", "stale-nonce", "out of range" },
@@ -434,7 +454,8 @@ static void
 test_bad_addresses(void **state)
 {
 	static const struct bad_case cases[] = {
-		{ "relay-ip=300.1.2.3", "relay-ip", "'300.1.2.3' is not an IP address" },
+		{ "relay-ip=300.1.2.3", "relay-ip",
+		  "'300.1.2.3' is not an IP address" },
 		{ "relay-ip=example.org", "relay-ip", "is not an IP address" },
 		{ "listening-ip=0.0.0.0", "listening-ip", "unspecified" },
 		{ "listening-ip=::", "listening-ip", "unspecified" },
@@ -442,17 +463,28 @@ test_bad_addresses(void **state)
 		{ "relay-ip=ff02::1", "relay-ip", "multicast" },
 		{ "relay-ip=192.0.2.1/24", "relay-ip", "is not an IP address" },
 		{ "gateway=192.0.2", "gateway", "is not an IP address" },
-		{ "denied-peer-ip=10.0.0.0/33", "denied-peer-ip", "is not an address, address/length" },
-		{ "allowed-peer-ip=10.0.0.9-10.0.0.1", "allowed-peer-ip", "low-high range" },
-		{ "allowed-peer-ip=10.0.0.1-2001:db8::1", "allowed-peer-ip", "low-high range" },
-		{ "local-network=192.0.2.1", "local-network", "is not a CIDR prefix" },
-		{ "local-network=192.0.2.0-192.0.2.9", "local-network", "is not a CIDR prefix" },
-		{ "alternate-server=192.0.2.1:0", "alternate-server", "0 is not a port number" },
-		{ "alternate-server=192.0.2.1:70000", "alternate-server", "not a port number" },
-		{ "alternate-server=[2001:db8::1", "alternate-server", "[ipv6][:port]" },
-		{ "alternate-server=[2001:db8::1]x", "alternate-server", "[ipv6][:port]" },
-		{ "alternate-server=[192.0.2.1]:80:", "alternate-server", "'80:' is not a number" },
-		{ "alternate-server=host.example:3478", "alternate-server", "not an IP address" },
+		{ "denied-peer-ip=10.0.0.0/33", "denied-peer-ip",
+		  "is not an address, address/length" },
+		{ "allowed-peer-ip=10.0.0.9-10.0.0.1", "allowed-peer-ip",
+		  "low-high range" },
+		{ "allowed-peer-ip=10.0.0.1-2001:db8::1", "allowed-peer-ip",
+		  "low-high range" },
+		{ "local-network=192.0.2.1", "local-network",
+		  "is not a CIDR prefix" },
+		{ "local-network=192.0.2.0-192.0.2.9", "local-network",
+		  "is not a CIDR prefix" },
+		{ "alternate-server=192.0.2.1:0", "alternate-server",
+		  "0 is not a port number" },
+		{ "alternate-server=192.0.2.1:70000", "alternate-server",
+		  "not a port number" },
+		{ "alternate-server=[2001:db8::1", "alternate-server",
+		  "[ipv6][:port]" },
+		{ "alternate-server=[2001:db8::1]x", "alternate-server",
+		  "[ipv6][:port]" },
+		{ "alternate-server=[192.0.2.1]:80:", "alternate-server",
+		  "'80:' is not a number" },
+		{ "alternate-server=host.example:3478", "alternate-server",
+		  "not an IP address" },
 	};
 
 	(void)state;
@@ -467,19 +499,30 @@ test_bad_auth_values(void **state)
 		{ "user=:pass", "user", "the name must be" },
 		{ "user=alice:", "user", "the password must be" },
 		{ "user=bob:0x1234", "user", "32 hex digits" },
-		{ "user=bob:0x00112233445566778899AABBCCDDEEFG", "user", "32 hex digits" },
-		{ "user=bob:0x00112233445566778899AABBCCDDEEFF00", "user", "32 hex digits" },
+		{ "user=bob:0x00112233445566778899AABBCCDDEEFG", "user",
+		  "32 hex digits" },
+		{ "user=bob:0x00112233445566778899AABBCCDDEEFF00", "user",
+		  "32 hex digits" },
 		{ "oauth-key=kid", "oauth-key", "expected KID:BASE64KEY:ALG" },
-		{ "oauth-key=kid:MTIzNDU2Nzg5MDEyMzQ1Ng==", "oauth-key", "expected KID:BASE64KEY" },
-		{ "oauth-key=:MTIzNDU2Nzg5MDEyMzQ1Ng==:A128GCM", "oauth-key", "the kid must be" },
-		{ "oauth-key=kid:MTIzNDU2Nzg5MDEyMzQ1Ng==:A192GCM", "oauth-key", "not an algorithm" },
-		{ "oauth-key=kid:MTIzNDU2Nzg5MDEyMzQ1Ng==:a128gcm", "oauth-key", "not an algorithm" },
+		{ "oauth-key=kid:MTIzNDU2Nzg5MDEyMzQ1Ng==", "oauth-key",
+		  "expected KID:BASE64KEY" },
+		{ "oauth-key=:MTIzNDU2Nzg5MDEyMzQ1Ng==:A128GCM", "oauth-key",
+		  "the kid must be" },
+		{ "oauth-key=kid:MTIzNDU2Nzg5MDEyMzQ1Ng==:A192GCM", "oauth-key",
+		  "not an algorithm" },
+		{ "oauth-key=kid:MTIzNDU2Nzg5MDEyMzQ1Ng==:a128gcm", "oauth-key",
+		  "not an algorithm" },
 		/* EVP_DecodeBlock quirks that must not slip through: */
-		{ "oauth-key=kid:MTIzNDU2Nzg5MDEyMzQ1Ng:A128GCM", "oauth-key", "not valid base64" },
-		{ "oauth-key=kid:MTIzNDU2Nzg5MDEyMzQ1Nh==:A128GCM", "oauth-key", "not valid base64" },
-		{ "oauth-key=kid:MTIz NDU2Nzg5MDEyMzQ1Ng==:A128GCM", "oauth-key", "not valid base64" },
-		{ "oauth-key=kid:MTIzNDU2Nzg5MDEyMzQ1Ng=A=:A128GCM", "oauth-key", "not valid base64" },
-		{ "oauth-key=kid::A128GCM", "oauth-key", "is 0 bytes but A128GCM needs 16" },
+		{ "oauth-key=kid:MTIzNDU2Nzg5MDEyMzQ1Ng:A128GCM", "oauth-key",
+		  "not valid base64" },
+		{ "oauth-key=kid:MTIzNDU2Nzg5MDEyMzQ1Nh==:A128GCM", "oauth-key",
+		  "not valid base64" },
+		{ "oauth-key=kid:MTIz NDU2Nzg5MDEyMzQ1Ng==:A128GCM",
+		  "oauth-key", "not valid base64" },
+		{ "oauth-key=kid:MTIzNDU2Nzg5MDEyMzQ1Ng=A=:A128GCM",
+		  "oauth-key", "not valid base64" },
+		{ "oauth-key=kid::A128GCM", "oauth-key",
+		  "is 0 bytes but A128GCM needs 16" },
 		/* Right length for the other algorithm. */
 		{ "oauth-key=kid:MTIzNDU2Nzg5MDEyMzQ1Ng==:A256GCM", "oauth-key",
 		  "the key is 16 bytes but A256GCM needs 32" },
@@ -488,9 +531,11 @@ test_bad_auth_values(void **state)
 		/* 33 bytes: more than any algorithm takes. */
 		{ "oauth-key=kid:MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIz:A256GCM",
 		  "oauth-key", "more than 32 bytes" },
-		{ "log-level=verbose", "log-level", "'verbose' is not a log level" },
+		{ "log-level=verbose", "log-level",
+		  "'verbose' is not a log level" },
 		{ "log-level=DEBUG", "log-level", "is not a log level" },
-		{ "admin-socket=turnpike.sock", "admin-socket", "not an absolute path" },
+		{ "admin-socket=turnpike.sock", "admin-socket",
+		  "not an absolute path" },
 	};
 
 	(void)state;
@@ -527,13 +572,15 @@ test_bad_lengths_and_counts(void **state)
 			char key[96];
 			char *t;
 
-			snprintf(key, sizeof(key), "oauth-key=kid%d:MTIzNDU2Nzg5MDEyMzQ1Ng==:A128GCM\n",
+			snprintf(key, sizeof(key),
+				 "oauth-key=kid%d:MTIzNDU2Nzg5MDEyMzQ1Ng==:A128GCM\n",
 				 i);
 			t = cat(text, key);
 			free(text);
 			text = t;
 		}
-		expect_error_text(text, BASE_LINES + 18, "oauth-key", "more than 16 keys");
+		expect_error_text(text, BASE_LINES + 18, "oauth-key",
+				  "more than 16 keys");
 		free(text);
 	}
 	expect_error("oauth\noauth-key=a:MTIzNDU2Nzg5MDEyMzQ1Ng==:A128GCM\n"
@@ -556,20 +603,24 @@ test_empty_values(void **state)
 	(void)state;
 	run_bad_cases(cases, sizeof(cases) / sizeof(cases[0]));
 	/* The realm line here is line 2 (the second realm would be a duplicate). */
-	expect_error_text("relay-ip=192.0.2.1\nrealm=\n", 2, "realm", "needs a value");
+	expect_error_text("relay-ip=192.0.2.1\nrealm=\n", 2, "realm",
+			  "needs a value");
 }
 
 static void
 test_unknown_key(void **state)
 {
 	(void)state;
-	expect_error("external-ip=203.0.113.1\n", 1, "external-ip", "unknown key");
-	expect_error("\n# comment\n  dh-file=/etc/dh.pem\n", 3, "dh-file", "unknown key");
+	expect_error("external-ip=203.0.113.1\n", 1, "external-ip",
+		     "unknown key");
+	expect_error("\n# comment\n  dh-file=/etc/dh.pem\n", 3, "dh-file",
+		     "unknown key");
 	/* coturn's TLS 1.3-only switch: ignoring it would keep TLS 1.2 on. */
 	expect_error("no-tlsv1_2\n", 1, "no-tlsv1_2", "unknown key");
 	/* Keys are case-sensitive, as in coturn. */
 	expect_error("Realm=x\n", 1, "Realm", "unknown key");
-	expect_error("allow-loopback-peers\n", 1, "allow-loopback-peers", "unknown key");
+	expect_error("allow-loopback-peers\n", 1, "allow-loopback-peers",
+		     "unknown key");
 	/* A '#' glued to a key is part of it. */
 	expect_error("fingerprint#on\n", 1, "fingerprint#on", "unknown key");
 	/* A line that starts with '=' has no key. */
@@ -577,8 +628,10 @@ test_unknown_key(void **state)
 		struct tp_config cfg;
 		char err[256];
 
-		assert_int_equal(tp_config_parse_text(&cfg, "t.conf", "relay-ip=192.0.2.1\n=5\n",
-						      err, sizeof(err)), -EINVAL);
+		assert_int_equal(tp_config_parse_text(&cfg, "t.conf",
+						      "relay-ip=192.0.2.1\n=5\n",
+						      err, sizeof(err)),
+				 -EINVAL);
 		assert_string_equal(err, "t.conf:2: '=' with no key before it");
 	}
 }
@@ -587,14 +640,18 @@ static void
 test_duplicate_key(void **state)
 {
 	(void)state;
-	expect_error("realm=other.org\n", 1, "realm", "given again (first on line 2)");
+	expect_error("realm=other.org\n", 1, "realm",
+		     "given again (first on line 2)");
 	expect_error("min-port=1000\n\nmin-port=2000\n", 3, "min-port",
 		     "given again (first on line 5)");
-	expect_error("use-auth-secret\n", 1, "use-auth-secret", "given again (first on line 3)");
-	expect_error("stale-nonce\nstale-nonce=60\n", 2, "stale-nonce", "first on line 5");
-	expect_error("gateway=192.0.2.1\ngateway=192.0.2.1\n", 2, "gateway", "first on line 5");
-	expect_error("no-multicast-peers\nno-multicast-peers\n", 2, "no-multicast-peers",
+	expect_error("use-auth-secret\n", 1, "use-auth-secret",
+		     "given again (first on line 3)");
+	expect_error("stale-nonce\nstale-nonce=60\n", 2, "stale-nonce",
 		     "first on line 5");
+	expect_error("gateway=192.0.2.1\ngateway=192.0.2.1\n", 2, "gateway",
+		     "first on line 5");
+	expect_error("no-multicast-peers\nno-multicast-peers\n", 2,
+		     "no-multicast-peers", "first on line 5");
 }
 
 static void
@@ -605,14 +662,18 @@ test_flags(void **state)
 	(void)state;
 	expect_error("lt-cred-mech=maybe\n", 1, "lt-cred-mech",
 		     "is a flag and takes no value");
-	expect_error("no-software-attribute=1h\n", 1, "no-software-attribute", "takes no value");
-	expect_error("allow-unsafe-peers 192.0.2.1\n", 1, "allow-unsafe-peers", "takes no value");
-	expect_error("no-loopback-peers=no\n", 1, "no-loopback-peers", "always refuses");
+	expect_error("no-software-attribute=1h\n", 1, "no-software-attribute",
+		     "takes no value");
+	expect_error("allow-unsafe-peers 192.0.2.1\n", 1, "allow-unsafe-peers",
+		     "takes no value");
+	expect_error("no-loopback-peers=no\n", 1, "no-loopback-peers",
+		     "always refuses");
 	expect_error("no-auth=sure\n", 1, "no-auth", "takes no value");
 
 	/* coturn's boolean words, any case; "key=" is a bare flag. */
-	parse_ok(&cfg, "no-software-attribute=yes\nallow-unsafe-peers=TRUE\nlt-cred-mech=off\n"
-		       "oauth=0\nno-multicast-peers=On\nno-loopback-peers=\n");
+	parse_ok(&cfg,
+		 "no-software-attribute=yes\nallow-unsafe-peers=TRUE\nlt-cred-mech=off\n"
+		 "oauth=0\nno-multicast-peers=On\nno-loopback-peers=\n");
 	assert_true(cfg.no_software_attribute);
 	assert_true(cfg.allow_unsafe_peers);
 	assert_false(cfg.lt_cred_mech);
@@ -648,20 +709,23 @@ test_quotes_comments_blanks(void **state)
 		"relay-ip = 192.0.2.10   # the relay\n"
 		"\trealm\t\"my realm # not a comment\"  # a comment\n"
 		"use-auth-secret # comment after a flag\n"
-		"static-auth-secret abc#def\n"                /* no blank before '#' */
-		"static-auth-secret=ghi #jkl\n"               /* comment */
-		"static-auth-secret=\"  spaced  \"\n"         /* quotes keep blanks */
-		"static-auth-secret==x\n"                     /* one '=' separates */
+		"static-auth-secret abc#def\n"        /* no blank before '#' */
+		"static-auth-secret=ghi #jkl\n"       /* comment */
+		"static-auth-secret=\"  spaced  \"\n" /* quotes keep blanks */
+		"static-auth-secret==x\n"             /* one '=' separates */
 		"static-auth-secret  =  \"#hash\"\n"
-		"server-name=\"\"x\"\n"                       /* first quote closes */
+		"server-name=\"\"x\"\n" /* first quote closes */
 		"listening-port\t=\t3480\n"
 		"min-port 40000\n"
-		"max-port=41000";                             /* no final newline */
+		"max-port=41000"; /* no final newline */
 
 	(void)state;
 	/* server-name="" then x": text after the closing quote. */
-	assert_int_equal(tp_config_parse_text(&cfg, "q.conf", text, err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "q.conf:13: server-name: text after the closing double quote");
+	assert_int_equal(tp_config_parse_text(&cfg, "q.conf", text, err,
+					      sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err,
+			    "q.conf:13: server-name: text after the closing double quote");
 
 	{
 		char *fixed = strdup(text);
@@ -669,7 +733,9 @@ test_quotes_comments_blanks(void **state)
 
 		assert_non_null(p);
 		memcpy(p, "server-name=\"ab\"", strlen("server-name=\"\"x\""));
-		assert_int_equal(tp_config_parse_text(&cfg, "q.conf", fixed, err, sizeof(err)), 0);
+		assert_int_equal(tp_config_parse_text(&cfg, "q.conf", fixed,
+						      err, sizeof(err)),
+				 0);
 		free(fixed);
 	}
 	assert_int_equal(cfg.relay_ips.n, 1);
@@ -691,10 +757,13 @@ test_quotes_comments_blanks(void **state)
 	tp_config_free(&cfg);
 
 	expect_error("realm2=\"abc\n", 1, "realm2", "no closing double quote");
-	expect_error("server-name=\"abc\n", 1, "server-name", "no closing double quote");
-	expect_error("server-name=\"abc\"def\n", 1, "server-name", "text after the closing");
+	expect_error("server-name=\"abc\n", 1, "server-name",
+		     "no closing double quote");
+	expect_error("server-name=\"abc\"def\n", 1, "server-name",
+		     "text after the closing");
 	expect_error("server-name=a\tb\n", 1, "server-name", "control character");
-	expect_error("server-name=\"a\tb\"\n", 1, "server-name", "control character");
+	expect_error("server-name=\"a\tb\"\n", 1, "server-name",
+		     "control character");
 	expect_error("server-name=a\rb\n", 1, "server-name", "control character");
 }
 
@@ -703,18 +772,19 @@ test_crlf(void **state)
 {
 	struct tp_config cfg;
 	char err[512] = "";
-	static const char text[] =
-		"relay-ip=192.0.2.10\r\n"
-		"realm=example.org\r\n"
-		"\r\n"
-		"# comment\r\n"
-		"use-auth-secret\r\n"
-		"static-auth-secret=s3cret\r\n"
-		"min-port=50000 \r\n";
+	static const char text[] = "relay-ip=192.0.2.10\r\n"
+				   "realm=example.org\r\n"
+				   "\r\n"
+				   "# comment\r\n"
+				   "use-auth-secret\r\n"
+				   "static-auth-secret=s3cret\r\n"
+				   "min-port=50000 \r\n";
 	const char *path;
 
 	(void)state;
-	assert_int_equal(tp_config_parse_text(&cfg, "crlf.conf", text, err, sizeof(err)), 0);
+	assert_int_equal(tp_config_parse_text(&cfg, "crlf.conf", text, err,
+					      sizeof(err)),
+			 0);
 	assert_string_equal(cfg.realm, "example.org");
 	assert_string_equal(cfg.static_auth_secrets.v[0].text, "s3cret");
 	assert_int_equal(cfg.static_auth_secrets.v[0].line, 6);
@@ -727,8 +797,8 @@ test_crlf(void **state)
 	assert_string_equal(cfg.realm, "example.org");
 	tp_config_free(&cfg);
 	unlink(path);
-	expect_error_text("relay-ip=192.0.2.10\r\n\r\nmax-port=x\r\n", 3, "max-port",
-			  "'x' is not a number");
+	expect_error_text("relay-ip=192.0.2.10\r\n\r\nmax-port=x\r\n", 3,
+			  "max-port", "'x' is not a number");
 }
 
 static void
@@ -745,14 +815,18 @@ test_long_line(void **state)
 	memset(p, '#', TP_CONFIG_LINE_MAX);
 	p += TP_CONFIG_LINE_MAX;
 	strcpy(p, "\r\n");
-	assert_int_equal(tp_config_parse_text(&cfg, "t.conf", text, err, sizeof(err)), 0);
+	assert_int_equal(tp_config_parse_text(&cfg, "t.conf", text, err,
+					      sizeof(err)),
+			 0);
 	tp_config_free(&cfg);
 
 	/* ... 4097 bytes are not, even in a comment. */
 	p = stpcpy(text, BASE);
 	memset(p, '#', TP_CONFIG_LINE_MAX + 1);
 	p[TP_CONFIG_LINE_MAX + 1] = '\0';
-	assert_int_equal(tp_config_parse_text(&cfg, "t.conf", text, err, sizeof(err)), -EINVAL);
+	assert_int_equal(tp_config_parse_text(&cfg, "t.conf", text, err,
+					      sizeof(err)),
+			 -EINVAL);
 	assert_string_equal(err, "t.conf:5: line is longer than 4096 bytes");
 
 	/* The message names the key when there is one. */
@@ -760,13 +834,15 @@ test_long_line(void **state)
 	p = stpcpy(p, "static-auth-secret=");
 	memset(p, 'A', 5000 - 40);
 	strcpy(p + 5000 - 40, "\nrealm=x\n");
-	expect_error(text + strlen(BASE), 2, "static-auth-secret", "line is longer than 4096");
+	expect_error(text + strlen(BASE), 2, "static-auth-secret",
+		     "line is longer than 4096");
 }
 
 static void
 test_nul_byte(void **state)
 {
-	static const char text[] = "relay-ip=192.0.2.10\nrealm=exam\0ple.org\nno-auth\n";
+	static const char text[] =
+		"relay-ip=192.0.2.10\nrealm=exam\0ple.org\nno-auth\n";
 	struct tp_config cfg;
 	char err[512] = "";
 	const char *path;
@@ -798,31 +874,37 @@ test_contradictions(void **state)
 	/* Against a default: the range 49152-65535 with max-port below it. */
 	expect_error("max-port=2000\n", 1, "max-port", "above max-port 2000");
 
-	expect_error_text("realm=r\nno-auth\n", 0, "relay-ip", "at least one relay-ip");
+	expect_error_text("realm=r\nno-auth\n", 0, "relay-ip",
+			  "at least one relay-ip");
 
 	expect_error_text("relay-ip=192.0.2.1\nrealm=r\nuse-auth-secret\n", 3,
 			  "use-auth-secret", "no static-auth-secret");
-	expect_error_text("relay-ip=192.0.2.1\nrealm=r\nstatic-auth-secret=s\n", 3,
-			  "static-auth-secret", "use-auth-secret is off");
+	expect_error_text("relay-ip=192.0.2.1\nrealm=r\nstatic-auth-secret=s\n",
+			  3, "static-auth-secret", "use-auth-secret is off");
 	expect_error_text("relay-ip=192.0.2.1\nrealm=r\nuse-auth-secret=no\n"
-			  "static-auth-secret=s\n", 4, "static-auth-secret",
+			  "static-auth-secret=s\n",
+			  4, "static-auth-secret",
 			  "use-auth-secret is off (add use-auth-secret) (use-auth-secret on line 3)");
-	expect_error_text("relay-ip=192.0.2.1\nrealm=r\noauth\n", 3, "oauth", "no oauth-key");
+	expect_error_text("relay-ip=192.0.2.1\nrealm=r\noauth\n", 3, "oauth",
+			  "no oauth-key");
 	expect_error_text("relay-ip=192.0.2.1\nrealm=r\nno-auth\n"
-			  "oauth-key=k:MTIzNDU2Nzg5MDEyMzQ1Ng==:A128GCM\n", 4, "oauth-key",
-			  "oauth is off");
-	expect_error_text("relay-ip=192.0.2.1\nrealm=r\nlt-cred-mech\n", 3, "lt-cred-mech",
-			  "no user and no use-auth-secret");
+			  "oauth-key=k:MTIzNDU2Nzg5MDEyMzQ1Ng==:A128GCM\n",
+			  4, "oauth-key", "oauth is off");
+	expect_error_text("relay-ip=192.0.2.1\nrealm=r\nlt-cred-mech\n", 3,
+			  "lt-cred-mech", "no user and no use-auth-secret");
 	expect_error_text("relay-ip=192.0.2.1\nrealm=r\nuser=a:b\nuse-auth-secret\n"
-			  "static-auth-secret=s\n", 3, "user", "lt-cred-mech is off");
-	expect_error_text("relay-ip=192.0.2.1\nlt-cred-mech\nuser=a:b\n", 2, "lt-cred-mech",
-			  "no realm");
-	expect_error("no-auth\n", 1, "no-auth", "no-auth cannot be combined with use-auth-secret"
+			  "static-auth-secret=s\n",
+			  3, "user", "lt-cred-mech is off");
+	expect_error_text("relay-ip=192.0.2.1\nlt-cred-mech\nuser=a:b\n", 2,
+			  "lt-cred-mech", "no realm");
+	expect_error("no-auth\n", 1, "no-auth",
+		     "no-auth cannot be combined with use-auth-secret"
 		     " (use-auth-secret on line 3)");
-	expect_error_text("relay-ip=192.0.2.1\nrealm=r\nlt-cred-mech\nuser=a:b\nno-auth\n", 5,
-			  "no-auth", "cannot be combined with lt-cred-mech");
+	expect_error_text("relay-ip=192.0.2.1\nrealm=r\nlt-cred-mech\nuser=a:b\nno-auth\n",
+			  5, "no-auth", "cannot be combined with lt-cred-mech");
 	expect_error_text("relay-ip=192.0.2.1\nno-auth\nrealm=r\noauth\n"
-			  "oauth-key=k:MTIzNDU2Nzg5MDEyMzQ1Ng==:A128GCM\n", 4, "oauth",
+			  "oauth-key=k:MTIzNDU2Nzg5MDEyMzQ1Ng==:A128GCM\n",
+			  4, "oauth",
 			  "no-auth cannot be combined with oauth (no-auth on line 2)");
 	expect_error_text("relay-ip=192.0.2.1\nrealm=r\n", 0, "no-auth",
 			  "no authentication is configured");
@@ -839,9 +921,11 @@ test_contradictions(void **state)
 		parse_ok(&cfg, "user-quota=20\ntotal-quota=0\n");
 		tp_config_free(&cfg);
 		/* Dual stack: an IPv6 relay for IPv4 clients is allowed. */
-		parse_ok(&cfg, "listening-ip=192.0.2.10\nrelay-ip=2001:db8::10\n");
+		parse_ok(&cfg,
+			 "listening-ip=192.0.2.10\nrelay-ip=2001:db8::10\n");
 		tp_config_free(&cfg);
-		parse_ok(&cfg, "lt-cred-mech\n"); /* with use-auth-secret, no user needed */
+		parse_ok(&cfg,
+			 "lt-cred-mech\n"); /* with use-auth-secret, no user needed */
 		assert_int_equal(tp_config_validate(&cfg, NULL, 0), 0);
 		tp_config_free(&cfg);
 	}
@@ -869,24 +953,26 @@ test_transport_keys(void **state)
 
 	/* The first tls-listening-port replaces the default; more add ports. */
 	parse_ok(&cfg, TLS "tls-listening-port=443\ntls-listening-port=5349\n"
-		       "alt-tls-listening-port=8443\n");
+			   "alt-tls-listening-port=8443\n");
 	assert_int_equal(cfg.tls_listening_ports.n, 2);
 	assert_int_equal(cfg.tls_listening_ports.v[0].port, 443);
 	assert_int_equal(cfg.tls_listening_ports.v[0].line, BASE_LINES + 3);
 	assert_int_equal(cfg.tls_listening_ports.v[1].port, 5349);
 	assert_int_equal(cfg.tls_listening_ports.v[1].line, BASE_LINES + 4);
-	assert_int_equal(cfg.line[TP_CONFIG_KEY_TLS_LISTENING_PORT], BASE_LINES + 3);
+	assert_int_equal(cfg.line[TP_CONFIG_KEY_TLS_LISTENING_PORT],
+			 BASE_LINES + 3);
 	assert_int_equal(cfg.alt_tls_listening_port, 8443);
 	tp_config_free(&cfg);
 
 	/* no-tls is a switch: TLS off, its lines kept and still checked. */
 	parse_ok(&cfg, TLS "no-tls\ntls-listening-port=443\ncipher-list=HIGH\n"
-		       "tls-handshake-timeout=3\nalt-tls-listening-port=0\n");
+			   "tls-handshake-timeout=3\nalt-tls-listening-port=0\n");
 	assert_false(tp_config_tls_enabled(&cfg));
 	assert_true(cfg.no_tls);
 	assert_int_equal(cfg.tls_listening_ports.v[0].port, 443);
 	tp_config_free(&cfg);
-	parse_ok(&cfg, "no-tls\ntls-listening-port=443\n"); /* without the files too */
+	parse_ok(&cfg,
+		 "no-tls\ntls-listening-port=443\n"); /* without the files too */
 	assert_false(tp_config_tls_enabled(&cfg));
 	tp_config_free(&cfg);
 
@@ -902,20 +988,23 @@ test_transport_keys(void **state)
 	tp_config_free(&cfg);
 
 	/* The limits at their bounds. */
-	parse_ok(&cfg, "stream-max-connections=1048576\nstream-max-per-source=1048576\n"
-		       "stream-idle-timeout=3600\nstream-buffer=16777216\n");
+	parse_ok(&cfg,
+		 "stream-max-connections=1048576\nstream-max-per-source=1048576\n"
+		 "stream-idle-timeout=3600\nstream-buffer=16777216\n");
 	assert_int_equal(cfg.stream_max_connections, 1u << 20);
 	assert_int_equal(cfg.stream_max_per_source, 1u << 20);
 	assert_int_equal(cfg.stream_idle_timeout, 3600);
 	assert_int_equal(cfg.stream_buffer, 16u << 20);
 	tp_config_free(&cfg);
-	parse_ok(&cfg, TLS "stream-max-connections=1\nstream-max-per-source=1\n"
-		       "stream-idle-timeout=1\ntls-handshake-timeout=1\nstream-buffer=4096\n");
+	parse_ok(&cfg, TLS
+		 "stream-max-connections=1\nstream-max-per-source=1\n"
+		 "stream-idle-timeout=1\ntls-handshake-timeout=1\nstream-buffer=4096\n");
 	assert_int_equal(cfg.stream_max_connections, 1);
 	assert_int_equal(cfg.tls_handshake_timeout, 1);
 	assert_int_equal(cfg.stream_buffer, 4096);
 	tp_config_free(&cfg);
-	parse_ok(&cfg, TLS "tls-handshake-timeout=300\nstream-idle-timeout=300\n");
+	parse_ok(&cfg,
+		 TLS "tls-handshake-timeout=300\nstream-idle-timeout=300\n");
 	assert_int_equal(cfg.tls_handshake_timeout, 300);
 	tp_config_free(&cfg);
 
@@ -927,7 +1016,8 @@ test_transport_keys(void **state)
 	tp_config_free(&cfg);
 
 	/* A path with a blank, quoted; cert and pkey may be one file. */
-	parse_ok(&cfg, "cert=\"/etc/tp/my cert.pem\"\npkey=\"/etc/tp/my cert.pem\"\n");
+	parse_ok(&cfg,
+		 "cert=\"/etc/tp/my cert.pem\"\npkey=\"/etc/tp/my cert.pem\"\n");
 	assert_string_equal(cfg.cert, "/etc/tp/my cert.pem");
 	assert_string_equal(cfg.pkey, cfg.cert);
 	tp_config_free(&cfg);
@@ -937,13 +1027,17 @@ static void
 test_transport_bad_values(void **state)
 {
 	static const struct bad_case cases[] = {
-		{ "tls-listening-port=0", "tls-listening-port", "0 is not a port number (1-65535)" },
-		{ "tls-listening-port=65536", "tls-listening-port", "not a port number (1-65535)" },
-		{ "tls-listening-port=https", "tls-listening-port", "'https' is not a number" },
+		{ "tls-listening-port=0", "tls-listening-port",
+		  "0 is not a port number (1-65535)" },
+		{ "tls-listening-port=65536", "tls-listening-port",
+		  "not a port number (1-65535)" },
+		{ "tls-listening-port=https", "tls-listening-port",
+		  "'https' is not a number" },
 		{ "tls-listening-port", "tls-listening-port", "needs a value" },
 		{ "alt-tls-listening-port=65536", "alt-tls-listening-port",
 		  "65536 is not a port number (0-65535)" },
-		{ "alt-tls-listening-port=-1", "alt-tls-listening-port", "is not a number" },
+		{ "alt-tls-listening-port=-1", "alt-tls-listening-port",
+		  "is not a number" },
 		{ "no-udp=maybe", "no-udp", "is a flag and takes no value" },
 		{ "no-tcp=2", "no-tcp", "takes no value" },
 		{ "no-tls=tls", "no-tls", "takes no value" },
@@ -956,15 +1050,24 @@ test_transport_bad_values(void **state)
 		  "0 is out of range (1-1048576)" },
 		{ "stream-max-connections=1048577", "stream-max-connections",
 		  "out of range (1-1048576)" },
-		{ "stream-max-per-source=0", "stream-max-per-source", "out of range (1-1048576)" },
-		{ "stream-max-per-source=1048577", "stream-max-per-source", "out of range" },
-		{ "stream-idle-timeout=0", "stream-idle-timeout", "0 is out of range (1-3600)" },
-		{ "stream-idle-timeout=3601", "stream-idle-timeout", "out of range (1-3600)" },
-		{ "stream-idle-timeout=30s", "stream-idle-timeout", "'30s' is not a number" },
-		{ "tls-handshake-timeout=0", "tls-handshake-timeout", "0 is out of range (1-300)" },
-		{ "tls-handshake-timeout=301", "tls-handshake-timeout", "out of range (1-300)" },
-		{ "stream-buffer=4095", "stream-buffer", "4095 is out of range (4096-16777216)" },
-		{ "stream-buffer=16777217", "stream-buffer", "out of range (4096-16777216)" },
+		{ "stream-max-per-source=0", "stream-max-per-source",
+		  "out of range (1-1048576)" },
+		{ "stream-max-per-source=1048577", "stream-max-per-source",
+		  "out of range" },
+		{ "stream-idle-timeout=0", "stream-idle-timeout",
+		  "0 is out of range (1-3600)" },
+		{ "stream-idle-timeout=3601", "stream-idle-timeout",
+		  "out of range (1-3600)" },
+		{ "stream-idle-timeout=30s", "stream-idle-timeout",
+		  "'30s' is not a number" },
+		{ "tls-handshake-timeout=0", "tls-handshake-timeout",
+		  "0 is out of range (1-300)" },
+		{ "tls-handshake-timeout=301", "tls-handshake-timeout",
+		  "out of range (1-300)" },
+		{ "stream-buffer=4095", "stream-buffer",
+		  "4095 is out of range (4096-16777216)" },
+		{ "stream-buffer=16777217", "stream-buffer",
+		  "out of range (4096-16777216)" },
 		{ "stream-buffer=64k", "stream-buffer", "'64k' is not a number" },
 	};
 	char line[1200];
@@ -982,10 +1085,13 @@ test_transport_bad_values(void **state)
 		tp_config_free(&cfg);
 	}
 	/* Given twice: a path, a flag; a TLS port twice; more than 8 ports. */
-	expect_error(TLS "cert=/etc/tp/other.pem\n", 3, "cert", "given again (first on line 5)");
-	expect_error("no-tcp\nno-tcp\n", 2, "no-tcp", "given again (first on line 5)");
+	expect_error(TLS "cert=/etc/tp/other.pem\n", 3, "cert",
+		     "given again (first on line 5)");
+	expect_error("no-tcp\nno-tcp\n", 2, "no-tcp",
+		     "given again (first on line 5)");
 	expect_error("tls-listening-port=443\ntls-listening-port=5349\ntls-listening-port=443\n",
-		     3, "tls-listening-port", "443 given again (first on line 5)");
+		     3, "tls-listening-port",
+		     "443 given again (first on line 5)");
 	expect_error("tls-listening-port=1\ntls-listening-port=2\ntls-listening-port=3\n"
 		     "tls-listening-port=4\ntls-listening-port=5\ntls-listening-port=6\n"
 		     "tls-listening-port=7\ntls-listening-port=8\ntls-listening-port=9\n",
@@ -1001,40 +1107,45 @@ test_transport_conflicts(void **state)
 	/* One of cert and pkey without the other, whatever no-tls says. */
 	expect_error("cert=/etc/tp/cert.pem\n", 1, "cert",
 		     "cert is given but pkey is not (TLS needs both)");
-	expect_error("\npkey=/etc/tp/key.pem\n", 2, "pkey", "pkey is given but cert is not");
+	expect_error("\npkey=/etc/tp/key.pem\n", 2, "pkey",
+		     "pkey is given but cert is not");
 	expect_error("no-tls\ncert=/etc/tp/cert.pem\n", 2, "cert", "pkey is not");
 
 	/* A TLS-only key without TLS is a mistake: the operator meant TLS. */
 	expect_error("tls-listening-port=443\n", 1, "tls-listening-port",
 		     "TLS is off: give cert and pkey (or no-tls");
-	expect_error("alt-tls-listening-port=5350\n", 1, "alt-tls-listening-port", "TLS is off");
-	expect_error("alt-tls-listening-port=0\n", 1, "alt-tls-listening-port", "TLS is off");
+	expect_error("alt-tls-listening-port=5350\n", 1,
+		     "alt-tls-listening-port", "TLS is off");
+	expect_error("alt-tls-listening-port=0\n", 1, "alt-tls-listening-port",
+		     "TLS is off");
 	expect_error("cipher-list=HIGH\n", 1, "cipher-list", "TLS is off");
-	expect_error("tls-handshake-timeout=5\n", 1, "tls-handshake-timeout", "TLS is off");
+	expect_error("tls-handshake-timeout=5\n", 1, "tls-handshake-timeout",
+		     "TLS is off");
 
 	/* Nothing to listen on. */
 	expect_error("no-udp\nno-tcp\n", 2, "no-tcp",
 		     "no-udp and no-tcp leave nothing to listen on, and TLS is off "
 		     "(no cert and pkey) (no-udp on line 5)");
-	expect_error("no-tcp\n\nno-udp=yes\n", 3, "no-udp", "nothing to listen on");
+	expect_error("no-tcp\n\nno-udp=yes\n", 3, "no-udp",
+		     "nothing to listen on");
 	expect_error(TLS "no-tls\nno-udp\nno-tcp\n", 5, "no-tcp",
 		     "nothing to listen on, and TLS is off (no-tls)");
 	parse_ok(&cfg, "no-udp\nno-tcp=no\n");
 	tp_config_free(&cfg);
 
 	/* Limits that contradict each other, when both are given. */
-	expect_error("stream-max-per-source=200\nstream-max-connections=100\n", 2,
-		     "stream-max-connections",
+	expect_error("stream-max-per-source=200\nstream-max-connections=100\n",
+		     2, "stream-max-connections",
 		     "stream-max-per-source 200 is above stream-max-connections 100 "
 		     "(stream-max-per-source on line 5)");
 	expect_error("stream-max-per-source=40000\n", 1, "stream-max-per-source",
 		     "stream-max-per-source 40000 is above stream-max-connections 32768");
-	expect_error(TLS "stream-idle-timeout=20\ntls-handshake-timeout=25\n", 4,
-		     "tls-handshake-timeout",
+	expect_error(TLS "stream-idle-timeout=20\ntls-handshake-timeout=25\n",
+		     4, "tls-handshake-timeout",
 		     "tls-handshake-timeout 25 is above stream-idle-timeout 20, which closes "
 		     "the connection first (stream-idle-timeout on line 7)");
-	expect_error(TLS "tls-handshake-timeout=60\n", 3, "tls-handshake-timeout",
-		     "above stream-idle-timeout 30");
+	expect_error(TLS "tls-handshake-timeout=60\n", 3,
+		     "tls-handshake-timeout", "above stream-idle-timeout 30");
 }
 
 static void
@@ -1048,41 +1159,48 @@ test_port_conflicts(void **state)
 		     "listening-port 50000 is inside the relay port range 49152-65535");
 	expect_error("min-port=1024\n", 1, "min-port",
 		     "listening-port 3478 is inside the relay port range 1024-65535");
-	expect_error("listening-port=4000\nmin-port=1024\nmax-port=40000\n", 3, "max-port",
+	expect_error("listening-port=4000\nmin-port=1024\nmax-port=40000\n", 3,
+		     "max-port",
 		     "listening-port 4000 is inside the relay port range 1024-40000 "
 		     "(listening-port on line 5)");
-	expect_error(TLS "tls-listening-port=5349\ntls-listening-port=60000\n", 4,
-		     "tls-listening-port",
+	expect_error(TLS "tls-listening-port=5349\ntls-listening-port=60000\n",
+		     4, "tls-listening-port",
 		     "tls-listening-port 60000 is inside the relay port range 49152-65535");
-	expect_error(TLS "alt-tls-listening-port=49152\n", 3, "alt-tls-listening-port",
+	expect_error(TLS "alt-tls-listening-port=49152\n", 3,
+		     "alt-tls-listening-port",
 		     "alt-tls-listening-port 49152 is inside the relay port range");
 	expect_error(TLS "min-port=5000\nmax-port=6000\n", 4, "max-port",
 		     "tls-listening-port 5349 is inside the relay port range 5000-6000");
 	/* Written in the file, the port is checked even with its transport off. */
-	expect_error("no-tls\ntls-listening-port=50000\n", 2, "tls-listening-port",
-		     "inside the relay port range");
-	expect_error(TLS "no-udp\nno-tcp\nlistening-port=50000\n", 5, "listening-port",
-		     "inside the relay port range");
+	expect_error("no-tls\ntls-listening-port=50000\n", 2,
+		     "tls-listening-port", "inside the relay port range");
+	expect_error(TLS "no-udp\nno-tcp\nlistening-port=50000\n", 5,
+		     "listening-port", "inside the relay port range");
 	/* A default port of a transport that is off is not. */
 	parse_ok(&cfg, "min-port=5000\nmax-port=6000\n"); /* no TLS: 5349 unused */
 	tp_config_free(&cfg);
-	parse_ok(&cfg, TLS "no-udp\nno-tcp\nmin-port=3000\nmax-port=4000\n"); /* 3478 unused */
+	parse_ok(&cfg, TLS
+		 "no-udp\nno-tcp\nmin-port=3000\nmax-port=4000\n"); /* 3478 unused */
 	tp_config_free(&cfg);
 
 	/* One TCP port for two roles. */
 	expect_error(TLS "listening-port=5349\n", 3, "listening-port",
 		     "TCP port 5349 is both listening-port and tls-listening-port");
-	expect_error(TLS "listening-port=443\ntls-listening-port=443\n", 4, "tls-listening-port",
+	expect_error(TLS "listening-port=443\ntls-listening-port=443\n", 4,
+		     "tls-listening-port",
 		     "TCP port 443 is both listening-port and tls-listening-port "
 		     "(listening-port on line 7)");
 	expect_error(TLS "tls-listening-port=443\ntls-listening-port=5349\n"
-		     "alt-tls-listening-port=5349\n", 5, "alt-tls-listening-port",
+			 "alt-tls-listening-port=5349\n",
+		     5, "alt-tls-listening-port",
 		     "TCP port 5349 is both tls-listening-port and alt-tls-listening-port "
 		     "(tls-listening-port on line 8)");
-	expect_error(TLS "alt-tls-listening-port=3478\n", 3, "alt-tls-listening-port",
+	expect_error(TLS "alt-tls-listening-port=3478\n", 3,
+		     "alt-tls-listening-port",
 		     "TCP port 3478 is both listening-port and alt-tls-listening-port");
 	/* UDP-only listening-port may share its number with TLS: UDP 443, TLS 443. */
-	parse_ok(&cfg, TLS "no-tcp\nlistening-port=443\ntls-listening-port=443\n");
+	parse_ok(&cfg,
+		 TLS "no-tcp\nlistening-port=443\ntls-listening-port=443\n");
 	assert_int_equal(cfg.listening_port, 443);
 	assert_int_equal(cfg.tls_listening_ports.v[0].port, 443);
 	tp_config_free(&cfg);
@@ -1101,9 +1219,11 @@ test_port_conflicts(void **state)
 	{
 		char err[256];
 
-		assert_int_equal(tp_config_validate(&cfg, err, sizeof(err)), -EINVAL);
-		assert_string_equal(err, "(config): listening-port: listening-port 3478 is inside "
-					 "the relay port range 3000-65535");
+		assert_int_equal(tp_config_validate(&cfg, err, sizeof(err)),
+				 -EINVAL);
+		assert_string_equal(err,
+				    "(config): listening-port: listening-port 3478 is inside "
+				    "the relay port range 3000-65535");
 	}
 	tp_config_free(&cfg);
 }
@@ -1113,7 +1233,8 @@ static void
 test_dump_transports(void **state)
 {
 	static const char *const files[] = {
-		BASE TLS "tls-listening-port=443\ntls-listening-port=5349\n"
+		BASE TLS
+		"tls-listening-port=443\ntls-listening-port=5349\n"
 		"alt-tls-listening-port=8443\nno-udp\ncipher-list=\"ECDHE+AESGCM CHACHA20\"\n"
 		"stream-buffer=8192\n",
 		BASE TLS "no-tls\ntls-listening-port=443\n",
@@ -1138,16 +1259,21 @@ test_dump_transports(void **state)
 		struct tp_config cfg, again;
 		char *out, *out2;
 
-		if (tp_config_parse_text(&cfg, "x.conf", files[i], err, sizeof(err)) != 0)
+		if (tp_config_parse_text(&cfg, "x.conf", files[i], err,
+					 sizeof(err)) != 0)
 			fail_msg("file %zu: %s", i, err);
 		out = dump_string(&cfg);
 		if (strstr(out, want[i]) == NULL)
-			fail_msg("file %zu: dump\n%s\nlacks\n%s", i, out, want[i]);
+			fail_msg("file %zu: dump\n%s\nlacks\n%s", i, out,
+				 want[i]);
 		if (i == 2)
-			assert_non_null(strstr(out, "\n# tls-handshake-timeout=5\n"));
+			assert_non_null(strstr(out,
+					       "\n# tls-handshake-timeout=5\n"));
 		/* Redacted secrets aside, the dump reads back as the same file. */
-		if (tp_config_parse_text(&again, "x.conf", out, err, sizeof(err)) != 0)
-			fail_msg("file %zu: the dump does not read back: %s\n%s", i, err, out);
+		if (tp_config_parse_text(&again, "x.conf", out, err,
+					 sizeof(err)) != 0)
+			fail_msg("file %zu: the dump does not read back: %s\n%s",
+				 i, err, out);
 		out2 = dump_string(&again);
 		assert_string_equal(out, out2);
 		free(out);
@@ -1186,11 +1312,26 @@ static void
 test_coturn_ignored_keys(void **state)
 {
 	static const char *const keys[] = {
-		"fingerprint", "no-cli", "no-tlsv1", "no-dtls", "no-tlsv1_1", "no-tcp-relay",
-		"log-file=/var/log/turn.log", "simple-log", "verbose", "Verbose",
-		"no-stdout-log", "syslog", "pidfile=\"/var/run/turnserver.pid\"",
-		"cli-password=qwerty", "cli-ip=127.0.0.1", "cli-port=5766", "mobility",
-		"listening-device=eth0", "proc-user=turnserver", "proc-group=turnserver",
+		"fingerprint",
+		"no-cli",
+		"no-tlsv1",
+		"no-dtls",
+		"no-tlsv1_1",
+		"no-tcp-relay",
+		"log-file=/var/log/turn.log",
+		"simple-log",
+		"verbose",
+		"Verbose",
+		"no-stdout-log",
+		"syslog",
+		"pidfile=\"/var/run/turnserver.pid\"",
+		"cli-password=qwerty",
+		"cli-ip=127.0.0.1",
+		"cli-port=5766",
+		"mobility",
+		"listening-device=eth0",
+		"proc-user=turnserver",
+		"proc-group=turnserver",
 		"new-log-timestamp",
 	};
 	const size_t n = sizeof(keys) / sizeof(keys[0]);
@@ -1208,25 +1349,30 @@ test_coturn_ignored_keys(void **state)
 	}
 	/* Enforced anyway: accepted without a warning. */
 	{
-		char *t = cat(text, "no-multicast-peers\nno-loopback-peers\nfingerprint\n");
+		char *t =
+			cat(text,
+			    "no-multicast-peers\nno-loopback-peers\nfingerprint\n");
 
 		free(text);
 		text = t;
 	}
 	parse_ok(&cfg, text + strlen(BASE));
 	free(text);
-	assert_int_equal(cfg.n_warnings, n + 1); /* fingerprint twice: no duplicate error */
+	assert_int_equal(cfg.n_warnings,
+			 n + 1); /* fingerprint twice: no duplicate error */
 	for (size_t i = 0; i < n; i++) {
 		char want[128];
 		size_t klen = strcspn(keys[i], "=");
 
-		snprintf(want, sizeof(want), "t.conf:%zu: %.*s: ignored (", BASE_LINES + 1 + i,
-			 (int)klen, keys[i]);
+		snprintf(want, sizeof(want), "t.conf:%zu: %.*s: ignored (",
+			 BASE_LINES + 1 + i, (int)klen, keys[i]);
 		if (strncmp(cfg.warnings[i], want, strlen(want)) != 0)
-			fail_msg("warning %zu: \"%s\", want \"%s...\"", i, cfg.warnings[i], want);
+			fail_msg("warning %zu: \"%s\", want \"%s...\"", i,
+				 cfg.warnings[i], want);
 	}
 	assert_non_null(strstr(cfg.warnings[n], ": fingerprint: ignored ("));
-	assert_int_equal(cfg.line[TP_CONFIG_KEY_NO_MULTICAST_PEERS], BASE_LINES + n + 1);
+	assert_int_equal(cfg.line[TP_CONFIG_KEY_NO_MULTICAST_PEERS],
+			 BASE_LINES + n + 1);
 	tp_config_free(&cfg);
 	assert_null(cfg.warnings);
 }
@@ -1293,8 +1439,9 @@ test_example_file(void **state)
 {
 	struct tp_config cfg;
 	char err[512] = "";
-	int rc = tp_config_load(&cfg, TP_SOURCE_ROOT "/tools/turnpike.conf.example", err,
-				sizeof(err));
+	int rc = tp_config_load(&cfg,
+				TP_SOURCE_ROOT "/tools/turnpike.conf.example",
+				err, sizeof(err));
 
 	(void)state;
 	if (rc != 0)
@@ -1328,11 +1475,14 @@ test_example_documents_every_key(void **state)
 	for (int k = 0; k < TP_CONFIG_KEY_COUNT; k++) {
 		char want[64];
 
-		snprintf(want, sizeof(want), "\n#%s", tp_config_key_name((enum tp_config_key)k));
+		snprintf(want, sizeof(want), "\n#%s",
+			 tp_config_key_name((enum tp_config_key)k));
 		if (strstr(all, want) == NULL) {
-			snprintf(want, sizeof(want), "\n%s", tp_config_key_name((enum tp_config_key)k));
+			snprintf(want, sizeof(want), "\n%s",
+				 tp_config_key_name((enum tp_config_key)k));
 			if (strstr(all, want) == NULL)
-				fail_msg("%s is not in the example file", want + 1);
+				fail_msg("%s is not in the example file",
+					 want + 1);
 		}
 	}
 	free(all);
@@ -1347,7 +1497,8 @@ test_missing_file(void **state)
 	char err[512] = "";
 
 	(void)state;
-	assert_int_equal(tp_config_load(&cfg, "/nonexistent/turnpike.conf", err, sizeof(err)),
+	assert_int_equal(tp_config_load(&cfg, "/nonexistent/turnpike.conf", err,
+					sizeof(err)),
 			 -ENOENT);
 	assert_string_equal(err, "/nonexistent/turnpike.conf: cannot read: "
 				 "No such file or directory");
@@ -1355,7 +1506,8 @@ test_missing_file(void **state)
 	assert_int_equal(tp_config_load(&cfg, "/tmp", err, sizeof(err)), -EISDIR);
 	assert_non_null(strstr(err, "/tmp: cannot read: "));
 	/* NULL err is allowed. */
-	assert_int_equal(tp_config_load(&cfg, "/nonexistent/x", NULL, 0), -ENOENT);
+	assert_int_equal(tp_config_load(&cfg, "/nonexistent/x", NULL, 0),
+			 -ENOENT);
 }
 
 /*
@@ -1364,65 +1516,64 @@ test_missing_file(void **state)
  * ranges in the form that says most, alternate-server ports spelled out.
  * no-multicast-peers and no-loopback-peers have no value to print.
  */
-static const char every_key_dump[] =
-	"# effective configuration of all.conf\n"
-	"listening-ip=192.0.2.1\n"
-	"listening-ip=2001:db8::1\n"
-	"listening-port=3479\n"
-	"tls-listening-port=5350\n"
-	"tls-listening-port=443\n"
-	"alt-tls-listening-port=5351\n"
-	"no-udp=no\n"
-	"no-tcp=yes\n"
-	"no-tls=no\n"
-	"cert=/etc/turnpike/fullchain.pem\n"
-	"pkey=\"/etc/turnpike/priv key.pem\"\n"
-	"cipher-list=ECDHE+AESGCM:!aNULL\n"
-	"stream-max-connections=1000\n"
-	"stream-max-per-source=10\n"
-	"stream-idle-timeout=20\n"
-	"tls-handshake-timeout=5\n"
-	"stream-buffer=8192\n"
-	"relay-ip=192.0.2.2\n"
-	"relay-ip=2001:db8::2\n"
-	"min-port=40000\n"
-	"max-port=40999\n"
-	"realm=example.org\n"
-	"server-name=turn1.example.org\n"
-	"lt-cred-mech=yes\n"
-	"user=alice:<redacted>\n"
-	"user=bob:<redacted>\n"
-	"use-auth-secret=yes\n"
-	"static-auth-secret=<redacted>\n"
-	"static-auth-secret=<redacted>\n"
-	"oauth=yes\n"
-	"oauth-key=k16:<redacted>:A128GCM\n"
-	"oauth-key=k32:<redacted>:A256GCM\n"
-	"no-auth=no\n"
-	"user-quota=10\n"
-	"total-quota=1000\n"
-	"max-bps=125000\n"
-	"allowed-peer-ip=10.1.0.0/16\n"
-	"allowed-peer-ip=10.2.0.5\n"
-	"denied-peer-ip=83.166.64.0/19\n"
-	"denied-peer-ip=2001:db8:dead::/48\n"
-	"stale-nonce=120\n"
-	"max-allocate-lifetime=60\n"
-	"channel-lifetime=5\n"
-	"permission-lifetime=3\n"
-	"alternate-server=192.0.2.20:3478\n"
-	"alternate-server=192.0.2.21:5000\n"
-	"alternate-server=[2001:db8::20]:5001\n"
-	"alternate-server=[2001:db8::21]:3478\n"
-	"no-software-attribute=yes\n"
-	"gateway=192.0.2.254\n"
-	"local-network=192.0.2.0/24\n"
-	"local-network=2001:db8::/64\n"
-	"allocations-per-worker=1024\n"
-	"allow-unsafe-peers=yes\n"
-	"rfc5766-channel-numbers=yes\n"
-	"admin-socket=/tmp/tp.sock\n"
-	"log-level=debug\n";
+static const char every_key_dump[] = "# effective configuration of all.conf\n"
+				     "listening-ip=192.0.2.1\n"
+				     "listening-ip=2001:db8::1\n"
+				     "listening-port=3479\n"
+				     "tls-listening-port=5350\n"
+				     "tls-listening-port=443\n"
+				     "alt-tls-listening-port=5351\n"
+				     "no-udp=no\n"
+				     "no-tcp=yes\n"
+				     "no-tls=no\n"
+				     "cert=/etc/turnpike/fullchain.pem\n"
+				     "pkey=\"/etc/turnpike/priv key.pem\"\n"
+				     "cipher-list=ECDHE+AESGCM:!aNULL\n"
+				     "stream-max-connections=1000\n"
+				     "stream-max-per-source=10\n"
+				     "stream-idle-timeout=20\n"
+				     "tls-handshake-timeout=5\n"
+				     "stream-buffer=8192\n"
+				     "relay-ip=192.0.2.2\n"
+				     "relay-ip=2001:db8::2\n"
+				     "min-port=40000\n"
+				     "max-port=40999\n"
+				     "realm=example.org\n"
+				     "server-name=turn1.example.org\n"
+				     "lt-cred-mech=yes\n"
+				     "user=alice:<redacted>\n"
+				     "user=bob:<redacted>\n"
+				     "use-auth-secret=yes\n"
+				     "static-auth-secret=<redacted>\n"
+				     "static-auth-secret=<redacted>\n"
+				     "oauth=yes\n"
+				     "oauth-key=k16:<redacted>:A128GCM\n"
+				     "oauth-key=k32:<redacted>:A256GCM\n"
+				     "no-auth=no\n"
+				     "user-quota=10\n"
+				     "total-quota=1000\n"
+				     "max-bps=125000\n"
+				     "allowed-peer-ip=10.1.0.0/16\n"
+				     "allowed-peer-ip=10.2.0.5\n"
+				     "denied-peer-ip=83.166.64.0/19\n"
+				     "denied-peer-ip=2001:db8:dead::/48\n"
+				     "stale-nonce=120\n"
+				     "max-allocate-lifetime=60\n"
+				     "channel-lifetime=5\n"
+				     "permission-lifetime=3\n"
+				     "alternate-server=192.0.2.20:3478\n"
+				     "alternate-server=192.0.2.21:5000\n"
+				     "alternate-server=[2001:db8::20]:5001\n"
+				     "alternate-server=[2001:db8::21]:3478\n"
+				     "no-software-attribute=yes\n"
+				     "gateway=192.0.2.254\n"
+				     "local-network=192.0.2.0/24\n"
+				     "local-network=2001:db8::/64\n"
+				     "allocations-per-worker=1024\n"
+				     "allow-unsafe-peers=yes\n"
+				     "rfc5766-channel-numbers=yes\n"
+				     "admin-socket=/tmp/tp.sock\n"
+				     "log-level=debug\n";
 
 static void
 test_dump(void **state)
@@ -1432,7 +1583,9 @@ test_dump(void **state)
 	char *out, *out2;
 
 	(void)state;
-	assert_int_equal(tp_config_parse_text(&cfg, "all.conf", every_key, err, sizeof(err)), 0);
+	assert_int_equal(tp_config_parse_text(&cfg, "all.conf", every_key, err,
+					      sizeof(err)),
+			 0);
 	out = dump_string(&cfg);
 	assert_string_equal(out, every_key_dump);
 	/* No secret from every_key, whole or in part, reaches the output. */
@@ -1445,26 +1598,30 @@ test_dump(void **state)
 	tp_config_free(&cfg);
 
 	/* Defaults are printed; optional values left out say so. */
-	assert_int_equal(tp_config_parse_text(&cfg, "min.conf", "relay-ip=192.0.2.1\nno-auth\n",
-					      err, sizeof(err)), 0);
+	assert_int_equal(tp_config_parse_text(&cfg, "min.conf",
+					      "relay-ip=192.0.2.1\nno-auth\n",
+					      err, sizeof(err)),
+			 0);
 	out = dump_string(&cfg);
 	/* Without TLS, the TLS-only keys show their defaults as comments. */
-	assert_non_null(strstr(out, "\nlistening-port=3478\n"
-				    "# tls-listening-port=5349\n"
-				    "# alt-tls-listening-port=0\n"
-				    "no-udp=no\nno-tcp=no\nno-tls=no\n"
-				    "# cert not set\n# pkey not set\n"
-				    "# cipher-list=" TP_CONFIG_DEFAULT_CIPHER_LIST "\n"
-				    "stream-max-connections=32768\n"
-				    "stream-max-per-source=1024\n"
-				    "stream-idle-timeout=30\n"
-				    "# tls-handshake-timeout=10\n"
-				    "stream-buffer=65536\n"
-				    "relay-ip=192.0.2.1\n"));
+	assert_non_null(strstr(out,
+			       "\nlistening-port=3478\n"
+			       "# tls-listening-port=5349\n"
+			       "# alt-tls-listening-port=0\n"
+			       "no-udp=no\nno-tcp=no\nno-tls=no\n"
+			       "# cert not set\n# pkey not set\n"
+			       "# cipher-list=" TP_CONFIG_DEFAULT_CIPHER_LIST "\n"
+			       "stream-max-connections=32768\n"
+			       "stream-max-per-source=1024\n"
+			       "stream-idle-timeout=30\n"
+			       "# tls-handshake-timeout=10\n"
+			       "stream-buffer=65536\n"
+			       "relay-ip=192.0.2.1\n"));
 	assert_non_null(strstr(out, "\n# realm not set\n# server-name not set\n"));
 	assert_non_null(strstr(out, "\n# gateway not set\n"));
 	assert_non_null(strstr(out, "\nstale-nonce=600\n"));
-	assert_non_null(strstr(out, "\nadmin-socket=/run/turnpike.sock\nlog-level=info\n"));
+	assert_non_null(strstr(out,
+			       "\nadmin-socket=/run/turnpike.sock\nlog-level=info\n"));
 	assert_null(strstr(out, "listening-ip"));
 	assert_null(strstr(out, "no-loopback-peers"));
 	free(out);
@@ -1475,14 +1632,17 @@ test_dump(void **state)
 					      "relay-ip=192.0.2.1\nrelay-ip=2001:db8::1\n"
 					      "no-auth\nrealm=\"lab # 1\"\n"
 					      "denied-peer-ip=10.0.0.3-10.0.0.9\nmax-bps=9\n",
-					      err, sizeof(err)), 0);
+					      err, sizeof(err)),
+			 0);
 	assert_true(cfg.no_auth);
 	assert_int_equal(cfg.line[TP_CONFIG_KEY_NO_AUTH], 3);
 	out = dump_string(&cfg);
 	assert_non_null(strstr(out, "no-auth=yes\n"));
 	assert_non_null(strstr(out, "denied-peer-ip=10.0.0.3-10.0.0.9\n"));
 	assert_non_null(strstr(out, "realm=\"lab # 1\"\n"));
-	assert_int_equal(tp_config_parse_text(&again, "lab.conf", out, err, sizeof(err)), 0);
+	assert_int_equal(tp_config_parse_text(&again, "lab.conf", out, err,
+					      sizeof(err)),
+			 0);
 	out2 = dump_string(&again);
 	assert_string_equal(out, out2);
 	free(out);
@@ -1524,14 +1684,16 @@ test_error_after_allocations(void **state)
 		char line[64];
 		char *t;
 
-		snprintf(line, sizeof(line), "user=u%d:p%d\nallowed-peer-ip=10.0.%d.0/24\n", i, i,
+		snprintf(line, sizeof(line),
+			 "user=u%d:p%d\nallowed-peer-ip=10.0.%d.0/24\n", i, i,
 			 i % 256);
 		t = cat(text, line);
 		free(text);
 		text = t;
 	}
 	{
-		char *t = cat(text, "fingerprint\nalternate-server=192.0.2.9\nbogus\n");
+		char *t = cat(text,
+			      "fingerprint\nalternate-server=192.0.2.9\nbogus\n");
 
 		free(text);
 		text = t;

@@ -30,15 +30,15 @@
 #include "cp_admin.h"
 #include "turn_harness.h"
 
-#define CONF_ALL                                                        \
-	"relay-ip=198.51.100.1\n"                                       \
-	"realm=" H_REALM "\n"                                           \
-	"server-name=turn." H_REALM "\n"                                \
-	"lt-cred-mech\n"                                                \
-	"user=alice:alicepass\n"                                        \
-	"use-auth-secret\n"                                             \
-	"static-auth-secret=first-secret\n"                             \
-	"oauth\n"                                                       \
+#define CONF_ALL                            \
+	"relay-ip=198.51.100.1\n"           \
+	"realm=" H_REALM "\n"               \
+	"server-name=turn." H_REALM "\n"    \
+	"lt-cred-mech\n"                    \
+	"user=alice:alicepass\n"            \
+	"use-auth-secret\n"                 \
+	"static-auth-secret=first-secret\n" \
+	"oauth\n"                           \
 	"oauth-key=north:MTIzNDU2Nzg5MDEyMzQ1Ng==:A128GCM\n"
 
 struct fix {
@@ -109,7 +109,8 @@ run(struct fix *f, const char *line, const char *last)
 	assert_int_equal((size_t)n, strlen(f->out));
 	assert_true((size_t)n > ll);
 	if (strncmp(f->out + n - ll - 1, last, ll) != 0 || f->out[n - 1] != '\n')
-		fail_msg("'%s' answered\n%s(wanted last line '%s')", line, f->out, last);
+		fail_msg("'%s' answered\n%s(wanted last line '%s')", line,
+			 f->out, last);
 	/* The last line is the only ok/error line. */
 	assert_true(f->out[n - ll - 2] == '\n' || n == (int)ll + 1);
 	return f->out;
@@ -127,8 +128,7 @@ has(const char *reply, const char *line)
 	char want[256];
 
 	snprintf(want, sizeof(want), "%s\n", line);
-	if (strncmp(reply, want, strlen(want)) != 0 &&
-	    strstr(reply, want) == NULL)
+	if (strncmp(reply, want, strlen(want)) != 0 && strstr(reply, want) == NULL)
 		fail_msg("reply lacks '%s':\n%s", line, reply);
 }
 
@@ -136,9 +136,11 @@ static void
 test_help_and_unknown(void **state)
 {
 	struct fix *f = *state;
-	static const char *const cmds[] = { "stats", "allocations", "user-add",
-		"user-del", "secret-add", "secret-del", "oauth-key-add",
-		"oauth-key-del", "help" };
+	static const char *const cmds[] = { "stats",         "allocations",
+					    "user-add",      "user-del",
+					    "secret-add",    "secret-del",
+					    "oauth-key-add", "oauth-key-del",
+					    "help" };
 
 	run_ok(f, "help");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
@@ -147,7 +149,8 @@ test_help_and_unknown(void **state)
 	run_ok(f, "  help \r\n");
 	run_ok(f, "\thelp\t");
 	/* Only the command word is echoed, never its arguments. */
-	run(f, "frobnicate hunter2", "error unknown command 'frobnicate' (try help)");
+	run(f, "frobnicate hunter2",
+	    "error unknown command 'frobnicate' (try help)");
 	assert_null(strstr(f->out, "hunter2"));
 	run(f, "HELP", "error unknown command 'HELP' (try help)");
 	run(f, "", "error empty line (try help)");
@@ -165,14 +168,17 @@ test_bad_arguments(void **state)
 	run(f, "help me", "error usage: help");
 	run(f, "stats now", "error usage: stats");
 	run(f, "user-add", "error usage: user-add NAME PASSWORD [LIFETIME_S]");
-	run(f, "user-add onlyname", "error usage: user-add NAME PASSWORD [LIFETIME_S]");
-	run(f, "user-add a b 1 d", "error usage: user-add NAME PASSWORD [LIFETIME_S]");
+	run(f, "user-add onlyname",
+	    "error usage: user-add NAME PASSWORD [LIFETIME_S]");
+	run(f, "user-add a b 1 d",
+	    "error usage: user-add NAME PASSWORD [LIFETIME_S]");
 	run(f, "user-add a b c d e f g",
 	    "error usage: user-add NAME PASSWORD [LIFETIME_S]");
 	run(f, "user-add a b c", "error LIFETIME_S must be 1..31536000 seconds");
 	run(f, "user-add a b 0", "error LIFETIME_S must be 1..31536000 seconds");
 	run(f, "user-add a b -5", "error LIFETIME_S must be 1..31536000 seconds");
-	run(f, "user-add a b 31536001", "error LIFETIME_S must be 1..31536000 seconds");
+	run(f, "user-add a b 31536001",
+	    "error LIFETIME_S must be 1..31536000 seconds");
 	run(f, "user-add a b 99999999999999999999999",
 	    "error LIFETIME_S must be 1..31536000 seconds");
 	run(f, "user-del", "error usage: user-del NAME");
@@ -213,12 +219,15 @@ test_overlong_line(void **state)
 	memcpy(line, "user-add ", 9);
 	line[9 + AUTH_LT_USERNAME_MAX + 1] = ' ';
 	memcpy(line + 9 + AUTH_LT_USERNAME_MAX + 2, "pw", 3);
-	run(f, line, "error name or password empty, longer than 512 bytes, or a "
+	run(f, line,
+	    "error name or password empty, longer than 512 bytes, or a "
 	    "bad 0x key");
 	/* Too small a buffer is refused; a small one truncates cleanly. */
 	assert_int_equal(cp_admin_exec(&f->ctx, "help", f->out,
-				       CP_ADMIN_REPLY_MIN - 1), -EINVAL);
-	assert_true(cp_admin_exec(&f->ctx, "help", f->out, CP_ADMIN_REPLY_MIN) > 0);
+				       CP_ADMIN_REPLY_MIN - 1),
+			 -EINVAL);
+	assert_true(cp_admin_exec(&f->ctx, "help", f->out, CP_ADMIN_REPLY_MIN) >
+		    0);
 	assert_non_null(strstr(f->out, "\ntruncated=1\nok\n"));
 }
 
@@ -244,7 +253,8 @@ get_nonce(struct fix *f, const struct tp_addr *from, uint64_t now,
 	assert_int_equal(stun_msg_decode(&req, buf, (size_t)n), STUN_OK);
 	auth_request_check(&f->obj.auth, &req, from, now, &v);
 	assert_int_equal(v.error, 401);
-	n = auth_challenge_build(&f->obj.auth, &req, &v, from, now, out, sizeof(out));
+	n = auth_challenge_build(&f->obj.auth, &req, &v, from, now, out,
+				 sizeof(out));
 	assert_true(n > 0);
 	assert_int_equal(stun_msg_decode(&resp, out, (size_t)n), STUN_OK);
 	val = stun_msg_value(&resp, STUN_SLOT_NONCE, &len);
@@ -320,7 +330,7 @@ test_user_push(void **state)
 	assert_null(strstr(f->out, "alloc user="));
 	run_ok(f, "allocations 10");
 	assert_non_null(strstr(f->out, "alloc user=pushed client=192.0.2.20:5000 "
-			       "transport=udp relay=198.51.100.1:"));
+				       "transport=udp relay=198.51.100.1:"));
 	assert_non_null(strstr(f->out, "worker=0 expires_in_s=600 token=0\n"));
 	has(f->out, "listed=1");
 
@@ -352,7 +362,8 @@ test_secrets(void **state)
 	run(f, "secret-del never-added", "error no such secret");
 	assert_int_equal(auth_rest_ring_keys_md5(&f->obj.rest, "1800000000:x",
 						 H_REALM, 1700000000, keys,
-						 AUTH_REST_SECRETS_MAX), 2);
+						 AUTH_REST_SECRETS_MAX),
+			 2);
 	for (int i = 2; i < AUTH_REST_SECRETS_MAX; i++) {
 		snprintf(cmd, sizeof(cmd), "secret-add s%d", i);
 		run_ok(f, cmd);
@@ -371,8 +382,10 @@ test_oauth_keys(void **state)
 	static const struct auth_oauth_key zero;
 
 	has(run(f, "oauth-key-add east:MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=:A256GCM",
-		"ok"), "oauth_keys=2");
-	assert_int_equal(auth_oauth_keyring_find(&f->obj.oauth, "east", 4)->key_len, 32);
+		"ok"),
+	    "oauth_keys=2");
+	assert_int_equal(auth_oauth_keyring_find(&f->obj.oauth, "east", 4)->key_len,
+			 32);
 	run(f, "oauth-key-add east:MTIzNDU2Nzg5MDEyMzQ1Ng==:A128GCM",
 	    "error key id already present");
 	run(f, "oauth-key-add west:MTIzNDU2Nzg5MDEyMzQ1Ng==:A256GCM",
@@ -431,11 +444,13 @@ test_mechanisms_off(void **state)
 	build(g, "relay-ip=198.51.100.1\nrealm=" H_REALM "\n"
 		 "lt-cred-mech\nuser=alice:alicepass\n");
 	g->ctx.obj = &g->obj;
-	run(g, "secret-add s", "error use-auth-secret is not enabled in the "
+	run(g, "secret-add s",
+	    "error use-auth-secret is not enabled in the "
 	    "configuration");
 	run(g, "oauth-key-add k:MTIzNDU2Nzg5MDEyMzQ1Ng==:A128GCM",
 	    "error oauth is not enabled in the configuration");
-	run(g, "oauth-key-del k", "error oauth is not enabled in the configuration");
+	run(g, "oauth-key-del k",
+	    "error oauth is not enabled in the configuration");
 	run_ok(g, "user-add bob bobpw");
 	cp_setup_free(&g->obj);
 	tp_config_free(&g->cfg);
@@ -444,9 +459,11 @@ test_mechanisms_off(void **state)
 	build(g, "relay-ip=198.51.100.1\nrealm=" H_REALM "\n"
 		 "use-auth-secret\nstatic-auth-secret=x\n");
 	g->ctx.obj = &g->obj;
-	run(g, "user-add bob bobpw", "error lt-cred-mech is not enabled in the "
+	run(g, "user-add bob bobpw",
+	    "error lt-cred-mech is not enabled in the "
 	    "configuration");
-	run(g, "user-del bob", "error lt-cred-mech is not enabled in the "
+	run(g, "user-del bob",
+	    "error lt-cred-mech is not enabled in the "
 	    "configuration");
 	run_ok(g, "secret-add y");
 	cp_setup_free(&g->obj);
@@ -658,7 +675,8 @@ test_socket(void **state)
 	fd = open(path, O_CREAT | O_WRONLY, 0600);
 	assert_true(fd >= 0);
 	close(fd);
-	assert_int_equal(cp_admin_open(&a, path, &f->ctx, err, sizeof(err)), -EEXIST);
+	assert_int_equal(cp_admin_open(&a, path, &f->ctx, err, sizeof(err)),
+			 -EEXIST);
 	cp_admin_close(&a);
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(rmdir(dir), 0);

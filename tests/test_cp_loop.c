@@ -24,16 +24,19 @@
 
 #include <cmocka.h>
 
-#include "turnpike/plane.h"
-#include "turnpike/stun.h"
 #include "cp_loop.h"
 #include "turn_harness.h"
+#include "turnpike/plane.h"
+#include "turnpike/stun.h"
 
 #define N_WORKERS 3
 #define MAX_CALLS 64
 #define FRAME_OFF 42 /* where the fake frame's UDP payload starts */
 
-enum call_kind { CALL_CMD = 1, CALL_REPLY };
+enum call_kind {
+	CALL_CMD = 1,
+	CALL_REPLY
+};
 
 struct call {
 	enum call_kind kind;
@@ -51,10 +54,10 @@ struct fake_plane {
 	unsigned int head, n;
 	struct call calls[MAX_CALLS];
 	unsigned int n_calls;
-	unsigned int freed;          /* frames given back */
+	unsigned int freed; /* frames given back */
 	unsigned int stats_calls;
 	volatile bool stop;
-	uint8_t frames[4][256];      /* the punted frames' bytes */
+	uint8_t frames[4][256]; /* the punted frames' bytes */
 };
 
 static void
@@ -226,7 +229,8 @@ test_binding_answered(void **state)
 	cp_loop_run(&fx->loop);
 	r = find_call(&fx->plane, CALL_REPLY, 0, 0);
 	assert_non_null(r);
-	assert_int_equal(r->worker, dp_owner_of_client(&fx->client.addr, N_WORKERS));
+	assert_int_equal(r->worker,
+			 dp_owner_of_client(&fx->client.addr, N_WORKERS));
 	assert_memory_equal(r->next_hop, "\x02\0\0\0\x0c\x09", DP_MAC_LEN);
 	assert_true(tp_ip_equal(&r->to.ip, &fx->client.addr.ip));
 	assert_int_equal(r->to.port, fx->client.addr.port);
@@ -235,7 +239,8 @@ test_binding_answered(void **state)
 	assert_int_equal(msg.method, STUN_METHOD_BINDING);
 	assert_int_equal(msg.cls, STUN_CLASS_SUCCESS);
 	assert_int_equal(stun_msg_get_xor_addr(&msg, STUN_SLOT_XOR_MAPPED_ADDRESS,
-					       &mapped), 0);
+					       &mapped),
+			 0);
 	assert_int_equal(mapped.port, fx->client.addr.port);
 	assert_int_equal(fx->plane.freed, 1);
 	assert_true(fx->plane.stats_calls >= 1); /* the final stats line */
@@ -262,7 +267,8 @@ test_allocate_install_before_reply_then_deleted_on_stop(void **state)
 	assert_int_equal(stun_msg_decode(&msg, reply->msg, reply->len), STUN_OK);
 	assert_int_equal(msg.cls, STUN_CLASS_SUCCESS);
 	/* Stopping ended the allocation and waited for its counters. */
-	del = find_call(f, CALL_CMD, DP_CMD_ALLOC_DEL, (unsigned int)(reply - f->calls));
+	del = find_call(f, CALL_CMD, DP_CMD_ALLOC_DEL,
+			(unsigned int)(reply - f->calls));
 	assert_non_null(del);
 	assert_int_equal(del->worker, owner);
 	assert_int_equal(turn_server_alloc_count(fx->loop.srv), 0);
@@ -336,10 +342,10 @@ test_admin_stats(void **state)
 static int port_tag; /* what port_ctx points at */
 
 static unsigned int
-fake_port_counters(void *port_ctx, struct tp_plane_counter *out,
-		   unsigned int max)
+fake_port_counters(void *port_ctx, struct tp_plane_counter *out, unsigned int max)
 {
-	static const char *const names[] = { "xdp.redirected", "xdp.pass_not_ours" };
+	static const char *const names[] = { "xdp.redirected",
+					     "xdp.pass_not_ours" };
 	unsigned int n = 0;
 
 	assert_ptr_equal(port_ctx, &port_tag);
@@ -359,24 +365,25 @@ test_admin_stats_port_counters(void **state)
 	fx->loop.plane.port_ctx = &port_tag;
 	n = cp_loop_admin_stats(&fx->loop, buf, sizeof(buf));
 	assert_true(n > 0 && (size_t)n < sizeof(buf));
-	assert_non_null(strstr(buf, "\nxdp.redirected=40\nxdp.pass_not_ours=41\n"));
+	assert_non_null(strstr(buf,
+			       "\nxdp.redirected=40\nxdp.pass_not_ours=41\n"));
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_binding_answered, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_allocate_install_before_reply_then_deleted_on_stop, setup,
-			teardown),
-		cmocka_unit_test_setup_teardown(test_neighbour_told_to_the_others, setup,
+		cmocka_unit_test_setup_teardown(test_binding_answered, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_allocate_install_before_reply_then_deleted_on_stop,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_neighbour_told_to_the_others,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_neighbour_miss_without_source,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_admin_stats, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_admin_stats_port_counters, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_admin_stats_port_counters,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,11 +37,11 @@
 
 #include <cmocka.h>
 
-#include "turnpike/nl_neigh.h"
-#include "turnpike/plane.h"
 #include "cp_loop.h"
 #include "cp_neigh.h"
 #include "cp_neigh_table.h"
+#include "turnpike/nl_neigh.h"
+#include "turnpike/plane.h"
 
 #define MS 1000000ull /* ns */
 #define IFX 7         /* the interface of the pure cases */
@@ -59,7 +59,8 @@ static const uint8_t mac_b[DP_MAC_LEN] = { 0x02, 0, 0, 0, 0, 0x0b };
 static struct tp_ip
 ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
 {
-	return tp_ip_v4((uint32_t)a << 24 | (uint32_t)b << 16 | (uint32_t)c << 8 | d);
+	return tp_ip_v4((uint32_t)a << 24 | (uint32_t)b << 16 |
+			(uint32_t)c << 8 | d);
 }
 
 /* Local network 192.0.2.0/24, gateway 192.0.2.254. */
@@ -140,7 +141,8 @@ test_kernel_news(void **state)
 	assert_memory_equal(e->mac, mac_a, DP_MAC_LEN);
 	assert_int_equal(waited, 0); /* nobody had missed it */
 	n = kmsg(&p, S_STALE, mac_a);
-	assert_int_equal(cp_neigh_table_kernel(t, &n, 2 * MS, &e, &waited, &full), 0);
+	assert_int_equal(cp_neigh_table_kernel(t, &n, 2 * MS, &e, &waited, &full),
+			 0);
 	/* Moved: told again. */
 	n = kmsg(&p, S_REACHABLE, mac_b);
 	assert_int_equal(cp_neigh_table_kernel(t, &n, 3 * MS, &e, &waited, &full),
@@ -148,9 +150,11 @@ test_kernel_news(void **state)
 	assert_memory_equal(e->mac, mac_b, DP_MAC_LEN);
 	/* Failed, then deleted: nothing taken back from the workers. */
 	n = kmsg(&p, S_FAILED, NULL);
-	assert_int_equal(cp_neigh_table_kernel(t, &n, 4 * MS, &e, &waited, &full), 0);
+	assert_int_equal(cp_neigh_table_kernel(t, &n, 4 * MS, &e, &waited, &full),
+			 0);
 	n.deleted = true;
-	assert_int_equal(cp_neigh_table_kernel(t, &n, 5 * MS, &e, &waited, &full), 0);
+	assert_int_equal(cp_neigh_table_kernel(t, &n, 5 * MS, &e, &waited, &full),
+			 0);
 	e = cp_neigh_table_find(t, &p);
 	assert_true(e->has_mac);
 	assert_int_equal(e->kstate, 0);
@@ -158,13 +162,16 @@ test_kernel_news(void **state)
 	 * nobody asked for: not kept. */
 	n = kmsg(&p, S_REACHABLE, mac_a);
 	n.ifindex = IFX + 1;
-	assert_int_equal(cp_neigh_table_kernel(t, &n, 6 * MS, &e, &waited, &full), 0);
+	assert_int_equal(cp_neigh_table_kernel(t, &n, 6 * MS, &e, &waited, &full),
+			 0);
 	n = kmsg(&far, S_REACHABLE, mac_a);
-	assert_int_equal(cp_neigh_table_kernel(t, &n, 6 * MS, &e, &waited, &full), 0);
+	assert_int_equal(cp_neigh_table_kernel(t, &n, 6 * MS, &e, &waited, &full),
+			 0);
 	assert_null(cp_neigh_table_find(t, &far));
 	p = ip4(192, 0, 2, 10);
 	n = kmsg(&p, S_INCOMPLETE, NULL);
-	assert_int_equal(cp_neigh_table_kernel(t, &n, 6 * MS, &e, &waited, &full), 0);
+	assert_int_equal(cp_neigh_table_kernel(t, &n, 6 * MS, &e, &waited, &full),
+			 0);
 	assert_null(cp_neigh_table_find(t, &p));
 	assert_int_equal(t->n_entries, 1);
 	free(t);
@@ -183,19 +190,25 @@ test_miss_then_answer(void **state)
 	(void)state;
 	/* Unknown: ask the kernel; every worker missing it in the same
 	 * second asks nothing more; a second later, again. */
-	assert_int_equal(cp_neigh_table_miss(t, &p, 100 * MS, &e, &full), CP_NEIGH_USE);
+	assert_int_equal(cp_neigh_table_miss(t, &p, 100 * MS, &e, &full),
+			 CP_NEIGH_USE);
 	assert_int_equal(cp_neigh_table_miss(t, &p, 600 * MS, &e, &full), 0);
-	assert_int_equal(cp_neigh_table_miss(t, &p, 1100 * MS, &e, &full), CP_NEIGH_USE);
+	assert_int_equal(cp_neigh_table_miss(t, &p, 1100 * MS, &e, &full),
+			 CP_NEIGH_USE);
 	/* The answer: told to every worker, timed from the first miss. */
 	n = kmsg(&p, S_REACHABLE, mac_a);
-	assert_int_equal(cp_neigh_table_kernel(t, &n, 1150 * MS, &e, &waited, &full),
+	assert_int_equal(cp_neigh_table_kernel(t, &n, 1150 * MS, &e, &waited,
+					       &full),
 			 CP_NEIGH_PUSH);
 	assert_int_equal(waited, 1050 * MS);
 	/* A worker that missed it anyway is told, the kernel not asked. */
-	assert_int_equal(cp_neigh_table_miss(t, &p, 1200 * MS, &e, &full), CP_NEIGH_PUSH);
+	assert_int_equal(cp_neigh_table_miss(t, &p, 1200 * MS, &e, &full),
+			 CP_NEIGH_PUSH);
 	/* Once the kernel has dropped it, a miss asks it again. */
 	n.deleted = true;
-	assert_int_equal(cp_neigh_table_kernel(t, &n, 1300 * MS, &e, &waited, &full), 0);
+	assert_int_equal(cp_neigh_table_kernel(t, &n, 1300 * MS, &e, &waited,
+					       &full),
+			 0);
 	assert_int_equal(cp_neigh_table_miss(t, &p, 5000 * MS, &e, &full),
 			 CP_NEIGH_PUSH | CP_NEIGH_USE);
 	/* Not a next hop: nothing. */
@@ -219,11 +232,14 @@ test_used_keeps_fresh(void **state)
 	assert_int_equal(cp_neigh_table_kernel(t, &n, 0, &e, &waited, &full),
 			 CP_NEIGH_PUSH);
 	/* In use: the kernel is told, at most once a second. */
-	assert_int_equal(cp_neigh_table_used(t, &p, mac_a, 10 * MS, &e), CP_NEIGH_USE);
+	assert_int_equal(cp_neigh_table_used(t, &p, mac_a, 10 * MS, &e),
+			 CP_NEIGH_USE);
 	assert_int_equal(cp_neigh_table_used(t, &p, mac_a, 900 * MS, &e), 0);
-	assert_int_equal(cp_neigh_table_used(t, &p, mac_a, 1010 * MS, &e), CP_NEIGH_USE);
+	assert_int_equal(cp_neigh_table_used(t, &p, mac_a, 1010 * MS, &e),
+			 CP_NEIGH_USE);
 	/* A worker using another MAC than the kernel's latest is corrected. */
-	assert_int_equal(cp_neigh_table_used(t, &p, mac_b, 1500 * MS, &e), CP_NEIGH_PUSH);
+	assert_int_equal(cp_neigh_table_used(t, &p, mac_b, 1500 * MS, &e),
+			 CP_NEIGH_PUSH);
 	/* Unknown here: left alone. */
 	p = ip4(192, 0, 2, 77);
 	assert_int_equal(cp_neigh_table_used(t, &p, mac_a, 3000 * MS, &e), 0);
@@ -261,7 +277,8 @@ test_full(void **state)
 	(void)state;
 	for (uint32_t i = 0; i < CP_NEIGH_SLOTS; i++) {
 		p = tp_ip_v4(0x0a000000u + i);
-		assert_int_equal(cp_neigh_table_miss(t, &p, MS, &e, &full), CP_NEIGH_USE);
+		assert_int_equal(cp_neigh_table_miss(t, &p, MS, &e, &full),
+				 CP_NEIGH_USE);
 		assert_false(full);
 	}
 	p = tp_ip_v4(0x0b000000u);
@@ -363,7 +380,8 @@ poll_until_told(struct cp_neigh *n, const struct tp_ip *ip, unsigned int want)
 static bool
 kernel_state_is(unsigned int x, const char *state)
 {
-	return sh("ip neigh show 10.77.0.%u dev v0 | grep -q ' %s'", x, state) == 0;
+	return sh("ip neigh show 10.77.0.%u dev v0 | grep -q ' %s'", x, state) ==
+	       0;
 }
 
 static int
@@ -373,8 +391,7 @@ kernel_setup(void **state)
 	if (geteuid() != 0 || system("ip -V >/dev/null 2>&1") != 0)
 		return 0; /* the cases skip */
 	snprintf(peer_ns, sizeof(peer_ns), "tpk-cpneigh-%d", (int)getpid());
-	if (unshare(CLONE_NEWNET) != 0 ||
-	    sh("ip netns add %s", peer_ns) != 0 ||
+	if (unshare(CLONE_NEWNET) != 0 || sh("ip netns add %s", peer_ns) != 0 ||
 	    sh("ip link set lo up && ip link add v0 type veth peer name v1 netns %s",
 	       peer_ns) != 0 ||
 	    sh("ip addr add 10.77.0.1/24 dev v0 && ip link set v0 up") != 0 ||
@@ -421,7 +438,8 @@ test_kernel(void **state)
 	assert_int_equal(sh("ping -c 1 -W 2 10.77.0.2 >/dev/null 2>&1"), 0);
 	/* The administrator's entry for .9, which answers nothing. */
 	assert_int_equal(sh("ip neigh add 10.77.0.9 lladdr 02:00:00:00:00:09 "
-			    "dev v0 nud permanent"), 0);
+			    "dev v0 nud permanent"),
+			 0);
 	memset(&fake, 0, sizeof(fake));
 	n = cp_neigh_create(ifindex, &p, err, sizeof(err));
 	assert_non_null(n);
@@ -447,8 +465,10 @@ test_kernel(void **state)
 	assert_int_equal(cp_neigh_counter(n, CP_NEIGH_C_resolved), 1);
 	told(&ip3, mac);
 	assert_int_equal(sh("ip -n %s link show v1 | grep -q "
-			    "'%02x:%02x:%02x:%02x:%02x:%02x'", peer_ns, mac[0],
-			    mac[1], mac[2], mac[3], mac[4], mac[5]), 0);
+			    "'%02x:%02x:%02x:%02x:%02x:%02x'",
+			    peer_ns, mac[0], mac[1], mac[2], mac[3], mac[4],
+			    mac[5]),
+			 0);
 	assert_true(kernel_state_is(3, "REACHABLE"));
 
 	/* In use: NTF_USE for .3, not within a second of the last one; the
@@ -471,7 +491,8 @@ test_kernel(void **state)
 
 	/* .9 moves: pushed again with the new MAC. */
 	assert_int_equal(sh("ip neigh replace 10.77.0.9 lladdr 02:00:00:00:00:99 "
-			    "dev v0 nud permanent"), 0);
+			    "dev v0 nud permanent"),
+			 0);
 	/* dump, two misses, the move */
 	assert_true(poll_until_told(n, &ip9, 4 * K_WORKERS));
 	told(&ip9, mac);

@@ -37,13 +37,13 @@
 
 /* The files of the temporary directory. */
 enum tls_file {
-	F_CERT,      /* self-signed, for F_KEY */
+	F_CERT, /* self-signed, for F_KEY */
 	F_KEY,
 	F_OTHER_KEY, /* matches nothing */
 	F_ENC_KEY,   /* F_KEY under a passphrase */
 	F_NOT_PEM,
-	F_CHAIN,     /* leaf (F_KEY) then intermediate; the root is not in it */
-	F_MISSING,   /* never written */
+	F_CHAIN,   /* leaf (F_KEY) then intermediate; the root is not in it */
+	F_MISSING, /* never written */
 	F_COUNT
 };
 
@@ -89,7 +89,8 @@ cert_ext_add(X509 *x, X509 *issuer, int nid, const char *value)
  * signed by @p issuer_key as @p issuer (self-signed when @p issuer is NULL).
  */
 static X509 *
-cert_new(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key, bool ca)
+cert_new(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key,
+	 bool ca)
 {
 	static long serial = 1;
 	X509 *x = X509_new();
@@ -101,17 +102,22 @@ cert_new(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key, bool
 	ok = ok && X509_gmtime_adj(X509_getm_notBefore(x), -3600) != NULL;
 	ok = ok && X509_gmtime_adj(X509_getm_notAfter(x), 86400) != NULL;
 	ok = ok && X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-					      (const unsigned char *)cn, -1, -1, 0) == 1;
+					      (const unsigned char *)cn, -1, -1,
+					      0) == 1;
 	ok = ok && X509_set_subject_name(x, name) == 1;
-	ok = ok && X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer) :
-							    name) == 1;
+	ok = ok && X509_set_issuer_name(x, issuer != NULL ?
+						   X509_get_subject_name(issuer) :
+						   name) == 1;
 	ok = ok && X509_set_pubkey(x, key) == 1;
-	ok = ok && cert_ext_add(x, issuer != NULL ? issuer : x, NID_basic_constraints,
-				ca ? "critical,CA:TRUE" : "critical,CA:FALSE") == 0;
+	ok = ok &&
+	     cert_ext_add(x, issuer != NULL ? issuer : x, NID_basic_constraints,
+			  ca ? "critical,CA:TRUE" : "critical,CA:FALSE") == 0;
 	if (ca)
-		ok = ok && cert_ext_add(x, issuer != NULL ? issuer : x, NID_key_usage,
-					"critical,keyCertSign,cRLSign") == 0;
-	ok = ok && X509_sign(x, issuer_key != NULL ? issuer_key : key, EVP_sha256()) > 0;
+		ok = ok &&
+		     cert_ext_add(x, issuer != NULL ? issuer : x, NID_key_usage,
+				  "critical,keyCertSign,cRLSign") == 0;
+	ok = ok && X509_sign(x, issuer_key != NULL ? issuer_key : key,
+			     EVP_sha256()) > 0;
 	X509_NAME_free(name);
 	if (!ok) {
 		X509_free(x);
@@ -131,10 +137,12 @@ pem_write(enum tls_file f, X509 *x1, X509 *x2, EVP_PKEY *key, bool encrypt)
 	if (x2 != NULL)
 		ok = ok && PEM_write_bio_X509(b, x2) == 1;
 	if (key != NULL && encrypt)
-		ok = ok && PEM_write_bio_PKCS8PrivateKey(b, key, EVP_aes_256_cbc(), "secret", 6,
-							 NULL, NULL) == 1;
+		ok = ok &&
+		     PEM_write_bio_PKCS8PrivateKey(b, key, EVP_aes_256_cbc(),
+						   "secret", 6, NULL, NULL) == 1;
 	else if (key != NULL)
-		ok = ok && PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL) == 1;
+		ok = ok && PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL,
+						    NULL) == 1;
 	BIO_free(b);
 	return ok ? 0 : -1;
 }
@@ -154,13 +162,15 @@ tls_dir_remove(void **state)
 	d = opendir(tls.dir);
 	if (d != NULL) {
 		while ((e = readdir(d)) != NULL) {
-			if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			if (strcmp(e->d_name, ".") != 0 &&
+			    strcmp(e->d_name, "..") != 0)
 				unlinkat(dirfd(d), e->d_name, 0);
 		}
 		closedir(d);
 	}
 	if (rmdir(tls.dir) != 0)
-		fprintf(stderr, "test_cp_tls: cannot remove %s: %s\n", tls.dir, strerror(errno));
+		fprintf(stderr, "test_cp_tls: cannot remove %s: %s\n", tls.dir,
+			strerror(errno));
 	tls.dir[0] = '\0';
 	return 0;
 }
@@ -180,7 +190,8 @@ tls_dir_make(void **state)
 		goto out;
 	}
 	for (int f = 0; f < F_COUNT; f++)
-		snprintf(tls.path[f], sizeof(tls.path[f]), "%s/%s", tls.dir, tls_file_names[f]);
+		snprintf(tls.path[f], sizeof(tls.path[f]), "%s/%s", tls.dir,
+			 tls_file_names[f]);
 	if (key == NULL || other == NULL || root_key == NULL || mid_key == NULL)
 		goto out;
 	cert = cert_new("turn.example.org", key, NULL, NULL, false);
@@ -230,7 +241,8 @@ out:
  * and line 5 @p extra (if any).
  */
 static void
-cfg_make(struct tp_config *cfg, enum tls_file cert, enum tls_file key, const char *extra)
+cfg_make(struct tp_config *cfg, enum tls_file cert, enum tls_file key,
+	 const char *extra)
 {
 	char text[1024], err[512] = "";
 
@@ -268,8 +280,8 @@ server_ctx(enum tls_file cert, enum tls_file key, const char *extra)
  * @p key; and leave the error queue empty.
  */
 static void
-expect_fail(enum tls_file cert, enum tls_file key, const char *extra, unsigned int line,
-	    const char *cfg_key, ...)
+expect_fail(enum tls_file cert, enum tls_file key, const char *extra,
+	    unsigned int line, const char *cfg_key, ...)
 {
 	struct tp_config cfg;
 	SSL_CTX *ctx = (SSL_CTX *)&cfg; /* must be reset to NULL */
@@ -318,7 +330,8 @@ client_ctx(int min, int max)
 		/* Let this client really offer TLS 1.0/1.1 (OpenSSL 3 forbids it
 		 * at the default security level) so the server is what refuses. */
 		SSL_CTX_set_security_level(c, 0);
-		assert_int_equal(SSL_CTX_set_cipher_list(c, "DEFAULT:@SECLEVEL=0"), 1);
+		assert_int_equal(SSL_CTX_set_cipher_list(c, "DEFAULT:@SECLEVEL=0"),
+				 1);
 	}
 	return c;
 }
@@ -329,10 +342,10 @@ struct hs {
 	bool reused;
 	char cipher[64];
 	char alpn[32];
-	long verify;               /* client's verify result */
-	int peer_chain_len;        /* certificates the server sent */
-	unsigned long server_err;  /* first error queued by the server side */
-	SSL_SESSION *session;      /* the client's, for resumption; caller frees */
+	long verify;              /* client's verify result */
+	int peer_chain_len;       /* certificates the server sent */
+	unsigned long server_err; /* first error queued by the server side */
+	SSL_SESSION *session; /* the client's, for resumption; caller frees */
 };
 
 /* One handshake step; false once this side has failed. */
@@ -369,7 +382,8 @@ read_all(SSL *ssl, char *buf, int n)
 		if (r > 0)
 			got += r;
 		else
-			assert_int_equal(SSL_get_error(ssl, r), SSL_ERROR_WANT_READ);
+			assert_int_equal(SSL_get_error(ssl, r),
+					 SSL_ERROR_WANT_READ);
 	}
 	assert_int_equal(got, n);
 }
@@ -388,7 +402,8 @@ handshake(SSL_CTX *server, SSL_CTX *client, SSL_SESSION *session)
 	bool c_done = false, s_done = false;
 	char buf[8];
 
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fd), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fd),
+			 0);
 	c = SSL_new(client);
 	s = SSL_new(server);
 	assert_non_null(c);
@@ -400,7 +415,8 @@ handshake(SSL_CTX *server, SSL_CTX *client, SSL_SESSION *session)
 	if (session != NULL)
 		assert_int_equal(SSL_set_session(c, session), 1);
 	for (int i = 0; i < 50 && !(c_done && s_done); i++) {
-		if (!hs_step(c, &c_done, NULL) || !hs_step(s, &s_done, &out.server_err))
+		if (!hs_step(c, &c_done, NULL) ||
+		    !hs_step(s, &s_done, &out.server_err))
 			break;
 	}
 	out.ok = c_done && s_done;
@@ -411,9 +427,11 @@ handshake(SSL_CTX *server, SSL_CTX *client, SSL_SESSION *session)
 
 		out.version = SSL_version(s);
 		out.reused = SSL_session_reused(c) == 1;
-		snprintf(out.cipher, sizeof(out.cipher), "%s", SSL_get_cipher_name(s));
+		snprintf(out.cipher, sizeof(out.cipher), "%s",
+			 SSL_get_cipher_name(s));
 		SSL_get0_alpn_selected(s, &alpn, &alpn_len);
-		snprintf(out.alpn, sizeof(out.alpn), "%.*s", (int)alpn_len, (const char *)alpn);
+		snprintf(out.alpn, sizeof(out.alpn), "%.*s", (int)alpn_len,
+			 (const char *)alpn);
 		out.verify = SSL_get_verify_result(c);
 		out.peer_chain_len = chain != NULL ? sk_X509_num(chain) : 0;
 
@@ -491,7 +509,8 @@ test_old_versions_refused(void **state)
 		 * never sent one. */
 		if (ERR_GET_REASON(r.server_err) != SSL_R_UNSUPPORTED_PROTOCOL)
 			fail_msg("version %#x: server error %lx (%s), want unsupported protocol",
-				 versions[i], r.server_err, ERR_reason_error_string(r.server_err));
+				 versions[i], r.server_err,
+				 ERR_reason_error_string(r.server_err));
 		SSL_CTX_free(old);
 	}
 	SSL_CTX_free(server);
@@ -505,7 +524,8 @@ test_resumption(void **state)
 	SSL_CTX *server = server_ctx(F_CERT, F_KEY, NULL);
 
 	(void)state;
-	assert_int_equal(SSL_CTX_get_options(server) & SSL_OP_NO_TICKET, SSL_OP_NO_TICKET);
+	assert_int_equal(SSL_CTX_get_options(server) & SSL_OP_NO_TICKET,
+			 SSL_OP_NO_TICKET);
 	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
 		SSL_CTX *client = client_ctx(versions[i], versions[i]);
 		struct hs first = handshake(server, client, NULL);
@@ -539,7 +559,8 @@ test_settings(void **state)
 	assert_true(opts & SSL_OP_NO_COMPRESSION);
 	assert_true(opts & SSL_OP_CIPHER_SERVER_PREFERENCE);
 	assert_true(SSL_CTX_get_mode(server) & SSL_MODE_RELEASE_BUFFERS);
-	assert_int_equal(SSL_CTX_get_session_cache_mode(server), SSL_SESS_CACHE_SERVER);
+	assert_int_equal(SSL_CTX_get_session_cache_mode(server),
+			 SSL_SESS_CACHE_SERVER);
 	assert_int_equal(SSL_CTX_sess_get_cache_size(server),
 			 TP_CONFIG_DEFAULT_STREAM_MAX_CONNECTIONS);
 	assert_int_equal(SSL_CTX_get_timeout(server), CP_TLS_SESSION_TIMEOUT_S);
@@ -562,7 +583,9 @@ test_alpn(void **state)
 	struct hs r;
 
 	(void)state;
-	assert_int_equal(SSL_CTX_set_alpn_protos(client, turn_and_h2, sizeof(turn_and_h2) - 1), 0);
+	assert_int_equal(SSL_CTX_set_alpn_protos(client, turn_and_h2,
+						 sizeof(turn_and_h2) - 1),
+			 0);
 	r = handshake(server, client, NULL);
 	assert_true(r.ok);
 	assert_string_equal(r.alpn, "stun.turn");
@@ -587,7 +610,9 @@ test_chain(void **state)
 
 	(void)state;
 	SSL_CTX_set_verify(client, SSL_VERIFY_PEER, NULL);
-	assert_int_equal(X509_STORE_add_cert(SSL_CTX_get_cert_store(client), tls.root), 1);
+	assert_int_equal(X509_STORE_add_cert(SSL_CTX_get_cert_store(client),
+					     tls.root),
+			 1);
 	r = handshake(server, client, NULL);
 	assert_true(r.ok);
 	assert_int_equal(r.verify, X509_V_OK);
@@ -607,7 +632,8 @@ test_chain(void **state)
 static void
 test_cipher_list(void **state)
 {
-	SSL_CTX *server = server_ctx(F_CERT, F_KEY, "cipher-list=ECDHE-ECDSA-CHACHA20-POLY1305");
+	SSL_CTX *server = server_ctx(F_CERT, F_KEY,
+				     "cipher-list=ECDHE-ECDSA-CHACHA20-POLY1305");
 	SSL_CTX *c12 = client_ctx(TLS1_2_VERSION, TLS1_2_VERSION);
 	SSL_CTX *c13 = client_ctx(TLS1_3_VERSION, TLS1_3_VERSION);
 	struct hs r;
@@ -642,8 +668,10 @@ test_tls_off(void **state)
 	char err[256] = "";
 
 	(void)state;
-	assert_int_equal(tp_config_parse_text(&cfg, "off.conf", "relay-ip=192.0.2.1\nno-auth\n",
-					      err, sizeof(err)), 0);
+	assert_int_equal(tp_config_parse_text(&cfg, "off.conf",
+					      "relay-ip=192.0.2.1\nno-auth\n",
+					      err, sizeof(err)),
+			 0);
 	assert_int_equal(cp_tls_ctx_create(&ctx, &cfg, err, sizeof(err)), 0);
 	assert_null(ctx);
 	tp_config_free(&cfg);
@@ -654,7 +682,8 @@ test_tls_off(void **state)
 	assert_int_equal(cp_tls_ctx_create(&ctx, &cfg, err, sizeof(err)), 0);
 	assert_null(ctx);
 	tp_config_free(&cfg);
-	assert_int_equal(cp_tls_ctx_create(NULL, &cfg, err, sizeof(err)), -EINVAL);
+	assert_int_equal(cp_tls_ctx_create(NULL, &cfg, err, sizeof(err)),
+			 -EINVAL);
 }
 
 static void
@@ -665,7 +694,8 @@ test_bad_files(void **state)
 		    ": the key does not match the certificate in cert (line 3) [OpenSSL: ",
 		    "key values mismatch", NULL);
 	/* The chain's first certificate is the one the key must match. */
-	expect_fail(F_CHAIN, F_OTHER_KEY, NULL, 4, "pkey", "does not match", NULL);
+	expect_fail(F_CHAIN, F_OTHER_KEY, NULL, 4, "pkey", "does not match",
+		    NULL);
 
 	expect_fail(F_MISSING, F_KEY, NULL, 3, "cert", tls.path[F_MISSING],
 		    ": cannot load a PEM certificate chain from it [OpenSSL: ",
@@ -676,24 +706,28 @@ test_bad_files(void **state)
 	expect_fail(F_NOT_PEM, F_KEY, NULL, 3, "cert", tls.path[F_NOT_PEM],
 		    "cannot load a PEM certificate chain", "no start line", NULL);
 	expect_fail(F_CERT, F_NOT_PEM, NULL, 4, "pkey", tls.path[F_NOT_PEM],
-		    "cannot load an unencrypted PEM private key", "[OpenSSL: ", NULL);
+		    "cannot load an unencrypted PEM private key",
+		    "[OpenSSL: ", NULL);
 	/* The files swapped: a key where the certificate should be, and back. */
 	expect_fail(F_KEY, F_CERT, NULL, 3, "cert", "no start line", NULL);
 	expect_fail(F_CERT, F_CERT, NULL, 4, "pkey", "private key", NULL);
 	/* Encrypted: refused, without waiting for a passphrase on a terminal. */
-	expect_fail(F_CERT, F_ENC_KEY, NULL, 4, "pkey", tls.path[F_ENC_KEY], "[OpenSSL: ",
-		    NULL);
+	expect_fail(F_CERT, F_ENC_KEY, NULL, 4, "pkey", tls.path[F_ENC_KEY],
+		    "[OpenSSL: ", NULL);
 	/* A directory. */
 	{
 		struct tp_config cfg;
 		SSL_CTX *ctx;
 		char text[512], err[1024] = "";
 
-		snprintf(text, sizeof(text), "relay-ip=192.0.2.10\nno-auth\ncert=%s\npkey=%s\n",
+		snprintf(text, sizeof(text),
+			 "relay-ip=192.0.2.10\nno-auth\ncert=%s\npkey=%s\n",
 			 tls.dir, tls.path[F_KEY]);
-		assert_int_equal(tp_config_parse_text(&cfg, "tls.conf", text, err, sizeof(err)),
+		assert_int_equal(tp_config_parse_text(&cfg, "tls.conf", text,
+						      err, sizeof(err)),
 				 0);
-		assert_int_equal(cp_tls_ctx_create(&ctx, &cfg, err, sizeof(err)), -EINVAL);
+		assert_int_equal(cp_tls_ctx_create(&ctx, &cfg, err, sizeof(err)),
+				 -EINVAL);
 		assert_null(ctx);
 		tp_config_free(&cfg);
 		assert_non_null(strstr(err, "tls.conf:3: cert: "));
@@ -720,13 +754,14 @@ test_bad_cipher_list(void **state)
 		    "'NOT-A-CIPHER' selects no TLS 1.2 cipher suite [OpenSSL: ",
 		    "no cipher match", NULL);
 	/* TLS 1.3 names are not TLS 1.2 suites. */
-	expect_fail(F_CERT, F_KEY, "cipher-list=TLS_AES_128_GCM_SHA256", 5, "cipher-list",
-		    "selects no TLS 1.2 cipher suite", NULL);
+	expect_fail(F_CERT, F_KEY, "cipher-list=TLS_AES_128_GCM_SHA256", 5,
+		    "cipher-list", "selects no TLS 1.2 cipher suite", NULL);
 	/* A list that only removes. */
-	expect_fail(F_CERT, F_KEY, "cipher-list=!ALL", 5, "cipher-list", "no cipher match",
-		    NULL);
+	expect_fail(F_CERT, F_KEY, "cipher-list=!ALL", 5, "cipher-list",
+		    "no cipher match", NULL);
 	/* Unknown names beside a known one are skipped (OpenSSL's rule). */
-	SSL_CTX_free(server_ctx(F_CERT, F_KEY, "cipher-list=NOT-A-CIPHER:ECDHE-ECDSA-AES128-GCM-SHA256"));
+	SSL_CTX_free(server_ctx(F_CERT, F_KEY,
+				"cipher-list=NOT-A-CIPHER:ECDHE-ECDSA-AES128-GCM-SHA256"));
 }
 
 int

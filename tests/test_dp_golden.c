@@ -51,12 +51,6 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
-#include "turnpike/addr.h"
-#include "turnpike/channel_data.h"
-#include "turnpike/dp_msg.h"
-#include "turnpike/stun.h"
-#include "turnpike/dp_counters.h"
-#include "turnpike/plane.h"
 #include "dp_cmd.h"
 #include "dp_input.h"
 #include "dp_plane.h"
@@ -64,6 +58,12 @@
 #include "dp_relay.h"
 #include "dp_table.h"
 #include "dp_worker.h"
+#include "turnpike/addr.h"
+#include "turnpike/channel_data.h"
+#include "turnpike/dp_counters.h"
+#include "turnpike/dp_msg.h"
+#include "turnpike/plane.h"
+#include "turnpike/stun.h"
 
 /* ------------------------------------------------------------------ */
 /* The world every case lives in                                       */
@@ -82,8 +82,9 @@
 #define ETH_LEN 14
 #define UDP4_LEN 42 /* Ethernet + IPv4 without options + UDP */
 
-#define IP4(a, b, c, d) \
-	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
+#define IP4(a, b, c, d)                                                   \
+	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | \
+	 (uint32_t)(d))
 
 #define IP_LISTEN IP4(192, 0, 2, 1)
 #define IP_RELAY0 IP4(192, 0, 2, 10)
@@ -109,10 +110,10 @@
 #define GEN_B 2002
 
 #define CH_P1 0x4001
-#define CH_RB 0x4002    /* A's channel to B's relayed address */
+#define CH_RB 0x4002 /* A's channel to B's relayed address */
 #define CH_P2 0x4003
 #define CH_PFAR2 0x4005
-#define CH_RA 0x4007    /* B's channel to A's relayed address */
+#define CH_RA 0x4007 /* B's channel to A's relayed address */
 
 static const uint8_t mac_us[DP_MAC_LEN] = { 0x02, 0, 0, 0, 0x00, 0x01 };
 static const uint8_t mac_ca[DP_MAC_LEN] = { 0x02, 0, 0, 0, 0x0c, 0x0a };
@@ -122,7 +123,8 @@ static const uint8_t mac_p1[DP_MAC_LEN] = { 0x02, 0, 0, 0, 0x01, 0x07 };
 static const uint8_t mac_p2[DP_MAC_LEN] = { 0x02, 0, 0, 0, 0x01, 0x08 };
 static const uint8_t mac_gw[DP_MAC_LEN] = { 0x02, 0, 0, 0, 0x00, 0xfe };
 static const uint8_t mac_stranger[DP_MAC_LEN] = { 0x02, 0, 0, 0, 0x99, 0x99 };
-static const uint8_t mac_bcast[DP_MAC_LEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t mac_bcast[DP_MAC_LEN] = { 0xff, 0xff, 0xff,
+					       0xff, 0xff, 0xff };
 static const uint8_t mac_zero[DP_MAC_LEN];
 
 /** Named transport addresses of the world. */
@@ -156,16 +158,16 @@ struct env {
 	unsigned int seq;
 	struct rte_ring *rxr[MAX_W];
 	struct rte_ring *txr[MAX_W];
-	struct tp_plane_params params;   /* the fast path's settings */
+	struct tp_plane_params params; /* the fast path's settings */
 	struct dp_port_info port_info;
-	struct dp_plane *pl;             /* made afresh for every case */
-	struct dp_shared *sh;            /* pl->sh */
-	struct dp_worker *ws;            /* pl->workers */
+	struct dp_plane *pl;  /* made afresh for every case */
+	struct dp_shared *sh; /* pl->sh */
+	struct dp_worker *ws; /* pl->workers */
 	bool running;
 	unsigned int in_use_start;
 	unsigned int soft_fail;
 	uint64_t cmds_sent[MAX_W];
-	uint64_t t0;       /* TSC of the last direct command drain */
+	uint64_t t0; /* TSC of the last direct command drain */
 	uint16_t port_ca, port_cb, port_cx;
 	uint16_t relay_a, relay_b;
 	uint16_t owner_a, owner_b;
@@ -258,7 +260,12 @@ struct out_frame {
 	uint8_t b[FRAME_MAX];
 };
 
-enum cksum_mode { CK_GOOD, CK_BAD_IP, CK_BAD_UDP, CK_ZERO_UDP };
+enum cksum_mode {
+	CK_GOOD,
+	CK_BAD_IP,
+	CK_BAD_UDP,
+	CK_ZERO_UDP
+};
 
 /*
  * What the fast path writes in every IPv4 header it sends (dp_pkt.h):
@@ -367,11 +374,13 @@ frame_udp4(struct frame *f, const uint8_t *dmac, const uint8_t *smac,
 	udp = ip + hlen;
 	put16(udp, src->port);
 	put16(udp + 2, dst->port);
-	put16(udp + 4, o->udp_len ? o->udp_len : (uint16_t)(ulen + o->udp_len_adj));
+	put16(udp + 4,
+	      o->udp_len ? o->udp_len : (uint16_t)(ulen + o->udp_len_adj));
 	memcpy(udp + 8, pl, plen);
 	if (o->cksum != CK_ZERO_UDP) {
 		c = udp_cksum(ip, udp, ulen);
-		put16(udp + 6, o->cksum == CK_BAD_UDP ? (uint16_t)(c ^ 0x5A5A) : c);
+		put16(udp + 6,
+		      o->cksum == CK_BAD_UDP ? (uint16_t)(c ^ 0x5A5A) : c);
 	}
 	c = (uint16_t)~fold(sum16(0, ip, hlen));
 	put16(ip + 10, o->cksum == CK_BAD_IP ? (uint16_t)(c ^ 0x0101) : c);
@@ -417,7 +426,8 @@ check_cksums(const uint8_t *f, uint16_t len)
 	ulen = get16(udp + 4);
 	assert_true(ETH_LEN + hlen + ulen <= len);
 	if (get16(udp + 6) != 0)
-		assert_int_equal(fold(sum16(sum16(0, ip + 12, 8) + 17 + ulen, udp, ulen)),
+		assert_int_equal(fold(sum16(sum16(0, ip + 12, 8) + 17 + ulen,
+					    udp, ulen)),
 				 0xFFFF);
 }
 
@@ -450,35 +460,59 @@ frame_eq(const struct out_frame *got, const struct frame *want, const char *what
 /* Case descriptions                                                   */
 /* ------------------------------------------------------------------ */
 
-enum in_kind { IN_CHANDATA, IN_SEND, IN_RAW, IN_STUN, IN_ARP };
+enum in_kind {
+	IN_CHANDATA,
+	IN_SEND,
+	IN_RAW,
+	IN_STUN,
+	IN_ARP
+};
 
 enum mangle {
 	M_NONE,
 	/* still valid */
-	M_ETH_PAD, M_IP_OPTIONS, M_DF, M_UDP_CKSUM_ZERO,
+	M_ETH_PAD,
+	M_IP_OPTIONS,
+	M_DF,
+	M_UDP_CKSUM_ZERO,
 	/* broken */
-	M_TRUNC_ETH, M_ETH_ONLY, M_TRUNC_IP, M_OTHER_MAC, M_ETHERTYPE_V6,
-	M_VLAN, M_IP_VERSION, M_IP_CKSUM, M_IHL_4, M_IHL_15, M_TOTLEN_PAST,
-	M_MF, M_FRAG_OFF, M_ICMP, M_UDPLEN_PAST, M_UDPLEN_SHORT,
-	M_UDP_CKSUM_BAD, M_ARP_HLEN, M_ARP_TRUNC,
+	M_TRUNC_ETH,
+	M_ETH_ONLY,
+	M_TRUNC_IP,
+	M_OTHER_MAC,
+	M_ETHERTYPE_V6,
+	M_VLAN,
+	M_IP_VERSION,
+	M_IP_CKSUM,
+	M_IHL_4,
+	M_IHL_15,
+	M_TOTLEN_PAST,
+	M_MF,
+	M_FRAG_OFF,
+	M_ICMP,
+	M_UDPLEN_PAST,
+	M_UDPLEN_SHORT,
+	M_UDP_CKSUM_BAD,
+	M_ARP_HLEN,
+	M_ARP_TRUNC,
 };
 
 /** The input frame. */
 struct in_spec {
 	enum in_kind kind;
 	enum ep src, dst;
-	uint16_t channel;      /* IN_CHANDATA */
-	uint16_t stun_type;    /* IN_STUN */
-	uint16_t len;          /* application data bytes */
-	int16_t len_adj;       /* added to the ChannelData / STUN length field */
-	uint8_t pad;           /* IN_CHANDATA: zero bytes after the data */
-	enum ep peer;          /* IN_SEND: XOR-PEER-ADDRESS, EP_NONE = absent */
-	bool no_data;          /* IN_SEND: no DATA attribute */
-	uint16_t extra_attr;   /* IN_SEND: one more (empty) attribute */
-	bool fingerprint;      /* IN_SEND: end with FINGERPRINT */
-	uint8_t lead[8];       /* IN_RAW: first data bytes */
+	uint16_t channel;    /* IN_CHANDATA */
+	uint16_t stun_type;  /* IN_STUN */
+	uint16_t len;        /* application data bytes */
+	int16_t len_adj;     /* added to the ChannelData / STUN length field */
+	uint8_t pad;         /* IN_CHANDATA: zero bytes after the data */
+	enum ep peer;        /* IN_SEND: XOR-PEER-ADDRESS, EP_NONE = absent */
+	bool no_data;        /* IN_SEND: no DATA attribute */
+	uint16_t extra_attr; /* IN_SEND: one more (empty) attribute */
+	bool fingerprint;    /* IN_SEND: end with FINGERPRINT */
+	uint8_t lead[8];     /* IN_RAW: first data bytes */
 	uint8_t n_lead;
-	uint16_t arp_op;       /* IN_ARP */
+	uint16_t arp_op; /* IN_ARP */
 	enum ep arp_target;
 	enum mangle mangle;
 };
@@ -500,7 +534,11 @@ struct out_spec {
 	bool df;
 };
 
-enum evt_kind { EV_NONE, EV_PACKET, EV_NEIGH };
+enum evt_kind {
+	EV_NONE,
+	EV_PACKET,
+	EV_NEIGH
+};
 
 /** A counter (drop = 0) or drop reason (drop = 1) that moves by n. */
 struct delta {
@@ -787,7 +825,9 @@ static int
 workers_create(struct env *e)
 {
 	const struct dp_plane_rings rings = {
-		.cmd = CMD_RING_SIZE, .evt = EVT_RING_SIZE, .handoff = HANDOFF_RING_SIZE,
+		.cmd = CMD_RING_SIZE,
+		.evt = EVT_RING_SIZE,
+		.handoff = HANDOFF_RING_SIZE,
 	};
 	char err[256];
 
@@ -874,16 +914,19 @@ env_check_clean(struct env *e)
 	for (uint16_t i = 0; i < e->n; i++) {
 		struct dp_worker *w = &e->ws[i];
 
-		left += rte_ring_count(w->cmd_ring) + rte_ring_count(w->evt_ring) + w->n_tx;
+		left += rte_ring_count(w->cmd_ring) +
+			rte_ring_count(w->evt_ring) + w->n_tx;
 		for (uint16_t j = 0; j < e->n; j++)
 			if (w->handoff_out[j] != NULL)
 				left += rte_ring_count(w->handoff_out[j]);
 	}
 	if (left != 0)
-		print_error("%u frames, commands or events were left over\n", left);
+		print_error("%u frames, commands or events were left over\n",
+			    left);
 	assert_int_equal(left, 0);
 	if (e->soft_fail != 0)
-		fail_msg("%u counter expectations failed (see above)", e->soft_fail);
+		fail_msg("%u counter expectations failed (see above)",
+			 e->soft_fail);
 	assert_int_equal(rte_mempool_in_use_count(g_pool), e->in_use_start);
 }
 
@@ -891,13 +934,16 @@ static void
 cmd_put(struct env *e, uint16_t wid, const struct dp_cmd *c)
 {
 	assert_int_equal(rte_ring_sp_enqueue_elem(e->ws[wid].cmd_ring,
-						  (void *)(uintptr_t)c, sizeof(*c)), 0);
+						  (void *)(uintptr_t)c,
+						  sizeof(*c)),
+			 0);
 	e->cmds_sent[wid]++;
 }
 
 static void
 cmd_alloc_add(struct env *e, uint16_t wid, uint32_t slot, uint32_t gen,
-	      enum ep client, enum ep relay, uint32_t lifetime_ms, uint32_t max_bps)
+	      enum ep client, enum ep relay, uint32_t lifetime_ms,
+	      uint32_t max_bps)
 {
 	struct dp_cmd c = { .type = DP_CMD_ALLOC_ADD };
 
@@ -975,13 +1021,15 @@ commit_at(struct env *e, uint64_t now, uint64_t expect_failed)
 	uint64_t failed = 0;
 
 	if (e->running) {
-		uint64_t end = rte_get_timer_cycles() + rte_get_timer_hz() * WAIT_MS / 1000;
+		uint64_t end = rte_get_timer_cycles() +
+			       rte_get_timer_hz() * WAIT_MS / 1000;
 		bool done = false;
 
 		while (!done && rte_get_timer_cycles() < end) {
 			done = true;
 			for (uint16_t i = 0; i < e->n; i++)
-				if (rd64(&e->ws[i].stats.c[DP_C_cmds]) < e->cmds_sent[i])
+				if (rd64(&e->ws[i].stats.c[DP_C_cmds]) <
+				    e->cmds_sent[i])
 					done = false;
 			if (!done)
 				rte_delay_us_sleep(100);
@@ -994,7 +1042,8 @@ commit_at(struct env *e, uint64_t now, uint64_t expect_failed)
 		}
 	}
 	for (uint16_t i = 0; i < e->n; i++) {
-		assert_int_equal(rd64(&e->ws[i].stats.c[DP_C_cmds]), e->cmds_sent[i]);
+		assert_int_equal(rd64(&e->ws[i].stats.c[DP_C_cmds]),
+				 e->cmds_sent[i]);
 		failed += rd64(&e->ws[i].stats.drop[DP_DROP_cmd_failed]);
 	}
 	assert_int_equal(failed, expect_failed);
@@ -1019,18 +1068,22 @@ world_install(struct env *e, unsigned int world)
 	if (world & W_A)
 		cmd_alloc_add(e, a, SLOT_A, GEN_A, EP_CA, EP_RA, LIFETIME_MS, 0);
 	if (world & W_B)
-		cmd_alloc_add(e, e->owner_b, SLOT_B, GEN_B, EP_CB, EP_RB, LIFETIME_MS, 0);
+		cmd_alloc_add(e, e->owner_b, SLOT_B, GEN_B, EP_CB, EP_RB,
+			      LIFETIME_MS, 0);
 	if (world & W_A_P1) {
 		cmd_perm(e, a, SLOT_A, GEN_A, IP_P1, LIFETIME_MS);
-		cmd_chan(e, a, SLOT_A, GEN_A, CH_P1, ep_addr(e, EP_P1), LIFETIME_MS);
+		cmd_chan(e, a, SLOT_A, GEN_A, CH_P1, ep_addr(e, EP_P1),
+			 LIFETIME_MS);
 	}
 	if (world & W_A_FAR) {
 		cmd_perm(e, a, SLOT_A, GEN_A, IP_PFAR, LIFETIME_MS);
 		cmd_perm(e, a, SLOT_A, GEN_A, IP_PFAR2, LIFETIME_MS);
-		cmd_chan(e, a, SLOT_A, GEN_A, CH_PFAR2, ep_addr(e, EP_PFAR2), LIFETIME_MS);
+		cmd_chan(e, a, SLOT_A, GEN_A, CH_PFAR2, ep_addr(e, EP_PFAR2),
+			 LIFETIME_MS);
 	}
 	if (world & W_A_P2_CH)
-		cmd_chan(e, a, SLOT_A, GEN_A, CH_P2, ep_addr(e, EP_P2), LIFETIME_MS);
+		cmd_chan(e, a, SLOT_A, GEN_A, CH_P2, ep_addr(e, EP_P2),
+			 LIFETIME_MS);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1067,8 +1120,9 @@ stats_check(struct env *e, const struct dp_stats *before,
 			if (d == want[i].c[k])
 				continue;
 			print_error("%s: worker %u counter %s moved by %" PRIu64
-				    ", expected %" PRIu64 "\n", what, i,
-				    dp_counter_name((enum dp_counter)k), d, want[i].c[k]);
+				    ", expected %" PRIu64 "\n",
+				    what, i, dp_counter_name((enum dp_counter)k),
+				    d, want[i].c[k]);
 			e->soft_fail++;
 		}
 		for (unsigned int k = 0; k < DP_DROP__COUNT; k++) {
@@ -1077,8 +1131,9 @@ stats_check(struct env *e, const struct dp_stats *before,
 			if (d == want[i].drop[k])
 				continue;
 			print_error("%s: worker %u drop %s moved by %" PRIu64
-				    ", expected %" PRIu64 "\n", what, i,
-				    dp_drop_name((enum dp_drop)k), d, want[i].drop[k]);
+				    ", expected %" PRIu64 "\n",
+				    what, i, dp_drop_name((enum dp_drop)k), d,
+				    want[i].drop[k]);
 			e->soft_fail++;
 		}
 	}
@@ -1097,7 +1152,7 @@ app_data(const struct in_spec *in, uint8_t *buf)
 {
 	for (uint16_t i = 0; i < in->len; i++)
 		buf[i] = i < in->n_lead ? in->lead[i] :
-			 (uint8_t)(0x5A ^ (i * 29 + in->len));
+					  (uint8_t)(0x5A ^ (i * 29 + in->len));
 	return in->len;
 }
 
@@ -1158,8 +1213,8 @@ static uint16_t
 send_indication(const struct env *e, const struct in_spec *in,
 		const uint8_t *data, uint16_t dlen, uint8_t *out)
 {
-	static const uint8_t tid[STUN_TID_LEN] = {
-		0x53, 0x45, 0x4e, 0x44, 1, 2, 3, 4, 5, 6, 7, 8 };
+	static const uint8_t tid[STUN_TID_LEN] = { 0x53, 0x45, 0x4e, 0x44, 1, 2,
+						   3,    4,    5,    6,    7, 8 };
 	static const uint8_t none[1];
 	struct stun_builder b;
 	int n;
@@ -1187,8 +1242,8 @@ send_indication(const struct env *e, const struct in_spec *in,
 static uint16_t
 stun_plain(uint16_t type, uint8_t *out)
 {
-	static const uint8_t tid[STUN_TID_LEN] = {
-		0x47, 0x4f, 0x4c, 0x44, 9, 8, 7, 6, 5, 4, 3, 2 };
+	static const uint8_t tid[STUN_TID_LEN] = { 0x47, 0x4f, 0x4c, 0x44, 9, 8,
+						   7,    6,    5,    4,    3, 2 };
 	struct stun_builder b;
 	int n;
 
@@ -1210,7 +1265,8 @@ build_input(const struct env *e, const struct in_spec *in, struct frame *f)
 	switch (in->kind) {
 	case IN_ARP:
 		frame_arp(f, in->arp_op == 1 ? mac_bcast : e->sh->mac.addr_bytes,
-			  ep_mac(in->src), in->arp_op, ep_mac(in->src), ep_ip(e, in->src),
+			  ep_mac(in->src), in->arp_op, ep_mac(in->src),
+			  ep_ip(e, in->src),
 			  in->arp_op == 1 ? mac_zero : e->sh->mac.addr_bytes,
 			  ep_ip(e, in->arp_target));
 		f->len = 60; /* as it comes off the wire: padded */
@@ -1237,15 +1293,19 @@ build_input(const struct env *e, const struct in_spec *in, struct frame *f)
 	}
 	src = ep_addr(e, in->src);
 	dst = ep_addr(e, in->dst);
-	frame_udp4(f, e->sh->mac.addr_bytes, ep_mac(in->src), &src, &dst, pl, plen, &o);
+	frame_udp4(f, e->sh->mac.addr_bytes, ep_mac(in->src), &src, &dst, pl,
+		   plen, &o);
 	mangle_frame(in->mangle, f);
 }
 
 static struct in_spec
 in_chan(enum ep from, uint16_t ch, uint16_t len)
 {
-	struct in_spec in = { .kind = IN_CHANDATA, .src = from, .dst = EP_LISTEN,
-			      .channel = ch, .len = len };
+	struct in_spec in = { .kind = IN_CHANDATA,
+			      .src = from,
+			      .dst = EP_LISTEN,
+			      .channel = ch,
+			      .len = len };
 
 	return in;
 }
@@ -1253,8 +1313,11 @@ in_chan(enum ep from, uint16_t ch, uint16_t len)
 static struct in_spec
 in_send(enum ep from, enum ep peer, uint16_t len)
 {
-	struct in_spec in = { .kind = IN_SEND, .src = from, .dst = EP_LISTEN,
-			      .peer = peer, .len = len };
+	struct in_spec in = { .kind = IN_SEND,
+			      .src = from,
+			      .dst = EP_LISTEN,
+			      .peer = peer,
+			      .len = len };
 
 	return in;
 }
@@ -1293,7 +1356,8 @@ check_data_indication(const struct env *e, const struct out_frame *got,
 
 	assert_true(got->len >= UDP4_LEN + STUN_HEADER_LEN);
 	stun_build_init(&b, msg, sizeof(msg),
-			stun_type(STUN_METHOD_DATA, STUN_CLASS_INDICATION), stun + 8);
+			stun_type(STUN_METHOD_DATA, STUN_CLASS_INDICATION),
+			stun + 8);
 	stun_build_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, peer);
 	stun_build_attr(&b, STUN_ATTR_DATA, dlen ? data : msg, dlen);
 	n = stun_build_finish(&b);
@@ -1303,10 +1367,12 @@ check_data_indication(const struct env *e, const struct out_frame *got,
 	check_cksums(got->b, got->len);
 	frame_eq(got, &want, what);
 
-	assert_int_equal(stun_msg_decode(&m, stun, (size_t)got->len - UDP4_LEN), STUN_OK);
+	assert_int_equal(stun_msg_decode(&m, stun, (size_t)got->len - UDP4_LEN),
+			 STUN_OK);
 	assert_int_equal(m.method, STUN_METHOD_DATA);
 	assert_int_equal(m.cls, STUN_CLASS_INDICATION);
-	assert_int_equal(stun_msg_get_xor_addr(&m, STUN_SLOT_XOR_PEER_ADDRESS, &p), 0);
+	assert_int_equal(stun_msg_get_xor_addr(&m, STUN_SLOT_XOR_PEER_ADDRESS, &p),
+			 0);
 	assert_true(tp_addr_equal(&p, peer));
 	v = stun_msg_value(&m, STUN_SLOT_DATA, &vlen);
 	assert_non_null(v);
@@ -1334,7 +1400,8 @@ want_to_peer(const struct env *e, enum ep from, enum ep to, const uint8_t *data,
 	struct tp_addr src = ep_addr(e, from), dst = ep_addr(e, to);
 	struct hdr_opts o = { .frag = (uint16_t)(OUT_FRAG | (df ? IPV4_DF : 0)) };
 
-	frame_udp4(f, ep_mac(to), e->sh->mac.addr_bytes, &src, &dst, data, dlen, &o);
+	frame_udp4(f, ep_mac(to), e->sh->mac.addr_bytes, &src, &dst, data, dlen,
+		   &o);
 }
 
 /* A ChannelData message from the listening address to @client. */
@@ -1472,7 +1539,8 @@ evt_take(struct env *e, uint16_t wid, struct dp_evt *ev, unsigned int max)
 	unsigned int n = 0;
 	struct dp_evt tmp;
 
-	while (rte_ring_sc_dequeue_elem(e->ws[wid].evt_ring, &tmp, sizeof(tmp)) == 0) {
+	while (rte_ring_sc_dequeue_elem(e->ws[wid].evt_ring, &tmp,
+					sizeof(tmp)) == 0) {
 		if (n < max)
 			ev[n] = tmp;
 		else if (tmp.type == DP_EVT_PACKET)
@@ -1506,7 +1574,8 @@ check_punt(const struct env *e, struct dp_evt *ev, uint16_t at,
 	assert_int_equal(ev->type, DP_EVT_PACKET);
 	assert_non_null(m);
 	mlen = rte_pktmbuf_pkt_len(m);
-	memcpy(copy, rte_pktmbuf_mtod(m, void *), RTE_MIN(mlen, (uint32_t)FRAME_MAX));
+	memcpy(copy, rte_pktmbuf_mtod(m, void *),
+	       RTE_MIN(mlen, (uint32_t)FRAME_MAX));
 	rte_pktmbuf_free(m);
 	ev->u.packet.mbuf = NULL;
 	assert_int_equal(ev->worker, at);
@@ -1568,7 +1637,8 @@ live_idle(const struct env *e, unsigned int n_tx, unsigned int n_evt)
 static void
 live_wait(struct env *e, unsigned int n_tx, unsigned int n_evt, bool stop)
 {
-	uint64_t end = rte_get_timer_cycles() + rte_get_timer_hz() * WAIT_MS / 1000;
+	uint64_t end =
+		rte_get_timer_cycles() + rte_get_timer_hz() * WAIT_MS / 1000;
 	bool ok;
 
 	while (!(ok = live_idle(e, n_tx, n_evt)) && rte_get_timer_cycles() < end)
@@ -1622,7 +1692,8 @@ check_case_events(struct env *e, const struct golden_case *c, uint16_t at,
 	n = evt_take(e, at, ev, 4);
 	if (n != (c->evt == EV_NONE ? 0u : 1u)) {
 		evt_release(ev, RTE_MIN(n, 4u));
-		fail_msg("%s: %u events, expected %u", c->what, n, c->evt != EV_NONE);
+		fail_msg("%s: %u events, expected %u", c->what, n,
+			 c->evt != EV_NONE);
 	}
 	if (c->evt == EV_PACKET)
 		check_punt(e, &ev[0], at, &c->in, in);
@@ -1688,8 +1759,8 @@ t_case_live(void **state)
 
 /* Each frame of @want must be one of @got (any order), each used once. */
 static void
-match_frames(const struct out_frame *got, unsigned int n, const struct frame *want,
-	     unsigned int m, const char *what)
+match_frames(const struct out_frame *got, unsigned int n,
+	     const struct frame *want, unsigned int m, const char *what)
 {
 	uint64_t used = 0;
 
@@ -1703,7 +1774,8 @@ match_frames(const struct out_frame *got, unsigned int n, const struct frame *wa
 				break;
 		if (j == n) {
 			dump("missing", want[i].b, want[i].len, 0);
-			fail_msg("%s: expected frame %u did not come out", what, i);
+			fail_msg("%s: expected frame %u did not come out", what,
+				 i);
 		}
 		used |= 1ull << j;
 	}
@@ -1718,8 +1790,9 @@ match_frames(const struct out_frame *got, unsigned int n, const struct frame *wa
  * TX queue) or none; count what the frame adds to the TX counters.
  */
 static void
-step(struct env *e, uint16_t at, const struct in_spec *in, const struct out_spec *out,
-     uint64_t now, struct dp_stats *want, const char *what)
+step(struct env *e, uint16_t at, const struct in_spec *in,
+     const struct out_spec *out, uint64_t now, struct dp_stats *want,
+     const char *what)
 {
 	struct out_frame got[MAX_OUT];
 	struct frame f;
@@ -1753,9 +1826,11 @@ t_expiry(void **state)
 {
 	struct env *e = g_env;
 	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
-	struct out_spec to_p1 = { TO_PEER(EP_P1) }, data_far = { DATA_TO_CA(EP_PFAR) };
+	struct out_spec to_p1 = { TO_PEER(EP_P1) },
+			data_far = { DATA_TO_CA(EP_PFAR) };
 	struct out_spec chan_p1 = { CHAN_TO_CA(CH_P1) };
-	struct in_spec cd = in_chan(EP_CA, CH_P1, 33), p1 = in_peer(EP_P1, EP_RA, 33);
+	struct in_spec cd = in_chan(EP_CA, CH_P1, 33),
+		       p1 = in_peer(EP_P1, EP_RA, 33);
 	struct in_spec cd_far = in_chan(EP_CA, CH_PFAR2, 10);
 	struct in_spec far = in_peer(EP_PFAR, EP_RA, 10);
 	uint16_t a = e->owner_a;
@@ -1765,7 +1840,7 @@ t_expiry(void **state)
 	cmd_neigh_all(e, IP_P1, mac_p1);
 	cmd_neigh_all(e, IP_GW, mac_gw);
 	cmd_alloc_add(e, a, SLOT_A, GEN_A, EP_CA, EP_RA, LIFETIME_MS, 0);
-	cmd_perm(e, a, SLOT_A, GEN_A, IP_P1, 1);            /* 1 ms */
+	cmd_perm(e, a, SLOT_A, GEN_A, IP_P1, 1); /* 1 ms */
 	cmd_chan(e, a, SLOT_A, GEN_A, CH_P1, ep_addr(e, EP_P1), LIFETIME_MS);
 	cmd_perm(e, a, SLOT_A, GEN_A, IP_PFAR, LIFETIME_MS);
 	cmd_perm(e, a, SLOT_A, GEN_A, IP_PFAR2, LIFETIME_MS);
@@ -1778,7 +1853,8 @@ t_expiry(void **state)
 	/* Half a millisecond in: everything still holds. */
 	snap(e, before);
 	step(e, a, &cd, &to_p1, ms_after(e, t, 0.5), want, "permission alive");
-	step(e, a, &p1, &chan_p1, ms_after(e, t, 0.5), want, "permission alive, peer");
+	step(e, a, &p1, &chan_p1, ms_after(e, t, 0.5), want,
+	     "permission alive, peer");
 	WANT_C(want, a, relay_channel_to_peer, 1);
 	WANT_C(want, a, relay_peer_to_channel, 1);
 	stats_check(e, before, want, "before expiry");
@@ -1787,7 +1863,8 @@ t_expiry(void **state)
 	snap(e, before);
 	memset(want, 0, sizeof(want));
 	step(e, a, &cd, NULL, ms_after(e, t, 2), want, "permission expired");
-	step(e, a, &p1, NULL, ms_after(e, t, 2), want, "permission expired, peer");
+	step(e, a, &p1, NULL, ms_after(e, t, 2), want,
+	     "permission expired, peer");
 	step(e, a, &cd_far, NULL, ms_after(e, t, 2), want, "channel expired");
 	step(e, a, &far, &data_far, ms_after(e, t, 2), want,
 	     "channel expired: Data indication again");
@@ -1804,7 +1881,8 @@ t_expiry(void **state)
 
 		snap(e, before);
 		memset(want, 0, sizeof(want));
-		step(e, b, &cb, NULL, ms_after(e, t, 2), want, "allocation expired");
+		step(e, b, &cb, NULL, ms_after(e, t, 2), want,
+		     "allocation expired");
 		step(e, bp, &to_b, NULL, ms_after(e, t, 2), want,
 		     "allocation expired, peer");
 		WANT_D(want, b, alloc_expired, 1);
@@ -1816,7 +1894,9 @@ t_expiry(void **state)
 		commit_cmds(e, 0);
 		snap(e, before);
 		memset(want, 0, sizeof(want));
-		struct out_spec to_p1_b = { .kind = OUT_TO_PEER, .src = EP_RB, .dst = EP_P1 };
+		struct out_spec to_p1_b = { .kind = OUT_TO_PEER,
+					    .src = EP_RB,
+					    .dst = EP_P1 };
 
 		step(e, b, &cb, &to_p1_b, e->t0, want, "refreshed allocation");
 		WANT_C(want, b, relay_send_to_peer, 1);
@@ -1840,9 +1920,11 @@ t_neighbour(void **state)
 	struct out_frame got[MAX_OUT];
 	struct out_spec arp_p2 = { .kind = OUT_ARP_REQUEST, .dst = EP_P2 };
 	struct out_spec arp_gw = { .kind = OUT_ARP_REQUEST, .dst = EP_GW };
-	struct out_spec to_p2 = { TO_PEER(EP_P2) }, to_far2 = { TO_PEER(EP_PFAR2) };
+	struct out_spec to_p2 = { TO_PEER(EP_P2) },
+			to_far2 = { TO_PEER(EP_PFAR2) };
 	struct out_spec to_far = { TO_PEER(EP_PFAR) };
-	struct in_spec cd = in_chan(EP_CA, CH_P2, 48), cd_far = in_chan(EP_CA, CH_PFAR2, 20);
+	struct in_spec cd = in_chan(EP_CA, CH_P2, 48),
+		       cd_far = in_chan(EP_CA, CH_PFAR2, 20);
 	struct in_spec reply = { ARP(2, EP_P2, EP_LISTEN) };
 	struct in_spec snd = in_send(EP_CA, EP_PFAR, 9);
 	struct frame w[2], f;
@@ -1861,7 +1943,8 @@ t_neighbour(void **state)
 	commit_at(e, t, 0);
 	want_arp_request(e, EP_GW, &w[0]);
 	want_arp_request(e, EP_P2, &w[1]);
-	match_frames(got, tx_take(e, got, MAX_OUT), w, 2, "ARP requests on permission");
+	match_frames(got, tx_take(e, got, MAX_OUT), w, 2,
+		     "ARP requests on permission");
 	assert_int_equal(got[0].q, a);
 	for (uint16_t i = 0; i < e->n; i++)
 		WANT_C(want, i, cmds, e->cmds_sent[i]);
@@ -1877,7 +1960,8 @@ t_neighbour(void **state)
 	snap(e, before);
 	memset(want, 0, sizeof(want));
 	step(e, a, &cd, NULL, ms_after(e, t, 10), want, "miss within the second");
-	step(e, a, &cd, &arp_p2, ms_after(e, t, 1001), want, "miss after a second: ask again");
+	step(e, a, &cd, &arp_p2, ms_after(e, t, 1001), want,
+	     "miss after a second: ask again");
 	WANT_C(want, a, relay_channel_to_peer, 2);
 	WANT_C(want, a, arp_held, 2);
 	WANT_D(want, a, no_neighbour, 1);
@@ -1905,7 +1989,8 @@ t_neighbour(void **state)
 		fail_msg("held frame: %u frames out, expected 1", n);
 	assert_int_equal(got[0].q, a);
 	build_input(e, &cd, &f);
-	check_output(e, &cd, &to_p2, &f, &got[0], "held frame sent on resolution");
+	check_output(e, &cd, &to_p2, &f, &got[0],
+		     "held frame sent on resolution");
 	for (uint16_t i = 0; i < e->n; i++)
 		WANT_C(want, i, cmds, e->cmds_sent[i] - cmds0[i]);
 	WANT_C(want, a, arp_held_sent, 1);
@@ -1914,7 +1999,8 @@ t_neighbour(void **state)
 	stats_check(e, before, want, "ARP reply learned, held frame sent");
 	snap(e, before);
 	memset(want, 0, sizeof(want));
-	step(e, a, &cd, &to_p2, ms_after(e, t, 1003), want, "resolved on-link peer");
+	step(e, a, &cd, &to_p2, ms_after(e, t, 1003), want,
+	     "resolved on-link peer");
 	WANT_C(want, a, relay_channel_to_peer, 1);
 	stats_check(e, before, want, "on-link peer resolved");
 
@@ -1935,9 +2021,11 @@ t_neighbour(void **state)
 	commit_at(e, ms_after(e, t, 1005), 0);
 	n = tx_take(e, got, MAX_OUT);
 	if (n != 1)
-		fail_msg("held frame for the gateway: %u frames out, expected 1", n);
+		fail_msg("held frame for the gateway: %u frames out, expected 1",
+			 n);
 	build_input(e, &cd_far, &f);
-	check_output(e, &cd_far, &to_far2, &f, &got[0], "held off-link frame sent");
+	check_output(e, &cd_far, &to_far2, &f, &got[0],
+		     "held off-link frame sent");
 	for (uint16_t i = 0; i < e->n; i++)
 		WANT_C(want, i, cmds, e->cmds_sent[i] - cmds0[i]);
 	WANT_C(want, a, arp_held_sent, 1);
@@ -1946,8 +2034,10 @@ t_neighbour(void **state)
 	stats_check(e, before, want, "gateway resolved, held frame sent");
 	snap(e, before);
 	memset(want, 0, sizeof(want));
-	step(e, a, &cd_far, &to_far2, ms_after(e, t, 1005), want, "gateway resolved");
-	step(e, a, &snd, &to_far, ms_after(e, t, 1005), want, "Send via the gateway");
+	step(e, a, &cd_far, &to_far2, ms_after(e, t, 1005), want,
+	     "gateway resolved");
+	step(e, a, &snd, &to_far, ms_after(e, t, 1005), want,
+	     "Send via the gateway");
 	WANT_C(want, a, relay_channel_to_peer, 1);
 	WANT_C(want, a, relay_send_to_peer, 1);
 	stats_check(e, before, want, "gateway resolved");
@@ -1960,7 +2050,8 @@ install_pair(struct env *e, bool b_channel)
 {
 	world_install(e, W_A | W_B);
 	cmd_perm(e, e->owner_a, SLOT_A, GEN_A, IP_RELAY1, LIFETIME_MS);
-	cmd_chan(e, e->owner_a, SLOT_A, GEN_A, CH_RB, ep_addr(e, EP_RB), LIFETIME_MS);
+	cmd_chan(e, e->owner_a, SLOT_A, GEN_A, CH_RB, ep_addr(e, EP_RB),
+		 LIFETIME_MS);
 	cmd_perm(e, e->owner_b, SLOT_B, GEN_B, IP_RELAY0, LIFETIME_MS);
 	if (b_channel)
 		cmd_chan(e, e->owner_b, SLOT_B, GEN_B, CH_RA, ep_addr(e, EP_RA),
@@ -1974,8 +2065,8 @@ install_pair(struct env *e, bool b_channel)
  * of each frame in @copy.  @return how many.
  */
 static unsigned int
-handoff_deliver(struct env *e, uint16_t from, uint16_t to, struct out_frame *copy,
-		unsigned int max)
+handoff_deliver(struct env *e, uint16_t from, uint16_t to,
+		struct out_frame *copy, unsigned int max)
 {
 	unsigned int n = 0;
 	void *p;
@@ -2000,7 +2091,8 @@ handoff_deliver(struct env *e, uint16_t from, uint16_t to, struct out_frame *cop
 static void
 relay_local_step(struct env *e, const struct in_spec *in, uint16_t from,
 		 uint16_t to, enum ep src_relay, enum ep dst_relay,
-		 const struct out_spec *out, struct dp_stats *want, const char *what)
+		 const struct out_spec *out, struct dp_stats *want,
+		 const char *what)
 {
 	struct out_frame got[MAX_OUT];
 	uint8_t data[FRAME_MAX];
@@ -2011,7 +2103,8 @@ relay_local_step(struct env *e, const struct in_spec *in, uint16_t from,
 	build_input(e, in, &f);
 	input_direct(e, from, &f, e->t0);
 	if (from != to) {
-		struct tp_addr s = ep_addr(e, src_relay), d = ep_addr(e, dst_relay);
+		struct tp_addr s = ep_addr(e, src_relay),
+			       d = ep_addr(e, dst_relay);
 		struct hdr_opts o = {
 			.frag = (uint16_t)(OUT_FRAG |
 					   (in->mangle == M_DF ? IPV4_DF : 0))
@@ -2019,8 +2112,8 @@ relay_local_step(struct env *e, const struct in_spec *in, uint16_t from,
 
 		assert_int_equal(tx_take(e, got, MAX_OUT), 0);
 		assert_int_equal(handoff_deliver(e, from, to, got, MAX_OUT), 1);
-		frame_udp4(&mid, e->sh->mac.addr_bytes, e->sh->mac.addr_bytes, &s, &d,
-			   data, dlen, &o);
+		frame_udp4(&mid, e->sh->mac.addr_bytes, e->sh->mac.addr_bytes,
+			   &s, &d, data, dlen, &o);
 		check_cksums(got[0].b, got[0].len);
 		frame_eq(&got[0], &mid, "datagram between two relayed addresses");
 		WANT_C(want, from, handoff_out, 1);
@@ -2040,11 +2133,15 @@ t_relay_local(void **state)
 {
 	struct env *e = g_env;
 	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
-	struct out_spec data_rb = { .kind = OUT_DATA_TO_CLIENT, .dst = EP_CB, .peer = EP_RA };
-	struct out_spec chan_rb = { .kind = OUT_CHAN_TO_CLIENT, .dst = EP_CB,
+	struct out_spec data_rb = { .kind = OUT_DATA_TO_CLIENT,
+				    .dst = EP_CB,
+				    .peer = EP_RA };
+	struct out_spec chan_rb = { .kind = OUT_CHAN_TO_CLIENT,
+				    .dst = EP_CB,
 				    .channel = CH_RA };
 	struct out_spec chan_ra = { CHAN_TO_CA(CH_RB) };
-	struct in_spec cd = in_chan(EP_CA, CH_RB, 50), snd = in_send(EP_CB, EP_RA, 31);
+	struct in_spec cd = in_chan(EP_CA, CH_RB, 50),
+		       snd = in_send(EP_CB, EP_RA, 31);
 	uint16_t a = e->owner_a, b = e->owner_b;
 
 	(void)state;
@@ -2076,7 +2173,6 @@ t_relay_local(void **state)
 	env_check_clean(e);
 }
 
-
 /* 14, direct: a frame reaching a worker that does not own it is handed over untouched. */
 static void
 t_handoff_direct(void **state)
@@ -2086,9 +2182,11 @@ t_handoff_direct(void **state)
 	struct out_frame got[MAX_OUT];
 	uint16_t a = e->owner_a, o = (uint16_t)((a + 1) % e->n);
 	uint16_t z = (uint16_t)((a + 2) % e->n);
-	struct in_spec cd = in_chan(EP_CA, CH_P1, 70), snd = in_send(EP_CA, EP_P1, 33);
+	struct in_spec cd = in_chan(EP_CA, CH_P1, 70),
+		       snd = in_send(EP_CA, EP_P1, 33);
 	struct in_spec pk = in_peer(EP_P1, EP_RA, 60);
-	struct in_spec bind = { STUN(0x0001) }, arp = { ARP(1, EP_P2, EP_LISTEN) };
+	struct in_spec bind = { STUN(0x0001) },
+		       arp = { ARP(1, EP_P2, EP_LISTEN) };
 	struct out_spec to_p1 = { TO_PEER(EP_P1) }, chan = { CHAN_TO_CA(CH_P1) };
 	struct out_spec reply = { .kind = OUT_ARP_REPLY };
 	const struct {
@@ -2107,11 +2205,13 @@ t_handoff_direct(void **state)
 		build_input(e, hops[i].in, &f);
 		input_direct(e, hops[i].at, &f, e->t0);
 		assert_int_equal(tx_take(e, got, MAX_OUT), 0);
-		assert_int_equal(handoff_deliver(e, hops[i].at, a, got, MAX_OUT), 1);
+		assert_int_equal(handoff_deliver(e, hops[i].at, a, got, MAX_OUT),
+				 1);
 		frame_eq(&got[0], &f, "handed-off frame is untouched");
 		assert_int_equal(tx_take(e, got, MAX_OUT), 1);
 		assert_int_equal(got[0].q, a);
-		check_output(e, hops[i].in, hops[i].out, &f, &got[0], "relayed by the owner");
+		check_output(e, hops[i].in, hops[i].out, &f, &got[0],
+			     "relayed by the owner");
 		WANT_C(want, hops[i].at, handoff_out, 1);
 		WANT_C(want, a, tx_packets, 1);
 		WANT_C(want, a, tx_bytes, got[0].len);
@@ -2148,10 +2248,14 @@ check_alloc_end(struct env *e, uint16_t w, uint32_t slot, uint32_t gen,
 	assert_int_equal(ev[0].worker, w);
 	assert_int_equal(ev[0].u.alloc_end.ref.slot, slot);
 	assert_int_equal(ev[0].u.alloc_end.ref.gen, gen);
-	assert_int_equal(ev[0].u.alloc_end.usage.pkts_from_client, u->pkts_from_client);
-	assert_int_equal(ev[0].u.alloc_end.usage.bytes_from_client, u->bytes_from_client);
-	assert_int_equal(ev[0].u.alloc_end.usage.pkts_to_client, u->pkts_to_client);
-	assert_int_equal(ev[0].u.alloc_end.usage.bytes_to_client, u->bytes_to_client);
+	assert_int_equal(ev[0].u.alloc_end.usage.pkts_from_client,
+			 u->pkts_from_client);
+	assert_int_equal(ev[0].u.alloc_end.usage.bytes_from_client,
+			 u->bytes_from_client);
+	assert_int_equal(ev[0].u.alloc_end.usage.pkts_to_client,
+			 u->pkts_to_client);
+	assert_int_equal(ev[0].u.alloc_end.usage.bytes_to_client,
+			 u->bytes_to_client);
 }
 
 /* 16: deleting an allocation reports its usage; then nothing passes. */
@@ -2161,11 +2265,16 @@ t_alloc_del(void **state)
 	struct env *e = g_env;
 	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
 	uint16_t a = e->owner_a;
-	struct in_spec c1 = in_chan(EP_CA, CH_P1, 10), c2 = in_chan(EP_CA, CH_P1, 20);
-	struct in_spec c3 = in_chan(EP_CA, CH_PFAR2, 31), s1 = in_send(EP_CA, EP_P1, 7);
-	struct in_spec p1 = in_peer(EP_P1, EP_RA, 40), p2 = in_peer(EP_PFAR, EP_RA, 5);
-	struct out_spec to_p1 = { TO_PEER(EP_P1) }, to_far2 = { TO_PEER(EP_PFAR2) };
-	struct out_spec chan = { CHAN_TO_CA(CH_P1) }, data = { DATA_TO_CA(EP_PFAR) };
+	struct in_spec c1 = in_chan(EP_CA, CH_P1, 10),
+		       c2 = in_chan(EP_CA, CH_P1, 20);
+	struct in_spec c3 = in_chan(EP_CA, CH_PFAR2, 31),
+		       s1 = in_send(EP_CA, EP_P1, 7);
+	struct in_spec p1 = in_peer(EP_P1, EP_RA, 40),
+		       p2 = in_peer(EP_PFAR, EP_RA, 5);
+	struct out_spec to_p1 = { TO_PEER(EP_P1) },
+			to_far2 = { TO_PEER(EP_PFAR2) };
+	struct out_spec chan = { CHAN_TO_CA(CH_P1) },
+			data = { DATA_TO_CA(EP_PFAR) };
 	const struct dp_usage used = { 4, 10 + 20 + 31 + 7, 2, 40 + 5 };
 	const struct dp_usage none = { 0, 0, 0, 0 }, again = { 1, 20, 0, 0 };
 
@@ -2226,7 +2335,8 @@ t_rate(void **state)
 	struct env *e = g_env;
 	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
 	uint16_t a = e->owner_a;
-	struct in_spec cd = in_chan(EP_CA, CH_P1, 200), pk = in_peer(EP_P1, EP_RA, 300);
+	struct in_spec cd = in_chan(EP_CA, CH_P1, 200),
+		       pk = in_peer(EP_P1, EP_RA, 300);
 	struct out_spec to_p1 = { TO_PEER(EP_P1) }, chan = { CHAN_TO_CA(CH_P1) };
 	const struct dp_usage used = { 12, 2400, 3, 900 };
 	uint64_t t;
@@ -2252,11 +2362,11 @@ t_rate(void **state)
 	snap(e, before);
 	memset(want, 0, sizeof(want));
 	for (int i = 0; i < 3; i++)
-		step(e, a, &cd, i < 2 ? &to_p1 : NULL, ms_after(e, t, 500), want,
-		     "half a second later");
+		step(e, a, &cd, i < 2 ? &to_p1 : NULL, ms_after(e, t, 500),
+		     want, "half a second later");
 	for (int i = 0; i < 6; i++)
-		step(e, a, &cd, i < 5 ? &to_p1 : NULL, ms_after(e, t, 10500), want,
-		     "ten seconds later: one second's worth at most");
+		step(e, a, &cd, i < 5 ? &to_p1 : NULL, ms_after(e, t, 10500),
+		     want, "ten seconds later: one second's worth at most");
 	WANT_C(want, a, relay_channel_to_peer, 7);
 	WANT_D(want, a, rate_limited, 2);
 	stats_check(e, before, want, "refill");
@@ -2293,20 +2403,23 @@ t_cmds(void **state)
 	c.u.alloc_add.lifetime_ms = LIFETIME_MS;
 	cmd_put(e, a, &c);
 	c.u.alloc_add.relay = ep_addr(e, EP_RA);
-	c.u.alloc_add.ref.slot = N_SLOTS;                             /* no such slot */
+	c.u.alloc_add.ref.slot = N_SLOTS; /* no such slot */
 	cmd_put(e, a, &c);
 	cmd_alloc_add(e, a, SLOT_A, GEN_A, EP_CA, EP_RA, LIFETIME_MS, 0); /* good */
-	cmd_alloc_add(e, a, SLOT_A, GEN_A + 7, EP_CB, EP_RB, LIFETIME_MS, 0); /* slot busy */
-	cmd_alloc_add(e, a, SLOT_A + 1, GEN_A + 8, EP_CB, EP_RA, LIFETIME_MS, 0); /* port busy */
-	cmd_perm(e, a, SLOT_A, GEN_A + 1, IP_P1, LIFETIME_MS);        /* wrong id */
+	cmd_alloc_add(e, a, SLOT_A, GEN_A + 7, EP_CB, EP_RB, LIFETIME_MS,
+		      0); /* slot busy */
+	cmd_alloc_add(e, a, SLOT_A + 1, GEN_A + 8, EP_CB, EP_RA, LIFETIME_MS,
+		      0);                                      /* port busy */
+	cmd_perm(e, a, SLOT_A, GEN_A + 1, IP_P1, LIFETIME_MS); /* wrong id */
 	cmd_chan(e, a, SLOT_A, GEN_A + 1, CH_P1, ep_addr(e, EP_P1), LIFETIME_MS);
 	cmd_ref(e, a, DP_CMD_ALLOC_REFRESH, SLOT_A, GEN_A + 1, LIFETIME_MS);
 	cmd_ref(e, a, DP_CMD_ALLOC_DEL, SLOT_A, GEN_A + 1, 0);
 	memset(&c, 0, sizeof(c));
-	c.type = 99;                                                  /* unknown */
+	c.type = 99; /* unknown */
 	cmd_put(e, a, &c);
 	plen = stun_plain(stun_type(STUN_METHOD_BINDING, STUN_CLASS_SUCCESS), pl);
-	frame_udp4(&f, mac_ca, e->sh->mac.addr_bytes, &listen, &ca, pl, plen, NULL);
+	frame_udp4(&f, mac_ca, e->sh->mac.addr_bytes, &listen, &ca, pl, plen,
+		   NULL);
 	memset(&c, 0, sizeof(c));
 	c.type = DP_CMD_TX;
 	c.u.tx.mbuf = mbuf_of(&f);
@@ -2348,7 +2461,8 @@ install_many(struct env *e, uint32_t gen, unsigned int n_peers)
 		if (gen == GEN_A)
 			cmd_neigh_all(e, tp_ip_v4_host(&p.ip), ep_mac(EP_PN));
 		cmd_perm(e, a, SLOT_A, gen, tp_ip_v4_host(&p.ip), LIFETIME_MS);
-		cmd_chan(e, a, SLOT_A, gen, (uint16_t)(0x4100 + g_pn), p, LIFETIME_MS);
+		cmd_chan(e, a, SLOT_A, gen, (uint16_t)(0x4100 + g_pn), p,
+			 LIFETIME_MS);
 	}
 }
 
@@ -2374,9 +2488,12 @@ t_overflow(void **state)
 		snap(e, before);
 		for (g_pn = 0; g_pn < n_peers; g_pn++) {
 			uint16_t ch = (uint16_t)(0x4100 + g_pn);
-			struct in_spec cd = in_chan(EP_CA, ch, (uint16_t)(16 + g_pn));
-			struct in_spec pk = in_peer(EP_PN, EP_RA, (uint16_t)(8 + g_pn));
-			struct out_spec to = { TO_PEER(EP_PN) }, back = { CHAN_TO_CA(ch) };
+			struct in_spec cd =
+				in_chan(EP_CA, ch, (uint16_t)(16 + g_pn));
+			struct in_spec pk =
+				in_peer(EP_PN, EP_RA, (uint16_t)(8 + g_pn));
+			struct out_spec to = { TO_PEER(EP_PN) },
+					back = { CHAN_TO_CA(ch) };
 
 			if (r != 0 && r != rounds - 1 && g_pn != n_peers - 1)
 				continue;
@@ -2418,7 +2535,8 @@ t_tid(void **state)
 	assert_int_equal(tx_take(e, o2, 1), 1);
 	check_output(e, &pk, &data, &f, &o1[0], "first Data indication");
 	check_output(e, &pk, &data, &f, &o2[0], "second Data indication");
-	assert_memory_not_equal(o1[0].b + UDP4_LEN + 8, o2[0].b + UDP4_LEN + 8, STUN_TID_LEN);
+	assert_memory_not_equal(o1[0].b + UDP4_LEN + 8, o2[0].b + UDP4_LEN + 8,
+				STUN_TID_LEN);
 	env_check_clean(e);
 }
 
@@ -2443,7 +2561,8 @@ t_chained(void **state)
 	assert_non_null(m1);
 	assert_non_null(m2);
 	memcpy(rte_pktmbuf_append(m1, 30), f.b, 30);
-	memcpy(rte_pktmbuf_append(m2, (uint16_t)(f.len - 30)), f.b + 30, f.len - 30u);
+	memcpy(rte_pktmbuf_append(m2, (uint16_t)(f.len - 30)), f.b + 30,
+	       f.len - 30u);
 	assert_int_equal(rte_pktmbuf_chain(m1, m2), 0);
 	snap(e, before);
 	e->ws[a].now = e->t0;
@@ -2482,14 +2601,16 @@ t_drop_accounting(void **state)
 		struct frame f;
 
 		want_arp_request(e, EP_P2, &f);
-		assert_int_equal(tx_take(e, got, MAX_OUT), 1); /* asked on permission */
+		assert_int_equal(tx_take(e, got, MAX_OUT),
+				 1); /* asked on permission */
 		frame_eq(&got[0], &f, "ARP request on permission");
 	}
 	snap(e, before);
 	step(e, a, &cd_big, NULL, e->t0, want, "ChannelData of 1473 bytes");
 	step(e, a, &send_big, NULL, e->t0, want, "Send of 1473 bytes");
 	step(e, a, &chan_big, NULL, e->t0, want, "1469 bytes to a channel");
-	step(e, a, &data_big, NULL, e->t0, want, "1437 bytes to a Data indication");
+	step(e, a, &data_big, NULL, e->t0, want,
+	     "1437 bytes to a Data indication");
 	WANT_D(want, a, too_big, 4);
 	stats_check(e, before, want, "dropped after the relay decision");
 	cmd_ref(e, a, DP_CMD_ALLOC_DEL, SLOT_A, GEN_A, 0);
@@ -2537,7 +2658,8 @@ t_offload_local(void **state)
 	}
 	stats_check(e, before, want, "local relay with checksum offload");
 	if (n != 1)
-		fail_msg("%u frames out, expected the Data indication to B's client", n);
+		fail_msg("%u frames out, expected the Data indication to B's client",
+			 n);
 	/* The NIC's part: IP checksum 0, UDP checksum the pseudo-header sum. */
 	assert_true((got[0].ol_flags & RTE_MBUF_F_TX_IP_CKSUM) != 0);
 	assert_true((got[0].ol_flags & RTE_MBUF_F_TX_UDP_CKSUM) != 0);
@@ -2562,7 +2684,9 @@ t_offload_local(void **state)
 static void
 t_capacity(void **state)
 {
-	enum { SLOTS = 4096 };
+	enum {
+		SLOTS = 4096
+	};
 	struct env *e = g_env;
 	struct dp_worker *w = &e->ws[e->owner_a];
 	struct in_spec cd = in_chan(EP_CA, CH_P1, 12);
@@ -2575,14 +2699,16 @@ t_capacity(void **state)
 	dp_table_fini(&w->table);
 	snprintf(name, sizeof(name), "g%u_%u_big", e->n, e->seq);
 	assert_int_equal(dp_table_init(&w->table, name, SLOTS, SLOTS / 4 + 64,
-				       e->sh->n_relay, (int)rte_socket_id()), 0);
+				       e->sh->n_relay, (int)rte_socket_id()),
+			 0);
 	cmd_neigh_all(e, IP_P1, mac_p1);
 	for (uint32_t i = 0; i < SLOTS; i++) {
 		struct dp_cmd c = { .type = DP_CMD_ALLOC_ADD };
 
 		c.u.alloc_add.ref.slot = i;
 		c.u.alloc_add.ref.gen = 50000 + i;
-		c.u.alloc_add.client = addr4(IP4(10, 1, 0, 0) + i, (uint16_t)(20000 + i % 7));
+		c.u.alloc_add.client =
+			addr4(IP4(10, 1, 0, 0) + i, (uint16_t)(20000 + i % 7));
 		c.u.alloc_add.server = ep_addr(e, EP_LISTEN);
 		c.u.alloc_add.relay = addr4(IP_RELAY1, (uint16_t)(1000 + i));
 		c.u.alloc_add.lifetime_ms = LIFETIME_MS;
@@ -2604,12 +2730,13 @@ t_capacity(void **state)
 	for (uint16_t i = 0; i < e->n; i++) {
 		e->ws[i].now = e->t0;
 		dp_cmd_drain(&e->ws[i]);
-		assert_int_equal(rd64(&e->ws[i].stats.c[DP_C_cmds]), e->cmds_sent[i]);
+		assert_int_equal(rd64(&e->ws[i].stats.c[DP_C_cmds]),
+				 e->cmds_sent[i]);
 	}
 	if (w->stats.drop[DP_DROP_cmd_failed] != 0 || w->table.live != SLOTS)
 		fail_msg("a table of %u slots took only %u allocations (%" PRIu64
-			 " commands refused)", SLOTS, w->table.live,
-			 w->stats.drop[DP_DROP_cmd_failed]);
+			 " commands refused)",
+			 SLOTS, w->table.live, w->stats.drop[DP_DROP_cmd_failed]);
 	snap(e, before);
 	step(e, a, &cd, &to_p1, e->t0, want, "the last allocation relays");
 	WANT_C(want, a, relay_channel_to_peer, 1);
@@ -2672,7 +2799,8 @@ t_rings_full(void **state)
 	while (rte_ring_sc_dequeue_elem(e->ws[a].evt_ring, &ev, sizeof(ev)) == 0)
 		assert_int_equal(ev.type, DP_EVT_NEIGH);
 	if (a != 0)
-		while (rte_ring_sc_dequeue_elem(e->ws[0].evt_ring, &ev, sizeof(ev)) == 0)
+		while (rte_ring_sc_dequeue_elem(e->ws[0].evt_ring, &ev,
+						sizeof(ev)) == 0)
 			assert_int_equal(ev.type, DP_EVT_NEIGH);
 	/* TX queue full: the relayed frame is dropped after the decision. */
 	filled = ring_fill(e->txr[a], false);
@@ -2685,7 +2813,8 @@ t_rings_full(void **state)
 	if (e->n > 1) {
 		filled = ring_fill(e->ws[z].handoff_out[a], false);
 		step(e, z, &cd, NULL, e->t0, want, "handoff ring full");
-		assert_int_equal(ring_flush_mbufs(e->ws[z].handoff_out[a]), filled);
+		assert_int_equal(ring_flush_mbufs(e->ws[z].handoff_out[a]),
+				 filled);
 		WANT_D(want, z, handoff_ring_full, 1);
 	}
 	stats_check(e, before, want, "full rings");
@@ -2759,7 +2888,8 @@ t_chan_max(void **state)
 {
 	struct env *e = g_env;
 	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
-	struct in_spec cd = in_chan(EP_CA, 0x5000, 21), pk = in_peer(EP_P1, EP_RA, 13);
+	struct in_spec cd = in_chan(EP_CA, 0x5000, 21),
+		       pk = in_peer(EP_P1, EP_RA, 13);
 	struct out_spec to_p1 = { TO_PEER(EP_P1) }, back = { CHAN_TO_CA(0x5000) };
 	uint16_t a = e->owner_a;
 
@@ -2813,7 +2943,8 @@ t_live_neighbour(void **state)
 	commit_cmds(e, 0);
 	live_wait(e, 1, 0, false);
 	assert_int_equal(tx_take(e, got, MAX_OUT), 1);
-	check_output(e, &cd, &to_p2, &f, &got[0], "held frame sent once resolved");
+	check_output(e, &cd, &to_p2, &f, &got[0],
+		     "held frame sent once resolved");
 	live_inject(e, a, &f);
 	live_wait(e, 1, 0, true);
 	assert_int_equal(tx_take(e, got, MAX_OUT), 1);
@@ -2835,7 +2966,9 @@ t_live_neighbour(void **state)
 static void
 t_live_burst(void **state)
 {
-	enum { N = 40 };
+	enum {
+		N = 40
+	};
 	static struct out_frame got[N + 4];
 	struct env *e = g_env;
 	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
@@ -2883,7 +3016,8 @@ t_live_handoff(void **state)
 	struct out_frame got[MAX_OUT];
 	uint16_t a = e->owner_a, o = (uint16_t)((a + 1) % e->n);
 	uint16_t z = (uint16_t)((a + 2) % e->n);
-	struct in_spec cd = in_chan(EP_CA, CH_P1, 80), snd = in_send(EP_CA, EP_P1, 33);
+	struct in_spec cd = in_chan(EP_CA, CH_P1, 80),
+		       snd = in_send(EP_CA, EP_P1, 33);
 	struct in_spec pk = in_peer(EP_P1, EP_RA, 60), bind = { STUN(0x0001) };
 	uint8_t d[FRAME_MAX];
 	struct frame f[4], w[3];
@@ -2938,7 +3072,9 @@ t_live_relay_local(void **state)
 	struct env *e = g_env;
 	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
 	struct out_frame got[MAX_OUT];
-	struct out_spec data_rb = { .kind = OUT_DATA_TO_CLIENT, .dst = EP_CB, .peer = EP_RA };
+	struct out_spec data_rb = { .kind = OUT_DATA_TO_CLIENT,
+				    .dst = EP_CB,
+				    .peer = EP_RA };
 	struct in_spec cd = in_chan(EP_CA, CH_RB, 50);
 	uint16_t a = e->owner_a, b = e->owner_b;
 	uint16_t z = (uint16_t)((a + 2) % e->n);
@@ -2953,7 +3089,8 @@ t_live_relay_local(void **state)
 	live_wait(e, 1, 0, true);
 	assert_int_equal(tx_take(e, got, MAX_OUT), 1);
 	assert_int_equal(got[0].q, b);
-	check_output(e, &cd, &data_rb, &f, &got[0], "relay to relay across workers");
+	check_output(e, &cd, &data_rb, &f, &got[0],
+		     "relay to relay across workers");
 	WANT_C(want, z, rx_packets, 1);
 	WANT_C(want, z, rx_bytes, f.len);
 	WANT_C(want, z, handoff_out, 1);
@@ -3039,7 +3176,8 @@ t_stream(void **state)
 	uint16_t a = e->owner_a;
 	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
 	struct dp_cmd c = { .type = DP_CMD_ALLOC_ADD };
-	struct in_spec pk = in_peer(EP_P1, EP_RA, 13), pk2 = in_peer(EP_P2, EP_RA, 9);
+	struct in_spec pk = in_peer(EP_P1, EP_RA, 13),
+		       pk2 = in_peer(EP_P2, EP_RA, 9);
 	struct in_spec cd = in_chan(EP_CA, CH_P1, 13);
 	uint8_t data[FRAME_MAX], msg[FRAME_MAX], sendbuf[FRAME_MAX];
 	struct out_frame got[MAX_OUT], o;
@@ -3104,7 +3242,8 @@ t_stream(void **state)
 		int slen;
 
 		stun_build_init(&b, sendbuf, sizeof(sendbuf),
-				stun_type(STUN_METHOD_SEND, STUN_CLASS_INDICATION), tid);
+				stun_type(STUN_METHOD_SEND, STUN_CLASS_INDICATION),
+				tid);
 		stun_build_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &peer);
 		stun_build_attr(&b, STUN_ATTR_DATA, data, 9);
 		slen = stun_build_finish(&b);
@@ -3143,7 +3282,8 @@ t_stream(void **state)
 	assert_int_equal(sm.method, STUN_METHOD_DATA);
 	assert_int_equal(sm.cls, STUN_CLASS_INDICATION);
 	assert_int_equal(stun_msg_get_xor_addr(&sm, STUN_SLOT_XOR_PEER_ADDRESS,
-					       &peer), 0);
+					       &peer),
+			 0);
 	{
 		struct tp_addr p2 = ep_addr(e, EP_P2);
 
@@ -3156,7 +3296,8 @@ t_stream(void **state)
 	WANT_C(want, a, stream_out, 1);
 
 	/* The same client address over UDP is another 5-tuple: nothing. */
-	step(e, a, &cd, NULL, e->t0, want, "UDP from the stream client's address");
+	step(e, a, &cd, NULL, e->t0, want,
+	     "UDP from the stream client's address");
 	WANT_D(want, a, no_allocation, 1);
 
 	/* A full stream-out ring: the peer's datagram is dropped, counted. */
@@ -3191,13 +3332,16 @@ t_stream(void **state)
 
 static const struct seq_test seq_tests[] = {
 	{ "10 expiry of permission, channel and allocation", t_expiry, 1, MAX_W },
-	{ "12 unresolved next hop: ARP request, then relay", t_neighbour, 1, MAX_W },
+	{ "12 unresolved next hop: ARP request, then relay", t_neighbour, 1,
+	  MAX_W },
 	{ "13 relay to relay", t_relay_local, 1, MAX_W },
 	{ "14 handoff to the owning worker", t_handoff_direct, MAX_W, MAX_W },
-	{ "16 allocation delete: usage event, then no_allocation", t_alloc_del, 1, MAX_W },
+	{ "16 allocation delete: usage event, then no_allocation", t_alloc_del,
+	  1, MAX_W },
 	{ "17 max_bps token bucket", t_rate, 1, MAX_W },
 	{ "commands that fail, and DP_CMD_TX", t_cmds, 1, MAX_W },
-	{ "many peers: overflow blocks, returned on delete", t_overflow, 1, MAX_W },
+	{ "many peers: overflow blocks, returned on delete", t_overflow, 1,
+	  MAX_W },
 	{ "Data indications have distinct transaction IDs", t_tid, 1, MAX_W },
 	{ "multi-segment mbuf -> bad_ip", t_chained, 1, MAX_W },
 	{ "drops after the relay decision are not counted as relayed",
@@ -3205,13 +3349,18 @@ static const struct seq_test seq_tests[] = {
 	{ "relay to relay with TX checksum offload", t_offload_local, 1, 1 },
 	{ "a full table: every slot takes an allocation", t_capacity, 1, 1 },
 	{ "full event, TX and handoff rings", t_rings_full, 1, MAX_W },
-	{ "gratuitous ARP updates a known neighbour (RFC 826 merge)", t_garp, 1, MAX_W },
-	{ "RFC 5766 channel numbers when chan_max allows them", t_chan_max, 1, MAX_W },
-	{ "stream client: relay both ways, padding, replies in order", t_stream, 1, MAX_W },
-	{ "live: next hop resolved by DP_CMD_NEIGH_SET", t_live_neighbour, 1, MAX_W },
+	{ "gratuitous ARP updates a known neighbour (RFC 826 merge)", t_garp, 1,
+	  MAX_W },
+	{ "RFC 5766 channel numbers when chan_max allows them", t_chan_max, 1,
+	  MAX_W },
+	{ "stream client: relay both ways, padding, replies in order", t_stream,
+	  1, MAX_W },
+	{ "live: next hop resolved by DP_CMD_NEIGH_SET", t_live_neighbour, 1,
+	  MAX_W },
 	{ "live: 40 frames come out in order", t_live_burst, 1, MAX_W },
 	{ "live 14: handoff to the owning worker", t_live_handoff, MAX_W, MAX_W },
-	{ "live 13: relay to relay across two handoffs", t_live_relay_local, MAX_W, MAX_W },
+	{ "live 13: relay to relay across two handoffs", t_live_relay_local,
+	  MAX_W, MAX_W },
 };
 
 static uint16_t
@@ -3280,10 +3429,12 @@ env_open(struct env *e, uint16_t n)
 	e->n = n;
 	for (uint16_t q = 0; q < n; q++) {
 		snprintf(name, sizeof(name), "g%u_rx%u", n, q);
-		e->rxr[q] = rte_ring_create(name, PORT_RING_SIZE, (int)rte_socket_id(),
+		e->rxr[q] = rte_ring_create(name, PORT_RING_SIZE,
+					    (int)rte_socket_id(),
 					    RING_F_SP_ENQ | RING_F_SC_DEQ);
 		snprintf(name, sizeof(name), "g%u_tx%u", n, q);
-		e->txr[q] = rte_ring_create(name, PORT_RING_SIZE, (int)rte_socket_id(),
+		e->txr[q] = rte_ring_create(name, PORT_RING_SIZE,
+					    (int)rte_socket_id(),
 					    RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (e->rxr[q] == NULL || e->txr[q] == NULL)
 			return -1;
@@ -3291,18 +3442,21 @@ env_open(struct env *e, uint16_t n)
 	snprintf(name, sizeof(name), "net_ring_golden%u", n);
 	port = rte_eth_from_rings(name, e->rxr, n, e->txr, n, rte_socket_id());
 	if (port < 0) {
-		fprintf(stderr, "rte_eth_from_rings: %s\n", rte_strerror(rte_errno));
+		fprintf(stderr, "rte_eth_from_rings: %s\n",
+			rte_strerror(rte_errno));
 		return -1;
 	}
 	e->port = (uint16_t)port;
 	params_fill(e);
-	if (dp_port_init(e->port, n, n, g_pool, &e->port_info, err, sizeof(err)) != 0) {
+	if (dp_port_init(e->port, n, n, g_pool, &e->port_info, err,
+			 sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
-	if (e->port_info.tx_ip_cksum_offload || e->port_info.tx_udp_cksum_offload ||
-	    e->port_info.n_rx_queues != n) {
-		fprintf(stderr, "net_ring port: unexpected offloads or %u RX queues\n",
+	if (e->port_info.tx_ip_cksum_offload ||
+	    e->port_info.tx_udp_cksum_offload || e->port_info.n_rx_queues != n) {
+		fprintf(stderr,
+			"net_ring port: unexpected offloads or %u RX queues\n",
 			e->port_info.n_rx_queues);
 		return -1;
 	}
@@ -3364,14 +3518,16 @@ run_group(uint16_t n)
 				.test_func = live ? t_case_live : t_case,
 				.setup_func = t_setup,
 				.teardown_func = t_teardown,
-				.initial_state = (void *)(uintptr_t)&golden_cases[i],
+				.initial_state =
+					(void *)(uintptr_t)&golden_cases[i],
 			};
 			k++;
 		}
 	for (size_t i = 0; i < RTE_DIM(seq_tests); i++) {
 		if (n < seq_tests[i].min_w || n > seq_tests[i].max_w)
 			continue;
-		snprintf(names[k], sizeof(names[k]), "%uw: %s", n, seq_tests[i].name);
+		snprintf(names[k], sizeof(names[k]), "%uw: %s", n,
+			 seq_tests[i].name);
 		tests[k] = (struct CMUnitTest){
 			.name = names[k],
 			.test_func = seq_tests[i].fn,
@@ -3380,7 +3536,8 @@ run_group(uint16_t n)
 		};
 		k++;
 	}
-	snprintf(group, sizeof(group), "dp_golden, %u worker%s", n, n > 1 ? "s" : "");
+	snprintf(group, sizeof(group), "dp_golden, %u worker%s", n,
+		 n > 1 ? "s" : "");
 	rc = _cmocka_run_group_tests(group, tests, k, NULL, NULL);
 	env_close(e);
 	return rc;
@@ -3404,10 +3561,20 @@ eal_start(const char *prog)
 		 cpu[0], cpu[1]);
 	snprintf(prefix, sizeof(prefix), "tpk-golden-%d", (int)getpid());
 	char *argv[] = {
-		(char *)(uintptr_t)prog, "--no-huge", "-m", "512", "--no-pci",
-		"--file-prefix", prefix, "--no-shconf", "--lcores", lcores,
-		"--log-level", "3",
-		"--no-telemetry", NULL,
+		(char *)(uintptr_t)prog,
+		"--no-huge",
+		"-m",
+		"512",
+		"--no-pci",
+		"--file-prefix",
+		prefix,
+		"--no-shconf",
+		"--lcores",
+		lcores,
+		"--log-level",
+		"3",
+		"--no-telemetry",
+		NULL,
 	};
 	return rte_eal_init((int)RTE_DIM(argv) - 1, argv);
 }
@@ -3429,9 +3596,11 @@ main(int argc, char **argv)
 		if (k < MAX_W)
 			g_lcores[k++] = lcore;
 	g_pool = rte_pktmbuf_pool_create("golden_mbufs", POOL_SIZE, 32, 0,
-					 RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+					 RTE_MBUF_DEFAULT_BUF_SIZE,
+					 (int)rte_socket_id());
 	if (k < MAX_W || g_pool == NULL) {
-		fprintf(stderr, "dp_golden: %u worker lcores, pool %p\n", k, (void *)g_pool);
+		fprintf(stderr, "dp_golden: %u worker lcores, pool %p\n", k,
+			(void *)g_pool);
 		return 1;
 	}
 	rc += run_group(1);

@@ -36,19 +36,20 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
-#include "turnpike/dp_msg.h"
-#include "turnpike/plane.h"
 #include "dp_arp.h"
 #include "dp_cmd.h"
 #include "dp_plane.h"
 #include "dp_port.h"
 #include "dp_worker.h"
+#include "turnpike/dp_msg.h"
+#include "turnpike/plane.h"
 
-#define IP4(a, b, c, d) \
-	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
+#define IP4(a, b, c, d)                                                   \
+	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | \
+	 (uint32_t)(d))
 #define IP_US IP4(192, 0, 2, 1)
-#define IP_PEER IP4(192, 0, 2, 7)    /* on-link */
-#define IP_FAR IP4(203, 0, 113, 5)   /* through the gateway */
+#define IP_PEER IP4(192, 0, 2, 7)  /* on-link */
+#define IP_FAR IP4(203, 0, 113, 5) /* through the gateway */
 #define IP_GW IP4(192, 0, 2, 254)
 #define RING 256
 
@@ -73,9 +74,16 @@ setup(void **state)
 {
 	static struct fix f;
 	struct tp_plane_params p = {
-		.n_workers = 1, .allocs_per_worker = 16, .listen_port = 3478,
-		.min_port = 49152, .max_port = 49407, .chan_max = 0x4FFF,
-		.udp_clients = true, .n_listen = 1, .n_relay = 1, .n_local = 1,
+		.n_workers = 1,
+		.allocs_per_worker = 16,
+		.listen_port = 3478,
+		.min_port = 49152,
+		.max_port = 49407,
+		.chan_max = 0x4FFF,
+		.udp_clients = true,
+		.n_listen = 1,
+		.n_relay = 1,
+		.n_local = 1,
 		.neigh_from_kernel = true,
 	};
 	char err[256];
@@ -139,7 +147,7 @@ one_event(const struct fix *f)
 {
 	struct dp_evt ev[4];
 	unsigned int n = rte_ring_sc_dequeue_burst_elem(f->w->evt_ring, ev,
-							 sizeof(ev[0]), 4, NULL);
+							sizeof(ev[0]), 4, NULL);
 
 	assert_int_equal(n, 1);
 	return ev[0];
@@ -169,7 +177,8 @@ neigh_set(const struct fix *f, uint32_t ip, const uint8_t *mac)
 
 	c.u.neigh.ip = tp_ip_v4(ip);
 	memcpy(c.u.neigh.mac, mac, DP_MAC_LEN);
-	assert_int_equal(rte_ring_sp_enqueue_elem(f->w->cmd_ring, &c, sizeof(c)), 0);
+	assert_int_equal(rte_ring_sp_enqueue_elem(f->w->cmd_ring, &c, sizeof(c)),
+			 0);
 	dp_cmd_drain(f->w);
 }
 
@@ -210,7 +219,8 @@ test_miss_asks_the_control_thread(void **state)
 	/* The answer: the waiting frame leaves with the peer's MAC. */
 	neigh_set(f, IP_PEER, mac_peer);
 	assert_int_equal(rte_ring_dequeue(g_tx, (void **)&out), 0);
-	assert_memory_equal(rte_pktmbuf_mtod(out, uint8_t *), mac_peer, DP_MAC_LEN);
+	assert_memory_equal(rte_pktmbuf_mtod(out, uint8_t *), mac_peer,
+			    DP_MAC_LEN);
 	rte_pktmbuf_free(out);
 	f->want_c[DP_C_arp_held_sent] = 1;
 	f->want_c[DP_C_cmds] = 1;
@@ -298,9 +308,20 @@ main(int argc, char **argv)
 	snprintf(lcores, sizeof(lcores), "0@%d,1@%d", cpu, cpu);
 	snprintf(prefix, sizeof(prefix), "tpk-dpneigh-%d", (int)getpid());
 	char *eal[] = {
-		argv[0], "--no-huge", "-m", "256", "--no-pci", "--file-prefix",
-		prefix, "--no-shconf", "--lcores", lcores, "--log-level", "3",
-		"--no-telemetry", NULL,
+		argv[0],
+		"--no-huge",
+		"-m",
+		"256",
+		"--no-pci",
+		"--file-prefix",
+		prefix,
+		"--no-shconf",
+		"--lcores",
+		lcores,
+		"--log-level",
+		"3",
+		"--no-telemetry",
+		NULL,
 	};
 	if (rte_eal_init((int)RTE_DIM(eal) - 1, eal) < 0) {
 		fprintf(stderr, "EAL: %s\n", rte_strerror(rte_errno));
@@ -308,14 +329,16 @@ main(int argc, char **argv)
 	}
 	g_lcore = rte_get_next_lcore(-1, 1, 0);
 	g_pool = rte_pktmbuf_pool_create("dpneigh", 1023, 32, 0,
-					 RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+					 RTE_MBUF_DEFAULT_BUF_SIZE,
+					 (int)rte_socket_id());
 	g_rx = rte_ring_create("dpneigh_rx", RING, (int)rte_socket_id(),
 			       RING_F_SP_ENQ | RING_F_SC_DEQ);
 	g_tx = rte_ring_create("dpneigh_tx", RING, (int)rte_socket_id(),
 			       RING_F_SP_ENQ | RING_F_SC_DEQ);
 	port = g_pool != NULL && g_rx != NULL && g_tx != NULL ?
-		       rte_eth_from_rings("net_ring_dpneigh", &g_rx, 1, &g_tx, 1,
-					  rte_socket_id()) : -1;
+		       rte_eth_from_rings("net_ring_dpneigh", &g_rx, 1, &g_tx,
+					  1, rte_socket_id()) :
+		       -1;
 	if (port < 0 || dp_port_init((uint16_t)port, 1, 1, g_pool, &g_port_info,
 				     err, sizeof(err)) != 0) {
 		fprintf(stderr, "port: %s\n", port < 0 ? "cannot make it" : err);

@@ -99,9 +99,9 @@ struct frame_spec {
 	uint16_t frag_off;  /* the IPv4 field, host order */
 	uint32_t dst;
 	uint16_t dport;
-	uint16_t decoy;     /* != 0: written where the UDP destination port
+	uint16_t decoy; /* != 0: written where the UDP destination port
 			     * would be if the header had no options */
-	size_t cut;         /* != 0: the frame ends after this many bytes */
+	size_t cut;     /* != 0: the frame ends after this many bytes */
 };
 
 struct frame {
@@ -224,8 +224,8 @@ expect(const char *what, const struct frame *f, uint32_t verdict,
 		uint64_t want = before[i] + (i == (unsigned int)moved);
 
 		if (after[i] != want)
-			fail_msg("%s: counter %s moved by %lld, want %llu", what,
-				 dp_xdp_counter_name(i),
+			fail_msg("%s: counter %s moved by %lld, want %llu",
+				 what, dp_xdp_counter_name(i),
 				 (long long)(after[i] - before[i]),
 				 (unsigned long long)(want - before[i]));
 	}
@@ -328,7 +328,8 @@ group_setup(void **state)
 	}
 	g_xsk = xsk_unbound_make();
 	if (g_xsk < 0) {
-		fprintf(stderr, "cannot make an AF_XDP socket: %s\n", strerror(errno));
+		fprintf(stderr, "cannot make an AF_XDP socket: %s\n",
+			strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -364,44 +365,60 @@ struct golden {
 static const struct golden golden[] = {
 	/* Ours: the listening transport addresses and the relay range. */
 	{ "UDP to a listening address at the listen port",
-	  { .dst = IP_BOTH, .dport = PORT_LISTEN }, REDIRECT },
+	  { .dst = IP_BOTH, .dport = PORT_LISTEN },
+	  REDIRECT },
 	{ "UDP to a listen-only address at the listen port",
-	  { .dst = IP_LISTEN, .dport = PORT_LISTEN }, REDIRECT },
+	  { .dst = IP_LISTEN, .dport = PORT_LISTEN },
+	  REDIRECT },
 	{ "UDP to a relay address, lowest relay port",
-	  { .dst = IP_RELAY, .dport = PORT_MIN }, REDIRECT },
+	  { .dst = IP_RELAY, .dport = PORT_MIN },
+	  REDIRECT },
 	{ "UDP to a relay address, highest relay port",
-	  { .dst = IP_RELAY, .dport = PORT_MAX }, REDIRECT },
+	  { .dst = IP_RELAY, .dport = PORT_MAX },
+	  REDIRECT },
 	{ "UDP to an address that both listens and relays, relay port",
-	  { .dst = IP_BOTH, .dport = PORT_MIN + 50 }, REDIRECT },
+	  { .dst = IP_BOTH, .dport = PORT_MIN + 50 },
+	  REDIRECT },
 	{ "UDP with DF set (not a fragment)",
-	  { .dst = IP_BOTH, .dport = PORT_LISTEN, .frag_off = 0x4000 }, REDIRECT },
+	  { .dst = IP_BOTH, .dport = PORT_LISTEN, .frag_off = 0x4000 },
+	  REDIRECT },
 
 	/* Our addresses, not our ports; or not our addresses. */
 	{ "UDP to a relay address, one below the range",
-	  { .dst = IP_RELAY, .dport = PORT_MIN - 1 }, PASS(not_ours) },
+	  { .dst = IP_RELAY, .dport = PORT_MIN - 1 },
+	  PASS(not_ours) },
 	{ "UDP to a relay address, one above the range",
-	  { .dst = IP_RELAY, .dport = PORT_MAX + 1 }, PASS(not_ours) },
+	  { .dst = IP_RELAY, .dport = PORT_MAX + 1 },
+	  PASS(not_ours) },
 	{ "UDP to a relay-only address at the listen port",
-	  { .dst = IP_RELAY, .dport = PORT_LISTEN }, PASS(not_ours) },
+	  { .dst = IP_RELAY, .dport = PORT_LISTEN },
+	  PASS(not_ours) },
 	{ "UDP to a listen-only address at a relay port",
-	  { .dst = IP_LISTEN, .dport = PORT_MIN }, PASS(not_ours) },
+	  { .dst = IP_LISTEN, .dport = PORT_MIN },
+	  PASS(not_ours) },
 	{ "UDP to another address at the listen port",
-	  { .dst = IP_OTHER, .dport = PORT_LISTEN }, PASS(not_ours) },
+	  { .dst = IP_OTHER, .dport = PORT_LISTEN },
+	  PASS(not_ours) },
 	{ "UDP to a listening address, another port (DNS)",
-	  { .dst = IP_BOTH, .dport = 53 }, PASS(not_ours) },
+	  { .dst = IP_BOTH, .dport = 53 },
+	  PASS(not_ours) },
 
 	/* The host's own traffic. */
 	{ "TCP to the listening address and port (TURN over TCP)",
 	  { .dst = IP_BOTH, .dport = PORT_LISTEN, .proto = PROTO_TCP },
 	  PASS(not_udp) },
 	{ "ICMP to a listening address",
-	  { .dst = IP_BOTH, .proto = PROTO_ICMP }, PASS(not_udp) },
+	  { .dst = IP_BOTH, .proto = PROTO_ICMP },
+	  PASS(not_udp) },
 	{ "ARP request for a listening address",
-	  { .ethertype = ETH_ARP }, PASS(not_ipv4) },
+	  { .ethertype = ETH_ARP },
+	  PASS(not_ipv4) },
 	{ "IPv6 UDP at the listen port (not steered yet)",
-	  { .ethertype = ETH_IPV6, .dport = PORT_LISTEN }, PASS(not_ipv4) },
+	  { .ethertype = ETH_IPV6, .dport = PORT_LISTEN },
+	  PASS(not_ipv4) },
 	{ "VLAN-tagged UDP to the listening address and port",
-	  { .vlan = true, .dst = IP_BOTH, .dport = PORT_LISTEN }, PASS(not_ipv4) },
+	  { .vlan = true, .dst = IP_BOTH, .dport = PORT_LISTEN },
+	  PASS(not_ipv4) },
 
 	/* Fragments go to the kernel, first or not. */
 	{ "first fragment (MF) of UDP to the listen port",
@@ -413,9 +430,11 @@ static const struct golden golden[] = {
 
 	/* IPv4 options: the UDP header is where IHL says. */
 	{ "IHL 6: options, then UDP to the listen port",
-	  { .dst = IP_BOTH, .ihl = 6, .dport = PORT_LISTEN }, REDIRECT },
+	  { .dst = IP_BOTH, .ihl = 6, .dport = PORT_LISTEN },
+	  REDIRECT },
 	{ "IHL 15: 40 bytes of options, then UDP to a relay port",
-	  { .dst = IP_RELAY, .ihl = 15, .dport = PORT_MAX }, REDIRECT },
+	  { .dst = IP_RELAY, .ihl = 15, .dport = PORT_MAX },
+	  REDIRECT },
 	{ "IHL 6: the listen port inside the options, UDP to port 9",
 	  { .dst = IP_BOTH, .ihl = 6, .dport = 9, .decoy = PORT_LISTEN },
 	  PASS(not_ours) },
@@ -425,7 +444,8 @@ static const struct golden golden[] = {
 
 	/* Truncated or impossible headers (no length reads outside). */
 	{ "Ethernet header only, IPv4 EtherType",
-	  { .dst = IP_BOTH, .dport = PORT_LISTEN, .cut = 14 }, PASS(malformed) },
+	  { .dst = IP_BOTH, .dport = PORT_LISTEN, .cut = 14 },
+	  PASS(malformed) },
 	{ "IPv4 header cut at 19 bytes",
 	  { .dst = IP_BOTH, .dport = PORT_LISTEN, .cut = 14 + 19 },
 	  PASS(malformed) },
@@ -433,7 +453,8 @@ static const struct golden golden[] = {
 	  { .dst = IP_BOTH, .dport = PORT_LISTEN, .cut = 14 + 20 + 7 },
 	  PASS(malformed) },
 	{ "UDP header complete, no payload",
-	  { .dst = IP_BOTH, .dport = PORT_LISTEN, .cut = 14 + 20 + 8 }, REDIRECT },
+	  { .dst = IP_BOTH, .dport = PORT_LISTEN, .cut = 14 + 20 + 8 },
+	  REDIRECT },
 	{ "IHL 15 in a frame that ends before the options do",
 	  { .dst = IP_BOTH, .ihl = 15, .dport = PORT_LISTEN, .cut = 14 + 40 },
 	  PASS(malformed) },
@@ -441,9 +462,11 @@ static const struct golden golden[] = {
 	  { .dst = IP_BOTH, .ihl = 6, .dport = PORT_LISTEN, .cut = 14 + 24 + 4 },
 	  PASS(malformed) },
 	{ "IHL 4 (shorter than the fixed header)",
-	  { .dst = IP_BOTH, .ihl = 4, .dport = PORT_LISTEN }, PASS(malformed) },
+	  { .dst = IP_BOTH, .ihl = 4, .dport = PORT_LISTEN },
+	  PASS(malformed) },
 	{ "version 6 under the IPv4 EtherType",
-	  { .dst = IP_BOTH, .version = 6, .dport = PORT_LISTEN }, PASS(malformed) },
+	  { .dst = IP_BOTH, .version = 6, .dport = PORT_LISTEN },
+	  PASS(malformed) },
 };
 
 static void
@@ -472,7 +495,8 @@ test_no_socket(void **state)
 	xsk_insert();
 	expect("ours, socket at queue 0", &f, XDP_REDIRECT, TP_XDP_C_redirected);
 	assert_int_equal(bpf_map_delete_elem(g_x.xsks_fd, &q), 0);
-	expect("ours, no socket at queue 0", &f, XDP_PASS, TP_XDP_C_pass_no_socket);
+	expect("ours, no socket at queue 0", &f, XDP_PASS,
+	       TP_XDP_C_pass_no_socket);
 	xsk_insert();
 }
 
@@ -533,7 +557,8 @@ test_configure_replaces(void **state)
 	frame_build(&f, &old_s);
 	expect("the old listening address", &f, XDP_PASS, TP_XDP_C_pass_not_ours);
 	frame_build(&f, &new_s);
-	expect("the new listening address", &f, XDP_REDIRECT, TP_XDP_C_redirected);
+	expect("the new listening address", &f, XDP_REDIRECT,
+	       TP_XDP_C_redirected);
 	frame_build(&f, &new_r);
 	expect("the new one-port relay range", &f, XDP_REDIRECT,
 	       TP_XDP_C_redirected);
@@ -562,7 +587,8 @@ test_configure_rejects(void **state)
 	/* A rejected configuration leaves the maps as they were. */
 	params_fill(&p);
 	{
-		const struct frame_spec s = { .dst = IP_BOTH, .dport = PORT_LISTEN };
+		const struct frame_spec s = { .dst = IP_BOTH,
+					      .dport = PORT_LISTEN };
 		struct frame f;
 
 		xsk_insert();
@@ -578,7 +604,8 @@ test_names_and_args(void **state)
 	char buf[256];
 
 	(void)state;
-	assert_string_equal(dp_xdp_counter_name(TP_XDP_C_redirected), "redirected");
+	assert_string_equal(dp_xdp_counter_name(TP_XDP_C_redirected),
+			    "redirected");
 	assert_string_equal(dp_xdp_counter_name(TP_XDP_C_pass_not_ours),
 			    "pass_not_ours");
 	assert_string_equal(dp_xdp_counter_name(TP_XDP_C__COUNT), "?");
@@ -592,7 +619,8 @@ test_names_and_args(void **state)
 		assert_int_equal(dp_xdp_counters(&g_x, pc, TP_XDP_C__COUNT + 1),
 				 TP_XDP_C__COUNT);
 		assert_int_equal(dp_xdp_stats_read(&g_x, v), 0);
-		assert_string_equal(pc[TP_XDP_C_redirected].name, "xdp.redirected");
+		assert_string_equal(pc[TP_XDP_C_redirected].name,
+				    "xdp.redirected");
 		assert_string_equal(pc[TP_XDP_C_pass_not_ours].name,
 				    "xdp.pass_not_ours");
 		for (unsigned int i = 0; i < TP_XDP_C__COUNT; i++)
@@ -604,12 +632,15 @@ test_names_and_args(void **state)
 	assert_int_equal(access(dp_xdp_prog_path(), R_OK), 0);
 
 	assert_int_equal(dp_xdp_vdev_arg(buf, sizeof(buf), 0, "eth1", 3,
-					 "/usr/lib/turnpike/tp_xdp.bpf.o"), 0);
-	assert_string_equal(buf, "net_af_xdp0,iface=eth1,start_queue=0,"
+					 "/usr/lib/turnpike/tp_xdp.bpf.o"),
+			 0);
+	assert_string_equal(buf,
+			    "net_af_xdp0,iface=eth1,start_queue=0,"
 			    "queue_count=3,xdp_prog=/usr/lib/turnpike/tp_xdp.bpf.o");
 	assert_int_equal(dp_xdp_vdev_arg(buf, 20, 0, "eth1", 1, "/x.o"),
 			 -ENAMETOOLONG);
-	assert_int_equal(dp_xdp_vdev_arg(buf, sizeof(buf), 0, "", 1, "/x.o"), -EINVAL);
+	assert_int_equal(dp_xdp_vdev_arg(buf, sizeof(buf), 0, "", 1, "/x.o"),
+			 -EINVAL);
 	assert_int_equal(dp_xdp_vdev_arg(buf, sizeof(buf), 0, "eth1", 0, "/x.o"),
 			 -EINVAL);
 	assert_int_equal(dp_xdp_vdev_arg(buf, sizeof(buf), 0, "eth1", 1, "/a,b.o"),
@@ -636,7 +667,8 @@ test_open_iface(void **state)
 	assert_non_null(strstr(err, "has no XDP program"));
 	dp_xdp_close(&x);
 
-	assert_int_equal(bpf_xdp_attach(1, g_prog_fd, XDP_FLAGS_SKB_MODE, NULL), 0);
+	assert_int_equal(bpf_xdp_attach(1, g_prog_fd, XDP_FLAGS_SKB_MODE, NULL),
+			 0);
 	assert_int_equal(dp_xdp_open_iface(&x, 1, err, sizeof(err)), 0);
 	assert_int_equal(x.mode, DP_XDP_MODE_GENERIC);
 	assert_int_equal(x.prog_id, g_x.prog_id);
@@ -646,7 +678,8 @@ test_open_iface(void **state)
 		uint32_t la = sizeof(a), lb = sizeof(b);
 
 		assert_int_equal(bpf_obj_get_info_by_fd(x.addr4_fd, &a, &la), 0);
-		assert_int_equal(bpf_obj_get_info_by_fd(g_x.addr4_fd, &b, &lb), 0);
+		assert_int_equal(bpf_obj_get_info_by_fd(g_x.addr4_fd, &b, &lb),
+				 0);
 		assert_int_equal(a.id, b.id);
 	}
 	dp_xdp_close(&x);

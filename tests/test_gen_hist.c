@@ -27,8 +27,8 @@ assert_close(uint64_t got, uint64_t want)
 	uint64_t diff = got > want ? got - want : want - got;
 
 	if (diff * 64 > want)
-		fail_msg("got %llu, want %llu within 1/64", (unsigned long long)got,
-			 (unsigned long long)want);
+		fail_msg("got %llu, want %llu within 1/64",
+			 (unsigned long long)got, (unsigned long long)want);
 }
 
 static void
@@ -182,7 +182,8 @@ test_report_json(void **state)
 	assert_non_null(strstr(json, "\"setup\":{\"per_s\":2000.0,"));
 	assert_non_null(strstr(json, "\"failed\":{\"timeout\":2,\"401\":3}"));
 	assert_non_null(strstr(json, "\"offered_pps\":50000.0"));
-	assert_non_null(strstr(json, "\"to_peer\":{\"sent\":100000,\"received\":99990,"
+	assert_non_null(strstr(json,
+			       "\"to_peer\":{\"sent\":100000,\"received\":99990,"
 			       "\"lost\":10,\"pps\":49995.0,\"p50_us\":"));
 	assert_non_null(strstr(json, "\"to_client\":{\"sent\":99990,"));
 	assert_non_null(strstr(json, "\"duration_s\":2.000}"));

@@ -63,11 +63,11 @@ static void
 test_headers(void **state)
 {
 	static const uint8_t global[24] = {
-		0xd4, 0xc3, 0xb2, 0xa1, /* magic, little-endian */
-		0x02, 0x00, 0x04, 0x00, /* version 2.4 */
-		0, 0, 0, 0, 0, 0, 0, 0, /* thiszone, sigfigs */
-		0xff, 0xff, 0x00, 0x00, /* snaplen 65535 */
-		0x01, 0x00, 0x00, 0x00, /* LINKTYPE_ETHERNET */
+		0xd4, 0xc3, 0xb2, 0xa1,             /* magic, little-endian */
+		0x02, 0x00, 0x04, 0x00,             /* version 2.4 */
+		0,    0,    0,    0,    0, 0, 0, 0, /* thiszone, sigfigs */
+		0xff, 0xff, 0x00, 0x00,             /* snaplen 65535 */
+		0x01, 0x00, 0x00, 0x00,             /* LINKTYPE_ETHERNET */
 	};
 	struct gen_pcap pc;
 	uint8_t frame[3] = { 1, 2, 3 };
@@ -85,10 +85,10 @@ test_headers(void **state)
 	fclose(f);
 	assert_int_equal(len, 24 + 16 + 3);
 	assert_memory_equal(buf, global, 24);
-	assert_int_equal(le32((uint8_t *)buf + 24), 1);       /* ts_sec */
-	assert_int_equal(le32((uint8_t *)buf + 28), 500250);  /* ts_usec */
-	assert_int_equal(le32((uint8_t *)buf + 32), 3);       /* incl_len */
-	assert_int_equal(le32((uint8_t *)buf + 36), 3);       /* orig_len */
+	assert_int_equal(le32((uint8_t *)buf + 24), 1);      /* ts_sec */
+	assert_int_equal(le32((uint8_t *)buf + 28), 500250); /* ts_usec */
+	assert_int_equal(le32((uint8_t *)buf + 32), 3);      /* incl_len */
+	assert_int_equal(le32((uint8_t *)buf + 36), 3);      /* orig_len */
 	assert_memory_equal(buf + 40, frame, 3);
 	free(buf);
 }
@@ -129,7 +129,10 @@ test_round_trip(void **state)
 	(void)state;
 	temp_path(path, sizeof(path));
 	assert_int_equal(gen_pcap_open(&pc, path), 0);
-	n = udp_frame(frame, c, 10000, s, 3478, "\x40\x00\x00\x04" "abcd", 8);
+	n = udp_frame(frame, c, 10000, s, 3478,
+		      "\x40\x00\x00\x04"
+		      "abcd",
+		      8);
 	assert_int_equal(gen_pcap_write(&pc, frame, (uint32_t)n, 1000), 0);
 	n = udp_frame(frame, c, 10001, s, 3478, "second", 6);
 	assert_int_equal(gen_pcap_write(&pc, frame, (uint32_t)n, 2000), 0);
@@ -145,7 +148,10 @@ test_round_trip(void **state)
 	assert_memory_equal(u.src.ip.bytes, c, 4);
 	assert_memory_equal(u.dst.ip.bytes, s, 4);
 	assert_int_equal(u.len, 8);
-	assert_memory_equal(u.payload, "\x40\x00\x00\x04" "abcd", 8);
+	assert_memory_equal(u.payload,
+			    "\x40\x00\x00\x04"
+			    "abcd",
+			    8);
 	assert_int_equal(pcap_file_next_udp(&rf, &u), 1);
 	assert_int_equal(u.src.port, 10001);
 	assert_int_equal(u.len, 6);

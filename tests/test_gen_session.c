@@ -43,8 +43,10 @@ static void
 plan_make(uint32_t clients, uint32_t peers)
 {
 	struct gen_plan_params p = {
-		.n_clients = clients, .n_peers = peers,
-		.client_port0 = 10000, .peer_port0 = 20000,
+		.n_clients = clients,
+		.n_peers = peers,
+		.client_port0 = 10000,
+		.peer_port0 = 20000,
 	};
 	char err[128];
 
@@ -58,10 +60,15 @@ static void
 setup_kind(enum gen_auth_kind kind)
 {
 	struct gen_auth_params ap = {
-		.kind = kind, .user = "alice", .password = "wonderland",
-		.secret = "rest-secret", .rest_ttl_s = 3600,
-		.oauth_kid = "north", .oauth_key_b64 = "MTIzNDU2Nzg5MDEyMzQ1Ng==",
-		.oauth_lifetime_s = 3600, .now_unix = 1700000000,
+		.kind = kind,
+		.user = "alice",
+		.password = "wonderland",
+		.secret = "rest-secret",
+		.rest_ttl_s = 3600,
+		.oauth_kid = "north",
+		.oauth_key_b64 = "MTIzNDU2Nzg5MDEyMzQ1Ng==",
+		.oauth_lifetime_s = 3600,
+		.now_unix = 1700000000,
 	};
 	struct tp_addr server = { .port = 3478 };
 	char err[128];
@@ -82,7 +89,9 @@ md5_key(const char *user, const char *pass, uint8_t key[16])
 	unsigned int len = 16;
 
 	snprintf(text, sizeof(text), "%s:%s:%s", user, REALM, pass);
-	assert_int_equal(EVP_Digest(text, strlen(text), key, &len, EVP_md5(), NULL), 1);
+	assert_int_equal(EVP_Digest(text, strlen(text), key, &len, EVP_md5(),
+				    NULL),
+			 1);
 }
 
 /* Build and decode the session's request. */
@@ -97,7 +106,13 @@ request(struct gen_session *s, uint32_t idx)
 }
 
 /* Build a response to the last request and decode it into rsp_msg. */
-enum { R_NONE = 0, R_REALM = 1, R_NONCE2 = 2, R_RELAY = 4, R_LIFETIME = 8 };
+enum {
+	R_NONE = 0,
+	R_REALM = 1,
+	R_NONCE2 = 2,
+	R_RELAY = 4,
+	R_LIFETIME = 8
+};
 static void
 respond(uint8_t cls, uint16_t code, int what, const uint8_t *key, size_t key_len)
 {
@@ -111,7 +126,8 @@ respond(uint8_t cls, uint16_t code, int what, const uint8_t *key, size_t key_len
 		stun_build_error(&b, code, NULL);
 	if (what & R_REALM) {
 		stun_build_attr(&b, STUN_ATTR_REALM, REALM, strlen(REALM));
-		stun_build_attr(&b, STUN_ATTR_NONCE, what & R_NONCE2 ? NONCE2 : NONCE1,
+		stun_build_attr(&b, STUN_ATTR_NONCE,
+				what & R_NONCE2 ? NONCE2 : NONCE1,
 				strlen(NONCE1));
 	}
 	if (what & R_RELAY) {
@@ -128,7 +144,8 @@ respond(uint8_t cls, uint16_t code, int what, const uint8_t *key, size_t key_len
 }
 
 static void
-assert_attr_str(const struct stun_msg *m, enum stun_attr_slot slot, const char *want)
+assert_attr_str(const struct stun_msg *m, enum stun_attr_slot slot,
+		const char *want)
 {
 	uint16_t len = 0;
 	const uint8_t *v = stun_msg_value(m, slot, &len);
@@ -147,23 +164,28 @@ lt_to_ready(struct gen_session *s, uint32_t idx, uint8_t key[16])
 	request(s, idx);
 	gen_session_sent(&ctx, s, 100);
 	respond(STUN_CLASS_ERROR, 401, R_REALM, NULL, 0);
-	assert_int_equal(gen_session_on_response(&ctx, s, idx, &rsp_msg, 100), GEN_EV_SEND);
+	assert_int_equal(gen_session_on_response(&ctx, s, idx, &rsp_msg, 100),
+			 GEN_EV_SEND);
 	request(s, idx);
 	gen_session_sent(&ctx, s, 100);
 	respond(STUN_CLASS_SUCCESS, 0, R_RELAY | R_LIFETIME, key, 16);
-	assert_int_equal(gen_session_on_response(&ctx, s, idx, &rsp_msg, 100), GEN_EV_SEND);
+	assert_int_equal(gen_session_on_response(&ctx, s, idx, &rsp_msg, 100),
+			 GEN_EV_SEND);
 	request(s, idx);
 	gen_session_sent(&ctx, s, 100);
 	respond(STUN_CLASS_SUCCESS, 0, R_NONE, key, 16);
-	assert_int_equal(gen_session_on_response(&ctx, s, idx, &rsp_msg, 100), GEN_EV_READY);
+	assert_int_equal(gen_session_on_response(&ctx, s, idx, &rsp_msg, 100),
+			 GEN_EV_READY);
 	assert_int_equal(s->state, GEN_SS_READY);
 }
 
 static void
 test_plan(void **state)
 {
-	struct gen_plan_params p = { .n_clients = 300, .n_peers = 3,
-				     .client_port0 = 10000, .peer_port0 = 20000 };
+	struct gen_plan_params p = { .n_clients = 300,
+				     .n_peers = 3,
+				     .client_port0 = 10000,
+				     .peer_port0 = 20000 };
 	struct tp_addr a;
 	struct tp_ip ip;
 	char err[160];
@@ -250,7 +272,8 @@ test_lt_channel_setup(void **state)
 	assert_int_equal(req_msg.mi_off, 0);
 	gen_session_sent(&ctx, &s, 100);
 	respond(STUN_CLASS_ERROR, 401, R_REALM, NULL, 0);
-	assert_int_equal(gen_session_on_response(&ctx, &s, 3, &rsp_msg, 110), GEN_EV_SEND);
+	assert_int_equal(gen_session_on_response(&ctx, &s, 3, &rsp_msg, 110),
+			 GEN_EV_SEND);
 	assert_int_equal(s.state, GEN_SS_ALLOCATE);
 
 	/* 2. Allocate with USERNAME, REALM, NONCE and a verifiable MI. */
@@ -262,7 +285,8 @@ test_lt_channel_setup(void **state)
 	assert_true(stun_msg_check_integrity(&req_msg, key, 16));
 	gen_session_sent(&ctx, &s, 110);
 	respond(STUN_CLASS_SUCCESS, 0, R_RELAY | R_LIFETIME, key, 16);
-	assert_int_equal(gen_session_on_response(&ctx, &s, 3, &rsp_msg, 120), GEN_EV_SEND);
+	assert_int_equal(gen_session_on_response(&ctx, &s, 3, &rsp_msg, 120),
+			 GEN_EV_SEND);
 	assert_int_equal(s.state, GEN_SS_BIND);
 	assert_int_equal(s.relay.port, 50000);
 	assert_int_equal(s.t_alloc, 120 + 300 * HZ); /* half of LIFETIME 600 */
@@ -272,14 +296,16 @@ test_lt_channel_setup(void **state)
 	assert_int_equal(req_msg.method, STUN_METHOD_CHANNEL_BIND);
 	assert_int_equal(stun_msg_get_channel(&req_msg, &ch), 0);
 	assert_int_equal(ch, 0x4003);
-	assert_int_equal(stun_msg_get_xor_addr(&req_msg, STUN_SLOT_XOR_PEER_ADDRESS,
-					       &peer), 0);
+	assert_int_equal(stun_msg_get_xor_addr(&req_msg,
+					       STUN_SLOT_XOR_PEER_ADDRESS, &peer),
+			 0);
 	gen_plan_peer(&plan, 1, &want_peer);
 	assert_true(tp_addr_equal(&peer, &want_peer));
 	assert_true(stun_msg_check_integrity(&req_msg, key, 16));
 	gen_session_sent(&ctx, &s, 120);
 	respond(STUN_CLASS_SUCCESS, 0, R_NONE, key, 16);
-	assert_int_equal(gen_session_on_response(&ctx, &s, 3, &rsp_msg, 130), GEN_EV_READY);
+	assert_int_equal(gen_session_on_response(&ctx, &s, 3, &rsp_msg, 130),
+			 GEN_EV_READY);
 	assert_int_equal(s.state, GEN_SS_READY);
 	assert_false(gen_session_waiting(&s));
 	assert_int_equal(s.t_start, 100);
@@ -297,10 +323,12 @@ test_lt_channel_setup(void **state)
 	/* LIFETIME asked for when configured; relay kept. */
 	relay = s.relay;
 	ctx.lifetime_s = 1200;
-	assert_int_equal(gen_session_on_timer(&ctx, &s, s.t_alloc, true), GEN_EV_SEND);
+	assert_int_equal(gen_session_on_timer(&ctx, &s, s.t_alloc, true),
+			 GEN_EV_SEND);
 	request(&s, 3);
 	assert_int_equal(req_msg.method, STUN_METHOD_REFRESH);
-	assert_int_equal(stun_msg_get_u32(&req_msg, STUN_SLOT_LIFETIME, &lifetime), 0);
+	assert_int_equal(stun_msg_get_u32(&req_msg, STUN_SLOT_LIFETIME, &lifetime),
+			 0);
 	assert_int_equal(lifetime, 1200);
 	assert_true(tp_addr_equal(&relay, &s.relay));
 }
@@ -320,7 +348,8 @@ test_send_mode_and_noauth(void **state)
 	gen_session_sent(&ctx, &s, 5);
 	/* A no-auth server allocates at once: no challenge, no integrity. */
 	respond(STUN_CLASS_SUCCESS, 0, R_RELAY, NULL, 0);
-	assert_int_equal(gen_session_on_response(&ctx, &s, 0, &rsp_msg, 6), GEN_EV_SEND);
+	assert_int_equal(gen_session_on_response(&ctx, &s, 0, &rsp_msg, 6),
+			 GEN_EV_SEND);
 	assert_int_equal(s.state, GEN_SS_PERMIT);
 	assert_int_equal(s.t_alloc, 6 + GEN_DEFAULT_LIFETIME_S / 2 * HZ);
 	request(&s, 0);
@@ -328,13 +357,15 @@ test_send_mode_and_noauth(void **state)
 	assert_false(stun_msg_has(&req_msg, STUN_SLOT_USERNAME));
 	assert_int_equal(req_msg.mi_off, 0);
 	assert_false(stun_msg_has(&req_msg, STUN_SLOT_CHANNEL_NUMBER));
-	assert_int_equal(stun_msg_get_xor_addr(&req_msg, STUN_SLOT_XOR_PEER_ADDRESS,
-					       &peer), 0);
+	assert_int_equal(stun_msg_get_xor_addr(&req_msg,
+					       STUN_SLOT_XOR_PEER_ADDRESS, &peer),
+			 0);
 	gen_plan_peer(&plan, 0, &want_peer);
 	assert_true(tp_addr_equal(&peer, &want_peer));
 	gen_session_sent(&ctx, &s, 6);
 	respond(STUN_CLASS_SUCCESS, 0, R_NONE, NULL, 0);
-	assert_int_equal(gen_session_on_response(&ctx, &s, 0, &rsp_msg, 7), GEN_EV_READY);
+	assert_int_equal(gen_session_on_response(&ctx, &s, 0, &rsp_msg, 7),
+			 GEN_EV_READY);
 	assert_int_equal(s.t_chan, 0);
 
 	/* Without credentials a 401 is a failure, counted by its code. */
@@ -343,7 +374,8 @@ test_send_mode_and_noauth(void **state)
 	request(&s, 1);
 	gen_session_sent(&ctx, &s, 5);
 	respond(STUN_CLASS_ERROR, 401, R_REALM, NULL, 0);
-	assert_int_equal(gen_session_on_response(&ctx, &s, 1, &rsp_msg, 6), GEN_EV_FAILED);
+	assert_int_equal(gen_session_on_response(&ctx, &s, 1, &rsp_msg, 6),
+			 GEN_EV_FAILED);
 	assert_int_equal(s.fail_code, 401);
 	assert_int_equal(ctx.failed[401], 1);
 }
@@ -366,22 +398,30 @@ test_retransmission(void **state)
 	 * 7500, 15500, 31500 ms; failure 16 RTO after the last, at 39500. */
 	for (size_t i = 0; i < sizeof(sends) / sizeof(sends[0]); i++) {
 		gen_session_sent(&ctx, &s, sends[i]);
-		assert_int_equal(gen_session_request(&ctx, &s, 2, req, sizeof(req)), len);
+		assert_int_equal(gen_session_request(&ctx, &s, 2, req,
+						     sizeof(req)),
+				 len);
 		assert_memory_equal(req, first, (size_t)len); /* same bytes */
 		if (i + 1 < sizeof(sends) / sizeof(sends[0])) {
-			assert_int_equal(gen_session_on_timer(&ctx, &s, sends[i + 1] - 1,
-							      true), GEN_EV_NONE);
-			assert_int_equal(gen_session_on_timer(&ctx, &s, sends[i + 1],
-							      true), GEN_EV_RETRANSMIT);
+			assert_int_equal(gen_session_on_timer(&ctx, &s,
+							      sends[i + 1] - 1,
+							      true),
+					 GEN_EV_NONE);
+			assert_int_equal(gen_session_on_timer(&ctx, &s,
+							      sends[i + 1], true),
+					 GEN_EV_RETRANSMIT);
 		}
 	}
-	assert_int_equal(gen_session_on_timer(&ctx, &s, 39499, true), GEN_EV_NONE);
-	assert_int_equal(gen_session_on_timer(&ctx, &s, 39500, true), GEN_EV_FAILED);
+	assert_int_equal(gen_session_on_timer(&ctx, &s, 39499, true),
+			 GEN_EV_NONE);
+	assert_int_equal(gen_session_on_timer(&ctx, &s, 39500, true),
+			 GEN_EV_FAILED);
 	assert_int_equal(s.state, GEN_SS_FAILED);
 	assert_int_equal(ctx.failed[GEN_FAIL_TIMEOUT], 1);
 	assert_int_equal(ctx.c[GEN_SC_requests], 1);
 	assert_int_equal(ctx.c[GEN_SC_retransmits], 6);
-	assert_int_equal(gen_session_on_timer(&ctx, &s, 99999, true), GEN_EV_NONE);
+	assert_int_equal(gen_session_on_timer(&ctx, &s, 99999, true),
+			 GEN_EV_NONE);
 }
 
 static void
@@ -406,7 +446,8 @@ test_errors_and_stale_nonce(void **state)
 	gen_session_sent(&ctx, &s, 1);
 	txn = s.txn;
 	respond(STUN_CLASS_ERROR, 438, R_REALM | R_NONCE2, NULL, 0);
-	assert_int_equal(gen_session_on_response(&ctx, &s, 0, &rsp_msg, 2), GEN_EV_SEND);
+	assert_int_equal(gen_session_on_response(&ctx, &s, 0, &rsp_msg, 2),
+			 GEN_EV_SEND);
 	assert_int_equal(s.state, GEN_SS_ALLOCATE);
 	assert_int_equal(s.txn, txn + 1);
 	request(&s, 0);
@@ -423,7 +464,8 @@ test_errors_and_stale_nonce(void **state)
 	}
 	gen_session_sent(&ctx, &s, 4);
 	respond(STUN_CLASS_ERROR, 438, R_REALM, NULL, 0);
-	assert_int_equal(gen_session_on_response(&ctx, &s, 0, &rsp_msg, 4), GEN_EV_FAILED);
+	assert_int_equal(gen_session_on_response(&ctx, &s, 0, &rsp_msg, 4),
+			 GEN_EV_FAILED);
 	assert_int_equal(ctx.failed[438], 1);
 
 	/* Quota reached: counted under 486. */
@@ -436,7 +478,8 @@ test_errors_and_stale_nonce(void **state)
 	request(&s, 1);
 	gen_session_sent(&ctx, &s, 1);
 	respond(STUN_CLASS_ERROR, 486, R_NONE, NULL, 0);
-	assert_int_equal(gen_session_on_response(&ctx, &s, 1, &rsp_msg, 2), GEN_EV_FAILED);
+	assert_int_equal(gen_session_on_response(&ctx, &s, 1, &rsp_msg, 2),
+			 GEN_EV_FAILED);
 	assert_int_equal(ctx.failed[486], 1);
 	assert_int_equal(s.fail_code, 486);
 }
@@ -461,23 +504,30 @@ test_forged_and_foreign_responses(void **state)
 
 	/* Success under the wrong key: dropped, transaction still open. */
 	respond(STUN_CLASS_SUCCESS, 0, R_RELAY, wrong, 16);
-	assert_int_equal(gen_session_on_response(&ctx, &s, 0, &rsp_msg, 2), GEN_EV_IGNORED);
+	assert_int_equal(gen_session_on_response(&ctx, &s, 0, &rsp_msg, 2),
+			 GEN_EV_IGNORED);
 	assert_int_equal(ctx.c[GEN_SC_bad_integrity], 1);
 	assert_int_equal(s.state, GEN_SS_ALLOCATE);
 	/* Another transaction's ID: dropped. */
 	respond(STUN_CLASS_SUCCESS, 0, R_RELAY, key, 16);
 	rsp[19] ^= 1;
 	assert_int_equal(stun_msg_decode(&rsp_msg, rsp, rsp_msg.len), STUN_OK);
-	assert_int_equal(gen_session_on_response(&ctx, &s, 0, &rsp_msg, 2), GEN_EV_IGNORED);
+	assert_int_equal(gen_session_on_response(&ctx, &s, 0, &rsp_msg, 2),
+			 GEN_EV_IGNORED);
 	/* A success without XOR-RELAYED-ADDRESS is unusable. */
 	respond(STUN_CLASS_SUCCESS, 0, R_NONE, key, 16);
-	assert_int_equal(gen_session_on_response(&ctx, &s, 0, &rsp_msg, 2), GEN_EV_FAILED);
+	assert_int_equal(gen_session_on_response(&ctx, &s, 0, &rsp_msg, 2),
+			 GEN_EV_FAILED);
 	assert_int_equal(ctx.failed[GEN_FAIL_PROTOCOL], 1);
 	/* Transaction IDs of another run name no session. */
-	assert_int_equal(gen_session_index_of_tid(&ctx, (const uint8_t *)"\x99\x22\x33\x44"
-						  "\0\0\0\0\0\0\0\1"), -1);
-	assert_int_equal(gen_session_index_of_tid(&ctx, (const uint8_t *)"\x11\x22\x33\x44"
-						  "\0\0\0\x04\0\0\0\1"), -1);
+	assert_int_equal(gen_session_index_of_tid(&ctx,
+						  (const uint8_t *)"\x99\x22\x33\x44"
+								   "\0\0\0\0\0\0\0\1"),
+			 -1);
+	assert_int_equal(gen_session_index_of_tid(&ctx,
+						  (const uint8_t *)"\x11\x22\x33\x44"
+								   "\0\0\0\x04\0\0\0\1"),
+			 -1);
 }
 
 static void
@@ -493,7 +543,8 @@ test_keepalive_and_release(void **state)
 	gen_session_init(&s, 0, true);
 	lt_to_ready(&s, 0, key);
 	/* t_alloc = 100 + 300 s, t_perm = 100 + 240 s, t_chan = 100 + 480 s. */
-	assert_int_equal(gen_session_on_timer(&ctx, &s, 100 + 239999, true), GEN_EV_NONE);
+	assert_int_equal(gen_session_on_timer(&ctx, &s, 100 + 239999, true),
+			 GEN_EV_NONE);
 	t = 100 + 240000;
 	assert_int_equal(gen_session_on_timer(&ctx, &s, t, false), GEN_EV_NONE);
 	assert_int_equal(gen_session_on_timer(&ctx, &s, t, true), GEN_EV_SEND);
@@ -502,7 +553,8 @@ test_keepalive_and_release(void **state)
 	assert_int_equal(req_msg.method, STUN_METHOD_CREATE_PERMISSION);
 	gen_session_sent(&ctx, &s, t);
 	respond(STUN_CLASS_SUCCESS, 0, R_NONE, key, 16);
-	assert_int_equal(gen_session_on_response(&ctx, &s, 0, &rsp_msg, t), GEN_EV_REFRESHED);
+	assert_int_equal(gen_session_on_response(&ctx, &s, 0, &rsp_msg, t),
+			 GEN_EV_REFRESHED);
 	assert_int_equal(s.t_perm, t + 240000);
 
 	/* The allocation at half its lifetime. */
@@ -513,7 +565,8 @@ test_keepalive_and_release(void **state)
 	assert_false(stun_msg_has(&req_msg, STUN_SLOT_LIFETIME)); /* server default */
 	gen_session_sent(&ctx, &s, t);
 	respond(STUN_CLASS_SUCCESS, 0, R_LIFETIME, key, 16);
-	assert_int_equal(gen_session_on_response(&ctx, &s, 0, &rsp_msg, t), GEN_EV_REFRESHED);
+	assert_int_equal(gen_session_on_response(&ctx, &s, 0, &rsp_msg, t),
+			 GEN_EV_REFRESHED);
 	assert_int_equal(s.t_alloc, t + 300000);
 
 	/* The channel at 480 s, which refreshes the permission as well. */
@@ -524,7 +577,8 @@ test_keepalive_and_release(void **state)
 	assert_int_equal(req_msg.method, STUN_METHOD_CHANNEL_BIND);
 	gen_session_sent(&ctx, &s, t);
 	respond(STUN_CLASS_SUCCESS, 0, R_NONE, key, 16);
-	assert_int_equal(gen_session_on_response(&ctx, &s, 0, &rsp_msg, t), GEN_EV_REFRESHED);
+	assert_int_equal(gen_session_on_response(&ctx, &s, 0, &rsp_msg, t),
+			 GEN_EV_REFRESHED);
 	assert_int_equal(s.t_chan, t + 480000);
 	assert_int_equal(s.t_perm, t + 240000);
 	assert_int_equal(ctx.c[GEN_SC_refreshes], 3);
@@ -533,22 +587,26 @@ test_keepalive_and_release(void **state)
 	assert_int_equal(gen_session_release(&ctx, &s, t), GEN_EV_SEND);
 	request(&s, 0);
 	assert_int_equal(req_msg.method, STUN_METHOD_REFRESH);
-	assert_int_equal(stun_msg_get_u32(&req_msg, STUN_SLOT_LIFETIME, &lifetime), 0);
+	assert_int_equal(stun_msg_get_u32(&req_msg, STUN_SLOT_LIFETIME, &lifetime),
+			 0);
 	assert_int_equal(lifetime, 0);
 	gen_session_sent(&ctx, &s, t);
 	respond(STUN_CLASS_SUCCESS, 0, R_NONE, key, 16);
-	assert_int_equal(gen_session_on_response(&ctx, &s, 0, &rsp_msg, t), GEN_EV_RELEASED);
+	assert_int_equal(gen_session_on_response(&ctx, &s, 0, &rsp_msg, t),
+			 GEN_EV_RELEASED);
 	assert_int_equal(s.state, GEN_SS_RELEASED);
 	assert_int_equal(gen_session_release(&ctx, &s, t), GEN_EV_NONE);
 
 	/* A keep-alive refused with 437: the allocation is lost. */
 	gen_session_init(&s, 1, false);
 	lt_to_ready(&s, 1, key);
-	assert_int_equal(gen_session_on_timer(&ctx, &s, 100 + 240000, true), GEN_EV_SEND);
+	assert_int_equal(gen_session_on_timer(&ctx, &s, 100 + 240000, true),
+			 GEN_EV_SEND);
 	request(&s, 1);
 	gen_session_sent(&ctx, &s, 100 + 240000);
 	respond(STUN_CLASS_ERROR, 437, R_NONE, NULL, 0);
-	assert_int_equal(gen_session_on_response(&ctx, &s, 1, &rsp_msg, 100 + 240000),
+	assert_int_equal(gen_session_on_response(&ctx, &s, 1, &rsp_msg,
+						 100 + 240000),
 			 GEN_EV_FAILED);
 	assert_int_equal(ctx.c[GEN_SC_keepalive_failed], 1);
 	assert_int_equal(ctx.failed[437], 0); /* not a set-up failure */
@@ -580,7 +638,8 @@ test_rest_credentials(void **state)
 	assert_memory_equal(user, "1700003600:alice", len);
 	/* password = base64(HMAC-SHA1(secret, username)), computed here. */
 	assert_non_null(HMAC(EVP_sha1(), "rest-secret", 11,
-			     (const unsigned char *)"1700003600:alice", 16, mac, &mac_len));
+			     (const unsigned char *)"1700003600:alice", 16, mac,
+			     &mac_len));
 	assert_int_equal(EVP_EncodeBlock((unsigned char *)password, mac, 20), 28);
 	md5_key("1700003600:alice", password, key);
 	assert_true(stun_msg_check_integrity(&req_msg, key, 16));
@@ -601,20 +660,26 @@ check_oauth_request(const char *aad)
 	assert_non_null(t);
 	/* RFC 7635 section 5: ACCESS-TOKEN before MESSAGE-INTEGRITY. */
 	assert_true(req_msg.attr[STUN_SLOT_ACCESS_TOKEN].off < req_msg.mi_off);
-	assert_int_equal(oauth_token_decrypt(aes, 16, OAUTH_ALG_A128GCM, aad, t, tlen,
-					     &tok), 0);
+	assert_int_equal(oauth_token_decrypt(aes, 16, OAUTH_ALG_A128GCM, aad, t,
+					     tlen, &tok),
+			 0);
 	assert_int_equal(tok.lifetime, 3600);
-	assert_int_equal(oauth_timestamp_seconds(tok.timestamp), auth.oauth_issued);
-	assert_true(stun_msg_check_integrity(&req_msg, tok.mac_key, tok.mac_key_len));
+	assert_int_equal(oauth_timestamp_seconds(tok.timestamp),
+			 auth.oauth_issued);
+	assert_true(stun_msg_check_integrity(&req_msg, tok.mac_key,
+					     tok.mac_key_len));
 }
 
 static void
 test_oauth_credentials(void **state)
 {
 	struct gen_auth_params ap = {
-		.kind = GEN_AUTH_OAUTH, .oauth_kid = "north",
-		.oauth_key_b64 = "MTIzNDU2Nzg5MDEyMzQ1Ng==", .oauth_lifetime_s = 3600,
-		.server_name = "turn1.gen.test", .now_unix = 1700000000,
+		.kind = GEN_AUTH_OAUTH,
+		.oauth_kid = "north",
+		.oauth_key_b64 = "MTIzNDU2Nzg5MDEyMzQ1Ng==",
+		.oauth_lifetime_s = 3600,
+		.server_name = "turn1.gen.test",
+		.now_unix = 1700000000,
 	};
 	struct gen_session s;
 	char err[160];
@@ -629,7 +694,8 @@ test_oauth_credentials(void **state)
 	assert_false(stun_msg_has(&req_msg, STUN_SLOT_ACCESS_TOKEN));
 	gen_session_sent(&ctx, &s, 0);
 	respond(STUN_CLASS_ERROR, 401, R_REALM, NULL, 0);
-	assert_int_equal(gen_session_on_response(&ctx, &s, 0, &rsp_msg, 1), GEN_EV_SEND);
+	assert_int_equal(gen_session_on_response(&ctx, &s, 0, &rsp_msg, 1),
+			 GEN_EV_SEND);
 	assert_true(gen_auth_ready(&auth));
 	request(&s, 0);
 	check_oauth_request(REALM);
@@ -642,7 +708,8 @@ test_oauth_credentials(void **state)
 	request(&s, 1);
 	gen_session_sent(&ctx, &s, 0);
 	respond(STUN_CLASS_ERROR, 401, R_REALM, NULL, 0);
-	assert_int_equal(gen_session_on_response(&ctx, &s, 1, &rsp_msg, 1), GEN_EV_SEND);
+	assert_int_equal(gen_session_on_response(&ctx, &s, 1, &rsp_msg, 1),
+			 GEN_EV_SEND);
 	request(&s, 1);
 	check_oauth_request("turn1.gen.test");
 

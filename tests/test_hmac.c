@@ -16,10 +16,10 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <pthread.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 
 #include "turnpike/hmac.h"
 
@@ -35,8 +35,8 @@ hex(const char *text, uint8_t *out, size_t len)
 }
 
 static void
-expect(enum tp_hmac_alg alg, const uint8_t *key, size_t klen,
-       const void *msg, size_t mlen, const char *want_hex)
+expect(enum tp_hmac_alg alg, const uint8_t *key, size_t klen, const void *msg,
+       size_t mlen, const char *want_hex)
 {
 	uint8_t want[TP_HMAC_MAX], got[TP_HMAC_MAX];
 	size_t n = tp_hmac_len(alg);
@@ -47,7 +47,8 @@ expect(enum tp_hmac_alg alg, const uint8_t *key, size_t klen,
 	/* The same message split in two. */
 	assert_int_equal(tp_hmac(alg, key, klen, msg, mlen / 2,
 				 (const uint8_t *)msg + mlen / 2,
-				 mlen - mlen / 2, got), 0);
+				 mlen - mlen / 2, got),
+			 0);
 	assert_memory_equal(got, want, n);
 }
 
@@ -112,7 +113,8 @@ test_matches_openssl(void **state)
 					     (int)klen, msg, mlen, want, &wlen));
 			assert_int_equal(wlen, tp_hmac_len(alg));
 			assert_int_equal(tp_hmac(alg, key, klen, msg, cut,
-						 msg + cut, mlen - cut, got), 0);
+						 msg + cut, mlen - cut, got),
+					 0);
 			assert_memory_equal(got, want, wlen);
 		}
 	}

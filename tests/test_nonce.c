@@ -56,7 +56,8 @@ test_round_trip(void **state)
 	char n[NONCE_LEN + 1], m[NONCE_LEN + 1];
 
 	(void)state;
-	assert_int_equal(nonce_ctx_init(&ctx, 0, NONCE_FEATURE_PASSWORD_ALGORITHMS),
+	assert_int_equal(nonce_ctx_init(&ctx, 0,
+					NONCE_FEATURE_PASSWORD_ALGORITHMS),
 			 0);
 	assert_int_equal(ctx.lifetime_s, NONCE_DEFAULT_LIFETIME_S);
 	make(&ctx, T0, &a, n);
@@ -88,9 +89,11 @@ test_other_client_invalid(void **state)
 	(void)state;
 	assert_int_equal(nonce_ctx_init(&ctx, 600, 0), 0);
 	make(&ctx, T0, &a, n);
-	assert_int_equal(nonce_check(&ctx, n, NONCE_LEN, T0, &port), NONCE_INVALID);
+	assert_int_equal(nonce_check(&ctx, n, NONCE_LEN, T0, &port),
+			 NONCE_INVALID);
 	assert_int_equal(nonce_check(&ctx, n, NONCE_LEN, T0, &ip), NONCE_INVALID);
-	assert_int_equal(nonce_check(&ctx, n, NONCE_LEN, T0, &six), NONCE_INVALID);
+	assert_int_equal(nonce_check(&ctx, n, NONCE_LEN, T0, &six),
+			 NONCE_INVALID);
 	/* Bytes past an IPv4 address are not part of it. */
 	junk.ip.bytes[9] = 0xEE;
 	assert_int_equal(nonce_check(&ctx, n, NONCE_LEN, T0, &junk), NONCE_OK);
@@ -110,7 +113,8 @@ test_tampered_invalid(void **state)
 	char n[NONCE_LEN + 1], t[NONCE_LEN + 1];
 
 	(void)state;
-	assert_int_equal(nonce_ctx_init(&ctx, 600, NONCE_FEATURE_PASSWORD_ALGORITHMS),
+	assert_int_equal(nonce_ctx_init(&ctx, 600,
+					NONCE_FEATURE_PASSWORD_ALGORITHMS),
 			 0);
 	make(&ctx, T0, &a, n);
 	for (size_t i = 0; i < NONCE_LEN; i++) {
@@ -143,16 +147,19 @@ test_stale(void **state)
 	assert_int_equal(nonce_ctx_init(&ctx, 30, 0), 0);
 	make(&ctx, T0, &a, n);
 	assert_int_equal(nonce_check(&ctx, n, NONCE_LEN, T0 + 30, &a), NONCE_OK);
-	assert_int_equal(nonce_check(&ctx, n, NONCE_LEN, T0 + 31, &a), NONCE_STALE);
+	assert_int_equal(nonce_check(&ctx, n, NONCE_LEN, T0 + 31, &a),
+			 NONCE_STALE);
 	assert_int_equal(nonce_check(&ctx, n, NONCE_LEN, UINT64_MAX, &a),
 			 NONCE_STALE);
 	/* Clock stepped back: authentic but from the future. */
-	assert_int_equal(nonce_check(&ctx, n, NONCE_LEN, T0 - 1, &a), NONCE_STALE);
+	assert_int_equal(nonce_check(&ctx, n, NONCE_LEN, T0 - 1, &a),
+			 NONCE_STALE);
 
 	/* Default lifetime is 600 s. */
 	assert_int_equal(nonce_ctx_init(&other, 0, 0), 0);
 	make(&other, T0, &a, n);
-	assert_int_equal(nonce_check(&other, n, NONCE_LEN, T0 + 600, &a), NONCE_OK);
+	assert_int_equal(nonce_check(&other, n, NONCE_LEN, T0 + 600, &a),
+			 NONCE_OK);
 	assert_int_equal(nonce_check(&other, n, NONCE_LEN, T0 + 601, &a),
 			 NONCE_STALE);
 
@@ -269,7 +276,8 @@ test_truncated_and_extended(void **state)
 	assert_int_equal(nonce_make(&ctx, T0, &a, n, NONCE_LEN), -ENOSPC);
 	assert_int_equal(nonce_make(&ctx, T0, &a, n, sizeof(n)), NONCE_LEN);
 	for (size_t len = 0; len < NONCE_LEN; len++)
-		assert_int_equal(nonce_check(&ctx, n, len, T0, &a), NONCE_INVALID);
+		assert_int_equal(nonce_check(&ctx, n, len, T0, &a),
+				 NONCE_INVALID);
 	n[NONCE_LEN] = 'A';
 	assert_int_equal(nonce_check(&ctx, n, NONCE_LEN + 1, T0, &a),
 			 NONCE_INVALID);

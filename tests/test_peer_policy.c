@@ -140,9 +140,9 @@ static const struct vec default_v4[] = {
 	{ "192.0.2.255", SPECIAL },
 	{ "192.0.3.0", ALLOWED },
 	/* globally reachable registry rows */
-	{ "192.31.196.1", ALLOWED },  /* AS112-v4, RFC 7535 */
-	{ "192.52.193.1", ALLOWED },  /* AMT, RFC 7450 */
-	{ "192.175.48.1", ALLOWED },  /* AS112 direct delegation, RFC 7534 */
+	{ "192.31.196.1", ALLOWED }, /* AS112-v4, RFC 7535 */
+	{ "192.52.193.1", ALLOWED }, /* AMT, RFC 7450 */
+	{ "192.175.48.1", ALLOWED }, /* AS112 direct delegation, RFC 7534 */
 	/* 192.88.99.0/24 deprecated 6to4 relay anycast (RFC 7526) */
 	{ "192.88.98.255", ALLOWED },
 	{ "192.88.99.0", SPECIAL },
@@ -234,10 +234,10 @@ static const struct vec default_v6[] = {
 	{ "2001:1::2", SPECIAL }, /* TURN anycast, refused by choice */
 	{ "2001:1::3", SPECIAL }, /* DNS-SD SRP anycast, refused by choice */
 	{ "2001:1::4", SPECIAL },
-	{ "2001:2::", SPECIAL },  /* benchmarking, RFC 5180 */
+	{ "2001:2::", SPECIAL }, /* benchmarking, RFC 5180 */
 	{ "2001:2:0:ffff:ffff:ffff:ffff:ffff", SPECIAL },
 	{ "2001:2:1::", SPECIAL },
-	{ "2001:3::", ALLOWED },  /* AMT, RFC 7450 */
+	{ "2001:3::", ALLOWED }, /* AMT, RFC 7450 */
 	{ "2001:3:ffff:ffff:ffff:ffff:ffff:ffff", ALLOWED },
 	{ "2001:4:111:ffff:ffff:ffff:ffff:ffff", SPECIAL },
 	{ "2001:4:112::", ALLOWED }, /* AS112-v6, RFC 7535 */
@@ -319,7 +319,14 @@ test_default_v6(void **state)
 
 /* ---- every IPv4-in-IPv6 form of hostile IPv4 addresses ---- */
 
-enum form { MAPPED, COMPAT, TRANSLATED, SIX_TO_FOUR, NAT64, FORM_COUNT };
+enum form {
+	MAPPED,
+	COMPAT,
+	TRANSLATED,
+	SIX_TO_FOUR,
+	NAT64,
+	FORM_COUNT
+};
 
 static const char *const form_names[FORM_COUNT] = {
 	"mapped", "compatible", "translated", "6to4", "nat64",
@@ -368,16 +375,16 @@ static void
 test_embedded_forms(void **state)
 {
 	static const struct vec hostile[] = {
-		{ "127.0.0.1", LOOPBACK },   { "127.255.255.254", LOOPBACK },
-		{ "0.0.0.0", UNSPEC },       { "0.1.2.3", UNSPEC },
-		{ "10.0.0.1", SPECIAL },     { "172.16.5.4", SPECIAL },
-		{ "192.168.0.1", SPECIAL },  { "100.64.0.1", SPECIAL },
+		{ "127.0.0.1", LOOPBACK },      { "127.255.255.254", LOOPBACK },
+		{ "0.0.0.0", UNSPEC },          { "0.1.2.3", UNSPEC },
+		{ "10.0.0.1", SPECIAL },        { "172.16.5.4", SPECIAL },
+		{ "192.168.0.1", SPECIAL },     { "100.64.0.1", SPECIAL },
 		{ "169.254.169.254", SPECIAL }, { "169.254.0.1", SPECIAL },
-		{ "224.0.0.1", MCAST },      { "239.1.2.3", MCAST },
-		{ "255.255.255.255", BCAST }, { "192.0.2.1", SPECIAL },
-		{ "198.51.100.7", SPECIAL }, { "203.0.113.9", SPECIAL },
-		{ "198.18.0.1", SPECIAL },   { "240.0.0.1", SPECIAL },
-		{ "192.0.0.10", SPECIAL },   { "8.8.8.8", ALLOWED },
+		{ "224.0.0.1", MCAST },         { "239.1.2.3", MCAST },
+		{ "255.255.255.255", BCAST },   { "192.0.2.1", SPECIAL },
+		{ "198.51.100.7", SPECIAL },    { "203.0.113.9", SPECIAL },
+		{ "198.18.0.1", SPECIAL },      { "240.0.0.1", SPECIAL },
+		{ "192.0.0.10", SPECIAL },      { "8.8.8.8", ALLOWED },
 		{ "1.1.1.1", ALLOWED },
 	};
 	struct peer_policy p;
@@ -489,13 +496,14 @@ test_verdict_strings(void **state)
 		assert_non_null(s);
 		assert_string_not_equal(s, "unknown");
 		for (int j = 0; j < i; j++)
-			assert_string_not_equal(
-				s, peer_verdict_str((enum peer_verdict)j));
+			assert_string_not_equal(s,
+						peer_verdict_str((enum peer_verdict)
+									 j));
 	}
 	assert_string_equal(peer_verdict_str(PEER_ALLOWED), "allowed");
 	assert_string_equal(peer_verdict_str(LOOPBACK), "loopback");
 	assert_string_equal(peer_verdict_str(PEER_VERDICT_COUNT), "unknown");
-	assert_string_equal(peer_verdict_str((enum peer_verdict)-1), "unknown");
+	assert_string_equal(peer_verdict_str((enum peer_verdict) - 1), "unknown");
 }
 
 static void
@@ -708,15 +716,15 @@ static void
 test_unaligned_ranges(void **state)
 {
 	static const struct vec v[] = {
-		{ "10.0.0.4", SPECIAL },   { "10.0.0.5", ALLOWED },
-		{ "10.0.0.7", ALLOWED },   { "10.0.0.9", ALLOWED },
-		{ "10.0.0.10", SPECIAL },
-		{ "fd00::4", SPECIAL },    { "fd00::5", ALLOWED },
-		{ "fd00::9", ALLOWED },    { "fd00::a", SPECIAL },
-		{ "8.8.8.4", ALLOWED },    { "8.8.8.5", OPERATOR },
-		{ "8.8.8.9", OPERATOR },   { "8.8.8.10", ALLOWED },
-		{ "2606:4700::ff", ALLOWED }, { "2606:4700::100", OPERATOR },
-		{ "2606:4700::1:0", OPERATOR }, { "2606:4700::1:1", ALLOWED },
+		{ "10.0.0.4", SPECIAL },        { "10.0.0.5", ALLOWED },
+		{ "10.0.0.7", ALLOWED },        { "10.0.0.9", ALLOWED },
+		{ "10.0.0.10", SPECIAL },       { "fd00::4", SPECIAL },
+		{ "fd00::5", ALLOWED },         { "fd00::9", ALLOWED },
+		{ "fd00::a", SPECIAL },         { "8.8.8.4", ALLOWED },
+		{ "8.8.8.5", OPERATOR },        { "8.8.8.9", OPERATOR },
+		{ "8.8.8.10", ALLOWED },        { "2606:4700::ff", ALLOWED },
+		{ "2606:4700::100", OPERATOR }, { "2606:4700::1:0", OPERATOR },
+		{ "2606:4700::1:1", ALLOWED },
 	};
 	struct peer_policy p;
 
@@ -725,8 +733,9 @@ test_unaligned_ranges(void **state)
 	assert_int_equal(peer_policy_allow_range(&p, "10.0.0.5-10.0.0.9"), 0);
 	assert_int_equal(peer_policy_allow_range(&p, "fd00::5-fd00::9"), 0);
 	assert_int_equal(peer_policy_deny_range(&p, "8.8.8.5-8.8.8.9"), 0);
-	assert_int_equal(
-		peer_policy_deny_range(&p, "2606:4700::100-2606:4700::1:0"), 0);
+	assert_int_equal(peer_policy_deny_range(&p,
+						"2606:4700::100-2606:4700::1:0"),
+			 0);
 	check_vectors(&p, v, sizeof(v) / sizeof(v[0]));
 	peer_policy_free(&p);
 }
@@ -735,11 +744,25 @@ static void
 test_bad_range_text(void **state)
 {
 	static const char *const bad[] = {
-		"", "banana", "10.0.0.0/33", "10.0.0.0/", "10.0.0.0/-1",
-		"10.0.0.0/+8", "10.0.0.0/8x", "::/129", "10.0.0.9-10.0.0.5",
-		"10.0.0.1-::1", "10.0.0.1-", "-10.0.0.1", "256.0.0.1",
-		"1.2.3", "fe80::1%eth0", " 10.0.0.1", "10.0.0.1 ",
-		"2001:db8::1::2", "10.0.0.0/8/8",
+		"",
+		"banana",
+		"10.0.0.0/33",
+		"10.0.0.0/",
+		"10.0.0.0/-1",
+		"10.0.0.0/+8",
+		"10.0.0.0/8x",
+		"::/129",
+		"10.0.0.9-10.0.0.5",
+		"10.0.0.1-::1",
+		"10.0.0.1-",
+		"-10.0.0.1",
+		"256.0.0.1",
+		"1.2.3",
+		"fe80::1%eth0",
+		" 10.0.0.1",
+		"10.0.0.1 ",
+		"2001:db8::1::2",
+		"10.0.0.0/8/8",
 	};
 	struct peer_policy p;
 
@@ -770,9 +793,10 @@ test_bad_range_text(void **state)
 		assert_int_equal(peer_policy_add_range(&p, PEER_LIST_DENY, &r),
 				 -EINVAL);
 		r.hi = ip_of("10.0.0.10");
-		assert_int_equal(
-			peer_policy_add_range(&p, (enum peer_list)2, &r), -EINVAL);
-		assert_int_equal(peer_policy_add_range(&p, PEER_LIST_ALLOW, &r), 0);
+		assert_int_equal(peer_policy_add_range(&p, (enum peer_list)2, &r),
+				 -EINVAL);
+		assert_int_equal(peer_policy_add_range(&p, PEER_LIST_ALLOW, &r),
+				 0);
 		assert_int_equal(verdict_of(&p, "10.0.0.10"), ALLOWED);
 	}
 	peer_policy_free(&p);
@@ -792,7 +816,11 @@ xorshift(uint32_t *s)
 static void
 test_many_ranges(void **state)
 {
-	enum { N = 4000, PROBES = 40000, SPAN = 200000 };
+	enum {
+		N = 4000,
+		PROBES = 40000,
+		SPAN = 200000
+	};
 	struct tp_ip_range *raw = calloc(N, sizeof(*raw));
 	struct peer_policy p;
 	uint32_t seed = 0x7e57c0de;
@@ -809,7 +837,8 @@ test_many_ranges(void **state)
 		raw[i].lo = tp_ip_v4(lo);
 		raw[i].hi = tp_ip_v4(lo + len);
 		assert_int_equal(peer_policy_add_range(&p, PEER_LIST_ALLOW,
-						       &raw[i]), 0);
+						       &raw[i]),
+				 0);
 	}
 	/* the stored set is sorted and disjoint, and smaller than N */
 	{
@@ -827,8 +856,8 @@ test_many_ranges(void **state)
 	}
 	for (int k = 0; k < PROBES; k++) {
 		/* probes stay in 10/8, where "not in a range" is refused */
-		struct tp_ip ip = tp_ip_v4(0x0A000000u +
-					   xorshift(&seed) % (SPAN + 100));
+		struct tp_ip ip =
+			tp_ip_v4(0x0A000000u + xorshift(&seed) % (SPAN + 100));
 		bool in = false;
 
 		for (int i = 0; i < N && !in; i++)

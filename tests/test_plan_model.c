@@ -3,19 +3,24 @@
  * The capacity model: each resource binds when it should, relay-to-relay
  * traffic costs one pass for two allocations, and bad inputs are refused.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <math.h>
 
 #include <cmocka.h>
 
 #include "plan_model.h"
 
 static const struct plan_server base_srv = {
-	.pps_per_core = 1e6, .setups_per_s = 1e5, .bytes_per_alloc = 512,
-	.workers = 4, .nic_gbps = 10, .mem_gib = 16, .headroom = 0.5,
+	.pps_per_core = 1e6,
+	.setups_per_s = 1e5,
+	.bytes_per_alloc = 512,
+	.workers = 4,
+	.nic_gbps = 10,
+	.mem_gib = 16,
+	.headroom = 0.5,
 };
 
 static void
@@ -23,8 +28,10 @@ test_packets_bind(void **state)
 {
 	/* 100k calls x 2 allocations x 100 pps = 20 Mpps = 20 cores; at
 	 * 4 workers and half headroom, 2 cores each: 10 servers. */
-	struct plan_load l = { .calls = 100000, .call_attempts_s = 100,
-			       .allocs_per_call = 2, .pps_per_alloc = 100,
+	struct plan_load l = { .calls = 100000,
+			       .call_attempts_s = 100,
+			       .allocs_per_call = 2,
+			       .pps_per_alloc = 100,
 			       .bytes_per_packet = 0 };
 	struct plan_result r;
 
@@ -41,8 +48,10 @@ test_packets_bind(void **state)
 static void
 test_local_traffic_halves_passes(void **state)
 {
-	struct plan_load l = { .calls = 100000, .allocs_per_call = 2,
-			       .pps_per_alloc = 100, .local_fraction = 1 };
+	struct plan_load l = { .calls = 100000,
+			       .allocs_per_call = 2,
+			       .pps_per_alloc = 100,
+			       .local_fraction = 1 };
 	struct plan_result r;
 
 	(void)state;
@@ -54,8 +63,10 @@ test_local_traffic_halves_passes(void **state)
 static void
 test_setups_nic_memory_bind(void **state)
 {
-	struct plan_load l = { .calls = 1000, .call_attempts_s = 200000,
-			       .allocs_per_call = 1, .pps_per_alloc = 1 };
+	struct plan_load l = { .calls = 1000,
+			       .call_attempts_s = 200000,
+			       .allocs_per_call = 1,
+			       .pps_per_alloc = 1 };
 	struct plan_server s = base_srv;
 	struct plan_result r;
 
@@ -67,8 +78,10 @@ test_setups_nic_memory_bind(void **state)
 	assert_int_equal(r.limit, PLAN_LIMIT_SETUPS);
 
 	/* Big packets: (1430 + 70) B x 8 x 1e6/s = 12 Gbit/s; 5 per server. */
-	l = (struct plan_load){ .calls = 10000, .allocs_per_call = 1,
-				.pps_per_alloc = 100, .bytes_per_packet = 1430 };
+	l = (struct plan_load){ .calls = 10000,
+				.allocs_per_call = 1,
+				.pps_per_alloc = 100,
+				.bytes_per_packet = 1430 };
 	assert_int_equal(plan_compute(&l, &s, &r), 0);
 	assert_true(fabs(r.gbps - 12.0) < 1e-9);
 	assert_int_equal(r.servers_for[PLAN_LIMIT_NIC], 3);
@@ -85,7 +98,8 @@ test_setups_nic_memory_bind(void **state)
 static void
 test_bad_inputs(void **state)
 {
-	struct plan_load l = { .calls = 10, .allocs_per_call = 2,
+	struct plan_load l = { .calls = 10,
+			       .allocs_per_call = 2,
 			       .pps_per_alloc = 100 };
 	struct plan_server s = base_srv;
 	struct plan_result r;

@@ -163,8 +163,7 @@ rd16(const uint8_t *p)
 }
 
 static void
-assert_text(const struct stun_msg *msg, enum stun_attr_slot slot,
-	    const char *want)
+assert_text(const struct stun_msg *msg, enum stun_attr_slot slot, const char *want)
 {
 	const uint8_t *v;
 	uint16_t len = 0;
@@ -211,12 +210,15 @@ reencode(const struct stun_msg *msg, const uint8_t *key, size_t key_len,
 			break;
 		if (type == STUN_ATTR_XOR_MAPPED_ADDRESS) {
 			assert_int_equal(stun_msg_get_xor_addr(msg,
-				STUN_SLOT_XOR_MAPPED_ADDRESS, &a), 0);
+							       STUN_SLOT_XOR_MAPPED_ADDRESS,
+							       &a),
+					 0);
 			stun_build_xor_addr(&b, type, &a);
 		} else if (type == 0x0024) { /* PRIORITY (RFC 8445) */
-			stun_build_u32(&b, type, (uint32_t)v[0] << 24 |
-				       (uint32_t)v[1] << 16 |
-				       (uint32_t)v[2] << 8 | v[3]);
+			stun_build_u32(&b, type,
+				       (uint32_t)v[0] << 24 |
+					       (uint32_t)v[1] << 16 |
+					       (uint32_t)v[2] << 8 | v[3]);
 		} else {
 			stun_build_attr(&b, type, v, alen);
 		}
@@ -243,8 +245,7 @@ reencode(const struct stun_msg *msg, const uint8_t *key, size_t key_len,
  * included.
  */
 static void
-check_rebuild(const uint8_t *vec, size_t len, const uint8_t *key,
-	      size_t key_len)
+check_rebuild(const uint8_t *vec, size_t len, const uint8_t *key, size_t key_len)
 {
 	uint8_t out[512], mask[512];
 	struct stun_msg msg, again;
@@ -319,14 +320,14 @@ test_sample_ipv4_response(void **state)
 
 	(void)state;
 	want.ip = tp_ip_v4(0xC0000201); /* 192.0.2.1 */
-	assert_decodes(&msg, sample_ipv4_response,
-		       sizeof(sample_ipv4_response));
+	assert_decodes(&msg, sample_ipv4_response, sizeof(sample_ipv4_response));
 	assert_int_equal(msg.method, STUN_METHOD_BINDING);
 	assert_int_equal(msg.cls, STUN_CLASS_SUCCESS);
 	assert_memory_equal(msg.tid, rfc_tid, STUN_TID_LEN);
 	assert_text(&msg, STUN_SLOT_SOFTWARE, "test vector");
 	assert_int_equal(stun_msg_get_xor_addr(&msg,
-		STUN_SLOT_XOR_MAPPED_ADDRESS, &a), 0);
+					       STUN_SLOT_XOR_MAPPED_ADDRESS, &a),
+			 0);
 	assert_true(tp_addr_equal(&a, &want));
 	assert_int_equal(msg.n_unknown, 0);
 
@@ -348,14 +349,14 @@ test_sample_ipv6_response(void **state)
 	struct tp_addr a;
 
 	(void)state;
-	assert_decodes(&msg, sample_ipv6_response,
-		       sizeof(sample_ipv6_response));
+	assert_decodes(&msg, sample_ipv6_response, sizeof(sample_ipv6_response));
 	assert_int_equal(msg.method, STUN_METHOD_BINDING);
 	assert_int_equal(msg.cls, STUN_CLASS_SUCCESS);
 	assert_text(&msg, STUN_SLOT_SOFTWARE, "test vector");
 	/* 2001:db8:1234:5678:11:2233:4455:6677 port 32853 */
 	assert_int_equal(stun_msg_get_xor_addr(&msg,
-		STUN_SLOT_XOR_MAPPED_ADDRESS, &a), 0);
+					       STUN_SLOT_XOR_MAPPED_ADDRESS, &a),
+			 0);
 	assert_int_equal(a.ip.family, TP_AF_INET6);
 	assert_int_equal(a.port, 32853);
 	assert_memory_equal(a.ip.bytes, want_ip, 16);
@@ -378,8 +379,8 @@ longterm_key(uint8_t key[16])
 	len = snprintf(text, sizeof(text), "%s:%s:%s", longterm_username,
 		       longterm_realm, longterm_password_saslprep);
 	assert_true(len > 0 && (size_t)len < sizeof(text));
-	assert_int_equal(EVP_Digest(text, (size_t)len, key, &n, EVP_md5(),
-				    NULL), 1);
+	assert_int_equal(EVP_Digest(text, (size_t)len, key, &n, EVP_md5(), NULL),
+			 1);
 	assert_int_equal(n, 16);
 }
 
@@ -387,8 +388,8 @@ static void
 test_sample_longterm_request(void **state)
 {
 	static const uint8_t tid[STUN_TID_LEN] = {
-		0x78, 0xad, 0x34, 0x33, 0xc6, 0xad, 0x72, 0xc0,
-		0x29, 0xda, 0x41, 0x2e,
+		0x78, 0xad, 0x34, 0x33, 0xc6, 0xad,
+		0x72, 0xc0, 0x29, 0xda, 0x41, 0x2e,
 	};
 	uint8_t key[16], out[256], mask[256];
 	struct stun_msg msg;
@@ -449,8 +450,8 @@ test_crc32_matches_bitwise(void **state)
 			for (size_t i = 0; i < len; i++) {
 				c ^= buf[off + i];
 				for (int k = 0; k < 8; k++)
-					c = (c & 1) ? 0xEDB88320u ^ (c >> 1)
-						    : c >> 1;
+					c = (c & 1) ? 0xEDB88320u ^ (c >> 1) :
+						      c >> 1;
 			}
 			assert_int_equal(stun_crc32(buf + off, len), ~c);
 		}

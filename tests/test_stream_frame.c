@@ -28,8 +28,7 @@
 /* A bound no test message reaches. */
 #define BIG (STUN_HEADER_LEN + 65535)
 
-static const uint8_t tid[STUN_TID_LEN] = { 1, 2, 3, 4, 5, 6,
-					   7, 8, 9, 10, 11, 12 };
+static const uint8_t tid[STUN_TID_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
 
 /* A Binding request carrying @sw_len bytes of SOFTWARE, then FINGERPRINT. */
 static size_t
@@ -116,7 +115,7 @@ test_several_in_one_buffer(void **state)
 
 	(void)state;
 	a = make_stun(buf, sizeof(buf), 5);
-	b = make_cd(buf + a, 0x4001, 5);        /* 4 + 5 + 3 padding */
+	b = make_cd(buf + a, 0x4001, 5); /* 4 + 5 + 3 padding */
 	c = make_stun(buf + a + b, sizeof(buf) - a - b, 0);
 	d = make_cd(buf + a + b + c, 0x4FFF, 6); /* 4 + 6 + 2 padding */
 	assert_int_equal(b, 12);
@@ -178,7 +177,7 @@ test_channel_data_lengths(void **state)
 			assert_int_equal(buf[i], 0xDD);
 		for (size_t i = 4 + dlen; i < len; i++)
 			assert_int_equal(buf[i], 0); /* zero padding */
-		assert_int_equal(buf[len], 0xAA); /* nothing past it */
+		assert_int_equal(buf[len], 0xAA);    /* nothing past it */
 
 		assert_prefixes_wait(buf, len, BIG);
 		assert_int_equal(stream_frame_next(buf, len, BIG, &f), 1);
@@ -229,8 +228,7 @@ test_max_msg(void **state)
 	for (size_t k = 0; k < 8; k++)
 		assert_int_equal(stream_frame_next(buf, k, n - 1, &f), 0);
 	for (size_t k = 8; k <= n; k++)
-		assert_int_equal(stream_frame_next(buf, k, n - 1, &f),
-				 -EMSGSIZE);
+		assert_int_equal(stream_frame_next(buf, k, n - 1, &f), -EMSGSIZE);
 
 	/* ChannelData: the bound counts the padding, which the caller must
 	 * hold too; refused from the header on */
@@ -245,7 +243,8 @@ test_max_msg(void **state)
 	n = make_stun(buf, sizeof(buf), 0);
 	buf[3] = 0; /* the header alone, 20 bytes */
 	assert_int_equal(stream_frame_next(buf, STUN_HEADER_LEN,
-					   STUN_HEADER_LEN, &f), 1);
+					   STUN_HEADER_LEN, &f),
+			 1);
 	assert_int_equal(f.len, STUN_HEADER_LEN);
 	assert_int_equal(stream_frame_next(buf, 1, STUN_HEADER_LEN - 1, &f),
 			 -EMSGSIZE);
@@ -264,8 +263,7 @@ test_garbage_first_byte(void **state)
 	for (int v = 0x80; v <= 0xFF; v++) {
 		b = (uint8_t)v;
 		assert_int_equal(stream_frame_next(&b, 1, BIG, &f), -EPROTO);
-		assert_int_equal(stream_frame_next_stun(&b, 1, BIG, &f),
-				 -EPROTO);
+		assert_int_equal(stream_frame_next_stun(&b, 1, BIG, &f), -EPROTO);
 	}
 	assert_int_equal(stream_frame_next(&b, 0, BIG, &f), 0);
 }
@@ -313,8 +311,10 @@ test_http_probe(void **state)
 {
 	static const char *const probes[] = {
 		"GET / HTTP/1.1\r\nHost: turn.example.org\r\n\r\n",
-		"POST / HTTP/1.1\r\n", "HEAD / HTTP/1.0\r\n",
-		"OPTIONS * HTTP/1.1\r\n", "CONNECT x:443 HTTP/1.1\r\n",
+		"POST / HTTP/1.1\r\n",
+		"HEAD / HTTP/1.0\r\n",
+		"OPTIONS * HTTP/1.1\r\n",
+		"CONNECT x:443 HTTP/1.1\r\n",
 		"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
 	};
 	const uint8_t *get = (const uint8_t *)probes[0];
@@ -333,8 +333,8 @@ test_http_probe(void **state)
 		for (size_t k = 1; k <= strlen(probes[i]); k++)
 			assert_int_equal(stream_frame_next_stun(p, k, BIG, &f),
 					 -EPROTO);
-		assert_int_equal(stream_frame_next(p, strlen(probes[i]), 1500,
-						   &f), -EMSGSIZE);
+		assert_int_equal(stream_frame_next(p, strlen(probes[i]), 1500, &f),
+				 -EMSGSIZE);
 	}
 }
 
@@ -353,8 +353,8 @@ test_tls_client_hello(void **state)
 	(void)state;
 	assert_refused_from(hello_a, sizeof(hello_a), 4, -EPROTO);
 	assert_refused_from(hello_b, sizeof(hello_b), 5, -EPROTO);
-	assert_int_equal(stream_frame_next_stun(hello_b, sizeof(hello_b), BIG,
-						&f), -EPROTO);
+	assert_int_equal(stream_frame_next_stun(hello_b, sizeof(hello_b), BIG, &f),
+			 -EPROTO);
 }
 
 static void
@@ -416,8 +416,7 @@ test_rx_buffer(void **state)
 		while (stream_rx_next(&rx, &f) == 1) {
 			/* the frame's bytes are the stream's, in order */
 			assert_memory_equal(stream_rx_data(&rx),
-					    stream + fed -
-						    stream_rx_pending(&rx),
+					    stream + fed - stream_rx_pending(&rx),
 					    f.len);
 			stream_rx_consume(&rx, f.len);
 			frames++;
@@ -495,13 +494,13 @@ cap_load(void **state)
 						    p.len, 0 };
 		} else if ((dlen = channel_data_parse(p.payload, p.len, &ch)) >=
 			   0) {
-			memcpy(s->buf + s->len + 4, p.payload + 4,
-			       (size_t)dlen);
+			memcpy(s->buf + s->len + 4, p.payload + 4, (size_t)dlen);
 			*w = (struct stream_frame){
 				STREAM_FRAME_CHANNEL_DATA,
 				stream_channel_data_write(s->buf + s->len, ch,
 							  (size_t)dlen),
-				4 + (size_t)dlen, ch };
+				4 + (size_t)dlen, ch
+			};
 			if (s->first_cd < 0)
 				s->first_cd = s->n;
 		} else {
@@ -535,8 +534,8 @@ assert_frame_is(const struct cap_stream *s, int i, size_t off,
 	    f->len != s->want[i].len || f->msg_len != s->want[i].msg_len ||
 	    f->channel != s->want[i].channel)
 		fail_msg("frame %d at %zu: kind %d len %zu msg_len %zu "
-			 "channel %#x", i, off, f->kind, f->len, f->msg_len,
-			 f->channel);
+			 "channel %#x",
+			 i, off, f->kind, f->len, f->msg_len, f->channel);
 }
 
 static void
@@ -560,7 +559,8 @@ test_capture_whole(void **state)
 	assert_int_equal(cd, 196);
 	assert_true(padded > 0); /* the stream padding is exercised */
 	printf("capture stream: %zu bytes, %d frames, %d padded, first "
-	       "ChannelData #%d\n", s->len, s->n, padded, s->first_cd);
+	       "ChannelData #%d\n",
+	       s->len, s->n, padded, s->first_cd);
 	assert_int_equal(s->len % 4, 0);
 
 	while (stream_frame_next(s->buf + off, s->len - off, BIG, &f) == 1) {
@@ -571,10 +571,11 @@ test_capture_whole(void **state)
 		/* and each frame is a message the codec takes */
 		if (f.kind == STREAM_FRAME_STUN)
 			assert_int_equal(stun_msg_decode(&msg, s->buf + off,
-							 f.msg_len), STUN_OK);
+							 f.msg_len),
+					 STUN_OK);
 		else
-			assert_int_equal(channel_data_parse(s->buf + off,
-							    f.len, &ch),
+			assert_int_equal(channel_data_parse(s->buf + off, f.len,
+							    &ch),
 					 (int)f.msg_len - 4);
 		off += f.len;
 		i++;
@@ -590,8 +591,9 @@ test_capture_whole(void **state)
 				 1);
 		off += f.len;
 	}
-	assert_int_equal(stream_frame_next_stun(s->buf + off, s->len - off,
-						BIG, &f), -EPROTO);
+	assert_int_equal(stream_frame_next_stun(s->buf + off, s->len - off, BIG,
+						&f),
+			 -EPROTO);
 }
 
 /* Two reads, split at every offset: the same frames, in the same order. */
@@ -606,8 +608,7 @@ test_capture_split_everywhere(void **state)
 		int i = 0, rc;
 
 		for (;;) {
-			rc = stream_frame_next(s->buf + off, have - off, BIG,
-					       &f);
+			rc = stream_frame_next(s->buf + off, have - off, BIG, &f);
 			if (rc == 1) {
 				assert_frame_is(s, i++, off, &f);
 				off += f.len;

@@ -286,8 +286,7 @@ test_attr_fixed_lengths(void **state)
 		{ STUN_ATTR_CHANNEL_NUMBER, 2, "\x40\0", STUN_E_ATTR_VALUE },
 		{ STUN_ATTR_CHANNEL_NUMBER, 4, "\x40\0\0\0", STUN_OK },
 		{ STUN_ATTR_REQUESTED_TRANSPORT, 1, "\x11", STUN_E_ATTR_VALUE },
-		{ STUN_ATTR_REQUESTED_ADDRESS_FAMILY, 2, "\1",
-		  STUN_E_ATTR_VALUE },
+		{ STUN_ATTR_REQUESTED_ADDRESS_FAMILY, 2, "\1", STUN_E_ATTR_VALUE },
 		{ STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY, 8, "\2",
 		  STUN_E_ATTR_VALUE },
 		{ STUN_ATTR_FINGERPRINT, 8, "", STUN_E_ATTR_VALUE },
@@ -300,12 +299,9 @@ test_attr_fixed_lengths(void **state)
 		{ STUN_ATTR_DONT_FRAGMENT, 0, "", STUN_OK },
 		{ STUN_ATTR_MESSAGE_INTEGRITY, 16, "", STUN_E_ATTR_VALUE },
 		{ STUN_ATTR_MESSAGE_INTEGRITY, 32, "", STUN_E_ATTR_VALUE },
-		{ STUN_ATTR_MESSAGE_INTEGRITY_SHA256, 12, "",
-		  STUN_E_ATTR_VALUE },
-		{ STUN_ATTR_MESSAGE_INTEGRITY_SHA256, 18, "",
-		  STUN_E_ATTR_VALUE },
-		{ STUN_ATTR_MESSAGE_INTEGRITY_SHA256, 36, "",
-		  STUN_E_ATTR_VALUE },
+		{ STUN_ATTR_MESSAGE_INTEGRITY_SHA256, 12, "", STUN_E_ATTR_VALUE },
+		{ STUN_ATTR_MESSAGE_INTEGRITY_SHA256, 18, "", STUN_E_ATTR_VALUE },
+		{ STUN_ATTR_MESSAGE_INTEGRITY_SHA256, 36, "", STUN_E_ATTR_VALUE },
 		{ STUN_ATTR_MESSAGE_INTEGRITY_SHA256, 16, "", STUN_OK },
 		{ STUN_ATTR_MESSAGE_INTEGRITY_SHA256, 32, "", STUN_OK },
 		{ STUN_ATTR_USERHASH, 31, "", STUN_E_ATTR_VALUE },
@@ -339,17 +335,14 @@ test_attr_variable_lengths(void **state)
 		{ STUN_ATTR_ERROR_CODE, 4, "\0\0\2\0", STUN_E_ATTR_VALUE },
 		{ STUN_ATTR_ERROR_CODE, 4, "\0\0\7\0", STUN_E_ATTR_VALUE },
 		{ STUN_ATTR_ERROR_CODE, 4, "\0\0\4\x64", STUN_E_ATTR_VALUE },
-		{ STUN_ATTR_ERROR_CODE, 4 + 764, "\0\0\4\1",
-		  STUN_E_ATTR_VALUE },
+		{ STUN_ATTR_ERROR_CODE, 4 + 764, "\0\0\4\1", STUN_E_ATTR_VALUE },
 		/* PASSWORD-ALGORITHM: >= 4 and its parameters must fit */
 		{ STUN_ATTR_PASSWORD_ALGORITHM, 2, "\0\1", STUN_E_ATTR_VALUE },
 		{ STUN_ATTR_PASSWORD_ALGORITHM, 4, "\0\1\0\0", STUN_OK },
-		{ STUN_ATTR_PASSWORD_ALGORITHM, 4, "\0\1\0\4",
-		  STUN_E_ATTR_VALUE },
+		{ STUN_ATTR_PASSWORD_ALGORITHM, 4, "\0\1\0\4", STUN_E_ATTR_VALUE },
 		{ STUN_ATTR_PASSWORD_ALGORITHM, 8, "\0\1\0\4", STUN_OK },
 		/* PASSWORD-ALGORITHMS: whole entries only */
-		{ STUN_ATTR_PASSWORD_ALGORITHMS, 8, "\0\1\0\0\0\2\0\0",
-		  STUN_OK },
+		{ STUN_ATTR_PASSWORD_ALGORITHMS, 8, "\0\1\0\0\0\2\0\0", STUN_OK },
 		{ STUN_ATTR_PASSWORD_ALGORITHMS, 6, "\0\1\0\0\0\2",
 		  STUN_E_ATTR_VALUE },
 		{ STUN_ATTR_PASSWORD_ALGORITHMS, 8, "\0\1\0\x08\0\2\0\0",
@@ -397,10 +390,10 @@ test_after_integrity_ignored(void **state)
 	raw_init(&r, 0x0003);
 	raw_attr(&r, STUN_ATTR_USERNAME, 5, "alice");
 	raw_attr(&r, STUN_ATTR_MESSAGE_INTEGRITY, 20, NULL);
-	raw_u32(&r, STUN_ATTR_LIFETIME, 600);         /* ignored */
+	raw_u32(&r, STUN_ATTR_LIFETIME, 600);              /* ignored */
 	raw_u32(&r, STUN_ATTR_CHANNEL_NUMBER, 0x40000000); /* ignored */
-	raw_u32(&r, 0x0024, 7);                        /* not listed */
-	raw_attr(&r, STUN_ATTR_EVEN_PORT, 3, NULL);    /* bad, but ignored */
+	raw_u32(&r, 0x0024, 7);                            /* not listed */
+	raw_attr(&r, STUN_ATTR_EVEN_PORT, 3, NULL); /* bad, but ignored */
 	raw_attr(&r, STUN_ATTR_MESSAGE_INTEGRITY, 20, NULL); /* 2nd: ignored */
 	raw_attr(&r, STUN_ATTR_MESSAGE_INTEGRITY_SHA256, 32, NULL);
 	raw_u32(&r, STUN_ATTR_REQUESTED_TRANSPORT, 17u << 24); /* ignored */
@@ -428,7 +421,7 @@ static void
 test_after_fingerprint_rejected(void **state)
 {
 	static const uint16_t after[] = {
-		STUN_ATTR_LIFETIME, 0x8055 /* unknown optional */,
+		STUN_ATTR_LIFETIME,    0x8055 /* unknown optional */,
 		STUN_ATTR_FINGERPRINT, STUN_ATTR_MESSAGE_INTEGRITY,
 		STUN_ATTR_SOFTWARE,
 	};
@@ -440,8 +433,7 @@ test_after_fingerprint_rejected(void **state)
 		raw_init(&r, 0x0001);
 		raw_u32(&r, STUN_ATTR_FINGERPRINT, 0);
 		raw_attr(&r, after[i],
-			 after[i] == STUN_ATTR_MESSAGE_INTEGRITY ? 20 : 4,
-			 NULL);
+			 after[i] == STUN_ATTR_MESSAGE_INTEGRITY ? 20 : 4, NULL);
 		assert_int_equal(raw_decode(&r, &msg), STUN_E_AFTER_FP);
 	}
 	/* also after MESSAGE-INTEGRITY, where other attributes are ignored */
@@ -460,11 +452,11 @@ test_unknown_attributes(void **state)
 
 	(void)state;
 	raw_init(&r, 0x0003);
-	raw_u32(&r, 0x0024, 1);   /* PRIORITY: comprehension-required */
-	raw_u32(&r, 0x8029, 2);   /* ICE-CONTROLLED: optional, ignored */
-	raw_u32(&r, 0x0003, 3);   /* CHANGE-REQUEST (RFC 5780): required */
-	raw_u32(&r, 0x0024, 4);   /* listed once */
-	raw_u32(&r, 0xC001, 5);   /* optional */
+	raw_u32(&r, 0x0024, 1); /* PRIORITY: comprehension-required */
+	raw_u32(&r, 0x8029, 2); /* ICE-CONTROLLED: optional, ignored */
+	raw_u32(&r, 0x0003, 3); /* CHANGE-REQUEST (RFC 5780): required */
+	raw_u32(&r, 0x0024, 4); /* listed once */
+	raw_u32(&r, 0xC001, 5); /* optional */
 	assert_int_equal(raw_decode(&r, &msg), STUN_OK);
 	assert_int_equal(msg.n_unknown, 2);
 	assert_int_equal(msg.unknown[0], 0x0024);
@@ -486,9 +478,10 @@ static void
 test_message_types(void **state)
 {
 	static const uint16_t methods[] = {
-		STUN_METHOD_BINDING, STUN_METHOD_ALLOCATE, STUN_METHOD_REFRESH,
-		STUN_METHOD_SEND, STUN_METHOD_DATA,
-		STUN_METHOD_CREATE_PERMISSION, STUN_METHOD_CHANNEL_BIND,
+		STUN_METHOD_BINDING,      STUN_METHOD_ALLOCATE,
+		STUN_METHOD_REFRESH,      STUN_METHOD_SEND,
+		STUN_METHOD_DATA,         STUN_METHOD_CREATE_PERMISSION,
+		STUN_METHOD_CHANNEL_BIND,
 	};
 
 	(void)state;
@@ -499,16 +492,16 @@ test_message_types(void **state)
 			 0x0101);
 	assert_int_equal(stun_type(STUN_METHOD_BINDING, STUN_CLASS_ERROR),
 			 0x0111);
-	assert_int_equal(stun_type(STUN_METHOD_BINDING,
-				   STUN_CLASS_INDICATION), 0x0011);
+	assert_int_equal(stun_type(STUN_METHOD_BINDING, STUN_CLASS_INDICATION),
+			 0x0011);
 	assert_int_equal(stun_type(STUN_METHOD_ALLOCATE, STUN_CLASS_ERROR),
 			 0x0113);
 	assert_int_equal(stun_type(STUN_METHOD_SEND, STUN_CLASS_INDICATION),
 			 0x0016);
 	assert_int_equal(stun_type(STUN_METHOD_DATA, STUN_CLASS_INDICATION),
 			 0x0017);
-	assert_int_equal(stun_type(STUN_METHOD_CHANNEL_BIND,
-				   STUN_CLASS_SUCCESS), 0x0109);
+	assert_int_equal(stun_type(STUN_METHOD_CHANNEL_BIND, STUN_CLASS_SUCCESS),
+			 0x0109);
 
 	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
 		for (uint8_t cls = 0; cls < 4; cls++) {
@@ -575,17 +568,20 @@ test_xor_addr_round_trip(void **state)
 	assert_int_equal(buf[56 + 8], 203);
 
 	assert_int_equal(stun_msg_decode(&msg, buf, (size_t)n), STUN_OK);
-	assert_int_equal(stun_msg_get_xor_addr(&msg,
-		STUN_SLOT_XOR_RELAYED_ADDRESS, &got), 0);
+	assert_int_equal(stun_msg_get_xor_addr(&msg, STUN_SLOT_XOR_RELAYED_ADDRESS,
+					       &got),
+			 0);
 	assert_true(tp_addr_equal(&got, &v4));
-	assert_int_equal(stun_msg_get_xor_addr(&msg,
-		STUN_SLOT_XOR_MAPPED_ADDRESS, &got), 0);
+	assert_int_equal(stun_msg_get_xor_addr(&msg, STUN_SLOT_XOR_MAPPED_ADDRESS,
+					       &got),
+			 0);
 	assert_true(tp_addr_equal(&got, &v6));
-	assert_int_equal(stun_msg_get_addr(&msg, STUN_SLOT_ALTERNATE_SERVER,
-					   &got), 0);
+	assert_int_equal(stun_msg_get_addr(&msg, STUN_SLOT_ALTERNATE_SERVER, &got),
+			 0);
 	assert_true(tp_addr_equal(&got, &plain));
-	assert_int_equal(stun_msg_get_xor_addr(&msg,
-		STUN_SLOT_XOR_PEER_ADDRESS, &got), -ENOENT);
+	assert_int_equal(stun_msg_get_xor_addr(&msg, STUN_SLOT_XOR_PEER_ADDRESS,
+					       &got),
+			 -ENOENT);
 
 	/* a family the builder does not know */
 	stun_build_init(&b, buf, sizeof(buf), 0x0103, tid);
@@ -597,7 +593,8 @@ test_xor_addr_round_trip(void **state)
 static void
 test_xor_peers(void **state)
 {
-	struct tp_addr peers[3] = { { .port = 1 }, { .port = 2 },
+	struct tp_addr peers[3] = { { .port = 1 },
+				    { .port = 2 },
 				    { .port = 65535 } };
 	struct tp_addr got[4], late = { .port = 9 };
 	uint8_t buf[512];
@@ -613,7 +610,8 @@ test_xor_peers(void **state)
 
 	stun_build_init(&b, buf, sizeof(buf),
 			stun_type(STUN_METHOD_CREATE_PERMISSION,
-				  STUN_CLASS_REQUEST), tid);
+				  STUN_CLASS_REQUEST),
+			tid);
 	stun_build_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &peers[0]);
 	stun_build_attr(&b, STUN_ATTR_USERNAME, "alice", 5);
 	stun_build_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &peers[1]);
@@ -631,8 +629,9 @@ test_xor_peers(void **state)
 	assert_int_equal(stun_msg_get_xor_peers(&msg, got, 2), 2);
 	assert_true(tp_addr_equal(&got[1], &peers[1]));
 	/* attr[] holds the first one */
-	assert_int_equal(stun_msg_get_xor_addr(&msg,
-		STUN_SLOT_XOR_PEER_ADDRESS, &got[0]), 0);
+	assert_int_equal(stun_msg_get_xor_addr(&msg, STUN_SLOT_XOR_PEER_ADDRESS,
+					       &got[0]),
+			 0);
 	assert_true(tp_addr_equal(&got[0], &peers[0]));
 
 	/* none */
@@ -672,8 +671,8 @@ test_error_code(void **state)
 
 	/* every code, class and number split, default phrases */
 	static const uint16_t codes[] = {
-		300, 400, 401, 403, 405, 420, 437, 438, 440, 441, 442, 443,
-		486, 500, 508,
+		300, 400, 401, 403, 405, 420, 437, 438,
+		440, 441, 442, 443, 486, 500, 508,
 	};
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
 		const char *phrase = stun_reason_phrase(codes[i]);
@@ -686,10 +685,9 @@ test_error_code(void **state)
 		assert_int_equal(n % 4, 0);
 		assert_int_equal(buf[26], codes[i] / 100);
 		assert_int_equal(buf[27], codes[i] % 100);
-		assert_int_equal(stun_msg_decode(&msg, buf, (size_t)n),
-				 STUN_OK);
-		assert_int_equal(stun_msg_get_error(&msg, &code, &reason,
-						    &rlen), 0);
+		assert_int_equal(stun_msg_decode(&msg, buf, (size_t)n), STUN_OK);
+		assert_int_equal(stun_msg_get_error(&msg, &code, &reason, &rlen),
+				 0);
 		assert_int_equal(code, codes[i]);
 		assert_int_equal(rlen, strlen(phrase));
 		assert_memory_equal(reason, phrase, rlen);
@@ -747,8 +745,10 @@ test_getters(void **state)
 	assert_memory_equal(buf + 20, "\x00\x0c\x00\x04\x40\x01\x00\x00", 8);
 	assert_memory_equal(buf + 28, "\x00\x19\x00\x04\x11\x00\x00\x00", 8);
 	/* UNKNOWN-ATTRIBUTES: 6 bytes and 2 of zero padding */
-	assert_memory_equal(buf + 60, "\x00\x0a\x00\x06\x00\x24\x00\x03"
-			    "\x7f\x00\x00\x00", 12);
+	assert_memory_equal(buf + 60,
+			    "\x00\x0a\x00\x06\x00\x24\x00\x03"
+			    "\x7f\x00\x00\x00",
+			    12);
 
 	assert_int_equal(stun_msg_decode(&msg, buf, (size_t)n), STUN_OK);
 	assert_int_equal(stun_msg_get_channel(&msg, &ch), 0);
@@ -756,23 +756,25 @@ test_getters(void **state)
 	assert_int_equal(stun_msg_get_transport(&msg, &proto), 0);
 	assert_int_equal(proto, 17);
 	assert_int_equal(stun_msg_get_family(&msg,
-		STUN_SLOT_REQUESTED_ADDRESS_FAMILY, &fam), 0);
+					     STUN_SLOT_REQUESTED_ADDRESS_FAMILY,
+					     &fam),
+			 0);
 	assert_int_equal(fam, TP_AF_INET6);
 	assert_int_equal(stun_msg_get_family(&msg,
-		STUN_SLOT_ADDITIONAL_ADDRESS_FAMILY, &fam), -ENOENT);
+					     STUN_SLOT_ADDITIONAL_ADDRESS_FAMILY,
+					     &fam),
+			 -ENOENT);
 	assert_int_equal(stun_msg_get_even_port(&msg, &reserve), 0);
 	assert_true(reserve);
 	assert_int_equal(stun_msg_get_password_algorithm(&msg, &alg), 0);
 	assert_int_equal(alg, STUN_PASSWORD_ALG_SHA256);
-	assert_int_equal(stun_msg_get_u32(&msg, STUN_SLOT_CHANNEL_NUMBER, &u),
-			 0);
+	assert_int_equal(stun_msg_get_u32(&msg, STUN_SLOT_CHANNEL_NUMBER, &u), 0);
 	assert_int_equal(u, 0x40010000);
 	/* absent, and a slot that is not 32 bits */
-	assert_int_equal(stun_msg_get_u32(&msg, STUN_SLOT_LIFETIME, &u),
-			 -ENOENT);
+	assert_int_equal(stun_msg_get_u32(&msg, STUN_SLOT_LIFETIME, &u), -ENOENT);
 	assert_int_equal(stun_msg_get_u32(&msg, STUN_SLOT_DATA, &u), -EINVAL);
-	assert_int_equal(stun_msg_get_error(&msg, &ch, &(const char *){ 0 },
-					    &alg), -ENOENT);
+	assert_int_equal(stun_msg_get_error(&msg, &ch, &(const char *){ 0 }, &alg),
+			 -ENOENT);
 }
 
 static void
@@ -845,12 +847,10 @@ test_integrity_round_trip(void **state)
 	assert_true(n > 0);
 	assert_int_equal(stun_msg_decode(&msg, buf, (size_t)n), STUN_OK);
 	assert_int_equal(msg.mi_off, n - 24);
-	assert_true(stun_msg_check_integrity(&msg, (const uint8_t *)"key1",
-					     4));
-	assert_false(stun_msg_check_integrity(&msg, (const uint8_t *)"key2",
-					      4));
+	assert_true(stun_msg_check_integrity(&msg, (const uint8_t *)"key1", 4));
+	assert_false(stun_msg_check_integrity(&msg, (const uint8_t *)"key2", 4));
 	assert_false(stun_msg_check_integrity_sha256(&msg,
-		(const uint8_t *)"key1", 4));
+						     (const uint8_t *)"key1", 4));
 
 	/* one flipped bit anywhere before or inside the MAC fails it */
 	for (int i = 0; i < n; i++) {
@@ -859,7 +859,8 @@ test_integrity_round_trip(void **state)
 		buf[i] ^= 0x01;
 		if (stun_msg_decode(&msg, buf, (size_t)n) == STUN_OK)
 			assert_false(stun_msg_check_integrity(&msg,
-				(const uint8_t *)"key1", 4));
+							      (const uint8_t *)"key1",
+							      4));
 		buf[i] ^= 0x01;
 	}
 }
@@ -876,39 +877,36 @@ test_integrity_sha256_round_trip(void **state)
 	n = build_signed(buf, sizeof(buf), false, true, false);
 	assert_true(n > 0);
 	assert_int_equal(stun_msg_decode(&msg, buf, (size_t)n), STUN_OK);
-	assert_non_null(stun_msg_value(&msg,
-		STUN_SLOT_MESSAGE_INTEGRITY_SHA256, &len));
+	assert_non_null(stun_msg_value(&msg, STUN_SLOT_MESSAGE_INTEGRITY_SHA256,
+				       &len));
 	assert_int_equal(len, 32);
 	assert_true(stun_msg_check_integrity_sha256(&msg,
-		(const uint8_t *)"key2", 4));
+						    (const uint8_t *)"key2", 4));
 	assert_false(stun_msg_check_integrity_sha256(&msg,
-		(const uint8_t *)"key1", 4));
-	assert_false(stun_msg_check_integrity(&msg, (const uint8_t *)"key2",
-					      4));
+						     (const uint8_t *)"key1", 4));
+	assert_false(stun_msg_check_integrity(&msg, (const uint8_t *)"key2", 4));
 	buf[33] ^= 0x80; /* inside USERNAME */
 	assert_int_equal(stun_msg_decode(&msg, buf, (size_t)n), STUN_OK);
 	assert_false(stun_msg_check_integrity_sha256(&msg,
-		(const uint8_t *)"key2", 4));
+						     (const uint8_t *)"key2", 4));
 	buf[33] ^= 0x80;
 	buf[n - 1] ^= 0x01; /* inside the MAC */
 	assert_int_equal(stun_msg_decode(&msg, buf, (size_t)n), STUN_OK);
 	assert_false(stun_msg_check_integrity_sha256(&msg,
-		(const uint8_t *)"key2", 4));
+						     (const uint8_t *)"key2", 4));
 
 	/* both MACs and a FINGERPRINT: each covers what precedes it */
 	n = build_signed(buf, sizeof(buf), true, true, true);
 	assert_int_equal(stun_msg_decode(&msg, buf, (size_t)n), STUN_OK);
-	assert_true(stun_msg_check_integrity(&msg, (const uint8_t *)"key1",
-					     4));
+	assert_true(stun_msg_check_integrity(&msg, (const uint8_t *)"key1", 4));
 	assert_true(stun_msg_check_integrity_sha256(&msg,
-		(const uint8_t *)"key2", 4));
+						    (const uint8_t *)"key2", 4));
 	assert_true(stun_msg_check_fingerprint(&msg));
 	buf[msg.mi_off + 10] ^= 0x04; /* the SHA1 MAC: SHA256 covers it */
 	assert_int_equal(stun_msg_decode(&msg, buf, (size_t)n), STUN_OK);
-	assert_false(stun_msg_check_integrity(&msg, (const uint8_t *)"key1",
-					      4));
+	assert_false(stun_msg_check_integrity(&msg, (const uint8_t *)"key1", 4));
 	assert_false(stun_msg_check_integrity_sha256(&msg,
-		(const uint8_t *)"key2", 4));
+						     (const uint8_t *)"key2", 4));
 	assert_false(stun_msg_check_fingerprint(&msg));
 }
 
@@ -924,8 +922,7 @@ independent_hmac(const EVP_MD *md, const char *key, const uint8_t *msg,
 	uint8_t mac[EVP_MAX_MD_SIZE];
 	unsigned int mac_len = 0;
 
-	assert_non_null(HMAC(md, key, (int)strlen(key), msg, len, mac,
-			     &mac_len));
+	assert_non_null(HMAC(md, key, (int)strlen(key), msg, len, mac, &mac_len));
 	assert_true(mac_len >= out_len);
 	memcpy(out, mac, out_len);
 }
@@ -963,10 +960,10 @@ test_integrity_independent(void **state)
 	independent_hmac(EVP_sha256(), "key2", r.b, n - 20, r.b + n - 16, 16);
 	assert_int_equal(stun_msg_decode(&msg, r.b, n), STUN_OK);
 	assert_true(stun_msg_check_integrity_sha256(&msg,
-		(const uint8_t *)"key2", 4));
+						    (const uint8_t *)"key2", 4));
 	r.b[n - 16] ^= 0x20;
 	assert_false(stun_msg_check_integrity_sha256(&msg,
-		(const uint8_t *)"key2", 4));
+						     (const uint8_t *)"key2", 4));
 }
 
 static void
@@ -982,8 +979,7 @@ test_fingerprint(void **state)
 	assert_int_equal(stun_msg_decode(&msg, buf, (size_t)n), STUN_OK);
 	assert_int_equal(msg.fp_off, n - 8);
 	assert_true(stun_msg_check_fingerprint(&msg));
-	assert_false(stun_msg_check_integrity(&msg, (const uint8_t *)"key1",
-					      4));
+	assert_false(stun_msg_check_integrity(&msg, (const uint8_t *)"key1", 4));
 	for (int i = 0; i < n; i++) {
 		if (i >= 2 && i < 4)
 			continue;
@@ -1008,8 +1004,7 @@ test_names(void **state)
 	assert_string_equal(stun_attr_name(0x8028), "FINGERPRINT");
 	assert_string_equal(stun_attr_name(0x001B), "ACCESS-TOKEN");
 	assert_null(stun_attr_name(0x0024));
-	assert_string_equal(stun_method_name(STUN_METHOD_ALLOCATE),
-			    "Allocate");
+	assert_string_equal(stun_method_name(STUN_METHOD_ALLOCATE), "Allocate");
 	assert_string_equal(stun_method_name(STUN_METHOD_CREATE_PERMISSION),
 			    "CreatePermission");
 	assert_null(stun_method_name(0x00F));

@@ -57,7 +57,8 @@ test_binding(void **state)
 	assert_int_equal(m.method, STUN_METHOD_BINDING);
 	assert_memory_equal(m.tid, c.tid, STUN_TID_LEN);
 	assert_int_equal(stun_msg_get_xor_addr(&m, STUN_SLOT_XOR_MAPPED_ADDRESS,
-					       &mapped), 0);
+					       &mapped),
+			 0);
 	assert_true(tp_addr_equal(&mapped, &c.addr));
 	sw = stun_msg_value(&m, STUN_SLOT_SOFTWARE, &len);
 	assert_non_null(sw);
@@ -111,7 +112,8 @@ allocate_success(uint16_t n_workers)
 	assert_int_equal(stun_msg_get_u32(&m, STUN_SLOT_LIFETIME, &lifetime), 0);
 	assert_int_equal(lifetime, 600);
 	assert_int_equal(stun_msg_get_xor_addr(&m, STUN_SLOT_XOR_MAPPED_ADDRESS,
-					       &mapped), 0);
+					       &mapped),
+			 0);
 	assert_true(tp_addr_equal(&mapped, &c.addr));
 	/* Integrity with the user's long-term key, and only with it. */
 	assert_true(stun_msg_check_integrity(&m, c.key, sizeof(c.key)));
@@ -172,7 +174,8 @@ test_allocate_owner_spread(void **state)
 		uint16_t owner;
 		int ci;
 
-		h_client_init(&c, NULL, NULL, (uint8_t)(1 + i), (uint16_t)(40000 + i));
+		h_client_init(&c, NULL, NULL, (uint8_t)(1 + i),
+			      (uint16_t)(40000 + i));
 		owner = dp_owner_of_client(&c.addr, 3);
 		ci = h.n_ev;
 		assert_int_equal(h_allocate(&h, &c, 0, &relay), 0);
@@ -217,7 +220,8 @@ test_allocate_retransmission_and_437(void **state)
 	assert_int_equal(h_code(&m), 0);
 	assert_memory_equal(m.tid, c.tid, STUN_TID_LEN);
 	assert_int_equal(stun_msg_get_xor_addr(&m, STUN_SLOT_XOR_RELAYED_ADDRESS,
-					       &r2), 0);
+					       &r2),
+			 0);
 	assert_true(tp_addr_equal(&r1, &r2));
 	assert_true(stun_msg_check_integrity(&m, c.key, sizeof(c.key)));
 	assert_int_equal(h_count_cmds(&h, mark, DP_CMD_ALLOC_ADD), 0);
@@ -234,8 +238,8 @@ test_allocate_retransmission_and_437(void **state)
 
 /* Allocate with one extra attribute (or no REQUESTED-TRANSPORT). */
 static uint16_t
-allocate_with(struct h_client *c, int transport, uint16_t attr,
-	      const void *val, size_t vlen, struct stun_msg *m)
+allocate_with(struct h_client *c, int transport, uint16_t attr, const void *val,
+	      size_t vlen, struct stun_msg *m)
 {
 	uint8_t buf[512];
 	struct stun_builder b;
@@ -266,8 +270,9 @@ test_allocate_transport_errors(void **state)
 	assert_int_equal(allocate_with(&c, 6 /* TCP */, 0, NULL, 0, &m), 442);
 	assert_true(stun_msg_check_integrity(&m, c.key, sizeof(c.key)));
 	/* DONT-FRAGMENT is accepted. */
-	assert_int_equal(allocate_with(&c, H_UDP, STUN_ATTR_DONT_FRAGMENT,
-				       NULL, 0, &m), 0);
+	assert_int_equal(allocate_with(&c, H_UDP, STUN_ATTR_DONT_FRAGMENT, NULL,
+				       0, &m),
+			 0);
 	assert_int_equal(stats()->replies[TURN_REPLY_BAD_REQUEST], 1);
 	assert_int_equal(stats()->replies[TURN_REPLY_UNSUPPORTED_TRANSPORT], 1);
 	assert_int_equal(h_count_cmds(&h, 0, DP_CMD_ALLOC_ADD), 1);
@@ -292,9 +297,11 @@ test_allocate_lifetimes(void **state)
 		h_client_init(&c, NULL, NULL, 10, (uint16_t)(40000 + i));
 		assert_int_equal(h_allocate(&h, &c, asked[i], NULL), 0);
 		h_last_reply(&h, &m);
-		assert_int_equal(stun_msg_get_u32(&m, STUN_SLOT_LIFETIME, &lt), 0);
+		assert_int_equal(stun_msg_get_u32(&m, STUN_SLOT_LIFETIME, &lt),
+				 0);
 		assert_int_equal(lt, got[i]);
-		assert_int_equal(h.ev[h_find(&h, mark, H_CMD)].cmd.u.alloc_add.lifetime_ms,
+		assert_int_equal(h.ev[h_find(&h, mark, H_CMD)]
+					 .cmd.u.alloc_add.lifetime_ms,
 				 got[i] * 1000);
 	}
 	h_fini(&h);
@@ -356,7 +363,8 @@ test_allocate_total_quota_508_and_300(void **state)
 	assert_int_equal(h_allocate(&h, &a, 0, NULL), 0);
 	assert_int_equal(h_allocate(&h, &b, 0, NULL), 300);
 	h_last_reply(&h, &m);
-	assert_int_equal(stun_msg_get_addr(&m, STUN_SLOT_ALTERNATE_SERVER, &alt), 0);
+	assert_int_equal(stun_msg_get_addr(&m, STUN_SLOT_ALTERNATE_SERVER, &alt),
+			 0);
 	assert_true(tp_addr_equal(&alt, &h.params.alternate_server));
 	assert_true(stun_msg_check_integrity(&m, b.key, sizeof(b.key)));
 	assert_int_equal(stats()->replies[TURN_REPLY_TRY_ALTERNATE], 1);
@@ -415,7 +423,8 @@ test_allocate_even_port_and_reservation(void **state)
 
 		h_client_init(&c, NULL, NULL, 20, (uint16_t)(40000 + i));
 		assert_int_equal(allocate_with(&c, H_UDP, STUN_ATTR_EVEN_PORT,
-					       &even_r0, 1, &m), 0);
+					       &even_r0, 1, &m),
+				 0);
 		stun_msg_get_xor_addr(&m, STUN_SLOT_XOR_RELAYED_ADDRESS, &relay);
 		assert_int_equal(relay.port % 2, 0);
 		assert_int_equal(dp_owner_of_relay_port(relay.port, 3),
@@ -427,10 +436,12 @@ test_allocate_even_port_and_reservation(void **state)
 		h_client_init(&c, NULL, NULL, 21, 40000);
 		/* R = 1 would need a reservation: not offered. */
 		assert_int_equal(allocate_with(&c, H_UDP, STUN_ATTR_EVEN_PORT,
-					       &even_r1, 1, &m), 508);
+					       &even_r1, 1, &m),
+				 508);
 		assert_int_equal(allocate_with(&c, H_UDP,
 					       STUN_ATTR_RESERVATION_TOKEN,
-					       token, 8, &m), 508);
+					       token, 8, &m),
+				 508);
 	}
 	h_fini(&h);
 
@@ -442,7 +453,8 @@ test_allocate_even_port_and_reservation(void **state)
 
 		client_for_owner(&c, NULL, NULL, 1, 40000);
 		assert_int_equal(allocate_with(&c, H_UDP, STUN_ATTR_EVEN_PORT,
-					       &even_r0, 1, &m), 508);
+					       &even_r0, 1, &m),
+				 508);
 		assert_int_equal(allocate_with(&c, H_UDP, 0, NULL, 0, &m), 0);
 	}
 	h_fini(&h);
@@ -492,11 +504,13 @@ test_allocate_families(void **state)
 	/* No IPv6 relay address: 440. */
 	assert_int_equal(allocate_with(&c, H_UDP,
 				       STUN_ATTR_REQUESTED_ADDRESS_FAMILY, v6,
-				       4, &m), 440);
+				       4, &m),
+			 440);
 	/* ADDITIONAL-ADDRESS-FAMILY must be IPv6. */
 	assert_int_equal(allocate_with(&c, H_UDP,
 				       STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY, v4,
-				       4, &m), 400);
+				       4, &m),
+			 400);
 	/* Both family attributes: 400. */
 	h_req_begin(&c, &b, buf, sizeof(buf), STUN_METHOD_ALLOCATE);
 	stun_build_transport(&b, H_UDP);
@@ -509,7 +523,8 @@ test_allocate_families(void **state)
 	 * ADDRESS-ERROR-CODE (RFC 8656 section 7.2). */
 	assert_int_equal(allocate_with(&c, H_UDP,
 				       STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY, v6,
-				       4, &m), 0);
+				       4, &m),
+			 0);
 	stun_msg_get_xor_addr(&m, STUN_SLOT_XOR_RELAYED_ADDRESS, &relay);
 	assert_int_equal(relay.ip.family, TP_AF_INET);
 	aec = stun_msg_value(&m, STUN_SLOT_ADDRESS_ERROR_CODE, &len);
@@ -528,7 +543,8 @@ test_allocate_families(void **state)
 	h_start(&h);
 	assert_int_equal(allocate_with(&c, H_UDP,
 				       STUN_ATTR_REQUESTED_ADDRESS_FAMILY, v6,
-				       4, &m), 0);
+				       4, &m),
+			 0);
 	stun_msg_get_xor_addr(&m, STUN_SLOT_XOR_RELAYED_ADDRESS, &relay);
 	assert_int_equal(relay.ip.family, TP_AF_INET6);
 	assert_true(tp_ip_equal(&relay.ip, &h.params.relay_ips[1]));
@@ -607,10 +623,12 @@ test_drops(void **state)
 	assert_int_equal(stats()->drops[TURN_DROP_UNDECODABLE], 1);
 	/* Send indication and a success response from a client: dropped. */
 	stun_build_init(&b, buf, sizeof(buf),
-			stun_type(STUN_METHOD_SEND, STUN_CLASS_INDICATION), c.tid);
+			stun_type(STUN_METHOD_SEND, STUN_CLASS_INDICATION),
+			c.tid);
 	h_send(&h, &c, buf, h_req_end(&c, &b));
 	stun_build_init(&b, buf, sizeof(buf),
-			stun_type(STUN_METHOD_BINDING, STUN_CLASS_SUCCESS), c.tid);
+			stun_type(STUN_METHOD_BINDING, STUN_CLASS_SUCCESS),
+			c.tid);
 	h_send(&h, &c, buf, h_req_end(&c, &b));
 	assert_int_equal(stats()->drops[TURN_DROP_NOT_REQUEST], 2);
 	/* A Binding request whose FINGERPRINT is wrong. */

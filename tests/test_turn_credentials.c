@@ -35,7 +35,8 @@ test_rest_credentials(void **state)
 	(void)state;
 	auth_rest_ring_init(&ring, 0);
 	assert_int_equal(auth_rest_ring_add(&ring, (const uint8_t *)secret,
-					    strlen(secret)), 0);
+					    strlen(secret)),
+			 0);
 	h_init(&h, 3, false);
 	h.auth.rest = &ring;
 	h_start(&h);
@@ -43,7 +44,8 @@ test_rest_credentials(void **state)
 		 (unsigned long long)(h_unix_now + 3600));
 	assert_int_equal(auth_rest_password((const uint8_t *)secret,
 					    strlen(secret), username,
-					    strlen(username), password), 0);
+					    strlen(username), password),
+			 0);
 	h_client_init(&c, username, password, 10, 40000);
 	h_login(&h, &c);
 	assert_int_equal(h_allocate(&h, &c, 0, NULL), 0);
@@ -53,7 +55,8 @@ test_rest_credentials(void **state)
 	h_unix_now += 3601;
 	h_login(&h, &c); /* a fresh nonce, so only the username is stale */
 	assert_int_equal(h_refresh(&h, &c, 600), 401);
-	assert_int_equal(turn_server_stats(h.srv)->auth[AUTH_REASON_REST_EXPIRED], 1);
+	assert_int_equal(turn_server_stats(h.srv)->auth[AUTH_REASON_REST_EXPIRED],
+			 1);
 	h_unix_now = saved;
 	/* The allocation is the REST username's: the usage record says so. */
 	turn_server_shutdown(h.srv, h.now_ms);
@@ -101,7 +104,8 @@ static void
 test_oauth_token_caps_lifetime(void **state)
 {
 	struct auth_oauth_keyring ring;
-	struct auth_oauth_key key = { .kid = "north", .key_len = 16,
+	struct auth_oauth_key key = { .kid = "north",
+				      .key_len = 16,
 				      .alg = OAUTH_ALG_A128GCM };
 	struct oauth_token tok = { .mac_key_len = 20, .lifetime = 120 };
 	uint8_t token[OAUTH_TOKEN_MAX], nonce[OAUTH_NONCE_LEN];
@@ -167,9 +171,11 @@ static void
 test_oauth_session_like_coturn(void **state)
 {
 	struct auth_oauth_keyring ring;
-	struct auth_oauth_key north = { .kid = "north", .key_len = 16,
+	struct auth_oauth_key north = { .kid = "north",
+					.key_len = 16,
 					.alg = OAUTH_ALG_A128GCM };
-	struct auth_oauth_key south = { .kid = "south", .key_len = 32,
+	struct auth_oauth_key south = { .kid = "south",
+					.key_len = 32,
 					.alg = OAUTH_ALG_A256GCM };
 	uint8_t token[OAUTH_TOKEN_MAX], mac1[20], mac2[20];
 	struct tp_addr peer = h_addr("8.8.8.8", 7000);
@@ -193,29 +199,34 @@ test_oauth_session_like_coturn(void **state)
 	h_login(&h, &c);
 
 	tlen = mint(&north, mac1, token, sizeof(token));
-	assert_int_equal(oauth_request(&c, STUN_METHOD_ALLOCATE, "north",
-				       token, tlen, mac1, 16, 600, &m), 0);
+	assert_int_equal(oauth_request(&c, STUN_METHOD_ALLOCATE, "north", token,
+				       tlen, mac1, 16, 600, &m),
+			 0);
 	assert_true(stun_msg_check_integrity(&m, mac1, 16));
 
 	/* No ACCESS-TOKEN: the allocation's session key verifies it. */
 	memcpy(c.key, mac1, 16);
 	assert_int_equal(h_peer_request(&h, &c, STUN_METHOD_CREATE_PERMISSION,
-					&peer, 1, 0), 0);
+					&peer, 1, 0),
+			 0);
 
 	/* A Refresh with a new token under another kid is the same client. */
 	tlen = mint(&south, mac2, token, sizeof(token));
 	assert_int_equal(oauth_request(&c, STUN_METHOD_REFRESH, "south", token,
-				       tlen, mac2, 16, 600, &m), 0);
+				       tlen, mac2, 16, 600, &m),
+			 0);
 	assert_true(stun_msg_check_integrity(&m, mac2, 16));
 
 	/* The session moved to the new token's key. */
 	assert_int_equal(h_peer_request(&h, &c, STUN_METHOD_CREATE_PERMISSION,
-					&peer, 1, 0), 401);
+					&peer, 1, 0),
+			 401);
 	memcpy(c.key, mac2, 16);
 	c.user = "south";
 	h_login(&h, &c);
-	assert_int_equal(h_peer_request(&h, &c, STUN_METHOD_CHANNEL_BIND,
-					&peer, 1, 0x4001), 0);
+	assert_int_equal(h_peer_request(&h, &c, STUN_METHOD_CHANNEL_BIND, &peer,
+					1, 0x4001),
+			 0);
 
 	/* A long-term user is not the token's holder: 441. */
 	h_client_init(&alice, "alice", "alicepass", 99, 40000);

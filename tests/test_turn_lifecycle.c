@@ -40,7 +40,8 @@ static int
 find_del(int from, uint32_t gen)
 {
 	for (int i = from; i < h.n_ev; i++)
-		if (h.ev[i].kind == H_CMD && h.ev[i].cmd.type == DP_CMD_ALLOC_DEL &&
+		if (h.ev[i].kind == H_CMD &&
+		    h.ev[i].cmd.type == DP_CMD_ALLOC_DEL &&
 		    h.ev[i].cmd.u.alloc.ref.gen == gen)
 			return i;
 	return -1;
@@ -297,7 +298,9 @@ test_expired_before_tick(void **state)
 static void
 test_shutdown_deletes_all(void **state)
 {
-	enum { N = 9 };
+	enum {
+		N = 9
+	};
 	struct h_client c[N];
 	struct dp_cmd_alloc_add adds[N];
 	int mark, usages = 0;
@@ -322,7 +325,8 @@ test_shutdown_deletes_all(void **state)
 		struct dp_evt_alloc_end end = { .ref = adds[i].ref };
 
 		assert_true(di >= 0);
-		assert_int_equal(h.ev[di].worker, dp_owner_of_client(&c[i].addr, 3));
+		assert_int_equal(h.ev[di].worker,
+				 dp_owner_of_client(&c[i].addr, 3));
 		turn_server_alloc_ended(h.srv, h.ev[di].worker, &end);
 	}
 	for (int i = 0; i < h.n_ev; i++)
@@ -381,17 +385,17 @@ test_stream_client(void **state)
 	}
 	/* The UDP client's close means nothing; the TCP one's deletes. */
 	mark = h.n_ev;
-	turn_server_stream_closed(h.srv, &udp.addr, &udp.local, TP_TRANSPORT_UDP,
-				  h.now_ms);
+	turn_server_stream_closed(h.srv, &udp.addr, &udp.local,
+				  TP_TRANSPORT_UDP, h.now_ms);
 	assert_int_equal(find_del(mark, add_udp.ref.gen), -1);
-	turn_server_stream_closed(h.srv, &tcp.addr, &tcp.local, TP_TRANSPORT_TCP,
-				  h.now_ms);
+	turn_server_stream_closed(h.srv, &tcp.addr, &tcp.local,
+				  TP_TRANSPORT_TCP, h.now_ms);
 	di = find_del(mark, add_tcp.ref.gen);
 	assert_true(di >= 0);
 	assert_int_equal(stats()->c[TURN_C_ALLOCS_CONN_CLOSED], 1);
 	/* Closed again (a late note): nothing more. */
-	turn_server_stream_closed(h.srv, &tcp.addr, &tcp.local, TP_TRANSPORT_TCP,
-				  h.now_ms);
+	turn_server_stream_closed(h.srv, &tcp.addr, &tcp.local,
+				  TP_TRANSPORT_TCP, h.now_ms);
 	assert_int_equal(stats()->c[TURN_C_ALLOCS_CONN_CLOSED], 1);
 	end.ref = add_tcp.ref;
 	end.usage.pkts_from_client = 3;

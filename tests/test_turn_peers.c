@@ -103,7 +103,8 @@ static void
 test_permission_refused_is_all_or_nothing(void **state)
 {
 	struct tp_addr peers[3] = {
-		h_addr("8.8.8.8", 1000), h_addr("127.0.0.1", 2000),
+		h_addr("8.8.8.8", 1000),
+		h_addr("127.0.0.1", 2000),
 		h_addr("1.1.1.1", 3000),
 	};
 	struct tp_addr private_peer = h_addr("10.1.2.3", 1);
@@ -142,13 +143,14 @@ test_permission_errors(void **state)
 	h_client_init(&bob_same_tuple, "bob", "bobpass", 10, 40000);
 	h_login(&h, &bob_same_tuple);
 	assert_int_equal(h_peer_request(&h, &bob_same_tuple,
-					STUN_METHOD_CREATE_PERMISSION, &good,
-					1, 0), 441);
+					STUN_METHOD_CREATE_PERMISSION, &good, 1,
+					0),
+			 441);
 	h_client_init(&nobody, "alice", "alicepass", 99, 40000);
 	h_login(&h, &nobody);
-	assert_int_equal(h_peer_request(&h, &nobody,
-					STUN_METHOD_CREATE_PERMISSION, &good,
-					1, 0), 437);
+	assert_int_equal(h_peer_request(&h, &nobody, STUN_METHOD_CREATE_PERMISSION,
+					&good, 1, 0),
+			 437);
 	assert_int_equal(h_count_cmds(&h, 0, DP_CMD_PERM_SET), 0);
 	h_fini(&h);
 }

@@ -29,10 +29,8 @@ test_siphash_vectors(void **state)
 		size_t len;
 		uint64_t want;
 	} v[] = {
-		{ 0, 0x726fdb47dd0e0e31ull },
-		{ 1, 0x74f839c593dc67fdull },
-		{ 7, 0xab0200f58b01d137ull },
-		{ 8, 0x93f5f5799a932462ull },
+		{ 0, 0x726fdb47dd0e0e31ull },  { 1, 0x74f839c593dc67fdull },
+		{ 7, 0xab0200f58b01d137ull },  { 8, 0x93f5f5799a932462ull },
 		{ 15, 0xa129ca6149be45e5ull },
 	};
 	uint8_t key[16], msg[16];
@@ -75,7 +73,8 @@ test_ports_owner_and_uniqueness(void **state)
 
 			assert_true(tp_ip_equal(&a.ip, &ips[ip]));
 			assert_true(a.port >= lo && a.port <= hi);
-			assert_int_equal(dp_owner_of_relay_port(a.port, n_workers), w);
+			assert_int_equal(dp_owner_of_relay_port(a.port, n_workers),
+					 w);
 			assert_int_equal(seen[ip][a.port - lo], 0);
 			seen[ip][a.port - lo] = 1;
 			total++;
@@ -84,7 +83,8 @@ test_ports_owner_and_uniqueness(void **state)
 	}
 	assert_int_equal(total, 2 * 300); /* every (ip, port) once */
 	assert_int_equal(turn_ports_take(p, 0, TP_AF_INET6, false,
-					 &(struct tp_addr){ 0 }), -EAFNOSUPPORT);
+					 &(struct tp_addr){ 0 }),
+			 -EAFNOSUPPORT);
 	turn_ports_destroy(p);
 }
 
@@ -122,13 +122,14 @@ test_ports_fifo_and_double_free(void **state)
 	(void)state;
 	assert_non_null(p);
 	for (int i = 0; i < 4; i++)
-		assert_int_equal(turn_ports_take(p, 0, TP_AF_INET, false, &a[i]), 0);
+		assert_int_equal(turn_ports_take(p, 0, TP_AF_INET, false, &a[i]),
+				 0);
 	assert_int_equal(turn_ports_take(p, 0, TP_AF_INET, false, &x), -ENOSPC);
 	assert_int_equal(turn_ports_put(p, &a[2]), 0);
-	assert_int_equal(turn_ports_put(p, &a[2]), -EINVAL);   /* twice */
+	assert_int_equal(turn_ports_put(p, &a[2]), -EINVAL); /* twice */
 	x = a[0];
 	x.port = 39999;
-	assert_int_equal(turn_ports_put(p, &x), -EINVAL);      /* not ours */
+	assert_int_equal(turn_ports_put(p, &x), -EINVAL); /* not ours */
 	assert_int_equal(turn_ports_put(p, &a[0]), 0);
 	/* FIFO: given back 2 then 0, handed out in that order. */
 	assert_int_equal(turn_ports_take(p, 0, TP_AF_INET, false, &x), 0);
@@ -162,7 +163,9 @@ test_ports_even(void **state)
 	assert_non_null(p2);
 	for (uint16_t w = 0; w < 3; w++)
 		for (int i = 0; i < 50; i++) {
-			assert_int_equal(turn_ports_take(p3, w, TP_AF_INET, true, &a), 0);
+			assert_int_equal(turn_ports_take(p3, w, TP_AF_INET,
+							 true, &a),
+					 0);
 			assert_int_equal(a.port % 2, 0);
 			assert_int_equal(a.port % 3, w);
 		}
@@ -198,7 +201,9 @@ struct item {
 static void
 test_timers_order_rearm_cancel(void **state)
 {
-	enum { N = 500 };
+	enum {
+		N = 500
+	};
 	struct item *it = calloc(N, sizeof(*it));
 	struct cp_timers tw;
 	uint64_t last = 0;
@@ -224,7 +229,8 @@ test_timers_order_rearm_cancel(void **state)
 	}
 	cp_timers_cancel(&tw, &it[0].t); /* twice: harmless */
 	assert_null(cp_timers_pop_due(&tw, 0));
-	for (struct cp_timer *t; (t = cp_timers_pop_due(&tw, UINT64_MAX - 1)) != NULL;) {
+	for (struct cp_timer *t;
+	     (t = cp_timers_pop_due(&tw, UINT64_MAX - 1)) != NULL;) {
 		struct item *x = (struct item *)t;
 
 		assert_true(x->due >= last);
@@ -282,11 +288,12 @@ test_table_indexes_and_users(void **state)
 	(void)state;
 	assert_int_equal(turn_alloc_table_init(&t, 16), 0);
 	for (int i = 0; i < 100; i++) {
-		struct tp_addr c = addr4(0xC0000200 + (uint32_t)(i % 7), (uint16_t)(40000 + i));
+		struct tp_addr c = addr4(0xC0000200 + (uint32_t)(i % 7),
+					 (uint16_t)(40000 + i));
 		struct tp_addr r = addr4(0xC6336401, (uint16_t)(50000 + i));
 
-		a[i] = turn_alloc_table_insert(&t, &c, &local, TP_TRANSPORT_UDP, &r,
-					       i % 2 ? "bob" : "alice",
+		a[i] = turn_alloc_table_insert(&t, &c, &local, TP_TRANSPORT_UDP,
+					       &r, i % 2 ? "bob" : "alice",
 					       i % 2 ? 3 : 5, 1000);
 		assert_non_null(a[i]);
 		a[i]->ref.gen = (uint32_t)i + 1;
@@ -294,24 +301,30 @@ test_table_indexes_and_users(void **state)
 	/* Same 5-tuple or same relay again: refused. */
 	assert_null(turn_alloc_table_insert(&t, &a[5]->client, &local,
 					    TP_TRANSPORT_UDP,
-					    &(struct tp_addr){ .ip = tp_ip_v4(1), .port = 1 },
+					    &(struct tp_addr){ .ip = tp_ip_v4(1),
+							       .port = 1 },
 					    "x", 1, 0));
-	assert_null(turn_alloc_table_insert(&t, &(struct tp_addr){ .ip = tp_ip_v4(1), .port = 1 },
-					    &local, TP_TRANSPORT_UDP, &a[5]->relay,
-					    "x", 1, 0));
+	assert_null(turn_alloc_table_insert(&t,
+					    &(struct tp_addr){ .ip = tp_ip_v4(1),
+							       .port = 1 },
+					    &local, TP_TRANSPORT_UDP,
+					    &a[5]->relay, "x", 1, 0));
 	assert_int_equal(t.n_allocs, 100);
 	/* The transport is part of the 5-tuple: the same addresses over TCP
 	 * are another client (RFC 8656 section 2.2). */
 	{
 		struct tp_addr r = addr4(0xC6336401, 60000);
-		struct turn_alloc *tcp = turn_alloc_table_insert(
-			&t, &a[5]->client, &local, TP_TRANSPORT_TCP, &r, "x", 1, 0);
+		struct turn_alloc *tcp =
+			turn_alloc_table_insert(&t, &a[5]->client, &local,
+						TP_TRANSPORT_TCP, &r, "x", 1, 0);
 
 		assert_non_null(tcp);
-		assert_ptr_equal(turn_alloc_table_find(&t, &a[5]->client, &local,
-						       TP_TRANSPORT_TCP), tcp);
-		assert_ptr_equal(turn_alloc_table_find(&t, &a[5]->client, &local,
-						       TP_TRANSPORT_UDP), a[5]);
+		assert_ptr_equal(turn_alloc_table_find(&t, &a[5]->client,
+						       &local, TP_TRANSPORT_TCP),
+				 tcp);
+		assert_ptr_equal(turn_alloc_table_find(&t, &a[5]->client,
+						       &local, TP_TRANSPORT_UDP),
+				 a[5]);
 		assert_null(turn_alloc_table_find(&t, &a[5]->client, &local,
 						  TP_TRANSPORT_TLS));
 		turn_alloc_table_remove(&t, tcp, 0, false);
@@ -319,8 +332,11 @@ test_table_indexes_and_users(void **state)
 	assert_int_equal(t.n_allocs, 100);
 	assert_int_equal(t.n_users, 2);
 	for (int i = 0; i < 100; i++) {
-		assert_ptr_equal(turn_alloc_table_find(&t, &a[i]->client, &local, TP_TRANSPORT_UDP), a[i]);
-		assert_ptr_equal(turn_alloc_table_find_relay(&t, &a[i]->relay), a[i]);
+		assert_ptr_equal(turn_alloc_table_find(&t, &a[i]->client,
+						       &local, TP_TRANSPORT_UDP),
+				 a[i]);
+		assert_ptr_equal(turn_alloc_table_find_relay(&t, &a[i]->relay),
+				 a[i]);
 	}
 	u = turn_alloc_table_user(&t, "alice", 5);
 	assert_non_null(u);
@@ -332,12 +348,15 @@ test_table_indexes_and_users(void **state)
 	/* Remove one, keeping an ended record; remove another without. */
 	assert_int_equal(turn_alloc_table_remove(&t, a[10], 2000, true), 0);
 	assert_int_equal(turn_alloc_table_remove(&t, a[11], 2000, false), 0);
-	assert_null(turn_alloc_table_find(&t, &(struct tp_addr){ .ip = tp_ip_v4(0xC0000203), .port = 40010 }, &local,
-					  TP_TRANSPORT_UDP));
+	assert_null(turn_alloc_table_find(&t,
+					  &(struct tp_addr){
+						  .ip = tp_ip_v4(0xC0000203),
+						  .port = 40010 },
+					  &local, TP_TRANSPORT_UDP));
 	assert_int_equal(t.n_allocs, 98);
 	assert_int_equal(u->n_allocs, 49);
 	assert_int_equal(t.n_ended, 1);
-	assert_null(turn_alloc_table_take_ended(&t, 1, 11));  /* wrong worker */
+	assert_null(turn_alloc_table_take_ended(&t, 1, 11)); /* wrong worker */
 	{
 		struct turn_ended *e = turn_alloc_table_take_ended(&t, 0, 11);
 
@@ -362,7 +381,8 @@ test_table_user_record_freed(void **state)
 
 	(void)state;
 	assert_int_equal(turn_alloc_table_init(&t, 1), 0);
-	a = turn_alloc_table_insert(&t, &c, &l, TP_TRANSPORT_UDP, &r, "carol", 5, 0);
+	a = turn_alloc_table_insert(&t, &c, &l, TP_TRANSPORT_UDP, &r, "carol",
+				    5, 0);
 	assert_non_null(a);
 	a->ref.gen = 77;
 	a->owner = 2;
@@ -419,7 +439,8 @@ test_table_perms_and_channels(void **state)
 	/* Expired binding stays as a quarantine record for 5 minutes. */
 	assert_int_equal(turn_alloc_chans_bound(a), 0);
 	assert_non_null(turn_alloc_chan_by_number(a, 0x4000));
-	assert_int_equal(turn_alloc_next_due(a), 600000 + TURN_CHAN_QUARANTINE_MS);
+	assert_int_equal(turn_alloc_next_due(a),
+			 600000 + TURN_CHAN_QUARANTINE_MS);
 	turn_alloc_expire(a, 600000 + TURN_CHAN_QUARANTINE_MS, &perms, &chans);
 	assert_null(turn_alloc_chan_by_number(a, 0x4000));
 	assert_int_equal(turn_alloc_next_due(a), 1000000);
@@ -427,7 +448,9 @@ test_table_perms_and_channels(void **state)
 	for (uint16_t i = 0; i < TURN_CHANS_MAX; i++) {
 		struct tp_addr p = addr4(0x08080800 + i, 1);
 
-		assert_int_equal(turn_alloc_chan_set(a, (uint16_t)(0x4000 + i), &p, 2000000), 0);
+		assert_int_equal(turn_alloc_chan_set(a, (uint16_t)(0x4000 + i),
+						     &p, 2000000),
+				 0);
 	}
 	assert_int_equal(turn_alloc_chan_set(a, 0x4FFF, &peer, 2000000), -ENOSPC);
 	turn_alloc_table_fini(&t);
@@ -440,7 +463,8 @@ test_table_first_records_inline(void **state)
 {
 	struct turn_alloc_table t;
 	struct tp_addr c = addr4(1, 1), l = addr4(2, 2), r = addr4(3, 3);
-	struct tp_addr peer = addr4(0x08080808, 5000), peer2 = addr4(0x08080809, 1);
+	struct tp_addr peer = addr4(0x08080808, 5000),
+		       peer2 = addr4(0x08080809, 1);
 	struct tp_ip ip = tp_ip_v4(0x08000001), ip2 = tp_ip_v4(0x08000002);
 	struct turn_alloc *a, *b;
 

@@ -101,8 +101,8 @@ h_init(struct harness *h, uint16_t n_workers, bool no_auth)
 	if (no_auth)
 		return;
 	assert_int_equal(nonce_ctx_init(&h->nonce, 600, 0), 0);
-	assert_int_equal(auth_user_db_init(&h->users, H_REALM,
-					   strlen(H_REALM)), 0);
+	assert_int_equal(auth_user_db_init(&h->users, H_REALM, strlen(H_REALM)),
+			 0);
 	assert_int_equal(auth_user_db_add(&h->users, "alice:alicepass"), 0);
 	assert_int_equal(auth_user_db_add(&h->users, "bob:bobpass"), 0);
 	h->auth.realm = H_REALM;
@@ -143,7 +143,8 @@ h_client_init(struct h_client *c, const char *user, const char *pass,
 	if (user != NULL)
 		assert_int_equal(auth_lt_key_md5(user, strlen(user), H_REALM,
 						 strlen(H_REALM), pass,
-						 strlen(pass), c->key), 0);
+						 strlen(pass), c->key),
+				 0);
 }
 
 void
@@ -173,8 +174,7 @@ h_req_end(struct h_client *c, struct stun_builder *b)
 }
 
 void
-h_send(struct harness *h, const struct h_client *c, const uint8_t *buf,
-       size_t len)
+h_send(struct harness *h, const struct h_client *c, const uint8_t *buf, size_t len)
 {
 	struct turn_packet pkt = {
 		.data = buf,
@@ -205,8 +205,8 @@ h_last_reply(const struct harness *h, struct stun_msg *msg)
 	for (int i = h->n_ev - 1; i >= 0; i--) {
 		if (h->ev[i].kind != H_REPLY)
 			continue;
-		assert_int_equal(stun_msg_decode(msg, h->ev[i].msg,
-						 h->ev[i].len), STUN_OK);
+		assert_int_equal(stun_msg_decode(msg, h->ev[i].msg, h->ev[i].len),
+				 STUN_OK);
 		return &h->ev[i];
 	}
 	fail_msg("no reply");
@@ -276,8 +276,10 @@ h_allocate(struct harness *h, struct h_client *c, uint32_t lifetime,
 	h_send(h, c, buf, h_req_end(c, &b));
 	h_last_reply(h, &m);
 	if (h_code(&m) == 0 && relay != NULL)
-		assert_int_equal(stun_msg_get_xor_addr(
-			&m, STUN_SLOT_XOR_RELAYED_ADDRESS, relay), 0);
+		assert_int_equal(stun_msg_get_xor_addr(&m,
+						       STUN_SLOT_XOR_RELAYED_ADDRESS,
+						       relay),
+				 0);
 	return h_code(&m);
 }
 

@@ -22,18 +22,22 @@
 #define H_MAX_EVENTS 1024
 #define H_UDP 17 /* REQUESTED-TRANSPORT value for UDP */
 
-enum h_event_kind { H_CMD = 1, H_REPLY, H_USAGE };
+enum h_event_kind {
+	H_CMD = 1,
+	H_REPLY,
+	H_USAGE
+};
 
 /* One thing the server did, in order. */
 struct h_event {
 	enum h_event_kind kind;
 	uint16_t worker;
-	struct dp_cmd cmd;         /* H_CMD */
+	struct dp_cmd cmd;           /* H_CMD */
 	uint8_t msg[TURN_REPLY_MAX]; /* H_REPLY */
 	size_t len;
 	struct tp_addr to, from;
 	bool answers_request;
-	struct turn_usage usage;   /* H_USAGE */
+	struct turn_usage usage; /* H_USAGE */
 };
 
 struct harness {
@@ -92,8 +96,7 @@ void h_send(struct harness *h, const struct h_client *c, const uint8_t *buf,
 /* Index of the first event at or after @from, or -1. */
 int h_find(const struct harness *h, int from, enum h_event_kind kind);
 /* The last reply, decoded into @msg (asserts there is one). */
-const struct h_event *h_last_reply(const struct harness *h,
-				   struct stun_msg *msg);
+const struct h_event *h_last_reply(const struct harness *h, struct stun_msg *msg);
 /* 0 for a success response, the ERROR-CODE of an error response. */
 uint16_t h_code(const struct stun_msg *msg);
 /* Count commands of @type since event @from. */
@@ -111,9 +114,8 @@ uint16_t h_allocate(struct harness *h, struct h_client *c, uint32_t lifetime,
 
 /* A signed request of @method with @peers XOR-PEER-ADDRESS attributes and,
  * if channel != 0, CHANNEL-NUMBER.  @return the response code. */
-uint16_t h_peer_request(struct harness *h, struct h_client *c,
-			uint16_t method, const struct tp_addr *peers, int n,
-			uint16_t channel);
+uint16_t h_peer_request(struct harness *h, struct h_client *c, uint16_t method,
+			const struct tp_addr *peers, int n, uint16_t channel);
 
 /* A signed Refresh with LIFETIME @lifetime (UINT32_MAX = no LIFETIME). */
 uint16_t h_refresh(struct harness *h, struct h_client *c, uint32_t lifetime);

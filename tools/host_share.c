@@ -38,8 +38,10 @@ host_share_helper(int argc, char **argv)
 	char vdev[512], *end = NULL;
 
 	if (access(path, R_OK) != 0)
-		fprintf(stderr, "turnpike: warning: %s: %s (not built or not "
-			"installed?)\n", path, strerror(errno));
+		fprintf(stderr,
+			"turnpike: warning: %s: %s (not built or not "
+			"installed?)\n",
+			path, strerror(errno));
 	if (strcmp(argv[1], "--xdp-prog-path") == 0) {
 		printf("%s\n", path);
 		return 0;
@@ -52,7 +54,8 @@ host_share_helper(int argc, char **argv)
 	/* One queue per worker, from queue 0: the workers' RX queues. */
 	if (dp_xdp_vdev_arg(vdev, sizeof(vdev), 0, argv[2], (uint16_t)workers,
 			    path) != 0) {
-		fprintf(stderr, "turnpike: --xdp-vdev IFACE [WORKERS]: an "
+		fprintf(stderr,
+			"turnpike: --xdp-vdev IFACE [WORKERS]: an "
 			"interface name without ',' and 1-%u workers\n",
 			TP_XDP_MAX_QUEUES);
 		return 2;
@@ -61,8 +64,10 @@ host_share_helper(int argc, char **argv)
 	return 0;
 #else
 	(void)argc;
-	fprintf(stderr, "turnpike: %s: this build has no AF_XDP mode (built "
-		"without libbpf or clang)\n", argv[1]);
+	fprintf(stderr,
+		"turnpike: %s: this build has no AF_XDP mode (built "
+		"without libbpf or clang)\n",
+		argv[1]);
 	return 1;
 #endif
 }
@@ -94,15 +99,18 @@ check_addresses(const struct host_share *hs, const struct tp_plane_params *pp)
 	if (getifaddrs(&all) != 0)
 		return;
 	for (uint16_t i = 0; i < pp->n_listen + pp->n_relay; i++) {
-		const struct tp_ip *ip = i < pp->n_listen ? &pp->listen_ips[i] :
-				   &pp->relay_ips[i - pp->n_listen];
+		const struct tp_ip *ip =
+			i < pp->n_listen ? &pp->listen_ips[i] :
+					   &pp->relay_ips[i - pp->n_listen];
 
 		if (!addr_on_iface(all, hs->ifname, ip))
-			cp_log(CP_LOG_WARN, "xdp", "iface=%s: %s is not one of its "
+			cp_log(CP_LOG_WARN, "xdp",
+			       "iface=%s: %s is not one of its "
 			       "addresses: in AF_XDP mode the kernel answers ARP "
 			       "for our addresses, so give it this one (ip addr "
-			       "add %s/PREFIX dev %s)", hs->ifname,
-			       tp_ip_format(ip, a, sizeof(a)), a, hs->ifname);
+			       "add %s/PREFIX dev %s)",
+			       hs->ifname, tp_ip_format(ip, a, sizeof(a)), a,
+			       hs->ifname);
 	}
 	freeifaddrs(all);
 }
@@ -145,12 +153,14 @@ port_reserved(const char *list, unsigned int port)
 /* Warn when the kernel may hand its own sockets ports in our relay range:
  * XDP would steer the replies to them to us. */
 static void
-check_ephemeral_ports(const struct host_share *hs, const struct tp_plane_params *pp)
+check_ephemeral_ports(const struct host_share *hs,
+		      const struct tp_plane_params *pp)
 {
 	char range[64], reserved[4096];
 	unsigned int lo, hi, clash = 0;
 
-	sysctl_read("/proc/sys/net/ipv4/ip_local_port_range", range, sizeof(range));
+	sysctl_read("/proc/sys/net/ipv4/ip_local_port_range", range,
+		    sizeof(range));
 	sysctl_read("/proc/sys/net/ipv4/ip_local_reserved_ports", reserved,
 		    sizeof(reserved));
 	if (sscanf(range, "%u %u", &lo, &hi) != 2)
@@ -159,12 +169,14 @@ check_ephemeral_ports(const struct host_share *hs, const struct tp_plane_params 
 	     port <= hi && port <= pp->max_port; port++)
 		clash += !port_reserved(reserved, port);
 	if (clash > 0)
-		cp_log(CP_LOG_WARN, "xdp", "iface=%s: %u of the kernel's ephemeral "
+		cp_log(CP_LOG_WARN, "xdp",
+		       "iface=%s: %u of the kernel's ephemeral "
 		       "ports (ip_local_port_range %u-%u) lie in the relay range "
 		       "%u-%u: replies to the host's own UDP sockets on them would "
 		       "reach turnpike; reserve the range (sysctl -w "
-		       "net.ipv4.ip_local_reserved_ports=%u-%u)", hs->ifname, clash,
-		       lo, hi, pp->min_port, pp->max_port, pp->min_port, pp->max_port);
+		       "net.ipv4.ip_local_reserved_ports=%u-%u)",
+		       hs->ifname, clash, lo, hi, pp->min_port, pp->max_port,
+		       pp->min_port, pp->max_port);
 }
 
 #ifdef TP_HAVE_XDP
@@ -182,27 +194,35 @@ xdp_open(struct host_share *hs, const struct dp_port_info *port,
 	if (rc != 0) {
 		dp_xdp_close(&hs->xdp);
 		if (rc == -ENOENT || rc == -EPROTO)
-			snprintf(err, err_len, "AF_XDP mode on %s: %s; the port must "
+			snprintf(err, err_len,
+				 "AF_XDP mode on %s: %s; the port must "
 				 "load turnpike's own program: --vdev \"$(turnpike "
-				 "--xdp-vdev %s %u)\"", hs->ifname, why, hs->ifname,
-				 n_workers);
+				 "--xdp-vdev %s %u)\"",
+				 hs->ifname, why, hs->ifname, n_workers);
 		else
-			snprintf(err, err_len, "AF_XDP mode on %s: %s", hs->ifname, why);
+			snprintf(err, err_len, "AF_XDP mode on %s: %s",
+				 hs->ifname, why);
 		return rc;
 	}
-	cp_log(CP_LOG_INFO, "xdp", "iface=%s ifindex=%u prog_id=%u mode=%s "
-	       "addresses=%u listen_port=%u relay_ports=%u-%u", hs->ifname,
-	       port->if_index, hs->xdp.prog_id, dp_xdp_mode_name(hs->xdp.mode),
-	       hs->xdp.n_addr4, pp->listen_port, pp->min_port, pp->max_port);
+	cp_log(CP_LOG_INFO, "xdp",
+	       "iface=%s ifindex=%u prog_id=%u mode=%s "
+	       "addresses=%u listen_port=%u relay_ports=%u-%u",
+	       hs->ifname, port->if_index, hs->xdp.prog_id,
+	       dp_xdp_mode_name(hs->xdp.mode), hs->xdp.n_addr4, pp->listen_port,
+	       pp->min_port, pp->max_port);
 	if (hs->xdp.mode == DP_XDP_MODE_GENERIC)
-		cp_log(CP_LOG_WARN, "xdp", "iface=%s: generic (skb) mode: the "
+		cp_log(CP_LOG_WARN, "xdp",
+		       "iface=%s: generic (skb) mode: the "
 		       "driver has no native XDP, so every frame is made into an "
 		       "skb and copied before the program sees it: a fraction of "
-		       "native speed", hs->ifname);
+		       "native speed",
+		       hs->ifname);
 	if (hs->xdp.n_skipped > 0)
-		cp_log(CP_LOG_WARN, "xdp", "iface=%s: %u IPv6 addresses not "
+		cp_log(CP_LOG_WARN, "xdp",
+		       "iface=%s: %u IPv6 addresses not "
 		       "steered (the program steers IPv4 only): their UDP goes to "
-		       "the kernel", hs->ifname, hs->xdp.n_skipped);
+		       "the kernel",
+		       hs->ifname, hs->xdp.n_skipped);
 	return 0;
 }
 #endif
@@ -216,7 +236,8 @@ host_share_open(struct host_share *hs, const struct dp_port_info *port,
 	hs->on = port->driver != NULL && strcmp(port->driver, AF_XDP_DRIVER) == 0;
 	if (!hs->on)
 		return 0;
-	if (port->if_index == 0 || if_indextoname(port->if_index, hs->ifname) == NULL)
+	if (port->if_index == 0 ||
+	    if_indextoname(port->if_index, hs->ifname) == NULL)
 		snprintf(hs->ifname, sizeof(hs->ifname), "IFACE");
 #ifdef TP_HAVE_XDP
 	int rc = xdp_open(hs, port, n_workers, pp, err, err_len);
@@ -232,8 +253,10 @@ host_share_open(struct host_share *hs, const struct dp_port_info *port,
 		host_share_close(hs);
 		return -EIO;
 	}
-	cp_log(CP_LOG_INFO, "neigh", "iface=%s source=kernel (rtnetlink): the "
-	       "workers ask it for next hops", hs->ifname);
+	cp_log(CP_LOG_INFO, "neigh",
+	       "iface=%s source=kernel (rtnetlink): the "
+	       "workers ask it for next hops",
+	       hs->ifname);
 	check_addresses(hs, pp);
 	check_ephemeral_ports(hs, pp);
 	return 0;
@@ -243,8 +266,10 @@ host_share_open(struct host_share *hs, const struct dp_port_info *port,
 	(void)check_addresses;
 	(void)check_ephemeral_ports;
 	hs->on = false;
-	snprintf(err, err_len, "port %s is " AF_XDP_DRIVER ", but this build has "
-		 "no AF_XDP mode (built without libbpf or clang)", hs->ifname);
+	snprintf(err, err_len,
+		 "port %s is " AF_XDP_DRIVER ", but this build has "
+		 "no AF_XDP mode (built without libbpf or clang)",
+		 hs->ifname);
 	return -ENOTSUP;
 #endif
 }

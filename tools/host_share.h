@@ -23,21 +23,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "turnpike/plane.h"
 #include "cp_loop.h"
 #include "cp_neigh.h"
 #include "dp_port.h"
+#include "turnpike/plane.h"
 #ifdef TP_HAVE_XDP
 #include "dp_xdp.h"
 #endif
 
 /** AF_XDP mode's state, all of it owned here. */
 struct host_share {
-	bool on;                  /**< the port is net_af_xdp */
+	bool on; /**< the port is net_af_xdp */
 	char ifname[IF_NAMESIZE];
-	struct cp_neigh *neigh;   /**< next hops from the kernel */
+	struct cp_neigh *neigh; /**< next hops from the kernel */
 #ifdef TP_HAVE_XDP
-	struct dp_xdp xdp;        /**< the XDP program and its maps */
+	struct dp_xdp xdp; /**< the XDP program and its maps */
 #endif
 };
 

@@ -96,9 +96,12 @@ parse_options(int argc, char **argv, struct options *o)
 		if (optarg != NULL && c != 'c') {
 			v = strtoul(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || v > UINT32_MAX) {
-				fprintf(stderr, "turnpike: --%s: '%s' is not a number\n",
-					c == 'p' ? "port" : c == 's' ? "stats-interval"
-								   : "idle-sleep-us", optarg);
+				fprintf(stderr,
+					"turnpike: --%s: '%s' is not a number\n",
+					c == 'p' ? "port" :
+					c == 's' ? "stats-interval" :
+						   "idle-sleep-us",
+					optarg);
 				return -1;
 			}
 		}
@@ -199,13 +202,14 @@ main(int argc, char **argv)
 	}
 	if (n_workers == 0) {
 		fprintf(stderr, "turnpike: no worker lcore: give EAL at least two "
-			"lcores (e.g. -l 0,1)\n");
+				"lcores (e.g. -l 0,1)\n");
 		return 1;
 	}
 	if (!rte_eth_dev_is_valid_port(opt.port)) {
-		fprintf(stderr, "turnpike: no DPDK port %u (give a device, e.g. "
-			"--vdev net_af_packet0,iface=eth1,qpairs=%u)\n", opt.port,
-			n_workers);
+		fprintf(stderr,
+			"turnpike: no DPDK port %u (give a device, e.g. "
+			"--vdev net_af_packet0,iface=eth1,qpairs=%u)\n",
+			opt.port, n_workers);
 		return 1;
 	}
 
@@ -217,11 +221,13 @@ main(int argc, char **argv)
 	obj.plane.idle_sleep_us = opt.idle_sleep_us;
 
 	/* 5. Packet buffers and the port: a queue pair per worker. */
-	pool = rte_pktmbuf_pool_create("tp_mbufs", MBUFS_PER_WORKER * (n_workers + 1),
-				       256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+	pool = rte_pktmbuf_pool_create("tp_mbufs",
+				       MBUFS_PER_WORKER * (n_workers + 1), 256,
+				       0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       (int)rte_socket_id());
 	if (pool == NULL) {
-		fprintf(stderr, "turnpike: cannot create the mbuf pool: %s "
+		fprintf(stderr,
+			"turnpike: cannot create the mbuf pool: %s "
 			"(with --no-huge give EAL more memory, e.g. -m 1024)\n",
 			rte_strerror(rte_errno));
 		return 1;
@@ -250,10 +256,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "turnpike: %s\n", err);
 		return 1;
 	}
-	cp_log(CP_LOG_INFO, "tables", "workers=%u slots_per_worker=%u bytes=%zu "
-	       "bytes_per_allocation=%zu", n_workers, cfg.allocations_per_worker,
-	       plane->table_bytes,
-	       plane->table_bytes / ((size_t)cfg.allocations_per_worker * n_workers));
+	cp_log(CP_LOG_INFO, "tables",
+	       "workers=%u slots_per_worker=%u bytes=%zu "
+	       "bytes_per_allocation=%zu",
+	       n_workers, cfg.allocations_per_worker, plane->table_bytes,
+	       plane->table_bytes /
+		       ((size_t)cfg.allocations_per_worker * n_workers));
 
 	/* 7. The TURN server, deciding through the control loop's sink. */
 	dp_plane_ops(plane, &loop.plane);
@@ -295,8 +303,8 @@ main(int argc, char **argv)
 			fprintf(stderr, "turnpike: out of memory\n");
 			return 1;
 		}
-		streams = stream_server_create(&stream_p, &loop.plane, &stream_q,
-					       err, sizeof(err));
+		streams = stream_server_create(&stream_p, &loop.plane,
+					       &stream_q, err, sizeof(err));
 		if (streams == NULL) {
 			fprintf(stderr, "turnpike: %s\n", err);
 			return 1;
@@ -315,14 +323,15 @@ main(int argc, char **argv)
 	if (dp_plane_launch(plane) != 0 ||
 	    (streams != NULL && stream_server_start(streams) != 0)) {
 		fprintf(stderr, "turnpike: cannot start the workers or the stream "
-			"thread\n");
+				"thread\n");
 		return 1;
 	}
 	cp_log_buffered();
-	cp_log(CP_LOG_INFO, "start", "workers=%u port=%u rx_queues=%u "
-	       "stream_listeners=%u tls=%d config=%s", n_workers, opt.port,
-	       port.n_rx_queues, streams != NULL ? stream_p.n_listen : 0,
-	       tls != NULL, opt.config);
+	cp_log(CP_LOG_INFO, "start",
+	       "workers=%u port=%u rx_queues=%u "
+	       "stream_listeners=%u tls=%d config=%s",
+	       n_workers, opt.port, port.n_rx_queues,
+	       streams != NULL ? stream_p.n_listen : 0, tls != NULL, opt.config);
 	cp_loop_run(&loop);
 
 	/* 11. Stop: streams, workers, port, everything we made. */

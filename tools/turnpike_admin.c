@@ -28,7 +28,12 @@
 #define ADMIN_DEFAULT_SOCKET "/run/turnpike.sock"
 #define ADMIN_LINE_MAX 4096 /* CP_ADMIN_LINE_MAX */
 
-enum { EXIT_OK = 0, EXIT_ERROR = 1, EXIT_USAGE = 2, EXIT_CONNECT = 3 };
+enum {
+	EXIT_OK = 0,
+	EXIT_ERROR = 1,
+	EXIT_USAGE = 2,
+	EXIT_CONNECT = 3
+};
 
 static void
 usage(FILE *out)
@@ -36,7 +41,8 @@ usage(FILE *out)
 	fprintf(out,
 		"usage: turnpike-admin [-s SOCKET] [-t SECONDS] COMMAND [ARG...]\n"
 		"       turnpike-admin [-s SOCKET] [-t SECONDS] -   (command from stdin)\n"
-		"  -s, --socket PATH    admin socket (default " ADMIN_DEFAULT_SOCKET ")\n"
+		"  -s, --socket PATH    admin socket (default " ADMIN_DEFAULT_SOCKET
+		")\n"
 		"  -t, --timeout S      give up after S seconds (default 10)\n"
 		"  -h, --help\n"
 		"Commands: stats, allocations [N], user-add NAME PASSWORD [LIFETIME_S],\n"
@@ -144,7 +150,7 @@ read_reply(int fd, int timeout_ms)
 	fflush(stdout);
 	if (!at_start || last[0] == '\0') {
 		fprintf(stderr, "turnpike-admin: the server closed the connection "
-			"without a complete reply\n");
+				"without a complete reply\n");
 		return EXIT_CONNECT;
 	}
 	if (strcmp(last, "ok") == 0)
@@ -179,7 +185,8 @@ main(int argc, char **argv)
 			long v = strtol(optarg, &end, 10);
 
 			if (*optarg == '\0' || *end != '\0' || v < 1 || v > 3600) {
-				fprintf(stderr, "turnpike-admin: -t: 1..3600 seconds\n");
+				fprintf(stderr,
+					"turnpike-admin: -t: 1..3600 seconds\n");
 				return EXIT_USAGE;
 			}
 			timeout_s = (int)v;
@@ -204,10 +211,13 @@ main(int argc, char **argv)
 	if (argc - optind == 1 && strcmp(argv[optind], "-") == 0)
 		len = read_stdin_line(line, sizeof(line));
 	else
-		len = join_words(argv + optind, argc - optind, line, sizeof(line));
+		len = join_words(argv + optind, argc - optind, line,
+				 sizeof(line));
 	if (len < 0) {
-		fprintf(stderr, "turnpike-admin: command missing or longer than %d "
-			"bytes\n", ADMIN_LINE_MAX);
+		fprintf(stderr,
+			"turnpike-admin: command missing or longer than %d "
+			"bytes\n",
+			ADMIN_LINE_MAX);
 		OPENSSL_cleanse(line, sizeof(line));
 		return EXIT_USAGE;
 	}
@@ -215,8 +225,8 @@ main(int argc, char **argv)
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		fprintf(stderr, "turnpike-admin: cannot connect to %s: %s\n", path,
-			strerror(errno));
+		fprintf(stderr, "turnpike-admin: cannot connect to %s: %s\n",
+			path, strerror(errno));
 		OPENSSL_cleanse(line, sizeof(line));
 		return EXIT_CONNECT;
 	}

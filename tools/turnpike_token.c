@@ -49,7 +49,7 @@ struct token_opts {
 	uint8_t mac_key[OAUTH_MAC_KEY_MAX];
 	size_t mac_key_len;
 	uint64_t lifetime;
-	uint64_t timestamp; /* seconds; 0 = now */
+	uint64_t timestamp;    /* seconds; 0 = now */
 	const char *mint_only; /* first option given that only oauth takes */
 };
 
@@ -131,14 +131,17 @@ parse_num(const char *cmd, const char *opt, const char *s, uint64_t max)
 		if (*p < '0' || *p > '9')
 			die_usage(cmd, "%s: not a decimal number: '%s'", opt, s);
 		if (v > (max - (uint64_t)(*p - '0')) / 10)
-			die_usage(cmd, "%s: too large (at most %" PRIu64 "): '%s'", opt, max, s);
+			die_usage(cmd,
+				  "%s: too large (at most %" PRIu64 "): '%s'",
+				  opt, max, s);
 		v = v * 10 + (uint64_t)(*p - '0');
 	}
 	return v;
 }
 
 static size_t
-parse_b64(const char *cmd, const char *opt, const char *s, uint8_t *out, size_t cap)
+parse_b64(const char *cmd, const char *opt, const char *s, uint8_t *out,
+	  size_t cap)
 {
 	int n = base64_decode(s, strlen(s), out, cap);
 
@@ -167,8 +170,16 @@ json_string(const char *s)
 	putchar('"');
 }
 
-enum { OPT_KID = 1, OPT_KEY, OPT_ALG, OPT_SERVER_NAME, OPT_MAC_KEY, OPT_LIFETIME,
-       OPT_TIMESTAMP, OPT_HELP };
+enum {
+	OPT_KID = 1,
+	OPT_KEY,
+	OPT_ALG,
+	OPT_SERVER_NAME,
+	OPT_MAC_KEY,
+	OPT_LIFETIME,
+	OPT_TIMESTAMP,
+	OPT_HELP
+};
 
 static const struct option token_long_opts[] = {
 	{ "kid", required_argument, NULL, OPT_KID },
@@ -204,32 +215,38 @@ token_opts_parse(struct token_opts *o, int argc, char **argv, void (*usage)(void
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+", token_long_opts, NULL)) != -1) {
-		if (o->mint_only == NULL && (c == OPT_KID || c == OPT_MAC_KEY ||
-					     c == OPT_LIFETIME || c == OPT_TIMESTAMP))
+		if (o->mint_only == NULL &&
+		    (c == OPT_KID || c == OPT_MAC_KEY || c == OPT_LIFETIME ||
+		     c == OPT_TIMESTAMP))
 			o->mint_only = token_opt_name(c);
 		switch (c) {
 		case OPT_KID:
 			o->kid = optarg;
 			break;
 		case OPT_KEY:
-			o->key_len = parse_b64(o->cmd, "--key", optarg, o->key, sizeof(o->key));
+			o->key_len = parse_b64(o->cmd, "--key", optarg, o->key,
+					       sizeof(o->key));
 			o->have_key = true;
 			break;
 		case OPT_ALG:
 			o->alg = oauth_alg_from_name(optarg);
 			if (o->alg == OAUTH_ALG_NONE)
-				die_usage(o->cmd, "--alg: unknown algorithm '%s' "
-					  "(A128GCM or A256GCM)", optarg);
+				die_usage(o->cmd,
+					  "--alg: unknown algorithm '%s' "
+					  "(A128GCM or A256GCM)",
+					  optarg);
 			break;
 		case OPT_SERVER_NAME:
 			o->server_name = optarg;
 			break;
 		case OPT_MAC_KEY:
-			o->mac_key_len = parse_b64(o->cmd, "--mac-key", optarg, o->mac_key,
+			o->mac_key_len = parse_b64(o->cmd, "--mac-key", optarg,
+						   o->mac_key,
 						   sizeof(o->mac_key));
 			break;
 		case OPT_LIFETIME:
-			o->lifetime = parse_num(o->cmd, "--lifetime", optarg, UINT32_MAX);
+			o->lifetime = parse_num(o->cmd, "--lifetime", optarg,
+						UINT32_MAX);
 			break;
 		case OPT_TIMESTAMP:
 			o->timestamp = parse_num(o->cmd, "--timestamp", optarg,
@@ -240,15 +257,18 @@ token_opts_parse(struct token_opts *o, int argc, char **argv, void (*usage)(void
 			exit(0);
 		default:
 			if (optopt != 0)
-				die_usage(o->cmd, "option '%s' needs a value", argv[optind - 1]);
-			die_usage(o->cmd, "unknown option '%s'", argv[optind - 1]);
+				die_usage(o->cmd, "option '%s' needs a value",
+					  argv[optind - 1]);
+			die_usage(o->cmd, "unknown option '%s'",
+				  argv[optind - 1]);
 		}
 	}
 	if (!o->have_key)
 		die_usage(o->cmd, "--key is required");
 	if (o->key_len != oauth_alg_key_len(o->alg))
-		die_usage(o->cmd, "--key: %zu bytes, but %s needs %zu", o->key_len,
-			  oauth_alg_name(o->alg), oauth_alg_key_len(o->alg));
+		die_usage(o->cmd, "--key: %zu bytes, but %s needs %zu",
+			  o->key_len, oauth_alg_name(o->alg),
+			  oauth_alg_key_len(o->alg));
 	if (o->server_name == NULL)
 		die_usage(o->cmd, "--server-name is required");
 	return optind;
@@ -278,19 +298,22 @@ cmd_oauth(int argc, char **argv)
 		return 1;
 	memcpy(tok.mac_key, o.mac_key, o.mac_key_len);
 	tok.mac_key_len = (uint16_t)o.mac_key_len;
-	tok.timestamp = oauth_timestamp_make(o.timestamp ? o.timestamp
-							 : (uint64_t)time(NULL), 0);
+	tok.timestamp = oauth_timestamp_make(o.timestamp ? o.timestamp :
+							   (uint64_t)time(NULL),
+					     0);
 	tok.lifetime = (uint32_t)o.lifetime;
-	n = oauth_token_encrypt(o.key, o.key_len, o.alg, o.server_name, nonce, &tok, token,
-				sizeof(token));
+	n = oauth_token_encrypt(o.key, o.key_len, o.alg, o.server_name, nonce,
+				&tok, token, sizeof(token));
 	if (n < 0) {
-		fprintf(stderr, "%s: oauth: cannot encrypt the token: %s\n", TOOL, strerror(-n));
+		fprintf(stderr, "%s: oauth: cannot encrypt the token: %s\n",
+			TOOL, strerror(-n));
 		return 1;
 	}
 	base64_encode(token, (size_t)n, token_b64, sizeof(token_b64));
 	base64_encode(tok.mac_key, tok.mac_key_len, mac_b64, sizeof(mac_b64));
 	printf("{\"access_token\": \"%s\", \"token_type\": \"pop\", \"expires_in\": %" PRIu32
-	       ", \"kid\": ", token_b64, tok.lifetime);
+	       ", \"kid\": ",
+	       token_b64, tok.lifetime);
 	json_string(o.kid);
 	printf(", \"key\": \"%s\", \"alg\": \"HMAC-SHA1\"}\n", mac_b64);
 	OPENSSL_cleanse(&tok, sizeof(tok));
@@ -322,13 +345,17 @@ cmd_inspect(int argc, char **argv)
 	n = base64_decode(text, strlen(text), token, sizeof(token));
 	if (n < 0) {
 		fprintf(stderr, "%s: inspect: TOKEN is %s\n", TOOL,
-			n == -ENOSPC ? "too long to be a token" : "not valid base64");
+			n == -ENOSPC ? "too long to be a token" :
+				       "not valid base64");
 		return EXIT_USAGE;
 	}
-	n = oauth_token_decrypt(o.key, o.key_len, o.alg, o.server_name, token, (size_t)n, &tok);
+	n = oauth_token_decrypt(o.key, o.key_len, o.alg, o.server_name, token,
+				(size_t)n, &tok);
 	if (n < 0) {
-		fprintf(stderr, "%s: inspect: token does not decrypt or authenticate "
-			"(wrong key, algorithm or server name, or a damaged token)\n", TOOL);
+		fprintf(stderr,
+			"%s: inspect: token does not decrypt or authenticate "
+			"(wrong key, algorithm or server name, or a damaged token)\n",
+			TOOL);
 		return EXIT_USAGE;
 	}
 	secs = oauth_timestamp_seconds(tok.timestamp);
@@ -336,9 +363,11 @@ cmd_inspect(int argc, char **argv)
 	base64_encode(tok.mac_key, tok.mac_key_len, mac_b64, sizeof(mac_b64));
 	/* Fraction in 1/65536 s shown as microseconds. */
 	printf("{\"mac_key\": \"%s\", \"timestamp\": %" PRIu64 ".%06" PRIu64
-	       ", \"lifetime\": %" PRIu32 ", \"expires\": %" PRIu64 ", \"expired\": %s}\n",
-	       mac_b64, secs, (tok.timestamp & 0xFFFF) * 1000000 / 65536, tok.lifetime,
-	       expires, (uint64_t)time(NULL) > expires ? "true" : "false");
+	       ", \"lifetime\": %" PRIu32 ", \"expires\": %" PRIu64
+	       ", \"expired\": %s}\n",
+	       mac_b64, secs, (tok.timestamp & 0xFFFF) * 1000000 / 65536,
+	       tok.lifetime, expires,
+	       (uint64_t)time(NULL) > expires ? "true" : "false");
 	OPENSSL_cleanse(&tok, sizeof(tok));
 	OPENSSL_cleanse(&o, sizeof(o));
 	return 0;
@@ -387,19 +416,20 @@ cmd_rest(int argc, char **argv)
 	if (secret == NULL || *secret == '\0')
 		die_usage(cmd, "--secret is required");
 	if (strlen(secret) > AUTH_REST_SECRET_MAX)
-		die_usage(cmd, "--secret: longer than %d bytes", AUTH_REST_SECRET_MAX);
+		die_usage(cmd, "--secret: longer than %d bytes",
+			  AUTH_REST_SECRET_MAX);
 	if (expiry == 0)
 		expiry = (uint64_t)time(NULL) + ttl;
 	if (user != NULL)
-		n = snprintf(username, sizeof(username), "%" PRIu64 "%c%s", expiry,
-			     AUTH_REST_SEPARATOR, user);
+		n = snprintf(username, sizeof(username), "%" PRIu64 "%c%s",
+			     expiry, AUTH_REST_SEPARATOR, user);
 	else
 		n = snprintf(username, sizeof(username), "%" PRIu64, expiry);
 	if (n < 0 || (size_t)n >= sizeof(username))
 		die_usage(cmd, "--user: the username would exceed %d bytes",
 			  AUTH_REST_USERNAME_MAX);
-	if (auth_rest_password((const uint8_t *)secret, strlen(secret), username, (size_t)n,
-			       password) != 0) {
+	if (auth_rest_password((const uint8_t *)secret, strlen(secret),
+			       username, (size_t)n, password) != 0) {
 		fprintf(stderr, "%s: rest: cannot compute the password\n", TOOL);
 		return 1;
 	}
@@ -427,7 +457,8 @@ main(int argc, char **argv)
 		return cmd_inspect(argc - 1, argv + 1);
 	if (strcmp(argv[1], "rest") == 0)
 		return cmd_rest(argc - 1, argv + 1);
-	fprintf(stderr, "%s: unknown command '%s' (oauth, inspect or rest; see '%s --help')\n",
+	fprintf(stderr,
+		"%s: unknown command '%s' (oauth, inspect or rest; see '%s --help')\n",
 		TOOL, argv[1], TOOL);
 	return EXIT_USAGE;
 }

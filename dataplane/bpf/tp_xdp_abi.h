@@ -72,8 +72,7 @@ struct tp_xdp_cfg {
 #define TP_XDP_ENUM_(name, text) TP_XDP_C_##name,
 /** Index of each counter in tp_stats. */
 enum tp_xdp_counter {
-	TP_XDP_COUNTER_LIST(TP_XDP_ENUM_)
-	TP_XDP_C__COUNT
+	TP_XDP_COUNTER_LIST(TP_XDP_ENUM_) TP_XDP_C__COUNT
 };
 #undef TP_XDP_ENUM_
 

@@ -24,7 +24,7 @@ enum tp_family {
 
 /** An IP address (no port). */
 struct tp_ip {
-	uint8_t family;   /**< enum tp_family */
+	uint8_t family;    /**< enum tp_family */
 	uint8_t bytes[16]; /**< network order; IPv4 uses bytes[0..3], rest zero */
 };
 

@@ -16,56 +16,56 @@
 #include "turnpike/xlist.h"
 
 /** Traffic counters: X(name, description). */
-#define DP_COUNTER_LIST(X)                                                  \
-	X(rx_packets, "frames received from the port")                      \
-	X(rx_bytes, "bytes received from the port")                         \
-	X(tx_packets, "frames sent to the port")                            \
-	X(tx_bytes, "bytes sent to the port")                               \
-	X(relay_channel_to_peer, "ChannelData from clients relayed to peers") \
-	X(relay_send_to_peer, "Send indications relayed to peers")          \
-	X(relay_peer_to_channel, "peer datagrams relayed as ChannelData")   \
-	X(relay_peer_to_data, "peer datagrams relayed as Data indications") \
-	X(relay_local, "relayed between two of our own allocations")        \
-	X(punted, "packets handed to the control plane")                    \
-	X(handoff_out, "packets handed to their owning worker")             \
-	X(handoff_in, "packets received from another worker")               \
-	X(arp_replied, "ARP requests for our addresses answered")           \
-	X(arp_requested, "ARP requests sent to resolve a next hop")         \
-	X(arp_learned, "neighbours learned from ARP")                       \
-	X(arp_held, "frames held for a next hop being resolved")            \
-	X(arp_held_sent, "held frames sent once their next hop resolved")   \
-	X(neigh_asked, "next hops the kernel was asked to resolve (AF_XDP)") \
+#define DP_COUNTER_LIST(X)                                                       \
+	X(rx_packets, "frames received from the port")                           \
+	X(rx_bytes, "bytes received from the port")                              \
+	X(tx_packets, "frames sent to the port")                                 \
+	X(tx_bytes, "bytes sent to the port")                                    \
+	X(relay_channel_to_peer, "ChannelData from clients relayed to peers")    \
+	X(relay_send_to_peer, "Send indications relayed to peers")               \
+	X(relay_peer_to_channel, "peer datagrams relayed as ChannelData")        \
+	X(relay_peer_to_data, "peer datagrams relayed as Data indications")      \
+	X(relay_local, "relayed between two of our own allocations")             \
+	X(punted, "packets handed to the control plane")                         \
+	X(handoff_out, "packets handed to their owning worker")                  \
+	X(handoff_in, "packets received from another worker")                    \
+	X(arp_replied, "ARP requests for our addresses answered")                \
+	X(arp_requested, "ARP requests sent to resolve a next hop")              \
+	X(arp_learned, "neighbours learned from ARP")                            \
+	X(arp_held, "frames held for a next hop being resolved")                 \
+	X(arp_held_sent, "held frames sent once their next hop resolved")        \
+	X(neigh_asked, "next hops the kernel was asked to resolve (AF_XDP)")     \
 	X(neigh_in_use, "next hops in use reported to keep them fresh (AF_XDP)") \
-	X(cmds, "commands applied from the control plane")                  \
-	X(stream_in, "messages from stream (TCP, TLS) clients")             \
+	X(cmds, "commands applied from the control plane")                       \
+	X(stream_in, "messages from stream (TCP, TLS) clients")                  \
 	X(stream_out, "messages handed to the stream threads")
 
 /** Drop reasons: X(name, description). */
-#define DP_DROP_LIST(X)                                                     \
-	X(not_for_us, "frame not addressed to our MAC")                     \
-	X(bad_ethertype, "neither IPv4 nor ARP")                            \
-	X(bad_ip, "malformed IP header")                                    \
-	X(ip_fragment, "IP fragment (not reassembled)")                     \
-	X(not_udp, "IP protocol other than UDP")                            \
-	X(bad_udp, "malformed UDP header")                                  \
-	X(not_our_address, "destination is none of our addresses/ports")    \
-	X(bad_channel_data, "malformed ChannelData")                        \
-	X(bad_stun, "malformed STUN message")                               \
+#define DP_DROP_LIST(X)                                                        \
+	X(not_for_us, "frame not addressed to our MAC")                        \
+	X(bad_ethertype, "neither IPv4 nor ARP")                               \
+	X(bad_ip, "malformed IP header")                                       \
+	X(ip_fragment, "IP fragment (not reassembled)")                        \
+	X(not_udp, "IP protocol other than UDP")                               \
+	X(bad_udp, "malformed UDP header")                                     \
+	X(not_our_address, "destination is none of our addresses/ports")       \
+	X(bad_channel_data, "malformed ChannelData")                           \
+	X(bad_stun, "malformed STUN message")                                  \
 	X(stun_not_request, "STUN response or unknown indication from client") \
-	X(no_allocation, "no allocation for this 5-tuple or relay port")    \
-	X(alloc_expired, "allocation lifetime passed")                      \
-	X(no_channel, "channel not bound or expired")                       \
-	X(no_permission, "no permission for the peer, or expired")          \
-	X(send_no_peer, "Send indication without XOR-PEER-ADDRESS or DATA") \
-	X(too_big, "relayed datagram would exceed the frame size")          \
-	X(rate_limited, "over the allocation's max-bps")                    \
-	X(no_neighbour, "next hop not yet resolved")                        \
-	X(no_mbuf, "mbuf pool empty")                                       \
-	X(punt_ring_full, "control-plane ring full")                        \
-	X(handoff_ring_full, "owning worker's ring full")                   \
-	X(tx_full, "port did not accept the frame")                         \
-	X(bad_arp, "malformed or irrelevant ARP")                           \
-	X(cmd_failed, "a command could not be applied")                     \
+	X(no_allocation, "no allocation for this 5-tuple or relay port")       \
+	X(alloc_expired, "allocation lifetime passed")                         \
+	X(no_channel, "channel not bound or expired")                          \
+	X(no_permission, "no permission for the peer, or expired")             \
+	X(send_no_peer, "Send indication without XOR-PEER-ADDRESS or DATA")    \
+	X(too_big, "relayed datagram would exceed the frame size")             \
+	X(rate_limited, "over the allocation's max-bps")                       \
+	X(no_neighbour, "next hop not yet resolved")                           \
+	X(no_mbuf, "mbuf pool empty")                                          \
+	X(punt_ring_full, "control-plane ring full")                           \
+	X(handoff_ring_full, "owning worker's ring full")                      \
+	X(tx_full, "port did not accept the frame")                            \
+	X(bad_arp, "malformed or irrelevant ARP")                              \
+	X(cmd_failed, "a command could not be applied")                        \
 	X(stream_ring_full, "stream thread's ring full (slow stream client)")
 
 enum dp_counter {

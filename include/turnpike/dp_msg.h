@@ -44,7 +44,8 @@ static inline const char *
 tp_transport_name(uint8_t transport)
 {
 	return transport == TP_TRANSPORT_TCP ? "tcp" :
-	       transport == TP_TRANSPORT_TLS ? "tls" : "udp";
+	       transport == TP_TRANSPORT_TLS ? "tls" :
+					       "udp";
 }
 
 /** An allocation's handle on its worker: table slot plus generation. */
@@ -68,14 +69,14 @@ enum dp_cmd_type {
 /** DP_CMD_ALLOC_ADD. */
 struct dp_cmd_alloc_add {
 	struct dp_alloc_ref ref;
-	struct tp_addr client;  /**< client transport address (remote) */
-	struct tp_addr server;  /**< our address the client talks to (local) */
-	struct tp_addr relay;   /**< relayed transport address */
+	struct tp_addr client; /**< client transport address (remote) */
+	struct tp_addr server; /**< our address the client talks to (local) */
+	struct tp_addr relay;  /**< relayed transport address */
 	uint8_t client_mac[DP_MAC_LEN]; /**< next hop toward the client (UDP) */
-	uint8_t transport;      /**< enum tp_transport */
-	uint32_t conn;          /**< stream client's connection id (TCP, TLS) */
+	uint8_t transport;              /**< enum tp_transport */
+	uint32_t conn; /**< stream client's connection id (TCP, TLS) */
 	uint32_t lifetime_ms;
-	uint32_t max_bps;       /**< bytes/s each way; 0 = unlimited */
+	uint32_t max_bps; /**< bytes/s each way; 0 = unlimited */
 };
 
 /** DP_CMD_ALLOC_REFRESH and DP_CMD_ALLOC_DEL. */
@@ -113,7 +114,7 @@ struct dp_cmd_tx {
  */
 struct dp_cmd_stream_tx {
 	void *mbuf;
-	uint32_t conn;  /**< the stream thread's connection id */
+	uint32_t conn; /**< the stream thread's connection id */
 };
 
 /** DP_CMD_NEIGH_SET. */
@@ -188,8 +189,8 @@ struct dp_evt_alloc_end {
 
 /** One event.  Fixed size so rings copy it. */
 struct dp_evt {
-	uint32_t type;    /**< enum dp_evt_type */
-	uint16_t worker;  /**< sender */
+	uint32_t type;   /**< enum dp_evt_type */
+	uint16_t worker; /**< sender */
 	union {
 		struct dp_evt_packet packet;
 		struct dp_evt_alloc_end alloc_end;
@@ -205,9 +206,9 @@ struct dp_evt {
  */
 struct dp_stream_in {
 	void *mbuf;
-	struct tp_addr client;  /**< the connection's remote address */
-	struct tp_addr local;   /**< our address it connected to */
-	uint8_t transport;      /**< TP_TRANSPORT_TCP or _TLS */
+	struct tp_addr client; /**< the connection's remote address */
+	struct tp_addr local;  /**< our address it connected to */
+	uint8_t transport;     /**< TP_TRANSPORT_TCP or _TLS */
 };
 
 /**

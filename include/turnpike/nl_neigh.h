@@ -36,12 +36,12 @@
 
 /** A neighbour entry as the kernel reports it. */
 struct nl_neigh {
-	bool deleted;     /**< RTM_DELNEIGH: the kernel dropped the entry */
+	bool deleted; /**< RTM_DELNEIGH: the kernel dropped the entry */
 	int32_t ifindex;
-	uint16_t state;   /**< NUD_* bits (linux/neighbour.h) */
-	uint8_t flags;    /**< NTF_* bits */
-	struct tp_ip ip;  /**< NDA_DST; TP_AF_NONE if absent or not IPv4/IPv6 */
-	bool has_mac;     /**< an Ethernet NDA_LLADDR was present */
+	uint16_t state;  /**< NUD_* bits (linux/neighbour.h) */
+	uint8_t flags;   /**< NTF_* bits */
+	struct tp_ip ip; /**< NDA_DST; TP_AF_NONE if absent or not IPv4/IPv6 */
+	bool has_mac;    /**< an Ethernet NDA_LLADDR was present */
 	uint8_t mac[NL_NEIGH_MAC_LEN];
 };
 
@@ -49,8 +49,8 @@ struct nl_neigh {
 enum nl_msg_kind {
 	NL_MSG_OTHER = 0, /**< a type not read here: skip it */
 	NL_MSG_NEIGH,     /**< RTM_NEWNEIGH or RTM_DELNEIGH: @c neigh */
-	NL_MSG_ERROR,     /**< NLMSG_ERROR: @c error, 0 for an acknowledgement */
-	NL_MSG_DONE,      /**< NLMSG_DONE: a dump ended */
+	NL_MSG_ERROR, /**< NLMSG_ERROR: @c error, 0 for an acknowledgement */
+	NL_MSG_DONE,  /**< NLMSG_DONE: a dump ended */
 };
 
 /** One message of a datagram. */
@@ -77,8 +77,7 @@ int nl_msg_next(const uint8_t *buf, size_t len, size_t *off, struct nl_msg *out)
  * (NDA_IFINDEX filter; a kernel that ignores it sends every interface's,
  * so readers filter too).  @return the length, or 0 if @p cap is short.
  */
-size_t nl_neigh_dump_req(uint8_t *buf, size_t cap, uint32_t seq,
-			 int32_t ifindex);
+size_t nl_neigh_dump_req(uint8_t *buf, size_t cap, uint32_t seq, int32_t ifindex);
 
 /**
  * RTM_NEWNEIGH with NTF_USE and NLM_F_CREATE: "@p ip on @p ifindex is in
@@ -92,8 +91,8 @@ size_t nl_neigh_dump_req(uint8_t *buf, size_t cap, uint32_t seq,
  * then FAILED).  @return the length, or 0 if @p cap is
  * short or @p ip is neither IPv4 nor IPv6.
  */
-size_t nl_neigh_use_req(uint8_t *buf, size_t cap, uint32_t seq,
-			int32_t ifindex, const struct tp_ip *ip);
+size_t nl_neigh_use_req(uint8_t *buf, size_t cap, uint32_t seq, int32_t ifindex,
+			const struct tp_ip *ip);
 
 /** Whether @p state holds a usable link-layer address (NUD_VALID). */
 bool nl_neigh_state_valid(uint16_t state);

@@ -37,7 +37,8 @@
 /** Plaintext bytes besides the mac_key: key_len, timestamp, lifetime. */
 #define OAUTH_PLAIN_FIXED_LEN (2 + 8 + 4)
 /** Token bytes besides the mac_key: nonce_len, nonce, fixed plaintext, tag. */
-#define OAUTH_TOKEN_OVERHEAD (2 + OAUTH_NONCE_LEN + OAUTH_PLAIN_FIXED_LEN + OAUTH_TAG_LEN)
+#define OAUTH_TOKEN_OVERHEAD \
+	(2 + OAUTH_NONCE_LEN + OAUTH_PLAIN_FIXED_LEN + OAUTH_TAG_LEN)
 /** Largest token this codec produces or accepts. */
 #define OAUTH_TOKEN_MAX (OAUTH_TOKEN_OVERHEAD + OAUTH_MAC_KEY_MAX)
 /** Largest AES key (A256GCM). */
@@ -99,7 +100,8 @@ size_t oauth_alg_key_len(enum oauth_alg alg);
  *         too small, -EIO if OpenSSL fails.
  */
 int oauth_token_encrypt(const uint8_t *key, size_t key_len, enum oauth_alg alg,
-			const char *server_name, const uint8_t nonce[OAUTH_NONCE_LEN],
+			const char *server_name,
+			const uint8_t nonce[OAUTH_NONCE_LEN],
 			const struct oauth_token *tok, uint8_t *out, size_t cap);
 
 /**

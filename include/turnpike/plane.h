@@ -30,10 +30,10 @@
 #include "turnpike/dp_counters.h"
 #include "turnpike/dp_msg.h"
 
-#define TP_PLANE_MAX_WORKERS 64    /**< fast-path workers at most */
-#define TP_PLANE_MAX_LISTEN 8      /**< listening addresses at most */
-#define TP_PLANE_MAX_RELAY_IPS 64  /**< relay addresses at most */
-#define TP_PLANE_MAX_LOCAL_NETS 16 /**< on-link networks at most */
+#define TP_PLANE_MAX_WORKERS 64       /**< fast-path workers at most */
+#define TP_PLANE_MAX_LISTEN 8         /**< listening addresses at most */
+#define TP_PLANE_MAX_RELAY_IPS 64     /**< relay addresses at most */
+#define TP_PLANE_MAX_LOCAL_NETS 16    /**< on-link networks at most */
 #define TP_PLANE_MAX_PORT_COUNTERS 32 /**< port_counters() gives at most */
 
 /** What the fast path is told at start-up; nothing changes after launch. */
@@ -43,8 +43,8 @@ struct tp_plane_params {
 	uint16_t listen_port;       /**< clients' port on every listen_ips */
 	uint16_t min_port;          /**< relay port range, inclusive */
 	uint16_t max_port;
-	uint16_t chan_max;          /**< highest channel number accepted */
-	bool udp_clients;           /**< serve clients over UDP (not no-udp) */
+	uint16_t chan_max; /**< highest channel number accepted */
+	bool udp_clients;  /**< serve clients over UDP (not no-udp) */
 	uint16_t n_listen;
 	uint16_t n_relay;
 	uint16_t n_local;
@@ -52,8 +52,8 @@ struct tp_plane_params {
 	struct tp_ip relay_ips[TP_PLANE_MAX_RELAY_IPS];
 	/** Networks reached without the gateway (ARP for the peer itself). */
 	struct tp_ip_range local_nets[TP_PLANE_MAX_LOCAL_NETS];
-	struct tp_ip gateway;       /**< family TP_AF_NONE if none */
-	uint32_t idle_sleep_us;     /**< workers sleep when idle; 0 = busy poll */
+	struct tp_ip gateway;   /**< family TP_AF_NONE if none */
+	uint32_t idle_sleep_us; /**< workers sleep when idle; 0 = busy poll */
 	/**
 	 * The kernel owns ARP on the port's interface (AF_XDP mode, where the
 	 * host keeps it): workers send no ARP requests but ask the control
@@ -66,10 +66,10 @@ struct tp_plane_params {
 
 /** A message a worker handed the stream threads (see stream_poll). */
 struct tp_stream_msg {
-	uint32_t conn;        /**< the connection it is for */
-	const uint8_t *data;  /**< the bytes to write, as they are */
+	uint32_t conn;       /**< the connection it is for */
+	const uint8_t *data; /**< the bytes to write, as they are */
 	size_t len;
-	void *handle;         /**< give back with stream_done() once written */
+	void *handle; /**< give back with stream_done() once written */
 };
 
 /** A counter of the port's own machinery, named in full ("xdp.redirected"). */
@@ -125,7 +125,8 @@ struct tp_plane_ops {
 	 * program's, "xdp.<name>"), at most @p max into @p out, called with
 	 * @p port_ctx.  NULL when the port has none.  @return how many.
 	 */
-	unsigned int (*port_counters)(void *port_ctx, struct tp_plane_counter *out,
+	unsigned int (*port_counters)(void *port_ctx,
+				      struct tp_plane_counter *out,
 				      unsigned int max);
 	void *port_ctx;
 
@@ -141,7 +142,8 @@ struct tp_plane_ops {
 	 * @return 0, -ENOBUFS (no packet buffer, or the ring is full: the
 	 * datagram is lost, as UDP would lose it) or -EMSGSIZE.
 	 */
-	int (*stream_send)(void *ctx, uint16_t worker, const struct tp_addr *client,
+	int (*stream_send)(void *ctx, uint16_t worker,
+			   const struct tp_addr *client,
 			   const struct tp_addr *local, uint8_t transport,
 			   const uint8_t *data, size_t len);
 	/** Take up to @p max messages @p worker has for stream clients.

@@ -119,8 +119,7 @@ stream_channel_data_len(size_t data_len)
  * @return stream_channel_data_len(@p data_len), or 0 if @p data_len does
  * not fit the 16-bit length field (nothing written).
  */
-size_t stream_channel_data_write(uint8_t *buf, uint16_t channel,
-				 size_t data_len);
+size_t stream_channel_data_write(uint8_t *buf, uint16_t channel, size_t data_len);
 
 /* ---- a receive buffer in caller-owned memory ---- */
 

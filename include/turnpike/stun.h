@@ -59,37 +59,37 @@ enum stun_method {
  * struct stun_msg.attr[]; every attribute the issue lists has one.
  * Comprehension-required: 0x0000-0x7FFF; optional: 0x8000-0xFFFF.
  */
-#define STUN_ATTR_LIST(X)                                         \
-	X(MAPPED_ADDRESS, "MAPPED-ADDRESS", 0x0001)                \
-	X(USERNAME, "USERNAME", 0x0006)                            \
-	X(MESSAGE_INTEGRITY, "MESSAGE-INTEGRITY", 0x0008)          \
-	X(ERROR_CODE, "ERROR-CODE", 0x0009)                        \
-	X(UNKNOWN_ATTRIBUTES, "UNKNOWN-ATTRIBUTES", 0x000A)        \
-	X(CHANNEL_NUMBER, "CHANNEL-NUMBER", 0x000C)                \
-	X(LIFETIME, "LIFETIME", 0x000D)                            \
-	X(XOR_PEER_ADDRESS, "XOR-PEER-ADDRESS", 0x0012)            \
-	X(DATA, "DATA", 0x0013)                                    \
-	X(REALM, "REALM", 0x0014)                                  \
-	X(NONCE, "NONCE", 0x0015)                                  \
-	X(XOR_RELAYED_ADDRESS, "XOR-RELAYED-ADDRESS", 0x0016)      \
-	X(REQUESTED_ADDRESS_FAMILY, "REQUESTED-ADDRESS-FAMILY", 0x0017) \
-	X(EVEN_PORT, "EVEN-PORT", 0x0018)                          \
-	X(REQUESTED_TRANSPORT, "REQUESTED-TRANSPORT", 0x0019)      \
-	X(DONT_FRAGMENT, "DONT-FRAGMENT", 0x001A)                  \
-	X(MESSAGE_INTEGRITY_SHA256, "MESSAGE-INTEGRITY-SHA256", 0x001C) \
-	X(PASSWORD_ALGORITHM, "PASSWORD-ALGORITHM", 0x001D)        \
-	X(USERHASH, "USERHASH", 0x001E)                            \
-	X(XOR_MAPPED_ADDRESS, "XOR-MAPPED-ADDRESS", 0x0020)        \
-	X(RESERVATION_TOKEN, "RESERVATION-TOKEN", 0x0022)          \
-	X(ACCESS_TOKEN, "ACCESS-TOKEN", 0x001B)                    \
-	X(PASSWORD_ALGORITHMS, "PASSWORD-ALGORITHMS", 0x8002)      \
-	X(ALTERNATE_DOMAIN, "ALTERNATE-DOMAIN", 0x8003)            \
-	X(SOFTWARE, "SOFTWARE", 0x8022)                            \
-	X(ALTERNATE_SERVER, "ALTERNATE-SERVER", 0x8023)            \
-	X(FINGERPRINT, "FINGERPRINT", 0x8028)                      \
-	X(ICMP, "ICMP", 0x8004)                                    \
+#define STUN_ATTR_LIST(X)                                                 \
+	X(MAPPED_ADDRESS, "MAPPED-ADDRESS", 0x0001)                       \
+	X(USERNAME, "USERNAME", 0x0006)                                   \
+	X(MESSAGE_INTEGRITY, "MESSAGE-INTEGRITY", 0x0008)                 \
+	X(ERROR_CODE, "ERROR-CODE", 0x0009)                               \
+	X(UNKNOWN_ATTRIBUTES, "UNKNOWN-ATTRIBUTES", 0x000A)               \
+	X(CHANNEL_NUMBER, "CHANNEL-NUMBER", 0x000C)                       \
+	X(LIFETIME, "LIFETIME", 0x000D)                                   \
+	X(XOR_PEER_ADDRESS, "XOR-PEER-ADDRESS", 0x0012)                   \
+	X(DATA, "DATA", 0x0013)                                           \
+	X(REALM, "REALM", 0x0014)                                         \
+	X(NONCE, "NONCE", 0x0015)                                         \
+	X(XOR_RELAYED_ADDRESS, "XOR-RELAYED-ADDRESS", 0x0016)             \
+	X(REQUESTED_ADDRESS_FAMILY, "REQUESTED-ADDRESS-FAMILY", 0x0017)   \
+	X(EVEN_PORT, "EVEN-PORT", 0x0018)                                 \
+	X(REQUESTED_TRANSPORT, "REQUESTED-TRANSPORT", 0x0019)             \
+	X(DONT_FRAGMENT, "DONT-FRAGMENT", 0x001A)                         \
+	X(MESSAGE_INTEGRITY_SHA256, "MESSAGE-INTEGRITY-SHA256", 0x001C)   \
+	X(PASSWORD_ALGORITHM, "PASSWORD-ALGORITHM", 0x001D)               \
+	X(USERHASH, "USERHASH", 0x001E)                                   \
+	X(XOR_MAPPED_ADDRESS, "XOR-MAPPED-ADDRESS", 0x0020)               \
+	X(RESERVATION_TOKEN, "RESERVATION-TOKEN", 0x0022)                 \
+	X(ACCESS_TOKEN, "ACCESS-TOKEN", 0x001B)                           \
+	X(PASSWORD_ALGORITHMS, "PASSWORD-ALGORITHMS", 0x8002)             \
+	X(ALTERNATE_DOMAIN, "ALTERNATE-DOMAIN", 0x8003)                   \
+	X(SOFTWARE, "SOFTWARE", 0x8022)                                   \
+	X(ALTERNATE_SERVER, "ALTERNATE-SERVER", 0x8023)                   \
+	X(FINGERPRINT, "FINGERPRINT", 0x8028)                             \
+	X(ICMP, "ICMP", 0x8004)                                           \
 	X(ADDITIONAL_ADDRESS_FAMILY, "ADDITIONAL-ADDRESS-FAMILY", 0x8000) \
-	X(ADDRESS_ERROR_CODE, "ADDRESS-ERROR-CODE", 0x8001)        \
+	X(ADDRESS_ERROR_CODE, "ADDRESS-ERROR-CODE", 0x8001)               \
 	X(THIRD_PARTY_AUTHORIZATION, "THIRD-PARTY-AUTHORIZATION", 0x802E)
 
 /** Attribute type codes on the wire. */
@@ -120,13 +120,13 @@ struct stun_attr_ref {
  * A decoded message.  Refers into the caller's buffer, which must outlive it.
  */
 struct stun_msg {
-	const uint8_t *buf;   /**< start of the message */
-	uint16_t len;         /**< total length, header included */
-	uint16_t type;        /**< message type (method and class) */
-	uint16_t method;      /**< enum stun_method */
-	uint8_t cls;          /**< enum stun_class */
-	uint8_t n_unknown;    /**< entries in unknown[] */
-	const uint8_t *tid;   /**< 12-byte transaction ID, inside buf */
+	const uint8_t *buf; /**< start of the message */
+	uint16_t len;       /**< total length, header included */
+	uint16_t type;      /**< message type (method and class) */
+	uint16_t method;    /**< enum stun_method */
+	uint8_t cls;        /**< enum stun_class */
+	uint8_t n_unknown;  /**< entries in unknown[] */
+	const uint8_t *tid; /**< 12-byte transaction ID, inside buf */
 	/** Offset of the MESSAGE-INTEGRITY attribute header, 0 if none. */
 	uint16_t mi_off;
 	/** Offset of the MESSAGE-INTEGRITY-SHA256 attribute header, 0 if none. */
@@ -141,10 +141,10 @@ struct stun_msg {
 /** Why a decode failed.  The message is to be dropped (or answered 400). */
 enum stun_decode_error {
 	STUN_OK = 0,
-	STUN_E_SHORT = -1,      /**< shorter than the header */
-	STUN_E_NOT_STUN = -2,   /**< first two bits not zero or bad magic cookie */
-	STUN_E_LENGTH = -3,     /**< header length not a multiple of 4 or != datagram */
-	STUN_E_TRUNCATED = -4,  /**< an attribute runs past the end */
+	STUN_E_SHORT = -1,    /**< shorter than the header */
+	STUN_E_NOT_STUN = -2, /**< first two bits not zero or bad magic cookie */
+	STUN_E_LENGTH = -3, /**< header length not a multiple of 4 or != datagram */
+	STUN_E_TRUNCATED = -4, /**< an attribute runs past the end */
 	STUN_E_ATTR_VALUE = -5, /**< a known attribute has an impossible length */
 	STUN_E_AFTER_FP = -6,   /**< an attribute follows FINGERPRINT */
 };
@@ -153,8 +153,8 @@ enum stun_decode_error {
 static inline bool
 stun_is_stun(const uint8_t *buf, size_t len)
 {
-	return len >= STUN_HEADER_LEN && (buf[0] & 0xC0) == 0 &&
-	       buf[4] == 0x21 && buf[5] == 0x12 && buf[6] == 0xA4 && buf[7] == 0x42;
+	return len >= STUN_HEADER_LEN && (buf[0] & 0xC0) == 0 && buf[4] == 0x21 &&
+	       buf[5] == 0x12 && buf[6] == 0xA4 && buf[7] == 0x42;
 }
 
 /** The message type of a message stun_is_stun() accepted. */
@@ -216,8 +216,7 @@ stun_msg_has(const struct stun_msg *msg, enum stun_attr_slot slot)
 
 /** Pointer to the value of attribute @p slot, NULL if absent. */
 static inline const uint8_t *
-stun_msg_value(const struct stun_msg *msg, enum stun_attr_slot slot,
-	       uint16_t *len)
+stun_msg_value(const struct stun_msg *msg, enum stun_attr_slot slot, uint16_t *len)
 {
 	if (msg->attr[slot].off == 0)
 		return NULL;
@@ -266,8 +265,7 @@ int stun_msg_get_family(const struct stun_msg *msg, enum stun_attr_slot slot,
 int stun_msg_get_even_port(const struct stun_msg *msg, bool *reserve);
 
 /** PASSWORD-ALGORITHM: algorithm number and parameters. */
-int stun_msg_get_password_algorithm(const struct stun_msg *msg,
-				    uint16_t *alg);
+int stun_msg_get_password_algorithm(const struct stun_msg *msg, uint16_t *alg);
 
 /* ---- integrity ---- */
 
@@ -333,8 +331,7 @@ void stun_build_addr(struct stun_builder *b, uint16_t type,
  * Append ERROR-CODE.  @p reason NULL uses the standard reason phrase of
  * @p code (stun_reason_phrase()).
  */
-void stun_build_error(struct stun_builder *b, uint16_t code,
-		      const char *reason);
+void stun_build_error(struct stun_builder *b, uint16_t code, const char *reason);
 
 /** Append UNKNOWN-ATTRIBUTES listing @p n types. */
 void stun_build_unknown(struct stun_builder *b, const uint16_t *types, int n);

@@ -26,7 +26,8 @@ tp_xlist_lookup(const char *const *table, size_t n, unsigned int i)
 }
 
 /** tp_xlist_lookup() on a static array, its size taken from the array. */
-#define TP_XLIST_LOOKUP(table, i) \
-	tp_xlist_lookup((table), sizeof(table) / sizeof((table)[0]), (unsigned int)(i))
+#define TP_XLIST_LOOKUP(table, i)                                    \
+	tp_xlist_lookup((table), sizeof(table) / sizeof((table)[0]), \
+			(unsigned int)(i))
 
 #endif /* TURNPIKE_XLIST_H */

@@ -63,8 +63,8 @@ tp_ip_range_parse(struct tp_ip_range *range, const char *text)
 			return -EINVAL;
 		errno = 0;
 		prefix = strtoul(sep + 1, &end, 10);
-		if (errno != 0 || *end != '\0' || sep[1] == '-' || sep[1] == '+' ||
-		    prefix > tp_ip_len(range->lo.family) * 8)
+		if (errno != 0 || *end != '\0' || sep[1] == '-' ||
+		    sep[1] == '+' || prefix > tp_ip_len(range->lo.family) * 8)
 			return -EINVAL;
 		range->hi = range->lo;
 		range_from_prefix(range, (unsigned int)prefix);
@@ -94,7 +94,8 @@ tp_ip_format(const struct tp_ip *ip, char *out, size_t cap)
 {
 	int af = ip->family == TP_AF_INET ? AF_INET : AF_INET6;
 
-	if (ip->family == TP_AF_NONE || inet_ntop(af, ip->bytes, out, (socklen_t)cap) == NULL)
+	if (ip->family == TP_AF_NONE ||
+	    inet_ntop(af, ip->bytes, out, (socklen_t)cap) == NULL)
 		snprintf(out, cap, "?");
 	return out;
 }

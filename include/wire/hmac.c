@@ -111,12 +111,12 @@ tp_hmac(enum tp_hmac_alg alg, const uint8_t *key, size_t key_len,
 	}
 	for (size_t i = 0; i < HMAC_BLOCK; i++)
 		pad[i] = k0[i] ^ 0x36;
-	ok = ok && hmac_hash(ctx, md, pad, sizeof(pad), a, a_len, b, b_len,
-			     inner);
+	ok = ok &&
+	     hmac_hash(ctx, md, pad, sizeof(pad), a, a_len, b, b_len, inner);
 	for (size_t i = 0; i < HMAC_BLOCK; i++)
 		pad[i] = k0[i] ^ 0x5c;
-	ok = ok && hmac_hash(ctx, md, pad, sizeof(pad), inner, mac_len, NULL,
-			     0, out);
+	ok = ok &&
+	     hmac_hash(ctx, md, pad, sizeof(pad), inner, mac_len, NULL, 0, out);
 	OPENSSL_cleanse(k0, sizeof(k0));
 	OPENSSL_cleanse(pad, sizeof(pad));
 	OPENSSL_cleanse(inner, sizeof(inner));

@@ -151,12 +151,14 @@ nl_msg_next(const uint8_t *buf, size_t len, size_t *off, struct nl_msg *out)
 
 /* The header and ndmsg of a request; attributes are added after. */
 static size_t
-req_start(uint8_t *buf, size_t cap, uint16_t type, uint16_t flags,
-	  uint32_t seq, int32_t ifindex, uint8_t ndm_flags, uint8_t af)
+req_start(uint8_t *buf, size_t cap, uint16_t type, uint16_t flags, uint32_t seq,
+	  int32_t ifindex, uint8_t ndm_flags, uint8_t af)
 {
-	struct nlmsghdr h = { .nlmsg_type = type, .nlmsg_flags = flags,
+	struct nlmsghdr h = { .nlmsg_type = type,
+			      .nlmsg_flags = flags,
 			      .nlmsg_seq = seq };
-	struct ndmsg nd = { .ndm_family = af, .ndm_ifindex = ifindex,
+	struct ndmsg nd = { .ndm_family = af,
+			    .ndm_ifindex = ifindex,
 			    .ndm_flags = ndm_flags };
 	size_t len = sizeof(h) + ALIGN4(sizeof(nd));
 
@@ -193,8 +195,8 @@ size_t
 nl_neigh_dump_req(uint8_t *buf, size_t cap, uint32_t seq, int32_t ifindex)
 {
 	uint32_t idx = (uint32_t)ifindex;
-	size_t len = req_start(buf, cap, RTM_GETNEIGH, NLM_F_REQUEST | NLM_F_DUMP,
-			       seq, 0, 0, AF_INET);
+	size_t len = req_start(buf, cap, RTM_GETNEIGH,
+			       NLM_F_REQUEST | NLM_F_DUMP, seq, 0, 0, AF_INET);
 
 	return req_attr(buf, cap, len, NDA_IFINDEX, &idx, sizeof(idx));
 }
@@ -203,16 +205,17 @@ size_t
 nl_neigh_use_req(uint8_t *buf, size_t cap, uint32_t seq, int32_t ifindex,
 		 const struct tp_ip *ip)
 {
-	uint8_t af = ip->family == TP_AF_INET ? AF_INET :
-		     ip->family == TP_AF_INET6 ? AF_INET6 : AF_UNSPEC;
+	uint8_t af = ip->family == TP_AF_INET  ? AF_INET :
+		     ip->family == TP_AF_INET6 ? AF_INET6 :
+						 AF_UNSPEC;
 	size_t len;
 
 	if (af == AF_UNSPEC)
 		return 0;
 	/* No NLM_F_ACK: the kernel reports failures anyway, and a success
 	 * shows as the entry's own notification. */
-	len = req_start(buf, cap, RTM_NEWNEIGH, NLM_F_REQUEST | NLM_F_CREATE, seq,
-			ifindex, NTF_USE, af);
+	len = req_start(buf, cap, RTM_NEWNEIGH, NLM_F_REQUEST | NLM_F_CREATE,
+			seq, ifindex, NTF_USE, af);
 	return req_attr(buf, cap, len, NDA_DST, ip->bytes,
 			(uint16_t)tp_ip_len(ip->family));
 }
@@ -238,10 +241,14 @@ nl_neigh_state_name(uint16_t state)
 		uint16_t bit;
 		const char *name;
 	} names[] = {
-		{ NUD_INCOMPLETE, "incomplete" }, { NUD_REACHABLE, "reachable" },
-		{ NUD_STALE, "stale" },           { NUD_DELAY, "delay" },
-		{ NUD_PROBE, "probe" },           { NUD_FAILED, "failed" },
-		{ NUD_NOARP, "noarp" },           { NUD_PERMANENT, "permanent" },
+		{ NUD_INCOMPLETE, "incomplete" },
+		{ NUD_REACHABLE, "reachable" },
+		{ NUD_STALE, "stale" },
+		{ NUD_DELAY, "delay" },
+		{ NUD_PROBE, "probe" },
+		{ NUD_FAILED, "failed" },
+		{ NUD_NOARP, "noarp" },
+		{ NUD_PERMANENT, "permanent" },
 	};
 
 	if (state == NUD_NONE)

@@ -140,8 +140,8 @@ oauth_check_args(const uint8_t *key, size_t key_len, enum oauth_alg alg,
  */
 static int
 oauth_gcm(int enc, enum oauth_alg alg, const uint8_t *key, const uint8_t *nonce,
-	  const char *aad, int aad_len, const uint8_t *in, int in_len, uint8_t *out,
-	  uint8_t tag[OAUTH_TAG_LEN])
+	  const char *aad, int aad_len, const uint8_t *in, int in_len,
+	  uint8_t *out, uint8_t tag[OAUTH_TAG_LEN])
 {
 	EVP_CIPHER_CTX *ctx;
 	int outl = 0;
@@ -152,13 +152,16 @@ oauth_gcm(int enc, enum oauth_alg alg, const uint8_t *key, const uint8_t *nonce,
 	if (ctx == NULL)
 		return -EIO;
 	if (EVP_CipherInit_ex(ctx, oauth_cipher(alg), NULL, NULL, NULL, enc) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, OAUTH_NONCE_LEN, NULL) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, OAUTH_NONCE_LEN,
+				NULL) != 1 ||
 	    EVP_CipherInit_ex(ctx, NULL, NULL, key, nonce, enc) != 1)
 		goto out;
-	if (!enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, OAUTH_TAG_LEN, tag) != 1)
+	if (!enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG,
+					OAUTH_TAG_LEN, tag) != 1)
 		goto out;
 	if (aad_len > 0 &&
-	    EVP_CipherUpdate(ctx, NULL, &outl, (const unsigned char *)aad, aad_len) != 1)
+	    EVP_CipherUpdate(ctx, NULL, &outl, (const unsigned char *)aad,
+			     aad_len) != 1)
 		goto out;
 	if (EVP_CipherUpdate(ctx, out, &outl, in, in_len) != 1 || outl != in_len)
 		goto out;
@@ -167,7 +170,8 @@ oauth_gcm(int enc, enum oauth_alg alg, const uint8_t *key, const uint8_t *nonce,
 		ret = enc ? -EIO : -EBADMSG;
 		goto out;
 	}
-	if (enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, OAUTH_TAG_LEN, tag) != 1)
+	if (enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, OAUTH_TAG_LEN,
+				       tag) != 1)
 		goto out;
 	ret = 0;
 out:
@@ -189,8 +193,8 @@ oauth_token_encrypt(const uint8_t *key, size_t key_len, enum oauth_alg alg,
 	aad_len = oauth_check_args(key, key_len, alg, server_name);
 	if (aad_len < 0)
 		return aad_len;
-	if (nonce == NULL || tok == NULL || out == NULL || tok->mac_key_len == 0 ||
-	    tok->mac_key_len > OAUTH_MAC_KEY_MAX)
+	if (nonce == NULL || tok == NULL || out == NULL ||
+	    tok->mac_key_len == 0 || tok->mac_key_len > OAUTH_MAC_KEY_MAX)
 		return -EINVAL;
 	plain_len = OAUTH_PLAIN_FIXED_LEN + tok->mac_key_len;
 	total = OAUTH_TOKEN_OVERHEAD + tok->mac_key_len;
@@ -204,8 +208,9 @@ oauth_token_encrypt(const uint8_t *key, size_t key_len, enum oauth_alg alg,
 
 	put_be(out, OAUTH_NONCE_LEN, 2);
 	memcpy(out + 2, nonce, OAUTH_NONCE_LEN);
-	ret = oauth_gcm(1, alg, key, nonce, server_name, aad_len, plain, (int)plain_len,
-			out + 2 + OAUTH_NONCE_LEN, out + 2 + OAUTH_NONCE_LEN + plain_len);
+	ret = oauth_gcm(1, alg, key, nonce, server_name, aad_len, plain,
+			(int)plain_len, out + 2 + OAUTH_NONCE_LEN,
+			out + 2 + OAUTH_NONCE_LEN + plain_len);
 	OPENSSL_cleanse(plain, sizeof(plain));
 	if (ret < 0) {
 		OPENSSL_cleanse(out, total);
@@ -242,8 +247,8 @@ oauth_token_decrypt(const uint8_t *key, size_t key_len, enum oauth_alg alg,
 	ct_len = len - 2 - OAUTH_NONCE_LEN - OAUTH_TAG_LEN;
 	memcpy(tag, in + len - OAUTH_TAG_LEN, OAUTH_TAG_LEN);
 
-	ret = oauth_gcm(0, alg, key, in + 2, server_name, aad_len, in + 2 + OAUTH_NONCE_LEN,
-			(int)ct_len, plain, tag);
+	ret = oauth_gcm(0, alg, key, in + 2, server_name, aad_len,
+			in + 2 + OAUTH_NONCE_LEN, (int)ct_len, plain, tag);
 	if (ret < 0)
 		goto out;
 	/* Authenticated; now the plaintext's own length must add up exactly. */

@@ -197,8 +197,8 @@ stream_rx_next(const struct stream_rx *rx, struct stream_frame *out)
 int
 stream_rx_next_stun(const struct stream_rx *rx, struct stream_frame *out)
 {
-	return stream_frame_next_stun(stream_rx_data(rx),
-				      stream_rx_pending(rx), rx->cap, out);
+	return stream_frame_next_stun(stream_rx_data(rx), stream_rx_pending(rx),
+				      rx->cap, out);
 }
 
 void

@@ -345,8 +345,7 @@ stun_msg_get_u32(const struct stun_msg *msg, enum stun_attr_slot slot,
  * with the cookie followed by the transaction ID.
  */
 static int
-addr_read(const uint8_t *v, uint16_t len, const uint8_t *tid,
-	  struct tp_addr *out)
+addr_read(const uint8_t *v, uint16_t len, const uint8_t *tid, struct tp_addr *out)
 {
 	static const uint8_t cookie[4] = { 0x21, 0x12, 0xA4, 0x42 };
 	size_t n;
@@ -389,12 +388,12 @@ stun_msg_get_addr(const struct stun_msg *msg, enum stun_attr_slot slot,
 }
 
 int
-stun_msg_get_xor_peers(const struct stun_msg *msg, struct tp_addr *out,
-		       int max)
+stun_msg_get_xor_peers(const struct stun_msg *msg, struct tp_addr *out, int max)
 {
 	/* Only attributes before MESSAGE-INTEGRITY count (section 14.5). */
-	size_t end = msg->mi_off != 0 ? msg->mi_off :
-		     msg->mi256_off != 0 ? msg->mi256_off : msg->len;
+	size_t end = msg->mi_off != 0    ? msg->mi_off :
+		     msg->mi256_off != 0 ? msg->mi256_off :
+					   msg->len;
 	size_t off = STUN_HEADER_LEN;
 	int n = 0;
 

@@ -37,8 +37,8 @@ wr32(uint8_t *p, uint32_t v)
 }
 
 void
-stun_build_init(struct stun_builder *b, uint8_t *buf, size_t cap,
-		uint16_t type, const uint8_t tid[STUN_TID_LEN])
+stun_build_init(struct stun_builder *b, uint8_t *buf, size_t cap, uint16_t type,
+		const uint8_t tid[STUN_TID_LEN])
 {
 	b->buf = buf;
 	b->cap = cap;
@@ -140,8 +140,7 @@ build_addr(struct stun_builder *b, uint16_t type, const struct tp_addr *addr,
 	v[1] = addr->ip.family;
 	wr16(v + 2, port);
 	for (size_t i = 0; i < n; i++) {
-		uint8_t mask = !xor ? 0 :
-			       i < 4 ? cookie[i] : b->buf[8 + i - 4];
+		uint8_t mask = !xor? 0 : i < 4 ? cookie[i] : b->buf[8 + i - 4];
 
 		v[4 + i] = addr->ip.bytes[i] ^ mask;
 	}
@@ -155,8 +154,7 @@ stun_build_xor_addr(struct stun_builder *b, uint16_t type,
 }
 
 void
-stun_build_addr(struct stun_builder *b, uint16_t type,
-		const struct tp_addr *addr)
+stun_build_addr(struct stun_builder *b, uint16_t type, const struct tp_addr *addr)
 {
 	build_addr(b, type, addr, false);
 }
@@ -234,8 +232,8 @@ stun_data_ind_write_prefix(uint8_t *buf, const uint8_t tid[STUN_TID_LEN],
 
 	if (prefix == 0 || prefix - STUN_HEADER_LEN + body > 0xFFFF)
 		return 0;
-	stun_build_init(&b, buf, prefix, stun_type(STUN_METHOD_DATA,
-						   STUN_CLASS_INDICATION), tid);
+	stun_build_init(&b, buf, prefix,
+			stun_type(STUN_METHOD_DATA, STUN_CLASS_INDICATION), tid);
 	stun_build_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, peer);
 	if (b.err != 0 || b.len + STUN_ATTR_HEADER_LEN != prefix)
 		return 0;

@@ -138,8 +138,7 @@ check_mac(const struct stun_msg *msg, enum tp_hmac_alg alg, uint16_t attr_off,
 	size_t end = (size_t)attr_off + STUN_ATTR_HEADER_LEN + val_len;
 	bool ok;
 
-	if (attr_off < STUN_HEADER_LEN || val_len > sizeof(mac) ||
-	    end > msg->len)
+	if (attr_off < STUN_HEADER_LEN || val_len > sizeof(mac) || end > msg->len)
 		return false;
 	header_ending_at(hdr, msg->buf, end);
 	if (stun_hmac(alg, key, key_len, hdr, msg->buf + STUN_HEADER_LEN,
@@ -158,12 +157,13 @@ stun_msg_check_integrity(const struct stun_msg *msg, const uint8_t *key,
 	if (msg->mi_off == 0 ||
 	    msg->attr[STUN_SLOT_MESSAGE_INTEGRITY].len != STUN_MI_LEN)
 		return false;
-	return check_mac(msg, TP_HMAC_SHA1, msg->mi_off, STUN_MI_LEN, key, key_len);
+	return check_mac(msg, TP_HMAC_SHA1, msg->mi_off, STUN_MI_LEN, key,
+			 key_len);
 }
 
 bool
-stun_msg_check_integrity_sha256(const struct stun_msg *msg,
-				const uint8_t *key, size_t key_len)
+stun_msg_check_integrity_sha256(const struct stun_msg *msg, const uint8_t *key,
+				size_t key_len)
 {
 	uint16_t len = msg->attr[STUN_SLOT_MESSAGE_INTEGRITY_SHA256].len;
 
@@ -227,11 +227,10 @@ build_mac(struct stun_builder *b, uint16_t type, enum tp_hmac_alg alg,
 }
 
 void
-stun_build_integrity(struct stun_builder *b, const uint8_t *key,
-		     size_t key_len)
+stun_build_integrity(struct stun_builder *b, const uint8_t *key, size_t key_len)
 {
-	build_mac(b, STUN_ATTR_MESSAGE_INTEGRITY, TP_HMAC_SHA1, STUN_MI_LEN, key,
-		  key_len);
+	build_mac(b, STUN_ATTR_MESSAGE_INTEGRITY, TP_HMAC_SHA1, STUN_MI_LEN,
+		  key, key_len);
 }
 
 void

@@ -49,17 +49,22 @@
 #include "turnpike/channel_data.h"
 #include "turnpike/stun.h"
 
-#define PROBE_RTO_MS 250     /* first retransmission timeout */
+#define PROBE_RTO_MS 250 /* first retransmission timeout */
 #define PROBE_RTO_MAX_MS 1000
-#define PROBE_TRIES 6        /* sends of one request */
-#define PROBE_WAIT_MS 2000   /* how long relayed data may take */
-#define PROBE_QUIET_MS 800   /* how long "nothing arrives" is watched */
+#define PROBE_TRIES 6      /* sends of one request */
+#define PROBE_WAIT_MS 2000 /* how long relayed data may take */
+#define PROBE_QUIET_MS 800 /* how long "nothing arrives" is watched */
 #define PROBE_MAX_CLIENTS 16
 #define PROBE_PAYLOAD 100
 #define PROBE_BUF 2048
 #define PROBE_FIELD_MAX 256
 
-enum { ALICE = 0, BOB = 1, CAROL = 2, N_USERS = 3 };
+enum {
+	ALICE = 0,
+	BOB = 1,
+	CAROL = 2,
+	N_USERS = 3
+};
 
 struct probe_env {
 	struct sockaddr_in server;
@@ -130,8 +135,7 @@ env_uint(const char *name, unsigned int def)
 {
 	const char *v = getenv(name);
 
-	return v != NULL && *v != '\0' ? (unsigned int)strtoul(v, NULL, 10) :
-					 def;
+	return v != NULL && *v != '\0' ? (unsigned int)strtoul(v, NULL, 10) : def;
 }
 
 static struct in_addr
@@ -281,8 +285,9 @@ client_set_key(struct client *c)
 	n = snprintf(text, sizeof(text), "%s:%.*s:%s", env.user[c->user],
 		     (int)c->realm_len, c->realm, c->password);
 	assert_true(n > 0 && (size_t)n < sizeof(text));
-	assert_int_equal(EVP_Digest(text, (size_t)n, c->key, &md_len,
-				    EVP_md5(), NULL), 1);
+	assert_int_equal(EVP_Digest(text, (size_t)n, c->key, &md_len, EVP_md5(),
+				    NULL),
+			 1);
 	assert_int_equal(md_len, 16);
 }
 
@@ -480,7 +485,8 @@ static int
 allocate_transport(struct client *c, int transport, struct response *r)
 {
 	struct request rq = { .method = STUN_METHOD_ALLOCATE,
-			      .transport = transport, .lifetime = -1,
+			      .transport = transport,
+			      .lifetime = -1,
 			      .channel = -1 };
 	int code = transact(c, &rq, r);
 
@@ -513,8 +519,10 @@ allocate_ok(struct client *c)
 static int
 refresh(struct client *c, long lifetime, struct response *r)
 {
-	struct request rq = { .method = STUN_METHOD_REFRESH, .transport = -1,
-			      .lifetime = lifetime, .channel = -1 };
+	struct request rq = { .method = STUN_METHOD_REFRESH,
+			      .transport = -1,
+			      .lifetime = lifetime,
+			      .channel = -1 };
 
 	return transact(c, &rq, r);
 }
@@ -524,8 +532,11 @@ create_permission(struct client *c, const struct sockaddr_in *peers,
 		  int n_peers, struct response *r)
 {
 	struct request rq = { .method = STUN_METHOD_CREATE_PERMISSION,
-			      .transport = -1, .lifetime = -1, .channel = -1,
-			      .peers = peers, .n_peers = n_peers };
+			      .transport = -1,
+			      .lifetime = -1,
+			      .channel = -1,
+			      .peers = peers,
+			      .n_peers = n_peers };
 
 	return transact(c, &rq, r);
 }
@@ -535,8 +546,10 @@ channel_bind(struct client *c, long channel, const struct sockaddr_in *peer,
 	     struct response *r)
 {
 	struct request rq = { .method = STUN_METHOD_CHANNEL_BIND,
-			      .transport = -1, .lifetime = -1,
-			      .channel = channel, .peers = peer,
+			      .transport = -1,
+			      .lifetime = -1,
+			      .channel = channel,
+			      .peers = peer,
 			      .n_peers = peer != NULL };
 
 	return transact(c, &rq, r);
@@ -545,8 +558,10 @@ channel_bind(struct client *c, long channel, const struct sockaddr_in *peer,
 static int
 binding(struct client *c, struct response *r)
 {
-	struct request rq = { .method = STUN_METHOD_BINDING, .transport = -1,
-			      .lifetime = -1, .channel = -1 };
+	struct request rq = { .method = STUN_METHOD_BINDING,
+			      .transport = -1,
+			      .lifetime = -1,
+			      .channel = -1 };
 
 	return transact_ex(c, &rq, false, false, r);
 }
@@ -622,7 +637,8 @@ client_recv_data(struct client *c, long ms, struct relayed *out)
 			out->is_channel = true;
 			out->channel = ch;
 			out->len = (size_t)dl;
-			memcpy(out->data, buf + CHANNEL_DATA_HEADER_LEN, out->len);
+			memcpy(out->data, buf + CHANNEL_DATA_HEADER_LEN,
+			       out->len);
 			return true;
 		}
 		if (stun_msg_decode(&m, buf, (size_t)n) != 0 ||
@@ -656,7 +672,8 @@ peer_open(struct in_addr ip)
 {
 	struct peer *p;
 
-	assert_true(n_peers_open < (int)(sizeof(peers_open) / sizeof(peers_open[0])));
+	assert_true(n_peers_open <
+		    (int)(sizeof(peers_open) / sizeof(peers_open[0])));
 	p = &peers_open[n_peers_open++];
 	p->fd = udp_open(ip, &p->addr);
 	return p;
@@ -692,8 +709,8 @@ peer_expect_nothing(struct peer *p)
 }
 
 static void
-peer_send_to_relay(struct peer *p, const struct client *c,
-		   const uint8_t *data, size_t len)
+peer_send_to_relay(struct peer *p, const struct client *c, const uint8_t *data,
+		   size_t len)
 {
 	struct sockaddr_in relay = to_sin(&c->relay);
 
@@ -703,7 +720,8 @@ peer_send_to_relay(struct peer *p, const struct client *c,
 static struct sockaddr_in
 sin_of(struct in_addr ip, uint16_t port)
 {
-	struct sockaddr_in s = { .sin_family = AF_INET, .sin_addr = ip,
+	struct sockaddr_in s = { .sin_family = AF_INET,
+				 .sin_addr = ip,
 				 .sin_port = htons(port) };
 	return s;
 }
@@ -736,7 +754,6 @@ teardown_release(void **state)
 	return 0;
 }
 
-
 /* ---- main suite: requests and answers ---- */
 
 /* RFC 8489 section 3: Binding answers with our reflexive address. */
@@ -752,7 +769,8 @@ test_binding(void **state)
 	assert_int_equal(r.msg.cls, STUN_CLASS_SUCCESS);
 	assert_int_equal(stun_msg_get_xor_addr(&r.msg,
 					       STUN_SLOT_XOR_MAPPED_ADDRESS,
-					       &mapped), 0);
+					       &mapped),
+			 0);
 	local = to_tp(&c->local);
 	assert_true(tp_addr_equal(&mapped, &local));
 }
@@ -762,8 +780,10 @@ static void
 test_allocate_no_credentials(void **state)
 {
 	struct client *c = client_open(ALICE);
-	struct request rq = { .method = STUN_METHOD_ALLOCATE, .transport = 17,
-			      .lifetime = -1, .channel = -1 };
+	struct request rq = { .method = STUN_METHOD_ALLOCATE,
+			      .transport = 17,
+			      .lifetime = -1,
+			      .channel = -1 };
 	struct response r;
 	const uint8_t *v;
 	uint16_t len;
@@ -807,12 +827,13 @@ test_allocate_ok(void **state)
 	assert_int_equal(tp_ip_v4_host(&c->relay.ip),
 			 ntohl(env.server.sin_addr.s_addr));
 	assert_in_range(c->relay.port, env.min_port, env.max_port);
-	assert_int_equal(stun_msg_get_u32(&r.msg, STUN_SLOT_LIFETIME,
-					  &lifetime), 0);
+	assert_int_equal(stun_msg_get_u32(&r.msg, STUN_SLOT_LIFETIME, &lifetime),
+			 0);
 	assert_true(lifetime > 0);
 	assert_int_equal(stun_msg_get_xor_addr(&r.msg,
 					       STUN_SLOT_XOR_MAPPED_ADDRESS,
-					       &mapped), 0);
+					       &mapped),
+			 0);
 	local = to_tp(&c->local);
 	assert_true(tp_addr_equal(&mapped, &local));
 	if (!response_integrity_ok(c, &r))
@@ -892,13 +913,14 @@ test_refresh_zero_deletes(void **state)
 	c->allocated = false;
 	if (stun_msg_has(&r.msg, STUN_SLOT_LIFETIME)) {
 		assert_int_equal(stun_msg_get_u32(&r.msg, STUN_SLOT_LIFETIME,
-						  &lifetime), 0);
+						  &lifetime),
+				 0);
 		assert_int_equal(lifetime, 0);
 	}
 	if (env.coturn) {
 		/* coturn deletes about a second later, then answers 400. */
-		for (i = 0; i < 15 &&
-			    create_permission(c, &p->addr, 1, &r) == 0; i++)
+		for (i = 0;
+		     i < 15 && create_permission(c, &p->addr, 1, &r) == 0; i++)
 			sleep_ms(200);
 		assert_true(r.code >= 400);
 	} else {
@@ -1119,25 +1141,25 @@ test_malformed_client(void **state)
 	assert_code(channel_bind(c, 0x4002, &p->addr, &r), r, 0);
 
 	n = binding_template(buf, sizeof(buf));
-	udp_send(c->fd, buf, 12, &env.server);             /* truncated header */
-	udp_send(c->fd, buf, n - 3, &env.server);          /* cut attribute */
-	buf[2] = 0x00, buf[3] = 0x64;                      /* length 100 */
+	udp_send(c->fd, buf, 12, &env.server);    /* truncated header */
+	udp_send(c->fd, buf, n - 3, &env.server); /* cut attribute */
+	buf[2] = 0x00, buf[3] = 0x64;             /* length 100 */
 	udp_send(c->fd, buf, n, &env.server);
-	buf[2] = 0x00, buf[3] = 0x06;                      /* not a multiple of 4 */
+	buf[2] = 0x00, buf[3] = 0x06; /* not a multiple of 4 */
 	udp_send(c->fd, buf, STUN_HEADER_LEN + 6, &env.server);
-	buf[2] = 0x00, buf[3] = 0x08;                      /* attribute past end */
+	buf[2] = 0x00, buf[3] = 0x08; /* attribute past end */
 	buf[20] = 0x00, buf[21] = 0x19, buf[22] = 0x00, buf[23] = 0xC8;
 	udp_send(c->fd, buf, STUN_HEADER_LEN + 8, &env.server);
-	udp_send(c->fd, buf, 0, &env.server);              /* empty datagram */
+	udp_send(c->fd, buf, 0, &env.server); /* empty datagram */
 
-	channel_data_write_header(buf, 0x4002, 500);       /* length past end */
+	channel_data_write_header(buf, 0x4002, 500); /* length past end */
 	memset(buf + 4, 0xAB, 4);
 	udp_send(c->fd, buf, 8, &env.server);
-	channel_data_write_header(buf, 0x5000, 4);         /* reserved channel */
+	channel_data_write_header(buf, 0x5000, 4); /* reserved channel */
 	udp_send(c->fd, buf, 8, &env.server);
 	channel_data_write_header(buf, 0xFFFF, 4);
 	udp_send(c->fd, buf, 8, &env.server);
-	channel_data_write_header(buf, 0x4002, 4);         /* 5 bytes of padding */
+	channel_data_write_header(buf, 0x4002, 4); /* 5 bytes of padding */
 	udp_send(c->fd, buf, 13, &env.server);
 	send_random_datagrams(c->fd, &env.server, 64);
 	peer_expect_nothing(p);
@@ -1195,8 +1217,10 @@ static void
 test_stale_nonce_438(void **state)
 {
 	struct client *c = client_open(ALICE);
-	struct request rq = { .method = STUN_METHOD_ALLOCATE, .transport = 17,
-			      .lifetime = -1, .channel = -1 };
+	struct request rq = { .method = STUN_METHOD_ALLOCATE,
+			      .transport = 17,
+			      .lifetime = -1,
+			      .channel = -1 };
 	char old[PROBE_FIELD_MAX];
 	size_t old_len;
 	struct response r;
@@ -1287,8 +1311,7 @@ main(void)
 		cmocka_unit_test_teardown(test_allocate_ok, teardown_release),
 		cmocka_unit_test_teardown(test_allocate_twice_437,
 					  teardown_release),
-		cmocka_unit_test_teardown(test_allocate_tcp_442,
-					  teardown_release),
+		cmocka_unit_test_teardown(test_allocate_tcp_442, teardown_release),
 		cmocka_unit_test_teardown(test_refresh_zero_deletes,
 					  teardown_release),
 		cmocka_unit_test_teardown(test_permission_refused_403,
@@ -1305,13 +1328,11 @@ main(void)
 					  teardown_release),
 		cmocka_unit_test_teardown(test_relay_needs_permission,
 					  teardown_release),
-		cmocka_unit_test_teardown(test_malformed_client,
-					  teardown_release),
+		cmocka_unit_test_teardown(test_malformed_client, teardown_release),
 		cmocka_unit_test_teardown(test_malformed_peer, teardown_release),
 	};
 	const struct CMUnitTest timers_tests[] = {
-		cmocka_unit_test_teardown(test_stale_nonce_438,
-					  teardown_release),
+		cmocka_unit_test_teardown(test_stale_nonce_438, teardown_release),
 		cmocka_unit_test_teardown(test_permission_expiry,
 					  teardown_release),
 	};
@@ -1326,8 +1347,8 @@ main(void)
 	env_load();
 	suite = env_str("TP_SUITE", "main");
 	if (strcmp(suite, "main") == 0)
-		return cmocka_run_group_tests_name("turn_probe_main", main_tests,
-						   NULL, NULL);
+		return cmocka_run_group_tests_name("turn_probe_main",
+						   main_tests, NULL, NULL);
 	if (strcmp(suite, "timers") == 0)
 		return cmocka_run_group_tests_name("turn_probe_timers",
 						   timers_tests, NULL, NULL);

@@ -16,12 +16,12 @@
 #include "cp_admin.h"
 #include "cp_log.h"
 
-#define FZ_CONF                                                        \
-	"relay-ip=198.51.100.1\n"                                      \
-	"min-port=50000\nmax-port=50009\n"                             \
-	"realm=fuzz.test\nserver-name=turn.fuzz.test\n"                \
-	"lt-cred-mech\nuser=alice:alicepass\n"                         \
-	"use-auth-secret\nstatic-auth-secret=first\n"                  \
+#define FZ_CONF                                         \
+	"relay-ip=198.51.100.1\n"                       \
+	"min-port=50000\nmax-port=50009\n"              \
+	"realm=fuzz.test\nserver-name=turn.fuzz.test\n" \
+	"lt-cred-mech\nuser=alice:alicepass\n"          \
+	"use-auth-secret\nstatic-auth-secret=first\n"   \
 	"oauth\noauth-key=north:MTIzNDU2Nzg5MDEyMzQ1Ng==:A128GCM\n"
 
 static void
@@ -75,7 +75,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t pos = 0;
 
 	if (srv == NULL) {
-		static const struct cp_sink sink = { .cmd = fz_cmd, .reply = fz_reply };
+		static const struct cp_sink sink = { .cmd = fz_cmd,
+						     .reply = fz_reply };
 		struct turn_params p = {
 			.n_workers = 1,
 			.allocs_per_worker = 4,
@@ -90,7 +91,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (srv == NULL)
 			abort();
 	}
-	if (tp_config_parse_text(&cfg, "fuzz.conf", FZ_CONF, err, sizeof(err)) != 0 ||
+	if (tp_config_parse_text(&cfg, "fuzz.conf", FZ_CONF, err, sizeof(err)) !=
+		    0 ||
 	    cp_setup_build(&obj, &cfg, 1, err, sizeof(err)) != 0)
 		abort();
 	ctx = (struct cp_admin_ctx){ .obj = &obj, .srv = srv, .now_ms = 1000 };
@@ -98,7 +100,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * C string would in the socket code. */
 	while (pos < size) {
 		const uint8_t *nl = memchr(data + pos, '\n', size - pos);
-		size_t len = nl != NULL ? (size_t)(nl - (data + pos)) : size - pos;
+		size_t len = nl != NULL ? (size_t)(nl - (data + pos)) :
+					  size - pos;
 		size_t copy = len < sizeof(line) - 1 ? len : sizeof(line) - 1;
 
 		memcpy(line, data + pos, copy);

@@ -42,7 +42,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(m.neigh.ip.family == TP_AF_NONE ||
 			      m.neigh.ip.family == TP_AF_INET ||
 			      m.neigh.ip.family == TP_AF_INET6);
-			CHECK(m.kind != NL_MSG_NEIGH || m.type == 28 || m.type == 29);
+			CHECK(m.kind != NL_MSG_NEIGH || m.type == 28 ||
+			      m.type == 29);
 		} else {
 			CHECK(off == before);
 		}

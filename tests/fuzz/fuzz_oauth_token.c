@@ -39,7 +39,8 @@ static void
 fuzz_init(void)
 {
 	static int done;
-	struct auth_oauth_key k = { .kid = "north", .key_len = 32,
+	struct auth_oauth_key k = { .kid = "north",
+				    .key_len = 32,
 				    .alg = OAUTH_ALG_A256GCM };
 
 	if (done)
@@ -66,16 +67,21 @@ fuzz_as_token(const uint8_t *data, size_t size)
 {
 	struct oauth_token tok;
 
-	oauth_token_decrypt(key128, 16, OAUTH_ALG_A128GCM, SERVER, data, size, &tok);
-	oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM, SERVER, data, size, &tok);
+	oauth_token_decrypt(key128, 16, OAUTH_ALG_A128GCM, SERVER, data, size,
+			    &tok);
+	oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM, SERVER, data, size,
+			    &tok);
 	oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM, "", data, size, &tok);
-	auth_oauth_verify(&ring, "north", 5, data, size, SERVER, 1700000000, 60, &tok);
-	auth_oauth_verify(&ring, "south", 5, data, size, SERVER, 1700000000, 60, &tok);
+	auth_oauth_verify(&ring, "north", 5, data, size, SERVER, 1700000000, 60,
+			  &tok);
+	auth_oauth_verify(&ring, "south", 5, data, size, SERVER, 1700000000, 60,
+			  &tok);
 }
 
 /* Encrypt an arbitrary plaintext in the token frame; returns the length. */
 static size_t
-raw_encrypt(const uint8_t *plain, size_t plen, const uint8_t nonce[12], uint8_t *out)
+raw_encrypt(const uint8_t *plain, size_t plen, const uint8_t nonce[12],
+	    uint8_t *out)
 {
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	int outl = 0, fin = 0;
@@ -89,7 +95,8 @@ raw_encrypt(const uint8_t *plain, size_t plen, const uint8_t nonce[12], uint8_t 
 			      (int)strlen(SERVER)) != 1 ||
 	    EVP_EncryptUpdate(ctx, out + 14, &outl, plain, (int)plen) != 1 ||
 	    EVP_EncryptFinal_ex(ctx, out + 14 + outl, &fin) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, out + 14 + plen) != 1)
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16,
+				out + 14 + plen) != 1)
 		abort();
 	EVP_CIPHER_CTX_free(ctx);
 	return 14 + plen + 16;
@@ -107,7 +114,8 @@ fuzz_as_plaintext(const uint8_t *data, size_t size)
 	if (size > OAUTH_MAC_KEY_MAX + OAUTH_PLAIN_FIXED_LEN + 32)
 		size = OAUTH_MAC_KEY_MAX + OAUTH_PLAIN_FIXED_LEN + 32;
 	len = raw_encrypt(data, size, nonce, tok);
-	ret = oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM, SERVER, tok, len, &t);
+	ret = oauth_token_decrypt(key256, 32, OAUTH_ALG_A256GCM, SERVER, tok,
+				  len, &t);
 
 	key_len = size >= 2 ? (size_t)data[0] << 8 | data[1] : 0;
 	want_ok = size >= 2 && key_len >= 1 && key_len <= OAUTH_MAC_KEY_MAX &&
@@ -122,8 +130,8 @@ fuzz_as_plaintext(const uint8_t *data, size_t size)
 	if (t.mac_key_len != key_len || memcmp(t.mac_key, data + 2, key_len) != 0)
 		abort();
 	/* Re-encrypting the decoded fields with the same nonce is the same token. */
-	if (oauth_token_encrypt(key256, 32, OAUTH_ALG_A256GCM, SERVER, nonce, &t, again,
-				sizeof(again)) != (int)len ||
+	if (oauth_token_encrypt(key256, 32, OAUTH_ALG_A256GCM, SERVER, nonce,
+				&t, again, sizeof(again)) != (int)len ||
 	    memcmp(again, tok, len) != 0)
 		abort();
 }
@@ -147,7 +155,8 @@ fuzz_as_text(const uint8_t *data, size_t size)
 		char enc[4 * sizeof(out) / 3 + 8];
 
 		/* Strict base64 is canonical: what decodes re-encodes to itself. */
-		if (n >= 0 && (base64_encode(out, (size_t)n, enc, sizeof(enc)) != (int)size ||
+		if (n >= 0 && (base64_encode(out, (size_t)n, enc, sizeof(enc)) !=
+				       (int)size ||
 			       memcmp(enc, text, size) != 0))
 			abort();
 	}

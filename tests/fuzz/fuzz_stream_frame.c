@@ -201,8 +201,8 @@ rx_unpoison(const struct stream_rx *rx)
 }
 
 static void
-replay_reads(const uint8_t *s, size_t len, size_t max_msg,
-	     const uint8_t *reads, size_t n_reads, const struct fz_ref *ref)
+replay_reads(const uint8_t *s, size_t len, size_t max_msg, const uint8_t *reads,
+	     size_t n_reads, const struct fz_ref *ref)
 {
 	uint8_t *mem = malloc(max_msg);
 	struct stream_rx rx;

@@ -22,10 +22,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const uint8_t fuzz_key[16] = "0123456789abcdef";
 
-#define CHECK(cond)               \
-	do {                      \
-		if (!(cond))      \
-			abort();  \
+#define CHECK(cond)              \
+	do {                     \
+		if (!(cond))     \
+			abort(); \
 	} while (0)
 
 /* Call every getter on every slot; results must be 0, -ENOENT or -EINVAL. */
@@ -155,8 +155,7 @@ rebuild(const struct stun_msg *msg)
 
 	stun_build_init(&b, out, sizeof(out), msg->type, msg->tid);
 	for (int s = 0; s < STUN_SLOT__COUNT; s++) {
-		if (!stun_msg_has(msg, s) ||
-		    s == STUN_SLOT_MESSAGE_INTEGRITY ||
+		if (!stun_msg_has(msg, s) || s == STUN_SLOT_MESSAGE_INTEGRITY ||
 		    s == STUN_SLOT_MESSAGE_INTEGRITY_SHA256 ||
 		    s == STUN_SLOT_FINGERPRINT)
 			continue;
@@ -176,8 +175,7 @@ rebuild(const struct stun_msg *msg)
 	CHECK(stun_msg_decode(&again, out, (size_t)n) == STUN_OK);
 	CHECK(again.type == msg->type);
 	CHECK(stun_msg_check_integrity(&again, fuzz_key, sizeof(fuzz_key)));
-	CHECK(stun_msg_check_integrity_sha256(&again, fuzz_key,
-					      sizeof(fuzz_key)));
+	CHECK(stun_msg_check_integrity_sha256(&again, fuzz_key, sizeof(fuzz_key)));
 	CHECK(stun_msg_check_fingerprint(&again));
 	for (int s = 0; s < STUN_SLOT__COUNT; s++)
 		CHECK(stun_msg_has(&again, s) || !stun_msg_has(msg, s) ||

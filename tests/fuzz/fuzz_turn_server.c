@@ -42,7 +42,8 @@ fz_cmd(void *ctx, uint16_t worker, const struct dp_cmd *cmd)
 	if (worker >= FZ_WORKERS)
 		abort();
 	if (cmd->type == DP_CMD_ALLOC_ADD &&
-	    dp_owner_of_relay_port(cmd->u.alloc_add.relay.port, FZ_WORKERS) != worker)
+	    dp_owner_of_relay_port(cmd->u.alloc_add.relay.port, FZ_WORKERS) !=
+		    worker)
 		abort();
 	if (cmd->type != DP_CMD_ALLOC_DEL)
 		return;
@@ -80,15 +81,16 @@ fz_answer(struct turn_server *srv, struct fz_state *st)
 		return;
 	end.ref = st->del_ref[0];
 	turn_server_alloc_ended(srv, st->del_worker[0], &end);
-	memmove(st->del_ref, st->del_ref + 1, --st->n_del * sizeof(st->del_ref[0]));
+	memmove(st->del_ref, st->del_ref + 1,
+		--st->n_del * sizeof(st->del_ref[0]));
 	memmove(st->del_worker, st->del_worker + 1,
 		st->n_del * sizeof(st->del_worker[0]));
 }
 
 /* Send one datagram with its STUN header made plausible. */
 static void
-fz_datagram(struct turn_server *srv, const uint8_t *p, size_t n,
-	    uint8_t who, uint64_t now)
+fz_datagram(struct turn_server *srv, const uint8_t *p, size_t n, uint8_t who,
+	    uint64_t now)
 {
 	uint8_t buf[600];
 	struct turn_packet pkt = { .data = buf };

@@ -61,21 +61,30 @@
 
 #define CPB_REALM "bench.turnpike.test"
 #define CPB_SOFTWARE "turnpike"
-#define CPB_REQ_MAX 1024   /* a request with an OAuth token fits */
-#define CPB_REPLY_MAX 256  /* what the bench keeps of each reply */
+#define CPB_REQ_MAX 1024        /* a request with an OAuth token fits */
+#define CPB_REPLY_MAX 256       /* what the bench keeps of each reply */
 #define CPB_PORTS_PER_IP 64512u /* 1024-65535 */
 #define CPB_CHANNEL 0x4000
 #define CPB_REST_SECRET "bench-rest-secret"
 #define CPB_OAUTH_KID "bench"
 #define CPB_TRANSPORT_UDP 17
 
-enum cpb_kind { CPB_LT, CPB_REST, CPB_OAUTH, CPB__KINDS };
+enum cpb_kind {
+	CPB_LT,
+	CPB_REST,
+	CPB_OAUTH,
+	CPB__KINDS
+};
 static const char *const cpb_kind_names[CPB__KINDS] = { "lt", "rest", "oauth" };
 
-enum cpb_step { CPB_CHALLENGE, CPB_ALLOCATE, CPB_PEER, CPB__STEPS };
-static const char *const cpb_step_names[CPB__STEPS] = {
-	"challenge", "allocate", "channel_bind"
+enum cpb_step {
+	CPB_CHALLENGE,
+	CPB_ALLOCATE,
+	CPB_PEER,
+	CPB__STEPS
 };
+static const char *const cpb_step_names[CPB__STEPS] = { "challenge", "allocate",
+							"channel_bind" };
 
 /* One client: its 5-tuple, credentials, request and the last reply. */
 struct cpb_client {
@@ -83,7 +92,7 @@ struct cpb_client {
 	char user[64];
 	uint8_t key[OAUTH_MAC_KEY_MAX];
 	size_t key_len;
-	uint8_t *token;     /* oauth: its own access token */
+	uint8_t *token; /* oauth: its own access token */
 	size_t token_len;
 	char nonce[128];
 	size_t nonce_len;
@@ -210,8 +219,8 @@ cpb_users(struct cpb *b)
 
 	rc = auth_user_db_init(&b->users, CPB_REALM, strlen(CPB_REALM));
 	for (uint32_t u = 0; rc == 0 && u < b->n_users; u++) {
-		snprintf(text, sizeof(text), "user%" PRIu32 ":pass-%08" PRIx32, u,
-			 u * 2654435761u);
+		snprintf(text, sizeof(text), "user%" PRIu32 ":pass-%08" PRIx32,
+			 u, u * 2654435761u);
 		rc = auth_user_db_add(&b->users, text);
 	}
 	return rc;
@@ -377,10 +386,10 @@ cpb_build(struct cpb *b, enum cpb_kind kind, enum cpb_step step, uint32_t i)
 	uint16_t method;
 	int n;
 
-	method = step == CPB_PEER ? (b->permission ?
-					     STUN_METHOD_CREATE_PERMISSION :
-					     STUN_METHOD_CHANNEL_BIND) :
-				    STUN_METHOD_ALLOCATE;
+	method = step == CPB_PEER ?
+			 (b->permission ? STUN_METHOD_CREATE_PERMISSION :
+					  STUN_METHOD_CHANNEL_BIND) :
+			 STUN_METHOD_ALLOCATE;
 	/* Distinct transaction IDs; the server does not care how random. */
 	memset(tid, 0, sizeof(tid));
 	memcpy(tid, &i, sizeof(i));
@@ -425,8 +434,7 @@ cpb_check(struct cpb *b, enum cpb_step step, uint32_t i)
 	const char *reason;
 	uint16_t code = 0, rlen = 0, len = 0;
 
-	if (!c->replied ||
-	    stun_msg_decode(&m, c->reply, c->reply_len) != STUN_OK)
+	if (!c->replied || stun_msg_decode(&m, c->reply, c->reply_len) != STUN_OK)
 		return -EPROTO;
 	if (m.cls == STUN_CLASS_ERROR &&
 	    stun_msg_get_error(&m, &code, &reason, &rlen) != 0)
@@ -453,7 +461,8 @@ static uint64_t
 cpb_run_step(struct cpb *b, struct turn_server *srv, uint64_t now_ms,
 	     uint64_t *wall)
 {
-	struct turn_packet pkt = { .local = b->local, .worker = 0,
+	struct turn_packet pkt = { .local = b->local,
+				   .worker = 0,
 				   .client_mac = { 2, 0, 0, 0, 0, 1 } };
 	uint64_t w0 = cpb_ns(CLOCK_MONOTONIC);
 	uint64_t t0 = cpb_ns(CLOCK_THREAD_CPUTIME_ID);
@@ -502,7 +511,8 @@ cpb_round(struct cpb *b, enum cpb_kind kind, struct cpb_result *res)
 	res->total_ns = (double)total / b->n;
 	res->wall_ns = (double)wall / b->n;
 	if (rc == 0 && turn_server_alloc_count(srv) != b->n) {
-		fprintf(stderr, "cp-bench: %zu allocations, expected %" PRIu32 "\n",
+		fprintf(stderr,
+			"cp-bench: %zu allocations, expected %" PRIu32 "\n",
 			turn_server_alloc_count(srv), b->n);
 		rc = -EPROTO;
 	}
@@ -581,8 +591,8 @@ cpb_print(const struct cpb *b, const struct cpb_result *res,
 		       "\"ns_peer\": %.1f, \"best_allocs_per_s\": %.0f, "
 		       "\"wall_allocs_per_s\": %.0f}",
 		       first ? "" : ", ", cpb_kind_names[k],
-		       1e9 / res[k].total_ns, res[k].total_ns, res[k].step_ns[0],
-		       res[k].step_ns[1], res[k].step_ns[2],
+		       1e9 / res[k].total_ns, res[k].total_ns,
+		       res[k].step_ns[0], res[k].step_ns[1], res[k].step_ns[2],
 		       1e9 / best[k].total_ns, 1e9 / res[k].wall_ns);
 		first = false;
 	}
@@ -634,7 +644,9 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct cpb b = {
-		.n = 100000, .rounds = 5, .n_users = 1000,
+		.n = 100000,
+		.rounds = 5,
+		.n_users = 1000,
 		.kinds = { true, true, true },
 	};
 	struct cpb_result res[CPB__KINDS], best[CPB__KINDS];

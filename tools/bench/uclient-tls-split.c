@@ -42,7 +42,7 @@ struct ssl_st; /* OpenSSL's SSL; only its address is used */
 int SSL_read(struct ssl_st *ssl, void *out, int num);
 void SSL_free(struct ssl_st *ssl);
 
-#define SPLIT_CONNS 4096          /* open connections tracked, at most */
+#define SPLIT_CONNS 4096           /* open connections tracked, at most */
 #define SPLIT_BUF (2 * 16384 + 64) /* two TLS records' plaintext and a bit */
 
 struct split_conn {
@@ -88,7 +88,7 @@ message_len(const uint8_t *p, size_t n)
 	if (n < 4)
 		return 0;
 	len = (size_t)p[2] << 8 | p[3];
-	if ((p[0] & 0xC0) == 0x40)      /* ChannelData: 0x4000-0x7FFF */
+	if ((p[0] & 0xC0) == 0x40) /* ChannelData: 0x4000-0x7FFF */
 		len = 4 + ((len + 3) & ~(size_t)3);
 	else if ((p[0] & 0xC0) == 0x00) /* STUN */
 		len += 20;
@@ -121,7 +121,8 @@ SSL_read(struct ssl_st *ssl, void *out, int num)
 	int rc;
 
 	if (real_read == NULL)
-		real_read = (int (*)(struct ssl_st *, void *, int))dlsym(RTLD_NEXT, "SSL_read");
+		real_read = (int (*)(struct ssl_st *, void *,
+				     int))dlsym(RTLD_NEXT, "SSL_read");
 	c = conn_get(ssl, 1);
 	if (c == NULL || num <= 0)
 		return real_read(ssl, out, num);
@@ -156,7 +157,8 @@ SSL_free(struct ssl_st *ssl)
 	struct split_conn *c = conn_get(ssl, 0);
 
 	if (real_free == NULL)
-		real_free = (void (*)(struct ssl_st *))dlsym(RTLD_NEXT, "SSL_free");
+		real_free =
+			(void (*)(struct ssl_st *))dlsym(RTLD_NEXT, "SSL_free");
 	if (c != NULL) {
 		free(c->buf);
 		memset(c, 0, sizeof(*c));
@@ -168,6 +170,7 @@ __attribute__((destructor)) static void
 split_report(void)
 {
 	if (n_reads > 0)
-		fprintf(stderr, "uclient-tls-split: %llu TLS reads held %llu messages\n",
+		fprintf(stderr,
+			"uclient-tls-split: %llu TLS reads held %llu messages\n",
 			n_reads, n_messages);
 }

@@ -22,11 +22,11 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
-#include "turnpike/addr.h"
 #include "gen_auth.h"
 #include "gen_plan.h"
 #include "gen_session.h"
 #include "gen_stats.h"
+#include "turnpike/addr.h"
 
 #define GEN_BURST 32
 /** Frames queued for one flush (echoes, handshakes, ARP). */
@@ -48,24 +48,24 @@ enum gen_mode {
 struct gen_opts {
 	uint16_t port;
 	struct tp_addr server;
-	struct tp_ip gateway;   /**< also answer ARP for it (family 0: none) */
+	struct tp_ip gateway; /**< also answer ARP for it (family 0: none) */
 	bool have_server_mac;
 	struct rte_ether_addr server_mac;
 	struct gen_plan_params plan;
 	struct gen_auth_params auth;
 	enum gen_mode mode;
-	uint64_t rate;          /**< packets/s client -> peer; 0 = flat out */
-	uint32_t size;          /**< payload bytes */
+	uint64_t rate; /**< packets/s client -> peer; 0 = flat out */
+	uint32_t size; /**< payload bytes */
 	double duration_s;
-	uint32_t window;        /**< outstanding transactions */
+	uint32_t window; /**< outstanding transactions */
 	uint32_t rto_ms;
 	uint32_t tries;
-	uint32_t lifetime_s;    /**< LIFETIME asked for; 0 = server default */
+	uint32_t lifetime_s; /**< LIFETIME asked for; 0 = server default */
 	uint32_t perm_refresh_s;
 	uint32_t chan_refresh_s;
 	uint32_t drain_ms;
 	uint32_t idle_sleep_us;
-	uint32_t progress_s;    /**< 0 = no progress lines */
+	uint32_t progress_s; /**< 0 = no progress lines */
 	const char *pcap_out;
 	bool echo;
 	bool json;
@@ -99,7 +99,7 @@ struct gen {
 	bool server_mac_known;
 	bool tx_ip_cksum;
 	bool tx_udp_cksum;
-	struct rte_mbuf *ctl[GEN_TXQ_LEN];  /**< handshakes, ARP */
+	struct rte_mbuf *ctl[GEN_TXQ_LEN]; /**< handshakes, ARP */
 	uint16_t n_ctl;
 	struct rte_mbuf *echo[GEN_TXQ_LEN]; /**< peer -> relay */
 	uint16_t n_echo;
@@ -113,21 +113,21 @@ struct gen {
 	uint32_t sweep;           /**< timer sweep cursor */
 	uint32_t release_cursor;
 	uint32_t n_ready;
-	uint32_t n_failed;        /**< set-up failures */
-	uint64_t setup_first;     /**< TSC of the first Allocate */
-	uint64_t setup_last;      /**< TSC of the last set-up success */
-	uint64_t next_wall;       /**< TSC of the next wall-clock update */
-	uint64_t next_progress;   /**< TSC of the next --progress line */
-	uint64_t progress_sent;   /**< counters at the last line */
+	uint32_t n_failed;      /**< set-up failures */
+	uint64_t setup_first;   /**< TSC of the first Allocate */
+	uint64_t setup_last;    /**< TSC of the last set-up success */
+	uint64_t next_wall;     /**< TSC of the next wall-clock update */
+	uint64_t next_progress; /**< TSC of the next --progress line */
+	uint64_t progress_sent; /**< counters at the last line */
 	uint64_t progress_recv;
 	/* traffic */
-	uint32_t *live;           /**< usable sessions, round-robin order */
+	uint32_t *live; /**< usable sessions, round-robin order */
 	uint32_t n_live;
 	uint32_t rr;
 	bool sending;
 	uint64_t seq;
-	uint64_t t_traffic0;      /**< TSC at traffic start */
-	uint64_t attempts;        /**< frames built for the port */
+	uint64_t t_traffic0;                 /**< TSC at traffic start */
+	uint64_t attempts;                   /**< frames built for the port */
 	struct rte_mbuf *pending[GEN_BURST]; /**< built, not yet taken */
 	uint16_t n_pending;
 	uint64_t last_traffic_rx; /**< TSC of the last relayed datagram in */

@@ -18,7 +18,8 @@ void
 gen_arp_request_server(struct gen *g)
 {
 	static const struct rte_ether_addr bcast = {
-		.addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+		.addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }
+	};
 	static const struct rte_ether_addr zero;
 	struct rte_mbuf *m = rte_pktmbuf_alloc(g->pool);
 	struct rte_ether_hdr *eth;

@@ -41,7 +41,8 @@ const char *
 gen_auth_kind_name(enum gen_auth_kind kind)
 {
 	return (unsigned int)kind < sizeof(kind_names) / sizeof(kind_names[0]) ?
-	       kind_names[kind] : "?";
+		       kind_names[kind] :
+		       "?";
 }
 
 static int
@@ -92,7 +93,8 @@ init_oauth(struct gen_auth *a, const struct gen_auth_params *p, char *err,
 	int n;
 
 	if (p->oauth_kid == NULL || p->oauth_key_b64 == NULL) {
-		snprintf(err, err_len, "--auth oauth needs --oauth-kid and --oauth-key");
+		snprintf(err, err_len,
+			 "--auth oauth needs --oauth-kid and --oauth-key");
 		return -EINVAL;
 	}
 	if (copy_str(a->username, sizeof(a->username), p->oauth_kid,
@@ -103,7 +105,8 @@ init_oauth(struct gen_auth *a, const struct gen_auth_params *p, char *err,
 	n = base64_decode(p->oauth_key_b64, strlen(p->oauth_key_b64),
 			  a->oauth_key, sizeof(a->oauth_key));
 	if (n <= 0) {
-		snprintf(err, err_len, "--oauth-key: not base64 of a 16- or 32-byte key");
+		snprintf(err, err_len,
+			 "--oauth-key: not base64 of a 16- or 32-byte key");
 		return -EINVAL;
 	}
 	a->oauth_key_len = (size_t)n;
@@ -113,8 +116,10 @@ init_oauth(struct gen_auth *a, const struct gen_auth_params *p, char *err,
 		a->oauth_alg = n == 16 ? OAUTH_ALG_A128GCM : OAUTH_ALG_A256GCM;
 	if (a->oauth_alg == OAUTH_ALG_NONE ||
 	    oauth_alg_key_len(a->oauth_alg) != a->oauth_key_len) {
-		snprintf(err, err_len, "--oauth-alg/--oauth-key: A128GCM takes a "
-			 "16-byte key, A256GCM a 32-byte key (this key has %d)", n);
+		snprintf(err, err_len,
+			 "--oauth-alg/--oauth-key: A128GCM takes a "
+			 "16-byte key, A256GCM a 32-byte key (this key has %d)",
+			 n);
 		return -EINVAL;
 	}
 	a->oauth_lifetime_s = p->oauth_lifetime_s;
@@ -144,8 +149,9 @@ init_rest(struct gen_auth *a, const struct gen_auth_params *p, char *err,
 		return -EINVAL;
 	}
 	if (p->user != NULL)
-		n = snprintf(a->username, sizeof(a->username), "%" PRIu64 "%c%s",
-			     p->now_unix + p->rest_ttl_s, AUTH_REST_SEPARATOR, p->user);
+		n = snprintf(a->username, sizeof(a->username),
+			     "%" PRIu64 "%c%s", p->now_unix + p->rest_ttl_s,
+			     AUTH_REST_SEPARATOR, p->user);
 	else
 		n = snprintf(a->username, sizeof(a->username), "%" PRIu64,
 			     p->now_unix + p->rest_ttl_s);
@@ -175,14 +181,16 @@ gen_auth_init(struct gen_auth *a, const struct gen_auth_params *p, char *err,
 		return 0;
 	case GEN_AUTH_LT:
 		if (p->user == NULL || p->password == NULL) {
-			snprintf(err, err_len, "--auth lt needs --user and --password");
+			snprintf(err, err_len,
+				 "--auth lt needs --user and --password");
 			return -EINVAL;
 		}
 		if (copy_str(a->username, sizeof(a->username), p->user,
 			     &a->username_len) != 0 ||
 		    copy_str(a->password, sizeof(a->password), p->password,
 			     NULL) != 0) {
-			snprintf(err, err_len, "--user/--password: empty or too long");
+			snprintf(err, err_len,
+				 "--user/--password: empty or too long");
 			return -EINVAL;
 		}
 		return 0;

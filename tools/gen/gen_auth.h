@@ -44,14 +44,14 @@ enum gen_auth_kind {
 /** What the options give. */
 struct gen_auth_params {
 	enum gen_auth_kind kind;
-	const char *user;         /**< lt: user; rest: user id (may be NULL) */
-	const char *password;     /**< lt */
-	const char *secret;       /**< rest */
-	uint32_t rest_ttl_s;      /**< rest: username expiry from now */
+	const char *user;     /**< lt: user; rest: user id (may be NULL) */
+	const char *password; /**< lt */
+	const char *secret;   /**< rest */
+	uint32_t rest_ttl_s;  /**< rest: username expiry from now */
 	const char *oauth_kid;
 	const char *oauth_key_b64;
-	const char *oauth_alg;    /**< "A128GCM" / "A256GCM"; NULL = by key size */
-	const char *server_name;  /**< token AAD; NULL = the realm */
+	const char *oauth_alg; /**< "A128GCM" / "A256GCM"; NULL = by key size */
+	const char *server_name; /**< token AAD; NULL = the realm */
 	uint32_t oauth_lifetime_s;
 	uint64_t now_unix;
 };
@@ -65,16 +65,16 @@ struct gen_auth {
 	char realm[GEN_AUTH_REALM_MAX + 1];
 	size_t realm_len;
 	bool have_realm;
-	uint8_t key[GEN_AUTH_KEY_MAX];        /**< MESSAGE-INTEGRITY key */
-	size_t key_len;                       /**< 0 until known */
+	uint8_t key[GEN_AUTH_KEY_MAX]; /**< MESSAGE-INTEGRITY key */
+	size_t key_len;                /**< 0 until known */
 	/* oauth */
 	uint8_t oauth_key[OAUTH_KEY_MAX];
 	size_t oauth_key_len;
 	enum oauth_alg oauth_alg;
 	char server_name[GEN_AUTH_REALM_MAX + 1];
-	bool server_name_given;               /**< else the realm is used */
+	bool server_name_given; /**< else the realm is used */
 	uint32_t oauth_lifetime_s;
-	uint64_t oauth_issued;                /**< Unix seconds */
+	uint64_t oauth_issued; /**< Unix seconds */
 	uint8_t token[OAUTH_TOKEN_MAX];
 	size_t token_len;
 };

@@ -101,8 +101,8 @@ handle(struct gen *g, uint32_t idx, bool was_waiting, enum gen_sess_event ev,
 	case GEN_EV_READY:
 		g->n_ready++;
 		g->setup_last = now;
-		gen_hist_add(&g->st.setup,
-			     (uint64_t)((double)(now - s->t_start) * g->ns_per_tick));
+		gen_hist_add(&g->st.setup, (uint64_t)((double)(now - s->t_start) *
+						      g->ns_per_tick));
 		g->live[g->n_live++] = idx;
 		break;
 	case GEN_EV_FAILED:
@@ -134,8 +134,8 @@ start_sessions(struct gen *g, uint64_t now)
 
 		if (g->setup_first == 0)
 			g->setup_first = now;
-		handle(g, idx, false, gen_session_start(&g->sctx, &g->sess[idx], now),
-		       now);
+		handle(g, idx, false,
+		       gen_session_start(&g->sctx, &g->sess[idx], now), now);
 	}
 }
 
@@ -164,7 +164,8 @@ gen_hs_poll(struct gen *g, uint64_t now)
 		/* The wall clock, for tokens: once a second is plenty. */
 		g->sctx.now_unix = (uint64_t)time(NULL);
 		if (gen_auth_refresh(&g->auth, g->sctx.now_unix) < 0)
-			fprintf(stderr, "turnpike-gen: cannot mint a new token\n");
+			fprintf(stderr,
+				"turnpike-gen: cannot mint a new token\n");
 		g->next_wall = now + g->hz;
 	}
 	if (g->phase == GEN_PHASE_SETUP)
@@ -184,7 +185,8 @@ gen_hs_poll(struct gen *g, uint64_t now)
 		was = gen_session_waiting(s);
 		handle(g, idx, was,
 		       gen_session_on_timer(&g->sctx, s, now,
-					    keepalive && g->outstanding < g->o.window),
+					    keepalive && g->outstanding <
+								 g->o.window),
 		       now);
 	}
 }

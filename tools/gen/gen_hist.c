@@ -22,7 +22,8 @@ gen_hist_bucket_low(unsigned int i)
 	if (i < GEN_HIST_SUB)
 		return i;
 	e = i / GEN_HIST_SUB + GEN_HIST_SUB_BITS - 1;
-	return (uint64_t)(GEN_HIST_SUB + i % GEN_HIST_SUB) << (e - GEN_HIST_SUB_BITS);
+	return (uint64_t)(GEN_HIST_SUB + i % GEN_HIST_SUB)
+	       << (e - GEN_HIST_SUB_BITS);
 }
 
 uint64_t

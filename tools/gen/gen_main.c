@@ -76,12 +76,14 @@ static void
 progress(struct gen *g, uint64_t now)
 {
 	static const char *const phases[] = { "resolve", "setup", "hold",
-		"traffic", "drain", "release", "done" };
+					      "traffic", "drain", "release",
+					      "done" };
 	const uint64_t *c = g->st.c;
 
 	if (g->o.progress_s == 0 || now < g->next_progress)
 		return;
-	fprintf(stderr, "[turnpike-gen] %-7s ready %u failed %u in-flight %u | "
+	fprintf(stderr,
+		"[turnpike-gen] %-7s ready %u failed %u in-flight %u | "
 		"to peer %" PRIu64 "/%" PRIu64 " to client %" PRIu64 "/%" PRIu64
 		" | %" PRIu64 " sent/s, %" PRIu64 " received/s\n",
 		phases[g->phase], g->n_ready, g->n_failed, g->outstanding,
@@ -89,9 +91,11 @@ progress(struct gen *g, uint64_t now)
 		c[GEN_C_to_client_received], c[GEN_C_to_client_sent],
 		(c[GEN_C_to_peer_sent] - g->progress_sent) / g->o.progress_s,
 		(c[GEN_C_to_peer_received] + c[GEN_C_to_client_received] -
-		 g->progress_recv) / g->o.progress_s);
+		 g->progress_recv) /
+			g->o.progress_s);
 	g->progress_sent = c[GEN_C_to_peer_sent];
-	g->progress_recv = c[GEN_C_to_peer_received] + c[GEN_C_to_client_received];
+	g->progress_recv =
+		c[GEN_C_to_peer_received] + c[GEN_C_to_client_received];
 	g->next_progress = now + g->hz * g->o.progress_s;
 }
 
@@ -125,7 +129,8 @@ run_phase(struct gen *g, enum gen_phase phase, uint64_t deadline)
 	g->phase = phase;
 	while (*g->stop < stops) {
 		now = rte_rdtsc();
-		if (phase_done(g, now, RTE_MAX(g->last_traffic_rx, g->t_traffic0)) ||
+		if (phase_done(g, now,
+			       RTE_MAX(g->last_traffic_rx, g->t_traffic0)) ||
 		    (deadline != 0 && now >= deadline))
 			break;
 		if (phase == GEN_PHASE_RESOLVE && now >= next_arp) {
@@ -158,13 +163,14 @@ gen_setup(struct gen *g, int argc, char **argv)
 	g->ns_per_tick = 1e9 / (double)g->hz;
 	g->o.auth.now_unix = (uint64_t)time(NULL);
 	if (gen_plan_init(&g->plan, &g->o.plan, err, sizeof(err)) != 0 ||
-	    (!g->o.floor && gen_auth_init(&g->auth, &g->o.auth, err, sizeof(err)) != 0)) {
+	    (!g->o.floor &&
+	     gen_auth_init(&g->auth, &g->o.auth, err, sizeof(err)) != 0)) {
 		fprintf(stderr, "turnpike-gen: %s\n", err);
 		return 2;
 	}
 	if (gen_plan_owns_ip(&g->plan, &g->o.server.ip)) {
 		fprintf(stderr, "turnpike-gen: the server's address is inside "
-			"--client-net or --peer-net\n");
+				"--client-net or --peer-net\n");
 		return 2;
 	}
 	gen_sess_ctx_init(&g->sctx, &g->auth, &g->plan, &g->o.server, g->hz);
@@ -175,7 +181,8 @@ gen_setup(struct gen *g, int argc, char **argv)
 	g->sctx.chan_refresh_s = g->o.chan_refresh_s;
 	g->sctx.now_unix = g->o.auth.now_unix;
 	if (RAND_bytes(g->sctx.tid_prefix, sizeof(g->sctx.tid_prefix)) != 1) {
-		fprintf(stderr, "turnpike-gen: no randomness for transaction IDs\n");
+		fprintf(stderr,
+			"turnpike-gen: no randomness for transaction IDs\n");
 		return 1;
 	}
 	if (gen_hs_init(g) != 0) {
@@ -201,9 +208,10 @@ report(struct gen *g, double traffic_s)
 	r.size = g->o.size;
 	r.rate = g->o.rate;
 	r.duration_s = traffic_s;
-	r.offered_pps = traffic_s > 0 ? (double)c[GEN_C_to_peer_sent] / traffic_s : 0;
-	gen_report_dir(&r.to_peer, c[GEN_C_to_peer_sent], c[GEN_C_to_peer_received],
-		       &g->st.to_peer, traffic_s);
+	r.offered_pps =
+		traffic_s > 0 ? (double)c[GEN_C_to_peer_sent] / traffic_s : 0;
+	gen_report_dir(&r.to_peer, c[GEN_C_to_peer_sent],
+		       c[GEN_C_to_peer_received], &g->st.to_peer, traffic_s);
 	gen_report_dir(&r.to_client, c[GEN_C_to_client_sent],
 		       c[GEN_C_to_client_received], &g->st.to_client, traffic_s);
 	r.counters = c;
@@ -227,11 +235,14 @@ gen_run(struct gen *g)
 		g->server_mac = g->o.server_mac;
 		g->server_mac_known = true;
 	}
-	run_phase(g, GEN_PHASE_RESOLVE, now + g->hz * (g->o.floor ?
-					 GEN_FLOOR_RESOLVE_S : GEN_RESOLVE_S));
+	run_phase(g, GEN_PHASE_RESOLVE,
+		  now + g->hz * (g->o.floor ? GEN_FLOOR_RESOLVE_S :
+					      GEN_RESOLVE_S));
 	if (!g->server_mac_known && !g->o.floor) {
-		fprintf(stderr, "turnpike-gen: no ARP answer from the server "
-			"within %d s (give --server-mac?)\n", GEN_RESOLVE_S);
+		fprintf(stderr,
+			"turnpike-gen: no ARP answer from the server "
+			"within %d s (give --server-mac?)\n",
+			GEN_RESOLVE_S);
 		return 1;
 	}
 	if (!g->server_mac_known)
@@ -251,7 +262,8 @@ gen_run(struct gen *g)
 				g->n_live, g->o.pcap_out);
 	}
 	if (g->o.hold) {
-		fprintf(stderr, "turnpike-gen: holding %u allocations; SIGINT ends\n",
+		fprintf(stderr,
+			"turnpike-gen: holding %u allocations; SIGINT ends\n",
 			g->n_ready);
 		run_phase(g, GEN_PHASE_HOLD, 0);
 	} else if (g->o.duration_s > 0 && g->n_live > 0 && *g->stop == 0) {
@@ -266,8 +278,9 @@ gen_run(struct gen *g)
 		run_phase(g, GEN_PHASE_DRAIN, t_end + ms_ticks(g, g->o.drain_ms));
 	}
 	if (g->o.release && !g->o.floor)
-		run_phase(g, GEN_PHASE_RELEASE, rte_rdtsc() + g->hz *
-			  (GEN_RELEASE_MAX_S + g->n_ready / GEN_RELEASE_PER_S));
+		run_phase(g, GEN_PHASE_RELEASE,
+			  rte_rdtsc() + g->hz * (GEN_RELEASE_MAX_S +
+						 g->n_ready / GEN_RELEASE_PER_S));
 	g->phase = GEN_PHASE_DONE;
 	report(g, traffic_s);
 	return g->o.floor || g->n_failed == 0 ? 0 : 3;
@@ -294,15 +307,17 @@ main(int argc, char **argv)
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
 	if (!rte_eth_dev_is_valid_port(g.o.port)) {
-		fprintf(stderr, "turnpike-gen: no DPDK port %u (give a device, e.g. "
+		fprintf(stderr,
+			"turnpike-gen: no DPDK port %u (give a device, e.g. "
 			"--vdev net_memif0,role=client,socket=/tmp/x.sock)\n",
 			g.o.port);
 		return 1;
 	}
 
 	/* 5. Packet buffers and the port. */
-	g.pool = rte_pktmbuf_pool_create("gen_mbufs", GEN_POOL_MBUFS, GEN_POOL_CACHE,
-					 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+	g.pool = rte_pktmbuf_pool_create("gen_mbufs", GEN_POOL_MBUFS,
+					 GEN_POOL_CACHE, 0,
+					 RTE_MBUF_DEFAULT_BUF_SIZE,
 					 (int)rte_socket_id());
 	if (g.pool == NULL) {
 		fprintf(stderr, "turnpike-gen: cannot create the mbuf pool: %s\n",

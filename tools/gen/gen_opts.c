@@ -130,9 +130,12 @@ parse_u64(const char *name, const char *text, uint64_t max, uint64_t *out)
 
 	errno = 0;
 	v = strtoull(text, &end, 10);
-	if (*text == '\0' || *text == '-' || *end != '\0' || errno != 0 || v > max) {
-		fprintf(stderr, "turnpike-gen: --%s: '%s' is not a number up to "
-			"%llu\n", name, text, (unsigned long long)max);
+	if (*text == '\0' || *text == '-' || *end != '\0' || errno != 0 ||
+	    v > max) {
+		fprintf(stderr,
+			"turnpike-gen: --%s: '%s' is not a number up to "
+			"%llu\n",
+			name, text, (unsigned long long)max);
 		return -EINVAL;
 	}
 	*out = v;
@@ -308,7 +311,8 @@ check(const struct gen_opts *o)
 		return -EINVAL;
 	}
 	if (o->size < GEN_PAYLOAD_MIN) {
-		fprintf(stderr, "turnpike-gen: --size: at least %d bytes (the "
+		fprintf(stderr,
+			"turnpike-gen: --size: at least %d bytes (the "
 			"payload carries a sequence number and a timestamp)\n",
 			GEN_PAYLOAD_MIN);
 		return -EINVAL;
@@ -316,12 +320,12 @@ check(const struct gen_opts *o)
 	if (o->window == 0 || o->tries == 0 || o->rto_ms == 0 ||
 	    o->perm_refresh_s == 0 || o->chan_refresh_s == 0) {
 		fprintf(stderr, "turnpike-gen: --window, --tries, --rto-ms and "
-			"--refresh-* must be at least 1\n");
+				"--refresh-* must be at least 1\n");
 		return -EINVAL;
 	}
 	if (o->hold && o->floor) {
 		fprintf(stderr, "turnpike-gen: --hold keeps TURN allocations; "
-			"--floor makes none\n");
+				"--floor makes none\n");
 		return -EINVAL;
 	}
 	return 0;
@@ -354,8 +358,10 @@ gen_opts_parse(struct gen_opts *o, int argc, char **argv)
 		if (rc == 1) {
 			rc = parse_text_opt(o, c, optarg);
 			if (rc != 0)
-				fprintf(stderr, "turnpike-gen: --%s: bad value "
-					"'%s'\n", name, optarg ? optarg : "");
+				fprintf(stderr,
+					"turnpike-gen: --%s: bad value "
+					"'%s'\n",
+					name, optarg ? optarg : "");
 		}
 		if (rc != 0)
 			return -EINVAL;

@@ -31,9 +31,9 @@
 /** An open pcap file. */
 struct gen_pcap {
 	FILE *f;
-	int close_f;      /**< close f in gen_pcap_close (we opened it) */
-	uint64_t frames;  /**< frames written */
-	int err;          /**< first error (-errno), sticky */
+	int close_f;     /**< close f in gen_pcap_close (we opened it) */
+	uint64_t frames; /**< frames written */
+	int err;         /**< first error (-errno), sticky */
 };
 
 /**

@@ -44,21 +44,26 @@ lay_out(const char *what, const struct tp_ip_range *net, uint32_t count,
 		return -EINVAL;
 	}
 	if (net_hosts(net, ip0, &hosts) != 0) {
-		snprintf(err, err_len, "--%s-net: IPv4 prefix or range expected", what);
+		snprintf(err, err_len,
+			 "--%s-net: IPv4 prefix or range expected", what);
 		return -EINVAL;
 	}
 	if (want_ips == 0)
 		want_ips = count < hosts ? count : hosts;
 	if (want_ips > hosts || want_ips > count) {
-		snprintf(err, err_len, "--%s-ips %u: the net has %u host addresses "
-			 "for %u %ss", what, want_ips, hosts, count, what);
+		snprintf(err, err_len,
+			 "--%s-ips %u: the net has %u host addresses "
+			 "for %u %ss",
+			 what, want_ips, hosts, count, what);
 		return -EINVAL;
 	}
 	per_ip = count / want_ips + (count % want_ips != 0);
 	if (port0 == 0 || (uint32_t)port0 + per_ip - 1 > 65535) {
-		snprintf(err, err_len, "%u %ss on %u IPs need ports %u-%u: give a "
-			 "wider --%s-net or a lower --%s-port", count, what,
-			 want_ips, port0, port0 + per_ip - 1, what, what);
+		snprintf(err, err_len,
+			 "%u %ss on %u IPs need ports %u-%u: give a "
+			 "wider --%s-net or a lower --%s-port",
+			 count, what, want_ips, port0, port0 + per_ip - 1, what,
+			 what);
 		return -EINVAL;
 	}
 	*n_ips = want_ips;
@@ -66,8 +71,8 @@ lay_out(const char *what, const struct tp_ip_range *net, uint32_t count,
 }
 
 int
-gen_plan_init(struct gen_plan *plan, const struct gen_plan_params *p,
-	      char *err, size_t err_len)
+gen_plan_init(struct gen_plan *plan, const struct gen_plan_params *p, char *err,
+	      size_t err_len)
 {
 	uint32_t c_end, p_end;
 
@@ -78,14 +83,14 @@ gen_plan_init(struct gen_plan *plan, const struct gen_plan_params *p,
 	if (lay_out("client", &p->client_net, p->n_clients, p->n_client_ips,
 		    p->client_port0, &plan->client_ip0, &plan->n_client_ips,
 		    err, err_len) != 0 ||
-	    lay_out("peer", &p->peer_net, p->n_peers, p->n_peer_ips,
-		    p->peer_port0, &plan->peer_ip0, &plan->n_peer_ips,
-		    err, err_len) != 0)
+	    lay_out("peer", &p->peer_net, p->n_peers, p->n_peer_ips, p->peer_port0,
+		    &plan->peer_ip0, &plan->n_peer_ips, err, err_len) != 0)
 		return -EINVAL;
 	c_end = plan->client_ip0 + plan->n_client_ips;
 	p_end = plan->peer_ip0 + plan->n_peer_ips;
 	if (plan->client_ip0 < p_end && plan->peer_ip0 < c_end) {
-		snprintf(err, err_len, "the client IPs and the peer IPs overlap: "
+		snprintf(err, err_len,
+			 "the client IPs and the peer IPs overlap: "
 			 "give --client-net and --peer-net disjoint prefixes");
 		return -EINVAL;
 	}

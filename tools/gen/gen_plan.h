@@ -29,12 +29,12 @@
 
 /** Addresses of clients and peers. */
 struct gen_plan {
-	uint32_t n_clients;     /**< allocations */
+	uint32_t n_clients; /**< allocations */
 	uint32_t n_peers;
-	uint32_t client_ip0;    /**< first client IP, host order */
+	uint32_t client_ip0; /**< first client IP, host order */
 	uint32_t n_client_ips;
 	uint16_t client_port0;
-	uint32_t peer_ip0;      /**< first peer IP, host order */
+	uint32_t peer_ip0; /**< first peer IP, host order */
 	uint32_t n_peer_ips;
 	uint16_t peer_port0;
 };
@@ -45,8 +45,8 @@ struct gen_plan_params {
 	struct tp_ip_range peer_net;
 	uint32_t n_clients;
 	uint32_t n_peers;
-	uint32_t n_client_ips;  /**< 0 = as many as useful */
-	uint32_t n_peer_ips;    /**< 0 = as many as useful */
+	uint32_t n_client_ips; /**< 0 = as many as useful */
+	uint32_t n_peer_ips;   /**< 0 = as many as useful */
 	uint16_t client_port0;
 	uint16_t peer_port0;
 };

@@ -14,8 +14,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "turnpike/xlist.h"
 #include "gen_session.h"
+#include "turnpike/xlist.h"
 
 static const char *const state_names[] = { GEN_SESS_STATE_LIST(TP_XLIST_TEXT) };
 
@@ -171,7 +171,8 @@ add_credentials(const struct gen_sess_ctx *ctx, const struct gen_session *s,
 	stun_build_attr(b, STUN_ATTR_REALM, a->realm, a->realm_len);
 	stun_build_attr(b, STUN_ATTR_NONCE, s->nonce, s->nonce_len);
 	if (a->kind == GEN_AUTH_OAUTH)
-		stun_build_attr(b, STUN_ATTR_ACCESS_TOKEN, a->token, a->token_len);
+		stun_build_attr(b, STUN_ATTR_ACCESS_TOKEN, a->token,
+				a->token_len);
 	stun_build_integrity(b, a->key, a->key_len);
 }
 
@@ -274,8 +275,8 @@ on_error(struct gen_sess_ctx *ctx, struct gen_session *s,
 	uint16_t code = 0, rlen;
 	const char *reason;
 
-	if (stun_msg_get_error(msg, &code, &reason, &rlen) != 0 ||
-	    code < 300 || code >= GEN_FAIL_CODE_MAX)
+	if (stun_msg_get_error(msg, &code, &reason, &rlen) != 0 || code < 300 ||
+	    code >= GEN_FAIL_CODE_MAX)
 		return fail(ctx, s, GEN_FAIL_PROTOCOL);
 	if (code == 401 && s->state == GEN_SS_PROBE &&
 	    ctx->auth->kind != GEN_AUTH_NONE) {
@@ -408,8 +409,7 @@ gen_session_on_timer(struct gen_sess_ctx *ctx, struct gen_session *s,
 }
 
 enum gen_sess_event
-gen_session_release(struct gen_sess_ctx *ctx, struct gen_session *s,
-		    uint64_t now)
+gen_session_release(struct gen_sess_ctx *ctx, struct gen_session *s, uint64_t now)
 {
 	(void)ctx;
 	(void)now;

@@ -37,10 +37,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "turnpike/addr.h"
-#include "turnpike/stun.h"
 #include "gen_auth.h"
 #include "gen_plan.h"
+#include "turnpike/addr.h"
+#include "turnpike/stun.h"
 
 /** Longest NONCE kept (RFC 8489 section 14.10: fewer than 128 characters). */
 #define GEN_NONCE_MAX 128
@@ -60,18 +60,18 @@
 #define GEN_TRANSPORT_UDP 17
 
 /** States: X(NAME, "name"). */
-#define GEN_SESS_STATE_LIST(X)          \
-	X(IDLE, "idle")                 \
-	X(PROBE, "probe")               \
-	X(ALLOCATE, "allocate")         \
-	X(PERMIT, "permit")             \
-	X(BIND, "bind")                 \
-	X(READY, "ready")               \
-	X(REFRESH, "refresh")           \
+#define GEN_SESS_STATE_LIST(X)              \
+	X(IDLE, "idle")                     \
+	X(PROBE, "probe")                   \
+	X(ALLOCATE, "allocate")             \
+	X(PERMIT, "permit")                 \
+	X(BIND, "bind")                     \
+	X(READY, "ready")                   \
+	X(REFRESH, "refresh")               \
 	X(PERMIT_REFRESH, "permit-refresh") \
-	X(BIND_REFRESH, "bind-refresh") \
-	X(RELEASE, "release")           \
-	X(RELEASED, "released")         \
+	X(BIND_REFRESH, "bind-refresh")     \
+	X(RELEASE, "release")               \
+	X(RELEASED, "released")             \
 	X(FAILED, "failed")
 
 enum gen_sess_state {
@@ -101,17 +101,17 @@ enum gen_fail {
 };
 
 /** Session counters: X(name, description). */
-#define GEN_SESS_COUNTER_LIST(X)                                            \
-	X(requests, "requests sent (first transmissions)")                  \
-	X(retransmits, "requests sent again after a timeout")               \
-	X(responses, "responses for the current transaction")               \
-	X(stale_responses, "responses for no transaction in progress")      \
-	X(bad_integrity, "success responses whose MESSAGE-INTEGRITY failed")\
-	X(no_integrity, "success responses without MESSAGE-INTEGRITY")      \
-	X(stale_nonce, "438 Stale Nonce answered with the new nonce")       \
-	X(refreshes, "keep-alive transactions that succeeded")              \
-	X(keepalive_failed, "live allocations lost on a keep-alive")        \
-	X(released, "allocations given back at the end")                   \
+#define GEN_SESS_COUNTER_LIST(X)                                             \
+	X(requests, "requests sent (first transmissions)")                   \
+	X(retransmits, "requests sent again after a timeout")                \
+	X(responses, "responses for the current transaction")                \
+	X(stale_responses, "responses for no transaction in progress")       \
+	X(bad_integrity, "success responses whose MESSAGE-INTEGRITY failed") \
+	X(no_integrity, "success responses without MESSAGE-INTEGRITY")       \
+	X(stale_nonce, "438 Stale Nonce answered with the new nonce")        \
+	X(refreshes, "keep-alive transactions that succeeded")               \
+	X(keepalive_failed, "live allocations lost on a keep-alive")         \
+	X(released, "allocations given back at the end")                     \
 	X(release_failed, "releases refused or unanswered")
 
 enum gen_sess_counter {
@@ -125,15 +125,15 @@ enum gen_sess_counter {
 struct gen_sess_ctx {
 	struct gen_auth *auth;
 	const struct gen_plan *plan;
-	struct tp_addr server;      /**< the TURN server's address */
-	uint8_t tid_prefix[4];      /**< random per run */
-	uint64_t hz;                /**< ticks per second */
-	uint64_t rto;               /**< initial RTO, ticks */
-	uint8_t max_tries;          /**< sends per transaction (Rc) */
-	uint32_t lifetime_s;        /**< LIFETIME to ask for; 0 = omit */
+	struct tp_addr server; /**< the TURN server's address */
+	uint8_t tid_prefix[4]; /**< random per run */
+	uint64_t hz;           /**< ticks per second */
+	uint64_t rto;          /**< initial RTO, ticks */
+	uint8_t max_tries;     /**< sends per transaction (Rc) */
+	uint32_t lifetime_s;   /**< LIFETIME to ask for; 0 = omit */
 	uint32_t perm_refresh_s;
 	uint32_t chan_refresh_s;
-	uint64_t now_unix;          /**< wall clock, for minting tokens */
+	uint64_t now_unix; /**< wall clock, for minting tokens */
 	uint64_t c[GEN_SC__COUNT];
 	/** Set-up failures by reason: STUN code, or enum gen_fail. */
 	uint32_t failed[GEN_FAIL_CODE_MAX];
@@ -141,27 +141,27 @@ struct gen_sess_ctx {
 
 /** One allocation. */
 struct gen_session {
-	uint8_t state;      /**< enum gen_sess_state */
-	uint8_t tries;      /**< sends of the current transaction */
-	uint8_t stale;      /**< 438s in a row */
+	uint8_t state; /**< enum gen_sess_state */
+	uint8_t tries; /**< sends of the current transaction */
+	uint8_t stale; /**< 438s in a row */
 	uint8_t nonce_len;
 	uint16_t channel;   /**< channel number, 0 = Send indications */
 	uint16_t fail_code; /**< why it failed: STUN code or enum gen_fail */
 	uint32_t txn;       /**< transaction counter, in the transaction ID */
 	struct tp_addr relay;
-	uint64_t deadline;  /**< next retransmission of the transaction */
-	uint64_t t_start;   /**< first Allocate sent */
-	uint64_t t_ready;   /**< set-up finished, 0 if never */
-	uint64_t t_alloc;   /**< next Refresh */
-	uint64_t t_perm;    /**< next CreatePermission */
-	uint64_t t_chan;    /**< next ChannelBind, 0 without a channel */
+	uint64_t deadline; /**< next retransmission of the transaction */
+	uint64_t t_start;  /**< first Allocate sent */
+	uint64_t t_ready;  /**< set-up finished, 0 if never */
+	uint64_t t_alloc;  /**< next Refresh */
+	uint64_t t_perm;   /**< next CreatePermission */
+	uint64_t t_chan;   /**< next ChannelBind, 0 without a channel */
 	uint8_t nonce[GEN_NONCE_MAX];
 };
 
 /** Fill @p ctx's defaults (RFC timers); the caller sets the rest. */
 void gen_sess_ctx_init(struct gen_sess_ctx *ctx, struct gen_auth *auth,
-		       const struct gen_plan *plan, const struct tp_addr *server,
-		       uint64_t hz);
+		       const struct gen_plan *plan,
+		       const struct tp_addr *server, uint64_t hz);
 
 /** Name of a state ("ready"). */
 const char *gen_session_state_name(unsigned int state);
@@ -207,8 +207,7 @@ void gen_session_sent(struct gen_sess_ctx *ctx, struct gen_session *s,
  * GEN_EV_REFRESHED, GEN_EV_RELEASED, GEN_EV_FAILED or GEN_EV_IGNORED.
  */
 enum gen_sess_event gen_session_on_response(struct gen_sess_ctx *ctx,
-					    struct gen_session *s,
-					    uint32_t index,
+					    struct gen_session *s, uint32_t index,
 					    const struct stun_msg *msg,
 					    uint64_t now);
 
@@ -229,9 +228,8 @@ enum gen_sess_event gen_session_release(struct gen_sess_ctx *ctx,
 					struct gen_session *s, uint64_t now);
 
 /** The transaction ID of the transaction in progress. */
-void gen_session_tid(const struct gen_sess_ctx *ctx,
-		     const struct gen_session *s, uint32_t index,
-		     uint8_t tid[STUN_TID_LEN]);
+void gen_session_tid(const struct gen_sess_ctx *ctx, const struct gen_session *s,
+		     uint32_t index, uint8_t tid[STUN_TID_LEN]);
 
 /**
  * Session index named by a transaction ID of this run, or -1.  Lets a

@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "turnpike/xlist.h"
 #include "gen_stats.h"
+#include "turnpike/xlist.h"
 
 static const char *const counter_names[] = { GEN_COUNTER_LIST(TP_XLIST_NAME) };
 
@@ -63,7 +63,8 @@ fail_name(unsigned int code, char *buf, size_t cap)
 static void
 json_dir(FILE *out, const char *name, const struct gen_dir_report *d)
 {
-	fprintf(out, "\"%s\":{\"sent\":%" PRIu64 ",\"received\":%" PRIu64
+	fprintf(out,
+		"\"%s\":{\"sent\":%" PRIu64 ",\"received\":%" PRIu64
 		",\"lost\":%" PRId64 ",\"pps\":%.1f,\"p50_us\":%.2f,"
 		"\"p99_us\":%.2f,\"p999_us\":%.2f}",
 		name, d->sent, d->received, d->lost, d->pps, d->p50_us,
@@ -78,16 +79,18 @@ gen_report_json(const struct gen_report *r, FILE *out)
 
 	fprintf(out, "{\"allocations\":%u,\"requested\":%u,", r->allocations,
 		r->requested);
-	fprintf(out, "\"setup\":{\"per_s\":%.1f,\"seconds\":%.3f,\"p50_us\":%.1f,"
-		"\"p99_us\":%.1f,\"failed\":{", r->setup_per_s, r->setup_s,
-		r->setup_p50_us, r->setup_p99_us);
+	fprintf(out,
+		"\"setup\":{\"per_s\":%.1f,\"seconds\":%.3f,\"p50_us\":%.1f,"
+		"\"p99_us\":%.1f,\"failed\":{",
+		r->setup_per_s, r->setup_s, r->setup_p50_us, r->setup_p99_us);
 	for (unsigned int i = 0; r->failed != NULL && i < GEN_FAIL_CODE_MAX; i++)
 		if (r->failed[i] != 0)
 			fprintf(out, "%s\"%s\":%u", n++ ? "," : "",
 				fail_name(i, buf, sizeof(buf)), r->failed[i]);
-	fprintf(out, "}},\"mode\":\"%s\",\"size\":%u,\"rate\":%" PRIu64
-		",\"offered_pps\":%.1f,", r->mode, r->size, r->rate,
-		r->offered_pps);
+	fprintf(out,
+		"}},\"mode\":\"%s\",\"size\":%u,\"rate\":%" PRIu64
+		",\"offered_pps\":%.1f,",
+		r->mode, r->size, r->rate, r->offered_pps);
 	json_dir(out, "to_peer", &r->to_peer);
 	fputc(',', out);
 	json_dir(out, "to_client", &r->to_client);
@@ -96,7 +99,8 @@ gen_report_json(const struct gen_report *r, FILE *out)
 		fprintf(out, ",\"counters\":{");
 		for (int i = 0; i < GEN_C__COUNT; i++)
 			fprintf(out, "%s\"%s\":%" PRIu64, i ? "," : "",
-				gen_counter_name((enum gen_counter)i), r->counters[i]);
+				gen_counter_name((enum gen_counter)i),
+				r->counters[i]);
 		fputc('}', out);
 	}
 	if (r->sess_counters != NULL) {
@@ -115,10 +119,12 @@ human_dir(FILE *out, const char *name, const struct gen_dir_report *d)
 {
 	double loss = d->sent > 0 ? 100.0 * (double)d->lost / (double)d->sent : 0;
 
-	fprintf(out, "  %-10s sent %" PRIu64 ", received %" PRIu64 ", lost %"
-		PRId64 " (%.3f%%), %.0f pkt/s; latency p50 %.1f us, p99 %.1f us, "
-		"p99.9 %.1f us\n", name, d->sent, d->received, d->lost, loss,
-		d->pps, d->p50_us, d->p99_us, d->p999_us);
+	fprintf(out,
+		"  %-10s sent %" PRIu64 ", received %" PRIu64 ", lost %" PRId64
+		" (%.3f%%), %.0f pkt/s; latency p50 %.1f us, p99 %.1f us, "
+		"p99.9 %.1f us\n",
+		name, d->sent, d->received, d->lost, loss, d->pps, d->p50_us,
+		d->p99_us, d->p999_us);
 }
 
 void
@@ -128,12 +134,16 @@ gen_report_human(const struct gen_report *r, FILE *out)
 	char buf[32];
 
 	if (floor)
-		fprintf(out, "turnpike-gen: floor (no TURN): %u flows straight to "
-			"the reflector\n", r->requested);
+		fprintf(out,
+			"turnpike-gen: floor (no TURN): %u flows straight to "
+			"the reflector\n",
+			r->requested);
 	else
-		fprintf(out, "turnpike-gen: %u of %u allocations usable; set-up "
+		fprintf(out,
+			"turnpike-gen: %u of %u allocations usable; set-up "
 			"%.3f s, %.0f allocations/s, latency p50 %.0f us, p99 "
-			"%.0f us\n", r->allocations, r->requested, r->setup_s,
+			"%.0f us\n",
+			r->allocations, r->requested, r->setup_s,
 			r->setup_per_s, r->setup_p50_us, r->setup_p99_us);
 	for (unsigned int i = 0; r->failed != NULL && i < GEN_FAIL_CODE_MAX; i++)
 		if (r->failed[i] != 0)
@@ -143,9 +153,10 @@ gen_report_human(const struct gen_report *r, FILE *out)
 		snprintf(buf, sizeof(buf), "flat out");
 	else
 		snprintf(buf, sizeof(buf), "%" PRIu64 "/s", r->rate);
-	fprintf(out, "  traffic: %s, %u-byte payloads, rate %s, offered %.0f "
-		"pkt/s for %.3f s\n", r->mode, r->size, buf, r->offered_pps,
-		r->duration_s);
+	fprintf(out,
+		"  traffic: %s, %u-byte payloads, rate %s, offered %.0f "
+		"pkt/s for %.3f s\n",
+		r->mode, r->size, buf, r->offered_pps, r->duration_s);
 	human_dir(out, floor ? "reflected" : "to peer", &r->to_peer);
 	if (!floor)
 		human_dir(out, "to client", &r->to_client);
@@ -159,6 +170,7 @@ gen_report_human(const struct gen_report *r, FILE *out)
 		for (int i = 0; i < GEN_SC__COUNT; i++)
 			if (r->sess_counters[i] != 0)
 				fprintf(out, "    %-20s %" PRIu64 "\n",
-					gen_sess_counter_name((enum gen_sess_counter)i),
+					gen_sess_counter_name((enum gen_sess_counter)
+								      i),
 					r->sess_counters[i]);
 }

@@ -18,22 +18,22 @@
 #include "gen_session.h"
 
 /** Counters: X(name, description). */
-#define GEN_COUNTER_LIST(X)                                                 \
-	X(rx_frames, "frames received")                                     \
-	X(tx_frames, "frames the port accepted")                            \
+#define GEN_COUNTER_LIST(X)                                                    \
+	X(rx_frames, "frames received")                                        \
+	X(tx_frames, "frames the port accepted")                               \
 	X(tx_full, "frames the port did not accept (freed, not counted sent)") \
-	X(no_mbuf, "frames not built: mbuf pool empty")                     \
-	X(arp_replied, "ARP requests for our clients and peers answered")   \
-	X(arp_requests, "ARP requests sent to find the server")             \
-	X(rx_not_ours, "frames for none of our addresses")                  \
-	X(rx_malformed, "frames that do not parse as what they claim")      \
-	X(to_peer_sent, "datagrams clients sent toward peers")              \
-	X(to_peer_received, "datagrams peers received from the relay")      \
-	X(to_peer_bad, "datagrams at a peer with a wrong payload or source") \
-	X(to_client_sent, "datagrams peers sent back through the relay")    \
-	X(to_client_received, "datagrams clients received from the relay")  \
-	X(to_client_bad, "datagrams at a client with a wrong payload")      \
-	X(to_client_channel, "datagrams clients received as ChannelData")   \
+	X(no_mbuf, "frames not built: mbuf pool empty")                        \
+	X(arp_replied, "ARP requests for our clients and peers answered")      \
+	X(arp_requests, "ARP requests sent to find the server")                \
+	X(rx_not_ours, "frames for none of our addresses")                     \
+	X(rx_malformed, "frames that do not parse as what they claim")         \
+	X(to_peer_sent, "datagrams clients sent toward peers")                 \
+	X(to_peer_received, "datagrams peers received from the relay")         \
+	X(to_peer_bad, "datagrams at a peer with a wrong payload or source")   \
+	X(to_client_sent, "datagrams peers sent back through the relay")       \
+	X(to_client_received, "datagrams clients received from the relay")     \
+	X(to_client_bad, "datagrams at a client with a wrong payload")         \
+	X(to_client_channel, "datagrams clients received as ChannelData")      \
 	X(to_client_data_ind, "datagrams clients received as Data indications")
 
 enum gen_counter {
@@ -58,27 +58,27 @@ const char *gen_counter_name(enum gen_counter c);
 struct gen_dir_report {
 	uint64_t sent;
 	uint64_t received;
-	int64_t lost;      /**< sent - received (negative: duplicates) */
-	double pps;        /**< received / duration */
+	int64_t lost; /**< sent - received (negative: duplicates) */
+	double pps;   /**< received / duration */
 	double p50_us, p99_us, p999_us;
 };
 
 /** Everything the report prints. */
 struct gen_report {
-	uint32_t requested;        /**< --clients */
-	uint32_t allocations;      /**< usable after set-up */
-	double setup_s;            /**< first Allocate to last success */
+	uint32_t requested;   /**< --clients */
+	uint32_t allocations; /**< usable after set-up */
+	double setup_s;       /**< first Allocate to last success */
 	double setup_per_s;
 	double setup_p50_us, setup_p99_us;
-	const uint32_t *failed;    /**< [GEN_FAIL_CODE_MAX], may be NULL */
-	const char *mode;          /**< "channel", "send", "mixed", "floor" */
-	uint32_t size;             /**< payload bytes */
-	uint64_t rate;             /**< --rate, 0 = flat out */
-	double offered_pps;        /**< what clients actually sent per second */
-	double duration_s;         /**< traffic phase */
+	const uint32_t *failed; /**< [GEN_FAIL_CODE_MAX], may be NULL */
+	const char *mode;       /**< "channel", "send", "mixed", "floor" */
+	uint32_t size;          /**< payload bytes */
+	uint64_t rate;          /**< --rate, 0 = flat out */
+	double offered_pps;     /**< what clients actually sent per second */
+	double duration_s;      /**< traffic phase */
 	struct gen_dir_report to_peer;
 	struct gen_dir_report to_client;
-	const uint64_t *counters;  /**< [GEN_C__COUNT], may be NULL */
+	const uint64_t *counters;      /**< [GEN_C__COUNT], may be NULL */
 	const uint64_t *sess_counters; /**< [GEN_SC__COUNT], may be NULL */
 };
 

@@ -26,11 +26,11 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
-#include "turnpike/channel_data.h"
-#include "turnpike/stun.h"
 #include "dp_pkt.h"
 #include "gen.h"
 #include "gen_pcap.h"
+#include "turnpike/channel_data.h"
+#include "turnpike/stun.h"
 
 static void
 payload_write(const struct gen *g, uint8_t *p, uint32_t idx, uint64_t seq,
@@ -49,8 +49,8 @@ payload_write(const struct gen *g, uint8_t *p, uint32_t idx, uint64_t seq,
 
 /* Read a payload header.  @return false if it is not one of ours. */
 static bool
-payload_read(const struct gen *g, const uint8_t *p, uint32_t len,
-	     uint32_t *idx, uint64_t *tsc)
+payload_read(const struct gen *g, const uint8_t *p, uint32_t len, uint32_t *idx,
+	     uint64_t *tsc)
 {
 	uint32_t magic, alloc;
 
@@ -91,8 +91,8 @@ send_indication_write(struct gen *g, struct rte_mbuf *m, uint32_t idx,
 	memcpy(tid + 4, &seq, 8); /* indications only need unique IDs */
 	gen_plan_peer(&g->plan, gen_plan_peer_of(&g->plan, idx), &peer);
 	payload_write(g, payload, idx, seq, tsc);
-	stun_build_init(&b, p, len, stun_type(STUN_METHOD_SEND, STUN_CLASS_INDICATION),
-			tid);
+	stun_build_init(&b, p, len,
+			stun_type(STUN_METHOD_SEND, STUN_CLASS_INDICATION), tid);
 	stun_build_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &peer);
 	stun_build_attr(&b, STUN_ATTR_DATA, payload, size);
 	return stun_build_finish(&b) == (int)len ? 0 : -1;
@@ -108,8 +108,9 @@ client_frame(struct gen *g, struct rte_mbuf *m, uint32_t idx, uint64_t seq,
 	uint8_t *p;
 
 	if (s->channel != 0) {
-		p = (uint8_t *)rte_pktmbuf_append(
-			m, (uint16_t)(CHANNEL_DATA_HEADER_LEN + g->o.size));
+		p = (uint8_t *)
+			rte_pktmbuf_append(m, (uint16_t)(CHANNEL_DATA_HEADER_LEN +
+							 g->o.size));
 		if (p == NULL)
 			return -1;
 		channel_data_write_header(p, s->channel, (uint16_t)g->o.size);
@@ -177,8 +178,8 @@ gen_traffic_send(struct gen *g, uint64_t now)
 	if (!pending_flush(g) || !g->sending || g->n_live == 0)
 		return 0;
 	if (g->o.rate != 0) {
-		due = (uint64_t)((double)(now - g->t_traffic0) * (double)g->o.rate /
-				 (double)g->hz);
+		due = (uint64_t)((double)(now - g->t_traffic0) *
+				 (double)g->o.rate / (double)g->hz);
 		if (due <= g->attempts)
 			return 0;
 		want = RTE_MIN(due - g->attempts, (uint64_t)GEN_BURST);
@@ -275,8 +276,8 @@ client_input(struct gen *g, const struct dp_udp *p, uint32_t idx, uint64_t now)
 			g->st.c[GEN_C_to_client_bad]++;
 			return;
 		}
-		client_data(g, idx, p->data + CHANNEL_DATA_HEADER_LEN, (uint32_t)n,
-			    GEN_C_to_client_channel, now);
+		client_data(g, idx, p->data + CHANNEL_DATA_HEADER_LEN,
+			    (uint32_t)n, GEN_C_to_client_channel, now);
 		return;
 	}
 	if (stun_msg_decode(&msg, p->data, p->len) != STUN_OK) {
@@ -288,7 +289,8 @@ client_input(struct gen *g, const struct dp_udp *p, uint32_t idx, uint64_t now)
 		gen_plan_peer(&g->plan, gen_plan_peer_of(&g->plan, idx), &want);
 		d = stun_msg_value(&msg, STUN_SLOT_DATA, &dlen);
 		if (d == NULL ||
-		    stun_msg_get_xor_addr(&msg, STUN_SLOT_XOR_PEER_ADDRESS, &from) != 0 ||
+		    stun_msg_get_xor_addr(&msg, STUN_SLOT_XOR_PEER_ADDRESS,
+					  &from) != 0 ||
 		    !tp_addr_equal(&from, &want)) {
 			g->st.c[GEN_C_to_client_bad]++;
 			return;
@@ -306,8 +308,8 @@ floor_input(struct gen *g, const struct dp_udp *p, uint64_t now)
 	uint64_t tsc;
 	uint32_t idx;
 	uint16_t ch;
-	int n = channel_data_parse_upto(p->data, p->len, CHANNEL_NUMBER_MAX_RFC5766,
-					&ch);
+	int n = channel_data_parse_upto(p->data, p->len,
+					CHANNEL_NUMBER_MAX_RFC5766, &ch);
 
 	if (n < 0 || !payload_read(g, p->data + CHANNEL_DATA_HEADER_LEN,
 				   (uint32_t)n, &idx, &tsc)) {
@@ -350,15 +352,18 @@ gen_rx_poll(struct gen *g, uint64_t now)
 	g->st.c[GEN_C_rx_frames] += n;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		struct rte_ether_hdr *eth =
+			rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 
 		if (rte_pktmbuf_data_len(m) < sizeof(*eth) ||
 		    !rte_pktmbuf_is_contiguous(m)) {
 			g->st.c[GEN_C_rx_malformed]++;
 			rte_pktmbuf_free(m);
-		} else if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
+		} else if (eth->ether_type ==
+			   rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
 			gen_arp_input(g, m);
-		} else if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
+		} else if (eth->ether_type ==
+			   rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
 			ipv4_input(g, m, now);
 		} else {
 			g->st.c[GEN_C_rx_not_ours]++;
@@ -404,7 +409,8 @@ gen_traffic_export_pcap(struct gen *g, const char *path)
 		 * look alike.  Full checksums: no offload on replay. */
 		if (client_frame(g, m, g->live[k], 0, 0, true) == 0)
 			rc = gen_pcap_write(&pc, rte_pktmbuf_mtod(m, uint8_t *),
-					    rte_pktmbuf_data_len(m), t_ns + k * 1000);
+					    rte_pktmbuf_data_len(m),
+					    t_ns + k * 1000);
 		rte_pktmbuf_free(m);
 	}
 	if (gen_pcap_close(&pc) != 0 && rc == 0)

@@ -52,8 +52,7 @@ number(const char *opt, const char *text)
 
 	errno = 0;
 	v = strtod(text, &end);
-	if (errno != 0 || end == text || *end != '\0' || !isfinite(v) ||
-	    v < 0.0) {
+	if (errno != 0 || end == text || *end != '\0' || !isfinite(v) || v < 0.0) {
 		fprintf(stderr, TOOL ": --%s: '%s' is not a number >= 0\n", opt,
 			text);
 		exit(2);
@@ -117,10 +116,13 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, '?' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct plan_load load = { .call_attempts_s = -1, .allocs_per_call = 2,
+	struct plan_load load = { .call_attempts_s = -1,
+				  .allocs_per_call = 2,
 				  .pps_per_alloc = 100,
 				  .bytes_per_packet = 160 };
-	struct plan_server srv = { .workers = 1, .nic_gbps = 10, .mem_gib = 16,
+	struct plan_server srv = { .workers = 1,
+				   .nic_gbps = 10,
+				   .mem_gib = 16,
 				   .headroom = 0.7 };
 	struct plan_result res;
 	int c, json = 0, have = 0;
@@ -158,8 +160,9 @@ main(int argc, char **argv)
 	if (load.call_attempts_s < 0)
 		load.call_attempts_s = load.calls / 120.0;
 	if (plan_compute(&load, &srv, &res) != 0) {
-		fprintf(stderr, TOOL ": a capacity is 0, --headroom is not in "
-				"(0, 1] or --local-fraction is not in [0, 1]\n");
+		fprintf(stderr,
+			TOOL ": a capacity is 0, --headroom is not in "
+			     "(0, 1] or --local-fraction is not in [0, 1]\n");
 		return 2;
 	}
 	if (json)

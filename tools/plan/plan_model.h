@@ -34,14 +34,14 @@ struct plan_load {
 
 /** What one server offers, as measured. */
 struct plan_server {
-	double pps_per_core;       /**< relayed datagrams/s of one worker */
-	double setups_per_s;       /**< allocations set up per second (one
+	double pps_per_core;    /**< relayed datagrams/s of one worker */
+	double setups_per_s;    /**< allocations set up per second (one
 				    *   control-plane core, auth included) */
-	double bytes_per_alloc;    /**< fast-path table memory per allocation */
-	double workers;            /**< worker cores per server */
-	double nic_gbps;           /**< NIC capacity per server, each way */
-	double mem_gib;            /**< memory for tables per server */
-	double headroom;           /**< fraction of each resource to plan up
+	double bytes_per_alloc; /**< fast-path table memory per allocation */
+	double workers;         /**< worker cores per server */
+	double nic_gbps;        /**< NIC capacity per server, each way */
+	double mem_gib;         /**< memory for tables per server */
+	double headroom;        /**< fraction of each resource to plan up
 				    *   to (e.g. 0.7) */
 };
 
@@ -54,10 +54,10 @@ enum plan_limit {
 
 /** The fleet. */
 struct plan_result {
-	double allocations;      /**< concurrent allocations */
-	double passes_per_s;     /**< worker passes per second, fleet-wide */
-	double gbps;             /**< relayed traffic, each way, fleet-wide */
-	double worker_cores;     /**< cores the packet load needs */
+	double allocations;  /**< concurrent allocations */
+	double passes_per_s; /**< worker passes per second, fleet-wide */
+	double gbps;         /**< relayed traffic, each way, fleet-wide */
+	double worker_cores; /**< cores the packet load needs */
 	/** Servers each resource alone needs, and the binding maximum. */
 	uint64_t servers_for[PLAN_LIMIT_MEMORY + 1];
 	uint64_t servers;
