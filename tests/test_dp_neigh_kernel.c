@@ -187,7 +187,7 @@ test_miss_asks_the_control_thread(void **state)
 {
 	struct fix *f = *state;
 	struct tp_ip peer = tp_ip_v4(IP_PEER), far = tp_ip_v4(IP_FAR);
-	struct rte_mbuf *out;
+	struct rte_mbuf *out = NULL;
 	struct dp_evt ev;
 
 	f->w->now = f->t0;
