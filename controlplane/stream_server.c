@@ -62,6 +62,7 @@
 #define RX_CAP (STREAM_REQ_MAX + 4) /* the longest frame we take, padded */
 #define EPOLL_BATCH 64
 #define OUT_BATCH 64
+#define OUT_BUDGET 2048 /* per worker and turn: drain_workers() */
 #define SWEEP_MS 100
 
 enum conn_state {
@@ -685,7 +686,16 @@ sweep(struct stream_server *s, uint64_t now)
 	}
 }
 
-/* What the workers have for our clients.  @return messages written. */
+/*
+ * What the workers have for our clients.  @return messages taken.
+ *
+ * Each worker's ring is emptied, up to OUT_BUDGET messages a turn, not one
+ * batch of it: a turn reads up to EPOLL_BATCH connections, and one read
+ * can carry many messages, all of which the peers answer.  Taking a fixed
+ * batch out per turn while an unbounded number come in let the rings
+ * fill and drop (stream_ring_full) with the thread far from busy.  The
+ * budget keeps one turn short enough that reads are not starved.
+ */
 static unsigned int
 drain_workers(struct stream_server *s)
 {
@@ -693,14 +703,17 @@ drain_workers(struct stream_server *s)
 	unsigned int total = 0;
 
 	for (uint16_t w = 0; w < s->plane.n_workers; w++) {
-		unsigned int n =
-			s->plane.stream_poll(s->plane.ctx, w, m, OUT_BATCH);
+		unsigned int n, taken = 0;
 
-		for (unsigned int i = 0; i < n; i++) {
-			deliver(s, m[i].conn, m[i].data, m[i].len);
-			s->plane.stream_done(s->plane.ctx, m[i].handle);
-		}
-		total += n;
+		do {
+			n = s->plane.stream_poll(s->plane.ctx, w, m, OUT_BATCH);
+			for (unsigned int i = 0; i < n; i++) {
+				deliver(s, m[i].conn, m[i].data, m[i].len);
+				s->plane.stream_done(s->plane.ctx, m[i].handle);
+			}
+			taken += n;
+		} while (n == OUT_BATCH && taken < OUT_BUDGET);
+		total += taken;
 	}
 	return total;
 }
