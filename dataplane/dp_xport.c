@@ -56,9 +56,8 @@ dp_xport_create(const char *ifname, const struct rte_ether_addr *mac,
 		return -EINVAL;
 	}
 	snprintf(name, sizeof(name), XPORT_DRIVER "_%s", ifname);
-	snprintf(args, sizeof(args),
-		 "iface=%s,mac=" RTE_ETHER_ADDR_PRT_FMT, ifname,
-		 RTE_ETHER_ADDR_BYTES(mac));
+	snprintf(args, sizeof(args), "iface=%s,mac=" RTE_ETHER_ADDR_PRT_FMT,
+		 ifname, RTE_ETHER_ADDR_BYTES(mac));
 	rc = rte_vdev_init(name, args);
 	if (rc != 0) {
 		snprintf(err, err_len,

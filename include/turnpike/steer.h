@@ -32,12 +32,12 @@ struct tp_steer_ports {
 /** The verdict on a frame, and why: only TP_STEER_OURS is the fast
  *  path's, every other value is the kernel's. */
 enum tp_steer {
-	TP_STEER_OURS = 0,      /**< UDP to one of our ports */
-	TP_STEER_NOT_IPV4,      /**< ARP, IPv6, VLAN-tagged, LLDP ... */
-	TP_STEER_MALFORMED,     /**< IPv4 or UDP header truncated/impossible */
-	TP_STEER_FRAGMENT,      /**< IPv4 fragment: the kernel reassembles */
-	TP_STEER_NOT_UDP,       /**< IPv4 but not UDP: TCP, ICMP ... */
-	TP_STEER_NOT_OURS,      /**< UDP to an address or port not ours */
+	TP_STEER_OURS = 0,  /**< UDP to one of our ports */
+	TP_STEER_NOT_IPV4,  /**< ARP, IPv6, VLAN-tagged, LLDP ... */
+	TP_STEER_MALFORMED, /**< IPv4 or UDP header truncated/impossible */
+	TP_STEER_FRAGMENT,  /**< IPv4 fragment: the kernel reassembles */
+	TP_STEER_NOT_UDP,   /**< IPv4 but not UDP: TCP, ICMP ... */
+	TP_STEER_NOT_OURS,  /**< UDP to an address or port not ours */
 };
 
 #endif /* TURNPIKE_STEER_H */
