@@ -47,8 +47,9 @@ cp_netif_addrs(const struct tp_plane_params *p, struct cp_netif_addr *out,
 			if (tp_ip_range_contains(&p->local_nets[k], ip))
 				prefix = nl_prefix_of_range(&p->local_nets[k]);
 		out[n].ip = *ip;
-		out[n].prefix = (uint8_t)(prefix >= 0 ? prefix :
-						       (int)tp_ip_len(ip->family) * 8);
+		out[n].prefix =
+			(uint8_t)(prefix >= 0 ? prefix :
+						(int)tp_ip_len(ip->family) * 8);
 		n++;
 	}
 	return n;
@@ -92,8 +93,8 @@ request(int fd, const uint8_t *req, size_t len, uint32_t seq)
 }
 
 int
-cp_netif_configure(int32_t ifindex, const struct cp_netif_addr *addrs,
-		   size_t n, char *err, size_t err_len)
+cp_netif_configure(int32_t ifindex, const struct cp_netif_addr *addrs, size_t n,
+		   char *err, size_t err_len)
 {
 	uint8_t req[NL_LINK_REQ_MAX];
 	char a[TP_ADDR_STRLEN];
@@ -122,7 +123,8 @@ cp_netif_configure(int32_t ifindex, const struct cp_netif_addr *addrs,
 		if (rc != 0)
 			snprintf(err, err_len,
 				 "exception interface %d: cannot add %s/%u: %s",
-				 ifindex, tp_ip_format(&addrs[i].ip, a, sizeof(a)),
+				 ifindex,
+				 tp_ip_format(&addrs[i].ip, a, sizeof(a)),
 				 addrs[i].prefix, strerror(-rc));
 	}
 	close(fd);

@@ -21,8 +21,8 @@
 
 /* The netlink header and the family header @fam (@fam_len bytes). */
 static size_t
-req_start(uint8_t *buf, size_t cap, uint16_t type, uint16_t flags,
-	  uint32_t seq, const void *fam, size_t fam_len)
+req_start(uint8_t *buf, size_t cap, uint16_t type, uint16_t flags, uint32_t seq,
+	  const void *fam, size_t fam_len)
 {
 	struct nlmsghdr h = {
 		.nlmsg_len = (uint32_t)(NLMSG_HDRLEN + ALIGN4(fam_len)),
