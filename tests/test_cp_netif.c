@@ -157,9 +157,9 @@ has_addr(const char *ifname, uint32_t ip, unsigned int prefix)
 		if (sin == NULL || sin->sin_family != AF_INET || mask == NULL ||
 		    strcmp(a->ifa_name, ifname) != 0)
 			continue;
-		found = found ||
-			(ntohl(sin->sin_addr.s_addr) == ip &&
-			 __builtin_popcount(mask->sin_addr.s_addr) == (int)prefix);
+		found = found || (ntohl(sin->sin_addr.s_addr) == ip &&
+				  __builtin_popcount(mask->sin_addr.s_addr) ==
+					  (int)prefix);
 	}
 	freeifaddrs(all);
 	return found;
