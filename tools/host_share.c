@@ -174,7 +174,7 @@ check_ephemeral_ports(const struct host_share *hs,
 	     port <= hi && port <= pp->max_port; port++)
 		clash += !port_reserved(reserved, port);
 	if (clash > 0)
-		cp_log(CP_LOG_WARN, "xdp",
+		cp_log(CP_LOG_WARN, hs->xport_on ? "xport" : "xdp",
 		       "iface=%s: %u of the kernel's ephemeral "
 		       "ports (ip_local_port_range %u-%u) lie in the relay range "
 		       "%u-%u: replies to the host's own UDP sockets on them would "

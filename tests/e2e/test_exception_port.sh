@@ -12,8 +12,9 @@
 # the ingress hook, so turnpike still gets them all).  Then the only way into the
 # kernel is turnpike's exception port: a TAP, named by the configuration's
 # exception-interface and made by turnpike with nothing else on its
-# command line, with the veth's MAC and the server's address.  From the
-# client namespace, all in one run:
+# command line, with the veth's MAC and the server's address.  First, a
+# name the kernel already has stops the server with a message.  Then, from
+# the client namespace, all in one run:
 #   - the TAP exists, up, with the NIC's MAC and the server address /24;
 #   - ping of the server address is answered (by the kernel, through it);
 #   - a STUN Binding to the listening port is answered (by turnpike);
@@ -116,6 +117,25 @@ if "$BIN" --check-config "$conf" | grep -qx "exception-interface=$XDEV"; then
 	ok "--check-config shows exception-interface=$XDEV"
 else
 	bad "--check-config shows exception-interface=$XDEV"
+fi
+
+# A name the kernel already has (a TUN device of that name): the server
+# stops at start-up and says why.
+timeout 10 ip -n "$SB_NS_S" tuntap add tpxtaken mode tun ||
+	{ bad "tuntap add tpxtaken"; finish; }
+sed "s/^exception-interface=.*/exception-interface=tpxtaken/" "$conf" >"$SB_DIR/taken.conf"
+SB_DPDK_PREFIXES+=("${SB_ID}-taken")
+rc=0
+SB_CMD_TIMEOUT=60 sb_run_s "$BIN" --lcores "$(_sb_lcores "$workers")" --no-huge \
+	-m 1024 --no-pci --file-prefix "${SB_ID}-taken" \
+	--vdev "net_af_packet0,iface=$SB_DEV_S,qpairs=$workers" \
+	-- -c "$SB_DIR/taken.conf" >"$SB_DIR/taken.log" 2>&1 || rc=$?
+if [ "$rc" = 1 ] && grep -q 'turnpike: exception port: cannot create net_tap_tpxtaken' \
+	"$SB_DIR/taken.log"; then
+	ok "a taken interface name stops the server: $(grep -o 'exception port: cannot create [^(]*' "$SB_DIR/taken.log")"
+else
+	bad "a taken interface name stops the server (rc $rc)"
+	tail -n 5 "$SB_DIR/taken.log" | sed 's/^/    /'
 fi
 
 prefix="${SB_ID}-server"
