@@ -156,6 +156,8 @@ static const struct config_def config_defs[TP_CONFIG_KEY_COUNT] = {
 	[TP_CONFIG_KEY_NO_LOOPBACK_PEERS] = { KIND_ENFORCED, false, 0, 0, 0 },
 	[TP_CONFIG_KEY_GATEWAY] = { KIND_IP, false, OFF(gateway), 0, 0 },
 	[TP_CONFIG_KEY_LOCAL_NETWORK] = { KIND_PREFIXES, true, OFF(local_networks), 0, 0 },
+	[TP_CONFIG_KEY_EXCEPTION_INTERFACE] =
+		{ KIND_TEXT, false, OFF(exception_interface), 0, TP_CONFIG_IFNAME_MAX },
 	[TP_CONFIG_KEY_ALLOCATIONS_PER_WORKER] = { KIND_U32, false, OFF(allocations_per_worker),
 						   TP_CONFIG_ALLOCS_MIN, TP_CONFIG_ALLOCS_MAX },
 	[TP_CONFIG_KEY_ALLOW_UNSAFE_PEERS] = { KIND_FLAG, false, OFF(allow_unsafe_peers), 0, 0 },
@@ -1357,6 +1359,16 @@ tp_config_validate(const struct tp_config *cfg, char *err, size_t len)
 				       TP_CONFIG_KEY_TOTAL_QUOTA,
 				       "user-quota %u is above total-quota %u",
 				       cfg->user_quota, cfg->total_quota);
+	/* The name goes into net_tap's devargs and the kernel's namespace
+	 * of interfaces: ',' or '=' would split the one, '/' or a blank is
+	 * refused by the other. */
+	if (strpbrk(cfg->exception_interface, ",=/: \t") != NULL)
+		return config_conflict(cfg, err, len,
+				       TP_CONFIG_KEY_EXCEPTION_INTERFACE,
+				       TP_CONFIG_KEY_EXCEPTION_INTERFACE,
+				       "'%s' is not an interface name (no ',', '=', "
+				       "'/', ':' or blank)",
+				       cfg->exception_interface);
 	lf = config_families(&cfg->listening_ips);
 	rf = config_families(&cfg->relay_ips);
 	if (lf != 0 && (lf & rf) == 0)

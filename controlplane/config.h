@@ -124,6 +124,8 @@
 #define TP_CONFIG_DEFAULT_PERMISSION_LIFETIME 300
 #define TP_CONFIG_DEFAULT_ALLOCS_PER_WORKER 65536
 #define TP_CONFIG_DEFAULT_ADMIN_SOCKET "/run/turnpike.sock"
+/** Longest interface name (IF_NAMESIZE - 1). */
+#define TP_CONFIG_IFNAME_MAX 15
 /** Port of an alternate-server given without one (coturn's default). */
 #define TP_CONFIG_DEFAULT_ALTERNATE_PORT 3478
 
@@ -177,6 +179,7 @@
 	X(NO_LOOPBACK_PEERS, "no-loopback-peers")             \
 	X(GATEWAY, "gateway")                                 \
 	X(LOCAL_NETWORK, "local-network")                     \
+	X(EXCEPTION_INTERFACE, "exception-interface")         \
 	X(ALLOCATIONS_PER_WORKER, "allocations-per-worker")   \
 	X(ALLOW_UNSAFE_PEERS, "allow-unsafe-peers")           \
 	X(RFC5766_CHANNEL_NUMBERS, "rfc5766-channel-numbers") \
@@ -280,6 +283,9 @@ struct tp_config {
 	uint16_t max_port;
 	struct tp_ip gateway; /**< family TP_AF_NONE when not given */
 	struct tp_config_range_list local_networks;
+	/** Exception-port mode: the kernel interface turnpike makes for the
+	 *  host's share of the NIC (a TAP, dataplane/dp_xport.h); "" = none. */
+	char exception_interface[TP_CONFIG_IFNAME_MAX + 1];
 	uint32_t allocations_per_worker;
 
 	/* Transports: UDP and TCP on listening_port, TLS on the TLS ports. */

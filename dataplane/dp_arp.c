@@ -11,6 +11,8 @@
  *
  * In AF_XDP mode (sh->neigh_from_kernel) the kernel keeps the interface
  * and owns ARP on it: ARP never reaches a worker, and a worker sends none.
+ * Exception-port mode is the same for ARP: the workers steer every ARP
+ * frame to the kernel's TAP (dp_xport.c) before dp_input() sees it.
  * It asks the control thread instead (DP_EVT_NEIGH_MISS), which has the
  * kernel resolve and tells every worker, and it reports the next hops it
  * uses (DP_EVT_NEIGH_USED) so that the kernel, which never sees our

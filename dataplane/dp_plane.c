@@ -67,6 +67,11 @@ shared_fill(struct dp_shared *sh, const struct tp_plane_params *p,
 	sh->gateway = p->gateway;
 	sh->idle_sleep_us = p->idle_sleep_us;
 	sh->neigh_from_kernel = p->neigh_from_kernel;
+	sh->has_xport = port->has_xport;
+	sh->xport_id = port->xport_id;
+	sh->steer_ports = (struct tp_steer_ports){ .listen_port = p->listen_port,
+						   .min_port = p->min_port,
+						   .max_port = p->max_port };
 	sh->tsc_hz = rte_get_tsc_hz();
 }
 
@@ -263,6 +268,8 @@ worker_free(struct dp_worker *w)
 			rte_pktmbuf_free(ev.u.packet.mbuf);
 	rte_pktmbuf_free_bulk(w->tx, w->n_tx);
 	w->n_tx = 0;
+	rte_pktmbuf_free_bulk(w->xtx, w->n_xtx);
+	w->n_xtx = 0;
 	while (w->stream_in != NULL &&
 	       rte_ring_sc_dequeue_elem(w->stream_in, &in, sizeof(in)) == 0)
 		rte_pktmbuf_free(in.mbuf);

@@ -22,6 +22,10 @@ struct dp_port_info {
 	const char *driver;        /**< the PMD's name ("net_af_xdp", ...) */
 	unsigned int if_index;     /**< the kernel interface under the port
 				    *   (AF_XDP, AF_PACKET, TAP); 0 if none */
+	/** Exception-port mode (dp_xport.h): the port the kernel's share of
+	 *  this one's traffic goes through; set by whoever made it. */
+	bool has_xport;
+	uint16_t xport_id;
 };
 
 /**

@@ -16,6 +16,7 @@
 
 #include "turnpike/addr.h"
 #include "turnpike/plane.h"
+#include "turnpike/steer.h"
 
 #define DP_MAX_WORKERS TP_PLANE_MAX_WORKERS
 #define DP_MAX_LISTEN TP_PLANE_MAX_LISTEN
@@ -43,7 +44,11 @@ struct dp_shared {
 	bool tx_ip_cksum_offload;
 	bool tx_udp_cksum_offload;
 	uint32_t idle_sleep_us; /**< sleep after idle polls; 0 = busy poll */
-	bool neigh_from_kernel; /**< the kernel resolves next hops (AF_XDP) */
+	bool neigh_from_kernel; /**< the kernel resolves next hops (AF_XDP,
+				 *   exception port) */
+	bool has_xport;         /**< exception-port mode: steer NIC frames */
+	uint16_t xport_id;      /**< the exception port (dp_xport.h) */
+	struct tp_steer_ports steer_ports; /**< listen and relay ports */
 	uint64_t tsc_hz;
 };
 

@@ -6,7 +6,9 @@
  * Runs on each worker lcore.  A turn of the loop: read the TSC once, take a
  * burst from our RX queue (if we have one) and from each handoff ring,
  * classify and relay, send what is queued; every DP_CMD_DRAIN_EVERY turns,
- * or when idle, apply the control plane's commands.  Cycles of turns that
+ * or when idle, apply the control plane's commands.  In exception-port
+ * mode the NIC's frames are steered first (dp_xport.h), and the exception
+ * port is read every DP_XPORT_POLL_EVERY turns or when idle.  Cycles of turns that
  * did work are summed into busy_cycles, so benchmarks can report cycles per
  * relayed packet without counting empty polls.
  */
@@ -22,6 +24,7 @@
 #include "dp_input.h"
 #include "dp_relay.h"
 #include "dp_worker.h"
+#include "dp_xport.h"
 
 void
 dp_tx_enqueue(struct dp_worker *w, struct rte_mbuf *m)
@@ -83,7 +86,10 @@ poll_once(struct dp_worker *w)
 		w->stats.c[DP_C_rx_packets] += n;
 		for (unsigned int i = 0; i < n; i++) {
 			w->stats.c[DP_C_rx_bytes] += rte_pktmbuf_pkt_len(pkts[i]);
-			dp_input(w, pkts[i]);
+			if (w->sh->has_xport)
+				dp_xport_steer(w, pkts[i]);
+			else
+				dp_input(w, pkts[i]);
 		}
 		total += n;
 	}
@@ -99,6 +105,7 @@ poll_once(struct dp_worker *w)
 	}
 	total += stream_poll(w);
 	dp_tx_flush(w);
+	dp_xport_flush(w);
 	return total;
 }
 
@@ -114,6 +121,10 @@ dp_worker_run(void *arg)
 
 		w->now = start;
 		n = poll_once(w);
+		/* The kernel's frames: see DP_XPORT_POLL_EVERY for the cadence. */
+		if (w->sh->has_xport &&
+		    (turn % DP_XPORT_POLL_EVERY == 0 || n == 0))
+			n += dp_xport_poll(w);
 		if (++turn % DP_CMD_DRAIN_EVERY == 0 || n == 0)
 			dp_cmd_drain(w);
 		if (n > 0) {

@@ -45,6 +45,8 @@ struct dp_worker {
 	uint8_t tid_prefix[4];
 	uint16_t n_tx;
 	struct rte_mbuf *tx[DP_BURST * 4];
+	uint16_t n_xtx; /**< exception-port mode: frames for the kernel */
+	struct rte_mbuf *xtx[DP_BURST];
 	struct dp_table table;
 	struct dp_neigh neigh;
 	volatile bool *quit;

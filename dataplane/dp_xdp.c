@@ -345,11 +345,11 @@ int
 dp_xdp_configure(struct dp_xdp *x, const struct tp_plane_params *p, char *err,
 		 size_t err_len)
 {
-	struct tp_xdp_cfg cfg = {
-		.listen_port = p->listen_port,
-		.min_port = p->min_port,
-		.max_port = p->max_port,
-	};
+	struct tp_xdp_cfg cfg = { .ports = {
+					  .listen_port = p->listen_port,
+					  .min_port = p->min_port,
+					  .max_port = p->max_port,
+				  } };
 	uint32_t zero = 0;
 	int rc;
 

@@ -241,7 +241,8 @@ static const char every_key[] =
 	"stream-max-per-source=10\n"                 /* 55 */
 	"stream-idle-timeout=20\n"                   /* 56 */
 	"tls-handshake-timeout=5\n"                  /* 57 */
-	"stream-buffer=8192\n";                      /* 58 */
+	"stream-buffer=8192\n"                       /* 58 */
+	"exception-interface=tp0\n";                 /* 59 */
 
 static void
 expect_ip(const struct tp_ip *ip, const char *text)
@@ -279,6 +280,8 @@ test_every_key(void **state)
 	expect_ip(&cfg.relay_ips.v[1].ip, "2001:db8::2");
 	assert_int_equal(cfg.min_port, 40000);
 	assert_int_equal(cfg.max_port, 40999);
+	assert_string_equal(cfg.exception_interface, "tp0");
+	assert_int_equal(cfg.line[TP_CONFIG_KEY_EXCEPTION_INTERFACE], 59);
 	assert_string_equal(cfg.realm, "example.org");
 	assert_string_equal(cfg.server_name, "turn1.example.org");
 	assert_true(cfg.lt_cred_mech && cfg.use_auth_secret && cfg.oauth);
@@ -409,6 +412,40 @@ run_bad_cases(const struct bad_case *c, size_t n)
 		expect_error(extra, 1, c[i].key, c[i].what);
 		free(extra);
 	}
+}
+
+/* exception-interface: a name read back as given, dumped, and a name that
+ * would split net_tap's devargs or the kernel's refused with its line. */
+static void
+test_exception_interface(void **state)
+{
+	static const struct bad_case bad[] = {
+		{ "exception-interface=tp,0", "exception-interface",
+		  "not an interface name" },
+		{ "exception-interface=a=b", "exception-interface",
+		  "not an interface name" },
+		{ "exception-interface=x/y", "exception-interface",
+		  "not an interface name" },
+		{ "exception-interface=abcdefghijklmnop", "exception-interface",
+		  "longer than 15 bytes" },
+	};
+	struct tp_config cfg;
+	char *dump;
+
+	(void)state;
+	parse_ok(&cfg, "");
+	assert_string_equal(cfg.exception_interface, "");
+	dump = dump_string(&cfg);
+	assert_non_null(strstr(dump, "# exception-interface not set\n"));
+	free(dump);
+	tp_config_free(&cfg);
+	parse_ok(&cfg, "exception-interface=tp0.1\n");
+	assert_string_equal(cfg.exception_interface, "tp0.1");
+	dump = dump_string(&cfg);
+	assert_non_null(strstr(dump, "\nexception-interface=tp0.1\n"));
+	free(dump);
+	tp_config_free(&cfg);
+	run_bad_cases(bad, sizeof(bad) / sizeof(bad[0]));
 }
 
 static void
@@ -1569,6 +1606,7 @@ static const char every_key_dump[] = "# effective configuration of all.conf\n"
 				     "gateway=192.0.2.254\n"
 				     "local-network=192.0.2.0/24\n"
 				     "local-network=2001:db8::/64\n"
+				     "exception-interface=tp0\n"
 				     "allocations-per-worker=1024\n"
 				     "allow-unsafe-peers=yes\n"
 				     "rfc5766-channel-numbers=yes\n"
@@ -1709,6 +1747,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_key_names),
+		cmocka_unit_test(test_exception_interface),
 		cmocka_unit_test(test_bad_numbers),
 		cmocka_unit_test(test_bad_addresses),
 		cmocka_unit_test(test_bad_auth_values),

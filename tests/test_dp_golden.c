@@ -19,6 +19,10 @@
  * and drop reason must stay still, and every mbuf must be back in the pool
  * when the case ends.
  *
+ * Exception-port mode (dataplane/dp_xport.h) has its own cases at the
+ * end: a second ring port stands for the exception port, and the workers
+ * are made in that mode for them.
+ *
  * Runs on the main lcore; owns the port, the mbuf pool and the workers.
  */
 #define _GNU_SOURCE /* sched_getaffinity */
@@ -58,6 +62,7 @@
 #include "dp_relay.h"
 #include "dp_table.h"
 #include "dp_worker.h"
+#include "dp_xport.h"
 #include "turnpike/addr.h"
 #include "turnpike/channel_data.h"
 #include "turnpike/dp_counters.h"
@@ -158,6 +163,9 @@ struct env {
 	unsigned int seq;
 	struct rte_ring *rxr[MAX_W];
 	struct rte_ring *txr[MAX_W];
+	uint16_t xport; /* the exception port's stand-in (dp_xport.h) */
+	struct rte_ring *xrxr[MAX_W];
+	struct rte_ring *xtxr[MAX_W];
 	struct tp_plane_params params; /* the fast path's settings */
 	struct dp_port_info port_info;
 	struct dp_plane *pl;  /* made afresh for every case */
@@ -910,12 +918,13 @@ env_check_clean(struct env *e)
 
 	live_stop(e);
 	for (uint16_t q = 0; q < e->n; q++)
-		left += rte_ring_count(e->rxr[q]) + rte_ring_count(e->txr[q]);
+		left += rte_ring_count(e->rxr[q]) + rte_ring_count(e->txr[q]) +
+			rte_ring_count(e->xrxr[q]) + rte_ring_count(e->xtxr[q]);
 	for (uint16_t i = 0; i < e->n; i++) {
 		struct dp_worker *w = &e->ws[i];
 
 		left += rte_ring_count(w->cmd_ring) +
-			rte_ring_count(w->evt_ring) + w->n_tx;
+			rte_ring_count(w->evt_ring) + w->n_tx + w->n_xtx;
 		for (uint16_t j = 0; j < e->n; j++)
 			if (w->handoff_out[j] != NULL)
 				left += rte_ring_count(w->handoff_out[j]);
@@ -3363,6 +3372,312 @@ static const struct seq_test seq_tests[] = {
 	  MAX_W, MAX_W },
 };
 
+/* ------------------------------------------------------------------ */
+/* Exception-port mode (dp_xport.h)                                    */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A second ring port stands for the exception port (the TAP the kernel
+ * reads).  The workers are made afresh in exception-port mode, with the
+ * kernel owning ARP (neigh_from_kernel), as host_share.c sets it up.
+ */
+static int
+t_setup_xport(void **state)
+{
+	struct env *e = g_env;
+
+	e->port_info.has_xport = true;
+	e->port_info.xport_id = e->xport;
+	e->params.neigh_from_kernel = true;
+	(void)state;
+	return workers_create(e) == 0 ? 0 : -1;
+}
+
+static int
+t_teardown_xport(void **state)
+{
+	struct env *e = g_env;
+	int rc = workers_destroy(e);
+
+	(void)state;
+	e->port_info.has_xport = false;
+	e->params.neigh_from_kernel = false;
+	for (uint16_t q = 0; q < e->n; q++) {
+		ring_flush_mbufs(e->xrxr[q]);
+		ring_flush_mbufs(e->xtxr[q]);
+	}
+	return rc;
+}
+
+/* Take every frame off the exception port's TX rings (what the kernel
+ * would read); @return how many. */
+static unsigned int
+xtx_take(struct env *e, struct out_frame *o, unsigned int max)
+{
+	unsigned int n = 0;
+	void *p;
+
+	for (uint16_t q = 0; q < e->n; q++) {
+		while (rte_ring_dequeue(e->xtxr[q], &p) == 0) {
+			if (n < max)
+				copy_out(&o[n], q, p);
+			n++;
+			rte_pktmbuf_free(p);
+		}
+	}
+	return n;
+}
+
+/* A frame from the NIC into worker @wid as its RX loop hands it over,
+ * then both transmit buffers flushed. */
+static void
+steer_direct(struct env *e, uint16_t wid, const struct frame *f)
+{
+	struct dp_worker *w = &e->ws[wid];
+
+	w->now = e->t0;
+	dp_xport_steer(w, mbuf_of(f));
+	dp_tx_flush(w);
+	dp_xport_flush(w);
+}
+
+/* The frames of the host's traffic that must reach the kernel unchanged. */
+enum {
+	XK_TCP,
+	XK_ICMP,
+	XK_ARP,
+	XK_UDP_DNS,
+	XK_UDP_BELOW,
+	XK_FRAG,
+	XK_OTHER_IP,
+	XK_IPV6,
+	XK__COUNT
+};
+
+static const char *const xk_what[XK__COUNT] = {
+	"TCP to the listening address and port (TURN over TCP)",
+	"ICMP echo to the listening address",
+	"ARP request for the listening address (the kernel answers)",
+	"UDP to the listening address, port 53",
+	"UDP to a relay address below the relay range",
+	"first fragment of UDP to the listening port",
+	"UDP to an address not ours at the listening port",
+	"IPv6 EtherType",
+};
+
+static void
+xk_build(const struct env *e, unsigned int i, struct frame *f)
+{
+	static const uint8_t pl[20] = { 0x45, 0x54 };
+	struct tp_addr ca = ep_addr(e, EP_CA), to = ep_addr(e, EP_LISTEN);
+	struct hdr_opts o = { 0 };
+
+	switch (i) {
+	case XK_TCP:
+		o.proto = 6;
+		break;
+	case XK_ICMP:
+		o.proto = 1;
+		break;
+	case XK_ARP:
+		frame_arp(f, mac_bcast, mac_p2, 1, mac_p2, IP_P2, mac_zero,
+			  IP_LISTEN);
+		return;
+	case XK_UDP_DNS:
+		to.port = 53;
+		break;
+	case XK_UDP_BELOW:
+		to = ep_addr(e, EP_R_BELOW);
+		break;
+	case XK_FRAG:
+		o.frag = 0x2000;
+		break;
+	case XK_OTHER_IP:
+		to = ep_addr(e, EP_OTHER);
+		break;
+	default:
+		break;
+	}
+	frame_udp4(f, mac_us, mac_ca, &ca, &to, pl, sizeof(pl), &o);
+	if (i == XK_IPV6)
+		put16(f->b + 12, 0x86DD);
+}
+
+/* The kernel's frame out of the TAP: a TCP segment from the listening
+ * address to client A, as the NIC must send it. */
+static void
+xk_from_kernel(const struct env *e, struct frame *f)
+{
+	static const uint8_t pl[20] = { 0x12 };
+	struct tp_addr ca = ep_addr(e, EP_CA), from = ep_addr(e, EP_LISTEN);
+	struct hdr_opts o = { .proto = 6 };
+
+	frame_udp4(f, mac_ca, mac_us, &from, &ca, pl, sizeof(pl), &o);
+}
+
+/*
+ * Steering in exception-port mode, worker by worker: our UDP is relayed
+ * by the fast path; TCP, ICMP, ARP, other UDP, fragments and IPv6 go to
+ * the exception port's queue of the worker that read them, byte for
+ * byte, and the worker answers no ARP; what the kernel sends comes out of
+ * the NIC unchanged, on the same worker's queue.
+ */
+static void
+t_xport_steer(void **state)
+{
+	struct env *e = g_env;
+	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
+	struct out_frame got[MAX_OUT];
+	struct in_spec cd = in_chan(EP_CA, CH_P1, 60);
+	struct out_spec to_p1 = { TO_PEER(EP_P1) };
+	uint16_t a = e->owner_a;
+	struct frame f;
+
+	(void)state;
+	world_install(e, W_STD);
+	commit_cmds(e, 0);
+	/* The kernel owns ARP: permissions for resolved next hops (P1, the
+	 * gateway) are reported in use, never asked for with ARP. */
+	for (uint16_t w = 0; w < e->n; w++) {
+		struct dp_evt ev[4];
+		unsigned int ne = evt_take(e, w, ev, RTE_DIM(ev));
+
+		assert_true(ne <= RTE_DIM(ev));
+		for (unsigned int i = 0; i < ne; i++)
+			assert_int_equal(ev[i].type, DP_EVT_NEIGH_USED);
+	}
+	assert_int_equal(tx_take(e, got, MAX_OUT), 0);
+	snap(e, before);
+
+	build_input(e, &cd, &f);
+	steer_direct(e, a, &f);
+	assert_int_equal(xtx_take(e, got, MAX_OUT), 0);
+	assert_int_equal(tx_take(e, got, MAX_OUT), 1);
+	check_output(e, &cd, &to_p1, &f, &got[0],
+		     "ChannelData steered to the fast path and relayed");
+	WANT_C(want, a, relay_channel_to_peer, 1);
+	WANT_C(want, a, tx_packets, 1);
+	WANT_C(want, a, tx_bytes, got[0].len);
+
+	for (unsigned int i = 0; i < XK__COUNT; i++) {
+		uint16_t w = (uint16_t)(i % e->n);
+
+		xk_build(e, i, &f);
+		steer_direct(e, w, &f);
+		assert_int_equal(tx_take(e, got, MAX_OUT), 0);
+		if (xtx_take(e, got, MAX_OUT) != 1)
+			fail_msg("%s: not on the exception port", xk_what[i]);
+		assert_int_equal(got[0].q, w);
+		frame_eq(&got[0], &f, xk_what[i]);
+		WANT_C(want, w, to_kernel, 1);
+	}
+
+	xk_from_kernel(e, &f);
+	for (uint16_t w = 0; w < e->n; w++) {
+		assert_int_equal(rte_ring_sp_enqueue(e->xrxr[w], mbuf_of(&f)), 0);
+		e->ws[w].now = e->t0;
+		assert_int_equal(dp_xport_poll(&e->ws[w]), 1);
+		assert_int_equal(dp_xport_poll(&e->ws[w]), 0);
+		assert_int_equal(xtx_take(e, got, MAX_OUT), 0);
+		assert_int_equal(tx_take(e, got, MAX_OUT), 1);
+		assert_int_equal(got[0].q, w);
+		frame_eq(&got[0], &f, "the kernel's TCP segment out of the NIC");
+		WANT_C(want, w, from_kernel, 1);
+		WANT_C(want, w, tx_packets, 1);
+		WANT_C(want, w, tx_bytes, f.len);
+	}
+	stats_check(e, before, want, "exception-port steering");
+	env_check_clean(e);
+}
+
+/* The exception port refuses frames (its TX ring full): each is dropped
+ * and counted as xport_full, none leaks. */
+static void
+t_xport_full(void **state)
+{
+	struct env *e = g_env;
+	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
+	struct out_frame got[MAX_OUT];
+	struct frame f;
+	unsigned int filled = 0;
+	void *m;
+
+	(void)state;
+	/* Fill queue 0's ring with frames of our own. */
+	while (rte_ring_free_count(e->xtxr[0]) > 0 &&
+	       (m = rte_pktmbuf_alloc(g_pool)) != NULL) {
+		assert_int_equal(rte_ring_sp_enqueue(e->xtxr[0], m), 0);
+		filled++;
+	}
+	assert_true(filled > 0);
+	snap(e, before);
+	xk_build(e, XK_TCP, &f);
+	steer_direct(e, 0, &f);
+	steer_direct(e, 0, &f);
+	WANT_D(want, 0, xport_full, 2);
+	stats_check(e, before, want, "exception port full");
+	assert_int_equal(xtx_take(e, got, 0), filled);
+	env_check_clean(e);
+}
+
+/*
+ * The worker loop itself (dp_worker_run) in exception-port mode: a TCP
+ * frame read from the NIC reaches the exception port, and the kernel's
+ * frame read from the exception port (polled at its cadence, here when
+ * idle) leaves on the NIC.
+ */
+static void
+t_live_xport(void **state)
+{
+	struct env *e = g_env;
+	struct out_frame got[MAX_OUT];
+	uint64_t end;
+	struct frame k, t;
+
+	(void)state;
+	live_start(e);
+	xk_build(e, XK_TCP, &t);
+	xk_from_kernel(e, &k);
+	for (uint16_t q = 0; q < e->n; q++) {
+		live_inject(e, q, &t);
+		assert_int_equal(rte_ring_sp_enqueue(e->xrxr[q], mbuf_of(&k)), 0);
+	}
+	end = rte_get_timer_cycles() + rte_get_timer_hz() * WAIT_MS / 1000;
+	for (;;) {
+		unsigned int out = 0, kern = 0;
+
+		for (uint16_t q = 0; q < e->n; q++) {
+			out += rte_ring_count(e->txr[q]);
+			kern += rte_ring_count(e->xtxr[q]);
+		}
+		if ((out == e->n && kern == e->n) || rte_get_timer_cycles() > end)
+			break;
+		rte_delay_us_sleep(100);
+	}
+	live_stop(e);
+	assert_int_equal(xtx_take(e, got, MAX_OUT), e->n);
+	for (uint16_t q = 0; q < e->n; q++)
+		frame_eq(&got[q], &t, "live: TCP from the NIC to the kernel");
+	assert_int_equal(tx_take(e, got, MAX_OUT), e->n);
+	for (uint16_t q = 0; q < e->n; q++)
+		frame_eq(&got[q], &k, "live: the kernel's frame out of the NIC");
+	for (uint16_t w = 0; w < e->n; w++) {
+		assert_int_equal(rd64(&e->ws[w].stats.c[DP_C_to_kernel]), 1);
+		assert_int_equal(rd64(&e->ws[w].stats.c[DP_C_from_kernel]), 1);
+		assert_int_equal(rd64(&e->ws[w].stats.c[DP_C_rx_packets]), 1);
+	}
+	env_check_clean(e);
+}
+
+static const struct seq_test xport_tests[] = {
+	{ "exception port: our UDP relayed, the rest to the kernel unchanged, "
+	  "the kernel's frames out of the NIC",
+	  t_xport_steer, 1, MAX_W },
+	{ "exception port full: xport_full, nothing leaks", t_xport_full, 1,
+	  MAX_W },
+	{ "live: exception port both ways", t_live_xport, 1, MAX_W },
+};
+
 static uint16_t
 pick_client_port(uint32_t ip, uint16_t owner, uint16_t n)
 {
@@ -3424,6 +3739,7 @@ static int
 env_open(struct env *e, uint16_t n)
 {
 	char name[RTE_RING_NAMESIZE], err[256];
+	struct dp_port_info xinfo;
 	int port;
 
 	e->n = n;
@@ -3447,6 +3763,31 @@ env_open(struct env *e, uint16_t n)
 		return -1;
 	}
 	e->port = (uint16_t)port;
+	/* The exception port: rings too, a queue pair per worker. */
+	for (uint16_t q = 0; q < n; q++) {
+		snprintf(name, sizeof(name), "g%u_xrx%u", n, q);
+		e->xrxr[q] = rte_ring_create(name, PORT_RING_SIZE,
+					     (int)rte_socket_id(),
+					     RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "g%u_xtx%u", n, q);
+		e->xtxr[q] = rte_ring_create(name, PORT_RING_SIZE,
+					     (int)rte_socket_id(),
+					     RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (e->xrxr[q] == NULL || e->xtxr[q] == NULL)
+			return -1;
+	}
+	snprintf(name, sizeof(name), "net_ring_xport%u", n);
+	port = rte_eth_from_rings(name, e->xrxr, n, e->xtxr, n, rte_socket_id());
+	if (port < 0) {
+		fprintf(stderr, "rte_eth_from_rings: %s\n",
+			rte_strerror(rte_errno));
+		return -1;
+	}
+	e->xport = (uint16_t)port;
+	if (dp_port_init(e->xport, n, n, g_pool, &xinfo, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
 	params_fill(e);
 	if (dp_port_init(e->port, n, n, g_pool, &e->port_info, err,
 			 sizeof(err)) != 0) {
@@ -3471,9 +3812,12 @@ static void
 env_close(struct env *e)
 {
 	dp_port_fini(e->port);
+	dp_port_fini(e->xport);
 	for (uint16_t q = 0; q < e->n; q++) {
 		rte_ring_free(e->rxr[q]);
 		rte_ring_free(e->txr[q]);
+		rte_ring_free(e->xrxr[q]);
+		rte_ring_free(e->xtxr[q]);
 	}
 }
 
@@ -3495,7 +3839,8 @@ static int
 run_group(uint16_t n)
 {
 	static struct env envs[2];
-	static char names[RTE_DIM(golden_cases) * 2 + RTE_DIM(seq_tests)][200];
+	static char names[RTE_DIM(golden_cases) * 2 + RTE_DIM(seq_tests) +
+			  RTE_DIM(xport_tests)][200];
 	static struct CMUnitTest tests[RTE_DIM(names)];
 	struct env *e = &envs[n == 1 ? 0 : 1];
 	char group[64];
@@ -3533,6 +3878,17 @@ run_group(uint16_t n)
 			.test_func = seq_tests[i].fn,
 			.setup_func = t_setup,
 			.teardown_func = t_teardown,
+		};
+		k++;
+	}
+	for (size_t i = 0; i < RTE_DIM(xport_tests); i++) {
+		snprintf(names[k], sizeof(names[k]), "%uw: %s", n,
+			 xport_tests[i].name);
+		tests[k] = (struct CMUnitTest){
+			.name = names[k],
+			.test_func = xport_tests[i].fn,
+			.setup_func = t_setup_xport,
+			.teardown_func = t_teardown_xport,
 		};
 		k++;
 	}

@@ -31,7 +31,14 @@
  * generic mode, to find it the way the server does, by interface; the
  * namespace goes away with the process.
  *
- * Needs root (CAP_BPF, CAP_NET_ADMIN): exits 77, skipped, otherwise.
+ * The decision the program makes is turnpike/steer_frame.h's, which the
+ * worker of exception-port mode runs too (dataplane/dp_xport.c): the same
+ * golden table goes through it compiled for the host first, with the
+ * roles taken from the same parameters (test_decision_host), and must
+ * give the same verdict for every frame, shorter ones included.
+ *
+ * The BPF half needs root (CAP_BPF, CAP_NET_ADMIN): exits 77, skipped,
+ * without it, after the host half.
  */
 #define _GNU_SOURCE /* unshare */
 
@@ -57,6 +64,29 @@
 #include <cmocka.h>
 
 #include "dp_xdp.h"
+
+/* turnpike/steer_frame.h's question, asked of the golden table's
+ * parameters (@ctx, a struct tp_plane_params) the way the fast path asks
+ * its address lists: the same roles dp_xdp_configure() writes to
+ * tp_addr4. */
+static inline __u32
+tp_steer_roles_of(const void *ctx, __u32 daddr_be)
+{
+	const struct tp_plane_params *p = ctx;
+	__u32 roles = 0;
+
+	for (uint16_t i = 0; i < p->n_listen; i++)
+		if (p->listen_ips[i].family == TP_AF_INET &&
+		    memcmp(p->listen_ips[i].bytes, &daddr_be, 4) == 0)
+			roles |= TP_STEER_ROLE_LISTEN;
+	for (uint16_t i = 0; i < p->n_relay; i++)
+		if (p->relay_ips[i].family == TP_AF_INET &&
+		    memcmp(p->relay_ips[i].bytes, &daddr_be, 4) == 0)
+			roles |= TP_STEER_ROLE_RELAY;
+	return roles;
+}
+
+#include "turnpike/steer_frame.h"
 
 #define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
 #define IP_BOTH IP4(10, 0, 0, 1)   /* listens and relays */
@@ -482,6 +512,68 @@ test_golden(void **state)
 	}
 }
 
+/* The counter the XDP program moves for each verdict of the decision. */
+static enum tp_xdp_counter
+counter_of_verdict(enum tp_steer v)
+{
+	switch (v) {
+	case TP_STEER_OURS:
+		return TP_XDP_C_redirected;
+	case TP_STEER_NOT_IPV4:
+		return TP_XDP_C_pass_not_ipv4;
+	case TP_STEER_MALFORMED:
+		return TP_XDP_C_pass_malformed;
+	case TP_STEER_FRAGMENT:
+		return TP_XDP_C_pass_fragment;
+	case TP_STEER_NOT_UDP:
+		return TP_XDP_C_pass_not_udp;
+	case TP_STEER_NOT_OURS:
+		return TP_XDP_C_pass_not_ours;
+	}
+	return TP_XDP_C__COUNT;
+}
+
+/* The decision compiled for the host, as the exception-port worker runs
+ * it: the golden table's verdicts, and what BPF_PROG_TEST_RUN cannot run
+ * (frames shorter than an Ethernet header). */
+static void
+test_decision_host(void **state)
+{
+	const struct frame_spec ours = { .dst = IP_BOTH, .dport = PORT_LISTEN };
+	struct tp_plane_params p;
+	struct tp_steer_ports ports;
+	struct frame f;
+
+	(void)state;
+	params_fill(&p);
+	ports = (struct tp_steer_ports){ .listen_port = p.listen_port,
+					 .min_port = p.min_port,
+					 .max_port = p.max_port };
+	for (size_t i = 0; i < sizeof(golden) / sizeof(golden[0]); i++) {
+		enum tp_steer v;
+
+		frame_build(&f, &golden[i].in);
+		v = tp_steer_frame(f.b, f.b + f.len, &ports, &p);
+		if (counter_of_verdict(v) != golden[i].moved)
+			fail_msg("%s: verdict %d (%s), want %s", golden[i].what,
+				 v, dp_xdp_counter_name(counter_of_verdict(v)),
+				 dp_xdp_counter_name(golden[i].moved));
+	}
+	frame_build(&f, &ours);
+	assert_int_equal(tp_steer_frame(f.b, f.b + f.len, &ports, &p),
+			 TP_STEER_OURS);
+	for (size_t cut = 0; cut < 14; cut++)
+		assert_int_equal(tp_steer_frame(f.b, f.b + cut, &ports, &p),
+				 TP_STEER_MALFORMED);
+	/* No configuration (the program's tp_cfg unreadable): nothing ours. */
+	assert_int_equal(tp_steer_frame(f.b, f.b + f.len, NULL, &p),
+			 TP_STEER_NOT_OURS);
+	/* No addresses (a fresh program's empty tp_addr4): nothing ours. */
+	p.n_listen = p.n_relay = 0;
+	assert_int_equal(tp_steer_frame(f.b, f.b + f.len, &ports, &p),
+			 TP_STEER_NOT_OURS);
+}
+
 /* No socket at the frame's queue: ours, but the kernel gets it. */
 static void
 test_no_socket(void **state)
@@ -698,6 +790,9 @@ test_open_iface(void **state)
 int
 main(void)
 {
+	const struct CMUnitTest host[] = {
+		cmocka_unit_test(test_decision_host),
+	};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_golden),
 		cmocka_unit_test(test_no_socket),
@@ -708,6 +803,10 @@ main(void)
 		cmocka_unit_test(test_open_iface), /* last: leaves our netns */
 	};
 
+	int rc = cmocka_run_group_tests_name("decision", host, NULL, NULL);
+
+	if (rc != 0)
+		return rc;
 	if (geteuid() != 0) {
 		printf("SKIP: test_dp_xdp needs root (BPF, AF_XDP, netns)\n");
 		return 77;

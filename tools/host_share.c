@@ -3,6 +3,10 @@
  * AF_XDP mode, the server's side (see host_share.h): the host keeps the
  * interface, turnpike takes only its own UDP.
  *
+ * Exception-port mode (exception-interface, on a PMD that takes the NIC
+ * from the kernel) is set up here too: the TAP, its addresses and the
+ * same neighbour source (see host_share.h).
+ *
  * Runs on the main lcore at start-up, between dp_port_init() and
  * dp_plane_create(), and at shutdown.  Owns the XDP program's descriptors
  * and the neighbour source; the program itself is the PMD's, which
@@ -25,6 +29,7 @@
 #include <unistd.h>
 
 #include "cp_log.h"
+#include "cp_netif.h"
 #include "host_share.h"
 
 #define AF_XDP_DRIVER "net_af_xdp"
@@ -169,7 +174,7 @@ check_ephemeral_ports(const struct host_share *hs,
 	     port <= hi && port <= pp->max_port; port++)
 		clash += !port_reserved(reserved, port);
 	if (clash > 0)
-		cp_log(CP_LOG_WARN, "xdp",
+		cp_log(CP_LOG_WARN, hs->xport_on ? "xport" : "xdp",
 		       "iface=%s: %u of the kernel's ephemeral "
 		       "ports (ip_local_port_range %u-%u) lie in the relay range "
 		       "%u-%u: replies to the host's own UDP sockets on them would "
@@ -227,13 +232,83 @@ xdp_open(struct host_share *hs, const struct dp_port_info *port,
 }
 #endif
 
+/* Exception-port mode: the TAP, its addresses, next hops from its table. */
+static int
+xport_open(struct host_share *hs, struct dp_port_info *port, uint16_t n_workers,
+	   struct tp_plane_params *pp, const char *ifname,
+	   struct rte_mempool *pool, char *err, size_t err_len)
+{
+	struct cp_netif_addr addrs[CP_NETIF_MAX_ADDRS];
+	struct dp_port_info xi = { 0 };
+	char list[CP_NETIF_MAX_ADDRS * (TP_ADDR_STRLEN + 5)] = "",
+							 a[TP_ADDR_STRLEN];
+	size_t n, used = 0;
+	int rc;
+
+	rc = dp_xport_create(ifname, &port->mac, n_workers, pool, &hs->xport_id,
+			     &xi, err, err_len);
+	if (rc != 0)
+		return rc;
+	hs->xport_on = true;
+	snprintf(hs->ifname, sizeof(hs->ifname), "%s", ifname);
+	n = cp_netif_addrs(pp, addrs, CP_NETIF_MAX_ADDRS);
+	rc = cp_netif_configure((int32_t)xi.if_index, addrs, n, err, err_len);
+	if (rc != 0) {
+		host_share_close(hs);
+		return rc;
+	}
+	pp->neigh_from_kernel = true;
+	hs->neigh = cp_neigh_create((int32_t)xi.if_index, pp, err, err_len);
+	if (hs->neigh == NULL) {
+		host_share_close(hs);
+		return -EIO;
+	}
+	port->has_xport = true;
+	port->xport_id = hs->xport_id;
+	for (size_t i = 0; i < n && used < sizeof(list); i++) {
+		int w = snprintf(list + used, sizeof(list) - used, "%s%s/%u",
+				 i > 0 ? "," : "",
+				 tp_ip_format(&addrs[i].ip, a, sizeof(a)),
+				 addrs[i].prefix);
+
+		used += w > 0 ? (size_t)w : 0;
+	}
+	cp_log(CP_LOG_INFO, "xport",
+	       "iface=%s ifindex=%u port=%u driver=%s queues=%u "
+	       "mac=" RTE_ETHER_ADDR_PRT_FMT " addresses=%s nic=%s",
+	       ifname, xi.if_index, hs->xport_id, xi.driver, xi.n_rx_queues,
+	       RTE_ETHER_ADDR_BYTES(&port->mac), list,
+	       port->driver != NULL ? port->driver : "?");
+	cp_log(CP_LOG_INFO, "neigh",
+	       "iface=%s source=kernel (rtnetlink): the "
+	       "workers ask it for next hops",
+	       hs->ifname);
+	/* The kernel's own UDP leaves through the TAP too: its replies are
+	 * steered as in AF_XDP mode. */
+	check_ephemeral_ports(hs, pp);
+	return 0;
+}
+
 int
-host_share_open(struct host_share *hs, const struct dp_port_info *port,
-		uint16_t n_workers, struct tp_plane_params *pp, char *err,
+host_share_open(struct host_share *hs, struct dp_port_info *port,
+		uint16_t n_workers, struct tp_plane_params *pp,
+		const char *xport_ifname, struct rte_mempool *pool, char *err,
 		size_t err_len)
 {
 	memset(hs, 0, sizeof(*hs));
 	hs->on = port->driver != NULL && strcmp(port->driver, AF_XDP_DRIVER) == 0;
+	if (hs->on && xport_ifname[0] != '\0') {
+		hs->on = false;
+		snprintf(err, err_len,
+			 "exception-interface %s: the port is " AF_XDP_DRIVER
+			 ", where the kernel keeps the interface and needs no "
+			 "exception port; remove the key",
+			 xport_ifname);
+		return -EINVAL;
+	}
+	if (!hs->on && xport_ifname[0] != '\0')
+		return xport_open(hs, port, n_workers, pp, xport_ifname, pool,
+				  err, err_len);
 	if (!hs->on)
 		return 0;
 	if (port->if_index == 0 ||
@@ -277,6 +352,8 @@ host_share_open(struct host_share *hs, const struct dp_port_info *port,
 void
 host_share_attach(struct host_share *hs, struct cp_loop *loop)
 {
+	if (hs->xport_on)
+		loop->neigh = hs->neigh;
 	if (!hs->on)
 		return;
 	loop->neigh = hs->neigh;
@@ -291,6 +368,9 @@ host_share_close(struct host_share *hs)
 {
 	cp_neigh_destroy(hs->neigh);
 	hs->neigh = NULL;
+	if (hs->xport_on)
+		dp_xport_destroy(hs->xport_id);
+	hs->xport_on = false;
 #ifdef TP_HAVE_XDP
 	if (hs->on)
 		dp_xdp_close(&hs->xdp);

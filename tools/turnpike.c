@@ -12,7 +12,9 @@
  * hands the fast path's ops (turnpike/plane.h) to the control loop.
  *
  * On DPDK's net_af_xdp port (AF_XDP mode) the host keeps its interface;
- * host_share.c, which sees both planes too, sets that mode up (step 5b).
+ * on any other, exception-interface gives the kernel a TAP in its place
+ * (exception-port mode).  host_share.c, which sees both planes too, sets
+ * either up (step 5b).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -238,8 +240,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	/* 5b. On net_af_xdp the host keeps the interface: the XDP program told
-	 * which UDP is ours, next hops from the kernel's neighbour table. */
-	if (host_share_open(&share, &port, n_workers, &obj.plane, err,
+	 * which UDP is ours, next hops from the kernel's neighbour table.
+	 * With exception-interface, the exception port gives the kernel the
+	 * same view of a NIC it no longer has. */
+	if (host_share_open(&share, &port, n_workers, &obj.plane,
+			    cfg.exception_interface, pool, err,
 			    sizeof(err)) != 0) {
 		fprintf(stderr, "turnpike: %s\n", err);
 		dp_port_fini(opt.port);

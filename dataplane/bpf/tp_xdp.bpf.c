@@ -41,25 +41,17 @@
  *  - IPv6 (a later issue) slots in as a second case of the EtherType
  *    switch, with a tp_addr6 map; the port test is shared.
  *
- * Every frame moves exactly one per-CPU counter (tp_stats), which the
- * server sums over CPUs.
+ * The decision is turnpike/steer.h's, the same code the worker of
+ * exception-port mode runs on a NIC the kernel does not have; this file
+ * adds the maps it reads and what is done with its verdict.  Every frame
+ * moves exactly one per-CPU counter (tp_stats), which the server sums
+ * over CPUs.
  */
-#include <stdbool.h>
-
 #include <linux/bpf.h>
-#include <linux/if_ether.h>
-#include <linux/in.h>
-#include <linux/ip.h>
-#include <linux/udp.h>
 
-#include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
 #include "bpf/tp_xdp_abi.h" /* from dataplane/, as dp_xdp.c has it */
-
-/* IPv4 "more fragments" flag and fragment offset (RFC 791). */
-#define TP_IP_MF 0x2000
-#define TP_IP_OFFSET 0x1FFF
 
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
@@ -99,63 +91,51 @@ count(enum tp_xdp_counter c)
 		*v += 1; /* per CPU: no other writer */
 }
 
-/* Whether UDP to @port at an address with @roles is ours. */
-static __always_inline bool
-port_is_ours(const struct tp_xdp_cfg *cfg, __u32 roles, __u16 port)
+/* turnpike/steer_frame.h asks its includer for an address's roles: ours are in
+ * tp_addr4, keyed by the wire's bytes. */
+static __always_inline __u32
+tp_steer_roles_of(const void *ctx, __u32 daddr_be)
 {
-	if ((roles & TP_XDP_ROLE_LISTEN) && port == cfg->listen_port)
-		return true;
-	return (roles & TP_XDP_ROLE_RELAY) && port >= cfg->min_port &&
-	       port <= cfg->max_port;
+	__u32 *roles = bpf_map_lookup_elem(&tp_addr4, &daddr_be);
+
+	(void)ctx;
+	return roles != NULL ? *roles : 0;
 }
 
-/* The verdict on an IPv4 packet at @l3, the frame ending at @end. */
-static __always_inline enum tp_xdp_counter
-ipv4_classify(void *l3, void *end)
-{
-	struct iphdr *ip = l3;
-	const struct tp_xdp_cfg *cfg;
-	struct udphdr *udp;
-	__u32 daddr, zero = 0, *roles;
+#include "turnpike/steer_frame.h" /* the decision, shared with the worker */
 
-	if ((void *)(ip + 1) > end)
-		return TP_XDP_C_pass_malformed;
-	if (ip->version != 4 || ip->ihl < 5)
-		return TP_XDP_C_pass_malformed;
-	if (ip->frag_off & bpf_htons(TP_IP_MF | TP_IP_OFFSET))
+/* The decision's verdict as the counter it moves. */
+static __always_inline enum tp_xdp_counter
+counter_of(enum tp_steer v)
+{
+	switch (v) {
+	case TP_STEER_OURS:
+		return TP_XDP_C_redirected;
+	case TP_STEER_NOT_IPV4:
+		return TP_XDP_C_pass_not_ipv4;
+	case TP_STEER_FRAGMENT:
 		return TP_XDP_C_pass_fragment;
-	if (ip->protocol != IPPROTO_UDP)
+	case TP_STEER_NOT_UDP:
 		return TP_XDP_C_pass_not_udp;
-	/* Options or not, the UDP header starts IHL words in (IHL <= 15, so
-	 * the verifier knows the offset's bound). */
-	udp = l3 + ip->ihl * 4;
-	if ((void *)(udp + 1) > end)
+	case TP_STEER_NOT_OURS:
+		return TP_XDP_C_pass_not_ours;
+	default:
 		return TP_XDP_C_pass_malformed;
-	daddr = ip->daddr;
-	roles = bpf_map_lookup_elem(&tp_addr4, &daddr);
-	if (roles == NULL)
-		return TP_XDP_C_pass_not_ours;
-	cfg = bpf_map_lookup_elem(&tp_cfg, &zero);
-	if (cfg == NULL || !port_is_ours(cfg, *roles, bpf_ntohs(udp->dest)))
-		return TP_XDP_C_pass_not_ours;
-	return TP_XDP_C_redirected;
+	}
 }
 
 SEC("xdp")
 int
 tp_xdp_steer(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data;
-	void *end = (void *)(long)ctx->data_end;
-	struct ethhdr *eth = data;
+	const __u8 *data = (const __u8 *)(long)ctx->data;
+	const __u8 *end = (const __u8 *)(long)ctx->data_end;
+	__u32 zero = 0;
+	const struct tp_xdp_cfg *cfg = bpf_map_lookup_elem(&tp_cfg, &zero);
 	enum tp_xdp_counter c;
 
-	if ((void *)(eth + 1) > end)
-		c = TP_XDP_C_pass_malformed;
-	else if (eth->h_proto == bpf_htons(ETH_P_IP))
-		c = ipv4_classify(eth + 1, end);
-	else
-		c = TP_XDP_C_pass_not_ipv4;
+	c = counter_of(tp_steer_frame(data, end,
+				      cfg != NULL ? &cfg->ports : NULL, NULL));
 	/* With no socket at this queue's index the helper returns its last
 	 * argument, XDP_PASS, instead of XDP_REDIRECT. */
 	if (c == TP_XDP_C_redirected &&

@@ -19,11 +19,15 @@
  * Map names are at most 15 characters (BPF_OBJ_NAME_LEN), as the loader
  * matches them against what the kernel reports.  IPv6 will add a tp_addr6
  * hash keyed by 16 bytes; the ports and roles below serve both families.
+ * The decision itself is turnpike/steer.h's, shared with the worker of
+ * exception-port mode.
  */
 #ifndef TURNPIKE_TP_XDP_ABI_H
 #define TURNPIKE_TP_XDP_ABI_H
 
 #include <linux/types.h>
+
+#include "turnpike/steer.h"
 
 #define TP_XDP_MAP_XSKS "xsks_map"
 #define TP_XDP_MAP_CFG "tp_cfg"
@@ -40,19 +44,17 @@
  *  TP_PLANE_MAX_LISTEN + TP_PLANE_MAX_RELAY_IPS (dp_xdp.c checks). */
 #define TP_XDP_MAX_ADDRS 128
 
-/** Roles of one of our addresses (tp_addr4's value): bits, as one
- *  address may both listen and relay. */
-#define TP_XDP_ROLE_LISTEN 0x1u /**< UDP to listen_port is ours */
-#define TP_XDP_ROLE_RELAY 0x2u  /**< UDP to [min_port, max_port] is ours */
+/** Roles of one of our addresses (tp_addr4's value): the steering
+ *  decision's bits (turnpike/steer.h). */
+#define TP_XDP_ROLE_LISTEN TP_STEER_ROLE_LISTEN
+#define TP_XDP_ROLE_RELAY TP_STEER_ROLE_RELAY
 
-/** tp_cfg[0]: ports in host byte order.  The loader writes it while
- *  tp_addr4 is empty (and nothing is steered without an address), so no
- *  frame is matched against ports that belong to other addresses. */
+/** tp_cfg[0]: the ports the decision tests, host byte order.  The loader
+ *  writes it while tp_addr4 is empty (and nothing is steered without an
+ *  address), so no frame is matched against ports that belong to other
+ *  addresses. */
 struct tp_xdp_cfg {
-	__u16 listen_port;
-	__u16 min_port; /**< relay range, inclusive */
-	__u16 max_port;
-	__u16 pad;
+	struct tp_steer_ports ports;
 };
 
 /**

@@ -38,7 +38,9 @@
 	X(neigh_in_use, "next hops in use reported to keep them fresh (AF_XDP)") \
 	X(cmds, "commands applied from the control plane")                       \
 	X(stream_in, "messages from stream (TCP, TLS) clients")                  \
-	X(stream_out, "messages handed to the stream threads")
+	X(stream_out, "messages handed to the stream threads")                   \
+	X(to_kernel, "NIC frames not ours, written to the exception port")       \
+	X(from_kernel, "frames the kernel sent out of the exception port")
 
 /** Drop reasons: X(name, description). */
 #define DP_DROP_LIST(X)                                                        \
@@ -66,7 +68,8 @@
 	X(tx_full, "port did not accept the frame")                            \
 	X(bad_arp, "malformed or irrelevant ARP")                              \
 	X(cmd_failed, "a command could not be applied")                        \
-	X(stream_ring_full, "stream thread's ring full (slow stream client)")
+	X(stream_ring_full, "stream thread's ring full (slow stream client)")  \
+	X(xport_full, "exception port did not take a frame for the kernel")
 
 enum dp_counter {
 #define DP_X_ENUM(name, desc) DP_C_##name,

@@ -56,7 +56,8 @@ struct tp_plane_params {
 	uint32_t idle_sleep_us; /**< workers sleep when idle; 0 = busy poll */
 	/**
 	 * The kernel owns ARP on the port's interface (AF_XDP mode, where the
-	 * host keeps it): workers send no ARP requests but ask the control
+	 * host keeps it, and exception-port mode, where the exception port's
+	 * interface stands for it): workers send no ARP requests but ask the control
 	 * thread (DP_EVT_NEIGH_MISS), which has the kernel resolve, and report
 	 * the next hops they use (DP_EVT_NEIGH_USED).  Set by the server's
 	 * main(), not by the configuration.
