@@ -47,7 +47,7 @@ static int
 setup_secrets(struct cp_objects *o, const struct tp_config *cfg, char *err,
 	      size_t err_len)
 {
-	auth_rest_ring_init(&o->rest, 0);
+	auth_rest_ring_init(&o->rest, cfg->rest_max_lifetime);
 	for (size_t i = 0; i < cfg->static_auth_secrets.n; i++) {
 		const struct tp_config_text *s = &cfg->static_auth_secrets.v[i];
 		int rc = auth_rest_ring_add(&o->rest, (const uint8_t *)s->text,

@@ -360,7 +360,7 @@ test_secrets(void **state)
 	has(run(f, "secret-add second-secret", "ok"), "secrets=2");
 	run(f, "secret-add second-secret", "error secret already present");
 	run(f, "secret-del never-added", "error no such secret");
-	assert_int_equal(auth_rest_ring_keys_md5(&f->obj.rest, "1800000000:x",
+	assert_int_equal(auth_rest_ring_keys_md5(&f->obj.rest, "1700003600:x",
 						 H_REALM, 1700000000, keys,
 						 AUTH_REST_SECRETS_MAX),
 			 2);
@@ -475,6 +475,44 @@ test_mechanisms_off(void **state)
 	run(g, "user-add bob bobpw", "error authentication is off (no-auth)");
 	run(g, "secret-add s", "error authentication is off (no-auth)");
 	run_ok(g, "help");
+	cp_setup_free(&g->obj);
+	tp_config_free(&g->cfg);
+	test_free(g);
+}
+
+/*
+ * rest-max-lifetime reaches the REST ring: by default (25 hours) a
+ * credential expiring in 25 hours is accepted, one expiring a second later
+ * or in a year is refused; a configured week accepts two days.
+ */
+static void
+test_rest_max_lifetime(void **state)
+{
+	struct fix *f = *state;
+	struct fix *g = test_calloc(1, sizeof(*g));
+	uint8_t keys[AUTH_REST_SECRETS_MAX][AUTH_REST_KEY_MD5_LEN];
+	const uint64_t now = 1700000000;
+
+	assert_int_equal(f->obj.rest.max_ttl_s, 90000);
+	assert_int_equal(auth_rest_ring_keys_md5(&f->obj.rest, "1700090000:x",
+						 H_REALM, now, keys, 1),
+			 1);
+	assert_int_equal(auth_rest_ring_keys_md5(&f->obj.rest, "1700090001:x",
+						 H_REALM, now, keys, 1),
+			 -EINVAL);
+	assert_int_equal(auth_rest_ring_keys_md5(&f->obj.rest, "1731536000:x",
+						 H_REALM, now, keys, 1),
+			 -EINVAL);
+
+	build(g, "relay-ip=198.51.100.1\nrealm=" H_REALM "\n"
+		 "use-auth-secret\nstatic-auth-secret=x\n"
+		 "rest-max-lifetime=604800\n");
+	assert_int_equal(auth_rest_ring_keys_md5(&g->obj.rest, "1700172800:x",
+						 H_REALM, now, keys, 1),
+			 1);
+	assert_int_equal(auth_rest_ring_keys_md5(&g->obj.rest, "1700604801:x",
+						 H_REALM, now, keys, 1),
+			 -EINVAL);
 	cp_setup_free(&g->obj);
 	tp_config_free(&g->cfg);
 	test_free(g);
@@ -693,6 +731,7 @@ main(void)
 		T(test_user_push),
 		T(test_user_lifetime_and_key),
 		T(test_secrets),
+		T(test_rest_max_lifetime),
 		T(test_oauth_keys),
 		T(test_stats),
 		T(test_mechanisms_off),
