@@ -627,6 +627,7 @@ test_socket(void **state)
 	struct stat st;
 	uint64_t now = 1;
 	int fd, fds[CP_ADMIN_CONNS_MAX + 1];
+	ssize_t n;
 
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/admin.sock", dir);
@@ -649,6 +650,35 @@ test_socket(void **state)
 	assert_non_null(strstr(buf, "oauth-key-del KID"));
 	assert_non_null(strstr(buf, "ok\nusers=2\nok\n"));
 	assert_non_null(auth_user_db_find(&f->obj.users, "sock", 4));
+	close(fd);
+
+	/*
+	 * A trickle: one byte every 20 s never completes a line in time and
+	 * is closed 30 s after the accept, although it was never silent for
+	 * 30 s.  A whole command every 20 s keeps its connection.
+	 */
+	fd = client_connect(path);
+	cp_admin_poll(&a, ++now); /* accepted at @now */
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(send(fd, "s", 1, 0), 1);
+		now += 20000;
+		cp_admin_poll(&a, now);
+		if (i == 0)
+			assert_int_equal(recv(fd, buf, 1, MSG_DONTWAIT), -1);
+	}
+	/* Closed with the second byte unread: a reset, or end of input. */
+	errno = 0;
+	n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+	assert_true(n == 0 || (n == -1 && errno == ECONNRESET));
+	close(fd);
+	fd = client_connect(path);
+	cp_admin_poll(&a, ++now);
+	for (int i = 0; i < 3; i++) {
+		now += 20000;
+		assert_int_equal(send(fd, "help\n", 5, 0), 5);
+		client_read(&a, &now, fd, buf, sizeof(buf), 1);
+		assert_non_null(strstr(buf, "\nok\n"));
+	}
 	close(fd);
 
 	/* An overlong line: the error, then the connection closes. */
