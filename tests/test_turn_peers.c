@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "config.h"
+#include "cp_setup.h"
 #include "turn_harness.h"
 
 static struct harness h;
@@ -298,6 +300,59 @@ test_channel_limit_508(void **state)
 	h_fini(&h);
 }
 
+/*
+ * The server's own network, as the configuration names it, is refused as a
+ * peer (403) unless an allow range names the address: the gateway, the
+ * local-network range; the rest of the Internet is not.
+ */
+static void
+local_network_case(const char *extra, uint16_t want_gw, uint16_t want_lan)
+{
+	struct tp_addr gw = h_addr("81.2.69.1", 80);
+	struct tp_addr lan = h_addr("81.2.69.77", 22);
+	struct tp_addr outside = h_addr("81.2.70.1", 5000);
+	struct tp_config cfg;
+	struct cp_objects obj;
+	char conf[512], err[256];
+	uint64_t refused;
+
+	snprintf(conf, sizeof(conf),
+		 "relay-ip=198.51.100.1\nrealm=" H_REALM "\n"
+		 "use-auth-secret\nstatic-auth-secret=x\n"
+		 "gateway=81.2.69.1\nlocal-network=81.2.69.0/24\n%s",
+		 extra);
+	if (tp_config_parse_text(&cfg, "t.conf", conf, err, sizeof(err)) != 0)
+		fail_msg("config: %s", err);
+	if (cp_setup_build(&obj, &cfg, 1, err, sizeof(err)) != 0)
+		fail_msg("setup: %s", err);
+	h_init(&h, 1, false);
+	h.params.policy = &obj.policy;
+	h_start(&h);
+	h_client_init(&alice, "alice", "alicepass", 10, 40000);
+	h_login(&h, &alice);
+	assert_int_equal(h_allocate(&h, &alice, 0, NULL), 0);
+
+	assert_int_equal(create_permission(&gw, 1), want_gw);
+	assert_int_equal(channel_bind(0x4000, &gw), want_gw);
+	assert_int_equal(create_permission(&lan, 1), want_lan);
+	assert_int_equal(create_permission(&outside, 1), 0);
+	refused = (want_gw != 0) * 2 + (want_lan != 0);
+	assert_int_equal(stats()->peers_refused[PEER_DENIED_LOCAL], refused);
+	h_fini(&h);
+	cp_setup_free(&obj);
+	tp_config_free(&cfg);
+}
+
+static void
+test_local_network_refused(void **state)
+{
+	(void)state;
+	local_network_case("", 403, 403);
+	/* An allow range names one host: that one only. */
+	local_network_case("allowed-peer-ip=81.2.69.77\n", 403, 0);
+	local_network_case("allowed-peer-ip=81.2.69.0/24\n", 0, 0);
+}
+
 int
 main(void)
 {
@@ -310,6 +365,7 @@ main(void)
 		cmocka_unit_test(test_channel_refused_peers),
 		cmocka_unit_test(test_channel_quarantine),
 		cmocka_unit_test(test_channel_limit_508),
+		cmocka_unit_test(test_local_network_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
