@@ -71,7 +71,7 @@ cmd_apply(struct dp_worker *w, const struct dp_cmd *c)
 			return -ENOENT;
 		/* Start resolving the peer's next hop now, so the first datagram
 		 * the client sends after the success response is not lost. */
-		if (dp_relay_ip_index(w->sh, &c->u.perm.peer) < 0)
+		if (!dp_is_our_ip(w->sh, &c->u.perm.peer))
 			dp_next_hop_mac(w, &c->u.perm.peer);
 		return dp_table_perm_set(&w->table, a, &c->u.perm.peer,
 					 deadline(w, c->u.perm.lifetime_ms),

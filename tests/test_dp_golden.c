@@ -113,7 +113,8 @@
 #define CH_RB 0x4002 /* A's channel to B's relayed address */
 #define CH_P2 0x4003
 #define CH_PFAR2 0x4005
-#define CH_RA 0x4007 /* B's channel to A's relayed address */
+#define CH_RA 0x4007   /* B's channel to A's relayed address */
+#define CH_SELF 0x4009 /* A's channel to our listening address */
 
 static const uint8_t mac_us[DP_MAC_LEN] = { 0x02, 0, 0, 0, 0x00, 0x01 };
 static const uint8_t mac_ca[DP_MAC_LEN] = { 0x02, 0, 0, 0, 0x0c, 0x0a };
@@ -559,6 +560,8 @@ enum {
 	W_A_FAR = 1 << 3,    /* A: permissions PFAR, PFAR2; CH_PFAR2 -> PFAR2 */
 	W_A_P2_CH = 1 << 4,  /* A: channel CH_P2 -> P2, no permission */
 	W_NEIGH = 1 << 5,    /* every worker knows P1 and the gateway */
+	W_A_SELF = 1 << 6,   /* A: permissions for our listening and relay IPs,
+				CH_SELF -> our listening address */
 };
 #define W_STD (W_A | W_A_P1 | W_A_FAR | W_NEIGH)
 
@@ -658,6 +661,17 @@ static const struct golden_case golden_cases[] = {
 	/* 3: Send indication without a permission, and broken ones */
 	{ "Send indication without permission -> no_permission",
 	  W_STD, { SEND(EP_P2, 40) }, { OUT_NONE }, EV_NONE, { DROP_(no_permission) } },
+	/* 3b: to our own address outside the relay range (the control plane
+	 * may permit the IP: a permission has no port) */
+	{ "Send indication to our listening address -> peer_is_us",
+	  W_STD | W_A_SELF, { SEND(EP_LISTEN, 40) }, { OUT_NONE }, EV_NONE,
+	  { DROP_(peer_is_us) } },
+	{ "Send indication to our relay IP below the relay range -> peer_is_us",
+	  W_STD | W_A_SELF, { SEND(EP_R_BELOW, 40) }, { OUT_NONE }, EV_NONE,
+	  { DROP_(peer_is_us) } },
+	{ "ChannelData bound to our listening address -> peer_is_us",
+	  W_STD | W_A_SELF, { CD(CH_SELF, 40) }, { OUT_NONE }, EV_NONE,
+	  { DROP_(peer_is_us) } },
 	{ "Send indication without XOR-PEER-ADDRESS -> send_no_peer",
 	  W_STD, { SEND(EP_NONE, 40) }, { OUT_NONE }, EV_NONE, { DROP_(send_no_peer) } },
 	{ "Send indication without DATA -> send_no_peer",
@@ -1084,6 +1098,12 @@ world_install(struct env *e, unsigned int world)
 	if (world & W_A_P2_CH)
 		cmd_chan(e, a, SLOT_A, GEN_A, CH_P2, ep_addr(e, EP_P2),
 			 LIFETIME_MS);
+	if (world & W_A_SELF) {
+		cmd_perm(e, a, SLOT_A, GEN_A, IP_LISTEN, LIFETIME_MS);
+		cmd_perm(e, a, SLOT_A, GEN_A, IP_RELAY0, LIFETIME_MS);
+		cmd_chan(e, a, SLOT_A, GEN_A, CH_SELF, ep_addr(e, EP_LISTEN),
+			 LIFETIME_MS);
+	}
 }
 
 /* ------------------------------------------------------------------ */
