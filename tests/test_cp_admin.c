@@ -27,7 +27,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "auth_rest.h"
 #include "cp_admin.h"
+#include "cp_log.h"
 #include "turn_harness.h"
 
 #define CONF_ALL                            \
@@ -518,6 +520,59 @@ test_rest_max_lifetime(void **state)
 	test_free(g);
 }
 
+/* cp_log_escape(): printable ASCII kept, everything else as \xHH. */
+static void
+test_escape(void **state)
+{
+	char out[CP_LOG_ESCAPED_SIZE(16)];
+	char tiny[6];
+
+	(void)state;
+	assert_string_equal(cp_log_escape(out, sizeof(out), "a:b=c", 5), "a:b=c");
+	assert_string_equal(cp_log_escape(out, sizeof(out), "x\ny z", 5),
+			    "x\\x0ay\\x20z");
+	assert_string_equal(cp_log_escape(out, sizeof(out), "\0\\\x7f\xff\r", 5),
+			    "\\x00\\x5c\\x7f\\xff\\x0d");
+	assert_string_equal(cp_log_escape(out, sizeof(out), "", 0), "");
+	/* Short of room: whole escapes only. */
+	assert_string_equal(cp_log_escape(tiny, sizeof(tiny), "ab\ncd", 5), "ab");
+	assert_string_equal(cp_log_escape(tiny, sizeof(tiny), "abcdefgh", 8),
+			    "abcde");
+}
+
+/*
+ * A REST user id is the web application's to choose, so it may hold a
+ * newline: the listing escapes it and the reply still ends in one "ok"
+ * line.  A pushed user name with a control byte never gets in.
+ */
+static void
+test_names_escaped(void **state)
+{
+	struct fix *f = *state;
+	struct h_client c;
+	char user[64], pass[AUTH_REST_PASSWORD_LEN + 1];
+	const char *out;
+
+	snprintf(user, sizeof(user), "%llu:eve\nok\nalloc user=x",
+		 (unsigned long long)(h_unix_now + 3600));
+	assert_int_equal(auth_rest_password((const uint8_t *)"first-secret", 12,
+					    user, strlen(user), pass),
+			 0);
+	h_client_init(&c, user, pass, 30, 6000);
+	h_login(&f->h, &c);
+	assert_int_equal(h_allocate(&f->h, &c, 0, NULL), 0);
+	out = run(f, "allocations 10", "ok");
+	assert_non_null(strstr(out, ":eve\\x0aok\\x0aalloc\\x20user=x "
+				    "client=192.0.2.30:6000 "));
+	assert_null(strstr(out, "\nok\nalloc"));
+	has(out, "listed=1");
+
+	/* Pushed names cannot hold one: the line is refused whole. */
+	run(f, "user-add bad\rname pw", "error control character in the line");
+	run(f, "user-add bad\x1bname pw", "error control character in the line");
+	assert_null(auth_user_db_find(&f->obj.users, "bad\rname", 8));
+}
+
 /* A user pushed with a lifetime goes by itself; one pushed as an MD5 key
  * (the 0x form of user= lines) authenticates with the password behind it. */
 static void
@@ -762,6 +817,8 @@ main(void)
 		T(test_user_lifetime_and_key),
 		T(test_secrets),
 		T(test_rest_max_lifetime),
+		T(test_escape),
+		T(test_names_escaped),
 		T(test_oauth_keys),
 		T(test_stats),
 		T(test_mechanisms_off),
