@@ -36,6 +36,9 @@
 	X(arp_held_sent, "held frames sent once their next hop resolved")        \
 	X(neigh_asked, "next hops the kernel was asked to resolve (AF_XDP)")     \
 	X(neigh_in_use, "next hops in use reported to keep them fresh (AF_XDP)") \
+	X(neigh_evicted, "neighbour entries replaced by a newer address")        \
+	X(arp_ignored,                                                           \
+	  "ARP not learned: sender off our network, or unasked for the gateway") \
 	X(cmds, "commands applied from the control plane")                       \
 	X(stream_in, "messages from stream (TCP, TLS) clients")                  \
 	X(stream_out, "messages handed to the stream threads")
