@@ -11,7 +11,8 @@
  *
  * What is learned is guarded, because any host on the LAN can send ARP:
  * only senders on our network (a local-network range, or the gateway) are
- * learned, since nothing else is ever a next hop; and the gateway, which
+ * learned (anyone, when no gateway is given: every peer is then its own
+ * next hop), since nothing else is ever a next hop; and the gateway, which
  * carries every off-link datagram, is pinned: its MAC is learned only from
  * a reply to our own request of the last second, never from a gratuitous
  * ARP or an unasked reply.  So that a real change (a VRRP failover) is
@@ -88,6 +89,9 @@ dp_arp_reply_in_place(struct rte_mbuf *m, struct rte_ether_hdr *eth,
 	m->ol_flags &= ~RTE_MBUF_F_TX_OFFLOAD_MASK;
 }
 
+static const struct tp_ip *next_hop_ip(const struct dp_shared *sh,
+				       const struct tp_ip *ip);
+
 /* Is @ip the gateway? */
 static bool
 is_gateway(const struct dp_shared *sh, const struct tp_ip *ip)
@@ -107,10 +111,9 @@ may_learn(struct dp_worker *w, const struct tp_ip *sip, uint16_t op)
 		return op == RTE_ARP_OP_REPLY && e != NULL && e->asked != 0 &&
 		       w->now - e->asked <= sh->tsc_hz;
 	}
-	for (int i = 0; i < sh->n_local; i++)
-		if (tp_ip_range_contains(&sh->local_nets[i], sip))
-			return true;
-	return false;
+	/* On-link by our own routing: a local-network, or anything when no
+	 * gateway is configured (every peer is then its own next hop). */
+	return next_hop_ip(sh, sip) == sip;
 }
 
 /* Learn @ip -> @mac and tell the control plane if it is news. */
