@@ -974,9 +974,10 @@ cmd_alloc_add(struct env *e, uint16_t wid, uint32_t slot, uint32_t gen,
 	cmd_put(e, wid, &c);
 }
 
+/* A permission; the allocation may hold @max_blocks overflow blocks. */
 static void
-cmd_perm(struct env *e, uint16_t wid, uint32_t slot, uint32_t gen, uint32_t ip,
-	 uint32_t lifetime_ms)
+cmd_perm_max(struct env *e, uint16_t wid, uint32_t slot, uint32_t gen,
+	     uint32_t ip, uint32_t lifetime_ms, uint8_t max_blocks)
 {
 	struct dp_cmd c = { .type = DP_CMD_PERM_SET };
 
@@ -984,7 +985,16 @@ cmd_perm(struct env *e, uint16_t wid, uint32_t slot, uint32_t gen, uint32_t ip,
 	c.u.perm.ref.gen = gen;
 	c.u.perm.peer = tp_ip_v4(ip);
 	c.u.perm.lifetime_ms = lifetime_ms;
+	c.u.perm.max_blocks = max_blocks;
 	cmd_put(e, wid, &c);
+}
+
+/* A permission, with room for as many blocks as it likes. */
+static void
+cmd_perm(struct env *e, uint16_t wid, uint32_t slot, uint32_t gen, uint32_t ip,
+	 uint32_t lifetime_ms)
+{
+	cmd_perm_max(e, wid, slot, gen, ip, lifetime_ms, UINT8_MAX);
 }
 
 static void
@@ -998,6 +1008,7 @@ cmd_chan(struct env *e, uint16_t wid, uint32_t slot, uint32_t gen,
 	c.u.chan.peer = peer;
 	c.u.chan.channel = channel;
 	c.u.chan.lifetime_ms = lifetime_ms;
+	c.u.chan.max_blocks = UINT8_MAX;
 	cmd_put(e, wid, &c);
 }
 
@@ -2536,6 +2547,57 @@ t_overflow(void **state)
 	env_check_clean(e);
 }
 
+/*
+ * The control plane's reservation caps an allocation's overflow blocks:
+ * with one block allowed, permission 2 + 6 + 1 replaces the one that
+ * expires first (counted), takes no second block, and the others stay.
+ */
+static void
+t_block_reservation(void **state)
+{
+	struct env *e = g_env;
+	struct dp_worker *w = &e->ws[e->owner_a];
+	uint16_t a = e->owner_a;
+	uint32_t free_before = 0, free_after = 0;
+	struct dp_alloc *al;
+	struct dp_alloc_ref ref = { SLOT_A, GEN_A };
+	const unsigned int n = DP_PERM_INLINE + DP_PEER_BLOCK_PERMS;
+
+	(void)state;
+	world_install(e, W_A | W_NEIGH); /* off-link peers: no ARP */
+	commit_cmds(e, 0);
+	for (uint32_t b = w->table.free_block; b != DP_NONE;
+	     b = w->table.blocks[b].next)
+		free_before++;
+	/* Lifetimes 1..n+1 s: the first one expires first. */
+	for (unsigned int i = 0; i <= n; i++)
+		cmd_perm_max(e, a, SLOT_A, GEN_A, IP4(203, 0, 113, 100 + i),
+			     1000 * (i + 1), 1);
+	commit_cmds(e, 0);
+	for (uint32_t b = w->table.free_block; b != DP_NONE;
+	     b = w->table.blocks[b].next)
+		free_after++;
+	assert_int_equal(free_before - free_after, 1);
+	al = dp_table_alloc_get(&w->table, &ref);
+	assert_non_null(al);
+	assert_int_equal(al->n_blocks, 1);
+	assert_int_equal(w->stats.c[DP_C_peer_replaced], 1);
+	for (unsigned int i = 0; i <= n; i++) {
+		struct tp_ip ip = tp_ip_v4(IP4(203, 0, 113, 100 + i));
+
+		assert_int_equal(dp_alloc_permits(&w->table, al, &ip, e->t0),
+				 i != 0);
+	}
+	cmd_ref(e, a, DP_CMD_ALLOC_DEL, SLOT_A, GEN_A, 0);
+	commit_cmds(e, 0);
+	{
+		const struct dp_usage none = { 0, 0, 0, 0 };
+
+		check_alloc_end(e, a, SLOT_A, GEN_A, &none);
+	}
+	env_check_clean(e);
+}
+
 /* Two Data indications do not share a transaction ID (RFC 8489 section 6). */
 static void
 t_tid(void **state)
@@ -3478,6 +3540,8 @@ static const struct seq_test seq_tests[] = {
 	{ "many peers: overflow blocks, returned on delete", t_overflow, 1,
 	  MAX_W },
 	{ "Data indications have distinct transaction IDs", t_tid, 1, MAX_W },
+	{ "overflow blocks capped by the control plane's reservation",
+	  t_block_reservation, 1, MAX_W },
 	{ "multi-segment mbuf -> bad_ip", t_chained, 1, MAX_W },
 	{ "drops after the relay decision are not counted as relayed",
 	  t_drop_accounting, 1, MAX_W },

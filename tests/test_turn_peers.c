@@ -300,6 +300,90 @@ test_channel_limit_508(void **state)
 	h_fini(&h);
 }
 
+/* @n distinct public peers numbered from @base, in @out. */
+static void
+peers_make(struct tp_addr *out, int n, int base)
+{
+	char ip[32];
+
+	for (int i = 0; i < n; i++) {
+		snprintf(ip, sizeof(ip), "1.2.%d.%d", (base + i) / 200,
+			 (base + i) % 200 + 1);
+		out[i] = h_addr(ip, 1000);
+	}
+}
+
+/*
+ * The fast path holds permissions beyond the first two in overflow blocks
+ * from a per-worker pool (DP_PEER_BLOCKS(64) = 80 here).  Sixteen
+ * allocations with 32 permissions each reserve 5 blocks apiece and use it
+ * up: the next allocation's third permission gets 508 instead of a success
+ * the fast path could not honour, a ChannelBind too; once an allocation
+ * ends its blocks serve again.  Every command carries the reservation.
+ */
+static void
+test_peer_blocks_508(void **state)
+{
+	static struct h_client c[17];
+	struct tp_addr peers[TURN_PERMS_MAX];
+	struct tp_addr extra = h_addr("9.9.9.9", 7);
+	int mark;
+
+	(void)state;
+	h_init(&h, 1, false);
+	h_start(&h);
+	assert_int_equal(DP_PEER_BLOCKS(64), 80);
+	assert_int_equal(dp_peer_blocks_needed(TURN_PERMS_MAX, 0), 5);
+	for (int k = 0; k < 17; k++) {
+		h_client_init(&c[k], "alice", "alicepass", 10,
+			      (uint16_t)(41000 + k));
+		h_login(&h, &c[k]);
+		assert_int_equal(h_allocate(&h, &c[k], 0, NULL), 0);
+	}
+	for (int k = 0; k < 16; k++) {
+		peers_make(peers, TURN_PERMS_MAX, k * TURN_PERMS_MAX);
+		mark = h.n_ev;
+		assert_int_equal(h_peer_request(&h, &c[k],
+						STUN_METHOD_CREATE_PERMISSION,
+						peers, TURN_PERMS_MAX, 0),
+				 0);
+		for (int i = mark; i < h.n_ev; i++)
+			if (h.ev[i].kind == H_CMD &&
+			    h.ev[i].cmd.type == DP_CMD_PERM_SET)
+				assert_int_equal(h.ev[i].cmd.u.perm.max_blocks,
+						 5);
+	}
+	/* The pool is spent: two inline permissions, then 508. */
+	peers_make(peers, 3, 16 * TURN_PERMS_MAX);
+	assert_int_equal(h_peer_request(&h, &c[16], STUN_METHOD_CREATE_PERMISSION,
+					peers, 2, 0),
+			 0);
+	mark = h.n_ev;
+	assert_int_equal(h_peer_request(&h, &c[16], STUN_METHOD_CREATE_PERMISSION,
+					&peers[2], 1, 0),
+			 508);
+	assert_int_equal(h_count_cmds(&h, mark, DP_CMD_PERM_SET), 0);
+	assert_int_equal(h_peer_request(&h, &c[16], STUN_METHOD_CHANNEL_BIND,
+					&extra, 1, 0x4000),
+			 508);
+	assert_int_equal(stats()->c[TURN_C_PEER_BLOCKS_EXHAUSTED], 2);
+	/* A refresh of what exists needs nothing more. */
+	assert_int_equal(h_peer_request(&h, &c[16], STUN_METHOD_CREATE_PERMISSION,
+					peers, 2, 0),
+			 0);
+	/* One allocation ends: its 5 blocks serve the next. */
+	assert_int_equal(h_refresh(&h, &c[0], 0), 0);
+	mark = h.n_ev;
+	assert_int_equal(h_peer_request(&h, &c[16], STUN_METHOD_CREATE_PERMISSION,
+					&peers[2], 1, 0),
+			 0);
+	assert_int_equal(h_count_cmds(&h, mark, DP_CMD_PERM_SET), 1);
+	for (int i = mark; i < h.n_ev; i++)
+		if (h.ev[i].kind == H_CMD && h.ev[i].cmd.type == DP_CMD_PERM_SET)
+			assert_int_equal(h.ev[i].cmd.u.perm.max_blocks, 1);
+	h_fini(&h);
+}
+
 /*
  * The server's own network, as the configuration names it, is refused as a
  * peer (403) unless an allow range names the address: the gateway, the
@@ -366,6 +450,7 @@ main(void)
 		cmocka_unit_test(test_channel_quarantine),
 		cmocka_unit_test(test_channel_limit_508),
 		cmocka_unit_test(test_local_network_refused),
+		cmocka_unit_test(test_peer_blocks_508),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -40,6 +40,8 @@
 	X(arp_ignored,                                                           \
 	  "ARP not learned: sender off our network, or unasked for the gateway") \
 	X(cmds, "commands applied from the control plane")                       \
+	X(peer_replaced,                                                         \
+	  "permissions/channels that replaced the one expiring first")           \
 	X(stream_in, "messages from stream (TCP, TLS) clients")                  \
 	X(stream_out, "messages handed to the stream threads")
 
