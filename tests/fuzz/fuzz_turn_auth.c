@@ -89,7 +89,8 @@ fz_setup(void)
 				      .key_len = 16,
 				      .alg = OAUTH_ALG_A128GCM };
 	struct oauth_token tok = { .mac_key_len = 20, .lifetime = 3600 };
-	uint8_t ononce[OAUTH_NONCE_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
+	uint8_t ononce[OAUTH_NONCE_LEN] = { 1, 2, 3, 4,  5,  6,
+					    7, 8, 9, 10, 11, 12 };
 	char pass[AUTH_REST_PASSWORD_LEN + 1];
 	int n;
 
@@ -115,8 +116,8 @@ fz_setup(void)
 					.oauth = &fz.oauth,
 					.nonce = &fz.nonce,
 					.software = "fuzz" };
-	if (auth_lt_key_md5("alice", 5, FZ_REALM, strlen(FZ_REALM),
-			    "alicepass", 9, fz.lt_key) != 0)
+	if (auth_lt_key_md5("alice", 5, FZ_REALM, strlen(FZ_REALM), "alicepass",
+			    9, fz.lt_key) != 0)
 		abort();
 	snprintf(fz.rest_user, sizeof(fz.rest_user), "%llu:carol",
 		 (unsigned long long)(FZ_UNIX + 3600));
@@ -222,9 +223,9 @@ fz_request(struct turn_server *srv, struct fz_state *st, uint8_t who,
 	   uint8_t method, const uint8_t *p, size_t n, uint64_t now)
 {
 	static const uint16_t methods[] = {
-		STUN_METHOD_ALLOCATE,	       STUN_METHOD_REFRESH,
+		STUN_METHOD_ALLOCATE,          STUN_METHOD_REFRESH,
 		STUN_METHOD_CREATE_PERMISSION, STUN_METHOD_CHANNEL_BIND,
-		STUN_METHOD_BINDING,	       STUN_METHOD_ALLOCATE,
+		STUN_METHOD_BINDING,           STUN_METHOD_ALLOCATE,
 		STUN_METHOD_CREATE_PERMISSION, 0x00A,
 	};
 	struct fz_client *c = &st->c[who % FZ_CLIENTS];
@@ -272,8 +273,7 @@ fz_request(struct turn_server *srv, struct fz_state *st, uint8_t who,
 		stun_build_attr(&b, STUN_ATTR_USERNAME, user, strlen(user));
 		stun_build_attr(&b, STUN_ATTR_REALM, FZ_REALM, strlen(FZ_REALM));
 		stun_build_attr(&b, STUN_ATTR_NONCE, c->nonce, c->nonce_len);
-		stun_build_integrity(&b, mech == 1 ? fz.lt_key : fz.rest_key,
-				     16);
+		stun_build_integrity(&b, mech == 1 ? fz.lt_key : fz.rest_key, 16);
 		break;
 	}
 	case 3:
@@ -358,10 +358,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 out:
 	if (getenv("FZ_DEBUG") != NULL)
 		fprintf(stderr, "success=%llu 401=%llu perms=%llu chans=%llu\n",
-			(unsigned long long)turn_server_stats(srv)->replies[TURN_REPLY_SUCCESS],
-			(unsigned long long)turn_server_stats(srv)->replies[TURN_REPLY_UNAUTHORIZED],
-			(unsigned long long)turn_server_stats(srv)->c[TURN_C_PERMS_CREATED],
-			(unsigned long long)turn_server_stats(srv)->c[TURN_C_CHANS_BOUND]);
+			(unsigned long long)turn_server_stats(srv)
+				->replies[TURN_REPLY_SUCCESS],
+			(unsigned long long)turn_server_stats(srv)
+				->replies[TURN_REPLY_UNAUTHORIZED],
+			(unsigned long long)turn_server_stats(srv)
+				->c[TURN_C_PERMS_CREATED],
+			(unsigned long long)turn_server_stats(srv)
+				->c[TURN_C_CHANS_BOUND]);
 	turn_server_shutdown(srv, now);
 	while (st.n_del > 0)
 		fz_answer(srv, &st);
