@@ -136,6 +136,9 @@ static const struct config_def config_defs[TP_CONFIG_KEY_COUNT] = {
 	[TP_CONFIG_KEY_USE_AUTH_SECRET] = { KIND_FLAG, false, OFF(use_auth_secret), 0, 0 },
 	[TP_CONFIG_KEY_STATIC_AUTH_SECRET] =
 		{ KIND_SECRET, true, OFF(static_auth_secrets), 0, 0 },
+	[TP_CONFIG_KEY_REST_MAX_LIFETIME] =
+		{ KIND_U32, false, OFF(rest_max_lifetime),
+		  TP_CONFIG_REST_MAX_LIFETIME_MIN, TP_CONFIG_REST_MAX_LIFETIME_MAX },
 	[TP_CONFIG_KEY_OAUTH] = { KIND_FLAG, false, OFF(oauth), 0, 0 },
 	[TP_CONFIG_KEY_OAUTH_KEY] = { KIND_OAUTH_KEY, true, OFF(oauth_keys), 0, 0 },
 	[TP_CONFIG_KEY_NO_AUTH] = { KIND_FLAG, false, OFF(no_auth), 0, 0 },
@@ -1409,6 +1412,7 @@ tp_config_init_defaults(struct tp_config *cfg)
 	cfg->max_port = TP_CONFIG_DEFAULT_MAX_PORT;
 	cfg->allocations_per_worker = TP_CONFIG_DEFAULT_ALLOCS_PER_WORKER;
 	cfg->stale_nonce = TP_CONFIG_DEFAULT_STALE_NONCE;
+	cfg->rest_max_lifetime = TP_CONFIG_DEFAULT_REST_MAX_LIFETIME;
 	cfg->max_allocate_lifetime = TP_CONFIG_DEFAULT_MAX_ALLOCATE_LIFETIME;
 	cfg->channel_lifetime = TP_CONFIG_DEFAULT_CHANNEL_LIFETIME;
 	cfg->permission_lifetime = TP_CONFIG_DEFAULT_PERMISSION_LIFETIME;

@@ -119,6 +119,17 @@
 #define TP_CONFIG_DEFAULT_MIN_PORT 49152
 #define TP_CONFIG_DEFAULT_MAX_PORT 65535
 #define TP_CONFIG_DEFAULT_STALE_NONCE 600
+/**
+ * rest-max-lifetime: how far in the future a REST credential's expiry may
+ * lie.  A day (the TTL draft-uberti-behave-turn-rest-00 section 2.1
+ * recommends, and what web applications mint) plus an hour for a minting
+ * clock ahead of ours; a credential that leaks with a year to run is a
+ * year of free relaying.
+ */
+#define TP_CONFIG_DEFAULT_REST_MAX_LIFETIME 90000
+/** Bounds of rest-max-lifetime, seconds (30 days at most). */
+#define TP_CONFIG_REST_MAX_LIFETIME_MIN 60
+#define TP_CONFIG_REST_MAX_LIFETIME_MAX (30u * 86400u)
 #define TP_CONFIG_DEFAULT_MAX_ALLOCATE_LIFETIME 3600
 #define TP_CONFIG_DEFAULT_CHANNEL_LIFETIME 600
 #define TP_CONFIG_DEFAULT_PERMISSION_LIFETIME 300
@@ -161,6 +172,7 @@
 	X(USER, "user")                                       \
 	X(USE_AUTH_SECRET, "use-auth-secret")                 \
 	X(STATIC_AUTH_SECRET, "static-auth-secret")           \
+	X(REST_MAX_LIFETIME, "rest-max-lifetime")             \
 	X(OAUTH, "oauth")                                     \
 	X(OAUTH_KEY, "oauth-key")                             \
 	X(NO_AUTH, "no-auth")                                 \
@@ -313,6 +325,8 @@ struct tp_config {
 	struct tp_config_text_list users; /**< "name:password" or "name:0x<hex>" */
 	bool use_auth_secret;
 	struct tp_config_text_list static_auth_secrets;
+	/** s: refuse REST credentials expiring later than now + this */
+	uint32_t rest_max_lifetime;
 	bool oauth;
 	struct tp_config_oauth_key_list oauth_keys;
 	bool no_auth;

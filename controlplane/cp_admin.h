@@ -16,8 +16,10 @@
  * Protocol: one command per line (at most CP_ADMIN_LINE_MAX bytes, words
  * separated by spaces); each reply is zero or more `key=value` (or
  * `alloc ...`) lines and a last line `ok` or `error <reason>`.  Several
- * commands may follow each other on one connection; an idle connection is
- * closed after CP_ADMIN_IDLE_MS, an overlong line after its error.
+ * commands may follow each other on one connection; a connection that does
+ * not complete a line within CP_ADMIN_IDLE_MS of connecting or of its
+ * previous line is closed (a trickle of bytes does not count), an overlong
+ * line after its error.
  *
  *   stats                        server and fast-path counters
  *   allocations [N]              counts, and up to N allocations listed
@@ -66,7 +68,7 @@
 #define CP_ADMIN_LIST_MAX 1000
 /** Connections served at once; more are answered with an error. */
 #define CP_ADMIN_CONNS_MAX 8
-/** A connection silent this long is closed. */
+/** A connection that completes no line for this long is closed. */
 #define CP_ADMIN_IDLE_MS 30000
 
 /** Longest lifetime of a pushed user, seconds (a year). */
@@ -125,9 +127,11 @@ int cp_admin_exec(struct cp_admin_ctx *ctx, const char *line, char *out,
 
 /** One client of the socket. */
 struct cp_admin_conn {
-	int fd;           /**< -1 = free */
-	uint64_t last_ms; /**< last activity */
-	bool closing;     /**< close once the output is written */
+	int fd; /**< -1 = free */
+	/** When the current command's time began: the accept or the last
+	 *  line run (bytes alone never restart it). */
+	uint64_t last_ms;
+	bool closing; /**< close once the output is written */
 	size_t in_len;
 	char in[CP_ADMIN_LINE_MAX + 2];
 	char *out; /**< CP_ADMIN_REPLY_MAX bytes */

@@ -9,7 +9,11 @@
  * input buffer as they are consumed (they may carry passwords).
  *
  * Control-plane thread only.  Nothing here blocks: a slow or silent client
- * costs a slot until CP_ADMIN_IDLE_MS, nothing more.
+ * costs a slot until CP_ADMIN_IDLE_MS, nothing more.  The timer restarts
+ * only when a whole line is run, never on a byte read or written, so a
+ * client that trickles a byte now and then (or reads its reply a byte at a
+ * time) cannot hold a slot for longer than that: each command, from the
+ * previous one (or the accept) to its line's end, has CP_ADMIN_IDLE_MS.
  */
 #define _GNU_SOURCE /* accept4 */
 #include <errno.h>
@@ -217,6 +221,7 @@ conn_run_line(struct cp_admin *a, struct cp_admin_conn *c, bool eof)
 	else
 		c->in[c->in_len] = '\0';
 	n = cp_admin_exec(a->ctx, c->in, c->out, CP_ADMIN_REPLY_MAX);
+	c->last_ms = a->last_poll_ms; /* the next command's time starts now */
 	c->out_len = n > 0 ? (size_t)n : 0;
 	c->out_off = 0;
 	OPENSSL_cleanse(c->in, used);
@@ -302,7 +307,6 @@ cp_admin_poll(struct cp_admin *a, uint64_t now_ms)
 			continue;
 		}
 		c = &a->conns[idx[k]];
-		c->last_ms = now_ms;
 		if ((pfd[k].revents & (POLLERR | POLLNVAL)) != 0 ||
 		    ((pfd[k].revents & POLLOUT) != 0 && !conn_flush(c))) {
 			conn_close(c);

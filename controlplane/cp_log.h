@@ -8,6 +8,8 @@
 #ifndef TURNPIKE_CP_LOG_H
 #define TURNPIKE_CP_LOG_H
 
+#include <stddef.h>
+
 enum cp_log_level {
 	CP_LOG_ERROR,
 	CP_LOG_WARN,
@@ -38,5 +40,19 @@ void cp_log_flush(void);
  */
 void cp_log(enum cp_log_level level, const char *event, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/** Room cp_log_escape() needs for @p len bytes, with the NUL. */
+#define CP_LOG_ESCAPED_SIZE(len) (4 * (size_t)(len) + 1)
+
+/**
+ * Copy a client-supplied name (a USERNAME, a REST user id, a kid) into
+ * @p out so that it cannot forge a log field or end an admin reply early:
+ * printable ASCII other than space and backslash is kept, every other byte
+ * (controls, newline, space, NUL, bytes >= 0x7f, '\\') becomes "\\xHH".
+ * Stops short, on a whole escape, when @p cap is too small
+ * (CP_LOG_ESCAPED_SIZE(len) always suffices).  @p cap must be > 0.
+ * @return @p out, NUL-terminated.
+ */
+const char *cp_log_escape(char *out, size_t cap, const char *in, size_t len);
 
 #endif /* TURNPIKE_CP_LOG_H */

@@ -78,13 +78,17 @@ static void
 sink_usage(void *ctx, const struct turn_usage *u)
 {
 	char client[TP_ADDR_STRLEN], relay[TP_ADDR_STRLEN];
+	/* A REST user id is whatever the web application let its users
+	 * choose: escaped, so a newline cannot forge a log line. */
+	char user[CP_LOG_ESCAPED_SIZE(TURN_USERNAME_MAX)];
 
 	(void)ctx;
+	cp_log_escape(user, sizeof(user), u->username, strlen(u->username));
 	cp_log(CP_LOG_INFO, "alloc.end",
 	       "user=%s client=%s transport=%s relay=%s duration_ms=%" PRIu64
 	       " pkts_from_client=%" PRIu64 " bytes_from_client=%" PRIu64
 	       " pkts_to_client=%" PRIu64 " bytes_to_client=%" PRIu64,
-	       u->username[0] ? u->username : "-",
+	       user[0] ? user : "-",
 	       tp_addr_format(&u->client, client, sizeof(client)),
 	       tp_transport_name(u->transport),
 	       tp_addr_format(&u->relay, relay, sizeof(relay)),

@@ -47,7 +47,7 @@ static int
 setup_secrets(struct cp_objects *o, const struct tp_config *cfg, char *err,
 	      size_t err_len)
 {
-	auth_rest_ring_init(&o->rest, 0);
+	auth_rest_ring_init(&o->rest, cfg->rest_max_lifetime);
 	for (size_t i = 0; i < cfg->static_auth_secrets.n; i++) {
 		const struct tp_config_text *s = &cfg->static_auth_secrets.v[i];
 		int rc = auth_rest_ring_add(&o->rest, (const uint8_t *)s->text,
@@ -75,6 +75,37 @@ setup_secrets(struct cp_objects *o, const struct tp_config *cfg, char *err,
 		}
 	}
 	return 0;
+}
+
+/*
+ * The server's own network is refused as a peer unless an allow range names
+ * it (peer_policy.h, step 3b): the gateway and the local-network ranges,
+ * except the relay addresses, which allocations relay between.
+ */
+static int
+setup_policy_local(struct cp_objects *o, const struct tp_config *cfg, char *err,
+		   size_t err_len)
+{
+	int rc = 0;
+
+	if (cfg->gateway.family != TP_AF_NONE) {
+		struct tp_ip_range r = { cfg->gateway, cfg->gateway };
+
+		rc = peer_policy_add_range(&o->policy, PEER_LIST_LOCAL, &r);
+	}
+	for (size_t i = 0; rc == 0 && i < cfg->local_networks.n; i++)
+		rc = peer_policy_add_range(&o->policy, PEER_LIST_LOCAL,
+					   &cfg->local_networks.v[i].range);
+	for (size_t i = 0; rc == 0 && i < cfg->relay_ips.n; i++) {
+		struct tp_ip_range r = { cfg->relay_ips.v[i].ip,
+					 cfg->relay_ips.v[i].ip };
+
+		rc = peer_policy_add_range(&o->policy, PEER_LIST_OWN, &r);
+	}
+	if (rc != 0)
+		snprintf(err, err_len, "%s: peer policy: local network: %s",
+			 cfg->file, strerror(-rc));
+	return rc;
 }
 
 static int
@@ -120,7 +151,7 @@ setup_policy(struct cp_objects *o, const struct tp_config *cfg, char *err,
 			}
 		}
 	}
-	return 0;
+	return setup_policy_local(o, cfg, err, err_len);
 }
 
 static void

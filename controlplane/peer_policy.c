@@ -383,7 +383,7 @@ peer_policy_init(struct peer_policy *policy)
 void
 peer_policy_free(struct peer_policy *policy)
 {
-	for (int l = 0; l < 2; l++) {
+	for (int l = 0; l < PEER_LIST_COUNT; l++) {
 		for (int f = 0; f < 2; f++) {
 			free(policy->lists[l][f].v);
 			policy->lists[l][f] = (struct peer_range_set){ 0 };
@@ -399,7 +399,7 @@ peer_policy_add_range(struct peer_policy *policy, enum peer_list list,
 	int f = family_index(range->lo.family);
 	size_t len = tp_ip_len(range->lo.family);
 
-	if ((list != PEER_LIST_ALLOW && list != PEER_LIST_DENY) || f < 0 ||
+	if ((unsigned int)list >= PEER_LIST_COUNT || f < 0 ||
 	    range->hi.family != range->lo.family)
 		return -EINVAL;
 	/* Copy only the address bytes, so the IPv4 tail is always zero. */
@@ -436,7 +436,7 @@ peer_policy_deny_range(struct peer_policy *policy, const char *text)
 size_t
 peer_policy_range_count(const struct peer_policy *policy, enum peer_list list)
 {
-	if (list != PEER_LIST_ALLOW && list != PEER_LIST_DENY)
+	if ((unsigned int)list >= PEER_LIST_COUNT)
 		return 0;
 	return policy->lists[list][0].n + policy->lists[list][1].n;
 }
@@ -538,6 +538,9 @@ judge(const struct peer_policy *policy, const struct tp_ip *x,
 	}
 	if (in_list(policy, PEER_LIST_ALLOW, x))
 		return PEER_ALLOWED;
+	if (in_list(policy, PEER_LIST_LOCAL, x) &&
+	    !in_list(policy, PEER_LIST_OWN, x))
+		return PEER_DENIED_LOCAL;
 	why->row = row;
 	return row != NULL ? (enum peer_verdict)row->verdict : PEER_ALLOWED;
 }
@@ -602,6 +605,8 @@ peer_reason_format(const struct peer_reason *why, char *out, size_t cap)
 	used = append(out, cap, 0, "%s", peer_verdict_str(why->verdict));
 	if (why->verdict == PEER_DENIED_OPERATOR)
 		used = append(out, cap, used, ": denied-peer-ip");
+	if (why->verdict == PEER_DENIED_LOCAL)
+		used = append(out, cap, used, ": gateway or local-network");
 	if (why->row != NULL && why->row != why->form)
 		used = append(out, cap, used, ": %s %s (%s)", why->row->range,
 			      why->row->name, why->row->ref);

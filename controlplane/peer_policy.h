@@ -19,6 +19,13 @@
  *     class, so unlocking loopback takes two keys (switch + range).
  *  3. An operator allow range (allowed-peer-ip) that holds the address
  *     permits it; this is how a lab allows 10.0.0.0/8.
+ *  3b. The server's own network, the gateway and the local-network ranges
+ *     (PEER_LIST_LOCAL), is refused, PEER_DENIED_LOCAL, even when public:
+ *     a stranger's datagrams should not reach the router's management
+ *     address or the hosts beside the relay.  The relay addresses
+ *     themselves (PEER_LIST_OWN) are exempt: relaying between two
+ *     allocations of this server is a feature.  An allow range naming the
+ *     address (step 3) lets it through.
  *  4. The built-in table refuses what the IANA special-purpose registries
  *     mark not globally reachable, plus multicast and the IPv6 space outside
  *     global unicast 2000::/3: PEER_DENIED_SPECIAL (why.row names the row).
@@ -33,8 +40,10 @@
  * PEER_DENIED_EMBEDDED.  The IPv6 address itself is still checked against the
  * IPv6 operator lists (a deny of 64:ff9b::/96 refuses all of NAT64).
  *
- * Relaying to turnpike's own relay or listening addresses is not refused
- * here: that is a feature handled elsewhere.
+ * The relay addresses are not refused here: relaying between two
+ * allocations of this server is a feature, and the fast path drops a
+ * datagram for one of our addresses at a port outside the relay range
+ * (dp_relay.c); a permission is for an IP, not a port.
  *
  * Control thread only; a built policy is read-only and may be shared.
  */
@@ -51,15 +60,16 @@
  * Verdicts, as X(NAME, "counter label").  One list makes the enum and the
  * strings, so a log line or a counter can say why a peer was refused.
  */
-#define PEER_VERDICT_LIST(X)                                          \
-	X(ALLOWED, "allowed")                                         \
-	X(DENIED_OPERATOR, "operator_denied") /* denied-peer-ip */    \
-	X(DENIED_LOOPBACK, "loopback")        /* 127/8, ::1 */        \
-	X(DENIED_UNSPECIFIED, "unspecified")  /* 0/8, :: */           \
-	X(DENIED_MULTICAST, "multicast")      /* 224/4, ff00::/8 */   \
-	X(DENIED_BROADCAST, "broadcast")      /* 255.255.255.255 */   \
-	X(DENIED_SPECIAL, "special_purpose")  /* IANA registry row */ \
-	X(DENIED_EMBEDDED, "ipv4_in_ipv6")    /* Teredo, ::a.b.c.d */ \
+#define PEER_VERDICT_LIST(X)                                               \
+	X(ALLOWED, "allowed")                                              \
+	X(DENIED_OPERATOR, "operator_denied") /* denied-peer-ip */         \
+	X(DENIED_LOOPBACK, "loopback")        /* 127/8, ::1 */             \
+	X(DENIED_UNSPECIFIED, "unspecified")  /* 0/8, :: */                \
+	X(DENIED_MULTICAST, "multicast")      /* 224/4, ff00::/8 */        \
+	X(DENIED_BROADCAST, "broadcast")      /* 255.255.255.255 */        \
+	X(DENIED_SPECIAL, "special_purpose")  /* IANA registry row */      \
+	X(DENIED_EMBEDDED, "ipv4_in_ipv6")    /* Teredo, ::a.b.c.d */      \
+	X(DENIED_LOCAL, "local_network")      /* gateway, local-network */ \
 	X(DENIED_FAMILY, "bad_family")        /* neither IPv4 nor IPv6 */
 
 /** Why a peer address is allowed or refused. */
@@ -70,10 +80,13 @@ enum peer_verdict {
 	PEER_VERDICT_COUNT
 };
 
-/** The operator's two lists. */
+/** The operator's two lists, and the server's own network. */
 enum peer_list {
 	PEER_LIST_ALLOW = 0, /**< allowed-peer-ip */
 	PEER_LIST_DENY = 1,  /**< denied-peer-ip */
+	PEER_LIST_LOCAL = 2, /**< gateway and local-network: refused (3b) */
+	PEER_LIST_OWN = 3,   /**< relay addresses: exempt from LOCAL */
+	PEER_LIST_COUNT
 };
 
 /**
@@ -114,8 +127,8 @@ struct peer_policy {
 	bool allow_unspecified; /**< ... 0/8 and :: */
 	bool allow_multicast;   /**< ... 224/4 and ff00::/8 */
 	bool allow_broadcast;   /**< ... 255.255.255.255 */
-	/** Operator ranges: [enum peer_list][0 = IPv4, 1 = IPv6]. */
-	struct peer_range_set lists[2][2];
+	/** Ranges: [enum peer_list][0 = IPv4, 1 = IPv6]. */
+	struct peer_range_set lists[PEER_LIST_COUNT][2];
 	/** The built-in rows, parsed: [0 = IPv4, 1 = IPv6][row]. */
 	struct tp_ip_range special[2][PEER_SPECIAL_ROWS_MAX];
 };
@@ -141,7 +154,7 @@ int peer_policy_init(struct peer_policy *policy);
 void peer_policy_free(struct peer_policy *policy);
 
 /**
- * Add a range to the allow or deny list.  Overlapping ranges are merged, so a
+ * Add a range to one of the lists (enum peer_list).  Overlapping ranges are merged, so a
  * lookup is a binary search.  Cost: O(n) per add, O(log n) per check.
  * @return 0, -EINVAL for a range of no known family or with lo > hi, -ENOMEM.
  */

@@ -88,6 +88,10 @@ struct turn_alloc {
 	uint8_t transport;       /**< 5-tuple: enum tp_transport */
 	struct dp_alloc_ref ref; /**< worker slot and allocation id */
 	uint16_t owner;          /**< worker that holds it */
+	/** Overflow blocks reserved on the owner for its permissions and
+	 *  channels (turnpike/dp_msg.h): only grows, as the worker's chain
+	 *  does, and goes back to the pool with the allocation. */
+	uint8_t dp_blocks;
 	/** ADDRESS-ERROR-CODE of the success response (0 = none), so a
 	 *  retransmitted Allocate gets the same answer. */
 	uint16_t addr_error;

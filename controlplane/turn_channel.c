@@ -61,6 +61,15 @@ channel_check(struct turn_req *r, struct turn_alloc *a, uint16_t number,
 	if (turn_alloc_perm_find(a, &peer->ip) == NULL &&
 	    a->n_perms >= TURN_PERMS_MAX)
 		return 508;
+	/* Room in the owner's fast path for the binding and its permission. */
+	if (turn_alloc_reserve_blocks(srv, a,
+				      a->n_perms +
+					      (turn_alloc_perm_find(a, &peer->ip) ==
+					       NULL),
+				      turn_alloc_chans_bound(a) +
+					      (by_num == NULL ||
+					       !by_num->bound)) != 0)
+		return 508;
 	return 0;
 }
 
@@ -84,11 +93,13 @@ channel_install(struct turn_req *r, struct turn_alloc *a, uint16_t number,
 	cmd.u.chan.peer = *peer;
 	cmd.u.chan.channel = number;
 	cmd.u.chan.lifetime_ms = chan_ms;
+	cmd.u.chan.max_blocks = a->dp_blocks;
 	turn_server_cmd(srv, a->owner, &cmd);
-	cmd.type = DP_CMD_PERM_SET;
+	cmd = (struct dp_cmd){ .type = DP_CMD_PERM_SET };
 	cmd.u.perm.ref = a->ref;
 	cmd.u.perm.peer = peer->ip;
 	cmd.u.perm.lifetime_ms = perm_ms;
+	cmd.u.perm.max_blocks = a->dp_blocks;
 	turn_server_cmd(srv, a->owner, &cmd);
 	srv->stats.c[refresh ? TURN_C_CHANS_REFRESHED : TURN_C_CHANS_BOUND]++;
 	srv->stats.c[had_perm ? TURN_C_PERMS_REFRESHED : TURN_C_PERMS_CREATED]++;

@@ -34,6 +34,9 @@ struct turn_server {
 	uint32_t next_gen; /* allocation ids; 0 is never used */
 	bool shutting_down;
 	struct turn_stats stats;
+	/* Per worker, the fast path's overflow blocks not reserved by any
+	 * allocation (DP_PEER_BLOCKS(allocs_per_worker) at the start). */
+	uint32_t *blocks_free;
 };
 
 /* One request being handled. */
@@ -121,6 +124,15 @@ void turn_alloc_delete(struct turn_server *srv, struct turn_alloc *a,
 
 /* May the relay send to @ip?  Counts refusals by reason. */
 bool turn_peer_allowed(struct turn_server *srv, const struct tp_ip *ip);
+
+/*
+ * Reserve the owner's overflow blocks @a needs to hold @perms permissions
+ * and @chans channel bindings at once, so the fast path can install what
+ * we are about to answer with success.  @return 0, or -ENOSPC (answer
+ * 508) when the owner's pool is short.
+ */
+int turn_alloc_reserve_blocks(struct turn_server *srv, struct turn_alloc *a,
+			      uint32_t perms, uint32_t chans);
 
 /* ---- the handlers, one file per method ---- */
 

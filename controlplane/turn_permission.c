@@ -12,6 +12,8 @@
  *  - an address the peer policy refuses -> 403 (peer_policy.h: loopback,
  *    private and other special ranges, operator lists);
  *  - more than TURN_PERMS_MAX permissions would result -> 508.
+ *  - the owning worker's fast path has no overflow block left to hold
+ *    them (turn_alloc_reserve_blocks()) -> 508.
  * Then one DP_CMD_PERM_SET per distinct address, lifetime perm_lifetime_s
  * (300 s, section 9), and the success response, on the owner's ring.
  *
@@ -50,6 +52,11 @@ permission_check(const struct turn_req *r, struct turn_alloc *a,
 			fresh++;
 	if (a->n_perms + fresh > TURN_PERMS_MAX)
 		return 508;
+	/* The owner's fast path must have room for them all, or we would
+	 * answer success for permissions that never work. */
+	if (turn_alloc_reserve_blocks(r->srv, a, a->n_perms + fresh,
+				      turn_alloc_chans_bound(a)) != 0)
+		return 508;
 	return 0;
 }
 
@@ -69,6 +76,7 @@ permission_install(const struct turn_req *r, struct turn_alloc *a,
 	cmd.u.perm.ref = a->ref;
 	cmd.u.perm.peer = *ip;
 	cmd.u.perm.lifetime_ms = ms;
+	cmd.u.perm.max_blocks = a->dp_blocks;
 	turn_server_cmd(srv, a->owner, &cmd);
 	srv->stats.c[existed ? TURN_C_PERMS_REFRESHED : TURN_C_PERMS_CREATED]++;
 	return 0;

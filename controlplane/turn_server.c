@@ -140,6 +140,12 @@ turn_server_create(const struct turn_params *p, const struct cp_sink *sink)
 	srv->ports = turn_ports_create(p->n_workers, p->allocs_per_worker,
 				       p->relay_ips, p->n_relay_ips,
 				       p->min_port, p->max_port);
+	srv->blocks_free = calloc(p->n_workers > 0 ? p->n_workers : 1,
+				  sizeof(*srv->blocks_free));
+	if (srv->blocks_free == NULL)
+		goto fail;
+	for (uint16_t i = 0; i < p->n_workers; i++)
+		srv->blocks_free[i] = DP_PEER_BLOCKS(p->allocs_per_worker);
 	if (srv->ports == NULL ||
 	    turn_alloc_table_init(&srv->table, (uint32_t)capacity) != 0 ||
 	    cp_timers_init(&srv->timers, capacity < TURN_TIMERS_PREALLOC ?
@@ -169,6 +175,7 @@ turn_server_destroy(struct turn_server *srv)
 	turn_ports_destroy(srv->ports);
 	if (srv->own_policy_used)
 		peer_policy_free(&srv->own_policy);
+	free(srv->blocks_free);
 	free(srv);
 }
 
@@ -268,6 +275,8 @@ turn_alloc_delete(struct turn_server *srv, struct turn_alloc *a,
 	cp_timers_cancel(&srv->timers, &a->timer);
 	turn_ports_put(srv->ports, &a->relay);
 	turn_ports_slot_put(srv->ports, a->owner, a->ref.slot);
+	srv->blocks_free[a->owner] += a->dp_blocks;
+	a->dp_blocks = 0;
 	if (turn_alloc_table_remove(&srv->table, a, now_ms, true) != 0)
 		srv->stats.c[TURN_C_END_RECORD_LOST]++;
 	srv->stats.c[counter]++;
@@ -291,6 +300,23 @@ turn_peer_allowed(struct turn_server *srv, const struct tp_ip *ip)
 	if ((unsigned int)v < PEER_VERDICT_COUNT)
 		srv->stats.peers_refused[v]++;
 	return false;
+}
+
+int
+turn_alloc_reserve_blocks(struct turn_server *srv, struct turn_alloc *a,
+			  uint32_t perms, uint32_t chans)
+{
+	uint32_t need = dp_peer_blocks_needed(perms, chans);
+
+	if (need <= a->dp_blocks)
+		return 0;
+	if (need > UINT8_MAX || srv->blocks_free[a->owner] < need - a->dp_blocks) {
+		srv->stats.c[TURN_C_PEER_BLOCKS_EXHAUSTED]++;
+		return -ENOSPC;
+	}
+	srv->blocks_free[a->owner] -= need - a->dp_blocks;
+	a->dp_blocks = (uint8_t)need;
+	return 0;
 }
 
 void

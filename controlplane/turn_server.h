@@ -206,6 +206,7 @@ enum turn_drop {
 	X(CHANS_REFRESHED, "channels_refreshed")                         \
 	X(CHANS_EXPIRED, "channels_expired")                             \
 	X(CHAN_QUARANTINE_HITS, "channel_rebinds_refused_in_quarantine") \
+	X(PEER_BLOCKS_EXHAUSTED, "508_fast_path_peer_blocks_exhausted")  \
 	X(USAGE_RECORDS, "usage_records")                                \
 	X(END_UNMATCHED, "alloc_end_events_unmatched")                   \
 	X(END_RECORD_LOST, "usage_records_lost_no_memory")               \

@@ -9,6 +9,17 @@
  * passes it to every other worker, so each keeps a private table and no
  * table is shared between cores.
  *
+ * What is learned is guarded, because any host on the LAN can send ARP:
+ * only senders on our network (a local-network range, or the gateway) are
+ * learned (anyone, when no gateway is given: every peer is then its own
+ * next hop), since nothing else is ever a next hop; and the gateway, which
+ * carries every off-link datagram, is pinned: its MAC is learned only from
+ * a reply to our own request of the last second, never from a gratuitous
+ * ARP or an unasked reply.  So that a real change (a VRRP failover) is
+ * still followed, a resolved gateway is asked again every
+ * DP_ARP_GATEWAY_RECHECK_S seconds while in use.  The table itself evicts
+ * (dp_neigh.h), so it cannot be filled for good.
+ *
  * In AF_XDP mode (sh->neigh_from_kernel) the kernel keeps the interface
  * and owns ARP on it: ARP never reaches a worker, and a worker sends none.
  * Exception-port mode is the same for ARP: the workers steer every ARP
@@ -80,6 +91,33 @@ dp_arp_reply_in_place(struct rte_mbuf *m, struct rte_ether_hdr *eth,
 	m->ol_flags &= ~RTE_MBUF_F_TX_OFFLOAD_MASK;
 }
 
+static const struct tp_ip *next_hop_ip(const struct dp_shared *sh,
+				       const struct tp_ip *ip);
+
+/* Is @ip the gateway? */
+static bool
+is_gateway(const struct dp_shared *sh, const struct tp_ip *ip)
+{
+	return sh->gateway.family != TP_AF_NONE && tp_ip_equal(&sh->gateway, ip);
+}
+
+/* May we learn @sip's MAC from an ARP packet of @op?  See the file comment. */
+static bool
+may_learn(struct dp_worker *w, const struct tp_ip *sip, uint16_t op)
+{
+	const struct dp_shared *sh = w->sh;
+	const struct dp_neigh_entry *e;
+
+	if (is_gateway(sh, sip)) {
+		e = dp_neigh_find(&w->neigh, sip, false, w->now);
+		return op == RTE_ARP_OP_REPLY && e != NULL && e->asked != 0 &&
+		       w->now - e->asked <= sh->tsc_hz;
+	}
+	/* On-link by our own routing: a local-network, or anything when no
+	 * gateway is configured (every peer is then its own next hop). */
+	return next_hop_ip(sh, sip) == sip;
+}
+
 /* Learn @ip -> @mac and tell the control plane if it is news. */
 static void
 learn(struct dp_worker *w, const struct tp_ip *ip, const uint8_t *mac)
@@ -98,7 +136,8 @@ learn(struct dp_worker *w, const struct tp_ip *ip, const uint8_t *mac)
 static bool
 is_known(struct dp_worker *w, const struct tp_ip *ip)
 {
-	const struct dp_neigh_entry *e = dp_neigh_find(&w->neigh, ip, false);
+	const struct dp_neigh_entry *e =
+		dp_neigh_find(&w->neigh, ip, false, w->now);
 
 	return e != NULL && e->resolved;
 }
@@ -125,14 +164,18 @@ dp_arp_input(struct dp_worker *w, struct rte_mbuf *m)
 	 * (gratuitous ARP), whoever the packet is for.  A probe's sender is
 	 * 0.0.0.0 (RFC 5227): answer it, learn nothing.
 	 */
-	if (sip.bytes[0] != 0 && is_known(w, &sip))
+	bool learnable = sip.bytes[0] != 0 && may_learn(w, &sip, op);
+
+	if (sip.bytes[0] != 0 && !learnable)
+		w->stats.c[DP_C_arp_ignored]++;
+	if (learnable && is_known(w, &sip))
 		learn(w, &sip, arp->arp_data.arp_sha.addr_bytes);
 	if (!dp_is_our_ip(sh, &tip) ||
 	    (sip.bytes[0] == 0 && op != RTE_ARP_OP_REQUEST)) {
 		dp_drop(w, m, DP_DROP_bad_arp);
 		return;
 	}
-	if (sip.bytes[0] != 0)
+	if (learnable)
 		learn(w, &sip, arp->arp_data.arp_sha.addr_bytes);
 	if (op != RTE_ARP_OP_REQUEST) {
 		rte_pktmbuf_free(m);
@@ -200,11 +243,22 @@ const uint8_t *
 dp_next_hop_mac(struct dp_worker *w, const struct tp_ip *ip)
 {
 	const struct tp_ip *nh = next_hop_ip(w->sh, ip);
-	struct dp_neigh_entry *e = dp_neigh_find(&w->neigh, nh, true);
+	struct dp_neigh_entry *e = dp_neigh_find(&w->neigh, nh, true, w->now);
 
+	w->stats.c[DP_C_neigh_evicted] = w->neigh.evicted;
 	if (e == NULL)
 		return NULL;
+	if (is_gateway(w->sh, nh))
+		e->pinned = true;
 	if (e->resolved) {
+		/* The pinned gateway: ask again now and then (file comment);
+		 * the old MAC serves until an answer comes. */
+		if (e->pinned && !w->sh->neigh_from_kernel &&
+		    w->now - e->checked >=
+			    DP_ARP_GATEWAY_RECHECK_S * w->sh->tsc_hz) {
+			e->asked = e->checked = w->now;
+			arp_request(w, nh);
+		}
 		if (w->sh->neigh_from_kernel &&
 		    w->now - e->told >= DP_NEIGH_USED_EVERY_S * w->sh->tsc_hz) {
 			e->told = w->now;
@@ -234,7 +288,7 @@ void
 dp_neigh_hold(struct dp_worker *w, const struct tp_ip *ip, struct rte_mbuf *m)
 {
 	struct dp_neigh_entry *e =
-		dp_neigh_find(&w->neigh, next_hop_ip(w->sh, ip), false);
+		dp_neigh_find(&w->neigh, next_hop_ip(w->sh, ip), false, w->now);
 
 	if (e == NULL || e->resolved) { /* table full, or raced: not held */
 		dp_drop(w, m, DP_DROP_no_neighbour);
@@ -252,9 +306,14 @@ dp_neigh_resolved(struct dp_worker *w, const struct tp_ip *ip, const uint8_t *ma
 	struct dp_neigh_entry *e;
 	struct rte_ether_hdr *eth;
 
-	if (!dp_neigh_set(&w->neigh, ip, mac))
+	bool changed = dp_neigh_set(&w->neigh, ip, mac, w->now);
+
+	w->stats.c[DP_C_neigh_evicted] = w->neigh.evicted;
+	if (!changed)
 		return false;
-	e = dp_neigh_find(&w->neigh, ip, false);
+	e = dp_neigh_find(&w->neigh, ip, false, w->now);
+	if (e != NULL)
+		e->checked = w->now;
 	if (e != NULL && e->held != NULL) {
 		eth = rte_pktmbuf_mtod(e->held, struct rte_ether_hdr *);
 		memcpy(&eth->dst_addr, mac, RTE_ETHER_ADDR_LEN);

@@ -21,6 +21,13 @@
 #include "turnpike/addr.h"
 
 /** Bytes of an Ethernet frame carrying ARP for IPv4 (no padding). */
+/**
+ * How often a worker asks again for the pinned gateway while it uses it
+ * (dp_arp.c): long enough to cost nothing, short enough that a VRRP
+ * failover, whose gratuitous ARP is ignored, is followed within a minute.
+ */
+#define DP_ARP_GATEWAY_RECHECK_S 60
+
 #define DP_ARP_FRAME_LEN \
 	(sizeof(struct rte_ether_hdr) + sizeof(struct rte_arp_hdr))
 

@@ -49,6 +49,17 @@ cmd_alloc_del(struct dp_worker *w, const struct dp_cmd_alloc_ref *del)
 	return rc;
 }
 
+/* Count a permission or channel that replaced a live one (rc 1). */
+static int
+peer_counted(struct dp_worker *w, int rc)
+{
+	if (rc == 1) {
+		w->stats.c[DP_C_peer_replaced]++;
+		return 0;
+	}
+	return rc;
+}
+
 static int
 cmd_apply(struct dp_worker *w, const struct dp_cmd *c)
 {
@@ -71,19 +82,25 @@ cmd_apply(struct dp_worker *w, const struct dp_cmd *c)
 			return -ENOENT;
 		/* Start resolving the peer's next hop now, so the first datagram
 		 * the client sends after the success response is not lost. */
-		if (dp_relay_ip_index(w->sh, &c->u.perm.peer) < 0)
+		if (!dp_is_our_ip(w->sh, &c->u.perm.peer))
 			dp_next_hop_mac(w, &c->u.perm.peer);
-		return dp_table_perm_set(&w->table, a, &c->u.perm.peer,
-					 deadline(w, c->u.perm.lifetime_ms),
-					 w->now);
+		return peer_counted(w,
+				    dp_table_perm_set(&w->table, a,
+						      &c->u.perm.peer,
+						      deadline(w, c->u.perm.lifetime_ms),
+						      w->now,
+						      c->u.perm.max_blocks));
 	case DP_CMD_CHAN_SET:
 		a = dp_table_alloc_get(&w->table, &c->u.chan.ref);
 		if (a == NULL)
 			return -ENOENT;
-		return dp_table_chan_set(&w->table, a, c->u.chan.channel,
-					 &c->u.chan.peer,
-					 deadline(w, c->u.chan.lifetime_ms),
-					 w->now);
+		return peer_counted(w,
+				    dp_table_chan_set(&w->table, a,
+						      c->u.chan.channel,
+						      &c->u.chan.peer,
+						      deadline(w, c->u.chan.lifetime_ms),
+						      w->now,
+						      c->u.chan.max_blocks));
 	case DP_CMD_TX:
 		dp_tx_enqueue(w, c->u.tx.mbuf);
 		return 0;

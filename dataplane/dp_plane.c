@@ -117,7 +117,7 @@ worker_make(struct dp_plane *pl, uint16_t i, const struct dp_plane_rings *r,
 			return -ENOMEM;
 	}
 	snprintf(name, sizeof(name), "tp%u_alloc%u", pl->id, i);
-	if (dp_table_init(&w->table, name, slots, slots / 4 + 64,
+	if (dp_table_init(&w->table, name, slots, DP_PEER_BLOCKS(slots),
 			  pl->sh->n_relay, (int)rte_socket_id()) != 0)
 		return -ENOMEM;
 	/* Data indications need unique transaction IDs (RFC 8489 section 6):

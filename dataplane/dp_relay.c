@@ -8,7 +8,9 @@
  * ChannelData header when a channel is bound to the peer, else a Data
  * indication.  A datagram for one of our own relay addresses (two callers
  * on this server) never leaves: it re-enters as peer input on the worker
- * owning that relay port.
+ * owning that relay port.  One for any other port of our addresses (the
+ * listening port, a port below the relay range) is dropped: the relay is
+ * not a way for a client to reach our own services from our own address.
  */
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
@@ -67,6 +69,10 @@ emit_to_peer(struct dp_worker *w, struct dp_alloc *a, struct rte_mbuf *m,
 	const uint8_t *mac;
 	bool local = dp_is_relay_addr(sh, peer);
 
+	if (!local && dp_is_our_ip(sh, &peer->ip)) {
+		dp_drop(w, m, DP_DROP_peer_is_us);
+		return;
+	}
 	if (rte_pktmbuf_pkt_len(m) + DP_UDP4_HDR_LEN > DP_MAX_FRAME) {
 		dp_drop(w, m, DP_DROP_too_big);
 		return;

@@ -155,6 +155,7 @@ dp_table_alloc_del(struct dp_table *t, const struct dp_alloc_ref *ref,
 		t->free_block = b;
 		b = next;
 	}
+	a->n_blocks = 0;
 	memset(a, 0, sizeof(*a));
 	t->live--;
 	return 0;
@@ -184,7 +185,15 @@ block_take(struct dp_table *t, struct dp_alloc *a)
 	memset(blk, 0, sizeof(*blk));
 	blk->next = a->blocks;
 	a->blocks = b;
+	a->n_blocks++;
 	return blk;
+}
+
+/* A new block for @a if its reservation and the pool allow, else NULL. */
+static struct dp_peer_block *
+block_take_within(struct dp_table *t, struct dp_alloc *a, uint8_t max_blocks)
+{
+	return a->n_blocks < max_blocks ? block_take(t, a) : NULL;
 }
 
 /*
@@ -217,26 +226,45 @@ perm_find(struct dp_table *t, struct dp_alloc *a, const struct tp_ip *ip,
 	return NULL;
 }
 
+/* The permission of @a that expires first (all are live when called). */
+static struct dp_perm *
+perm_first_to_expire(struct dp_table *t, struct dp_alloc *a)
+{
+	struct dp_perm *first = &a->perm[0];
+
+	for (int i = 1; i < DP_PERM_INLINE; i++)
+		if (a->perm[i].expiry < first->expiry)
+			first = &a->perm[i];
+	for (uint32_t b = a->blocks; b != DP_NONE; b = t->blocks[b].next)
+		for (int i = 0; i < DP_PEER_BLOCK_PERMS; i++)
+			if (t->blocks[b].perm[i].expiry < first->expiry)
+				first = &t->blocks[b].perm[i];
+	return first;
+}
+
 int
-dp_table_perm_set(struct dp_table *t, struct dp_alloc *a,
-		  const struct tp_ip *ip, uint64_t expiry, uint64_t now)
+dp_table_perm_set(struct dp_table *t, struct dp_alloc *a, const struct tp_ip *ip,
+		  uint64_t expiry, uint64_t now, uint8_t max_blocks)
 {
 	struct dp_perm *spare;
 	struct dp_perm *p = perm_find(t, a, ip, now, &spare);
 
+	int rc = 0;
+
 	if (p == NULL) {
 		if (spare == NULL) {
-			struct dp_peer_block *blk = block_take(t, a);
+			struct dp_peer_block *blk =
+				block_take_within(t, a, max_blocks);
 
-			if (blk == NULL)
-				return -ENOSPC;
-			spare = &blk->perm[0];
+			spare = blk != NULL ? &blk->perm[0] :
+					      perm_first_to_expire(t, a);
+			rc = blk != NULL ? 0 : 1;
 		}
 		p = spare;
 		p->ip = *ip;
 	}
 	p->expiry = expiry;
-	return 0;
+	return rc;
 }
 
 bool
@@ -299,9 +327,11 @@ dp_alloc_chan_by_peer(const struct dp_table *t, const struct dp_alloc *a,
 
 int
 dp_table_chan_set(struct dp_table *t, struct dp_alloc *a, uint16_t number,
-		  const struct tp_addr *peer, uint64_t expiry, uint64_t now)
+		  const struct tp_addr *peer, uint64_t expiry, uint64_t now,
+		  uint8_t max_blocks)
 {
-	struct dp_chan *c, *spare = NULL;
+	struct dp_chan *c, *spare = NULL, *first = NULL;
+	int rc = 0;
 
 	/* The control plane enforces the rebinding rules; here a number names
 	 * at most one live entry, so refresh it in place if it exists. */
@@ -313,16 +343,19 @@ dp_table_chan_set(struct dp_table *t, struct dp_alloc *a, uint16_t number,
 		}
 		if (c->expiry <= now && spare == NULL)
 			spare = c;
+		if (first == NULL || c->expiry < first->expiry)
+			first = c;
 	});
 	if (spare == NULL) {
-		struct dp_peer_block *blk = block_take(t, a);
+		struct dp_peer_block *blk = block_take_within(t, a, max_blocks);
 
-		if (blk == NULL)
-			return -ENOSPC;
-		spare = &blk->chan[0];
+		/* Over the reservation: the binding that expires first goes
+		 * (see dp_table_perm_set()). */
+		spare = blk != NULL ? &blk->chan[0] : first;
+		rc = blk != NULL ? 0 : 1;
 	}
 	spare->number = number;
 	spare->peer = *peer;
 	spare->expiry = expiry;
-	return 0;
+	return rc;
 }

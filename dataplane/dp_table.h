@@ -21,10 +21,6 @@
 #include "turnpike/addr.h"
 #include "turnpike/dp_msg.h"
 
-#define DP_PERM_INLINE 2
-#define DP_CHAN_INLINE 2
-#define DP_PEER_BLOCK_PERMS 6
-#define DP_PEER_BLOCK_CHANS 6
 #define DP_NONE UINT32_MAX
 
 /** Hash key of a client 5-tuple; the protocol is the client's transport. */
@@ -66,9 +62,10 @@ struct dp_bucket {
 
 /** One allocation as the fast path sees it. */
 struct dp_alloc {
-	uint64_t expiry; /**< TSC deadline; 0 = slot free */
-	uint32_t gen;    /**< allocation id from the control plane */
-	uint32_t blocks; /**< first overflow block or DP_NONE */
+	uint64_t expiry;  /**< TSC deadline; 0 = slot free */
+	uint32_t gen;     /**< allocation id from the control plane */
+	uint32_t blocks;  /**< first overflow block or DP_NONE */
+	uint8_t n_blocks; /**< length of that chain */
 	struct tp_addr client;
 	struct tp_addr server;
 	struct tp_addr relay;
@@ -130,13 +127,23 @@ int dp_table_alloc_del(struct dp_table *t, const struct dp_alloc_ref *ref,
 struct dp_alloc *dp_table_alloc_get(struct dp_table *t,
 				    const struct dp_alloc_ref *ref);
 
-/** Add or refresh a permission.  @return 0 or -ENOSPC. */
+/**
+ * Add or refresh a permission.  A new one takes a free or expired entry;
+ * failing that an overflow block, if @p a holds fewer than @p max_blocks
+ * (the control plane's reservation, struct dp_cmd_perm) and the pool has
+ * one; failing that it replaces the entry that expires first, which the
+ * control plane has already let go of when its reservation is right.
+ * @return 0, 1 if an entry was replaced, or -ENOSPC (only with no entry at
+ * all to replace, which cannot happen: there are inline entries).
+ */
 int dp_table_perm_set(struct dp_table *t, struct dp_alloc *a,
-		      const struct tp_ip *ip, uint64_t expiry, uint64_t now);
+		      const struct tp_ip *ip, uint64_t expiry, uint64_t now,
+		      uint8_t max_blocks);
 
-/** Bind or refresh a channel.  @return 0 or -ENOSPC. */
+/** Bind or refresh a channel; as dp_table_perm_set(). */
 int dp_table_chan_set(struct dp_table *t, struct dp_alloc *a, uint16_t number,
-		      const struct tp_addr *peer, uint64_t expiry, uint64_t now);
+		      const struct tp_addr *peer, uint64_t expiry, uint64_t now,
+		      uint8_t max_blocks);
 
 /** Look up by client 5-tuple; NULL if none. */
 struct dp_alloc *dp_table_by_client(struct dp_table *t,

@@ -242,7 +242,8 @@ static const char every_key[] =
 	"stream-idle-timeout=20\n"                   /* 56 */
 	"tls-handshake-timeout=5\n"                  /* 57 */
 	"stream-buffer=8192\n"                       /* 58 */
-	"exception-interface=tp0\n";                 /* 59 */
+	"exception-interface=tp0\n"                  /* 59 */
+	"rest-max-lifetime=7200\n";                  /* 60 */
 
 static void
 expect_ip(const struct tp_ip *ip, const char *text)
@@ -371,6 +372,8 @@ test_every_key(void **state)
 	assert_int_equal(cfg.stream_idle_timeout, 20);
 	assert_int_equal(cfg.tls_handshake_timeout, 5);
 	assert_int_equal(cfg.stream_buffer, 8192);
+	assert_int_equal(cfg.rest_max_lifetime, 7200);
+	assert_int_equal(cfg.line[TP_CONFIG_KEY_REST_MAX_LIFETIME], 60);
 
 	/* Every key was seen, on its own line. */
 	assert_int_equal(cfg.line[TP_CONFIG_KEY_LISTENING_IP], 1);
@@ -1583,6 +1586,7 @@ static const char every_key_dump[] = "# effective configuration of all.conf\n"
 				     "use-auth-secret=yes\n"
 				     "static-auth-secret=<redacted>\n"
 				     "static-auth-secret=<redacted>\n"
+				     "rest-max-lifetime=7200\n"
 				     "oauth=yes\n"
 				     "oauth-key=k16:<redacted>:A128GCM\n"
 				     "oauth-key=k32:<redacted>:A256GCM\n"
@@ -1711,6 +1715,31 @@ test_max_bps_bounds(void **state)
 	tp_config_free(&cfg);
 }
 
+/* rest-max-lifetime: 25 hours by default, bounded, dumped. */
+static void
+test_rest_max_lifetime(void **state)
+{
+	struct tp_config cfg;
+	char *out;
+
+	(void)state;
+	parse_ok(&cfg, "");
+	assert_int_equal(cfg.rest_max_lifetime, 90000);
+	tp_config_free(&cfg);
+	expect_error("rest-max-lifetime=59\n", 1, "rest-max-lifetime",
+		     "59 is out of range (60-2592000)");
+	expect_error("rest-max-lifetime=2592001\n", 1, "rest-max-lifetime",
+		     "out of range");
+	expect_error("rest-max-lifetime=0\n", 1, "rest-max-lifetime",
+		     "out of range");
+	parse_ok(&cfg, "rest-max-lifetime=3600\n");
+	assert_int_equal(cfg.rest_max_lifetime, 3600);
+	out = dump_string(&cfg);
+	assert_non_null(strstr(out, "\nrest-max-lifetime=3600\n"));
+	free(out);
+	tp_config_free(&cfg);
+}
+
 /* An error after many allocations must free them all (checked by ASan). */
 static void
 test_error_after_allocations(void **state)
@@ -1774,6 +1803,7 @@ main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_dump),
 		cmocka_unit_test(test_max_bps_bounds),
+		cmocka_unit_test(test_rest_max_lifetime),
 		cmocka_unit_test(test_error_after_allocations),
 	};
 

@@ -27,7 +27,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "auth_rest.h"
 #include "cp_admin.h"
+#include "cp_log.h"
 #include "turn_harness.h"
 
 #define CONF_ALL                            \
@@ -360,7 +362,7 @@ test_secrets(void **state)
 	has(run(f, "secret-add second-secret", "ok"), "secrets=2");
 	run(f, "secret-add second-secret", "error secret already present");
 	run(f, "secret-del never-added", "error no such secret");
-	assert_int_equal(auth_rest_ring_keys_md5(&f->obj.rest, "1800000000:x",
+	assert_int_equal(auth_rest_ring_keys_md5(&f->obj.rest, "1700003600:x",
 						 H_REALM, 1700000000, keys,
 						 AUTH_REST_SECRETS_MAX),
 			 2);
@@ -480,6 +482,97 @@ test_mechanisms_off(void **state)
 	test_free(g);
 }
 
+/*
+ * rest-max-lifetime reaches the REST ring: by default (25 hours) a
+ * credential expiring in 25 hours is accepted, one expiring a second later
+ * or in a year is refused; a configured week accepts two days.
+ */
+static void
+test_rest_max_lifetime(void **state)
+{
+	struct fix *f = *state;
+	struct fix *g = test_calloc(1, sizeof(*g));
+	uint8_t keys[AUTH_REST_SECRETS_MAX][AUTH_REST_KEY_MD5_LEN];
+	const uint64_t now = 1700000000;
+
+	assert_int_equal(f->obj.rest.max_ttl_s, 90000);
+	assert_int_equal(auth_rest_ring_keys_md5(&f->obj.rest, "1700090000:x",
+						 H_REALM, now, keys, 1),
+			 1);
+	assert_int_equal(auth_rest_ring_keys_md5(&f->obj.rest, "1700090001:x",
+						 H_REALM, now, keys, 1),
+			 -EINVAL);
+	assert_int_equal(auth_rest_ring_keys_md5(&f->obj.rest, "1731536000:x",
+						 H_REALM, now, keys, 1),
+			 -EINVAL);
+
+	build(g, "relay-ip=198.51.100.1\nrealm=" H_REALM "\n"
+		 "use-auth-secret\nstatic-auth-secret=x\n"
+		 "rest-max-lifetime=604800\n");
+	assert_int_equal(auth_rest_ring_keys_md5(&g->obj.rest, "1700172800:x",
+						 H_REALM, now, keys, 1),
+			 1);
+	assert_int_equal(auth_rest_ring_keys_md5(&g->obj.rest, "1700604801:x",
+						 H_REALM, now, keys, 1),
+			 -EINVAL);
+	cp_setup_free(&g->obj);
+	tp_config_free(&g->cfg);
+	test_free(g);
+}
+
+/* cp_log_escape(): printable ASCII kept, everything else as \xHH. */
+static void
+test_escape(void **state)
+{
+	char out[CP_LOG_ESCAPED_SIZE(16)];
+	char tiny[6];
+
+	(void)state;
+	assert_string_equal(cp_log_escape(out, sizeof(out), "a:b=c", 5), "a:b=c");
+	assert_string_equal(cp_log_escape(out, sizeof(out), "x\ny z", 5),
+			    "x\\x0ay\\x20z");
+	assert_string_equal(cp_log_escape(out, sizeof(out), "\0\\\x7f\xff\r", 5),
+			    "\\x00\\x5c\\x7f\\xff\\x0d");
+	assert_string_equal(cp_log_escape(out, sizeof(out), "", 0), "");
+	/* Short of room: whole escapes only. */
+	assert_string_equal(cp_log_escape(tiny, sizeof(tiny), "ab\ncd", 5), "ab");
+	assert_string_equal(cp_log_escape(tiny, sizeof(tiny), "abcdefgh", 8),
+			    "abcde");
+}
+
+/*
+ * A REST user id is the web application's to choose, so it may hold a
+ * newline: the listing escapes it and the reply still ends in one "ok"
+ * line.  A pushed user name with a control byte never gets in.
+ */
+static void
+test_names_escaped(void **state)
+{
+	struct fix *f = *state;
+	struct h_client c;
+	char user[64], pass[AUTH_REST_PASSWORD_LEN + 1];
+	const char *out;
+
+	snprintf(user, sizeof(user), "%llu:eve\nok\nalloc user=x",
+		 (unsigned long long)(h_unix_now + 3600));
+	assert_int_equal(auth_rest_password((const uint8_t *)"first-secret", 12,
+					    user, strlen(user), pass),
+			 0);
+	h_client_init(&c, user, pass, 30, 6000);
+	h_login(&f->h, &c);
+	assert_int_equal(h_allocate(&f->h, &c, 0, NULL), 0);
+	out = run(f, "allocations 10", "ok");
+	assert_non_null(strstr(out, ":eve\\x0aok\\x0aalloc\\x20user=x "
+				    "client=192.0.2.30:6000 "));
+	assert_null(strstr(out, "\nok\nalloc"));
+	has(out, "listed=1");
+
+	/* Pushed names cannot hold one: the line is refused whole. */
+	run(f, "user-add bad\rname pw", "error control character in the line");
+	run(f, "user-add bad\x1bname pw", "error control character in the line");
+	assert_null(auth_user_db_find(&f->obj.users, "bad\rname", 8));
+}
+
 /* A user pushed with a lifetime goes by itself; one pushed as an MD5 key
  * (the 0x form of user= lines) authenticates with the password behind it. */
 static void
@@ -589,6 +682,7 @@ test_socket(void **state)
 	struct stat st;
 	uint64_t now = 1;
 	int fd, fds[CP_ADMIN_CONNS_MAX + 1];
+	ssize_t n;
 
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/admin.sock", dir);
@@ -611,6 +705,35 @@ test_socket(void **state)
 	assert_non_null(strstr(buf, "oauth-key-del KID"));
 	assert_non_null(strstr(buf, "ok\nusers=2\nok\n"));
 	assert_non_null(auth_user_db_find(&f->obj.users, "sock", 4));
+	close(fd);
+
+	/*
+	 * A trickle: one byte every 20 s never completes a line in time and
+	 * is closed 30 s after the accept, although it was never silent for
+	 * 30 s.  A whole command every 20 s keeps its connection.
+	 */
+	fd = client_connect(path);
+	cp_admin_poll(&a, ++now); /* accepted at @now */
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(send(fd, "s", 1, 0), 1);
+		now += 20000;
+		cp_admin_poll(&a, now);
+		if (i == 0)
+			assert_int_equal(recv(fd, buf, 1, MSG_DONTWAIT), -1);
+	}
+	/* Closed with the second byte unread: a reset, or end of input. */
+	errno = 0;
+	n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+	assert_true(n == 0 || (n == -1 && errno == ECONNRESET));
+	close(fd);
+	fd = client_connect(path);
+	cp_admin_poll(&a, ++now);
+	for (int i = 0; i < 3; i++) {
+		now += 20000;
+		assert_int_equal(send(fd, "help\n", 5, 0), 5);
+		client_read(&a, &now, fd, buf, sizeof(buf), 1);
+		assert_non_null(strstr(buf, "\nok\n"));
+	}
 	close(fd);
 
 	/* An overlong line: the error, then the connection closes. */
@@ -693,6 +816,9 @@ main(void)
 		T(test_user_push),
 		T(test_user_lifetime_and_key),
 		T(test_secrets),
+		T(test_rest_max_lifetime),
+		T(test_escape),
+		T(test_names_escaped),
 		T(test_oauth_keys),
 		T(test_stats),
 		T(test_mechanisms_off),

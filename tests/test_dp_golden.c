@@ -55,8 +55,10 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "dp_arp.h"
 #include "dp_cmd.h"
 #include "dp_input.h"
+#include "dp_neigh.h"
 #include "dp_plane.h"
 #include "dp_port.h"
 #include "dp_relay.h"
@@ -118,7 +120,8 @@
 #define CH_RB 0x4002 /* A's channel to B's relayed address */
 #define CH_P2 0x4003
 #define CH_PFAR2 0x4005
-#define CH_RA 0x4007 /* B's channel to A's relayed address */
+#define CH_RA 0x4007   /* B's channel to A's relayed address */
+#define CH_SELF 0x4009 /* A's channel to our listening address */
 
 static const uint8_t mac_us[DP_MAC_LEN] = { 0x02, 0, 0, 0, 0x00, 0x01 };
 static const uint8_t mac_ca[DP_MAC_LEN] = { 0x02, 0, 0, 0, 0x0c, 0x0a };
@@ -567,6 +570,8 @@ enum {
 	W_A_FAR = 1 << 3,    /* A: permissions PFAR, PFAR2; CH_PFAR2 -> PFAR2 */
 	W_A_P2_CH = 1 << 4,  /* A: channel CH_P2 -> P2, no permission */
 	W_NEIGH = 1 << 5,    /* every worker knows P1 and the gateway */
+	W_A_SELF = 1 << 6,   /* A: permissions for our listening and relay IPs,
+				CH_SELF -> our listening address */
 };
 #define W_STD (W_A | W_A_P1 | W_A_FAR | W_NEIGH)
 
@@ -666,6 +671,17 @@ static const struct golden_case golden_cases[] = {
 	/* 3: Send indication without a permission, and broken ones */
 	{ "Send indication without permission -> no_permission",
 	  W_STD, { SEND(EP_P2, 40) }, { OUT_NONE }, EV_NONE, { DROP_(no_permission) } },
+	/* 3b: to our own address outside the relay range (the control plane
+	 * may permit the IP: a permission has no port) */
+	{ "Send indication to our listening address -> peer_is_us",
+	  W_STD | W_A_SELF, { SEND(EP_LISTEN, 40) }, { OUT_NONE }, EV_NONE,
+	  { DROP_(peer_is_us) } },
+	{ "Send indication to our relay IP below the relay range -> peer_is_us",
+	  W_STD | W_A_SELF, { SEND(EP_R_BELOW, 40) }, { OUT_NONE }, EV_NONE,
+	  { DROP_(peer_is_us) } },
+	{ "ChannelData bound to our listening address -> peer_is_us",
+	  W_STD | W_A_SELF, { CD(CH_SELF, 40) }, { OUT_NONE }, EV_NONE,
+	  { DROP_(peer_is_us) } },
 	{ "Send indication without XOR-PEER-ADDRESS -> send_no_peer",
 	  W_STD, { SEND(EP_NONE, 40) }, { OUT_NONE }, EV_NONE, { DROP_(send_no_peer) } },
 	{ "Send indication without DATA -> send_no_peer",
@@ -967,9 +983,10 @@ cmd_alloc_add(struct env *e, uint16_t wid, uint32_t slot, uint32_t gen,
 	cmd_put(e, wid, &c);
 }
 
+/* A permission; the allocation may hold @max_blocks overflow blocks. */
 static void
-cmd_perm(struct env *e, uint16_t wid, uint32_t slot, uint32_t gen, uint32_t ip,
-	 uint32_t lifetime_ms)
+cmd_perm_max(struct env *e, uint16_t wid, uint32_t slot, uint32_t gen,
+	     uint32_t ip, uint32_t lifetime_ms, uint8_t max_blocks)
 {
 	struct dp_cmd c = { .type = DP_CMD_PERM_SET };
 
@@ -977,7 +994,16 @@ cmd_perm(struct env *e, uint16_t wid, uint32_t slot, uint32_t gen, uint32_t ip,
 	c.u.perm.ref.gen = gen;
 	c.u.perm.peer = tp_ip_v4(ip);
 	c.u.perm.lifetime_ms = lifetime_ms;
+	c.u.perm.max_blocks = max_blocks;
 	cmd_put(e, wid, &c);
+}
+
+/* A permission, with room for as many blocks as it likes. */
+static void
+cmd_perm(struct env *e, uint16_t wid, uint32_t slot, uint32_t gen, uint32_t ip,
+	 uint32_t lifetime_ms)
+{
+	cmd_perm_max(e, wid, slot, gen, ip, lifetime_ms, UINT8_MAX);
 }
 
 static void
@@ -991,6 +1017,7 @@ cmd_chan(struct env *e, uint16_t wid, uint32_t slot, uint32_t gen,
 	c.u.chan.peer = peer;
 	c.u.chan.channel = channel;
 	c.u.chan.lifetime_ms = lifetime_ms;
+	c.u.chan.max_blocks = UINT8_MAX;
 	cmd_put(e, wid, &c);
 }
 
@@ -1093,6 +1120,12 @@ world_install(struct env *e, unsigned int world)
 	if (world & W_A_P2_CH)
 		cmd_chan(e, a, SLOT_A, GEN_A, CH_P2, ep_addr(e, EP_P2),
 			 LIFETIME_MS);
+	if (world & W_A_SELF) {
+		cmd_perm(e, a, SLOT_A, GEN_A, IP_LISTEN, LIFETIME_MS);
+		cmd_perm(e, a, SLOT_A, GEN_A, IP_RELAY0, LIFETIME_MS);
+		cmd_chan(e, a, SLOT_A, GEN_A, CH_SELF, ep_addr(e, EP_LISTEN),
+			 LIFETIME_MS);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -2523,6 +2556,57 @@ t_overflow(void **state)
 	env_check_clean(e);
 }
 
+/*
+ * The control plane's reservation caps an allocation's overflow blocks:
+ * with one block allowed, permission 2 + 6 + 1 replaces the one that
+ * expires first (counted), takes no second block, and the others stay.
+ */
+static void
+t_block_reservation(void **state)
+{
+	struct env *e = g_env;
+	struct dp_worker *w = &e->ws[e->owner_a];
+	uint16_t a = e->owner_a;
+	uint32_t free_before = 0, free_after = 0;
+	struct dp_alloc *al;
+	struct dp_alloc_ref ref = { SLOT_A, GEN_A };
+	const unsigned int n = DP_PERM_INLINE + DP_PEER_BLOCK_PERMS;
+
+	(void)state;
+	world_install(e, W_A | W_NEIGH); /* off-link peers: no ARP */
+	commit_cmds(e, 0);
+	for (uint32_t b = w->table.free_block; b != DP_NONE;
+	     b = w->table.blocks[b].next)
+		free_before++;
+	/* Lifetimes 1..n+1 s: the first one expires first. */
+	for (unsigned int i = 0; i <= n; i++)
+		cmd_perm_max(e, a, SLOT_A, GEN_A, IP4(203, 0, 113, 100 + i),
+			     1000 * (i + 1), 1);
+	commit_cmds(e, 0);
+	for (uint32_t b = w->table.free_block; b != DP_NONE;
+	     b = w->table.blocks[b].next)
+		free_after++;
+	assert_int_equal(free_before - free_after, 1);
+	al = dp_table_alloc_get(&w->table, &ref);
+	assert_non_null(al);
+	assert_int_equal(al->n_blocks, 1);
+	assert_int_equal(w->stats.c[DP_C_peer_replaced], 1);
+	for (unsigned int i = 0; i <= n; i++) {
+		struct tp_ip ip = tp_ip_v4(IP4(203, 0, 113, 100 + i));
+
+		assert_int_equal(dp_alloc_permits(&w->table, al, &ip, e->t0),
+				 i != 0);
+	}
+	cmd_ref(e, a, DP_CMD_ALLOC_DEL, SLOT_A, GEN_A, 0);
+	commit_cmds(e, 0);
+	{
+		const struct dp_usage none = { 0, 0, 0, 0 };
+
+		check_alloc_end(e, a, SLOT_A, GEN_A, &none);
+	}
+	env_check_clean(e);
+}
+
 /* Two Data indications do not share a transaction ID (RFC 8489 section 6). */
 static void
 t_tid(void **state)
@@ -2830,65 +2914,178 @@ t_rings_full(void **state)
 	env_check_clean(e);
 }
 
+/* Send @f to worker @at at @now; take the output and events; both must be
+ * none.  @return nothing, but fails the case otherwise. */
+static void
+arp_in_quiet(struct env *e, uint16_t at, struct frame *f, uint64_t now,
+	     const char *what)
+{
+	struct out_frame got[MAX_OUT];
+	struct dp_evt ev[2];
+	unsigned int n = tx_take(e, got, MAX_OUT), n_ev;
+
+	assert_int_equal(n, 0);
+	input_direct(e, at, f, now);
+	n = tx_take(e, got, MAX_OUT);
+	n_ev = evt_take(e, at, ev, 2);
+	evt_release(ev, RTE_MIN(n_ev, 2u));
+	if (n != 0 || n_ev != 0)
+		fail_msg("%s: %u frames and %u events, expected none", what, n,
+			 n_ev);
+}
+
 /*
- * RFC 826: "If the pair <protocol type, sender protocol address> is
- * already in my translation table, update the sender hardware address"
- * (merge), before asking whether I am the target.  A gateway that fails
- * over announces its new MAC with a gratuitous ARP; neighbours never
- * expire here, so without the merge we would send to the dead MAC forever.
+ * The gateway is pinned: a gratuitous ARP or an unasked reply claiming its
+ * address for another MAC changes nothing (arp_ignored), while a known
+ * on-link neighbour still follows the RFC 826 merge.  A sender off our
+ * network is answered but not learned.  Once a minute of use the gateway
+ * is asked again, and the answer to that request (within the second) is
+ * what may move it: how a real failover is still followed.
  */
 static void
-t_garp(void **state)
+t_arp_guard(void **state)
 {
 	static const uint8_t mac_gw2[DP_MAC_LEN] = { 0x02, 0, 0, 0, 0x00, 0xfd };
+	static const uint8_t mac_p1b[DP_MAC_LEN] = { 0x02, 0, 0, 0, 0x01, 0x77 };
 	struct env *e = g_env;
 	struct dp_stats before[MAX_W], want[MAX_W] = { 0 };
 	struct out_frame got[MAX_OUT];
 	struct in_spec snd = in_send(EP_CA, EP_PFAR, 27);
+	struct in_spec cd = in_chan(EP_CA, CH_P1, 31);
+	struct in_spec off_net = { ARP(1, EP_CX, EP_LISTEN) };
 	struct out_spec to_far = { TO_PEER(EP_PFAR) };
-	struct tp_ip gw = tp_ip_v4(IP_GW);
+	struct tp_ip gw = tp_ip_v4(IP_GW), p1 = tp_ip_v4(IP_P1);
 	uint16_t a = e->owner_a;
 	uint8_t data[FRAME_MAX];
 	uint16_t dlen = app_data(&snd, data);
-	struct frame garp, f, want_f;
+	struct frame garp, f, want_f, req;
 	struct dp_evt ev[2];
+	uint64_t t = e->t0;
 	unsigned int n, n_ev;
 
 	(void)state;
 	world_install(e, W_STD);
 	commit_cmds(e, 0);
+	t = e->t0;
 	snap(e, before);
-	step(e, a, &snd, &to_far, e->t0, want, "via the gateway's first MAC");
-	/* The gateway announces a new MAC (sender IP = target IP = its own). */
+	step(e, a, &snd, &to_far, t, want, "via the gateway's first MAC");
+	WANT_C(want, a, relay_send_to_peer, 1);
+
+	/* Gratuitous ARP (request and reply forms), and an unasked reply. */
 	frame_arp(&garp, mac_bcast, mac_gw2, 1, mac_gw2, IP_GW, mac_zero, IP_GW);
 	garp.len = 60;
-	input_direct(e, a, &garp, e->t0);
+	arp_in_quiet(e, a, &garp, t, "gratuitous ARP request for the gateway");
+	frame_arp(&garp, mac_bcast, mac_gw2, 2, mac_gw2, IP_GW, mac_bcast, IP_GW);
+	garp.len = 60;
+	arp_in_quiet(e, a, &garp, t, "gratuitous ARP reply for the gateway");
+	frame_arp(&garp, e->sh->mac.addr_bytes, mac_gw2, 2, mac_gw2, IP_GW,
+		  e->sh->mac.addr_bytes, IP_LISTEN);
+	garp.len = 60;
+	arp_in_quiet(e, a, &garp, t, "unasked ARP reply from the gateway");
+	WANT_C(want, a, arp_ignored, 3);
+	want[a].drop[DP_DROP_bad_arp] = 2; /* the two not addressed to us */
+	step(e, a, &snd, &to_far, t, want, "still the gateway's first MAC");
+	WANT_C(want, a, relay_send_to_peer, 1);
+
+	/* An off-network sender: answered, not learned. */
+	step(e, a, &off_net, &(struct out_spec){ .kind = OUT_ARP_REPLY }, t,
+	     want, "ARP request from off our network");
+	WANT_C(want, a, arp_replied, 1);
+	WANT_C(want, a, arp_ignored, 1);
+	n_ev = evt_take(e, a, ev, 2);
+	assert_int_equal(n_ev, 0);
+
+	/* A known on-link neighbour moves: RFC 826 merge still applies. */
+	frame_arp(&garp, mac_bcast, mac_p1b, 1, mac_p1b, IP_P1, mac_zero, IP_P1);
+	garp.len = 60;
+	input_direct(e, a, &garp, t);
 	assert_int_equal(tx_take(e, got, MAX_OUT), 0);
 	n_ev = evt_take(e, a, ev, 2);
 	evt_release(ev, RTE_MIN(n_ev, 2u));
-	/* The next datagram must go to the new MAC. */
-	build_input(e, &snd, &f);
-	input_direct(e, a, &f, e->t0);
-	n = tx_take(e, got, MAX_OUT);
-	WANT_C(want, a, relay_send_to_peer, 2);
+	assert_int_equal(n_ev, 1);
+	assert_true(tp_ip_equal(&ev[0].u.neigh.ip, &p1));
+	assert_memory_equal(ev[0].u.neigh.mac, mac_p1b, DP_MAC_LEN);
 	WANT_C(want, a, arp_learned, 1);
-	if (n == 1) {
-		WANT_C(want, a, tx_packets, 1);
-		WANT_C(want, a, tx_bytes, got[0].len);
-	}
-	/* Whether the frame also counts as an irrelevant ARP is not the point. */
-	want[a].drop[DP_DROP_bad_arp] = e->ws[a].stats.drop[DP_DROP_bad_arp] -
-					before[a].drop[DP_DROP_bad_arp];
-	stats_check(e, before, want, "gratuitous ARP from the gateway");
-	assert_int_equal(n, 1);
+	WANT_D(want, a, bad_arp, 1);
+	build_input(e, &cd, &f);
+	input_direct(e, a, &f, t);
+	assert_int_equal(tx_take(e, got, MAX_OUT), 1);
+	WANT_C(want, a, relay_channel_to_peer, 1);
+	WANT_C(want, a, tx_packets, 1);
+	WANT_C(want, a, tx_bytes, got[0].len);
+	assert_memory_equal(got[0].b, mac_p1b, DP_MAC_LEN);
+
+	/* A minute of use later: relayed to the old MAC, and asked again. */
+	t = ms_after(e, t, DP_ARP_GATEWAY_RECHECK_S * 1000.0 + 1);
+	build_input(e, &snd, &f);
+	input_direct(e, a, &f, t);
+	n = tx_take(e, got, MAX_OUT);
+	assert_int_equal(n, 2);
+	want_arp_request(e, EP_GW, &req);
+	frame_eq(&got[0], &req, "the gateway asked again");
 	want_to_peer(e, EP_RA, EP_PFAR, data, dlen, false, &want_f);
-	memcpy(want_f.b, mac_gw2, DP_MAC_LEN);
-	frame_eq(&got[0], &want_f, "relayed to the gateway's new MAC");
+	frame_eq(&got[1], &want_f, "meanwhile to the first MAC");
+	WANT_C(want, a, relay_send_to_peer, 1);
+	WANT_C(want, a, arp_requested, 1);
+	WANT_C(want, a, tx_packets, 2);
+	WANT_C(want, a, tx_bytes, got[0].len + got[1].len);
+	/* Its answer within the second moves it. */
+	frame_arp(&garp, e->sh->mac.addr_bytes, mac_gw2, 2, mac_gw2, IP_GW,
+		  e->sh->mac.addr_bytes, IP_LISTEN);
+	garp.len = 60;
+	input_direct(e, a, &garp, ms_after(e, t, 5));
+	assert_int_equal(tx_take(e, got, MAX_OUT), 0);
+	n_ev = evt_take(e, a, ev, 2);
+	evt_release(ev, RTE_MIN(n_ev, 2u));
 	assert_int_equal(n_ev, 1);
 	assert_int_equal(ev[0].type, DP_EVT_NEIGH);
 	assert_true(tp_ip_equal(&ev[0].u.neigh.ip, &gw));
 	assert_memory_equal(ev[0].u.neigh.mac, mac_gw2, DP_MAC_LEN);
+	WANT_C(want, a, arp_learned, 1);
+	build_input(e, &snd, &f);
+	input_direct(e, a, &f, ms_after(e, t, 6));
+	assert_int_equal(tx_take(e, got, MAX_OUT), 1);
+	memcpy(want_f.b, mac_gw2, DP_MAC_LEN);
+	frame_eq(&got[0], &want_f, "relayed to the gateway's new MAC");
+	WANT_C(want, a, relay_send_to_peer, 1);
+	WANT_C(want, a, tx_packets, 1);
+	WANT_C(want, a, tx_bytes, got[0].len);
+	stats_check(e, before, want, "ARP guard");
 	env_check_clean(e);
+}
+
+/*
+ * The neighbour table evicts: 20 000 senders from a /16 of our network
+ * never fill it for good; the newest is always found, the pinned gateway
+ * survives, and eviction is counted.
+ */
+static void
+t_neigh_evict(void **state)
+{
+	struct dp_neigh *n = calloc(1, sizeof(*n));
+	static const uint8_t mac[DP_MAC_LEN] = { 2, 0, 0, 0, 0, 9 };
+	struct tp_ip gw = tp_ip_v4(IP_GW);
+	struct dp_neigh_entry *e;
+
+	(void)state;
+	assert_non_null(n);
+	assert_true(dp_neigh_set(n, &gw, mac_gw, 1));
+	e = dp_neigh_find(n, &gw, false, 1);
+	assert_non_null(e);
+	e->pinned = true;
+	for (uint32_t i = 0; i < 20000; i++) {
+		struct tp_ip ip = tp_ip_v4(IP4(10, 20, 0, 0) + i);
+
+		assert_true(dp_neigh_set(n, &ip, mac, 2 + i));
+		e = dp_neigh_find(n, &ip, false, 2 + i);
+		assert_non_null(e);
+		assert_true(e->resolved);
+	}
+	assert_true(n->evicted >= 20000 - DP_NEIGH_SLOTS);
+	e = dp_neigh_find(n, &gw, false, 30000);
+	assert_non_null(e);
+	assert_memory_equal(e->mac, mac_gw, DP_MAC_LEN);
+	free(n);
 }
 
 /* With rfc5766-channel-numbers (chan_max 0x7FFF), 0x5000 is a channel. */
@@ -3352,14 +3549,18 @@ static const struct seq_test seq_tests[] = {
 	{ "many peers: overflow blocks, returned on delete", t_overflow, 1,
 	  MAX_W },
 	{ "Data indications have distinct transaction IDs", t_tid, 1, MAX_W },
+	{ "overflow blocks capped by the control plane's reservation",
+	  t_block_reservation, 1, MAX_W },
 	{ "multi-segment mbuf -> bad_ip", t_chained, 1, MAX_W },
 	{ "drops after the relay decision are not counted as relayed",
 	  t_drop_accounting, 1, MAX_W },
 	{ "relay to relay with TX checksum offload", t_offload_local, 1, 1 },
 	{ "a full table: every slot takes an allocation", t_capacity, 1, 1 },
 	{ "full event, TX and handoff rings", t_rings_full, 1, MAX_W },
-	{ "gratuitous ARP updates a known neighbour (RFC 826 merge)", t_garp, 1,
-	  MAX_W },
+	{ "ARP: gateway pinned, off-network senders not learned, merge",
+	  t_arp_guard, 1, MAX_W },
+	{ "neighbour table evicts, never the pinned gateway", t_neigh_evict, 1,
+	  1 },
 	{ "RFC 5766 channel numbers when chan_max allows them", t_chan_max, 1,
 	  MAX_W },
 	{ "stream client: relay both ways, padding, replies in order", t_stream,

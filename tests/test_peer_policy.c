@@ -27,6 +27,7 @@
 #define BCAST PEER_DENIED_BROADCAST
 #define SPECIAL PEER_DENIED_SPECIAL
 #define EMBEDDED PEER_DENIED_EMBEDDED
+#define LOCAL PEER_DENIED_LOCAL
 
 struct vec {
 	const char *ip;
@@ -618,6 +619,72 @@ test_operator_allow(void **state)
 	peer_policy_free(&p);
 }
 
+/* A range of one address, for the lists the configuration fills. */
+static void
+add_list(struct peer_policy *p, enum peer_list list, const char *text)
+{
+	struct tp_ip_range r;
+
+	assert_int_equal(tp_ip_range_parse(&r, text), 0);
+	assert_int_equal(peer_policy_add_range(p, list, &r), 0);
+}
+
+/*
+ * Step 3b: the gateway and the local network are refused, public or not,
+ * except the relay addresses; an allow range lets an address through, a
+ * deny still wins, and the embedded forms are judged as their IPv4.
+ */
+static void
+test_local_network(void **state)
+{
+	static const struct vec v[] = {
+		{ "81.2.69.1", LOCAL },     /* the gateway */
+		{ "81.2.69.0", LOCAL },     /* first of local-network */
+		{ "81.2.69.255", LOCAL },   /* last */
+		{ "81.2.69.10", ALLOWED },  /* our relay address */
+		{ "81.2.70.0", ALLOWED },   /* just outside */
+		{ "81.2.68.255", ALLOWED }, /* just outside */
+		{ "::ffff:81.2.69.1", LOCAL },
+		{ "64:ff9b::5102:4501", LOCAL }, /* NAT64 of 81.2.69.1 */
+		{ "81.2.69.77", ALLOWED },       /* allowed-peer-ip */
+		{ "81.2.69.78", OPERATOR },      /* denied-peer-ip */
+		{ "10.0.0.1", LOCAL }, /* private gateway: refused either way */
+		{ "10.0.0.10", SPECIAL }, /* private relay: the table decides */
+		{ "2001:4860::1", LOCAL }, /* IPv6 local-network */
+		{ "2001:4860::10", ALLOWED },
+		{ "2001:4861::1", ALLOWED },
+		{ "127.0.0.1", LOOPBACK }, /* a locked class before 3b */
+	};
+	struct peer_policy p;
+	struct peer_reason why;
+	struct tp_ip ip;
+	char out[256];
+
+	(void)state;
+	policy_setup(&p);
+	add_list(&p, PEER_LIST_LOCAL, "81.2.69.1");
+	add_list(&p, PEER_LIST_LOCAL, "81.2.69.0/24");
+	add_list(&p, PEER_LIST_LOCAL, "10.0.0.0/24");
+	add_list(&p, PEER_LIST_LOCAL, "2001:4860::/64");
+	add_list(&p, PEER_LIST_OWN, "81.2.69.10");
+	add_list(&p, PEER_LIST_OWN, "10.0.0.10");
+	add_list(&p, PEER_LIST_OWN, "2001:4860::10");
+	assert_int_equal(peer_policy_allow_range(&p, "81.2.69.77"), 0);
+	assert_int_equal(peer_policy_deny_range(&p, "81.2.69.78"), 0);
+	assert_int_equal(peer_policy_allow_range(&p, "81.2.69.78"), 0);
+	assert_int_equal(peer_policy_range_count(&p, PEER_LIST_LOCAL), 3);
+	assert_int_equal(peer_policy_range_count(&p, PEER_LIST_OWN), 3);
+	check_vectors(&p, v, sizeof(v) / sizeof(v[0]));
+	ip = ip_of("81.2.69.1");
+	assert_int_equal(peer_policy_explain(&p, &ip, &why), LOCAL);
+	assert_string_equal(peer_reason_format(&why, out, sizeof(out)),
+			    "local_network: gateway or local-network");
+	assert_int_equal(peer_policy_add_range(&p, PEER_LIST_COUNT,
+					       &(struct tp_ip_range){ ip, ip }),
+			 -EINVAL);
+	peer_policy_free(&p);
+}
+
 static void
 test_two_keys_for_unsafe_classes(void **state)
 {
@@ -793,7 +860,7 @@ test_bad_range_text(void **state)
 		assert_int_equal(peer_policy_add_range(&p, PEER_LIST_DENY, &r),
 				 -EINVAL);
 		r.hi = ip_of("10.0.0.10");
-		assert_int_equal(peer_policy_add_range(&p, (enum peer_list)2, &r),
+		assert_int_equal(peer_policy_add_range(&p, PEER_LIST_COUNT, &r),
 				 -EINVAL);
 		assert_int_equal(peer_policy_add_range(&p, PEER_LIST_ALLOW, &r),
 				 0);
@@ -920,6 +987,7 @@ main(void)
 		cmocka_unit_test(test_bad_family),
 		cmocka_unit_test(test_builtin_rows),
 		cmocka_unit_test(test_operator_allow),
+		cmocka_unit_test(test_local_network),
 		cmocka_unit_test(test_two_keys_for_unsafe_classes),
 		cmocka_unit_test(test_deny_wins),
 		cmocka_unit_test(test_unaligned_ranges),

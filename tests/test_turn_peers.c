@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "config.h"
+#include "cp_setup.h"
 #include "turn_harness.h"
 
 static struct harness h;
@@ -298,6 +300,143 @@ test_channel_limit_508(void **state)
 	h_fini(&h);
 }
 
+/* @n distinct public peers numbered from @base, in @out. */
+static void
+peers_make(struct tp_addr *out, int n, int base)
+{
+	char ip[32];
+
+	for (int i = 0; i < n; i++) {
+		snprintf(ip, sizeof(ip), "1.2.%d.%d", (base + i) / 200,
+			 (base + i) % 200 + 1);
+		out[i] = h_addr(ip, 1000);
+	}
+}
+
+/*
+ * The fast path holds permissions beyond the first two in overflow blocks
+ * from a per-worker pool (DP_PEER_BLOCKS(64) = 80 here).  Sixteen
+ * allocations with 32 permissions each reserve 5 blocks apiece and use it
+ * up: the next allocation's third permission gets 508 instead of a success
+ * the fast path could not honour, a ChannelBind too; once an allocation
+ * ends its blocks serve again.  Every command carries the reservation.
+ */
+static void
+test_peer_blocks_508(void **state)
+{
+	static struct h_client c[17];
+	struct tp_addr peers[TURN_PERMS_MAX];
+	struct tp_addr extra = h_addr("9.9.9.9", 7);
+	int mark;
+
+	(void)state;
+	h_init(&h, 1, false);
+	h_start(&h);
+	assert_int_equal(DP_PEER_BLOCKS(64), 80);
+	assert_int_equal(dp_peer_blocks_needed(TURN_PERMS_MAX, 0), 5);
+	for (int k = 0; k < 17; k++) {
+		h_client_init(&c[k], "alice", "alicepass", 10,
+			      (uint16_t)(41000 + k));
+		h_login(&h, &c[k]);
+		assert_int_equal(h_allocate(&h, &c[k], 0, NULL), 0);
+	}
+	for (int k = 0; k < 16; k++) {
+		peers_make(peers, TURN_PERMS_MAX, k * TURN_PERMS_MAX);
+		mark = h.n_ev;
+		assert_int_equal(h_peer_request(&h, &c[k],
+						STUN_METHOD_CREATE_PERMISSION,
+						peers, TURN_PERMS_MAX, 0),
+				 0);
+		for (int i = mark; i < h.n_ev; i++)
+			if (h.ev[i].kind == H_CMD &&
+			    h.ev[i].cmd.type == DP_CMD_PERM_SET)
+				assert_int_equal(h.ev[i].cmd.u.perm.max_blocks,
+						 5);
+	}
+	/* The pool is spent: two inline permissions, then 508. */
+	peers_make(peers, 3, 16 * TURN_PERMS_MAX);
+	assert_int_equal(h_peer_request(&h, &c[16], STUN_METHOD_CREATE_PERMISSION,
+					peers, 2, 0),
+			 0);
+	mark = h.n_ev;
+	assert_int_equal(h_peer_request(&h, &c[16], STUN_METHOD_CREATE_PERMISSION,
+					&peers[2], 1, 0),
+			 508);
+	assert_int_equal(h_count_cmds(&h, mark, DP_CMD_PERM_SET), 0);
+	assert_int_equal(h_peer_request(&h, &c[16], STUN_METHOD_CHANNEL_BIND,
+					&extra, 1, 0x4000),
+			 508);
+	assert_int_equal(stats()->c[TURN_C_PEER_BLOCKS_EXHAUSTED], 2);
+	/* A refresh of what exists needs nothing more. */
+	assert_int_equal(h_peer_request(&h, &c[16], STUN_METHOD_CREATE_PERMISSION,
+					peers, 2, 0),
+			 0);
+	/* One allocation ends: its 5 blocks serve the next. */
+	assert_int_equal(h_refresh(&h, &c[0], 0), 0);
+	mark = h.n_ev;
+	assert_int_equal(h_peer_request(&h, &c[16], STUN_METHOD_CREATE_PERMISSION,
+					&peers[2], 1, 0),
+			 0);
+	assert_int_equal(h_count_cmds(&h, mark, DP_CMD_PERM_SET), 1);
+	for (int i = mark; i < h.n_ev; i++)
+		if (h.ev[i].kind == H_CMD && h.ev[i].cmd.type == DP_CMD_PERM_SET)
+			assert_int_equal(h.ev[i].cmd.u.perm.max_blocks, 1);
+	h_fini(&h);
+}
+
+/*
+ * The server's own network, as the configuration names it, is refused as a
+ * peer (403) unless an allow range names the address: the gateway, the
+ * local-network range; the rest of the Internet is not.
+ */
+static void
+local_network_case(const char *extra, uint16_t want_gw, uint16_t want_lan)
+{
+	struct tp_addr gw = h_addr("81.2.69.1", 80);
+	struct tp_addr lan = h_addr("81.2.69.77", 22);
+	struct tp_addr outside = h_addr("81.2.70.1", 5000);
+	struct tp_config cfg;
+	struct cp_objects obj;
+	char conf[512], err[256];
+	uint64_t refused;
+
+	snprintf(conf, sizeof(conf),
+		 "relay-ip=198.51.100.1\nrealm=" H_REALM "\n"
+		 "use-auth-secret\nstatic-auth-secret=x\n"
+		 "gateway=81.2.69.1\nlocal-network=81.2.69.0/24\n%s",
+		 extra);
+	if (tp_config_parse_text(&cfg, "t.conf", conf, err, sizeof(err)) != 0)
+		fail_msg("config: %s", err);
+	if (cp_setup_build(&obj, &cfg, 1, err, sizeof(err)) != 0)
+		fail_msg("setup: %s", err);
+	h_init(&h, 1, false);
+	h.params.policy = &obj.policy;
+	h_start(&h);
+	h_client_init(&alice, "alice", "alicepass", 10, 40000);
+	h_login(&h, &alice);
+	assert_int_equal(h_allocate(&h, &alice, 0, NULL), 0);
+
+	assert_int_equal(create_permission(&gw, 1), want_gw);
+	assert_int_equal(channel_bind(0x4000, &gw), want_gw);
+	assert_int_equal(create_permission(&lan, 1), want_lan);
+	assert_int_equal(create_permission(&outside, 1), 0);
+	refused = (want_gw != 0) * 2 + (want_lan != 0);
+	assert_int_equal(stats()->peers_refused[PEER_DENIED_LOCAL], refused);
+	h_fini(&h);
+	cp_setup_free(&obj);
+	tp_config_free(&cfg);
+}
+
+static void
+test_local_network_refused(void **state)
+{
+	(void)state;
+	local_network_case("", 403, 403);
+	/* An allow range names one host: that one only. */
+	local_network_case("allowed-peer-ip=81.2.69.77\n", 403, 0);
+	local_network_case("allowed-peer-ip=81.2.69.0/24\n", 0, 0);
+}
+
 int
 main(void)
 {
@@ -310,6 +449,8 @@ main(void)
 		cmocka_unit_test(test_channel_refused_peers),
 		cmocka_unit_test(test_channel_quarantine),
 		cmocka_unit_test(test_channel_limit_508),
+		cmocka_unit_test(test_local_network_refused),
+		cmocka_unit_test(test_peer_blocks_508),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

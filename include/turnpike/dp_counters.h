@@ -36,39 +36,45 @@
 	X(arp_held_sent, "held frames sent once their next hop resolved")        \
 	X(neigh_asked, "next hops the kernel was asked to resolve (AF_XDP)")     \
 	X(neigh_in_use, "next hops in use reported to keep them fresh (AF_XDP)") \
+	X(neigh_evicted, "neighbour entries replaced by a newer address")        \
+	X(arp_ignored,                                                           \
+	  "ARP not learned: sender off our network, or unasked for the gateway") \
 	X(cmds, "commands applied from the control plane")                       \
+	X(peer_replaced,                                                         \
+	  "permissions/channels that replaced the one expiring first")           \
 	X(stream_in, "messages from stream (TCP, TLS) clients")                  \
 	X(stream_out, "messages handed to the stream threads")                   \
 	X(to_kernel, "NIC frames not ours, written to the exception port")       \
 	X(from_kernel, "frames the kernel sent out of the exception port")
 
 /** Drop reasons: X(name, description). */
-#define DP_DROP_LIST(X)                                                        \
-	X(not_for_us, "frame not addressed to our MAC")                        \
-	X(bad_ethertype, "neither IPv4 nor ARP")                               \
-	X(bad_ip, "malformed IP header")                                       \
-	X(ip_fragment, "IP fragment (not reassembled)")                        \
-	X(not_udp, "IP protocol other than UDP")                               \
-	X(bad_udp, "malformed UDP header")                                     \
-	X(not_our_address, "destination is none of our addresses/ports")       \
-	X(bad_channel_data, "malformed ChannelData")                           \
-	X(bad_stun, "malformed STUN message")                                  \
-	X(stun_not_request, "STUN response or unknown indication from client") \
-	X(no_allocation, "no allocation for this 5-tuple or relay port")       \
-	X(alloc_expired, "allocation lifetime passed")                         \
-	X(no_channel, "channel not bound or expired")                          \
-	X(no_permission, "no permission for the peer, or expired")             \
-	X(send_no_peer, "Send indication without XOR-PEER-ADDRESS or DATA")    \
-	X(too_big, "relayed datagram would exceed the frame size")             \
-	X(rate_limited, "over the allocation's max-bps")                       \
-	X(no_neighbour, "next hop not yet resolved")                           \
-	X(no_mbuf, "mbuf pool empty")                                          \
-	X(punt_ring_full, "control-plane ring full")                           \
-	X(handoff_ring_full, "owning worker's ring full")                      \
-	X(tx_full, "port did not accept the frame")                            \
-	X(bad_arp, "malformed or irrelevant ARP")                              \
-	X(cmd_failed, "a command could not be applied")                        \
-	X(stream_ring_full, "stream thread's ring full (slow stream client)")  \
+#define DP_DROP_LIST(X)                                                           \
+	X(not_for_us, "frame not addressed to our MAC")                           \
+	X(bad_ethertype, "neither IPv4 nor ARP")                                  \
+	X(bad_ip, "malformed IP header")                                          \
+	X(ip_fragment, "IP fragment (not reassembled)")                           \
+	X(not_udp, "IP protocol other than UDP")                                  \
+	X(bad_udp, "malformed UDP header")                                        \
+	X(not_our_address, "destination is none of our addresses/ports")          \
+	X(bad_channel_data, "malformed ChannelData")                              \
+	X(bad_stun, "malformed STUN message")                                     \
+	X(stun_not_request, "STUN response or unknown indication from client")    \
+	X(no_allocation, "no allocation for this 5-tuple or relay port")          \
+	X(alloc_expired, "allocation lifetime passed")                            \
+	X(no_channel, "channel not bound or expired")                             \
+	X(no_permission, "no permission for the peer, or expired")                \
+	X(send_no_peer, "Send indication without XOR-PEER-ADDRESS or DATA")       \
+	X(too_big, "relayed datagram would exceed the frame size")                \
+	X(peer_is_us, "relayed datagram for our address outside the relay range") \
+	X(rate_limited, "over the allocation's max-bps")                          \
+	X(no_neighbour, "next hop not yet resolved")                              \
+	X(no_mbuf, "mbuf pool empty")                                             \
+	X(punt_ring_full, "control-plane ring full")                              \
+	X(handoff_ring_full, "owning worker's ring full")                         \
+	X(tx_full, "port did not accept the frame")                               \
+	X(bad_arp, "malformed or irrelevant ARP")                                 \
+	X(cmd_failed, "a command could not be applied")                           \
+	X(stream_ring_full, "stream thread's ring full (slow stream client)")     \
 	X(xport_full, "exception port did not take a frame for the kernel")
 
 enum dp_counter {

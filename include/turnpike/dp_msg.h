@@ -54,6 +54,40 @@ struct dp_alloc_ref {
 	uint32_t gen;  /**< allocation id; events carry it back */
 };
 
+/*
+ * Where a worker keeps an allocation's permissions and channels: a few in
+ * the allocation, the rest in overflow blocks from a per-worker pool of
+ * DP_PEER_BLOCKS(slots).  The pool is shared by the worker's allocations,
+ * so the control plane, which answers CreatePermission and ChannelBind
+ * before the worker sees them, reserves blocks for each allocation
+ * (dp_peer_blocks_needed()) and answers 508 when the pool of the owning
+ * worker has none left; each command carries the allocation's reservation
+ * (max_blocks), which the worker never exceeds.
+ */
+#define DP_PERM_INLINE 2
+#define DP_CHAN_INLINE 2
+#define DP_PEER_BLOCK_PERMS 6
+#define DP_PEER_BLOCK_CHANS 6
+/** Overflow blocks of a worker with @p slots allocations. */
+#define DP_PEER_BLOCKS(slots) ((uint32_t)(slots) / 4 + 64)
+
+/** Blocks an allocation needs for @p perms permissions and @p chans
+ *  channels at once (a block holds some of each). */
+static inline uint32_t
+dp_peer_blocks_needed(uint32_t perms, uint32_t chans)
+{
+	uint32_t bp = perms > DP_PERM_INLINE ?
+			      (perms - DP_PERM_INLINE + DP_PEER_BLOCK_PERMS -
+			       1) / DP_PEER_BLOCK_PERMS :
+			      0;
+	uint32_t bc = chans > DP_CHAN_INLINE ?
+			      (chans - DP_CHAN_INLINE + DP_PEER_BLOCK_CHANS -
+			       1) / DP_PEER_BLOCK_CHANS :
+			      0;
+
+	return bp > bc ? bp : bc;
+}
+
 /** Commands the control plane sends to a worker. */
 enum dp_cmd_type {
 	DP_CMD_ALLOC_ADD = 1, /**< install an allocation */
@@ -90,6 +124,9 @@ struct dp_cmd_perm {
 	struct dp_alloc_ref ref;
 	struct tp_ip peer;
 	uint32_t lifetime_ms;
+	/** Overflow blocks the allocation may hold (the control plane's
+	 *  reservation); when they are full the entry expiring first goes. */
+	uint8_t max_blocks;
 };
 
 /** DP_CMD_CHAN_SET: channel number bound to a peer transport address. */
@@ -98,6 +135,7 @@ struct dp_cmd_chan {
 	struct tp_addr peer;
 	uint16_t channel;
 	uint32_t lifetime_ms;
+	uint8_t max_blocks; /**< as in struct dp_cmd_perm */
 };
 
 /** DP_CMD_TX: a complete Ethernet frame (an rte_mbuf *) to send as is. */
