@@ -58,6 +58,17 @@ bool turn_req_owns(const struct turn_req *r, const struct turn_alloc *a);
 
 /* ---- turn_dispatch.c: responses ---- */
 
+/* An unauthenticated response is at most this many times its request on
+ * the wire (turn_dispatch.c, "No amplification"). */
+#define TURN_AMPLIFY_MAX 3
+
+/*
+ * The largest unauthenticated response to @pkt, STUN bytes: TURN_AMPLIFY_MAX
+ * times the request on the wire, less the response's IP and UDP headers.
+ * SIZE_MAX for TCP and TLS.
+ */
+size_t turn_reply_bound(const struct turn_packet *pkt);
+
 /* Start a success response to the request. */
 void turn_reply_start(const struct turn_req *r, struct stun_builder *b,
 		      uint8_t *buf, size_t cap);

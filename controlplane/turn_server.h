@@ -181,7 +181,8 @@ enum turn_reply {
 	X(UNDECODABLE, "undecodable") /* stun_msg_decode failed */ \
 	X(NOT_REQUEST, "not_request") /* indication or response */ \
 	X(BAD_FINGERPRINT, "bad_fingerprint")                      \
-	X(REPLY_FAILED, "reply_build_failed")
+	X(REPLY_FAILED, "reply_build_failed")                      \
+	X(AMPLIFICATION, "reply_over_amplification_bound")
 
 enum turn_drop {
 #define TURN_X_ENUM(name, label) TURN_DROP_##name,

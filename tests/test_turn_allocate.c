@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -645,24 +646,122 @@ test_drops(void **state)
 	h_fini(&h);
 }
 
+/*
+ * A method we do not know gets its 400 only if the 400 is no larger than
+ * the request (turn_dispatch.c, "No amplification"); a small one is
+ * dropped and counted.
+ */
 static void
 test_unknown_method_400(void **state)
 {
+	static const char pad[40] = "padding that makes the request large";
 	uint8_t buf[256];
 	struct stun_builder b;
 	struct stun_msg m;
 	struct h_client c;
+	const struct h_event *e;
+	size_t len;
 
 	(void)state;
 	h_init(&h, 1, false);
 	h_start(&h);
 	h_client_init(&c, NULL, NULL, 10, 40000);
 	h_req_begin(&c, &b, buf, sizeof(buf), 0x0AB);
-	h_send(&h, &c, buf, h_req_end(&c, &b));
-	h_last_reply(&h, &m);
+	h_send(&h, &c, buf, h_req_end(&c, &b)); /* 28 bytes: a 400 is 48 */
+	assert_int_equal(h.n_ev, 0);
+	assert_int_equal(stats()->drops[TURN_DROP_AMPLIFICATION], 1);
+
+	h_req_begin(&c, &b, buf, sizeof(buf), 0x0AB);
+	stun_build_attr(&b, STUN_ATTR_SOFTWARE, pad, sizeof(pad));
+	len = h_req_end(&c, &b);
+	h_send(&h, &c, buf, len);
+	e = h_last_reply(&h, &m);
 	assert_int_equal(h_code(&m), 400);
 	assert_int_equal(m.method, 0x0AB);
-	assert_int_equal(stats()->requests[TURN_METHOD_OTHER], 1);
+	assert_true(e->len <= len);
+	assert_false(stun_msg_has(&m, STUN_SLOT_SOFTWARE));
+	assert_int_equal(stats()->requests[TURN_METHOD_OTHER], 2);
+	h_fini(&h);
+}
+
+/* Whether a reply of @reply bytes to a request of @req bytes is within
+ * 3x on the wire over IPv4 (IP and UDP headers, 28 bytes, counted). */
+static bool
+within_3x_v4(size_t req, size_t reply)
+{
+	return reply + 28 <= 3 * (req + 28);
+}
+
+/*
+ * Issue 13 item 3: no unauthenticated reply over 3x its request on the
+ * wire.  A 20-byte Allocate got a 148-byte 401; now it gets nothing.  A
+ * client's first Allocate (REQUESTED-TRANSPORT, FINGERPRINT) still gets
+ * its full challenge, SOFTWARE dropped if that is what makes it fit; a
+ * 20-byte Binding gets its XOR-MAPPED-ADDRESS; issue 13's forged request
+ * gets a 438 within the bound.
+ */
+static void
+test_amplification_bound(void **state)
+{
+	static const char forged[] =
+		"0003006c2112a442000102030405060708090a0b0006000c3939393939393939"
+		"39393a780014000b6578616d706c652e6f7267000015002d6f624d61744a6f73"
+		"3241414141414141414141414141414141414141414141414141414141414141"
+		"4141414141000000000800140000000000000000000000000000000000000000";
+	uint8_t buf[256];
+	struct stun_builder b;
+	struct stun_msg m;
+	struct h_client c;
+	const struct h_event *e;
+	size_t len;
+
+	(void)state;
+	h_init(&h, 1, false);
+	h_start(&h);
+	h_client_init(&c, NULL, NULL, 10, 40000);
+
+	/* 20-byte Allocate: the 401 (REALM, NONCE, ...) cannot fit 116. */
+	stun_build_init(&b, buf, sizeof(buf),
+			stun_type(STUN_METHOD_ALLOCATE, STUN_CLASS_REQUEST),
+			c.tid);
+	assert_int_equal(stun_build_finish(&b), 20);
+	h_send(&h, &c, buf, 20);
+	assert_int_equal(h.n_ev, 0);
+	assert_int_equal(stats()->drops[TURN_DROP_AMPLIFICATION], 1);
+
+	/* A client's first Allocate: 36 bytes, its 401 within 3x. */
+	h_req_begin(&c, &b, buf, sizeof(buf), STUN_METHOD_ALLOCATE);
+	stun_build_transport(&b, H_UDP);
+	len = h_req_end(&c, &b);
+	assert_int_equal(len, 36);
+	h_send(&h, &c, buf, len);
+	e = h_last_reply(&h, &m);
+	assert_int_equal(h_code(&m), 401);
+	assert_true(within_3x_v4(len, e->len));
+	assert_true(stun_msg_has(&m, STUN_SLOT_REALM));
+	assert_true(stun_msg_has(&m, STUN_SLOT_NONCE));
+	assert_true(stun_msg_check_fingerprint(&m));
+
+	/* 20-byte Binding: answered, within 3x. */
+	stun_build_init(&b, buf, sizeof(buf),
+			stun_type(STUN_METHOD_BINDING, STUN_CLASS_REQUEST),
+			c.tid);
+	h_send(&h, &c, buf, (size_t)stun_build_finish(&b));
+	e = h_last_reply(&h, &m);
+	assert_int_equal(h_code(&m), 0);
+	assert_true(stun_msg_has(&m, STUN_SLOT_XOR_MAPPED_ADDRESS));
+	assert_true(within_3x_v4(20, e->len));
+
+	/* Issue 13's forged REST-shaped request (foreign realm: 401). */
+	len = strlen(forged) / 2;
+	assert_int_equal(len, 128);
+	for (size_t i = 0; i < len; i++)
+		assert_int_equal(sscanf(forged + 2 * i, "%2hhx", &buf[i]), 1);
+	h_send(&h, &c, buf, len);
+	e = h_last_reply(&h, &m);
+	assert_int_equal(h_code(&m), 401);
+	assert_true(within_3x_v4(len, e->len));
+	assert_int_equal(stats()->drops[TURN_DROP_AMPLIFICATION], 1);
 	h_fini(&h);
 }
 
@@ -729,6 +828,7 @@ main(void)
 		cmocka_unit_test(test_wrong_password_401),
 		cmocka_unit_test(test_drops),
 		cmocka_unit_test(test_unknown_method_400),
+		cmocka_unit_test(test_amplification_bound),
 		cmocka_unit_test(test_no_auth_mode),
 		cmocka_unit_test(test_create_bad_params),
 	};
