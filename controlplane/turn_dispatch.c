@@ -190,15 +190,30 @@ reply_unknown(const struct turn_req *r)
 	turn_reply_send(r, &b, 420, r->pkt->worker);
 }
 
-/* The challenge, without SOFTWARE if that is what makes it fit. */
+/*
+ * The challenge, without SOFTWARE if that is what makes it fit.  At most
+ * p.challenge_rate per source prefix and second over UDP: a flood of
+ * spoofed requests gets no more challenges sent to a victim's network
+ * than that, and spends no more of our time making nonces for it.  A
+ * stream client's address is proven by its handshake: not limited.
+ */
 static void
 reply_challenge(const struct turn_req *r, const struct auth_verdict *v)
 {
-	const struct auth_config *cfg = r->srv->p.auth;
+	struct turn_server *srv = r->srv;
+	const struct auth_config *cfg = srv->p.auth;
 	struct auth_config lean;
 	uint8_t buf[TURN_REPLY_MAX];
-	int n = auth_challenge_build(cfg, &r->msg, v, &r->pkt->client,
-				     r->now_unix, buf, sizeof(buf));
+	int n;
+
+	if (r->pkt->transport == TP_TRANSPORT_UDP &&
+	    !tp_prefix_limit_allow(&srv->challenge_limit, &r->pkt->client.ip,
+				   r->now_ms * 1000)) {
+		srv->stats.drops[TURN_DROP_CHALLENGE_LIMITED]++;
+		return;
+	}
+	n = auth_challenge_build(cfg, &r->msg, v, &r->pkt->client, r->now_unix,
+				 buf, sizeof(buf));
 
 	if (n > 0 && (size_t)n > turn_reply_bound(r->pkt) &&
 	    cfg->software != NULL) {

@@ -17,6 +17,7 @@
 #include "turn_alloc_table.h"
 #include "turn_ports.h"
 #include "turn_server.h"
+#include "turnpike/prefix_limit.h"
 #include "turnpike/stun.h"
 
 /** UDP's protocol number in REQUESTED-TRANSPORT (RFC 8656 section 18.7). */
@@ -34,6 +35,8 @@ struct turn_server {
 	uint32_t next_gen; /* allocation ids; 0 is never used */
 	bool shutting_down;
 	struct turn_stats stats;
+	/* Challenges per source prefix (p.challenge_rate). */
+	struct tp_prefix_limit challenge_limit;
 };
 
 /* One request being handled. */

@@ -44,6 +44,9 @@ struct dp_shared {
 	bool tx_udp_cksum_offload;
 	uint32_t idle_sleep_us; /**< sleep after idle polls; 0 = busy poll */
 	bool neigh_from_kernel; /**< the kernel resolves next hops (AF_XDP) */
+	uint32_t request_rate; /**< punts per source prefix and second; 0 = all */
+	uint32_t request_burst;
+	uint8_t limit_v4_bits, limit_v6_bits;
 	uint64_t tsc_hz;
 };
 

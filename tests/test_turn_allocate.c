@@ -765,6 +765,56 @@ test_amplification_bound(void **state)
 	h_fini(&h);
 }
 
+/*
+ * challenge-rate-per-prefix: a network gets at most its burst of
+ * challenges at once, then the rate; another network is not affected, and
+ * nothing is remembered about who was refused.
+ */
+static void
+test_challenge_limit(void **state)
+{
+	struct h_client c, same_net, other_net;
+	struct stun_msg m;
+
+	(void)state;
+	h_init(&h, 1, false);
+	h.params.challenge_rate = 1;
+	h.params.challenge_burst = 2;
+	h_start(&h);
+	h_client_init(&c, "alice", "alicepass", 10, 40000);
+	h_client_init(&same_net, NULL, NULL, 11, 40000);
+	h_client_init(&other_net, NULL, NULL, 10, 40001);
+	other_net.addr = h_addr("198.51.100.77", 40001);
+
+	h_login(&h, &c);
+	h_login(&h, &same_net);
+	h.n_ev = 0;
+	same_net.user = NULL;
+	{
+		uint8_t buf[256];
+		struct stun_builder b;
+
+		h_req_begin(&same_net, &b, buf, sizeof(buf),
+			    STUN_METHOD_ALLOCATE);
+		stun_build_transport(&b, H_UDP);
+		h_send(&h, &same_net, buf, h_req_end(&same_net, &b));
+	}
+	assert_int_equal(h.n_ev, 0); /* the third challenge of 192.0.2.0/24 */
+	assert_int_equal(stats()->drops[TURN_DROP_CHALLENGE_LIMITED], 1);
+
+	h_login(&h, &other_net); /* another network: answered */
+	h_last_reply(&h, &m);
+	assert_int_equal(h_code(&m), 401);
+
+	/* An authenticated request is no challenge: not limited. */
+	assert_int_equal(h_allocate(&h, &c, 0, NULL), 0);
+
+	h.now_ms += 1000; /* one more token */
+	h_login(&h, &same_net);
+	assert_int_equal(stats()->drops[TURN_DROP_CHALLENGE_LIMITED], 1);
+	h_fini(&h);
+}
+
 static void
 test_no_auth_mode(void **state)
 {
@@ -829,6 +879,7 @@ main(void)
 		cmocka_unit_test(test_drops),
 		cmocka_unit_test(test_unknown_method_400),
 		cmocka_unit_test(test_amplification_bound),
+		cmocka_unit_test(test_challenge_limit),
 		cmocka_unit_test(test_no_auth_mode),
 		cmocka_unit_test(test_create_bad_params),
 	};

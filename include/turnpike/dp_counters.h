@@ -62,6 +62,7 @@
 	X(no_neighbour, "next hop not yet resolved")                           \
 	X(no_mbuf, "mbuf pool empty")                                          \
 	X(punt_ring_full, "control-plane ring full")                           \
+	X(punt_limited, "source prefix over request-rate-per-prefix")          \
 	X(handoff_ring_full, "owning worker's ring full")                      \
 	X(tx_full, "port did not accept the frame")                            \
 	X(bad_arp, "malformed or irrelevant ARP")                              \
