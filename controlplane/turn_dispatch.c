@@ -30,8 +30,11 @@
  * counted (a 20-byte request is 48 bytes over IPv4, so its answer is at
  * most 144 bytes on the wire, 116 of STUN).  To fit, an unauthenticated
  * response first loses SOFTWARE (RFC 8489 section 14.14: a description
- * for diagnostics, which no check depends on); one that still does not
- * fit is not sent, and is counted
+ * for diagnostics, which no check depends on), then, a challenge to a
+ * request that had no FINGERPRINT, its FINGERPRINT (section 14.7: it
+ * tells STUN from other protocols on a shared port, which a client that
+ * does not use it does not need); one that still does not fit is not
+ * sent, and is counted
  * (drop "reply_over_amplification_bound").  In practice:
  *  - Binding (XOR-MAPPED-ADDRESS and FINGERPRINT, 40 or 52 bytes) always
  *    fits: a plain STUN server answers the 20-byte Binding requests of
@@ -42,9 +45,20 @@
  *    section 7.1: the client MUST include REQUESTED-TRANSPORT), gets
  *    none; a real client's first Allocate (REQUESTED-TRANSPORT, usually
  *    FINGERPRINT and SOFTWARE too) gets its challenge with every
- *    attribute the RFCs ask for, THIRD-PARTY-AUTHORIZATION included.  To
+ *    attribute the RFCs ask for, THIRD-PARTY-AUTHORIZATION included
+ *    (with a realm and a server name of 16 characters each, even a
+ *    28-byte Allocate with nothing but REQUESTED-TRANSPORT).  To
  *    the sender, no answer is a lost datagram: it retransmits (RFC 8489
  *    section 6.2.1) and gives up.
+ *  - A TURN request (not Binding) with no attribute at all is dropped
+ *    over UDP (drop "turn_request_without_attributes"): an Allocate must
+ *    carry REQUESTED-TRANSPORT (RFC 8656 section 7.1), CreatePermission
+ *    and ChannelBind XOR-PEER-ADDRESS, and a Refresh without credentials
+ *    can only draw a challenge, so only scanners and reflectors send
+ *    them, and no answer can be as small as their 20 bytes.  Binding
+ *    with no attribute is the plain STUN request of every ICE agent: its
+ *    answer (XOR-MAPPED-ADDRESS) cannot be as small either, and it stays,
+ *    under 3x as above.
  *  - A request of a method we do not know gets its 400 only when the 400
  *    is no larger than the request, else nothing: it can create no state,
  *    and the 400 tells a real client nothing it can act on.
@@ -191,6 +205,27 @@ reply_unknown(const struct turn_req *r)
 }
 
 /*
+ * Take the FINGERPRINT off the end of a built response of @n bytes: the
+ * header's length shrinks by the attribute's 8 bytes.  @return the new
+ * length (@n if the last attribute is not FINGERPRINT).
+ */
+static int
+reply_drop_fingerprint(uint8_t *buf, int n)
+{
+	const int fp = STUN_ATTR_HEADER_LEN + 4;
+	uint16_t body;
+
+	if (n < STUN_HEADER_LEN + fp ||
+	    ((uint16_t)(buf[n - fp] << 8 | buf[n - fp + 1])) !=
+		    STUN_ATTR_FINGERPRINT)
+		return n;
+	body = (uint16_t)(n - fp - STUN_HEADER_LEN);
+	buf[2] = (uint8_t)(body >> 8);
+	buf[3] = (uint8_t)body;
+	return n - fp;
+}
+
+/*
  * The challenge, without SOFTWARE if that is what makes it fit.  At most
  * p.challenge_rate per source prefix and second over UDP: a flood of
  * spoofed requests gets no more challenges sent to a victim's network
@@ -222,6 +257,8 @@ reply_challenge(const struct turn_req *r, const struct auth_verdict *v)
 		n = auth_challenge_build(&lean, &r->msg, v, &r->pkt->client,
 					 r->now_unix, buf, sizeof(buf));
 	}
+	if (n > 0 && (size_t)n > turn_reply_bound(r->pkt) && r->msg.fp_off == 0)
+		n = reply_drop_fingerprint(buf, n);
 	if (reply_within_bound(r, n))
 		reply_emit(r, buf, n, v->error, r->pkt->worker);
 }
@@ -357,6 +394,11 @@ turn_server_handle(struct turn_server *srv, const struct turn_packet *pkt,
 	srv->stats.requests[m]++;
 	if (m == TURN_METHOD_OTHER) {
 		reply_unknown_method(&r);
+		return;
+	}
+	if (m != TURN_METHOD_BINDING && pkt->len == STUN_HEADER_LEN &&
+	    pkt->transport == TP_TRANSPORT_UDP) {
+		srv->stats.drops[TURN_DROP_NO_ATTRIBUTES]++;
 		return;
 	}
 	r.now_unix = srv->p.unix_time();

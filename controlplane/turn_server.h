@@ -196,7 +196,8 @@ enum turn_reply {
 	X(BAD_FINGERPRINT, "bad_fingerprint")                      \
 	X(REPLY_FAILED, "reply_build_failed")                      \
 	X(AMPLIFICATION, "reply_over_amplification_bound")         \
-	X(CHALLENGE_LIMITED, "challenge_limited")
+	X(CHALLENGE_LIMITED, "challenge_limited")                  \
+	X(NO_ATTRIBUTES, "turn_request_without_attributes")
 
 enum turn_drop {
 #define TURN_X_ENUM(name, label) TURN_DROP_##name,

@@ -720,14 +720,19 @@ test_amplification_bound(void **state)
 	h_start(&h);
 	h_client_init(&c, NULL, NULL, 10, 40000);
 
-	/* 20-byte Allocate: the 401 (REALM, NONCE, ...) cannot fit 116. */
+	/* 20-byte Allocate, Refresh: no answer is that small; dropped. */
 	stun_build_init(&b, buf, sizeof(buf),
 			stun_type(STUN_METHOD_ALLOCATE, STUN_CLASS_REQUEST),
 			c.tid);
 	assert_int_equal(stun_build_finish(&b), 20);
 	h_send(&h, &c, buf, 20);
+	stun_build_init(&b, buf, sizeof(buf),
+			stun_type(STUN_METHOD_REFRESH, STUN_CLASS_REQUEST),
+			c.tid);
+	assert_int_equal(stun_build_finish(&b), 20);
+	h_send(&h, &c, buf, 20);
 	assert_int_equal(h.n_ev, 0);
-	assert_int_equal(stats()->drops[TURN_DROP_AMPLIFICATION], 1);
+	assert_int_equal(stats()->drops[TURN_DROP_NO_ATTRIBUTES], 2);
 
 	/* A client's first Allocate: 36 bytes, its 401 within 3x. */
 	h_req_begin(&c, &b, buf, sizeof(buf), STUN_METHOD_ALLOCATE);
@@ -761,7 +766,7 @@ test_amplification_bound(void **state)
 	e = h_last_reply(&h, &m);
 	assert_int_equal(h_code(&m), 401);
 	assert_true(within_3x_v4(len, e->len));
-	assert_int_equal(stats()->drops[TURN_DROP_AMPLIFICATION], 1);
+	assert_int_equal(stats()->drops[TURN_DROP_AMPLIFICATION], 0);
 	h_fini(&h);
 }
 
@@ -770,6 +775,62 @@ test_amplification_bound(void **state)
  * challenges at once, then the rate; another network is not affected, and
  * nothing is remembered about who was refused.
  */
+/*
+ * With OAuth on, THIRD-PARTY-AUTHORIZATION stays in the challenge: a
+ * 28-byte Allocate (REQUESTED-TRANSPORT only, no FINGERPRINT) gets its 401
+ * with TPA, losing SOFTWARE and FINGERPRINT to fit 3x (148 bytes with
+ * FINGERPRINT, 140 without, against a bound of 140).
+ */
+static void
+test_amplification_oauth(void **state)
+{
+	struct auth_oauth_keyring ring;
+	struct auth_oauth_key key = { .kid = "north",
+				      .key_len = 16,
+				      .alg = OAUTH_ALG_A128GCM };
+	uint8_t buf[256];
+	struct stun_builder b;
+	struct stun_msg m;
+	struct h_client c;
+	const struct h_event *e;
+	int len;
+
+	(void)state;
+	auth_oauth_keyring_init(&ring);
+	assert_int_equal(auth_oauth_keyring_add(&ring, &key), 0);
+	h_init(&h, 1, false);
+	h.auth.oauth = &ring;
+	h.auth.server_name = "turn-one.turnpike.test"; /* 22 characters */
+	h_start(&h);
+	h_client_init(&c, NULL, NULL, 10, 40000);
+	h_req_begin(&c, &b, buf, sizeof(buf), STUN_METHOD_ALLOCATE);
+	stun_build_transport(&b, H_UDP);
+	len = stun_build_finish(&b);
+	assert_int_equal(len, 28);
+	h_send(&h, &c, buf, (size_t)len);
+	e = h_last_reply(&h, &m);
+	assert_int_equal(h_code(&m), 401);
+	assert_true(within_3x_v4((size_t)len, e->len));
+	assert_true(stun_msg_has(&m, STUN_SLOT_THIRD_PARTY_AUTHORIZATION));
+	assert_true(stun_msg_has(&m, STUN_SLOT_NONCE));
+	assert_false(stun_msg_has(&m, STUN_SLOT_SOFTWARE));
+	assert_int_equal(m.fp_off, 0); /* the request had none either */
+
+	/* The same request with FINGERPRINT keeps it in the answer. */
+	h_req_begin(&c, &b, buf, sizeof(buf), STUN_METHOD_ALLOCATE);
+	stun_build_transport(&b, H_UDP);
+	stun_build_fingerprint(&b);
+	len = stun_build_finish(&b);
+	h_send(&h, &c, buf, (size_t)len);
+	e = h_last_reply(&h, &m);
+	assert_int_equal(h_code(&m), 401);
+	assert_true(within_3x_v4((size_t)len, e->len));
+	assert_true(stun_msg_has(&m, STUN_SLOT_THIRD_PARTY_AUTHORIZATION));
+	assert_true(stun_msg_check_fingerprint(&m));
+	assert_int_equal(stats()->drops[TURN_DROP_AMPLIFICATION], 0);
+	h_fini(&h);
+}
+
 static void
 test_challenge_limit(void **state)
 {
@@ -879,6 +940,7 @@ main(void)
 		cmocka_unit_test(test_drops),
 		cmocka_unit_test(test_unknown_method_400),
 		cmocka_unit_test(test_amplification_bound),
+		cmocka_unit_test(test_amplification_oauth),
 		cmocka_unit_test(test_challenge_limit),
 		cmocka_unit_test(test_no_auth_mode),
 		cmocka_unit_test(test_create_bad_params),
