@@ -14,8 +14,9 @@
  * spent does not reveal which secret of a ring matched.
  *
  * Nothing is remembered between requests: the nonce carries its own proof
- * (nonce.c), so a flood of unauthenticated requests costs one HMAC each and
- * no memory.
+ * (nonce.c), and it is checked before any key is derived, so a flood of
+ * unauthenticated or forged requests costs one HMAC each and no memory;
+ * only a sender that got a nonce at its own address pays for the keys.
  *
  * Runs on the control-plane thread.  Owns nothing; keys are copied into the
  * verdict and wiped from the stack before returning.
@@ -371,13 +372,14 @@ auth_identity(struct auth_verdict *out, const struct auth_work *w,
 	out->username_len = (uint16_t)len;
 }
 
-/* Steps 4 to 6 of RFC 8489 9.2.4, once the request is well formed. */
+/*
+ * Steps 4 to 6 once the request is well formed and its nonce verified:
+ * who the client is, and whether the integrity attribute proves it.
+ */
 static void
-auth_credentials(struct auth_work *w, const char *nonce, uint16_t nlen,
-		 const struct tp_addr *client, struct auth_verdict *out)
+auth_credentials(struct auth_work *w, struct auth_verdict *out)
 {
 	const struct auth_config *cfg = w->cfg;
-	enum nonce_verdict nv;
 	int match;
 
 	w->miss = AUTH_REASON_UNKNOWN_USER;
@@ -394,11 +396,29 @@ auth_credentials(struct auth_work *w, const char *nonce, uint16_t nlen,
 		return;
 	}
 	auth_identity(out, w, &w->cand[match]);
-	nv = nonce_check(cfg->nonce, nonce, nlen, w->now, client);
-	if (nv == NONCE_STALE)
-		auth_refuse(out, cfg, 438, AUTH_REASON_NONCE_STALE);
-	else if (nv != NONCE_OK)
-		auth_refuse(out, cfg, 438, AUTH_REASON_NONCE_INVALID);
+}
+
+/*
+ * The nonce before any key (see auth_request.h, "Order"): one HMAC says
+ * whether we made this nonce for this address, and lately.  Only then is
+ * a key derived (a REST ring costs one HMAC per secret, a token an AES-GCM
+ * decryption) and an integrity attribute computed.
+ *
+ * @return true if the nonce is good; else @p out holds the 438.
+ */
+static bool
+auth_nonce_first(const struct auth_work *w, const char *nonce, uint16_t nlen,
+		 const struct tp_addr *client, struct auth_verdict *out)
+{
+	enum nonce_verdict nv =
+		nonce_check(w->cfg->nonce, nonce, nlen, w->now, client);
+
+	if (nv == NONCE_OK)
+		return true;
+	auth_refuse(out, w->cfg, 438,
+		    nv == NONCE_STALE ? AUTH_REASON_NONCE_STALE :
+					AUTH_REASON_NONCE_INVALID);
+	return false;
 }
 
 void
@@ -451,8 +471,8 @@ auth_request_check_session(const struct auth_config *cfg,
 	}
 	if (rlen != strlen(cfg->realm) || memcmp(realm, cfg->realm, rlen) != 0)
 		auth_refuse(out, cfg, 401, AUTH_REASON_WRONG_REALM);
-	else
-		auth_credentials(&w, nonce, nlen, client, out);
+	else if (auth_nonce_first(&w, nonce, nlen, client, out))
+		auth_credentials(&w, out);
 	OPENSSL_cleanse(w.cand, w.n_cand * sizeof(w.cand[0]));
 	OPENSSL_cleanse(&w.tok, sizeof(w.tok));
 }

@@ -7,7 +7,7 @@
  * authorization, all three enabled at once.  It decides who the client is
  * and nothing else.
  *
- * Checks, in RFC 8489 9.2.4's order:
+ * Checks, in this order:
  *
  *  1. no MESSAGE-INTEGRITY(-SHA256)             -> 401 challenge
  *  2. integrity but no USERNAME/USERHASH, REALM or NONCE -> 400
@@ -15,28 +15,42 @@
  *     PASSWORD-ALGORITHMS nor PASSWORD-ALGORITHM (MD5), or both, with
  *     PASSWORD-ALGORITHMS equal to our offer and PASSWORD-ALGORITHM in it
  *                                                 -> else 400
- *  4. REALM not ours, or no credential for the username: unknown static
- *     user, expired or malformed REST username, OAuth token for an unknown
- *     kid, not authentic or expired           -> 401 challenge
- *  5. MESSAGE-INTEGRITY-SHA256 if present, else MESSAGE-INTEGRITY, checked
+ *  4. REALM not ours                            -> 401 challenge
+ *  5. NONCE not valid now (stale, or not ours for this address)
+ *                                               -> 438 challenge
+ *  6. no credential for the username: unknown static user, expired or
+ *     malformed REST username, OAuth token for an unknown kid, not
+ *     authentic or expired                      -> 401 challenge
+ *  7. MESSAGE-INTEGRITY-SHA256 if present, else MESSAGE-INTEGRITY, checked
  *     with every candidate key                  -> 401 challenge
- *  6. NONCE not valid now                       -> 438 challenge
  *
- * Candidate keys (step 4), all tried in step 5 without stopping early, so
+ * Order.  RFC 8489 9.2.4 lists the nonce's validity after the integrity
+ * check; RFC 5389 10.2.2 listed it before the username and integrity
+ * checks.  We check it first because it is the cheap check: one HMAC
+ * (nonce.c) where the candidates cost one HMAC per REST secret or an
+ * AES-GCM decryption, plus the integrity HMAC for each.  A forged request
+ * from a spoofed source has no nonce we made for that source, so it is
+ * answered for the price of a bare challenge (issue 13).  For a client
+ * with good credentials the answers are those of RFC 8489's order: 438
+ * for a stale nonce, success otherwise.  Only a request that is wrong
+ * twice, bad credentials and a bad nonce, gets 438 where RFC 8489's
+ * order gives 401; both carry REALM and a fresh NONCE, so the sender
+ * learns nothing more, and its retry with the fresh nonce gets the 401.
+ *
+ * Candidate keys (step 6), all tried in step 7 without stopping early, so
  * the time taken does not say which one matched:
  *  - static user (by USERNAME, or by USERHASH);
  *  - REST: USERNAME "expiry[:user]" and a secret ring: one key per secret;
  *  - OAuth: ACCESS-TOKEN present: USERNAME is the kid, the token's mac_key
  *    is the key.
  *
- * Choice on step 6: a nonce that is not ours (another client address after
+ * Choice on step 5: a nonce that is not ours (another client address after
  * a NAT rebinding, a garbled or forged one) is "no longer valid" just as an
- * old one is, so both get 438 with a fresh nonce.  We only get there once
- * the request's integrity verified, so the sender holds the credentials
- * and a fresh nonce gives nothing away; a 401 would make a client whose
- * address changed give up (RFC 8489 9.2.5 forbids retrying a 401 with
- * unchanged credentials).  The verdict's reason tells the two apart for
- * counters.
+ * old one is, so both get 438 with a fresh nonce: a 401 would make a
+ * client whose address changed give up (RFC 8489 9.2.5 forbids retrying a
+ * 401 with unchanged credentials).  A fresh nonce is what any bare request
+ * gets anyway, so the 438 gives a forger nothing.  The verdict's reason
+ * tells the two apart for counters.
  *
  * The stale-nonce lifetime is the nonce context's (nonce.h).
  *
@@ -139,8 +153,8 @@ struct auth_verdict {
 	enum auth_reason reason;
 	uint8_t reply; /**< enum auth_reply bits, for error != 0 */
 	/*
-	 * Identity: filled when the credentials verified, i.e. on success and
-	 * on 438.
+	 * Identity: filled when the credentials verified, i.e. on success
+	 * only (a 438 is decided before any key is looked at).
 	 */
 	enum auth_mech mech;
 	/** The response carries MESSAGE-INTEGRITY-SHA256 (else

@@ -168,6 +168,18 @@ static const struct config_def config_defs[TP_CONFIG_KEY_COUNT] = {
 		{ KIND_FLAG, false, OFF(rfc5766_channel_numbers), 0, 0 },
 	[TP_CONFIG_KEY_ADMIN_SOCKET] = { KIND_SOCKET, false, OFF(admin_socket), 0, 0 },
 	[TP_CONFIG_KEY_LOG_LEVEL] = { KIND_LOG_LEVEL, false, OFF(log_level), 0, 0 },
+	[TP_CONFIG_KEY_REQUEST_RATE] =
+		{ KIND_U32, false, OFF(request_rate), 0, TP_CONFIG_LIMIT_RATE_MAX },
+	[TP_CONFIG_KEY_REQUEST_BURST] =
+		{ KIND_U32, false, OFF(request_burst), 1, UINT32_MAX },
+	[TP_CONFIG_KEY_CHALLENGE_RATE] =
+		{ KIND_U32, false, OFF(challenge_rate), 0, TP_CONFIG_LIMIT_RATE_MAX },
+	[TP_CONFIG_KEY_CHALLENGE_BURST] =
+		{ KIND_U32, false, OFF(challenge_burst), 1, UINT32_MAX },
+	[TP_CONFIG_KEY_LIMIT_PREFIX_V4] =
+		{ KIND_U32, false, OFF(limit_prefix_v4), 1, 32 },
+	[TP_CONFIG_KEY_LIMIT_PREFIX_V6] =
+		{ KIND_U32, false, OFF(limit_prefix_v6), 1, 128 },
 };
 /* clang-format on */
 
@@ -1416,6 +1428,12 @@ tp_config_init_defaults(struct tp_config *cfg)
 	cfg->max_allocate_lifetime = TP_CONFIG_DEFAULT_MAX_ALLOCATE_LIFETIME;
 	cfg->channel_lifetime = TP_CONFIG_DEFAULT_CHANNEL_LIFETIME;
 	cfg->permission_lifetime = TP_CONFIG_DEFAULT_PERMISSION_LIFETIME;
+	cfg->request_rate = TP_CONFIG_DEFAULT_REQUEST_RATE;
+	cfg->request_burst = TP_CONFIG_DEFAULT_REQUEST_BURST;
+	cfg->challenge_rate = TP_CONFIG_DEFAULT_CHALLENGE_RATE;
+	cfg->challenge_burst = TP_CONFIG_DEFAULT_CHALLENGE_BURST;
+	cfg->limit_prefix_v4 = TP_CONFIG_DEFAULT_LIMIT_PREFIX_V4;
+	cfg->limit_prefix_v6 = TP_CONFIG_DEFAULT_LIMIT_PREFIX_V6;
 	cfg->log_level = TP_LOG_INFO;
 	memcpy(cfg->admin_socket, TP_CONFIG_DEFAULT_ADMIN_SOCKET,
 	       sizeof(TP_CONFIG_DEFAULT_ADMIN_SOCKET));

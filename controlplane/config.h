@@ -134,6 +134,20 @@
 #define TP_CONFIG_DEFAULT_CHANNEL_LIFETIME 600
 #define TP_CONFIG_DEFAULT_PERMISSION_LIFETIME 300
 #define TP_CONFIG_DEFAULT_ALLOCS_PER_WORKER 65536
+/*
+ * Per-source-prefix limits (issue 13; tools/turnpike.conf.example says why
+ * each value): STUN requests each worker hands the control thread, and
+ * challenges (401, 438) the control thread sends, per prefix and second.
+ */
+#define TP_CONFIG_DEFAULT_REQUEST_RATE 2000
+#define TP_CONFIG_DEFAULT_REQUEST_BURST 4000
+#define TP_CONFIG_DEFAULT_CHALLENGE_RATE 1000
+#define TP_CONFIG_DEFAULT_CHALLENGE_BURST 2000
+#define TP_CONFIG_DEFAULT_LIMIT_PREFIX_V4 24
+#define TP_CONFIG_DEFAULT_LIMIT_PREFIX_V6 48
+/** Highest request or challenge rate: a microsecond each (the control
+ *  thread's clock for its buckets). */
+#define TP_CONFIG_LIMIT_RATE_MAX 1000000
 #define TP_CONFIG_DEFAULT_ADMIN_SOCKET "/run/turnpike.sock"
 /** Longest interface name (IF_NAMESIZE - 1). */
 #define TP_CONFIG_IFNAME_MAX 15
@@ -196,7 +210,13 @@
 	X(ALLOW_UNSAFE_PEERS, "allow-unsafe-peers")           \
 	X(RFC5766_CHANNEL_NUMBERS, "rfc5766-channel-numbers") \
 	X(ADMIN_SOCKET, "admin-socket")                       \
-	X(LOG_LEVEL, "log-level")
+	X(LOG_LEVEL, "log-level")                             \
+	X(REQUEST_RATE, "request-rate-per-prefix")            \
+	X(REQUEST_BURST, "request-burst-per-prefix")          \
+	X(CHALLENGE_RATE, "challenge-rate-per-prefix")        \
+	X(CHALLENGE_BURST, "challenge-burst-per-prefix")      \
+	X(LIMIT_PREFIX_V4, "limit-prefix-v4")                 \
+	X(LIMIT_PREFIX_V6, "limit-prefix-v6")
 
 /** Index of a key, for tp_config::line[]. */
 enum tp_config_key {
@@ -339,6 +359,14 @@ struct tp_config {
 	uint32_t max_allocate_lifetime;
 	uint32_t channel_lifetime;
 	uint32_t permission_lifetime;
+
+	/* Per-source-prefix limits (0 rate = no limit). */
+	uint32_t request_rate;   /**< punts per prefix per second, per worker */
+	uint32_t request_burst;  /**< punts a full bucket holds */
+	uint32_t challenge_rate; /**< challenges per prefix per second */
+	uint32_t challenge_burst; /**< challenges a full bucket holds */
+	uint32_t limit_prefix_v4; /**< prefix length the limits key on, IPv4 */
+	uint32_t limit_prefix_v6; /**< and IPv6 */
 
 	/* Peer policy. */
 	struct tp_config_range_list allowed_peer_ips;

@@ -182,6 +182,10 @@ setup_params(struct cp_objects *o, const struct tp_config *cfg, uint16_t n_worke
 						     CHANNEL_NUMBER_MAX;
 	if (cfg->alternate_servers.n > 0)
 		p->alternate_server = cfg->alternate_servers.v[0].addr;
+	p->challenge_rate = cfg->challenge_rate;
+	p->challenge_burst = cfg->challenge_burst;
+	p->limit_v4_bits = (uint8_t)cfg->limit_prefix_v4;
+	p->limit_v6_bits = (uint8_t)cfg->limit_prefix_v6;
 }
 
 /* Copy an address list into the fast path's, which parses IPv4 only. */
@@ -230,6 +234,10 @@ setup_plane(struct cp_objects *o, const struct tp_config *cfg, char *err,
 	pp->chan_max = o->params.chan_max;
 	pp->udp_clients = !cfg->no_udp;
 	pp->gateway = cfg->gateway;
+	pp->request_rate = cfg->request_rate;
+	pp->request_burst = cfg->request_burst;
+	pp->limit_v4_bits = (uint8_t)cfg->limit_prefix_v4;
+	pp->limit_v6_bits = (uint8_t)cfg->limit_prefix_v6;
 	rc = plane_ips(pp->listen_ips, &pp->n_listen, TP_PLANE_MAX_LISTEN,
 		       own_listen ? &cfg->listening_ips : &cfg->relay_ips,
 		       own_listen ? "listening-ip" : "relay-ip", cfg, err,

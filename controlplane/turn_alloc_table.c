@@ -47,7 +47,7 @@ tuple_bucket(const struct turn_alloc_table *t, const struct tp_addr *client,
 
 	n += addr_key(k + n, local);
 	k[n++] = transport;
-	return (uint32_t)cp_siphash(t->key, k, n) & t->mask;
+	return (uint32_t)tp_siphash(t->key, k, n) & t->mask;
 }
 
 static uint32_t
@@ -55,13 +55,13 @@ relay_bucket(const struct turn_alloc_table *t, const struct tp_addr *relay)
 {
 	uint8_t k[ADDR_KEY_LEN];
 
-	return (uint32_t)cp_siphash(t->key, k, addr_key(k, relay)) & t->mask;
+	return (uint32_t)tp_siphash(t->key, k, addr_key(k, relay)) & t->mask;
 }
 
 static uint32_t
 user_bucket(const struct turn_alloc_table *t, const char *name, size_t len)
 {
-	return (uint32_t)cp_siphash(t->key, name, len) & t->mask;
+	return (uint32_t)tp_siphash(t->key, name, len) & t->mask;
 }
 
 int

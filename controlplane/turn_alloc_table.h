@@ -35,10 +35,10 @@
 #include <stdint.h>
 
 #include "auth_request.h"
-#include "cp_siphash.h"
 #include "cp_timers.h"
 #include "turnpike/addr.h"
 #include "turnpike/dp_msg.h"
+#include "turnpike/siphash.h"
 #include "turnpike/stun.h"
 
 /** Permissions per allocation (beyond: 508, RFC 8656 section 9.2). */
@@ -128,7 +128,7 @@ struct turn_ended {
 
 /** The table. */
 struct turn_alloc_table {
-	uint8_t key[CP_SIPHASH_KEY_LEN];
+	uint8_t key[TP_SIPHASH_KEY_LEN];
 	uint32_t mask; /**< buckets - 1, all indexes */
 	struct turn_alloc **by_tuple;
 	struct turn_alloc **by_relay;

@@ -23,12 +23,58 @@
  * alike), and FINGERPRINT always.  Challenges (401, 438, and the 400s of
  * the authentication step) come from auth_challenge_build().
  *
+ * No amplification (issue 13).  Over UDP the source address of a request
+ * that has not authenticated may be anyone's, so what we send back to it
+ * must not be a reflector's gain: an unauthenticated response is at most
+ * TURN_AMPLIFY_MAX (3) times the request on the wire, IP and UDP headers
+ * counted (a 20-byte request is 48 bytes over IPv4, so its answer is at
+ * most 144 bytes on the wire, 116 of STUN).  To fit, an unauthenticated
+ * response first loses SOFTWARE (RFC 8489 section 14.14: a description
+ * for diagnostics, which no check depends on), then, a challenge to a
+ * request that had no FINGERPRINT, its FINGERPRINT (section 14.7: it
+ * tells STUN from other protocols on a shared port, which a client that
+ * does not use it does not need); one that still does not fit is not
+ * sent, and is counted
+ * (drop "reply_over_amplification_bound").  In practice:
+ *  - Binding (XOR-MAPPED-ADDRESS and FINGERPRINT, 40 or 52 bytes) always
+ *    fits: a plain STUN server answers the 20-byte Binding requests of
+ *    ICE agents, so these must keep working.
+ *  - A challenge (401 with REALM, NONCE, PASSWORD-ALGORITHMS and, with
+ *    OAuth, THIRD-PARTY-AUTHORIZATION) is about 120 to 160 bytes with a
+ *    short realm: a 20-byte Allocate, which no client sends (RFC 8656
+ *    section 7.1: the client MUST include REQUESTED-TRANSPORT), gets
+ *    none; a real client's first Allocate (REQUESTED-TRANSPORT, usually
+ *    FINGERPRINT and SOFTWARE too) gets its challenge with every
+ *    attribute the RFCs ask for, THIRD-PARTY-AUTHORIZATION included
+ *    (with a realm and a server name of 16 characters each, even a
+ *    28-byte Allocate with nothing but REQUESTED-TRANSPORT).  To
+ *    the sender, no answer is a lost datagram: it retransmits (RFC 8489
+ *    section 6.2.1) and gives up.
+ *  - A TURN request (not Binding) with no attribute at all is dropped
+ *    over UDP (drop "turn_request_without_attributes"): an Allocate must
+ *    carry REQUESTED-TRANSPORT (RFC 8656 section 7.1), CreatePermission
+ *    and ChannelBind XOR-PEER-ADDRESS, and a Refresh without credentials
+ *    can only draw a challenge, so only scanners and reflectors send
+ *    them, and no answer can be as small as their 20 bytes.  Binding
+ *    with no attribute is the plain STUN request of every ICE agent: its
+ *    answer (XOR-MAPPED-ADDRESS) cannot be as small either, and it stays,
+ *    under 3x as above.
+ *  - A request of a method we do not know gets its 400 only when the 400
+ *    is no larger than the request, else nothing: it can create no state,
+ *    and the 400 tells a real client nothing it can act on.
+ * TCP and TLS clients proved their address with the handshake: no bound.
+ *
  * Runs on the control thread.  Owns nothing; the verdict holding the
  * session key lives on this function's stack and is wiped before return.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "turn_internal.h"
+
+/* IPv4 and IPv6 header plus UDP header, bytes. */
+#define TURN_WIRE_V4 (20 + 8)
+#define TURN_WIRE_V6 (40 + 8)
 
 static enum turn_method
 method_index(uint16_t method)
@@ -91,18 +137,46 @@ turn_reply_start_error(const struct turn_req *r, struct stun_builder *b,
 	stun_build_error(b, code, NULL);
 }
 
+size_t
+turn_reply_bound(const struct turn_packet *pkt)
+{
+	size_t hdr = pkt->client.ip.family == TP_AF_INET6 ? TURN_WIRE_V6 :
+							    TURN_WIRE_V4;
+
+	if (pkt->transport != TP_TRANSPORT_UDP)
+		return SIZE_MAX;
+	return TURN_AMPLIFY_MAX * (pkt->len + hdr) - hdr;
+}
+
+/* Whether an unauthenticated reply of @len bytes may go (see DESIGN). */
+static bool
+reply_within_bound(const struct turn_req *r, int len)
+{
+	if (r->auth != NULL || len < 0 || (size_t)len <= turn_reply_bound(r->pkt))
+		return true;
+	r->srv->stats.drops[TURN_DROP_AMPLIFICATION]++;
+	return false;
+}
+
 void
 turn_reply_send(const struct turn_req *r, struct stun_builder *b, uint16_t code,
 		uint16_t worker)
 {
 	const char *sw = r->srv->p.software;
+	int len;
 
-	if (sw != NULL)
+	/* SOFTWARE (4 + padded value) only if the response still fits with
+	 * FINGERPRINT (8) after it; authenticated responses always have it. */
+	if (sw != NULL && (r->auth != NULL ||
+			   b->len + 4 + ((strlen(sw) + 3) & ~(size_t)3) + 8 <=
+				   turn_reply_bound(r->pkt)))
 		stun_build_attr(b, STUN_ATTR_SOFTWARE, sw, strlen(sw));
 	if (r->auth != NULL)
 		auth_response_sign(b, r->auth);
 	stun_build_fingerprint(b);
-	reply_emit(r, b->buf, stun_build_finish(b), code, worker);
+	len = stun_build_finish(b);
+	if (reply_within_bound(r, len))
+		reply_emit(r, b->buf, len, code, worker);
 }
 
 void
@@ -130,14 +204,81 @@ reply_unknown(const struct turn_req *r)
 	turn_reply_send(r, &b, 420, r->pkt->worker);
 }
 
+/*
+ * Take the FINGERPRINT off the end of a built response of @n bytes: the
+ * header's length shrinks by the attribute's 8 bytes.  @return the new
+ * length (@n if the last attribute is not FINGERPRINT).
+ */
+static int
+reply_drop_fingerprint(uint8_t *buf, int n)
+{
+	const int fp = STUN_ATTR_HEADER_LEN + 4;
+	uint16_t body;
+
+	if (n < STUN_HEADER_LEN + fp ||
+	    ((uint16_t)(buf[n - fp] << 8 | buf[n - fp + 1])) !=
+		    STUN_ATTR_FINGERPRINT)
+		return n;
+	body = (uint16_t)(n - fp - STUN_HEADER_LEN);
+	buf[2] = (uint8_t)(body >> 8);
+	buf[3] = (uint8_t)body;
+	return n - fp;
+}
+
+/*
+ * The challenge, without SOFTWARE if that is what makes it fit.  At most
+ * p.challenge_rate per source prefix and second over UDP: a flood of
+ * spoofed requests gets no more challenges sent to a victim's network
+ * than that, and spends no more of our time making nonces for it.  A
+ * stream client's address is proven by its handshake: not limited.
+ */
 static void
 reply_challenge(const struct turn_req *r, const struct auth_verdict *v)
 {
+	struct turn_server *srv = r->srv;
+	const struct auth_config *cfg = srv->p.auth;
+	struct auth_config lean;
 	uint8_t buf[TURN_REPLY_MAX];
-	int n = auth_challenge_build(r->srv->p.auth, &r->msg, v, &r->pkt->client,
-				     r->now_unix, buf, sizeof(buf));
+	int n;
 
-	reply_emit(r, buf, n, v->error, r->pkt->worker);
+	if (r->pkt->transport == TP_TRANSPORT_UDP &&
+	    !tp_prefix_limit_allow(&srv->challenge_limit, &r->pkt->client.ip,
+				   r->now_ms * 1000)) {
+		srv->stats.drops[TURN_DROP_CHALLENGE_LIMITED]++;
+		return;
+	}
+	n = auth_challenge_build(cfg, &r->msg, v, &r->pkt->client, r->now_unix,
+				 buf, sizeof(buf));
+
+	if (n > 0 && (size_t)n > turn_reply_bound(r->pkt) &&
+	    cfg->software != NULL) {
+		lean = *cfg;
+		lean.software = NULL;
+		n = auth_challenge_build(&lean, &r->msg, v, &r->pkt->client,
+					 r->now_unix, buf, sizeof(buf));
+	}
+	if (n > 0 && (size_t)n > turn_reply_bound(r->pkt) && r->msg.fp_off == 0)
+		n = reply_drop_fingerprint(buf, n);
+	if (reply_within_bound(r, n))
+		reply_emit(r, buf, n, v->error, r->pkt->worker);
+}
+
+/* 400 to a method we do not know: only if no larger than the request. */
+static void
+reply_unknown_method(const struct turn_req *r)
+{
+	uint8_t buf[TURN_REPLY_MAX];
+	struct stun_builder b;
+	int len;
+
+	turn_reply_start_error(r, &b, buf, sizeof(buf), 400);
+	stun_build_fingerprint(&b);
+	len = stun_build_finish(&b);
+	if (len > 0 && (size_t)len > r->pkt->len) {
+		r->srv->stats.drops[TURN_DROP_AMPLIFICATION]++;
+		return;
+	}
+	reply_emit(r, buf, len, 400, r->pkt->worker);
 }
 
 bool
@@ -252,7 +393,12 @@ turn_server_handle(struct turn_server *srv, const struct turn_packet *pkt,
 	m = method_index(r.msg.method);
 	srv->stats.requests[m]++;
 	if (m == TURN_METHOD_OTHER) {
-		turn_reply_error(&r, 400, pkt->worker);
+		reply_unknown_method(&r);
+		return;
+	}
+	if (m != TURN_METHOD_BINDING && pkt->len == STUN_HEADER_LEN &&
+	    pkt->transport == TP_TRANSPORT_UDP) {
+		srv->stats.drops[TURN_DROP_NO_ATTRIBUTES]++;
 		return;
 	}
 	r.now_unix = srv->p.unix_time();

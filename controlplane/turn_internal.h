@@ -17,6 +17,7 @@
 #include "turn_alloc_table.h"
 #include "turn_ports.h"
 #include "turn_server.h"
+#include "turnpike/prefix_limit.h"
 #include "turnpike/stun.h"
 
 /** UDP's protocol number in REQUESTED-TRANSPORT (RFC 8656 section 18.7). */
@@ -37,6 +38,8 @@ struct turn_server {
 	/* Per worker, the fast path's overflow blocks not reserved by any
 	 * allocation (DP_PEER_BLOCKS(allocs_per_worker) at the start). */
 	uint32_t *blocks_free;
+	/* Challenges per source prefix (p.challenge_rate). */
+	struct tp_prefix_limit challenge_limit;
 };
 
 /* One request being handled. */
@@ -60,6 +63,17 @@ bool turn_req_by_token(const struct turn_req *r);
 bool turn_req_owns(const struct turn_req *r, const struct turn_alloc *a);
 
 /* ---- turn_dispatch.c: responses ---- */
+
+/* An unauthenticated response is at most this many times its request on
+ * the wire (turn_dispatch.c, "No amplification"). */
+#define TURN_AMPLIFY_MAX 3
+
+/*
+ * The largest unauthenticated response to @pkt, STUN bytes: TURN_AMPLIFY_MAX
+ * times the request on the wire, less the response's IP and UDP headers.
+ * SIZE_MAX for TCP and TLS.
+ */
+size_t turn_reply_bound(const struct turn_packet *pkt);
 
 /* Start a success response to the request. */
 void turn_reply_start(const struct turn_req *r, struct stun_builder *b,

@@ -117,6 +117,12 @@ params_defaults(struct turn_params *p)
 		p->chan_lifetime_s = TURN_CHAN_LIFETIME_S;
 	if (p->unix_time == NULL)
 		p->unix_time = unix_time_default;
+	if (p->challenge_burst == 0)
+		p->challenge_burst = p->challenge_rate;
+	if (p->limit_v4_bits == 0)
+		p->limit_v4_bits = TURN_LIMIT_V4_BITS;
+	if (p->limit_v6_bits == 0)
+		p->limit_v6_bits = TURN_LIMIT_V6_BITS;
 }
 
 struct turn_server *
@@ -146,7 +152,11 @@ turn_server_create(const struct turn_params *p, const struct cp_sink *sink)
 		goto fail;
 	for (uint16_t i = 0; i < p->n_workers; i++)
 		srv->blocks_free[i] = DP_PEER_BLOCKS(p->allocs_per_worker);
+	/* The challenge buckets count microseconds (now_ms * 1000). */
 	if (srv->ports == NULL ||
+	    tp_prefix_limit_init(&srv->challenge_limit, srv->p.challenge_rate,
+				 srv->p.challenge_burst, 1000000,
+				 srv->p.limit_v4_bits, srv->p.limit_v6_bits) != 0 ||
 	    turn_alloc_table_init(&srv->table, (uint32_t)capacity) != 0 ||
 	    cp_timers_init(&srv->timers, capacity < TURN_TIMERS_PREALLOC ?
 						 (uint32_t)capacity :

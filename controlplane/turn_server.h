@@ -38,6 +38,9 @@
 
 /** Most relay IP addresses (both families together). */
 #define TURN_MAX_RELAY_IPS TURN_PORTS_MAX_IPS
+/** Default prefix lengths of the per-source-prefix challenge limit. */
+#define TURN_LIMIT_V4_BITS 24
+#define TURN_LIMIT_V6_BITS 48
 
 /** RFC 8656 defaults, used for a lifetime parameter left at 0. */
 #define TURN_DEFAULT_LIFETIME_S 600 /**< allocation, section 7.2 */
@@ -130,6 +133,16 @@ struct turn_params {
 	 * section 10) instead.  Family TP_AF_NONE = no alternate.
 	 */
 	struct tp_addr alternate_server;
+	/**
+	 * Challenges (401, 438 and the authentication step's 400s) sent per
+	 * source prefix and second, and how many a full bucket holds; 0 = no
+	 * limit (turnpike/prefix_limit.h).  A challenge over the limit is not
+	 * sent (drop "challenge_limited").
+	 */
+	uint32_t challenge_rate;
+	uint32_t challenge_burst; /**< 0 = challenge_rate */
+	/** Prefix lengths the limit keys on; 0 = 24 (IPv4), 48 (IPv6). */
+	uint8_t limit_v4_bits, limit_v6_bits;
 	/** Wall clock in Unix seconds for nonces and credential expiry;
 	 *  NULL = clock_gettime(CLOCK_REALTIME). */
 	uint64_t (*unix_time)(void);
@@ -181,7 +194,10 @@ enum turn_reply {
 	X(UNDECODABLE, "undecodable") /* stun_msg_decode failed */ \
 	X(NOT_REQUEST, "not_request") /* indication or response */ \
 	X(BAD_FINGERPRINT, "bad_fingerprint")                      \
-	X(REPLY_FAILED, "reply_build_failed")
+	X(REPLY_FAILED, "reply_build_failed")                      \
+	X(AMPLIFICATION, "reply_over_amplification_bound")         \
+	X(CHALLENGE_LIMITED, "challenge_limited")                  \
+	X(NO_ATTRIBUTES, "turn_request_without_attributes")
 
 enum turn_drop {
 #define TURN_X_ENUM(name, label) TURN_DROP_##name,

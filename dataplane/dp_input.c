@@ -30,6 +30,12 @@ punt(struct dp_worker *w, struct rte_mbuf *m, const struct dp_udp *p)
 {
 	struct dp_evt ev = { .type = DP_EVT_PACKET, .worker = w->id };
 
+	/* Before the ring: a flood from one network must not fill it for
+	 * everyone (request-rate-per-prefix, turnpike/prefix_limit.h). */
+	if (!tp_prefix_limit_allow(&w->punt_limit, &p->src.ip, w->now)) {
+		dp_drop(w, m, DP_DROP_punt_limited);
+		return;
+	}
 	ev.u.packet.mbuf = m;
 	ev.u.packet.frame = rte_pktmbuf_mtod(m, const uint8_t *);
 	ev.u.packet.client = p->src;

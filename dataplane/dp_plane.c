@@ -73,6 +73,11 @@ shared_fill(struct dp_shared *sh, const struct tp_plane_params *p,
 						   .min_port = p->min_port,
 						   .max_port = p->max_port };
 	sh->tsc_hz = rte_get_tsc_hz();
+	sh->request_rate = p->request_rate;
+	sh->request_burst = p->request_burst != 0 ? p->request_burst :
+						    p->request_rate;
+	sh->limit_v4_bits = p->limit_v4_bits != 0 ? p->limit_v4_bits : 24;
+	sh->limit_v6_bits = p->limit_v6_bits != 0 ? p->limit_v6_bits : 48;
 }
 
 static struct rte_ring *
@@ -125,7 +130,10 @@ worker_make(struct dp_plane *pl, uint16_t i, const struct dp_plane_rings *r,
 	if (getrandom(w->tid_prefix, sizeof(w->tid_prefix), 0) !=
 	    (ssize_t)sizeof(w->tid_prefix))
 		return -EIO;
-	return 0;
+	/* Each worker its own buckets (and key), counted in TSC cycles. */
+	return tp_prefix_limit_init(&w->punt_limit, pl->sh->request_rate,
+				    pl->sh->request_burst, pl->sh->tsc_hz,
+				    pl->sh->limit_v4_bits, pl->sh->limit_v6_bits);
 }
 
 /* Every worker, and the mesh: worker j reads what worker i hands it. */

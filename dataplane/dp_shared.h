@@ -49,6 +49,9 @@ struct dp_shared {
 	bool has_xport;         /**< exception-port mode: steer NIC frames */
 	uint16_t xport_id;      /**< the exception port (dp_xport.h) */
 	struct tp_steer_ports steer_ports; /**< listen and relay ports */
+	uint32_t request_rate; /**< punts per source prefix and second; 0 = all */
+	uint32_t request_burst;
+	uint8_t limit_v4_bits, limit_v6_bits;
 	uint64_t tsc_hz;
 };
 

@@ -23,6 +23,7 @@
 #include "dp_table.h"
 #include "turnpike/addr.h"
 #include "turnpike/dp_counters.h"
+#include "turnpike/prefix_limit.h"
 
 #define DP_BURST 32
 /** Drain the command ring every this many loop turns (and when idle). */
@@ -49,6 +50,7 @@ struct dp_worker {
 	struct rte_mbuf *xtx[DP_BURST];
 	struct dp_table table;
 	struct dp_neigh neigh;
+	struct tp_prefix_limit punt_limit; /**< requests per source prefix */
 	volatile bool *quit;
 	volatile uint64_t busy_cycles; /**< cycles spent on non-empty polls */
 	struct dp_stats stats __rte_cache_aligned;

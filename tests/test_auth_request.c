@@ -429,7 +429,9 @@ test_stale_and_foreign_nonce(void **state)
 	assert_int_equal(v.reason, AUTH_REASON_NONCE_STALE);
 	assert_int_equal(v.reply, AUTH_REPLY_REALM | AUTH_REPLY_NONCE |
 					  AUTH_REPLY_PASSWORD_ALGORITHMS);
-	assert_int_equal(v.mech, AUTH_MECH_STATIC); /* credentials were good */
+	/* Decided on the nonce, before any key was looked at (issue 13). */
+	assert_int_equal(v.mech, AUTH_MECH_NONE);
+	assert_int_equal(v.key_len, 0);
 	n = auth_challenge_build(&f->cfg, &req, &v, &f->a, T0 + 601, out,
 				 sizeof(out));
 	assert_true(n > 0);
@@ -461,10 +463,70 @@ test_stale_and_foreign_nonce(void **state)
 	assert_int_equal(v.error, 438);
 	assert_int_equal(v.reason, AUTH_REASON_NONCE_INVALID);
 
-	/* Bad credentials and a bad nonce: the credentials decide (401). */
+	/*
+	 * Bad credentials and a bad nonce: the nonce decides (438), checked
+	 * first because it is cheap (auth_request.h, "Order"); the retry with
+	 * a fresh nonce then meets the credentials (401).
+	 */
 	key[0] ^= 1;
 	check(f, &o, &f->a, T0, &v);
+	assert_int_equal(v.error, 438);
+	assert_int_equal(v.reason, AUTH_REASON_NONCE_INVALID);
+	get_nonce(f, &f->a, T0, nonce);
+	o.nonce = nonce;
+	check(f, &o, &f->a, T0, &v);
 	assert_int_equal(v.error, 401);
+	assert_int_equal(v.reason, AUTH_REASON_BAD_INTEGRITY);
+}
+
+/*
+ * Issue 13: a forged request is answered on its nonce alone.  The reasons
+ * show that no credential was looked at: an expired REST username, an
+ * unknown user and an undecryptable token would each have their own reason
+ * had their keys been sought.
+ */
+static void
+test_forged_nonce_before_keys(void **state)
+{
+	struct fix *f = *state;
+	static const uint8_t junk_token[40] = { 1, 2, 3 };
+	uint8_t key[16] = { 0x5a };
+	char forged[NONCE_LEN + 1], user[40];
+	struct req_opts o = { .realm = REALM,
+			      .nonce = forged,
+			      .key = key,
+			      .key_len = 16 };
+	struct auth_verdict v;
+
+	/* The cookie and feature set of ours, a timestamp and MAC we never
+	 * made: issue 13's reproducer. */
+	snprintf(forged, sizeof(forged), "%s%s%032d", NONCE_COOKIE, "AAAB", 7);
+	assert_int_equal(strlen(forged), NONCE_LEN);
+
+	snprintf(user, sizeof(user), "%llu:x", (unsigned long long)T0 + 86400);
+	o.user = user;
+	check(f, &o, &f->b, T0, &v);
+	assert_int_equal(v.error, 438);
+	assert_int_equal(v.reason, AUTH_REASON_NONCE_INVALID);
+	assert_int_equal(v.mech, AUTH_MECH_NONE);
+	assert_int_equal(v.key_len, 0);
+
+	snprintf(user, sizeof(user), "%llu:x", (unsigned long long)T0 - 1);
+	check(f, &o, &f->b, T0, &v);
+	assert_int_equal(v.reason, AUTH_REASON_NONCE_INVALID); /* not expired */
+
+	o.user = "mallory";
+	check(f, &o, &f->b, T0, &v);
+	assert_int_equal(v.reason, AUTH_REASON_NONCE_INVALID); /* not unknown */
+
+	f->cfg.oauth = &f->oauth;
+	o.user = "north";
+	o.token = junk_token;
+	o.token_len = sizeof(junk_token);
+	check(f, &o, &f->b, T0, &v);
+	assert_int_equal(v.error, 438);
+	assert_int_equal(v.reason, AUTH_REASON_NONCE_INVALID); /* not bad token */
+	assert_false(v.reply & AUTH_REPLY_THIRD_PARTY); /* a 438, not a 401 */
 }
 
 static void
@@ -1067,6 +1129,7 @@ main(void)
 		T(test_static_user_md5),
 		T(test_wrong_password_and_unknown_user),
 		T(test_stale_and_foreign_nonce),
+		T(test_forged_nonce_before_keys),
 		T(test_missing_attributes),
 		T(test_sha256_paths),
 		T(test_algorithm_bid_down),

@@ -158,6 +158,12 @@ test_defaults(void **state)
 	assert_int_equal(cfg.stream_idle_timeout, 30);
 	assert_int_equal(cfg.tls_handshake_timeout, 10);
 	assert_int_equal(cfg.stream_buffer, 65536);
+	assert_int_equal(cfg.request_rate, TP_CONFIG_DEFAULT_REQUEST_RATE);
+	assert_int_equal(cfg.request_burst, TP_CONFIG_DEFAULT_REQUEST_BURST);
+	assert_int_equal(cfg.challenge_rate, TP_CONFIG_DEFAULT_CHALLENGE_RATE);
+	assert_int_equal(cfg.challenge_burst, TP_CONFIG_DEFAULT_CHALLENGE_BURST);
+	assert_int_equal(cfg.limit_prefix_v4, 24);
+	assert_int_equal(cfg.limit_prefix_v6, 48);
 	assert_string_equal(cfg.admin_socket, "/run/turnpike.sock");
 	assert_int_equal(cfg.log_level, TP_LOG_INFO);
 	assert_int_equal(cfg.gateway.family, TP_AF_NONE);
@@ -243,7 +249,13 @@ static const char every_key[] =
 	"tls-handshake-timeout=5\n"                  /* 57 */
 	"stream-buffer=8192\n"                       /* 58 */
 	"exception-interface=tp0\n"                  /* 59 */
-	"rest-max-lifetime=7200\n";                  /* 60 */
+	"rest-max-lifetime=7200\n"                   /* 60 */
+	"request-rate-per-prefix=500\n"              /* 65 */
+	"request-burst-per-prefix=50\n"              /* 66 */
+	"challenge-rate-per-prefix=0\n"              /* 65 */
+	"challenge-burst-per-prefix=7\n"             /* 66 */
+	"limit-prefix-v4=32\n"                       /* 65 */
+	"limit-prefix-v6=64\n";                      /* 66 */
 
 static void
 expect_ip(const struct tp_ip *ip, const char *text)
@@ -374,6 +386,13 @@ test_every_key(void **state)
 	assert_int_equal(cfg.stream_buffer, 8192);
 	assert_int_equal(cfg.rest_max_lifetime, 7200);
 	assert_int_equal(cfg.line[TP_CONFIG_KEY_REST_MAX_LIFETIME], 60);
+	assert_int_equal(cfg.request_rate, 500);
+	assert_int_equal(cfg.request_burst, 50);
+	assert_int_equal(cfg.challenge_rate, 0); /* 0 = no limit */
+	assert_int_equal(cfg.challenge_burst, 7);
+	assert_int_equal(cfg.limit_prefix_v4, 32);
+	assert_int_equal(cfg.limit_prefix_v6, 64);
+	assert_int_equal(cfg.line[TP_CONFIG_KEY_LIMIT_PREFIX_V6], 66);
 
 	/* Every key was seen, on its own line. */
 	assert_int_equal(cfg.line[TP_CONFIG_KEY_LISTENING_IP], 1);
@@ -481,6 +500,13 @@ test_bad_numbers(void **state)
 		  "out of range (1-16777216)" },
 		{ "allocations-per-worker=16777217", "allocations-per-worker",
 		  "out of range" },
+		{ "limit-prefix-v4=0", "limit-prefix-v4", "out of range (1-32)" },
+		{ "limit-prefix-v6=129", "limit-prefix-v6",
+		  "out of range (1-128)" },
+		{ "request-burst-per-prefix=0", "request-burst-per-prefix",
+		  "out of range (1-4294967295)" },
+		{ "challenge-rate-per-prefix=1000001",
+		  "challenge-rate-per-prefix", "out of range (0-1000000)" },
 		{ "stale-nonce=0", "stale-nonce", "is not supported" },
 		{ "stale-nonce=ten", "stale-nonce", "'ten' is not a number" },
 		{ "stale-nonce=86401", "stale-nonce", "out of range" },
@@ -1615,7 +1641,13 @@ static const char every_key_dump[] = "# effective configuration of all.conf\n"
 				     "allow-unsafe-peers=yes\n"
 				     "rfc5766-channel-numbers=yes\n"
 				     "admin-socket=/tmp/tp.sock\n"
-				     "log-level=debug\n";
+				     "log-level=debug\n"
+				     "request-rate-per-prefix=500\n"
+				     "request-burst-per-prefix=50\n"
+				     "challenge-rate-per-prefix=0\n"
+				     "challenge-burst-per-prefix=7\n"
+				     "limit-prefix-v4=32\n"
+				     "limit-prefix-v6=64\n";
 
 static void
 test_dump(void **state)

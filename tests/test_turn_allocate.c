@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -645,24 +646,233 @@ test_drops(void **state)
 	h_fini(&h);
 }
 
+/*
+ * A method we do not know gets its 400 only if the 400 is no larger than
+ * the request (turn_dispatch.c, "No amplification"); a small one is
+ * dropped and counted.
+ */
 static void
 test_unknown_method_400(void **state)
 {
+	static const char pad[40] = "padding that makes the request large";
 	uint8_t buf[256];
 	struct stun_builder b;
 	struct stun_msg m;
 	struct h_client c;
+	const struct h_event *e;
+	size_t len;
 
 	(void)state;
 	h_init(&h, 1, false);
 	h_start(&h);
 	h_client_init(&c, NULL, NULL, 10, 40000);
 	h_req_begin(&c, &b, buf, sizeof(buf), 0x0AB);
-	h_send(&h, &c, buf, h_req_end(&c, &b));
-	h_last_reply(&h, &m);
+	h_send(&h, &c, buf, h_req_end(&c, &b)); /* 28 bytes: a 400 is 48 */
+	assert_int_equal(h.n_ev, 0);
+	assert_int_equal(stats()->drops[TURN_DROP_AMPLIFICATION], 1);
+
+	h_req_begin(&c, &b, buf, sizeof(buf), 0x0AB);
+	stun_build_attr(&b, STUN_ATTR_SOFTWARE, pad, sizeof(pad));
+	len = h_req_end(&c, &b);
+	h_send(&h, &c, buf, len);
+	e = h_last_reply(&h, &m);
 	assert_int_equal(h_code(&m), 400);
 	assert_int_equal(m.method, 0x0AB);
-	assert_int_equal(stats()->requests[TURN_METHOD_OTHER], 1);
+	assert_true(e->len <= len);
+	assert_false(stun_msg_has(&m, STUN_SLOT_SOFTWARE));
+	assert_int_equal(stats()->requests[TURN_METHOD_OTHER], 2);
+	h_fini(&h);
+}
+
+/* Whether a reply of @reply bytes to a request of @req bytes is within
+ * 3x on the wire over IPv4 (IP and UDP headers, 28 bytes, counted). */
+static bool
+within_3x_v4(size_t req, size_t reply)
+{
+	return reply + 28 <= 3 * (req + 28);
+}
+
+/*
+ * Issue 13 item 3: no unauthenticated reply over 3x its request on the
+ * wire.  A 20-byte Allocate got a 148-byte 401; now it gets nothing.  A
+ * client's first Allocate (REQUESTED-TRANSPORT, FINGERPRINT) still gets
+ * its full challenge, SOFTWARE dropped if that is what makes it fit; a
+ * 20-byte Binding gets its XOR-MAPPED-ADDRESS; issue 13's forged request
+ * gets a 438 within the bound.
+ */
+static void
+test_amplification_bound(void **state)
+{
+	static const char forged[] =
+		"0003006c2112a442000102030405060708090a0b0006000c3939393939393939"
+		"39393a780014000b6578616d706c652e6f7267000015002d6f624d61744a6f73"
+		"3241414141414141414141414141414141414141414141414141414141414141"
+		"4141414141000000000800140000000000000000000000000000000000000000";
+	uint8_t buf[256];
+	struct stun_builder b;
+	struct stun_msg m;
+	struct h_client c;
+	const struct h_event *e;
+	size_t len;
+
+	(void)state;
+	h_init(&h, 1, false);
+	h_start(&h);
+	h_client_init(&c, NULL, NULL, 10, 40000);
+
+	/* 20-byte Allocate, Refresh: no answer is that small; dropped. */
+	stun_build_init(&b, buf, sizeof(buf),
+			stun_type(STUN_METHOD_ALLOCATE, STUN_CLASS_REQUEST),
+			c.tid);
+	assert_int_equal(stun_build_finish(&b), 20);
+	h_send(&h, &c, buf, 20);
+	stun_build_init(&b, buf, sizeof(buf),
+			stun_type(STUN_METHOD_REFRESH, STUN_CLASS_REQUEST),
+			c.tid);
+	assert_int_equal(stun_build_finish(&b), 20);
+	h_send(&h, &c, buf, 20);
+	assert_int_equal(h.n_ev, 0);
+	assert_int_equal(stats()->drops[TURN_DROP_NO_ATTRIBUTES], 2);
+
+	/* A client's first Allocate: 36 bytes, its 401 within 3x. */
+	h_req_begin(&c, &b, buf, sizeof(buf), STUN_METHOD_ALLOCATE);
+	stun_build_transport(&b, H_UDP);
+	len = h_req_end(&c, &b);
+	assert_int_equal(len, 36);
+	h_send(&h, &c, buf, len);
+	e = h_last_reply(&h, &m);
+	assert_int_equal(h_code(&m), 401);
+	assert_true(within_3x_v4(len, e->len));
+	assert_true(stun_msg_has(&m, STUN_SLOT_REALM));
+	assert_true(stun_msg_has(&m, STUN_SLOT_NONCE));
+	assert_true(stun_msg_check_fingerprint(&m));
+
+	/* 20-byte Binding: answered, within 3x. */
+	stun_build_init(&b, buf, sizeof(buf),
+			stun_type(STUN_METHOD_BINDING, STUN_CLASS_REQUEST),
+			c.tid);
+	h_send(&h, &c, buf, (size_t)stun_build_finish(&b));
+	e = h_last_reply(&h, &m);
+	assert_int_equal(h_code(&m), 0);
+	assert_true(stun_msg_has(&m, STUN_SLOT_XOR_MAPPED_ADDRESS));
+	assert_true(within_3x_v4(20, e->len));
+
+	/* Issue 13's forged REST-shaped request (foreign realm: 401). */
+	len = strlen(forged) / 2;
+	assert_int_equal(len, 128);
+	for (size_t i = 0; i < len; i++)
+		assert_int_equal(sscanf(forged + 2 * i, "%2hhx", &buf[i]), 1);
+	h_send(&h, &c, buf, len);
+	e = h_last_reply(&h, &m);
+	assert_int_equal(h_code(&m), 401);
+	assert_true(within_3x_v4(len, e->len));
+	assert_int_equal(stats()->drops[TURN_DROP_AMPLIFICATION], 0);
+	h_fini(&h);
+}
+
+/*
+ * challenge-rate-per-prefix: a network gets at most its burst of
+ * challenges at once, then the rate; another network is not affected, and
+ * nothing is remembered about who was refused.
+ */
+/*
+ * With OAuth on, THIRD-PARTY-AUTHORIZATION stays in the challenge: a
+ * 28-byte Allocate (REQUESTED-TRANSPORT only, no FINGERPRINT) gets its 401
+ * with TPA, losing SOFTWARE and FINGERPRINT to fit 3x (148 bytes with
+ * FINGERPRINT, 140 without, against a bound of 140).
+ */
+static void
+test_amplification_oauth(void **state)
+{
+	struct auth_oauth_keyring ring;
+	struct auth_oauth_key key = { .kid = "north",
+				      .key_len = 16,
+				      .alg = OAUTH_ALG_A128GCM };
+	uint8_t buf[256];
+	struct stun_builder b;
+	struct stun_msg m;
+	struct h_client c;
+	const struct h_event *e;
+	int len;
+
+	(void)state;
+	auth_oauth_keyring_init(&ring);
+	assert_int_equal(auth_oauth_keyring_add(&ring, &key), 0);
+	h_init(&h, 1, false);
+	h.auth.oauth = &ring;
+	h.auth.server_name = "turn-one.turnpike.test"; /* 22 characters */
+	h_start(&h);
+	h_client_init(&c, NULL, NULL, 10, 40000);
+	h_req_begin(&c, &b, buf, sizeof(buf), STUN_METHOD_ALLOCATE);
+	stun_build_transport(&b, H_UDP);
+	len = stun_build_finish(&b);
+	assert_int_equal(len, 28);
+	h_send(&h, &c, buf, (size_t)len);
+	e = h_last_reply(&h, &m);
+	assert_int_equal(h_code(&m), 401);
+	assert_true(within_3x_v4((size_t)len, e->len));
+	assert_true(stun_msg_has(&m, STUN_SLOT_THIRD_PARTY_AUTHORIZATION));
+	assert_true(stun_msg_has(&m, STUN_SLOT_NONCE));
+	assert_false(stun_msg_has(&m, STUN_SLOT_SOFTWARE));
+	assert_int_equal(m.fp_off, 0); /* the request had none either */
+
+	/* The same request with FINGERPRINT keeps it in the answer. */
+	h_req_begin(&c, &b, buf, sizeof(buf), STUN_METHOD_ALLOCATE);
+	stun_build_transport(&b, H_UDP);
+	stun_build_fingerprint(&b);
+	len = stun_build_finish(&b);
+	h_send(&h, &c, buf, (size_t)len);
+	e = h_last_reply(&h, &m);
+	assert_int_equal(h_code(&m), 401);
+	assert_true(within_3x_v4((size_t)len, e->len));
+	assert_true(stun_msg_has(&m, STUN_SLOT_THIRD_PARTY_AUTHORIZATION));
+	assert_true(stun_msg_check_fingerprint(&m));
+	assert_int_equal(stats()->drops[TURN_DROP_AMPLIFICATION], 0);
+	h_fini(&h);
+}
+
+static void
+test_challenge_limit(void **state)
+{
+	struct h_client c, same_net, other_net;
+	struct stun_msg m;
+
+	(void)state;
+	h_init(&h, 1, false);
+	h.params.challenge_rate = 1;
+	h.params.challenge_burst = 2;
+	h_start(&h);
+	h_client_init(&c, "alice", "alicepass", 10, 40000);
+	h_client_init(&same_net, NULL, NULL, 11, 40000);
+	h_client_init(&other_net, NULL, NULL, 10, 40001);
+	other_net.addr = h_addr("198.51.100.77", 40001);
+
+	h_login(&h, &c);
+	h_login(&h, &same_net);
+	h.n_ev = 0;
+	same_net.user = NULL;
+	{
+		uint8_t buf[256];
+		struct stun_builder b;
+
+		h_req_begin(&same_net, &b, buf, sizeof(buf),
+			    STUN_METHOD_ALLOCATE);
+		stun_build_transport(&b, H_UDP);
+		h_send(&h, &same_net, buf, h_req_end(&same_net, &b));
+	}
+	assert_int_equal(h.n_ev, 0); /* the third challenge of 192.0.2.0/24 */
+	assert_int_equal(stats()->drops[TURN_DROP_CHALLENGE_LIMITED], 1);
+
+	h_login(&h, &other_net); /* another network: answered */
+	h_last_reply(&h, &m);
+	assert_int_equal(h_code(&m), 401);
+
+	/* An authenticated request is no challenge: not limited. */
+	assert_int_equal(h_allocate(&h, &c, 0, NULL), 0);
+
+	h.now_ms += 1000; /* one more token */
+	h_login(&h, &same_net);
+	assert_int_equal(stats()->drops[TURN_DROP_CHALLENGE_LIMITED], 1);
 	h_fini(&h);
 }
 
@@ -729,6 +939,9 @@ main(void)
 		cmocka_unit_test(test_wrong_password_401),
 		cmocka_unit_test(test_drops),
 		cmocka_unit_test(test_unknown_method_400),
+		cmocka_unit_test(test_amplification_bound),
+		cmocka_unit_test(test_amplification_oauth),
+		cmocka_unit_test(test_challenge_limit),
 		cmocka_unit_test(test_no_auth_mode),
 		cmocka_unit_test(test_create_bad_params),
 	};

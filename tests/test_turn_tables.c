@@ -14,11 +14,11 @@
 
 #include <cmocka.h>
 
-#include "cp_siphash.h"
 #include "cp_timers.h"
 #include "turn_alloc_table.h"
 #include "turn_ports.h"
 #include "turnpike/dp_msg.h"
+#include "turnpike/siphash.h"
 
 /* ---- SipHash-2-4: key 00..0f, message 00..(n-1) ---- */
 
@@ -39,9 +39,9 @@ test_siphash_vectors(void **state)
 	for (int i = 0; i < 16; i++)
 		key[i] = msg[i] = (uint8_t)i;
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
-		assert_true(cp_siphash(key, msg, v[i].len) == v[i].want);
+		assert_true(tp_siphash(key, msg, v[i].len) == v[i].want);
 	key[0] ^= 1;
-	assert_true(cp_siphash(key, msg, 0) != v[0].want);
+	assert_true(tp_siphash(key, msg, 0) != v[0].want);
 }
 
 /* ---- ports ---- */

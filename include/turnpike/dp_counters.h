@@ -69,6 +69,7 @@
 	X(rate_limited, "over the allocation's max-bps")                          \
 	X(no_neighbour, "next hop not yet resolved")                              \
 	X(no_mbuf, "mbuf pool empty")                                             \
+	X(punt_limited, "source prefix over request-rate-per-prefix")             \
 	X(punt_ring_full, "control-plane ring full")                              \
 	X(handoff_ring_full, "owning worker's ring full")                         \
 	X(tx_full, "port did not accept the frame")                               \

@@ -55,6 +55,15 @@ struct tp_plane_params {
 	struct tp_ip gateway;   /**< family TP_AF_NONE if none */
 	uint32_t idle_sleep_us; /**< workers sleep when idle; 0 = busy poll */
 	/**
+	 * STUN requests each worker hands the control thread per source
+	 * prefix and second, and how many a full bucket holds; 0 = no limit
+	 * (turnpike/prefix_limit.h).  Over it: drop "punt_limited".
+	 */
+	uint32_t request_rate;
+	uint32_t request_burst; /**< 0 = request_rate */
+	/** Prefix lengths the limit keys on; 0 = 24 (IPv4), 48 (IPv6). */
+	uint8_t limit_v4_bits, limit_v6_bits;
+	/**
 	 * The kernel owns ARP on the port's interface (AF_XDP mode, where the
 	 * host keeps it, and exception-port mode, where the exception port's
 	 * interface stands for it): workers send no ARP requests but ask the control

@@ -31,6 +31,17 @@
  *
  *   cp-bench [--clients N] [--rounds R] [--users U] [--auth lt,rest,oauth]
  *            [--permission] [--json]
+ *   cp-bench --forged [--clients N] [--rounds R] [--json]
+ *
+ * --forged measures what an unauthenticated flood costs instead (issue
+ * 13): N requests, each from its own source, shaped as issue 13's
+ * reproducer (an Allocate with a REST username that has not expired, our
+ * REALM, a nonce with the right cookie and a made-up MAC, and a
+ * MESSAGE-INTEGRITY under no key we hold) with the ring holding
+ * AUTH_REST_SECRETS_MAX (8) secrets; then N bare Allocates (no
+ * credentials, the first request of every client).  Each gets the CPU ns
+ * per request on the control thread, and the count of each reply code
+ * (a request the server dropped has none).
  *
  * Prints allocations/s and ns per allocation (and per step) for each
  * credential kind, the median over R rounds, each round on a new server.
@@ -111,6 +122,7 @@ struct cpb {
 	bool kinds[CPB__KINDS];
 	bool permission;
 	bool json;
+	bool forged;
 	/* state */
 	struct cpb_client *c;
 	uint64_t cmds;
@@ -302,6 +314,14 @@ cpb_init(struct cpb *b)
 	auth_rest_ring_init(&b->rest, 0);
 	rc = auth_rest_ring_add(&b->rest, (const uint8_t *)CPB_REST_SECRET,
 				strlen(CPB_REST_SECRET));
+	/* The forged flood meets a full ring: every secret costs a key. */
+	for (int k = 1; rc == 0 && b->forged && k < AUTH_REST_SECRETS_MAX; k++) {
+		char sec[32];
+
+		snprintf(sec, sizeof(sec), "%s-%d", CPB_REST_SECRET, k);
+		rc = auth_rest_ring_add(&b->rest, (const uint8_t *)sec,
+					strlen(sec));
+	}
 	if (rc != 0)
 		return rc;
 	auth_oauth_keyring_init(&b->oauth);
@@ -552,6 +572,182 @@ cpb_kind_run(struct cpb *b, enum cpb_kind kind, struct cpb_result *med,
 	return rc;
 }
 
+/* ---- --forged: the cost of a flood that never authenticates ---- */
+
+enum cpb_flood {
+	CPB_FLOOD_FORGED, /* issue 13's reproducer, one per source */
+	CPB_FLOOD_BARE,   /* Allocate without credentials */
+	CPB__FLOODS
+};
+static const char *const cpb_flood_names[CPB__FLOODS] = { "forged", "bare" };
+
+/* Reply codes counted per flood: 401, 438, other, none (dropped). */
+enum cpb_code {
+	CPB_C401,
+	CPB_C438,
+	CPB_COTHER,
+	CPB_CNONE,
+	CPB__CODES
+};
+static const char *const cpb_code_names[CPB__CODES] = { "401", "438", "other",
+							"none" };
+
+struct cpb_flood_result {
+	double ns[CPB__FLOODS];
+	double wall_ns[CPB__FLOODS];
+	uint64_t codes[CPB__FLOODS][CPB__CODES];
+};
+
+/*
+ * Client i's flood request.  The forged one is the reproducer's layout
+ * with our realm (a foreign realm is refused before any key): USERNAME
+ * "<tomorrow>:x", REALM, NONCE "obMatJos2" "AAAA" + 32 characters that
+ * decode to a timestamp and a MAC we never made, MESSAGE-INTEGRITY under a
+ * key nobody holds, no FINGERPRINT.
+ */
+static int
+cpb_flood_build(struct cpb *b, enum cpb_flood f, uint32_t i)
+{
+	static const uint8_t wrong_key[16] = { 0x5a };
+	struct cpb_client *c = &b->c[i];
+	uint8_t tid[STUN_TID_LEN] = { 0 };
+	char user[32], nonce[NONCE_LEN + 1];
+	struct stun_builder sb;
+	int n;
+
+	memcpy(tid, &i, sizeof(i));
+	tid[4] = (uint8_t)f;
+	stun_build_init(&sb, c->req, sizeof(c->req),
+			stun_type(STUN_METHOD_ALLOCATE, STUN_CLASS_REQUEST), tid);
+	if (f == CPB_FLOOD_BARE) {
+		stun_build_transport(&sb, CPB_TRANSPORT_UDP);
+		stun_build_fingerprint(&sb);
+	} else {
+		snprintf(user, sizeof(user), "%" PRIu64 ":x",
+			 b->unix_now + 86400);
+		snprintf(nonce, sizeof(nonce), "%s%s%032" PRIu32, NONCE_COOKIE,
+			 "AAAA", i);
+		stun_build_attr(&sb, STUN_ATTR_USERNAME, user, strlen(user));
+		stun_build_attr(&sb, STUN_ATTR_REALM, CPB_REALM,
+				strlen(CPB_REALM));
+		stun_build_attr(&sb, STUN_ATTR_NONCE, nonce, NONCE_LEN);
+		stun_build_integrity(&sb, wrong_key, sizeof(wrong_key));
+	}
+	n = stun_build_finish(&sb);
+	if (n < 0)
+		return n;
+	c->req_len = (size_t)n;
+	c->replied = false;
+	return 0;
+}
+
+static enum cpb_code
+cpb_flood_code(const struct cpb_client *c)
+{
+	struct stun_msg m;
+	const char *reason;
+	uint16_t code = 0, rlen = 0;
+
+	if (!c->replied)
+		return CPB_CNONE;
+	if (stun_msg_decode(&m, c->reply, c->reply_len) != STUN_OK ||
+	    m.cls != STUN_CLASS_ERROR ||
+	    stun_msg_get_error(&m, &code, &reason, &rlen) != 0)
+		return CPB_COTHER;
+	return code == 401 ? CPB_C401 : code == 438 ? CPB_C438 : CPB_COTHER;
+}
+
+/* One round: a new server, N forged requests, then N bare ones. */
+static int
+cpb_flood_round(struct cpb *b, struct cpb_flood_result *res)
+{
+	struct turn_server *srv = turn_server_create(&b->params, &b->sink);
+	int rc = 0;
+
+	if (srv == NULL)
+		return -ENOMEM;
+	memset(res, 0, sizeof(*res));
+	for (int f = 0; rc == 0 && f < CPB__FLOODS; f++) {
+		uint64_t wall = 0, ns;
+
+		for (uint32_t i = 0; rc == 0 && i < b->n; i++)
+			rc = cpb_flood_build(b, (enum cpb_flood)f, i);
+		if (rc != 0)
+			break;
+		ns = cpb_run_step(b, srv, 1000 + (uint64_t)f, &wall);
+		res->ns[f] = (double)ns / b->n;
+		res->wall_ns[f] = (double)wall / b->n;
+		for (uint32_t i = 0; i < b->n; i++)
+			res->codes[f][cpb_flood_code(&b->c[i])]++;
+	}
+	/* A flood that never authenticates must leave nothing behind. */
+	if (rc == 0 && turn_server_alloc_count(srv) != 0)
+		rc = -EPROTO;
+	turn_server_destroy(srv);
+	return rc;
+}
+
+static int
+cpb_flood_cmp(const void *x, const void *y)
+{
+	double a = ((const struct cpb_flood_result *)x)->ns[CPB_FLOOD_FORGED];
+	double c = ((const struct cpb_flood_result *)y)->ns[CPB_FLOOD_FORGED];
+
+	return (a > c) - (a < c);
+}
+
+static void
+cpb_flood_print(const struct cpb *b, const struct cpb_flood_result *r)
+{
+	if (!b->json) {
+		printf("cp-bench --forged: %" PRIu32 " requests per flood, one "
+		       "source each, %u REST secrets, median of %u rounds\n",
+		       b->n, b->rest.n_secrets, b->rounds);
+		printf("%-7s %12s %12s %8s %8s %8s %8s\n", "flood", "cpu ns/req",
+		       "wall ns/req", "401", "438", "other", "none");
+		for (int f = 0; f < CPB__FLOODS; f++)
+			printf("%-7s %12.0f %12.0f %8" PRIu64 " %8" PRIu64
+			       " %8" PRIu64 " %8" PRIu64 "\n",
+			       cpb_flood_names[f], r->ns[f], r->wall_ns[f],
+			       r->codes[f][CPB_C401], r->codes[f][CPB_C438],
+			       r->codes[f][CPB_COTHER], r->codes[f][CPB_CNONE]);
+		return;
+	}
+	printf("{\"requests\": %" PRIu32 ", \"rounds\": %u, \"rest_secrets\": %u",
+	       b->n, b->rounds, b->rest.n_secrets);
+	for (int f = 0; f < CPB__FLOODS; f++) {
+		printf(", \"%s\": {\"cpu_ns_per_request\": %.1f, "
+		       "\"wall_ns_per_request\": %.1f",
+		       cpb_flood_names[f], r->ns[f], r->wall_ns[f]);
+		for (int k = 0; k < CPB__CODES; k++)
+			printf(", \"%s\": %" PRIu64, cpb_code_names[k],
+			       r->codes[f][k]);
+		printf("}");
+	}
+	printf("}\n");
+}
+
+/* Rounds of the flood; prints the median round (by the forged cost). */
+static int
+cpb_flood_run(struct cpb *b)
+{
+	struct cpb_flood_result *r = calloc(b->rounds, sizeof(*r));
+	int rc = 0;
+
+	if (r == NULL)
+		return -ENOMEM;
+	for (unsigned int k = 0; rc == 0 && k < b->rounds; k++)
+		rc = cpb_flood_round(b, &r[k]);
+	if (rc == 0) {
+		qsort(r, b->rounds, sizeof(*r), cpb_flood_cmp);
+		cpb_flood_print(b, &r[b->rounds / 2]);
+	} else {
+		fprintf(stderr, "cp-bench: flood round failed (%d)\n", rc);
+	}
+	free(r);
+	return rc;
+}
+
 /* ---- output ---- */
 
 static void
@@ -604,7 +800,8 @@ cpb_usage(void)
 {
 	fprintf(stderr,
 		"usage: cp-bench [--clients N] [--rounds R] [--users U]\n"
-		"                [--auth lt,rest,oauth] [--permission] [--json]\n");
+		"                [--auth lt,rest,oauth] [--permission] [--json]\n"
+		"       cp-bench --forged [--clients N] [--rounds R] [--json]\n");
 }
 
 static int
@@ -640,6 +837,7 @@ main(int argc, char **argv)
 		{ "auth", required_argument, NULL, 'a' },
 		{ "permission", no_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "forged", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -676,6 +874,9 @@ main(int argc, char **argv)
 		case 'j':
 			b.json = true;
 			break;
+		case 'f':
+			b.forged = true;
+			break;
 		default:
 			cpb_usage();
 			return opt == 'h' ? 0 : 2;
@@ -691,6 +892,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "cp-bench: setup failed: %s\n", strerror(-rc));
 		cpb_fini(&b);
 		return 1;
+	}
+	if (b.forged) {
+		rc = cpb_flood_run(&b);
+		cpb_fini(&b);
+		return rc == 0 ? 0 : 1;
 	}
 	for (int k = 0; rc == 0 && k < CPB__KINDS; k++) {
 		if (!b.kinds[k])

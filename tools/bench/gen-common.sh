@@ -32,6 +32,14 @@ gen_auth_conf() {
 	esac
 }
 
+# turnpike's per-source-prefix limits off (issue 13): a generator sets up
+# allocations from one network as fast as it can, which is what a bench
+# measures and what those limits exist to refuse.  turnpike only.
+gen_limits_off() {
+	echo "request-rate-per-prefix=0"
+	echo "challenge-rate-per-prefix=0"
+}
+
 gen_auth_args() {
 	case "$1" in
 	lt) echo "--auth lt --user $GEN_LT_USER --password $GEN_LT_PASS" ;;

@@ -80,6 +80,7 @@ relays=$(( (clients + 62000) / 62000 ))
 	*) echo "allocations-per-worker=$(( clients > 65536 ? clients : 65536 ))" ;;
 	esac
 	echo "admin-socket=$dir/admin.sock"
+	gen_limits_off
 	for line in "${server_conf[@]}"; do echo "$line"; done
 } >"$dir/turnpike.conf"
 

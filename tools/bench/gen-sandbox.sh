@@ -118,6 +118,7 @@ conf="$SB_DIR/bench.conf"
 {
 	gen_auth_conf "$auth"
 	echo "allowed-peer-ip=$SB_PREFIX"
+	gen_limits_off
 	for line in "${server_conf[@]}"; do echo "$line"; done
 } >"$conf"
 sb_server_start turnpike "$conf" "$workers" "$build" || exit 1

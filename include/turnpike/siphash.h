@@ -1,26 +1,28 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file
- * SipHash-2-4 (Aumasson and Bernstein, 2012): a keyed 64-bit hash for the
- * control plane's hash tables.
+ * SipHash-2-4 (Aumasson and Bernstein, 2012): a keyed 64-bit hash for
+ * tables keyed by what a client chooses: the control plane's allocation
+ * tables (its source port, its username) and both planes' per-prefix
+ * request limits (its source address, turnpike/prefix_limit.h).
  *
- * The tables are keyed by values a client chooses (its source port, its
- * username), so an unkeyed hash would let a client line its entries up in
- * one chain.  With a random key per table that cannot be planned.
+ * An unkeyed hash would let a client line its entries up in one chain, or
+ * aim a flood at the bucket of someone else's prefix.  With a random key
+ * per table that cannot be planned.
  *
  * Pure and inline: no state, no allocation.
  */
-#ifndef TURNPIKE_CP_SIPHASH_H
-#define TURNPIKE_CP_SIPHASH_H
+#ifndef TURNPIKE_SIPHASH_H
+#define TURNPIKE_SIPHASH_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 /** Key length in bytes. */
-#define CP_SIPHASH_KEY_LEN 16
+#define TP_SIPHASH_KEY_LEN 16
 
 static inline uint64_t
-cp_siphash_le64(const uint8_t *p)
+tp_siphash_le64(const uint8_t *p)
 {
 	uint64_t v = 0;
 
@@ -30,47 +32,47 @@ cp_siphash_le64(const uint8_t *p)
 }
 
 static inline uint64_t
-cp_siphash_rotl(uint64_t x, int b)
+tp_siphash_rotl(uint64_t x, int b)
 {
 	return (x << b) | (x >> (64 - b));
 }
 
 /* One SipRound over the four state words. */
 static inline void
-cp_siphash_round(uint64_t v[4])
+tp_siphash_round(uint64_t v[4])
 {
 	v[0] += v[1];
-	v[1] = cp_siphash_rotl(v[1], 13);
+	v[1] = tp_siphash_rotl(v[1], 13);
 	v[1] ^= v[0];
-	v[0] = cp_siphash_rotl(v[0], 32);
+	v[0] = tp_siphash_rotl(v[0], 32);
 	v[2] += v[3];
-	v[3] = cp_siphash_rotl(v[3], 16);
+	v[3] = tp_siphash_rotl(v[3], 16);
 	v[3] ^= v[2];
 	v[0] += v[3];
-	v[3] = cp_siphash_rotl(v[3], 21);
+	v[3] = tp_siphash_rotl(v[3], 21);
 	v[3] ^= v[0];
 	v[2] += v[1];
-	v[1] = cp_siphash_rotl(v[1], 17);
+	v[1] = tp_siphash_rotl(v[1], 17);
 	v[1] ^= v[2];
-	v[2] = cp_siphash_rotl(v[2], 32);
+	v[2] = tp_siphash_rotl(v[2], 32);
 }
 
 /* Absorb one 64-bit message word: two compression rounds. */
 static inline void
-cp_siphash_word(uint64_t v[4], uint64_t m)
+tp_siphash_word(uint64_t v[4], uint64_t m)
 {
 	v[3] ^= m;
-	cp_siphash_round(v);
-	cp_siphash_round(v);
+	tp_siphash_round(v);
+	tp_siphash_round(v);
 	v[0] ^= m;
 }
 
 /** SipHash-2-4 of @p len bytes under a 16-byte @p key. */
 static inline uint64_t
-cp_siphash(const uint8_t key[CP_SIPHASH_KEY_LEN], const void *data, size_t len)
+tp_siphash(const uint8_t key[TP_SIPHASH_KEY_LEN], const void *data, size_t len)
 {
 	const uint8_t *p = data;
-	uint64_t k0 = cp_siphash_le64(key), k1 = cp_siphash_le64(key + 8);
+	uint64_t k0 = tp_siphash_le64(key), k1 = tp_siphash_le64(key + 8);
 	uint64_t v[4] = {
 		k0 ^ 0x736f6d6570736575ull, /* "somepseu" */
 		k1 ^ 0x646f72616e646f6dull, /* "dorandom" */
@@ -81,15 +83,15 @@ cp_siphash(const uint8_t key[CP_SIPHASH_KEY_LEN], const void *data, size_t len)
 	size_t full = len & ~(size_t)7;
 
 	for (size_t i = 0; i < full; i += 8)
-		cp_siphash_word(v, cp_siphash_le64(p + i));
+		tp_siphash_word(v, tp_siphash_le64(p + i));
 	/* Final word: the leftover bytes, little-endian, length on top. */
 	for (size_t i = 0; i < (len & 7); i++)
 		last |= (uint64_t)p[full + i] << (8 * i);
-	cp_siphash_word(v, last);
+	tp_siphash_word(v, last);
 	v[2] ^= 0xFF;
 	for (int i = 0; i < 4; i++)
-		cp_siphash_round(v);
+		tp_siphash_round(v);
 	return v[0] ^ v[1] ^ v[2] ^ v[3];
 }
 
-#endif /* TURNPIKE_CP_SIPHASH_H */
+#endif /* TURNPIKE_SIPHASH_H */
