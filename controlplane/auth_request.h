@@ -50,6 +50,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth_algorithm.h"
 #include "auth_longterm.h"
 #include "auth_oauth.h"
 #include "auth_rest.h"
@@ -218,15 +219,6 @@ int auth_challenge_build(const struct auth_config *cfg,
  * @return 0, -EINVAL (not an authenticated verdict) or the builder's error.
  */
 int auth_response_sign(struct stun_builder *b, const struct auth_verdict *v);
-
-/**
- * Our PASSWORD-ALGORITHMS value (RFC 8489 section 14.11): SHA-256 first
- * when cfg->sha256, then MD5, no parameters.
- *
- * @return its length (4 or 8), or -ENOSPC.
- */
-int auth_password_algorithms(const struct auth_config *cfg, uint8_t *out,
-			     size_t cap);
 
 /** Wipe a verdict's key. */
 void auth_verdict_wipe(struct auth_verdict *v);

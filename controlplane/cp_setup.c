@@ -13,6 +13,7 @@
 
 #include <openssl/crypto.h>
 
+#include "auth_algorithm.h"
 #include "cp_setup.h"
 #include "turnpike/channel_data.h"
 
@@ -237,7 +238,8 @@ cp_setup_build(struct cp_objects *o, const struct tp_config *cfg,
 	if (rc == 0)
 		rc = setup_policy(o, cfg, err, err_len);
 	if (rc == 0) {
-		rc = nonce_ctx_init(&o->nonce, cfg->stale_nonce, 0);
+		rc = nonce_ctx_init(&o->nonce, cfg->stale_nonce,
+				    auth_algorithm_nonce_features());
 		if (rc != 0)
 			snprintf(err, err_len, "nonce secret: %s", strerror(-rc));
 	}

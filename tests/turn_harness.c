@@ -100,7 +100,10 @@ h_init(struct harness *h, uint16_t n_workers, bool no_auth)
 	h->now_ms = 1000000;
 	if (no_auth)
 		return;
-	assert_int_equal(nonce_ctx_init(&h->nonce, 600, 0), 0);
+	/* The nonce features and offer the server runs with (cp_setup.c). */
+	assert_int_equal(nonce_ctx_init(&h->nonce, 600,
+					auth_algorithm_nonce_features()),
+			 0);
 	assert_int_equal(auth_user_db_init(&h->users, H_REALM, strlen(H_REALM)),
 			 0);
 	assert_int_equal(auth_user_db_add(&h->users, "alice:alicepass"), 0);
@@ -109,6 +112,7 @@ h_init(struct harness *h, uint16_t n_workers, bool no_auth)
 	h->auth.server_name = H_REALM;
 	h->auth.users = &h->users;
 	h->auth.nonce = &h->nonce;
+	h->auth.sha256 = true; /* as cp_setup.c */
 	h->auth.software = H_SOFTWARE;
 	h->params.auth = &h->auth;
 }
