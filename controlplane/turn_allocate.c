@@ -223,6 +223,7 @@ allocate_commit(const struct turn_req *r, const struct alloc_plan *plan,
 	a->ref.gen = gen_next(srv);
 	memcpy(a->tid, r->msg.tid, STUN_TID_LEN);
 	a->by_token = turn_req_by_token(r);
+	turn_req_keep_token(r, a);
 	a->expiry_ms = r->now_ms + (uint64_t)plan->lifetime_s * 1000;
 	a->addr_error = plan->addr_error;
 	a->addr_error_family = plan->addr_error_family;

@@ -2,11 +2,11 @@
 /*
  * TURN server with the two other credential kinds: TURN REST API
  * ephemeral usernames (shared secret) and RFC 7635 OAuth access tokens.
- * The allocation belongs to the REST username or the OAuth kid, and an
- * OAuth token's lifetime caps the allocation's.  Also the RFC 8489
- * section 9.2 password algorithms as the server runs them: the offer in
- * the 401, SHA-256 accepted and answered with MESSAGE-INTEGRITY-SHA256,
- * bid-downs refused.
+ * The allocation belongs to the REST username or to the OAuth token's key
+ * (another token gets 441), and an OAuth token's lifetime caps the
+ * allocation's.  Also the RFC 8489 section 9.2 password algorithms as the
+ * server runs them: the offer in the 401, SHA-256 accepted and answered
+ * with MESSAGE-INTEGRITY-SHA256, bid-downs refused.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -147,24 +147,6 @@ test_oauth_token_caps_lifetime(void **state)
 	h_fini(&h);
 }
 
-/* Mint a token under @key for @mac_key (20 bytes), valid for an hour. */
-static size_t
-mint(const struct auth_oauth_key *key, const uint8_t *mac_key, uint8_t *out,
-     size_t cap)
-{
-	struct oauth_token tok = { .mac_key_len = 20, .lifetime = 3600 };
-	uint8_t nonce[OAUTH_NONCE_LEN];
-	int n;
-
-	memcpy(tok.mac_key, mac_key, 20);
-	tok.timestamp = oauth_timestamp_make(h_unix_now, 0);
-	assert_int_equal(RAND_bytes(nonce, sizeof(nonce)), 1);
-	n = oauth_token_encrypt(key->key, key->key_len, key->alg, H_REALM,
-				nonce, &tok, out, cap);
-	assert_true(n > 0);
-	return (size_t)n;
-}
-
 /*
  * What coturn's uclient -J does: a token per Allocate and Refresh, under a
  * kid picked at random, MESSAGE-INTEGRITY with the first 16 bytes of the
@@ -202,7 +184,7 @@ test_oauth_session_like_coturn(void **state)
 	c.user = "north";
 	h_login(&h, &c);
 
-	tlen = mint(&north, mac1, token, sizeof(token));
+	tlen = h_token_mint(&north, mac1, token, sizeof(token));
 	assert_int_equal(oauth_request(&c, STUN_METHOD_ALLOCATE, "north", token,
 				       tlen, mac1, 16, 600, &m),
 			 0);
@@ -215,7 +197,7 @@ test_oauth_session_like_coturn(void **state)
 			 0);
 
 	/* A Refresh with a new token under another kid is the same client. */
-	tlen = mint(&south, mac2, token, sizeof(token));
+	tlen = h_token_mint(&south, mac2, token, sizeof(token));
 	assert_int_equal(oauth_request(&c, STUN_METHOD_REFRESH, "south", token,
 				       tlen, mac2, 16, 600, &m),
 			 0);
@@ -237,6 +219,127 @@ test_oauth_session_like_coturn(void **state)
 	memcpy(c.key, alice.key, sizeof(c.key));
 	c.user = "alice";
 	assert_int_equal(h_refresh(&h, &c, 600), 441);
+	h_fini(&h);
+}
+
+/*
+ * Issue 13, weakness 1: a token allocation obeyed any valid token.  The
+ * attacker holds its own token from the same authorization server (here
+ * under the other kid, as coturn's uclient would pick), sends from the
+ * victim's 5-tuple and has the nonce sent there.  Before the fix each of
+ * its requests below succeeded, and the first one re-keyed the allocation
+ * so that the victim's next request got 401.
+ */
+static void
+test_oauth_other_token_is_441(void **state)
+{
+	struct auth_oauth_keyring ring;
+	struct auth_oauth_key north = { .kid = "north",
+					.key_len = 16,
+					.alg = OAUTH_ALG_A128GCM };
+	struct auth_oauth_key south = { .kid = "south",
+					.key_len = 32,
+					.alg = OAUTH_ALG_A256GCM };
+	uint8_t tok_v[OAUTH_TOKEN_MAX], tok_a[OAUTH_TOKEN_MAX];
+	uint8_t mac_v[20], mac_a[20];
+	struct tp_addr peer = h_addr("8.8.8.8", 7000);
+	struct tp_addr other = h_addr("9.9.9.9", 7000);
+	struct h_token_req victim, attacker;
+	struct h_client c, spoof;
+	const struct turn_stats *st;
+	int mark;
+
+	(void)state;
+	assert_int_equal(RAND_bytes(north.key, 16), 1);
+	assert_int_equal(RAND_bytes(south.key, 32), 1);
+	assert_int_equal(RAND_bytes(mac_v, 20), 1);
+	assert_int_equal(RAND_bytes(mac_a, 20), 1);
+	auth_oauth_keyring_init(&ring);
+	assert_int_equal(auth_oauth_keyring_add(&ring, &north), 0);
+	assert_int_equal(auth_oauth_keyring_add(&ring, &south), 0);
+	h_init(&h, 3, false);
+	h.auth.oauth = &ring;
+	h_start(&h);
+	st = turn_server_stats(h.srv);
+
+	h_client_init(&c, NULL, NULL, 10, 40000);
+	c.user = "north";
+	h_login(&h, &c);
+	victim = (struct h_token_req){
+		.kid = "north",
+		.token = tok_v,
+		.token_len = h_token_mint(&north, mac_v, tok_v, sizeof(tok_v)),
+		.mac_key = mac_v,
+		.mac_len = 20,
+		.lifetime = 600,
+	};
+	assert_int_equal(h_token_request(&h, &c, STUN_METHOD_ALLOCATE, &victim),
+			 0);
+
+	/* The attacker: same 5-tuple, same nonce, its own valid token. */
+	spoof = c;
+	attacker = (struct h_token_req){
+		.kid = "south",
+		.token = tok_a,
+		.token_len = h_token_mint(&south, mac_a, tok_a, sizeof(tok_a)),
+		.mac_key = mac_a,
+		.mac_len = 20,
+		.lifetime = UINT32_MAX,
+	};
+	mark = h.n_ev;
+	attacker.peer = &other;
+	assert_int_equal(h_token_request(&h, &spoof, STUN_METHOD_CREATE_PERMISSION,
+					 &attacker),
+			 441);
+	attacker.channel = 0x4001;
+	assert_int_equal(h_token_request(&h, &spoof, STUN_METHOD_CHANNEL_BIND,
+					 &attacker),
+			 441);
+	attacker.peer = NULL;
+	attacker.channel = 0;
+	attacker.lifetime = 0; /* delete */
+	assert_int_equal(h_token_request(&h, &spoof, STUN_METHOD_REFRESH,
+					 &attacker),
+			 441);
+	/* Its token without ACCESS-TOKEN: the session key is the victim's. */
+	attacker.token = NULL;
+	assert_int_equal(h_token_request(&h, &spoof, STUN_METHOD_REFRESH,
+					 &attacker),
+			 401);
+	/* Nothing reached the fast path: no permission, channel or delete. */
+	assert_int_equal(h_count_cmds(&h, mark, DP_CMD_PERM_SET), 0);
+	assert_int_equal(h_count_cmds(&h, mark, DP_CMD_CHAN_SET), 0);
+	assert_int_equal(h_count_cmds(&h, mark, DP_CMD_ALLOC_DEL), 0);
+	assert_int_equal(st->replies[TURN_REPLY_WRONG_CREDENTIALS], 3);
+
+	/* The allocation still answers to the victim's key, without a token
+	 * (RFC 7635 9.2) and with it: nothing re-keyed it. */
+	victim.token = NULL;
+	victim.lifetime = UINT32_MAX;
+	victim.peer = &peer;
+	assert_int_equal(h_token_request(&h, &c, STUN_METHOD_CREATE_PERMISSION,
+					 &victim),
+			 0);
+	victim.token = tok_v;
+	victim.peer = NULL;
+	victim.lifetime = 600;
+	assert_int_equal(h_token_request(&h, &c, STUN_METHOD_REFRESH, &victim),
+			 0);
+
+	/*
+	 * The door left open on purpose: a Refresh that keeps the allocation
+	 * and presents a new token renews it under that token (what coturn's
+	 * uclient does after every Allocate; test_oauth_session_like_coturn).
+	 * Nothing in RFC 7635 tells the victim's next token from another's.
+	 */
+	attacker.token = tok_a;
+	attacker.lifetime = 600;
+	assert_int_equal(h_token_request(&h, &spoof, STUN_METHOD_REFRESH,
+					 &attacker),
+			 0);
+	victim.token = NULL;
+	assert_int_equal(h_token_request(&h, &c, STUN_METHOD_REFRESH, &victim),
+			 401);
 	h_fini(&h);
 }
 
@@ -374,6 +477,7 @@ main(void)
 		cmocka_unit_test(test_rest_credentials),
 		cmocka_unit_test(test_oauth_token_caps_lifetime),
 		cmocka_unit_test(test_oauth_session_like_coturn),
+		cmocka_unit_test(test_oauth_other_token_is_441),
 		cmocka_unit_test(test_sha256_password_algorithm),
 	};
 
