@@ -123,6 +123,12 @@
 #define TP_CONFIG_DEFAULT_CHANNEL_LIFETIME 600
 #define TP_CONFIG_DEFAULT_PERMISSION_LIFETIME 300
 #define TP_CONFIG_DEFAULT_ALLOCS_PER_WORKER 65536
+/* Quotas: a person rarely needs more than a few allocations per call and a
+ * few calls at once; one OAuth key serves many people; the total leaves the
+ * relay ports of one address (49152-65535) to be shared. */
+#define TP_CONFIG_DEFAULT_USER_QUOTA 64
+#define TP_CONFIG_DEFAULT_OAUTH_KID_QUOTA 8192
+#define TP_CONFIG_DEFAULT_TOTAL_QUOTA 65536
 #define TP_CONFIG_DEFAULT_ADMIN_SOCKET "/run/turnpike.sock"
 /** Port of an alternate-server given without one (coturn's default). */
 #define TP_CONFIG_DEFAULT_ALTERNATE_PORT 3478
@@ -164,6 +170,7 @@
 	X(NO_AUTH, "no-auth")                                 \
 	X(USER_QUOTA, "user-quota")                           \
 	X(TOTAL_QUOTA, "total-quota")                         \
+	X(OAUTH_KID_QUOTA, "oauth-kid-quota")                 \
 	X(MAX_BPS, "max-bps")                                 \
 	X(ALLOWED_PEER_IP, "allowed-peer-ip")                 \
 	X(DENIED_PEER_IP, "denied-peer-ip")                   \
@@ -313,8 +320,9 @@ struct tp_config {
 	uint32_t stale_nonce; /**< seconds */
 
 	/* Quotas and lifetimes (0 quota = unlimited). */
-	uint32_t user_quota;
-	uint32_t total_quota;
+	uint32_t user_quota;      /**< per person (turn_quota.h) */
+	uint32_t total_quota;     /**< on the server */
+	uint32_t oauth_kid_quota; /**< all tokens of one OAuth kid */
 	uint32_t max_bps; /**< bytes per second per allocation, each way */
 	uint32_t max_allocate_lifetime;
 	uint32_t channel_lifetime;

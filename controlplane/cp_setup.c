@@ -140,6 +140,7 @@ setup_params(struct cp_objects *o, const struct tp_config *cfg, uint16_t n_worke
 	p->auth = cfg->no_auth ? NULL : &o->auth;
 	p->policy = &o->policy;
 	p->user_quota = cfg->user_quota;
+	p->kid_quota = cfg->oauth_kid_quota;
 	p->total_quota = cfg->total_quota;
 	p->max_bps = cfg->max_bps;
 	p->default_lifetime_s = 600 < cfg->max_allocate_lifetime ?

@@ -246,7 +246,7 @@ EOF
 }
 
 # Lines of CONFIG that only turnpike reads; coturn gets them another way.
-_sb_tp_only='^[[:space:]]*(oauth-key|local-network|gateway|allocations-per-worker|admin-socket|log-level|allow-unsafe-peers|rfc5766-channel-numbers)([[:space:]=]|$)'
+_sb_tp_only='^[[:space:]]*(oauth-key|oauth-kid-quota|local-network|gateway|allocations-per-worker|admin-socket|log-level|allow-unsafe-peers|rfc5766-channel-numbers)([[:space:]=]|$)'
 
 _sb_coturn_config() {
 	local in=$1 out=$2 db=$3
