@@ -12,9 +12,10 @@
 #include "nonce.h"
 
 uint32_t
-auth_algorithm_nonce_features(void)
+auth_algorithm_nonce_features(bool userhash_only)
 {
-	return NONCE_FEATURE_PASSWORD_ALGORITHMS;
+	return NONCE_FEATURE_PASSWORD_ALGORITHMS |
+	       (userhash_only ? NONCE_FEATURE_USERNAME_ANONYMITY : 0u);
 }
 
 int

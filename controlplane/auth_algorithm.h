@@ -47,8 +47,15 @@
 /** Longest PASSWORD-ALGORITHMS value we send: two entries of four bytes. */
 #define AUTH_ALGORITHMS_MAX 8
 
-/** The security feature bits our nonces carry (nonce.h's enum). */
-uint32_t auth_algorithm_nonce_features(void);
+/**
+ * The security feature bits our nonces carry (nonce.h's enum): password
+ * algorithms always; username anonymity (section 9.2.3.1: the client then
+ * sends USERHASH instead of USERNAME) only when @p userhash_only, i.e. every
+ * credential is a user of the table, which is looked up by USERHASH too.
+ * A REST username or an OAuth kid cannot be found from its hash, and a
+ * client told to hide its name would hide those too.
+ */
+uint32_t auth_algorithm_nonce_features(bool userhash_only);
 
 /**
  * Our PASSWORD-ALGORITHMS value (section 14.11): SHA-256 first when

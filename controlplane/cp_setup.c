@@ -240,7 +240,9 @@ cp_setup_build(struct cp_objects *o, const struct tp_config *cfg,
 		rc = setup_policy(o, cfg, err, err_len);
 	if (rc == 0) {
 		rc = nonce_ctx_init(&o->nonce, cfg->stale_nonce,
-				    auth_algorithm_nonce_features());
+				    auth_algorithm_nonce_features(cfg->lt_cred_mech &&
+								  !cfg->use_auth_secret &&
+								  !cfg->oauth));
 		if (rc != 0)
 			snprintf(err, err_len, "nonce secret: %s", strerror(-rc));
 	}

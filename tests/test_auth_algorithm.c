@@ -304,8 +304,13 @@ test_offer(void **state)
 	assert_int_equal(auth_algorithm_offer(true, out, 7), -ENOSPC);
 	/* The feature the nonces announce is the password-algorithms bit,
 	 * which nonce.h writes as "AAAB" (RFC 8489 erratum 6290). */
-	assert_int_equal(auth_algorithm_nonce_features(),
+	assert_int_equal(auth_algorithm_nonce_features(false),
 			 NONCE_FEATURE_PASSWORD_ALGORITHMS);
+	/* Username anonymity ("AAAD") only when every credential can be
+	 * found by its USERHASH. */
+	assert_int_equal(auth_algorithm_nonce_features(true),
+			 NONCE_FEATURE_PASSWORD_ALGORITHMS |
+				 NONCE_FEATURE_USERNAME_ANONYMITY);
 }
 
 static void

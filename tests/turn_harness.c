@@ -102,7 +102,7 @@ h_init(struct harness *h, uint16_t n_workers, bool no_auth)
 		return;
 	/* The nonce features and offer the server runs with (cp_setup.c). */
 	assert_int_equal(nonce_ctx_init(&h->nonce, 600,
-					auth_algorithm_nonce_features()),
+					auth_algorithm_nonce_features(false)),
 			 0);
 	assert_int_equal(auth_user_db_init(&h->users, H_REALM, strlen(H_REALM)),
 			 0);
