@@ -103,9 +103,12 @@ struct turn_alloc {
 	/** The quota groups it counts in, NULL for none. */
 	struct turn_user *quota[TURN_ALLOC_QUOTAS];
 	/** Created with an RFC 7635 token: the user is the kid, which names
-	 *  the authorization server's key, not a person. */
+	 *  the authorization server's key, not a person; the allocation
+	 *  belongs to the session key (turn_req_owns()). */
 	bool by_token;
-	struct auth_session session; /**< the last token's key, if by_token */
+	/** If by_token: the key of the token that created or last renewed it,
+	 *  the only one its requests may be signed with. */
+	struct auth_session session;
 	uint64_t start_ms;
 	uint64_t expiry_ms;
 	struct turn_perm *perms; /**< perm0, or malloc'ed once grown */
