@@ -32,8 +32,6 @@
 
 /* Static user, one key per REST secret, OAuth. */
 #define AUTH_CANDIDATES_MAX (1 + AUTH_REST_SECRETS_MAX + 2)
-/* Our PASSWORD-ALGORITHMS value: at most two entries of four bytes. */
-#define AUTH_ALGS_MAX 8
 
 static const char *const auth_reason_names[] = { AUTH_REASON_LIST(TP_XLIST_TEXT) };
 
@@ -77,27 +75,6 @@ auth_oauth_on(const struct auth_config *cfg)
 	       cfg->server_name != NULL;
 }
 
-int
-auth_password_algorithms(const struct auth_config *cfg, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-
-	if (cap < (cfg->sha256 ? 8u : 4u))
-		return -ENOSPC;
-	/* section 14.11: algorithm (2), parameters length (2), no parameters */
-	if (cfg->sha256) {
-		out[n++] = 0;
-		out[n++] = STUN_PASSWORD_ALG_SHA256;
-		out[n++] = 0;
-		out[n++] = 0;
-	}
-	out[n++] = 0;
-	out[n++] = STUN_PASSWORD_ALG_MD5;
-	out[n++] = 0;
-	out[n++] = 0;
-	return (int)n;
-}
-
 static void
 auth_refuse(struct auth_verdict *out, const struct auth_config *cfg,
 	    uint16_t code, enum auth_reason reason)
@@ -114,44 +91,16 @@ auth_refuse(struct auth_verdict *out, const struct auth_config *cfg,
 		out->reply |= AUTH_REPLY_THIRD_PARTY;
 }
 
-/*
- * RFC 8489 9.2.4, third check: bid-down protection.  Only when the nonce
- * cookie announces password algorithms; otherwise the key is MD5's.
- */
+/* RFC 8489 9.2.4, third check: bid-down protection (auth_algorithm.h). */
 static int
 auth_select_alg(struct auth_work *w, const char *nonce, uint16_t nlen)
 {
-	const struct stun_msg *req = w->req;
-	uint8_t ours[AUTH_ALGS_MAX];
-	const uint8_t *list, *one;
-	uint16_t llen = 0, olen = 0, alg = 0;
-	uint32_t features;
-	int n;
+	struct auth_algorithm_choice c;
+	int rc = auth_algorithm_select(w->cfg->sha256, w->req, nonce, nlen, &c);
 
-	w->alg = STUN_PASSWORD_ALG_MD5;
-	w->negotiated = false;
-	if (nonce_features(nonce, nlen, &features) != 0 ||
-	    !(features & NONCE_FEATURE_PASSWORD_ALGORITHMS))
-		return 0;
-	list = stun_msg_value(req, STUN_SLOT_PASSWORD_ALGORITHMS, &llen);
-	one = stun_msg_value(req, STUN_SLOT_PASSWORD_ALGORITHM, &olen);
-	if (list == NULL && one == NULL)
-		return 0;
-	if (list == NULL || one == NULL)
-		return -EINVAL;
-	n = auth_password_algorithms(w->cfg, ours, sizeof(ours));
-	if (n < 0 || llen != n || memcmp(list, ours, llen) != 0)
-		return -EINVAL;
-	/* Our entries have no parameters, so neither may the choice. */
-	if (stun_msg_get_password_algorithm(req, &alg) != 0 || olen != 4 ||
-	    one[2] != 0 || one[3] != 0)
-		return -EINVAL;
-	if (alg != STUN_PASSWORD_ALG_MD5 &&
-	    !(alg == STUN_PASSWORD_ALG_SHA256 && w->cfg->sha256))
-		return -EINVAL;
-	w->alg = alg;
-	w->negotiated = true;
-	return 0;
+	w->alg = c.alg;
+	w->negotiated = c.negotiated;
+	return rc;
 }
 
 static struct auth_candidate *
@@ -484,14 +433,14 @@ auth_challenge_build(const struct auth_config *cfg, const struct stun_msg *req,
 {
 	struct stun_builder b;
 	char nonce[NONCE_LEN + 1];
-	uint8_t algs[AUTH_ALGS_MAX];
+	uint8_t algs[AUTH_ALGORITHMS_MAX];
 	int n;
 
 	if (v->error == 0 || cfg == NULL || req == NULL || client == NULL)
 		return -EINVAL;
 	stun_build_init(&b, buf, cap, stun_type(req->method, STUN_CLASS_ERROR),
 			req->tid);
-	stun_build_error(&b, v->error, NULL);
+	stun_build_error(&b, v->error, cfg->terse ? "" : NULL);
 	if (v->reply & AUTH_REPLY_REALM)
 		stun_build_attr(&b, STUN_ATTR_REALM, cfg->realm,
 				strlen(cfg->realm));
@@ -502,7 +451,7 @@ auth_challenge_build(const struct auth_config *cfg, const struct stun_msg *req,
 		stun_build_attr(&b, STUN_ATTR_NONCE, nonce, (size_t)n);
 	}
 	if (v->reply & AUTH_REPLY_PASSWORD_ALGORITHMS) {
-		n = auth_password_algorithms(cfg, algs, sizeof(algs));
+		n = auth_algorithm_offer(cfg->sha256, algs, sizeof(algs));
 		if (n < 0)
 			return n;
 		stun_build_attr(&b, STUN_ATTR_PASSWORD_ALGORITHMS, algs,

@@ -64,6 +64,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth_algorithm.h"
 #include "auth_longterm.h"
 #include "auth_oauth.h"
 #include "auth_rest.h"
@@ -145,6 +146,11 @@ struct auth_config {
 	uint32_t oauth_skew_s;
 	/** SOFTWARE for challenges, or NULL. */
 	const char *software;
+	/** Challenges carry ERROR-CODE without its reason phrase (RFC 8489
+	 *  section 14.8: the phrase is for people, the code is what a client
+	 *  acts on): set on a copy when a challenge must shrink to fit the
+	 *  amplification bound (turn_dispatch.c). */
+	bool terse;
 };
 
 /** The outcome for one request. */
@@ -232,15 +238,6 @@ int auth_challenge_build(const struct auth_config *cfg,
  * @return 0, -EINVAL (not an authenticated verdict) or the builder's error.
  */
 int auth_response_sign(struct stun_builder *b, const struct auth_verdict *v);
-
-/**
- * Our PASSWORD-ALGORITHMS value (RFC 8489 section 14.11): SHA-256 first
- * when cfg->sha256, then MD5, no parameters.
- *
- * @return its length (4 or 8), or -ENOSPC.
- */
-int auth_password_algorithms(const struct auth_config *cfg, uint8_t *out,
-			     size_t cap);
 
 /** Wipe a verdict's key. */
 void auth_verdict_wipe(struct auth_verdict *v);

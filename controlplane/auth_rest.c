@@ -92,6 +92,35 @@ auth_rest_username_expiry(const char *username, size_t ulen, uint64_t *expiry)
 }
 
 int
+auth_rest_username_user(const char *username, size_t ulen, const char **user,
+			size_t *user_len)
+{
+	const char *first, *last;
+	uint64_t expiry;
+
+	if (user == NULL || user_len == NULL ||
+	    auth_rest_username_expiry(username, ulen, &expiry) != 0)
+		return -EINVAL;
+	first = memchr(username, AUTH_REST_SEPARATOR, ulen);
+	if (first == NULL)
+		return -ENOENT;
+	if (auth_rest_parse_u64(username, (size_t)(first - username), &expiry) ==
+	    0) {
+		*user = first + 1;
+		*user_len = (size_t)(username + ulen - first - 1);
+	} else {
+		/* "<user id>:<expiry>": auth_rest_username_expiry() found
+		 * the digits after the last separator. */
+		last = username + ulen - 1;
+		while (*last != AUTH_REST_SEPARATOR)
+			last--;
+		*user = username;
+		*user_len = (size_t)(last - username);
+	}
+	return *user_len == 0 ? -ENOENT : 0;
+}
+
+int
 auth_rest_username_check(const char *username, size_t ulen, uint64_t now_unix,
 			 uint32_t max_ttl_s)
 {

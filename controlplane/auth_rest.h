@@ -78,6 +78,19 @@ int auth_rest_username_expiry(const char *username, size_t ulen,
 			      uint64_t *expiry);
 
 /**
+ * The user id of a username: what is not the expiry time, so "42:alice"
+ * and "1700000000:alice" name the same person (the text after the first
+ * separator; in coturn's older "<rest>:<digits>" form, the text before the
+ * last one).
+ *
+ * @return 0 and *user (pointing into @p username), *user_len >= 1;
+ *         -ENOENT if the username is a bare timestamp or the id is empty;
+ *         -EINVAL if it has no timestamp.
+ */
+int auth_rest_username_user(const char *username, size_t ulen,
+			    const char **user, size_t *user_len);
+
+/**
  * Check a username's expiry against the clock.
  *
  * @param max_ttl_s  refuse expiry > now + max_ttl_s (0 = no limit)

@@ -144,6 +144,7 @@ static const struct config_def config_defs[TP_CONFIG_KEY_COUNT] = {
 	[TP_CONFIG_KEY_NO_AUTH] = { KIND_FLAG, false, OFF(no_auth), 0, 0 },
 	[TP_CONFIG_KEY_USER_QUOTA] = { KIND_U32, false, OFF(user_quota), 0, UINT32_MAX },
 	[TP_CONFIG_KEY_TOTAL_QUOTA] = { KIND_U32, false, OFF(total_quota), 0, UINT32_MAX },
+	[TP_CONFIG_KEY_OAUTH_KID_QUOTA] = { KIND_U32, false, OFF(oauth_kid_quota), 0, UINT32_MAX },
 	[TP_CONFIG_KEY_MAX_BPS] = { KIND_U32, false, OFF(max_bps), 0, TP_CONFIG_MAX_BPS_MAX },
 	[TP_CONFIG_KEY_ALLOWED_PEER_IP] = { KIND_RANGES, true, OFF(allowed_peer_ips), 0, 0 },
 	[TP_CONFIG_KEY_DENIED_PEER_IP] = { KIND_RANGES, true, OFF(denied_peer_ips), 0, 0 },
@@ -1368,8 +1369,11 @@ tp_config_validate(const struct tp_config *cfg, char *err, size_t len)
 		rc = config_validate_ports(cfg, err, len);
 	if (rc != 0)
 		return rc;
-	if (cfg->user_quota != 0 && cfg->total_quota != 0 &&
-	    cfg->user_quota > cfg->total_quota)
+	/* Only settings both written in the file contradict: a default above
+	 * a smaller total-quota is just bounded by it. */
+	if (cfg->line[TP_CONFIG_KEY_USER_QUOTA] != 0 &&
+	    cfg->line[TP_CONFIG_KEY_TOTAL_QUOTA] != 0 && cfg->user_quota != 0 &&
+	    cfg->total_quota != 0 && cfg->user_quota > cfg->total_quota)
 		return config_conflict(cfg, err, len, TP_CONFIG_KEY_USER_QUOTA,
 				       TP_CONFIG_KEY_TOTAL_QUOTA,
 				       "user-quota %u is above total-quota %u",
@@ -1423,6 +1427,9 @@ tp_config_init_defaults(struct tp_config *cfg)
 	cfg->min_port = TP_CONFIG_DEFAULT_MIN_PORT;
 	cfg->max_port = TP_CONFIG_DEFAULT_MAX_PORT;
 	cfg->allocations_per_worker = TP_CONFIG_DEFAULT_ALLOCS_PER_WORKER;
+	cfg->user_quota = TP_CONFIG_DEFAULT_USER_QUOTA;
+	cfg->total_quota = TP_CONFIG_DEFAULT_TOTAL_QUOTA;
+	cfg->oauth_kid_quota = TP_CONFIG_DEFAULT_OAUTH_KID_QUOTA;
 	cfg->stale_nonce = TP_CONFIG_DEFAULT_STALE_NONCE;
 	cfg->rest_max_lifetime = TP_CONFIG_DEFAULT_REST_MAX_LIFETIME;
 	cfg->max_allocate_lifetime = TP_CONFIG_DEFAULT_MAX_ALLOCATE_LIFETIME;

@@ -148,6 +148,12 @@
 /** Highest request or challenge rate: a microsecond each (the control
  *  thread's clock for its buckets). */
 #define TP_CONFIG_LIMIT_RATE_MAX 1000000
+/* Quotas: a person rarely needs more than a few allocations per call and a
+ * few calls at once; one OAuth key serves many people; the total leaves the
+ * relay ports of one address (49152-65535) to be shared. */
+#define TP_CONFIG_DEFAULT_USER_QUOTA 64
+#define TP_CONFIG_DEFAULT_OAUTH_KID_QUOTA 8192
+#define TP_CONFIG_DEFAULT_TOTAL_QUOTA 65536
 #define TP_CONFIG_DEFAULT_ADMIN_SOCKET "/run/turnpike.sock"
 /** Longest interface name (IF_NAMESIZE - 1). */
 #define TP_CONFIG_IFNAME_MAX 15
@@ -192,6 +198,7 @@
 	X(NO_AUTH, "no-auth")                                 \
 	X(USER_QUOTA, "user-quota")                           \
 	X(TOTAL_QUOTA, "total-quota")                         \
+	X(OAUTH_KID_QUOTA, "oauth-kid-quota")                 \
 	X(MAX_BPS, "max-bps")                                 \
 	X(ALLOWED_PEER_IP, "allowed-peer-ip")                 \
 	X(DENIED_PEER_IP, "denied-peer-ip")                   \
@@ -353,8 +360,9 @@ struct tp_config {
 	uint32_t stale_nonce; /**< seconds */
 
 	/* Quotas and lifetimes (0 quota = unlimited). */
-	uint32_t user_quota;
-	uint32_t total_quota;
+	uint32_t user_quota;      /**< per person (turn_quota.h) */
+	uint32_t total_quota;     /**< on the server */
+	uint32_t oauth_kid_quota; /**< all tokens of one OAuth kid */
 	uint32_t max_bps; /**< bytes per second per allocation, each way */
 	uint32_t max_allocate_lifetime;
 	uint32_t channel_lifetime;

@@ -13,6 +13,7 @@
 
 #include <openssl/crypto.h>
 
+#include "auth_algorithm.h"
 #include "cp_setup.h"
 #include "turnpike/channel_data.h"
 
@@ -170,6 +171,7 @@ setup_params(struct cp_objects *o, const struct tp_config *cfg, uint16_t n_worke
 	p->auth = cfg->no_auth ? NULL : &o->auth;
 	p->policy = &o->policy;
 	p->user_quota = cfg->user_quota;
+	p->kid_quota = cfg->oauth_kid_quota;
 	p->total_quota = cfg->total_quota;
 	p->max_bps = cfg->max_bps;
 	p->default_lifetime_s = 600 < cfg->max_allocate_lifetime ?
@@ -276,7 +278,10 @@ cp_setup_build(struct cp_objects *o, const struct tp_config *cfg,
 	if (rc == 0)
 		rc = setup_policy(o, cfg, err, err_len);
 	if (rc == 0) {
-		rc = nonce_ctx_init(&o->nonce, cfg->stale_nonce, 0);
+		rc = nonce_ctx_init(&o->nonce, cfg->stale_nonce,
+				    auth_algorithm_nonce_features(cfg->lt_cred_mech &&
+								  !cfg->use_auth_secret &&
+								  !cfg->oauth));
 		if (rc != 0)
 			snprintf(err, err_len, "nonce secret: %s", strerror(-rc));
 	}

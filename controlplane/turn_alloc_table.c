@@ -4,11 +4,13 @@
  * turn_alloc_table.h).
  *
  * Runs on the control thread.  Owns every struct turn_alloc, turn_user and
- * turn_ended it creates, and the bucket arrays.  Records are malloc'ed one
+ * turn_ended it creates, and the bucket arrays.  Quota groups are
+ * turn_user records too, in an index of their own, so a user name and a
+ * quota key never meet.  Records are malloc'ed one
  * by one: the control plane may allocate, and memory then follows the
  * number of live allocations rather than the configured maximum.
  *
- * All four indexes share one bucket count (a power of two sized from the
+ * All five indexes share one bucket count (a power of two sized from the
  * capacity) and one SipHash key.  Chains are singly linked; removal walks
  * the chain with a pointer to the previous link, which stays short because
  * the key is secret and the load factor at most about one.
@@ -64,6 +66,24 @@ user_bucket(const struct turn_alloc_table *t, const char *name, size_t len)
 	return (uint32_t)tp_siphash(t->key, name, len) & t->mask;
 }
 
+/* One index of named records: users, or quota groups. */
+struct rec_index {
+	struct turn_user **buckets;
+	uint32_t *count;
+};
+
+static struct rec_index
+users_of(struct turn_alloc_table *t)
+{
+	return (struct rec_index){ t->users, &t->n_users };
+}
+
+static struct rec_index
+quotas_of(struct turn_alloc_table *t)
+{
+	return (struct rec_index){ t->quotas, &t->n_quotas };
+}
+
 int
 turn_alloc_table_init(struct turn_alloc_table *t, uint32_t capacity)
 {
@@ -78,9 +98,10 @@ turn_alloc_table_init(struct turn_alloc_table *t, uint32_t capacity)
 	t->by_tuple = calloc(n, sizeof(*t->by_tuple));
 	t->by_relay = calloc(n, sizeof(*t->by_relay));
 	t->users = calloc(n, sizeof(*t->users));
+	t->quotas = calloc(n, sizeof(*t->quotas));
 	t->ended = calloc(n, sizeof(*t->ended));
 	if (t->by_tuple == NULL || t->by_relay == NULL || t->users == NULL ||
-	    t->ended == NULL) {
+	    t->quotas == NULL || t->ended == NULL) {
 		turn_alloc_table_fini(t);
 		return -ENOMEM;
 	}
@@ -96,6 +117,18 @@ alloc_free(struct turn_alloc *a)
 		free(a->chans);
 	OPENSSL_cleanse(&a->session, sizeof(a->session));
 	free(a);
+}
+
+static void
+recs_free(struct turn_user **buckets, uint32_t mask)
+{
+	for (uint32_t i = 0; buckets != NULL && i <= mask; i++)
+		while (buckets[i] != NULL) {
+			struct turn_user *u = buckets[i];
+
+			buckets[i] = u->next;
+			free(u);
+		}
 }
 
 void
@@ -114,16 +147,12 @@ turn_alloc_table_fini(struct turn_alloc_table *t)
 			t->ended[i] = e->next;
 			free(e);
 		}
-	for (uint32_t i = 0; t->users != NULL && i <= t->mask; i++)
-		while (t->users[i] != NULL) {
-			struct turn_user *u = t->users[i];
-
-			t->users[i] = u->next;
-			free(u);
-		}
+	recs_free(t->users, t->mask);
+	recs_free(t->quotas, t->mask);
 	free(t->by_tuple);
 	free(t->by_relay);
 	free(t->users);
+	free(t->quotas);
 	free(t->ended);
 	OPENSSL_cleanse(t->key, sizeof(t->key));
 	memset(t, 0, sizeof(*t));
@@ -155,22 +184,37 @@ turn_alloc_table_find_relay(const struct turn_alloc_table *t,
 	return a;
 }
 
-struct turn_user *
-turn_alloc_table_user(const struct turn_alloc_table *t, const char *name,
-		      size_t len)
+static struct turn_user *
+rec_find(const struct turn_alloc_table *t, struct turn_user *const *buckets,
+	 const char *name, size_t len)
 {
-	struct turn_user *u = t->users[user_bucket(t, name, len)];
+	struct turn_user *u = buckets[user_bucket(t, name, len)];
 
 	while (u != NULL && !(u->len == len && memcmp(u->name, name, len) == 0))
 		u = u->next;
 	return u;
 }
 
-/* Find or make the user record and take a reference for one allocation. */
-static struct turn_user *
-user_hold(struct turn_alloc_table *t, const char *name, size_t len)
+struct turn_user *
+turn_alloc_table_user(const struct turn_alloc_table *t, const char *name,
+		      size_t len)
 {
-	struct turn_user *u = turn_alloc_table_user(t, name, len);
+	return rec_find(t, t->users, name, len);
+}
+
+struct turn_user *
+turn_alloc_table_quota(const struct turn_alloc_table *t, const char *key,
+		       size_t len)
+{
+	return rec_find(t, t->quotas, key, len);
+}
+
+/* Find or make the record and take a reference for one allocation. */
+static struct turn_user *
+rec_hold(struct turn_alloc_table *t, struct rec_index ix, const char *name,
+	 size_t len)
+{
+	struct turn_user *u = rec_find(t, ix.buckets, name, len);
 	uint32_t b;
 
 	if (u == NULL) {
@@ -180,9 +224,9 @@ user_hold(struct turn_alloc_table *t, const char *name, size_t len)
 		u->len = (uint16_t)len;
 		memcpy(u->name, name, len);
 		b = user_bucket(t, name, len);
-		u->next = t->users[b];
-		t->users[b] = u;
-		t->n_users++;
+		u->next = ix.buckets[b];
+		ix.buckets[b] = u;
+		(*ix.count)++;
 	}
 	u->refs++;
 	u->n_allocs++;
@@ -190,18 +234,53 @@ user_hold(struct turn_alloc_table *t, const char *name, size_t len)
 }
 
 static void
-user_release(struct turn_alloc_table *t, struct turn_user *u)
+rec_release(struct turn_alloc_table *t, struct rec_index ix, struct turn_user *u)
 {
 	struct turn_user **pp;
 
 	if (--u->refs > 0)
 		return;
-	pp = &t->users[user_bucket(t, u->name, u->len)];
+	pp = &ix.buckets[user_bucket(t, u->name, u->len)];
 	while (*pp != u)
 		pp = &(*pp)->next;
 	*pp = u->next;
-	t->n_users--;
+	(*ix.count)--;
 	free(u);
+}
+
+static struct turn_user *
+user_hold(struct turn_alloc_table *t, const char *name, size_t len)
+{
+	return rec_hold(t, users_of(t), name, len);
+}
+
+static void
+user_release(struct turn_alloc_table *t, struct turn_user *u)
+{
+	rec_release(t, users_of(t), u);
+}
+
+int
+turn_alloc_table_quota_hold(struct turn_alloc_table *t, struct turn_alloc *a,
+			    unsigned int which, const char *key, size_t len)
+{
+	if (which >= TURN_ALLOC_QUOTAS || a->quota[which] != NULL || len == 0 ||
+	    len > TURN_QUOTA_KEY_MAX)
+		return -EINVAL;
+	a->quota[which] = rec_hold(t, quotas_of(t), key, len);
+	return a->quota[which] == NULL ? -ENOMEM : 0;
+}
+
+/* An allocation that ends stops counting against its quotas at once. */
+static void
+quotas_release(struct turn_alloc_table *t, struct turn_alloc *a)
+{
+	for (unsigned int i = 0; i < TURN_ALLOC_QUOTAS; i++)
+		if (a->quota[i] != NULL) {
+			a->quota[i]->n_allocs--;
+			rec_release(t, quotas_of(t), a->quota[i]);
+			a->quota[i] = NULL;
+		}
 }
 
 struct turn_alloc *
@@ -275,6 +354,7 @@ turn_alloc_table_remove(struct turn_alloc_table *t, struct turn_alloc *a,
 	uint32_t b;
 
 	alloc_unlink(t, a);
+	quotas_release(t, a);
 	a->user->n_allocs--;
 	if (keep_ended)
 		e = calloc(1, sizeof(*e));

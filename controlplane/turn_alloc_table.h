@@ -52,7 +52,13 @@
 /** Longest username kept (RFC 5389's limit, as auth_request.h). */
 #define TURN_USERNAME_MAX 513
 
-/** Who holds allocations, for the per-user quota. */
+/** Quota groups an allocation counts in (turn_quota.h says which). */
+#define TURN_ALLOC_QUOTAS 2
+/** Longest quota key: a kind prefix and a username. */
+#define TURN_QUOTA_KEY_MAX (TURN_USERNAME_MAX + 8)
+
+/** Who holds allocations: a username (usage records, admin listing) or a
+ *  quota group (turn_quota.h); n_allocs is what quotas compare with. */
 struct turn_user {
 	struct turn_user *next; /**< hash chain */
 	uint32_t n_allocs;      /**< live allocations */
@@ -98,10 +104,15 @@ struct turn_alloc {
 	uint8_t addr_error_family;
 	uint8_t tid[STUN_TID_LEN]; /**< the Allocate that created it */
 	struct turn_user *user;
+	/** The quota groups it counts in, NULL for none. */
+	struct turn_user *quota[TURN_ALLOC_QUOTAS];
 	/** Created with an RFC 7635 token: the user is the kid, which names
-	 *  the authorization server's key, not a person. */
+	 *  the authorization server's key, not a person; the allocation
+	 *  belongs to the session key (turn_req_owns()). */
 	bool by_token;
-	struct auth_session session; /**< the last token's key, if by_token */
+	/** If by_token: the key of the token that created or last renewed it,
+	 *  the only one its requests may be signed with. */
+	struct auth_session session;
 	uint64_t start_ms;
 	uint64_t expiry_ms;
 	struct turn_perm *perms; /**< perm0, or malloc'ed once grown */
@@ -133,10 +144,12 @@ struct turn_alloc_table {
 	struct turn_alloc **by_tuple;
 	struct turn_alloc **by_relay;
 	struct turn_user **users;
+	struct turn_user **quotas; /**< quota groups, by key */
 	struct turn_ended **ended;
 	struct turn_alloc *all; /**< every live allocation */
 	uint32_t n_allocs;
 	uint32_t n_users;
+	uint32_t n_quotas;
 	uint32_t n_ended;
 };
 
@@ -162,6 +175,19 @@ struct turn_alloc *turn_alloc_table_find_relay(const struct turn_alloc_table *t,
 /** The user record of a name, or NULL if it holds nothing. */
 struct turn_user *turn_alloc_table_user(const struct turn_alloc_table *t,
 					const char *name, size_t len);
+
+/** The quota group of @p key, or NULL if no allocation counts in it. */
+struct turn_user *turn_alloc_table_quota(const struct turn_alloc_table *t,
+					 const char *key, size_t len);
+
+/**
+ * Count allocation @p a in quota group @p key, as its group number
+ * @p which (< TURN_ALLOC_QUOTAS).  It stops counting when removed.
+ * @return 0, -EINVAL (bad @p which or key, or that group already set) or
+ *         -ENOMEM.
+ */
+int turn_alloc_table_quota_hold(struct turn_alloc_table *t, struct turn_alloc *a,
+				unsigned int which, const char *key, size_t len);
 
 /**
  * Create an allocation record and index it.  The caller fills ref, owner,

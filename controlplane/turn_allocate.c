@@ -29,8 +29,10 @@
  *     address in the fast path, so the IPv4 one is allocated and the
  *     success response says why there is no IPv6 one with
  *     ADDRESS-ERROR-CODE 440, as section 7.2 allows.
- *  9. Quotas: per user -> 486; total, worker table full, no free relay port
- *     -> 508 (or 300 Try Alternate when an alternate server is set).
+ *  9. Quotas: per person (user-quota) or per OAuth kid (oauth-kid-quota)
+ *     -> 486, counted by turn_quota.h's keys, not by the credential's text;
+ *     total, worker table full, no free relay port -> 508 (or 300 Try
+ *     Alternate when an alternate server is set).
  *
  * Lifetime: max(default, min(LIFETIME, max)) (section 7.2), see
  * turn_lifetime().  The owner worker is dp_owner_of_client(); the slot and
@@ -40,9 +42,11 @@
  *
  * Runs on the control thread, called by turn_dispatch.c.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "turn_internal.h"
+#include "turn_quota.h"
 
 /* What the checks decided. */
 struct alloc_plan {
@@ -205,10 +209,24 @@ send_alloc_add(struct turn_server *srv, const struct turn_req *r,
 	turn_server_cmd(srv, a->owner, &cmd);
 }
 
+/* Count @a in its quota groups.  @return 0 or -ENOMEM. */
+static int
+allocate_hold_quotas(struct turn_server *srv, struct turn_alloc *a,
+		     const struct turn_quota_keys *qk)
+{
+	for (unsigned int i = 0; i < TURN_ALLOC_QUOTAS; i++)
+		if (qk->len[i] != 0 &&
+		    turn_alloc_table_quota_hold(&srv->table, a, i, qk->key[i],
+						qk->len[i]) != 0)
+			return -ENOMEM;
+	return 0;
+}
+
 /* Make the record, install it, answer.  @return 0 or the error code. */
 static uint16_t
 allocate_commit(const struct turn_req *r, const struct alloc_plan *plan,
-		uint16_t owner, uint32_t slot, const struct tp_addr *relay)
+		const struct turn_quota_keys *qk, uint16_t owner, uint32_t slot,
+		const struct tp_addr *relay)
 {
 	struct turn_server *srv = r->srv;
 	struct turn_alloc *a;
@@ -218,11 +236,16 @@ allocate_commit(const struct turn_req *r, const struct alloc_plan *plan,
 				    r->user, r->user_len, r->now_ms);
 	if (a == NULL)
 		return 500;
+	if (allocate_hold_quotas(srv, a, qk) != 0) {
+		turn_alloc_table_remove(&srv->table, a, r->now_ms, false);
+		return 500;
+	}
 	a->owner = owner;
 	a->ref.slot = slot;
 	a->ref.gen = gen_next(srv);
 	memcpy(a->tid, r->msg.tid, STUN_TID_LEN);
 	a->by_token = turn_req_by_token(r);
+	turn_req_keep_token(r, a);
 	a->expiry_ms = r->now_ms + (uint64_t)plan->lifetime_s * 1000;
 	a->addr_error = plan->addr_error;
 	a->addr_error_family = plan->addr_error_family;
@@ -242,16 +265,18 @@ allocate_create(const struct turn_req *r, const struct alloc_plan *plan)
 {
 	struct turn_server *srv = r->srv;
 	const struct turn_params *p = &srv->p;
-	const struct turn_user *u;
+	struct turn_quota_keys qk;
 	struct tp_addr relay;
 	uint16_t owner, code;
 	uint32_t slot;
 
-	if (p->user_quota != 0 && r->user_len > 0) {
-		u = turn_alloc_table_user(&srv->table, r->user, r->user_len);
-		if (u != NULL && u->n_allocs >= p->user_quota)
-			return 486;
-	}
+	turn_quota_keys_make(r->auth, &qk);
+	if ((p->user_quota != 0 &&
+	     turn_quota_held(&srv->table, &qk, TURN_QUOTA_PERSON) >=
+		     p->user_quota) ||
+	    (p->kid_quota != 0 &&
+	     turn_quota_held(&srv->table, &qk, TURN_QUOTA_KID) >= p->kid_quota))
+		return 486;
 	if (srv->shutting_down ||
 	    (p->total_quota != 0 && srv->table.n_allocs >= p->total_quota))
 		return 508;
@@ -263,7 +288,7 @@ allocate_create(const struct turn_req *r, const struct alloc_plan *plan)
 		turn_ports_slot_put(srv->ports, owner, slot);
 		return 508;
 	}
-	code = allocate_commit(r, plan, owner, slot, &relay);
+	code = allocate_commit(r, plan, &qk, owner, slot, &relay);
 	if (code != 0) {
 		turn_ports_put(srv->ports, &relay);
 		turn_ports_slot_put(srv->ports, owner, slot);

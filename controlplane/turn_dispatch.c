@@ -33,8 +33,10 @@
  * for diagnostics, which no check depends on), then, a challenge to a
  * request that had no FINGERPRINT, its FINGERPRINT (section 14.7: it
  * tells STUN from other protocols on a shared port, which a client that
- * does not use it does not need); one that still does not fit is not
- * sent, and is counted
+ * does not use it does not need), then the reason phrase of its
+ * ERROR-CODE (section 14.8: text for people; the code is what a client
+ * acts on; 12 bytes of "Unauthorized"); one that still does not fit is
+ * not sent, and is counted
  * (drop "reply_over_amplification_bound").  In practice:
  *  - Binding (XOR-MAPPED-ADDRESS and FINGERPRINT, 40 or 52 bytes) always
  *    fits: a plain STUN server answers the 20-byte Binding requests of
@@ -69,6 +71,8 @@
  */
 #include <stdint.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
 
 #include "turn_internal.h"
 
@@ -226,7 +230,8 @@ reply_drop_fingerprint(uint8_t *buf, int n)
 }
 
 /*
- * The challenge, without SOFTWARE if that is what makes it fit.  At most
+ * The challenge, without SOFTWARE, FINGERPRINT or the reason phrase if
+ * that is what makes it fit (see DESIGN).  At most
  * p.challenge_rate per source prefix and second over UDP: a flood of
  * spoofed requests gets no more challenges sent to a victim's network
  * than that, and spends no more of our time making nonces for it.  A
@@ -259,6 +264,16 @@ reply_challenge(const struct turn_req *r, const struct auth_verdict *v)
 	}
 	if (n > 0 && (size_t)n > turn_reply_bound(r->pkt) && r->msg.fp_off == 0)
 		n = reply_drop_fingerprint(buf, n);
+	if (n > 0 && (size_t)n > turn_reply_bound(r->pkt)) {
+		lean = *cfg;
+		lean.software = NULL;
+		lean.terse = true;
+		n = auth_challenge_build(&lean, &r->msg, v, &r->pkt->client,
+					 r->now_unix, buf, sizeof(buf));
+		if (n > 0 && (size_t)n > turn_reply_bound(r->pkt) &&
+		    r->msg.fp_off == 0)
+			n = reply_drop_fingerprint(buf, n);
+	}
 	if (reply_within_bound(r, n))
 		reply_emit(r, buf, n, v->error, r->pkt->worker);
 }
@@ -287,21 +302,72 @@ turn_req_by_token(const struct turn_req *r)
 	return r->auth != NULL && r->auth->mech == AUTH_MECH_OAUTH;
 }
 
+/* Whether @r is signed with the key @a now holds (RFC 7635's session key). */
+static bool
+req_has_session_key(const struct turn_req *r, const struct turn_alloc *a)
+{
+	const struct auth_verdict *v = r->auth;
+
+	return v->key_len != 0 && v->key_len == a->session.key_len &&
+	       CRYPTO_memcmp(v->key, a->session.key, v->key_len) == 0;
+}
+
+/* A Refresh that keeps the allocation (LIFETIME absent or not 0). */
+static bool
+req_is_renewal(const struct turn_req *r)
+{
+	uint32_t lt;
+
+	if (r->msg.method != STUN_METHOD_REFRESH)
+		return false;
+	return stun_msg_get_u32(&r->msg, STUN_SLOT_LIFETIME, &lt) != 0 || lt != 0;
+}
+
 /*
  * RFC 8656 section 7: a request on an allocation must come from its user
- * (else 441).  A token names no user: its kid picks the authorization
- * server's key, and a client renewing its token may get one under another
- * kid (coturn's uclient picks a kid at random for every Refresh).  So any
- * valid token, which only the 5-tuple's holder could have sent with a
- * matching MESSAGE-INTEGRITY, speaks for a token allocation.
+ * (else 441).  A token names no user (its kid names the authorization
+ * server's key), so what a token allocation belongs to is the session key
+ * it was created with, the mac_key only its holder knows.  Two cases own
+ * a token allocation:
+ *
+ *  - a request signed with that key, with or without ACCESS-TOKEN
+ *    (RFC 7635 section 9.2: later requests may carry only the kid);
+ *  - a Refresh that keeps the allocation and presents a new, valid token,
+ *    signed with that token's key: how a client renews its authorization
+ *    (RFC 7635 section 6.2 verifies a request with the key of the token it
+ *    carries; coturn's uclient mints a token for every Refresh).  The
+ *    handler then moves the session to the new key (turn_req_keep_token).
+ *
+ * Any other token, however valid, gets 441: it cannot add permissions or
+ * channels, delete the allocation (Refresh with LIFETIME 0) or re-key it
+ * through another method.  What remains open is the renewal itself: a
+ * holder of another token who can send from the victim's 5-tuple and read
+ * the nonce sent to it can renew in its place; nothing in RFC 7635 ties
+ * the new token to the old one, and demanding a signature with the old key
+ * would break every client that renews as the RFC describes.
  */
 bool
 turn_req_owns(const struct turn_req *r, const struct turn_alloc *a)
 {
 	if (a->by_token)
-		return turn_req_by_token(r);
+		return turn_req_by_token(r) &&
+		       (req_has_session_key(r, a) ||
+			(r->auth->new_token && req_is_renewal(r)));
 	return !turn_req_by_token(r) &&
 	       turn_alloc_user_is(a, r->user, r->user_len);
+}
+
+void
+turn_req_keep_token(const struct turn_req *r, struct turn_alloc *a)
+{
+	const struct auth_verdict *v = r->auth;
+
+	if (!a->by_token || v == NULL || !v->new_token || v->key_len == 0 ||
+	    v->key_len > AUTH_KEY_MAX)
+		return;
+	memcpy(a->session.key, v->key, v->key_len);
+	a->session.key_len = v->key_len;
+	a->session.expires_at = v->expires_at;
 }
 
 struct turn_alloc *
@@ -352,21 +418,6 @@ dispatch(struct turn_req *r, enum turn_method m)
 	default: /* answered before authentication */
 		break;
 	}
-}
-
-/* The 5-tuple's token allocation now keys on @v's token (RFC 7635 9.2). */
-static void
-remember_token(const struct turn_req *r, const struct auth_verdict *v)
-{
-	struct turn_alloc *a =
-		turn_alloc_table_find(&r->srv->table, &r->pkt->client,
-				      &r->pkt->local, r->pkt->transport);
-
-	if (a == NULL || !a->by_token || v->key_len > AUTH_KEY_MAX)
-		return;
-	memcpy(a->session.key, v->key, v->key_len);
-	a->session.key_len = v->key_len;
-	a->session.expires_at = v->expires_at;
 }
 
 void
@@ -425,9 +476,6 @@ turn_server_handle(struct turn_server *srv, const struct turn_packet *pkt,
 		reply_unknown(&r);
 	else
 		dispatch(&r, m);
-	if (r.auth != NULL) {
-		if (v.new_token)
-			remember_token(&r, &v);
+	if (r.auth != NULL)
 		auth_verdict_wipe(&v);
-	}
 }

@@ -59,8 +59,14 @@ struct turn_req {
 /* Whether @r authenticated with an RFC 7635 access token. */
 bool turn_req_by_token(const struct turn_req *r);
 
-/* Whether @r may act on @a: its user, or any token for a token allocation. */
+/* Whether @r may act on @a: its user; for a token allocation, a request
+ * signed with its session key, or a renewing Refresh with a new token
+ * (turn_dispatch.c says why). */
 bool turn_req_owns(const struct turn_req *r, const struct turn_alloc *a);
+
+/* Key token allocation @a on the token @r presented (Allocate that created
+ * it, Refresh that renewed it); nothing if @r carried no new token. */
+void turn_req_keep_token(const struct turn_req *r, struct turn_alloc *a);
 
 /* ---- turn_dispatch.c: responses ---- */
 

@@ -3,7 +3,8 @@
  * Refresh (RFC 8656 section 8.2): extend an allocation or delete it.
  *
  *  - no allocation on the 5-tuple -> 437; another user's -> 441
- *    (turn_req_alloc());
+ *    (turn_req_alloc()); for a token allocation, a Refresh that keeps it
+ *    may present a new token and the allocation then keys on it;
  *  - REQUESTED-ADDRESS-FAMILY other than the relayed address's -> 443;
  *  - "desired lifetime": 0 if LIFETIME is 0, else max(default,
  *    min(LIFETIME, max)), the default without LIFETIME (turn_lifetime());
@@ -63,6 +64,7 @@ turn_refresh_handle(struct turn_req *r)
 		refresh_success(r, 0, owner);
 		return;
 	}
+	turn_req_keep_token(r, a); /* a renewal with a new token re-keys */
 	a->expiry_ms = r->now_ms + (uint64_t)lt * 1000;
 	turn_alloc_schedule(srv, a); /* armed already: cannot fail */
 	cmd.u.alloc.ref = a->ref;

@@ -117,7 +117,12 @@ struct turn_params {
 	/** Peer-address policy; NULL = the built-in default
 	 *  (peer_policy_init(): secure, no operator ranges). */
 	const struct peer_policy *policy;
-	uint32_t user_quota;  /**< allocations per username; 0 = unlimited */
+	/** Allocations per person (turn_quota.h: user name, REST user id,
+	 *  OAuth token); 0 = unlimited. */
+	uint32_t user_quota;
+	/** Allocations under one OAuth kid, all its tokens together;
+	 *  0 = unlimited. */
+	uint32_t kid_quota;
 	uint32_t total_quota; /**< allocations in all; 0 = unlimited */
 	uint32_t max_bps; /**< per allocation and direction; 0 = unlimited */
 	uint32_t default_lifetime_s; /**< 0 = TURN_DEFAULT_LIFETIME_S */

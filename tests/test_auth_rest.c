@@ -288,6 +288,41 @@ test_ring(void **state)
 	assert_memory_equal(keys[0], want, 16);
 }
 
+/* The user id, which the quotas count by (turn_quota.h). */
+static void
+expect_user(const char *name, int rc, const char *want)
+{
+	const char *id = NULL;
+	size_t len = 0;
+
+	assert_int_equal(auth_rest_username_user(name, strlen(name), &id, &len),
+			 rc);
+	if (want == NULL)
+		return;
+	assert_int_equal(len, strlen(want));
+	assert_memory_equal(id, want, len);
+}
+
+static void
+test_user_id(void **state)
+{
+	(void)state;
+	expect_user("1700000000:alice", 0, "alice");
+	/* A later credential of the same person: the same id. */
+	expect_user("1700086400:alice", 0, "alice");
+	/* Only the first separator splits: the id may hold colons. */
+	expect_user("1700000000:org:alice", 0, "org:alice");
+	/* coturn's older "<id>:<expiry>". */
+	expect_user("alice:1700000000", 0, "alice");
+	expect_user("org:alice:1700000000", 0, "org:alice");
+	/* A bare timestamp names nobody; an empty id neither. */
+	expect_user("1700000000", -ENOENT, NULL);
+	expect_user("1700000000:", -ENOENT, NULL);
+	/* No timestamp at all: not a REST username. */
+	expect_user("alice", -EINVAL, NULL);
+	expect_user("alice:bob", -EINVAL, NULL);
+}
+
 int
 main(void)
 {
@@ -296,6 +331,7 @@ main(void)
 		cmocka_unit_test(test_key_vectors),
 		cmocka_unit_test(test_expiry_parse),
 		cmocka_unit_test(test_expiry_check),
+		cmocka_unit_test(test_user_id),
 		cmocka_unit_test(test_ring),
 	};
 

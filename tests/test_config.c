@@ -141,8 +141,10 @@ test_defaults(void **state)
 	assert_int_equal(cfg.channel_lifetime, 600);
 	assert_int_equal(cfg.permission_lifetime, 300);
 	assert_int_equal(cfg.allocations_per_worker, 65536);
-	assert_int_equal(cfg.user_quota, 0);
-	assert_int_equal(cfg.total_quota, 0);
+	/* Non-zero: one credential may not take every relay port. */
+	assert_int_equal(cfg.user_quota, 64);
+	assert_int_equal(cfg.total_quota, 65536);
+	assert_int_equal(cfg.oauth_kid_quota, 8192);
 	assert_int_equal(cfg.max_bps, 0);
 	assert_int_equal(cfg.tls_listening_ports.n, 1);
 	assert_int_equal(cfg.tls_listening_ports.v[0].port, 5349);
@@ -250,12 +252,13 @@ static const char every_key[] =
 	"stream-buffer=8192\n"                       /* 58 */
 	"exception-interface=tp0\n"                  /* 59 */
 	"rest-max-lifetime=7200\n"                   /* 60 */
-	"request-rate-per-prefix=500\n"              /* 65 */
-	"request-burst-per-prefix=50\n"              /* 66 */
-	"challenge-rate-per-prefix=0\n"              /* 65 */
-	"challenge-burst-per-prefix=7\n"             /* 66 */
+	"request-rate-per-prefix=500\n"              /* 61 */
+	"request-burst-per-prefix=50\n"              /* 62 */
+	"challenge-rate-per-prefix=0\n"              /* 63 */
+	"challenge-burst-per-prefix=7\n"             /* 64 */
 	"limit-prefix-v4=32\n"                       /* 65 */
-	"limit-prefix-v6=64\n";                      /* 66 */
+	"limit-prefix-v6=64\n"                       /* 66 */
+	"oauth-kid-quota=500\n";                     /* 67 */
 
 static void
 expect_ip(const struct tp_ip *ip, const char *text)
@@ -325,6 +328,7 @@ test_every_key(void **state)
 
 	assert_int_equal(cfg.user_quota, 10);
 	assert_int_equal(cfg.total_quota, 1000);
+	assert_int_equal(cfg.oauth_kid_quota, 500);
 	assert_int_equal(cfg.max_bps, 125000);
 	assert_int_equal(cfg.allowed_peer_ips.n, 2);
 	expect_range(&cfg.allowed_peer_ips.v[0].range, "10.1.0.0",
@@ -986,6 +990,12 @@ test_contradictions(void **state)
 
 		parse_ok(&cfg, "user-quota=20\ntotal-quota=0\n");
 		tp_config_free(&cfg);
+		/* The default user-quota (64) above a total-quota written in
+		 * the file is bounded by it, not a contradiction. */
+		parse_ok(&cfg, "total-quota=2\n");
+		assert_int_equal(cfg.user_quota, 64);
+		assert_int_equal(cfg.total_quota, 2);
+		tp_config_free(&cfg);
 		/* Dual stack: an IPv6 relay for IPv4 clients is allowed. */
 		parse_ok(&cfg,
 			 "listening-ip=192.0.2.10\nrelay-ip=2001:db8::10\n");
@@ -1619,6 +1629,7 @@ static const char every_key_dump[] = "# effective configuration of all.conf\n"
 				     "no-auth=no\n"
 				     "user-quota=10\n"
 				     "total-quota=1000\n"
+				     "oauth-kid-quota=500\n"
 				     "max-bps=125000\n"
 				     "allowed-peer-ip=10.1.0.0/16\n"
 				     "allowed-peer-ip=10.2.0.5\n"

@@ -235,8 +235,8 @@ test_overlong_line(void **state)
 
 /* A challenge's nonce for @from (the first step of every client). */
 static void
-get_nonce(struct fix *f, const struct tp_addr *from, uint64_t now,
-	  char nonce[NONCE_LEN + 1])
+get_nonce(const struct auth_config *auth, const struct tp_addr *from,
+	  uint64_t now, char nonce[NONCE_LEN + 1])
 {
 	static const uint8_t tid[STUN_TID_LEN] = { 9 };
 	uint8_t buf[256], out[600];
@@ -253,10 +253,9 @@ get_nonce(struct fix *f, const struct tp_addr *from, uint64_t now,
 	n = stun_build_finish(&b);
 	assert_true(n > 0);
 	assert_int_equal(stun_msg_decode(&req, buf, (size_t)n), STUN_OK);
-	auth_request_check(&f->obj.auth, &req, from, now, &v);
+	auth_request_check(auth, &req, from, now, &v);
 	assert_int_equal(v.error, 401);
-	n = auth_challenge_build(&f->obj.auth, &req, &v, from, now, out,
-				 sizeof(out));
+	n = auth_challenge_build(auth, &req, &v, from, now, out, sizeof(out));
 	assert_true(n > 0);
 	assert_int_equal(stun_msg_decode(&resp, out, (size_t)n), STUN_OK);
 	val = stun_msg_value(&resp, STUN_SLOT_NONCE, &len);
@@ -280,7 +279,7 @@ check_user(struct fix *f, const char *user, const char *pass,
 	struct stun_msg req;
 	int n;
 
-	get_nonce(f, &from, now, nonce);
+	get_nonce(&f->obj.auth, &from, now, nonce);
 	n = snprintf(s, sizeof(s), "%s:%s:%s", user, H_REALM, pass);
 	assert_int_equal(EVP_Digest(s, (size_t)n, key, NULL, EVP_md5(), NULL), 1);
 	stun_build_init(&b, buf, sizeof(buf),
@@ -295,6 +294,95 @@ check_user(struct fix *f, const char *user, const char *pass,
 	assert_true(n > 0);
 	assert_int_equal(stun_msg_decode(&req, buf, (size_t)n), STUN_OK);
 	auth_request_check(&f->obj.auth, &req, &from, now + 1, v);
+}
+
+/*
+ * An Allocate that negotiates SHA-256 (RFC 8489 9.2.4): the offer sent
+ * back, PASSWORD-ALGORITHM SHA-256, MESSAGE-INTEGRITY-SHA256 keyed with
+ * SHA-256(user:realm:pass); by USERNAME, or by USERHASH when @by_hash.
+ */
+static void
+check_user_sha256(const struct auth_config *auth, const char *user,
+		  const char *pass, bool by_hash, struct auth_verdict *v)
+{
+	static const uint8_t tid[STUN_TID_LEN] = { 4, 5, 6 };
+	static const uint8_t offer[8] = { 0, 2, 0, 0, 0, 1, 0, 0 };
+	static const uint8_t sha256[4] = { 0, 2, 0, 0 };
+	struct tp_addr from = h_addr("192.0.2.78", 4000);
+	uint64_t now = 1700000000;
+	char nonce[NONCE_LEN + 1];
+	uint8_t key[32], hash[32], buf[600];
+	struct stun_builder b;
+	struct stun_msg req;
+	int n;
+
+	get_nonce(auth, &from, now, nonce);
+	assert_int_equal(auth_lt_key_sha256(user, strlen(user), H_REALM,
+					    strlen(H_REALM), pass, strlen(pass),
+					    key),
+			 0);
+	stun_build_init(&b, buf, sizeof(buf),
+			stun_type(STUN_METHOD_ALLOCATE, STUN_CLASS_REQUEST), tid);
+	stun_build_transport(&b, H_UDP);
+	if (by_hash) {
+		assert_int_equal(auth_lt_userhash(user, strlen(user), H_REALM,
+						  strlen(H_REALM), hash),
+				 0);
+		stun_build_attr(&b, STUN_ATTR_USERHASH, hash, sizeof(hash));
+	} else {
+		stun_build_attr(&b, STUN_ATTR_USERNAME, user, strlen(user));
+	}
+	stun_build_attr(&b, STUN_ATTR_REALM, H_REALM, strlen(H_REALM));
+	stun_build_attr(&b, STUN_ATTR_NONCE, nonce, strlen(nonce));
+	stun_build_attr(&b, STUN_ATTR_PASSWORD_ALGORITHMS, offer, sizeof(offer));
+	stun_build_attr(&b, STUN_ATTR_PASSWORD_ALGORITHM, sha256, sizeof(sha256));
+	stun_build_integrity_sha256(&b, key, sizeof(key));
+	stun_build_fingerprint(&b);
+	n = stun_build_finish(&b);
+	assert_true(n > 0);
+	assert_int_equal(stun_msg_decode(&req, buf, (size_t)n), STUN_OK);
+	auth_request_check(auth, &req, &from, now + 1, v);
+}
+
+/*
+ * The server's nonces offer password algorithms whatever the mechanisms,
+ * and username anonymity only when every credential is a table user (a
+ * REST username or an OAuth kid cannot be found from its USERHASH).  A
+ * pushed user negotiates SHA-256 like a configured one; with an lt-only
+ * configuration a client may hide its name behind USERHASH.
+ */
+static void
+test_sha256_pushed_and_userhash(void **state)
+{
+	struct fix *f = *state;
+	static struct fix lt;
+	struct auth_verdict v;
+
+	assert_int_equal(f->obj.nonce.features,
+			 NONCE_FEATURE_PASSWORD_ALGORITHMS);
+	run_ok(f, "user-add pushed pushed-pw");
+	check_user_sha256(&f->obj.auth, "pushed", "pushed-pw", false, &v);
+	assert_int_equal(v.error, 0);
+	assert_int_equal(v.mech, AUTH_MECH_STATIC);
+	assert_int_equal(v.password_alg, STUN_PASSWORD_ALG_SHA256);
+	assert_true(v.integrity_sha256);
+	auth_verdict_wipe(&v);
+	check_user_sha256(&f->obj.auth, "pushed", "wrong", false, &v);
+	assert_int_equal(v.error, 401);
+
+	memset(&lt, 0, sizeof(lt));
+	build(&lt, "relay-ip=198.51.100.1\nrealm=" H_REALM
+		   "\nlt-cred-mech\nuser=alice:alicepass\n");
+	assert_int_equal(lt.obj.nonce.features,
+			 NONCE_FEATURE_PASSWORD_ALGORITHMS |
+				 NONCE_FEATURE_USERNAME_ANONYMITY);
+	check_user_sha256(&lt.obj.auth, "alice", "alicepass", true, &v);
+	assert_int_equal(v.error, 0);
+	assert_string_equal(v.username, "alice"); /* named from the hash */
+	assert_int_equal(v.password_alg, STUN_PASSWORD_ALG_SHA256);
+	auth_verdict_wipe(&v);
+	cp_setup_free(&lt.obj);
+	tp_config_free(&lt.cfg);
 }
 
 static void
@@ -814,6 +902,7 @@ main(void)
 		T(test_bad_arguments),
 		T(test_overlong_line),
 		T(test_user_push),
+		T(test_sha256_pushed_and_userhash),
 		T(test_user_lifetime_and_key),
 		T(test_secrets),
 		T(test_rest_max_lifetime),

@@ -100,7 +100,10 @@ h_init(struct harness *h, uint16_t n_workers, bool no_auth)
 	h->now_ms = 1000000;
 	if (no_auth)
 		return;
-	assert_int_equal(nonce_ctx_init(&h->nonce, 600, 0), 0);
+	/* The nonce features and offer the server runs with (cp_setup.c). */
+	assert_int_equal(nonce_ctx_init(&h->nonce, 600,
+					auth_algorithm_nonce_features(false)),
+			 0);
 	assert_int_equal(auth_user_db_init(&h->users, H_REALM, strlen(H_REALM)),
 			 0);
 	assert_int_equal(auth_user_db_add(&h->users, "alice:alicepass"), 0);
@@ -109,6 +112,7 @@ h_init(struct harness *h, uint16_t n_workers, bool no_auth)
 	h->auth.server_name = H_REALM;
 	h->auth.users = &h->users;
 	h->auth.nonce = &h->nonce;
+	h->auth.sha256 = true; /* as cp_setup.c */
 	h->auth.software = H_SOFTWARE;
 	h->params.auth = &h->auth;
 }
@@ -312,6 +316,56 @@ h_refresh(struct harness *h, struct h_client *c, uint32_t lifetime)
 	if (lifetime != UINT32_MAX)
 		stun_build_u32(&b, STUN_ATTR_LIFETIME, lifetime);
 	h_send(h, c, buf, h_req_end(c, &b));
+	h_last_reply(h, &m);
+	return h_code(&m);
+}
+
+size_t
+h_token_mint(const struct auth_oauth_key *key, const uint8_t *mac_key,
+	     uint8_t *out, size_t cap)
+{
+	struct oauth_token tok = { .mac_key_len = 20, .lifetime = 3600 };
+	uint8_t nonce[OAUTH_NONCE_LEN];
+	int n;
+
+	memcpy(tok.mac_key, mac_key, 20);
+	tok.timestamp = oauth_timestamp_make(h_unix_now, 0);
+	assert_int_equal(RAND_bytes(nonce, sizeof(nonce)), 1);
+	n = oauth_token_encrypt(key->key, key->key_len, key->alg, H_REALM,
+				nonce, &tok, out, cap);
+	assert_true(n > 0);
+	return (size_t)n;
+}
+
+uint16_t
+h_token_request(struct harness *h, struct h_client *c, uint16_t method,
+		const struct h_token_req *t)
+{
+	uint8_t buf[1024];
+	struct stun_builder b;
+	struct stun_msg m;
+	int n;
+
+	h_req_begin(c, &b, buf, sizeof(buf), method);
+	if (method == STUN_METHOD_ALLOCATE)
+		stun_build_transport(&b, H_UDP);
+	if (t->lifetime != UINT32_MAX)
+		stun_build_u32(&b, STUN_ATTR_LIFETIME, t->lifetime);
+	if (t->channel != 0)
+		stun_build_channel(&b, t->channel);
+	if (t->peer != NULL)
+		stun_build_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, t->peer);
+	stun_build_attr(&b, STUN_ATTR_USERNAME, t->kid, strlen(t->kid));
+	stun_build_attr(&b, STUN_ATTR_REALM, H_REALM, strlen(H_REALM));
+	stun_build_attr(&b, STUN_ATTR_NONCE, c->nonce, c->nonce_len);
+	if (t->token != NULL)
+		stun_build_attr(&b, STUN_ATTR_ACCESS_TOKEN, t->token,
+				t->token_len);
+	stun_build_integrity(&b, t->mac_key, t->mac_len);
+	stun_build_fingerprint(&b);
+	n = stun_build_finish(&b);
+	assert_true(n > 0);
+	h_send(h, c, buf, (size_t)n);
 	h_last_reply(h, &m);
 	return h_code(&m);
 }

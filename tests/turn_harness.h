@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth_oauth.h"
 #include "auth_request.h"
 #include "turn_server.h"
 #include "turnpike/stun.h"
@@ -119,6 +120,28 @@ uint16_t h_peer_request(struct harness *h, struct h_client *c, uint16_t method,
 
 /* A signed Refresh with LIFETIME @lifetime (UINT32_MAX = no LIFETIME). */
 uint16_t h_refresh(struct harness *h, struct h_client *c, uint32_t lifetime);
+
+/* An RFC 7635 token under @key for @mac_key (20 bytes), minted now
+ * (h_unix_now) for an hour.  @return its length. */
+size_t h_token_mint(const struct auth_oauth_key *key, const uint8_t *mac_key,
+		    uint8_t *out, size_t cap);
+
+/* What an OAuth client puts in a request. */
+struct h_token_req {
+	const char *kid;      /* USERNAME */
+	const uint8_t *token; /* ACCESS-TOKEN, NULL = none (session key) */
+	size_t token_len;
+	const uint8_t *mac_key; /* MESSAGE-INTEGRITY key */
+	size_t mac_len;
+	uint32_t lifetime;          /* LIFETIME, UINT32_MAX = none */
+	const struct tp_addr *peer; /* XOR-PEER-ADDRESS, or NULL */
+	uint16_t channel;           /* CHANNEL-NUMBER, 0 = none */
+};
+
+/* Send @method as an OAuth client (Allocate gets REQUESTED-TRANSPORT UDP)
+ * with the client's nonce.  @return the response code. */
+uint16_t h_token_request(struct harness *h, struct h_client *c, uint16_t method,
+			 const struct h_token_req *t);
 
 /* An IPv4 transport address from text "a.b.c.d" and a port. */
 struct tp_addr h_addr(const char *ip, uint16_t port);

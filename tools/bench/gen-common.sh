@@ -23,10 +23,15 @@ GEN_OAUTH_KEY=MTIzNDU2Nzg5MDEyMzQ1Ng==   # 16 bytes: A128GCM
 
 gen_auth_conf() {
 	echo "realm=$GEN_REALM"
+	# Every generated client is the same person with the same credential:
+	# no quota (turnpike's defaults would stop it at 64; coturn's are 0).
+	echo "user-quota=0"
+	echo "total-quota=0"
 	case "$1" in
 	lt) echo "lt-cred-mech"; echo "user=$GEN_LT_USER:$GEN_LT_PASS" ;;
 	rest) echo "use-auth-secret"; echo "static-auth-secret=$GEN_REST_SECRET" ;;
-	oauth) echo "oauth"; echo "oauth-key=$GEN_OAUTH_KID:$GEN_OAUTH_KEY:A128GCM" ;;
+	oauth) echo "oauth"; echo "oauth-key=$GEN_OAUTH_KID:$GEN_OAUTH_KEY:A128GCM"
+	       echo "oauth-kid-quota=0" ;;
 	none) echo "no-auth" ;;
 	*) echo "gen-common: unknown auth '$1'" >&2; return 1 ;;
 	esac
