@@ -7,8 +7,8 @@
  * "taken" bitmap of each kind that catches a double free.
  *
  * A relay address is stored in a queue as one 32-bit word,
- * (relay IP index << 16) | port, so a queue of every port of 16 relay IPs
- * for one worker stays a flat array.  Example, two workers, one IPv4 relay
+ * (relay IP index << 16) | port, so a queue of every port of every relay
+ * IP (TURN_PORTS_MAX_IPS) for one worker stays a flat array.  Example, two workers, one IPv4 relay
  * IP, ports 50000-50005: worker 0 gets {50000, 50002, 50004} and worker 1
  * {50001, 50003, 50005}, each shuffled.
  */

@@ -28,9 +28,11 @@
 #include <stdint.h>
 
 #include "turnpike/addr.h"
+#include "turnpike/plane.h"
 
-/** Most relay IP addresses (both families together). */
-#define TURN_PORTS_MAX_IPS 16
+/** Most relay IP addresses (both families together): as many as the fast
+ *  path takes, so no configured relay-ip goes unused. */
+#define TURN_PORTS_MAX_IPS TP_PLANE_MAX_RELAY_IPS
 
 struct turn_ports;
 
