@@ -230,14 +230,15 @@ def coturn_server(samples, gen, tsc_hz):
     return srv
 
 
-# --- TCP and TLS runs (turnutils_uclient) -----------------------------------
+# --- TCP and TLS runs --------------------------------------------------------
 #
-# The generator is coturn's turnutils_uclient over TCP or TLS with
-# turnutils_peer echoing on UDP, both kernel-socket programs in the client
-# namespace; the same for both servers.  Every figure is measured the same
-# way for both:
+# The generator is turnpike-gen-stream (clients and echo peer in one
+# program) or, with --stream-gen uclient, coturn's turnutils_uclient with
+# turnutils_peer echoing; kernel-socket programs in the client namespace,
+# the same for both servers.  Every figure is measured the same way for
+# both:
 #   relayed   what the generator received back out of the relay: the
-#             clients' tot_recv_msgs (uclient's progress lines) plus the
+#             clients' received messages (the progress lines) plus the
 #             datagrams the peer's socket received (the client namespace's
 #             Udp InDatagrams: its clients speak TCP, so all of its UDP is
 #             the peer's)
@@ -246,8 +247,11 @@ def coturn_server(samples, gen, tsc_hz):
 #             in clock ticks)
 # over the same window: the middle half of the run's relayed packets
 # (uclient starts its clients 1 to 6 s apart: the ramps are left out).
+# Both generators print a progress line every 0.2 s (gen) or 1 s (uclient).
 
 UCLIENT_PROGRESS = re.compile(r"tot_send_msgs=(\d+), tot_recv_msgs=(\d+)")
+# turnpike-gen-stream's progress line (stderr, every --progress-ms).
+GEN_STREAM_PROGRESS = re.compile(r"^gen-stream: t=\S+ sent=(\d+) received=(\d+)")
 
 
 def proc_threads(pid):
@@ -302,7 +306,7 @@ def cmd_stream_sample(a):
                 cut = data.rfind(b"\n") + 1
                 pos += cut
                 for line in data[:cut].decode("utf-8", "replace").splitlines():
-                    m = UCLIENT_PROGRESS.search(line)
+                    m = UCLIENT_PROGRESS.search(line) or GEN_STREAM_PROGRESS.search(line)
                     if m:
                         prog = [int(m.group(1)), int(m.group(2))]
             except FileNotFoundError:
@@ -355,6 +359,34 @@ def uclient_summary(path):
     m = re.findall(r"uclient-tls-split: (\d+) TLS reads held (\d+) messages", text)
     if m:
         res["tls_reads"], res["tls_messages"] = int(m[-1][0]), int(m[-1][1])
+    return res
+
+
+def gen_stream_summary(path):
+    """turnpike-gen-stream's report (its one JSON line) in uclient_summary's
+    terms, plus what only it gives."""
+    rep = None
+    for line in open(path, errors="replace"):
+        if line.startswith('{"generator": "turnpike-gen-stream"'):
+            try:
+                rep = json.loads(line)
+            except ValueError:
+                pass
+    if rep is None:
+        return {}
+    c = rep["counters"]
+    res = {"sent": c["sent"], "received": c["received"], "lost": rep["lost"],
+           "lost_pct": 100.0 * rep["lost"] / c["sent"] if c["sent"] else 0.0,
+           "send_dropped": 0, "rtt_max_ms": rep["rtt_us"]["max"] / 1000,
+           "rtt_p50_ms": rep["rtt_us"]["p50"] / 1000,
+           "rtt_p99_ms": rep["rtt_us"]["p99"] / 1000,
+           "ready": rep["ready"], "setup_failed": rep["setup_failed"],
+           "window_resets": c["window_resets"],
+           "closed_by_server": c["closed_by_server"],
+           "peer_send_failed": c["peer_send_failed"]}
+    if "tls_sessions" in rep:
+        res["tls_sessions"] = {"%s %s" % (v, rep["tls_cipher"]): n
+                               for v, n in rep["tls_sessions"].items() if n}
     return res
 
 
@@ -507,19 +539,27 @@ def cmd_stream_point(a):
     if len(recs) < 3:
         die("%s: too few samples" % a["samples"])
     prog = stream_progress(recs)
-    uc = uclient_summary(a["ulog"])
+    gen = a.get("load", "uclient") == "gen"
+    uc = gen_stream_summary(a["ulog"]) if gen else uclient_summary(a["ulog"])
     base, last = recs[0], recs[-1]
     d_udp = lambda side, k: last[side].get(k, 0) - base[side].get(k, 0)
     pt = {
         "system": a["system"], "label": "stream", "link": "veth",
         "transport": a["transport"], "kind": a["kind"],
         "generator": a["generator"], "clients": int(a["clients"]),
-        "messages_per_client": int(a["msgs"]), "interval_ms": int(a["interval"]),
+        "messages_per_client": None if gen else int(a["msgs"]),
+        "interval_ms": None if gen else int(a["interval"]),
+        "window": int(a["window"]) if gen else None,
+        "traffic_s": int(a["secs"]) if gen else None,
         "size": int(a["size"]),
         "sent": uc.get("sent"), "received": uc.get("received"),
         "lost": uc.get("lost"), "send_dropped": uc.get("send_dropped"),
         "loss": (uc["lost"] / uc["sent"]) if uc.get("sent") else None,
         "rtt_avg_ms": uc.get("rtt_avg_ms"), "rtt_max_ms": uc.get("rtt_max_ms"),
+        "rtt_p50_ms": uc.get("rtt_p50_ms"), "rtt_p99_ms": uc.get("rtt_p99_ms"),
+        "window_resets": uc.get("window_resets"),
+        "closed_by_server": uc.get("closed_by_server"),
+        "allocations": uc.get("ready"), "setup_failed": uc.get("setup_failed"),
         # Messages per TLS record the server sent (uclient-tls-split.so).
         "messages_per_tls_record": round(uc["tls_messages"] / uc["tls_reads"], 3)
         if uc.get("tls_reads") else None,
@@ -647,8 +687,8 @@ TITLES = {"floor": "floor (testpmd macswap, memif)",
 
 
 STREAM_SYSTEMS = ["turnpike_tcp", "turnpike_tls", "coturn_tcp", "coturn_tls"]
-STREAM_TITLES = {"turnpike_tcp": "turnpike TCP (uclient)", "turnpike_tls": "turnpike TLS (uclient)",
-                 "coturn_tcp": "coturn TCP (uclient)", "coturn_tls": "coturn TLS (uclient)"}
+STREAM_TITLES = {"turnpike_tcp": "turnpike TCP", "turnpike_tls": "turnpike TLS",
+                 "coturn_tcp": "coturn TCP", "coturn_tls": "coturn TLS"}
 
 
 def ratio(a, b):
@@ -661,7 +701,8 @@ def stream_summary(p):
     return {
         "link": p["link"], "transport": p["transport"], "generator": p["generator"],
         "clients": p["clients"], "messages_per_client": p["messages_per_client"],
-        "interval_ms": p["interval_ms"], "size": p["size"],
+        "interval_ms": p["interval_ms"], "window": p.get("window"),
+        "traffic_s": p.get("traffic_s"), "size": p["size"],
         "relayed_pps": r("relayed_pps") and int(r("relayed_pps")),
         "peak_relayed_pps": r("peak_relayed_pps") and int(r("peak_relayed_pps")),
         "offered_pps": r("offered_pps") and int(r("offered_pps")),
@@ -680,6 +721,10 @@ def stream_summary(p):
         "loss": round(p["loss"], 5) if p.get("loss") is not None else None,
         "send_dropped": p.get("send_dropped"),
         "rtt_avg_ms": p.get("rtt_avg_ms"), "rtt_max_ms": p.get("rtt_max_ms"),
+        "rtt_p50_ms": p.get("rtt_p50_ms"), "rtt_p99_ms": p.get("rtt_p99_ms"),
+        "allocations": p.get("allocations"), "setup_failed": p.get("setup_failed"),
+        "window_resets": p.get("window_resets"),
+        "closed_by_server": p.get("closed_by_server"),
         "messages_per_tls_record": p.get("messages_per_tls_record"),
         "tls_sessions": p.get("tls_sessions"),
         "tcp_out_segs_per_message": p.get("tcp_out_segs_per_message"),
@@ -781,7 +826,7 @@ def cmd_summary(a):
                                         get("turnpike_veth", "cycles_per_packet")),
         "cycles_ratio_vs_coturn_memif": ratio(get("coturn_veth", "cycles_per_packet"),
                                               get("turnpike", "cycles_per_packet")),
-        # TCP and TLS (turnutils_uclient, same veth): rate turnpike /
+        # TCP and TLS (turnpike-gen-stream or uclient, same veth): rate turnpike /
         # coturn; CPU coturn / turnpike ns per packet (above 1: turnpike
         # spends less), like cycles_ratio_vs_coturn.
         "tcp_ratio_vs_coturn": ratio(get("turnpike_tcp", "relayed_pps"),
@@ -847,7 +892,7 @@ def cmd_summary(a):
                     "set xtics nomirror scale 0\nset offsets 0, 0, graph 0.25, 0\n"
                     "set xrange [-0.5:%d.5]\n" % (len(streams) - 1))
             for i, (col, title, fmt) in enumerate((
-                    (2, "TCP/TLS: relayed kpkt/s (same veth, uclient)", "%.1f"),
+                    (2, "TCP/TLS: relayed kpkt/s (same veth, same load)", "%.1f"),
                     (3, "TCP/TLS: server CPU us per relayed packet", "%.2f"))):
                 f.write("set origin 0,%.2f\nset size 1,0.22\nset title '%s'\n"
                         "set ylabel ''\n" % (0.22 * (1 - i), title))
@@ -888,13 +933,14 @@ def cmd_table(a):
     streams = [n for n in STREAM_SYSTEMS if s.get(n)]
     if streams:
         r0 = s[streams[0]]
-        print("TCP and TLS on the same veth: `turnutils_uclient %s`, the same for"
+        print("TCP and TLS on the same veth: `%s`, the same for"
               " both servers; every thread of the server on CPU 1, the generator on CPU 0;"
               " rate and CPU over the middle half of the relayed packets." % (
-                  r0["generator"].split(" ", 1)[1].replace(" -t -S", " [-S]")
-                  .replace(" (turnutils_peer echoes)", "")))
+                  r0["generator"].replace(" -t -S", " [-S]").replace(" --tls", " [--tls]")
+                  .replace(" (turnutils_peer echoes)", "")
+                  .replace(" (its own peer echoes)", "")))
         print()
-        print("| system | relayed pkt/s | best second | offered pkt/s | lost (uclient) "
+        print("| system | relayed pkt/s | best second | offered pkt/s | lost (generator) "
               "| CPU ns/pkt | cycles/pkt | server CPU | generator CPU | ksoftirqd, others "
               "| TCP segs out / in per msg | threads counted, CPU ms in the window |")
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
