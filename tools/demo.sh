@@ -79,4 +79,4 @@ grep -E ' info (stats|drops) ' "$SB_SERVER_LOG" | tail -2 | sed 's/^/   /'
 echo "   (not_udp and not_for_us: the TCP connections' own frames, which af_packet"
 echo "    shows the fast path too; the kernel's stack serves them)"
 echo "   allocations ended with usage records: $(grep -c ' alloc.end ' "$SB_SERVER_LOG")"
-grep ' alloc.end ' "$SB_SERVER_LOG" | head -1 | sed 's/^/   e.g. /'
+grep -m 1 ' alloc.end ' "$SB_SERVER_LOG" | sed 's/^/   e.g. /'
