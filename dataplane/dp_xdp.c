@@ -32,7 +32,8 @@
 #include "turnpike/xlist.h"
 
 _Static_assert(TP_PLANE_MAX_LISTEN + TP_PLANE_MAX_RELAY_IPS <= TP_XDP_MAX_ADDRS,
-	       "tp_addr4 must hold every listening and relay address");
+	       "tp_addr4 and tp_addr6 must each hold every listening and "
+	       "relay address");
 _Static_assert(TP_PLANE_MAX_WORKERS <= TP_XDP_MAX_QUEUES,
 	       "xsks_map must hold a socket per worker's queue");
 
@@ -115,6 +116,8 @@ static const struct map_want maps_wanted[] = {
 	  offsetof(struct dp_xdp, cfg_fd) },
 	{ TP_XDP_MAP_ADDR4, BPF_MAP_TYPE_HASH, 4, 4, TP_XDP_MAX_ADDRS,
 	  offsetof(struct dp_xdp, addr4_fd) },
+	{ TP_XDP_MAP_ADDR6, BPF_MAP_TYPE_HASH, sizeof(struct tp_xdp_addr6), 4,
+	  TP_XDP_MAX_ADDRS, offsetof(struct dp_xdp, addr6_fd) },
 	{ TP_XDP_MAP_STATS, BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, TP_XDP_C__COUNT,
 	  offsetof(struct dp_xdp, stats_fd) },
 };
@@ -131,7 +134,8 @@ static void
 handle_init(struct dp_xdp *x)
 {
 	memset(x, 0, sizeof(*x));
-	x->prog_fd = x->xsks_fd = x->cfg_fd = x->addr4_fd = x->stats_fd = -1;
+	x->prog_fd = x->xsks_fd = x->cfg_fd = x->addr4_fd = x->addr6_fd =
+		x->stats_fd = -1;
 }
 
 /* Take @map_fd if it is one of the maps wanted; close it otherwise. */
@@ -305,40 +309,65 @@ dp_xdp_open_iface(struct dp_xdp *x, unsigned int ifindex, char *err,
 /* Filling the maps                                                    */
 /* ------------------------------------------------------------------ */
 
-/* Empty tp_addr4: from here on the program steers nothing. */
+/* Empty the address map @map_fd (tp_addr4 or tp_addr6). */
 static int
-addr4_clear(struct dp_xdp *x)
+addr_map_clear(int map_fd)
 {
-	uint32_t key;
+	struct tp_xdp_addr6 key; /* the larger of the two keys */
 	int rc;
 
 	/* The first key, deleted, until none is left (at most
 	 * TP_XDP_MAX_ADDRS turns). */
 	for (;;) {
-		rc = bpf_map_get_next_key(x->addr4_fd, NULL, &key);
+		rc = bpf_map_get_next_key(map_fd, NULL, &key);
 		if (rc != 0)
 			return rc == -ENOENT ? 0 : rc;
-		rc = bpf_map_delete_elem(x->addr4_fd, &key);
+		rc = bpf_map_delete_elem(map_fd, &key);
 		if (rc != 0)
 			return rc;
 	}
 }
 
-/* Add @role to @ip's entry (an address may both listen and relay). */
+/* Empty both address maps: from here on the program steers nothing. */
 static int
-addr4_add(struct dp_xdp *x, const struct tp_ip *ip, uint32_t role)
+addr_clear(struct dp_xdp *x)
 {
-	uint32_t key, roles = 0;
+	int rc = addr_map_clear(x->addr4_fd);
 
-	if (ip->family != TP_AF_INET) {
-		x->n_skipped++;
-		return 0;
+	return rc != 0 ? rc : addr_map_clear(x->addr6_fd);
+}
+
+/* Add @role to @ip's entry in the map of its family (an address may both
+ * listen and relay).  Keys are the wire's bytes, network order. */
+static int
+addr_add(struct dp_xdp *x, const struct tp_ip *ip, uint32_t role)
+{
+	struct tp_xdp_addr6 key6;
+	uint32_t key4, roles = 0;
+	unsigned int *n;
+	const void *key;
+	int fd;
+
+	switch (ip->family) {
+	case TP_AF_INET:
+		memcpy(&key4, ip->bytes, sizeof(key4));
+		key = &key4;
+		fd = x->addr4_fd;
+		n = &x->n_addr4;
+		break;
+	case TP_AF_INET6:
+		memcpy(key6.bytes, ip->bytes, sizeof(key6.bytes));
+		key = &key6;
+		fd = x->addr6_fd;
+		n = &x->n_addr6;
+		break;
+	default:
+		return -EAFNOSUPPORT;
 	}
-	memcpy(&key, ip->bytes, sizeof(key)); /* network order, as the wire */
-	if (bpf_map_lookup_elem(x->addr4_fd, &key, &roles) != 0)
-		x->n_addr4++;
+	if (bpf_map_lookup_elem(fd, key, &roles) != 0)
+		(*n)++;
 	roles |= role;
-	return bpf_map_update_elem(x->addr4_fd, &key, &roles, BPF_ANY);
+	return bpf_map_update_elem(fd, key, &roles, BPF_ANY);
 }
 
 int
@@ -364,20 +393,21 @@ dp_xdp_configure(struct dp_xdp *x, const struct tp_plane_params *p, char *err,
 			 p->n_relay);
 		return -EINVAL;
 	}
-	x->n_addr4 = x->n_skipped = 0;
+	x->n_addr4 = x->n_addr6 = 0;
 	/* Addresses out, ports in, addresses in: no frame is ever matched
 	 * against the old addresses with the new ports or the reverse. */
-	rc = addr4_clear(x);
+	rc = addr_clear(x);
 	if (rc == 0)
 		rc = bpf_map_update_elem(x->cfg_fd, &zero, &cfg, BPF_ANY);
 	for (uint16_t i = 0; rc == 0 && i < p->n_listen; i++)
-		rc = addr4_add(x, &p->listen_ips[i], TP_XDP_ROLE_LISTEN);
+		rc = addr_add(x, &p->listen_ips[i], TP_XDP_ROLE_LISTEN);
 	for (uint16_t i = 0; rc == 0 && i < p->n_relay; i++)
-		rc = addr4_add(x, &p->relay_ips[i], TP_XDP_ROLE_RELAY);
+		rc = addr_add(x, &p->relay_ips[i], TP_XDP_ROLE_RELAY);
 	if (rc != 0) {
 		snprintf(err, err_len, "XDP program %u: cannot fill its maps: %s",
 			 x->prog_id, strerror(-rc));
-		addr4_clear(x);
+		addr_clear(x);
+		x->n_addr4 = x->n_addr6 = 0;
 		return rc;
 	}
 	return 0;
@@ -423,8 +453,8 @@ dp_xdp_counters(void *arg, struct tp_plane_counter *out, unsigned int max)
 void
 dp_xdp_close(struct dp_xdp *x)
 {
-	int *fds[] = { &x->prog_fd, &x->xsks_fd, &x->cfg_fd, &x->addr4_fd,
-		       &x->stats_fd };
+	int *fds[] = { &x->prog_fd,  &x->xsks_fd,  &x->cfg_fd,
+		       &x->addr4_fd, &x->addr6_fd, &x->stats_fd };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)

@@ -44,11 +44,12 @@ struct dp_xdp {
 	int xsks_fd;  /**< xsks_map (the PMD's) */
 	int cfg_fd;   /**< tp_cfg */
 	int addr4_fd; /**< tp_addr4 */
+	int addr6_fd; /**< tp_addr6 */
 	int stats_fd; /**< tp_stats */
 	uint32_t prog_id;
 	enum dp_xdp_mode mode;
-	unsigned int n_addr4;   /**< IPv4 addresses steered (last configure) */
-	unsigned int n_skipped; /**< addresses not steered: IPv6, for now */
+	unsigned int n_addr4; /**< IPv4 addresses steered (last configure) */
+	unsigned int n_addr6; /**< IPv6 addresses steered (last configure) */
 };
 
 /**
@@ -91,12 +92,13 @@ int dp_xdp_open_prog(struct dp_xdp *x, int prog_fd, char *err, size_t err_len);
 
 /**
  * Steer to the AF_XDP sockets UDP to @p p's listening addresses at
- * listen_port and to its relay addresses in [min_port, max_port]; IPv4
- * only for now (IPv6 addresses are counted in n_skipped).  Replaces what
- * an earlier call wrote: while it runs, the program steers part of the old
+ * listen_port and to its relay addresses in [min_port, max_port], IPv4
+ * ones through tp_addr4, IPv6 ones through tp_addr6.  Replaces what an
+ * earlier call wrote: while it runs, the program steers part of the old
  * set, then nothing, then part of the new one; never a mix of the two.
  * @return 0; -EINVAL for a listen port of 0, min_port > max_port, or more
- * addresses than turnpike/plane.h allows; or a map update's -errno.
+ * addresses than turnpike/plane.h allows; -EAFNOSUPPORT for an address of
+ * neither family (the maps are left empty); or a map update's -errno.
  */
 int dp_xdp_configure(struct dp_xdp *x, const struct tp_plane_params *p,
 		     char *err, size_t err_len);

@@ -4,13 +4,14 @@
  * turnpike itself, whose kernel interface takes the place of the NIC the
  * PMD took from the kernel.
  *
- *   NIC RX --steer.h--> ours:       dp_input (relay, punt, ...)
- *                   \-> the rest:   exception port TX  (to_kernel)
- *   exception port RX ------------> NIC TX             (from_kernel)
+ *   NIC RX --steer_frame.h--> ours:      dp_input (relay, punt, ...)
+ *                         \-> the rest:  exception port TX  (to_kernel)
+ *   exception port RX ------------------> NIC TX             (from_kernel)
  *
  * Both directions carry frames unchanged: the tap has the NIC's MAC, so
- * the kernel answers ARP for its addresses with the MAC the wire knows,
- * and its replies need no rewriting.
+ * the kernel answers ARP and IPv6 neighbour solicitations for its
+ * addresses with the MAC the wire knows, and its replies need no
+ * rewriting.
  *
  * Why net_tap and not virtio-user: virtio-user with vhost-kernel (DPDK's
  * faster exception path, the kernel's vhost thread copying in batches)
@@ -102,23 +103,37 @@ dp_xport_destroy(uint16_t port_id)
 	rte_vdev_uninit(name);
 }
 
-/* turnpike/steer_frame.h's question: the roles of an address, from the same
- * lists dp_xdp_configure() fills the XDP program's map with. */
+/* The TP_STEER_ROLE_* bits of the address @bytes of @family, from the same
+ * lists dp_xdp_configure() fills the XDP program's maps with. */
 static __always_inline __u32
-tp_steer_roles_of(const void *ctx, __u32 daddr_be)
+xport_roles(const struct dp_shared *sh, uint8_t family, const void *bytes,
+	    size_t len)
 {
-	const struct dp_shared *sh = ctx;
 	__u32 roles = 0;
 
 	for (uint16_t i = 0; i < sh->n_listen; i++)
-		if (sh->listen_ips[i].family == TP_AF_INET &&
-		    memcmp(sh->listen_ips[i].bytes, &daddr_be, 4) == 0)
+		if (sh->listen_ips[i].family == family &&
+		    memcmp(sh->listen_ips[i].bytes, bytes, len) == 0)
 			roles |= TP_STEER_ROLE_LISTEN;
 	for (uint16_t i = 0; i < sh->n_relay; i++)
-		if (sh->relay_ips[i].family == TP_AF_INET &&
-		    memcmp(sh->relay_ips[i].bytes, &daddr_be, 4) == 0)
+		if (sh->relay_ips[i].family == family &&
+		    memcmp(sh->relay_ips[i].bytes, bytes, len) == 0)
 			roles |= TP_STEER_ROLE_RELAY;
 	return roles;
+}
+
+/* turnpike/steer_frame.h's questions: the roles of an IPv4 or IPv6
+ * address (@ctx is the worker's struct dp_shared). */
+static __always_inline __u32
+tp_steer_roles_of4(const void *ctx, __u32 daddr_be)
+{
+	return xport_roles(ctx, TP_AF_INET, &daddr_be, 4);
+}
+
+static __always_inline __u32
+tp_steer_roles_of6(const void *ctx, const __u8 daddr[16])
+{
+	return xport_roles(ctx, TP_AF_INET6, daddr, 16);
 }
 
 #include "turnpike/steer_frame.h"

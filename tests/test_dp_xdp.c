@@ -31,6 +31,12 @@
  * generic mode, to find it the way the server does, by interface; the
  * namespace goes away with the process.
  *
+ * IPv4 and IPv6 frames share the table: for IPv6 the extension headers
+ * the decision walks past (Hop-by-Hop first, Routing with no segments
+ * left, Destination Options; four at most), the ones it leaves to the
+ * kernel (Fragment, a Routing header still to be routed, a fifth one) and
+ * ICMPv6, neighbour discovery included, which is always the kernel's.
+ *
  * The decision the program makes is turnpike/steer_frame.h's, which the
  * worker of exception-port mode runs too (dataplane/dp_xport.c): the same
  * golden table goes through it compiled for the host first, with the
@@ -65,25 +71,37 @@
 
 #include "dp_xdp.h"
 
-/* turnpike/steer_frame.h's question, asked of the golden table's
- * parameters (@ctx, a struct tp_plane_params) the way the fast path asks
- * its address lists: the same roles dp_xdp_configure() writes to
- * tp_addr4. */
-static inline __u32
-tp_steer_roles_of(const void *ctx, __u32 daddr_be)
+/* The roles of the address @bytes of @family in the golden table's
+ * parameters @p, the way the fast path asks its address lists: the same
+ * roles dp_xdp_configure() writes to tp_addr4 and tp_addr6. */
+static __u32
+params_roles(const struct tp_plane_params *p, uint8_t family, const void *bytes,
+	     size_t len)
 {
-	const struct tp_plane_params *p = ctx;
 	__u32 roles = 0;
 
 	for (uint16_t i = 0; i < p->n_listen; i++)
-		if (p->listen_ips[i].family == TP_AF_INET &&
-		    memcmp(p->listen_ips[i].bytes, &daddr_be, 4) == 0)
+		if (p->listen_ips[i].family == family &&
+		    memcmp(p->listen_ips[i].bytes, bytes, len) == 0)
 			roles |= TP_STEER_ROLE_LISTEN;
 	for (uint16_t i = 0; i < p->n_relay; i++)
-		if (p->relay_ips[i].family == TP_AF_INET &&
-		    memcmp(p->relay_ips[i].bytes, &daddr_be, 4) == 0)
+		if (p->relay_ips[i].family == family &&
+		    memcmp(p->relay_ips[i].bytes, bytes, len) == 0)
 			roles |= TP_STEER_ROLE_RELAY;
 	return roles;
+}
+
+/* turnpike/steer_frame.h's questions (@ctx, a struct tp_plane_params). */
+static inline __u32
+tp_steer_roles_of4(const void *ctx, __u32 daddr_be)
+{
+	return params_roles(ctx, TP_AF_INET, &daddr_be, 4);
+}
+
+static inline __u32
+tp_steer_roles_of6(const void *ctx, const __u8 daddr[16])
+{
+	return params_roles(ctx, TP_AF_INET6, daddr, 16);
 }
 
 #include "turnpike/steer_frame.h"
@@ -94,6 +112,13 @@ tp_steer_roles_of(const void *ctx, __u32 daddr_be)
 #define IP_RELAY IP4(10, 0, 0, 2)  /* relays only */
 #define IP_OTHER IP4(10, 0, 0, 3)  /* not ours */
 #define IP_CLIENT IP4(192, 0, 2, 7)
+/* IPv6: 2001:db8::N, the same roles as the IPv4 ones of the same N. */
+#define IP6_BOTH 1
+#define IP6_LISTEN 9
+#define IP6_RELAY 2
+#define IP6_OTHER 3
+#define IP6_CLIENT 7
+#define IP6_SNM 0xff /* ff02::1:ff00:1, IP6_BOTH's solicited-node group */
 #define PORT_LISTEN 3478
 #define PORT_MIN 50000
 #define PORT_MAX 50100
@@ -105,6 +130,15 @@ tp_steer_roles_of(const void *ctx, __u32 daddr_be)
 #define PROTO_ICMP 1
 #define PROTO_TCP 6
 #define PROTO_UDP 17
+#define PROTO_ESP 50
+#define PROTO_ICMP6 58
+#define PROTO_NONE6 59 /* IPv6 No Next Header */
+/* IPv6 extension headers (RFC 8200 section 4) */
+#define EXT_HOP 0
+#define EXT_ROUTING 43
+#define EXT_FRAGMENT 44
+#define EXT_DSTOPTS 60
+#define ICMP6_NS 135 /* neighbour solicitation (RFC 4861 section 4.3) */
 
 static struct bpf_object *g_obj;
 static int g_prog_fd = -1;
@@ -123,14 +157,20 @@ static void *g_umem;
 struct frame_spec {
 	uint16_t ethertype; /* 0: IPv4 */
 	bool vlan;          /* one 802.1Q tag before it */
-	uint8_t version;    /* 0: 4 */
+	uint8_t version;    /* 0: 4 or 6, as the EtherType says */
 	uint8_t ihl;        /* 0: 5 */
 	uint8_t proto;      /* 0: UDP */
-	uint16_t frag_off;  /* the IPv4 field, host order */
+	uint16_t frag_off;  /* the IPv4 field, or the IPv6 Fragment
+			     * header's offset and M bits, host order */
 	uint32_t dst;
+	uint8_t dst6; /* IPv6: 2001:db8::dst6, or IP6_SNM */
+	uint8_t n_ext;
+	uint8_t ext[6];  /* IPv6 extension headers, in order (EXT_*) */
+	uint8_t segleft; /* a Routing header's Segments Left */
 	uint16_t dport;
 	uint16_t decoy; /* != 0: written where the UDP destination port
-			     * would be if the header had no options */
+			     * would be if the header had no options or
+			     * extension headers */
 	size_t cut;     /* != 0: the frame ends after this many bytes */
 };
 
@@ -151,6 +191,89 @@ put32(uint8_t *p, uint32_t v)
 {
 	put16(p, (uint16_t)(v >> 16));
 	put16(p + 2, (uint16_t)v);
+}
+
+/* 2001:db8::@n, or IP6_BOTH's solicited-node group for IP6_SNM. */
+static void
+ip6_put(uint8_t *p, uint8_t n)
+{
+	static const uint8_t snm[16] = {
+		0xff, 0x02, [11] = 1, [12] = 0xff, [15] = IP6_BOTH
+	};
+
+	if (n == IP6_SNM) {
+		memcpy(p, snm, 16);
+		return;
+	}
+	memset(p, 0, 16);
+	p[0] = 0x20;
+	p[1] = 0x01;
+	p[2] = 0x0d;
+	p[3] = 0xb8;
+	p[15] = n;
+}
+
+/* IPv6 extension header @type at @p, followed by @next: its length in
+ * bytes.  Hop-by-Hop is 8 bytes, Destination Options 16 (Hdr Ext Len 1,
+ * so the length is really multiplied), Routing 24 (a type 4 segment
+ * routing header's fixed part and one segment, Segments Left @segleft),
+ * Fragment 8.  Options are PadN, so the headers are well formed. */
+static size_t
+ext_put(uint8_t *p, uint8_t type, uint8_t next, const struct frame_spec *s)
+{
+	size_t len = type == EXT_DSTOPTS ? 16 : type == EXT_ROUTING ? 24 : 8;
+
+	memset(p, 0, len);
+	p[0] = next;
+	if (type == EXT_FRAGMENT) {
+		put16(p + 2, s->frag_off);
+		put32(p + 4, 0xcafe);
+		return len;
+	}
+	p[1] = (uint8_t)(len / 8 - 1);
+	if (type == EXT_ROUTING) {
+		p[2] = 4; /* segment routing */
+		p[3] = s->segleft;
+		ip6_put(p + 8, IP6_OTHER);
+		return len;
+	}
+	p[2] = 1; /* PadN covering the rest */
+	p[3] = (uint8_t)(len - 4);
+	return len;
+}
+
+/* The IPv6 frame of @s from @p (just past the EtherType) on. */
+static void
+frame6_build(struct frame *f, uint8_t *p, const struct frame_spec *s)
+{
+	uint8_t *ip = p, *l4;
+	uint8_t proto = s->proto != 0 ? s->proto : PROTO_UDP;
+	size_t l4_len = 28;
+
+	ip[0] = (uint8_t)((s->version != 0 ? s->version : 6) << 4);
+	ip[6] = s->n_ext > 0 ? s->ext[0] : proto;
+	ip[7] = 64;
+	ip6_put(ip + 8, IP6_CLIENT);
+	ip6_put(ip + 24, s->dst6);
+	l4 = ip + 40;
+	for (unsigned int i = 0; i < s->n_ext; i++)
+		l4 += ext_put(l4, s->ext[i],
+			      i + 1 < s->n_ext ? s->ext[i + 1] : proto, s);
+	if (s->decoy != 0)
+		put16(ip + 40 + 2, s->decoy);
+	if (proto == PROTO_ICMP6) {
+		/* A neighbour solicitation for IP6_BOTH. */
+		l4[0] = ICMP6_NS;
+		ip6_put(l4 + 8, IP6_BOTH);
+		l4_len = 24;
+	} else {
+		put16(l4, 40000);
+		put16(l4 + 2, s->dport);
+		if (proto == PROTO_UDP)
+			put16(l4 + 4, (uint16_t)l4_len);
+	}
+	put16(ip + 4, (uint16_t)(l4 + l4_len - (ip + 40)));
+	f->len = (size_t)(l4 + l4_len - f->b);
 }
 
 static void
@@ -188,12 +311,7 @@ frame_build(struct frame *f, const struct frame_spec *s)
 		goto cut;
 	}
 	if (s->ethertype == ETH_IPV6) {
-		p[0] = 0x60;      /* version 6 */
-		put16(p + 4, 28); /* payload length */
-		p[6] = PROTO_UDP; /* next header */
-		p[7] = 64;
-		put16(p + 40 + 2, s->dport);
-		f->len = (size_t)(p + 40 + 28 - f->b);
+		frame6_build(f, p, s);
 		goto cut;
 	}
 	ip = p;
@@ -308,7 +426,16 @@ v4(uint32_t host_order)
 	return tp_ip_v4(host_order);
 }
 
-/* The addresses of the golden table, and an IPv6 one it cannot steer. */
+static struct tp_ip
+v6(uint8_t n)
+{
+	struct tp_ip ip = { .family = TP_AF_INET6 };
+
+	ip6_put(ip.bytes, n);
+	return ip;
+}
+
+/* The addresses of the golden table: each role in each family. */
 static void
 params_fill(struct tp_plane_params *p)
 {
@@ -316,16 +443,16 @@ params_fill(struct tp_plane_params *p)
 	p->listen_port = PORT_LISTEN;
 	p->min_port = PORT_MIN;
 	p->max_port = PORT_MAX;
-	p->n_listen = 3;
+	p->n_listen = 4;
 	p->listen_ips[0] = v4(IP_BOTH);
 	p->listen_ips[1] = v4(IP_LISTEN);
-	p->listen_ips[2].family = TP_AF_INET6;
-	p->listen_ips[2].bytes[0] = 0x20;
-	p->listen_ips[2].bytes[1] = 0x01;
-	p->listen_ips[2].bytes[15] = 1;
-	p->n_relay = 2;
+	p->listen_ips[2] = v6(IP6_BOTH);
+	p->listen_ips[3] = v6(IP6_LISTEN);
+	p->n_relay = 4;
 	p->relay_ips[0] = v4(IP_BOTH);
-	p->relay_ips[1] = v4(IP_RELAY);
+	p->relay_ips[1] = v6(IP6_BOTH);
+	p->relay_ips[2] = v4(IP_RELAY);
+	p->relay_ips[3] = v6(IP6_RELAY);
 }
 
 static int
@@ -443,11 +570,14 @@ static const struct golden golden[] = {
 	{ "ARP request for a listening address",
 	  { .ethertype = ETH_ARP },
 	  PASS(not_ipv4) },
-	{ "IPv6 UDP at the listen port (not steered yet)",
-	  { .ethertype = ETH_IPV6, .dport = PORT_LISTEN },
-	  PASS(not_ipv4) },
 	{ "VLAN-tagged UDP to the listening address and port",
 	  { .vlan = true, .dst = IP_BOTH, .dport = PORT_LISTEN },
+	  PASS(not_ipv4) },
+	{ "VLAN-tagged UDP6 to the listening address and port",
+	  { .vlan = true,
+	    .ethertype = ETH_IPV6,
+	    .dst6 = IP6_BOTH,
+	    .dport = PORT_LISTEN },
 	  PASS(not_ipv4) },
 
 	/* Fragments go to the kernel, first or not. */
@@ -497,6 +627,217 @@ static const struct golden golden[] = {
 	{ "version 6 under the IPv4 EtherType",
 	  { .dst = IP_BOTH, .version = 6, .dport = PORT_LISTEN },
 	  PASS(malformed) },
+
+	/* IPv6: ours as IPv4 is, by address and port. */
+	{ "UDP6 to a listening address at the listen port",
+	  { .ethertype = ETH_IPV6, .dst6 = IP6_BOTH, .dport = PORT_LISTEN },
+	  REDIRECT },
+	{ "UDP6 to a listen-only address at the listen port",
+	  { .ethertype = ETH_IPV6, .dst6 = IP6_LISTEN, .dport = PORT_LISTEN },
+	  REDIRECT },
+	{ "UDP6 to a relay address, lowest relay port",
+	  { .ethertype = ETH_IPV6, .dst6 = IP6_RELAY, .dport = PORT_MIN },
+	  REDIRECT },
+	{ "UDP6 to a relay address, highest relay port",
+	  { .ethertype = ETH_IPV6, .dst6 = IP6_RELAY, .dport = PORT_MAX },
+	  REDIRECT },
+	{ "UDP6 to an address that both listens and relays, relay port",
+	  { .ethertype = ETH_IPV6, .dst6 = IP6_BOTH, .dport = PORT_MIN + 50 },
+	  REDIRECT },
+	{ "UDP6 to a relay address, one below the range",
+	  { .ethertype = ETH_IPV6, .dst6 = IP6_RELAY, .dport = PORT_MIN - 1 },
+	  PASS(not_ours) },
+	{ "UDP6 to a relay address, one above the range",
+	  { .ethertype = ETH_IPV6, .dst6 = IP6_RELAY, .dport = PORT_MAX + 1 },
+	  PASS(not_ours) },
+	{ "UDP6 to a relay-only address at the listen port",
+	  { .ethertype = ETH_IPV6, .dst6 = IP6_RELAY, .dport = PORT_LISTEN },
+	  PASS(not_ours) },
+	{ "UDP6 to a listening address, another port (DNS)",
+	  { .ethertype = ETH_IPV6, .dst6 = IP6_BOTH, .dport = 53 },
+	  PASS(not_ours) },
+	{ "UDP6 to another address at the listen port",
+	  { .ethertype = ETH_IPV6, .dst6 = IP6_OTHER, .dport = PORT_LISTEN },
+	  PASS(not_ours) },
+	{ "UDP to 32.1.13.184, 2001:db8::1's first bytes (maps apart)",
+	  { .dst = IP4(0x20, 0x01, 0x0d, 0xb8), .dport = PORT_LISTEN },
+	  PASS(not_ours) },
+
+	/* IPv6: the host's own traffic. */
+	{ "ICMPv6 neighbour solicitation to the solicited-node group",
+	  { .ethertype = ETH_IPV6, .dst6 = IP6_SNM, .proto = PROTO_ICMP6 },
+	  PASS(not_udp) },
+	{ "ICMPv6 neighbour solicitation to a listening address (NUD)",
+	  { .ethertype = ETH_IPV6, .dst6 = IP6_BOTH, .proto = PROTO_ICMP6 },
+	  PASS(not_udp) },
+	{ "TCP6 to the listening address and port (TURN over TCP)",
+	  { .ethertype = ETH_IPV6,
+	    .dst6 = IP6_BOTH,
+	    .proto = PROTO_TCP,
+	    .dport = PORT_LISTEN },
+	  PASS(not_udp) },
+	{ "ESP to a listening address",
+	  { .ethertype = ETH_IPV6, .dst6 = IP6_BOTH, .proto = PROTO_ESP },
+	  PASS(not_udp) },
+	{ "No Next Header after a Destination Options header",
+	  { .ethertype = ETH_IPV6,
+	    .dst6 = IP6_BOTH,
+	    .proto = PROTO_NONE6,
+	    .n_ext = 1,
+	    .ext = { EXT_DSTOPTS } },
+	  PASS(not_udp) },
+	{ "ICMPv6 behind a Hop-by-Hop header (MLD's shape)",
+	  { .ethertype = ETH_IPV6,
+	    .dst6 = IP6_SNM,
+	    .proto = PROTO_ICMP6,
+	    .n_ext = 1,
+	    .ext = { EXT_HOP } },
+	  PASS(not_udp) },
+
+	/* IPv6 extension headers a destination walks past. */
+	{ "Hop-by-Hop, then UDP6 to the listen port",
+	  { .ethertype = ETH_IPV6,
+	    .dst6 = IP6_BOTH,
+	    .dport = PORT_LISTEN,
+	    .n_ext = 1,
+	    .ext = { EXT_HOP } },
+	  REDIRECT },
+	{ "Hop-by-Hop, Destination Options, then UDP6 to a relay port",
+	  { .ethertype = ETH_IPV6,
+	    .dst6 = IP6_RELAY,
+	    .dport = PORT_MIN + 1,
+	    .n_ext = 2,
+	    .ext = { EXT_HOP, EXT_DSTOPTS } },
+	  REDIRECT },
+	{ "Routing with no segments left, then UDP6 to the listen port",
+	  { .ethertype = ETH_IPV6,
+	    .dst6 = IP6_BOTH,
+	    .dport = PORT_LISTEN,
+	    .n_ext = 1,
+	    .ext = { EXT_ROUTING } },
+	  REDIRECT },
+	{ "four headers (HbH, DstOpts, Routing, DstOpts), then UDP6",
+	  { .ethertype = ETH_IPV6,
+	    .dst6 = IP6_BOTH,
+	    .dport = PORT_LISTEN,
+	    .n_ext = 4,
+	    .ext = { EXT_HOP, EXT_DSTOPTS, EXT_ROUTING, EXT_DSTOPTS } },
+	  REDIRECT },
+	{ "Hop-by-Hop: the listen port where UDP would be, UDP6 to port 9",
+	  { .ethertype = ETH_IPV6,
+	    .dst6 = IP6_BOTH,
+	    .dport = 9,
+	    .decoy = PORT_LISTEN,
+	    .n_ext = 1,
+	    .ext = { EXT_HOP } },
+	  PASS(not_ours) },
+	{ "Hop-by-Hop and Destination Options, UDP6 to another address",
+	  { .ethertype = ETH_IPV6,
+	    .dst6 = IP6_OTHER,
+	    .dport = PORT_LISTEN,
+	    .n_ext = 2,
+	    .ext = { EXT_HOP, EXT_DSTOPTS } },
+	  PASS(not_ours) },
+
+	/* IPv6 extension headers that are the kernel's. */
+	{ "five headers (the walk stops at four)",
+	  { .ethertype = ETH_IPV6,
+	    .dst6 = IP6_BOTH,
+	    .dport = PORT_LISTEN,
+	    .n_ext = 5,
+	    .ext = { EXT_HOP, EXT_DSTOPTS, EXT_ROUTING, EXT_DSTOPTS, EXT_DSTOPTS } },
+	  PASS(ipv6_ext) },
+	{ "Routing with a segment left: to be routed on, not ours",
+	  { .ethertype = ETH_IPV6,
+	    .dst6 = IP6_BOTH,
+	    .dport = PORT_LISTEN,
+	    .n_ext = 1,
+	    .ext = { EXT_ROUTING },
+	    .segleft = 1 },
+	  PASS(ipv6_ext) },
+	{ "Hop-by-Hop after Destination Options (only first is allowed)",
+	  { .ethertype = ETH_IPV6,
+	    .dst6 = IP6_BOTH,
+	    .dport = PORT_LISTEN,
+	    .n_ext = 2,
+	    .ext = { EXT_DSTOPTS, EXT_HOP } },
+	  PASS(malformed) },
+	{ "Fragment header, first fragment (M) of UDP6 to the listen port",
+	  { .ethertype = ETH_IPV6,
+	    .dst6 = IP6_BOTH,
+	    .dport = PORT_LISTEN,
+	    .n_ext = 1,
+	    .ext = { EXT_FRAGMENT },
+	    .frag_off = 0x0001 },
+	  PASS(fragment) },
+	{ "Fragment header, atomic (offset 0, no M)",
+	  { .ethertype = ETH_IPV6,
+	    .dst6 = IP6_BOTH,
+	    .dport = PORT_LISTEN,
+	    .n_ext = 1,
+	    .ext = { EXT_FRAGMENT } },
+	  PASS(fragment) },
+	{ "Hop-by-Hop, then a Fragment header (offset 185 * 8)",
+	  { .ethertype = ETH_IPV6,
+	    .dst6 = IP6_BOTH,
+	    .dport = PORT_LISTEN,
+	    .n_ext = 2,
+	    .ext = { EXT_HOP, EXT_FRAGMENT },
+	    .frag_off = 185 << 3 },
+	  PASS(fragment) },
+
+	/* IPv6 truncated or impossible. */
+	{ "IPv6 header cut at 39 bytes",
+	  { .ethertype = ETH_IPV6,
+	    .dst6 = IP6_BOTH,
+	    .dport = PORT_LISTEN,
+	    .cut = 14 + 39 },
+	  PASS(malformed) },
+	{ "UDP6 header cut at 7 bytes",
+	  { .ethertype = ETH_IPV6,
+	    .dst6 = IP6_BOTH,
+	    .dport = PORT_LISTEN,
+	    .cut = 14 + 40 + 7 },
+	  PASS(malformed) },
+	{ "UDP6 header complete, no payload",
+	  { .ethertype = ETH_IPV6,
+	    .dst6 = IP6_BOTH,
+	    .dport = PORT_LISTEN,
+	    .cut = 14 + 40 + 8 },
+	  REDIRECT },
+	{ "Hop-by-Hop header cut at 7 bytes",
+	  { .ethertype = ETH_IPV6,
+	    .dst6 = IP6_BOTH,
+	    .dport = PORT_LISTEN,
+	    .n_ext = 1,
+	    .ext = { EXT_HOP },
+	    .cut = 14 + 40 + 7 },
+	  PASS(malformed) },
+	{ "Destination Options of 16 bytes in a frame that ends at 12",
+	  { .ethertype = ETH_IPV6,
+	    .dst6 = IP6_BOTH,
+	    .dport = PORT_LISTEN,
+	    .n_ext = 1,
+	    .ext = { EXT_DSTOPTS },
+	    .cut = 14 + 40 + 12 },
+	  PASS(malformed) },
+	{ "Hop-by-Hop and Destination Options, UDP6 header cut at 7",
+	  { .ethertype = ETH_IPV6,
+	    .dst6 = IP6_BOTH,
+	    .dport = PORT_LISTEN,
+	    .n_ext = 2,
+	    .ext = { EXT_HOP, EXT_DSTOPTS },
+	    .cut = 14 + 40 + 8 + 16 + 7 },
+	  PASS(malformed) },
+	{ "Ethernet header only, IPv6 EtherType",
+	  { .ethertype = ETH_IPV6, .dst6 = IP6_BOTH, .dport = PORT_LISTEN, .cut = 14 },
+	  PASS(malformed) },
+	{ "version 4 under the IPv6 EtherType",
+	  { .ethertype = ETH_IPV6,
+	    .version = 4,
+	    .dst6 = IP6_BOTH,
+	    .dport = PORT_LISTEN },
+	  PASS(malformed) },
 };
 
 static void
@@ -519,12 +860,14 @@ counter_of_verdict(enum tp_steer v)
 	switch (v) {
 	case TP_STEER_OURS:
 		return TP_XDP_C_redirected;
-	case TP_STEER_NOT_IPV4:
+	case TP_STEER_NOT_IP:
 		return TP_XDP_C_pass_not_ipv4;
 	case TP_STEER_MALFORMED:
 		return TP_XDP_C_pass_malformed;
 	case TP_STEER_FRAGMENT:
 		return TP_XDP_C_pass_fragment;
+	case TP_STEER_IPV6_EXT:
+		return TP_XDP_C_pass_ipv6_ext;
 	case TP_STEER_NOT_UDP:
 		return TP_XDP_C_pass_not_udp;
 	case TP_STEER_NOT_OURS:
@@ -540,6 +883,9 @@ static void
 test_decision_host(void **state)
 {
 	const struct frame_spec ours = { .dst = IP_BOTH, .dport = PORT_LISTEN };
+	const struct frame_spec ours6 = { .ethertype = ETH_IPV6,
+					  .dst6 = IP6_BOTH,
+					  .dport = PORT_LISTEN };
 	struct tp_plane_params p;
 	struct tp_steer_ports ports;
 	struct frame f;
@@ -565,13 +911,67 @@ test_decision_host(void **state)
 	for (size_t cut = 0; cut < 14; cut++)
 		assert_int_equal(tp_steer_frame(f.b, f.b + cut, &ports, &p),
 				 TP_STEER_MALFORMED);
+	frame_build(&f, &ours6);
+	assert_int_equal(tp_steer_frame(f.b, f.b + f.len, &ports, &p),
+			 TP_STEER_OURS);
+	for (size_t cut = 0; cut < 14; cut++)
+		assert_int_equal(tp_steer_frame(f.b, f.b + cut, &ports, &p),
+				 TP_STEER_MALFORMED);
+	frame_build(&f, &ours);
 	/* No configuration (the program's tp_cfg unreadable): nothing ours. */
 	assert_int_equal(tp_steer_frame(f.b, f.b + f.len, NULL, &p),
 			 TP_STEER_NOT_OURS);
-	/* No addresses (a fresh program's empty tp_addr4): nothing ours. */
+	frame_build(&f, &ours6);
+	assert_int_equal(tp_steer_frame(f.b, f.b + f.len, NULL, &p),
+			 TP_STEER_NOT_OURS);
+	/* No addresses (a fresh program's empty maps): nothing ours. */
 	p.n_listen = p.n_relay = 0;
 	assert_int_equal(tp_steer_frame(f.b, f.b + f.len, &ports, &p),
 			 TP_STEER_NOT_OURS);
+	frame_build(&f, &ours);
+	assert_int_equal(tp_steer_frame(f.b, f.b + f.len, &ports, &p),
+			 TP_STEER_NOT_OURS);
+}
+
+/* UDP6 behind Hop-by-Hop and Destination Options, cut at every length:
+ * malformed until the UDP header is whole, ours from there on; the same
+ * in the kernel and on the host. */
+static void
+test_ipv6_cuts(void **state)
+{
+	const struct frame_spec s = { .ethertype = ETH_IPV6,
+				      .dst6 = IP6_RELAY,
+				      .dport = PORT_MAX,
+				      .n_ext = 2,
+				      .ext = { EXT_HOP, EXT_DSTOPTS } };
+	const size_t udp_end = 14 + 40 + 8 + 16 + 8;
+	struct tp_plane_params p;
+	struct tp_steer_ports ports;
+	struct frame f, whole;
+	char what[64];
+
+	(void)state;
+	params_fill(&p);
+	ports = (struct tp_steer_ports){ .listen_port = p.listen_port,
+					 .min_port = p.min_port,
+					 .max_port = p.max_port };
+	frame_build(&whole, &s);
+	assert_true(whole.len > udp_end);
+	xsk_insert();
+	for (size_t cut = 14; cut <= whole.len; cut++) {
+		bool ours = cut >= udp_end;
+
+		f = whole;
+		f.len = cut;
+		assert_int_equal(tp_steer_frame(f.b, f.b + f.len, &ports, &p),
+				 ours ? TP_STEER_OURS : TP_STEER_MALFORMED);
+		snprintf(what, sizeof(what),
+			 "UDP6 behind two headers, %zu bytes", cut);
+		if (ours)
+			expect(what, &f, REDIRECT);
+		else
+			expect(what, &f, PASS(malformed));
+	}
 }
 
 /* No socket at the frame's queue: ours, but the kernel gets it. */
@@ -598,31 +998,47 @@ static void
 test_unconfigured(void **state)
 {
 	const struct frame_spec s = { .dst = IP_BOTH, .dport = PORT_LISTEN };
+	const struct frame_spec s6 = { .ethertype = ETH_IPV6,
+				       .dst6 = IP6_BOTH,
+				       .dport = PORT_LISTEN };
 	struct tp_plane_params p;
 	uint32_t key = 0, found;
-	struct frame f;
+	struct tp_xdp_addr6 key6, found6;
+	struct frame f, f6;
 	char err[256];
 
 	(void)state;
 	xsk_insert();
-	/* Empty the address map as a fresh load has it. */
+	/* Empty the address maps as a fresh load has them. */
 	while (bpf_map_get_next_key(g_x.addr4_fd, NULL, &key) == 0)
 		assert_int_equal(bpf_map_delete_elem(g_x.addr4_fd, &key), 0);
+	while (bpf_map_get_next_key(g_x.addr6_fd, NULL, &key6) == 0)
+		assert_int_equal(bpf_map_delete_elem(g_x.addr6_fd, &key6), 0);
 	frame_build(&f, &s);
+	frame_build(&f6, &s6);
 	expect("no addresses yet", &f, XDP_PASS, TP_XDP_C_pass_not_ours);
+	expect("no addresses yet, IPv6", &f6, XDP_PASS, TP_XDP_C_pass_not_ours);
 	params_fill(&p);
 	assert_int_equal(dp_xdp_configure(&g_x, &p, err, sizeof(err)), 0);
 	assert_int_equal(bpf_map_get_next_key(g_x.addr4_fd, NULL, &found), 0);
+	assert_int_equal(bpf_map_get_next_key(g_x.addr6_fd, NULL, &found6), 0);
 	expect("configured", &f, XDP_REDIRECT, TP_XDP_C_redirected);
+	expect("configured, IPv6", &f6, XDP_REDIRECT, TP_XDP_C_redirected);
 }
 
-/* A second configure replaces the first; IPv6 is counted, not steered. */
+/* A second configure replaces the first, in both families. */
 static void
 test_configure_replaces(void **state)
 {
 	const struct frame_spec old_s = { .dst = IP_BOTH, .dport = PORT_LISTEN };
 	const struct frame_spec new_s = { .dst = IP_OTHER, .dport = 3479 };
 	const struct frame_spec new_r = { .dst = IP_OTHER, .dport = 40000 };
+	const struct frame_spec old_s6 = { .ethertype = ETH_IPV6,
+					   .dst6 = IP6_BOTH,
+					   .dport = PORT_LISTEN };
+	const struct frame_spec new_s6 = { .ethertype = ETH_IPV6,
+					   .dst6 = IP6_OTHER,
+					   .dport = 3479 };
 	struct tp_plane_params p;
 	struct frame f;
 	char err[256];
@@ -631,9 +1047,9 @@ test_configure_replaces(void **state)
 	xsk_insert();
 	params_fill(&p);
 	assert_int_equal(dp_xdp_configure(&g_x, &p, err, sizeof(err)), 0);
-	/* IP_BOTH is listed twice (both roles), the IPv6 one skipped. */
+	/* IP_BOTH and IP6_BOTH are listed twice (both roles). */
 	assert_int_equal(g_x.n_addr4, 3);
-	assert_int_equal(g_x.n_skipped, 1);
+	assert_int_equal(g_x.n_addr6, 3);
 
 	memset(&p, 0, sizeof(p));
 	p.listen_port = 3479;
@@ -645,14 +1061,29 @@ test_configure_replaces(void **state)
 	p.relay_ips[0] = v4(IP_OTHER);
 	assert_int_equal(dp_xdp_configure(&g_x, &p, err, sizeof(err)), 0);
 	assert_int_equal(g_x.n_addr4, 1);
-	assert_int_equal(g_x.n_skipped, 0);
+	assert_int_equal(g_x.n_addr6, 0);
 	frame_build(&f, &old_s);
 	expect("the old listening address", &f, XDP_PASS, TP_XDP_C_pass_not_ours);
+	frame_build(&f, &old_s6);
+	expect("the old IPv6 listening address", &f, XDP_PASS,
+	       TP_XDP_C_pass_not_ours);
 	frame_build(&f, &new_s);
 	expect("the new listening address", &f, XDP_REDIRECT,
 	       TP_XDP_C_redirected);
 	frame_build(&f, &new_r);
 	expect("the new one-port relay range", &f, XDP_REDIRECT,
+	       TP_XDP_C_redirected);
+
+	/* IPv6 only: tp_addr4 empties. */
+	p.listen_ips[0] = v6(IP6_OTHER);
+	p.relay_ips[0] = v6(IP6_OTHER);
+	assert_int_equal(dp_xdp_configure(&g_x, &p, err, sizeof(err)), 0);
+	assert_int_equal(g_x.n_addr4, 0);
+	assert_int_equal(g_x.n_addr6, 1);
+	frame_build(&f, &new_s);
+	expect("the IPv4 address gone", &f, XDP_PASS, TP_XDP_C_pass_not_ours);
+	frame_build(&f, &new_s6);
+	expect("the new IPv6 listening address", &f, XDP_REDIRECT,
 	       TP_XDP_C_redirected);
 
 	params_fill(&p); /* back to the golden table's addresses */
@@ -687,6 +1118,16 @@ test_configure_rejects(void **state)
 		frame_build(&f, &s);
 		expect("after rejected configurations", &f, XDP_REDIRECT,
 		       TP_XDP_C_redirected);
+		/* An address of neither family, met after the maps were
+		 * emptied: they stay empty, steering nothing. */
+		p.relay_ips[p.n_relay - 1].family = 0;
+		assert_int_equal(dp_xdp_configure(&g_x, &p, err, sizeof(err)),
+				 -EAFNOSUPPORT);
+		assert_int_equal(g_x.n_addr4 + g_x.n_addr6, 0);
+		expect("after an address of no family", &f, XDP_PASS,
+		       TP_XDP_C_pass_not_ours);
+		params_fill(&p);
+		assert_int_equal(dp_xdp_configure(&g_x, &p, err, sizeof(err)), 0);
 	}
 }
 
@@ -795,6 +1236,7 @@ main(void)
 	};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_golden),
+		cmocka_unit_test(test_ipv6_cuts),
 		cmocka_unit_test(test_no_socket),
 		cmocka_unit_test(test_unconfigured),
 		cmocka_unit_test(test_configure_replaces),

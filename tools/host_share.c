@@ -14,8 +14,9 @@
  *
  * Two things the kernel does on that interface matter to us, and are
  * checked here because neither fails loudly later:
- *  - it answers ARP for our addresses only if they are its own: an
- *    address of ours missing from the interface is unreachable;
+ *  - it answers ARP and IPv6 neighbour solicitations for our addresses
+ *    only if they are its own: an address of ours missing from the
+ *    interface is unreachable;
  *  - it gives its own UDP sockets ephemeral ports from
  *    ip_local_port_range: a port inside our relay range would have its
  *    replies steered to us.  ip_local_reserved_ports keeps them apart.
@@ -84,17 +85,23 @@ addr_on_iface(const struct ifaddrs *all, const char *ifname,
 {
 	for (const struct ifaddrs *a = all; a != NULL; a = a->ifa_next) {
 		const struct sockaddr_in *sin = (const void *)a->ifa_addr;
+		const struct sockaddr_in6 *sin6 = (const void *)a->ifa_addr;
 
-		if (sin != NULL && sin->sin_family == AF_INET &&
-		    strcmp(a->ifa_name, ifname) == 0 && ip->family == TP_AF_INET &&
+		if (sin == NULL || strcmp(a->ifa_name, ifname) != 0)
+			continue;
+		if (sin->sin_family == AF_INET && ip->family == TP_AF_INET &&
 		    memcmp(&sin->sin_addr, ip->bytes, 4) == 0)
+			return true;
+		if (sin->sin_family == AF_INET6 && ip->family == TP_AF_INET6 &&
+		    memcmp(&sin6->sin6_addr, ip->bytes, 16) == 0)
 			return true;
 	}
 	return false;
 }
 
 /* Warn about every address of ours the kernel does not have on the
- * interface: it answers ARP only for its own. */
+ * interface: it answers ARP and neighbour solicitations only for its
+ * own. */
 static void
 check_addresses(const struct host_share *hs, const struct tp_plane_params *pp)
 {
@@ -112,8 +119,9 @@ check_addresses(const struct host_share *hs, const struct tp_plane_params *pp)
 			cp_log(CP_LOG_WARN, "xdp",
 			       "iface=%s: %s is not one of its "
 			       "addresses: in AF_XDP mode the kernel answers ARP "
-			       "for our addresses, so give it this one (ip addr "
-			       "add %s/PREFIX dev %s)",
+			       "and neighbour solicitations for our addresses, "
+			       "so give it this one (ip addr add %s/PREFIX dev "
+			       "%s)",
 			       hs->ifname, tp_ip_format(ip, a, sizeof(a)), a,
 			       hs->ifname);
 	}
@@ -211,10 +219,10 @@ xdp_open(struct host_share *hs, const struct dp_port_info *port,
 	}
 	cp_log(CP_LOG_INFO, "xdp",
 	       "iface=%s ifindex=%u prog_id=%u mode=%s "
-	       "addresses=%u listen_port=%u relay_ports=%u-%u",
+	       "addresses=%u addresses6=%u listen_port=%u relay_ports=%u-%u",
 	       hs->ifname, port->if_index, hs->xdp.prog_id,
-	       dp_xdp_mode_name(hs->xdp.mode), hs->xdp.n_addr4, pp->listen_port,
-	       pp->min_port, pp->max_port);
+	       dp_xdp_mode_name(hs->xdp.mode), hs->xdp.n_addr4, hs->xdp.n_addr6,
+	       pp->listen_port, pp->min_port, pp->max_port);
 	if (hs->xdp.mode == DP_XDP_MODE_GENERIC)
 		cp_log(CP_LOG_WARN, "xdp",
 		       "iface=%s: generic (skb) mode: the "
@@ -222,12 +230,6 @@ xdp_open(struct host_share *hs, const struct dp_port_info *port,
 		       "skb and copied before the program sees it: a fraction of "
 		       "native speed",
 		       hs->ifname);
-	if (hs->xdp.n_skipped > 0)
-		cp_log(CP_LOG_WARN, "xdp",
-		       "iface=%s: %u IPv6 addresses not "
-		       "steered (the program steers IPv4 only): their UDP goes to "
-		       "the kernel",
-		       hs->ifname, hs->xdp.n_skipped);
 	return 0;
 }
 #endif

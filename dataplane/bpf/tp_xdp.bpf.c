@@ -4,17 +4,18 @@
  *
  * DPDK's net_af_xdp PMD loads this object (its xdp_prog= devarg), attaches
  * it to the interface and puts the AF_XDP socket of each of its RX queues
- * into xsks_map at that queue's index.  The server then fills tp_cfg and
- * tp_addr4 (dataplane/dp_xdp.c).  From then on, in the driver's receive
- * path, for every frame:
+ * into xsks_map at that queue's index.  The server then fills tp_cfg,
+ * tp_addr4 and tp_addr6 (dataplane/dp_xdp.c).  From then on, in the
+ * driver's receive path, for every frame, IPv4 or IPv6:
  *
  *   UDP to (listening address, listen_port)      -> the AF_XDP socket
  *   UDP to (relay address, min_port..max_port)   -> the AF_XDP socket
  *   anything else                                 -> the kernel (XDP_PASS)
  *
- * so the host keeps its address on the interface: ARP, ICMP, TCP and TLS
- * (TURN over streams, served by the kernel's stack), ssh, and UDP to other
- * ports all reach the kernel as if no program were there.  Until the maps
+ * so the host keeps its addresses on the interface: ARP, ICMP, ICMPv6
+ * (neighbour discovery included), TCP and TLS (TURN over streams, served
+ * by the kernel's stack), ssh, and UDP to other ports all reach the kernel
+ * as if no program were there.  Until the maps
  * are filled nothing matches, so a half-started server steals nothing.
  *
  * Decisions, and why:
@@ -38,8 +39,21 @@
  *  - No socket on the frame's RX queue (the PMD serves fewer queues than
  *    the NIC has, or it is stopping): bpf_redirect_map() falls back to
  *    XDP_PASS, and the kernel answers as it would without us.
- *  - IPv6 (a later issue) slots in as a second case of the EtherType
- *    switch, with a tp_addr6 map; the port test is shared.
+ *  - ICMPv6 is the kernel's, all of it, as ARP is: the kernel keeps the
+ *    interface's IPv6 addresses, so it answers neighbour solicitations
+ *    for them and resolves next hops, as it does with ARP for IPv4.  Two
+ *    speakers of neighbour discovery for one address would disagree on
+ *    what is reachable (README, "next hops from the kernel").
+ *  - IPv6 extension headers: Hop-by-Hop Options (first only, as RFC 8200
+ *    section 4.1 allows), Destination Options and a Routing header with no
+ *    segments left are skipped, four at most, to find UDP; that is what a
+ *    destination host does with them, and the kernel would do the same
+ *    before giving the datagram to a socket.  A Routing header with
+ *    segments left (the packet goes on to another node), a longer chain,
+ *    and every other header (ESP, AH, Mobility, No Next Header ...) are
+ *    the kernel's: they are not UDP we can read without doing its work.
+ *  - IPv6 fragments (a Fragment header anywhere in the walked chain) go
+ *    to the kernel for the same reasons as IPv4 ones.
  *
  * The decision is turnpike/steer.h's, the same code the worker of
  * exception-port mode runs on a NIC the kernel does not have; this file
@@ -75,6 +89,13 @@ struct {
 } tp_addr4 SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TP_XDP_MAX_ADDRS);
+	__type(key, struct tp_xdp_addr6);
+	__type(value, __u32);
+} tp_addr6 SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, TP_XDP_C__COUNT);
 	__type(key, __u32);
@@ -92,11 +113,21 @@ count(enum tp_xdp_counter c)
 }
 
 /* turnpike/steer_frame.h asks its includer for an address's roles: ours are in
- * tp_addr4, keyed by the wire's bytes. */
+ * tp_addr4 and tp_addr6, keyed by the wire's bytes. */
 static __always_inline __u32
-tp_steer_roles_of(const void *ctx, __u32 daddr_be)
+tp_steer_roles_of4(const void *ctx, __u32 daddr_be)
 {
 	__u32 *roles = bpf_map_lookup_elem(&tp_addr4, &daddr_be);
+
+	(void)ctx;
+	return roles != NULL ? *roles : 0;
+}
+
+/* @daddr is on the stack (the decision copied it there). */
+static __always_inline __u32
+tp_steer_roles_of6(const void *ctx, const __u8 daddr[16])
+{
+	__u32 *roles = bpf_map_lookup_elem(&tp_addr6, daddr);
 
 	(void)ctx;
 	return roles != NULL ? *roles : 0;
@@ -111,10 +142,12 @@ counter_of(enum tp_steer v)
 	switch (v) {
 	case TP_STEER_OURS:
 		return TP_XDP_C_redirected;
-	case TP_STEER_NOT_IPV4:
-		return TP_XDP_C_pass_not_ipv4;
+	case TP_STEER_NOT_IP:
+		return TP_XDP_C_pass_not_ipv4; /* the name kept, see the list */
 	case TP_STEER_FRAGMENT:
 		return TP_XDP_C_pass_fragment;
+	case TP_STEER_IPV6_EXT:
+		return TP_XDP_C_pass_ipv6_ext;
 	case TP_STEER_NOT_UDP:
 		return TP_XDP_C_pass_not_udp;
 	case TP_STEER_NOT_OURS:

@@ -21,6 +21,16 @@
 #define TP_STEER_ROLE_LISTEN 0x1u /**< UDP to listen_port is ours */
 #define TP_STEER_ROLE_RELAY 0x2u  /**< UDP to [min_port, max_port] is ours */
 
+/**
+ * IPv6 extension headers the decision walks past to find UDP, at most
+ * (Hop-by-Hop Options, Routing with no segments left, Destination
+ * Options; RFC 8200 section 4).  A bound, because the XDP program must
+ * have one and because no honest sender needs more: RFC 8200 section 4.1
+ * recommends at most one of each, two Destination Options at most, in
+ * front of UDP.  A longer chain is the kernel's (TP_STEER_IPV6_EXT).
+ */
+#define TP_STEER_IPV6_MAX_EXT 4
+
 /** The ports, host byte order (the XDP program's tp_cfg value). */
 struct tp_steer_ports {
 	__u16 listen_port;
@@ -33,10 +43,16 @@ struct tp_steer_ports {
  *  path's, every other value is the kernel's. */
 enum tp_steer {
 	TP_STEER_OURS = 0,  /**< UDP to one of our ports */
-	TP_STEER_NOT_IPV4,  /**< ARP, IPv6, VLAN-tagged, LLDP ... */
-	TP_STEER_MALFORMED, /**< IPv4 or UDP header truncated/impossible */
-	TP_STEER_FRAGMENT,  /**< IPv4 fragment: the kernel reassembles */
-	TP_STEER_NOT_UDP,   /**< IPv4 but not UDP: TCP, ICMP ... */
+	TP_STEER_NOT_IP,    /**< neither IPv4 nor IPv6: ARP, VLAN, LLDP ... */
+	TP_STEER_MALFORMED, /**< IP, extension or UDP header truncated or
+			     *   impossible (a Hop-by-Hop header not first) */
+	TP_STEER_FRAGMENT,  /**< IPv4 fragment or IPv6 Fragment header: the
+			     *   kernel reassembles */
+	TP_STEER_IPV6_EXT,  /**< more than TP_STEER_IPV6_MAX_EXT extension
+			     *   headers, or a Routing header with segments
+			     *   left (we are not the final destination) */
+	TP_STEER_NOT_UDP,   /**< IP but not UDP: TCP, ICMP, ICMPv6 (so
+			     *   neighbour discovery), ESP, AH ... */
 	TP_STEER_NOT_OURS,  /**< UDP to an address or port not ours */
 };
 
