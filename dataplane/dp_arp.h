@@ -3,8 +3,8 @@
  * @file
  * ARP (RFC 826, dp_arp.c): the frame layout both the fast path and the
  * traffic generator write, and the worker's side of it: answering for our
- * addresses, learning neighbours, resolving next hops and holding the frame
- * that waits for one.  The worker functions run on the worker that owns
+ * addresses, learning neighbours and asking for a next hop (dp_nexthop.h
+ * decides which, and holds the frame that waits).  The worker functions run on the worker that owns
  * @p w; the frame helpers touch only the frame they are given.
  */
 #ifndef TURNPIKE_DP_ARP_H
@@ -21,13 +21,6 @@
 #include "turnpike/addr.h"
 
 /** Bytes of an Ethernet frame carrying ARP for IPv4 (no padding). */
-/**
- * How often a worker asks again for the pinned gateway while it uses it
- * (dp_arp.c): long enough to cost nothing, short enough that a VRRP
- * failover, whose gratuitous ARP is ignored, is followed within a minute.
- */
-#define DP_ARP_GATEWAY_RECHECK_S 60
-
 #define DP_ARP_FRAME_LEN \
 	(sizeof(struct rte_ether_hdr) + sizeof(struct rte_arp_hdr))
 
@@ -59,23 +52,9 @@ void dp_arp_reply_in_place(struct rte_mbuf *m, struct rte_ether_hdr *eth,
 void dp_arp_input(struct dp_worker *w, struct rte_mbuf *m);
 
 /**
- * Resolve the MAC of the next hop toward @p ip (sending an ARP request on a
- * miss, at most once a second; when the kernel owns ARP, asking the
- * control thread instead, and reporting a resolved next hop in use every
- * DP_NEIGH_USED_EVERY_S seconds).  @return NULL while unresolved.
+ * Broadcast an ARP request for @p ip from our first IPv4 address (none
+ * sent if we have none).
  */
-const uint8_t *dp_next_hop_mac(struct dp_worker *w, const struct tp_ip *ip);
-
-/**
- * Send the frame @m to @ip's next hop, whose MAC dp_next_hop_mac() did not
- * know: it waits, one per next hop (a newer frame replaces an older one,
- * counted as no_neighbour), until the next hop resolves.
- */
-void dp_neigh_hold(struct dp_worker *w, const struct tp_ip *ip,
-		   struct rte_mbuf *m);
-
-/** Record @ip -> @mac and send what waited for it.  @return true if news. */
-bool dp_neigh_resolved(struct dp_worker *w, const struct tp_ip *ip,
-		       const uint8_t *mac);
+void dp_arp_request(struct dp_worker *w, const struct tp_ip *ip);
 
 #endif /* TURNPIKE_DP_ARP_H */

@@ -11,8 +11,8 @@
 #include <rte_mbuf.h>
 #include <rte_ring_elem.h>
 
-#include "dp_arp.h"
 #include "dp_cmd.h"
+#include "dp_nexthop.h"
 #include "dp_relay.h"
 #include "dp_worker.h"
 #include "turnpike/dp_msg.h"

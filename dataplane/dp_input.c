@@ -2,8 +2,8 @@
 /*
  * Classification: the first thing a worker does with every frame.
  *
- * Runs on a worker.  A frame is one of: ARP (answered or learned here), a
- * client datagram to one of our listening addresses (ChannelData and Send
+ * Runs on a worker.  A frame is one of: ARP or IPv6 neighbour discovery
+ * (answered or learned, dp_arp.c and dp_nd.c), a client datagram to one of our listening addresses (ChannelData and Send
  * indications are relayed, STUN requests punted to the control plane), a
  * peer datagram to a relay address (relayed to the client), or something
  * we drop with a named counter.  A frame that belongs to another worker's
@@ -17,6 +17,7 @@
 
 #include "dp_arp.h"
 #include "dp_input.h"
+#include "dp_nd.h"
 #include "dp_pkt.h"
 #include "dp_relay.h"
 #include "dp_worker.h"
@@ -78,6 +79,33 @@ client_input(struct dp_worker *w, struct rte_mbuf *m, const struct dp_udp *p)
 		dp_relay_from_client(w, m, p);
 }
 
+/* The UDP datagram of an IPv6 packet, or ICMPv6 for dp_nd.c.  @return
+ * -1 if @m was taken. */
+static int
+ip6_input(struct dp_worker *w, struct rte_mbuf *m, struct dp_udp *p)
+{
+	struct dp_ip6 ip6;
+	enum dp_drop why;
+
+	if (dp_ip6_parse(m, &ip6, &why) != 0) {
+		dp_drop(w, m, why);
+		return -1;
+	}
+	if (ip6.proto == IPPROTO_ICMPV6) {
+		dp_nd_input(w, m, &ip6);
+		return -1;
+	}
+	if (ip6.proto != IPPROTO_UDP) {
+		dp_drop(w, m, DP_DROP_not_udp);
+		return -1;
+	}
+	if (dp_udp6_parse(m, &ip6, p, &why) != 0) {
+		dp_drop(w, m, why);
+		return -1;
+	}
+	return 0;
+}
+
 void
 dp_input(struct dp_worker *w, struct rte_mbuf *m)
 {
@@ -93,23 +121,30 @@ dp_input(struct dp_worker *w, struct rte_mbuf *m)
 		return;
 	}
 	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	/* Group addresses too (broadcast, and IPv6's 33:33:...: neighbour
+	 * solicitations go to a solicited-node group); what is then not for
+	 * one of our IP addresses is dropped below as not_our_address. */
 	if (!rte_is_same_ether_addr(&eth->dst_addr, &sh->mac) &&
-	    !rte_is_broadcast_ether_addr(&eth->dst_addr)) {
+	    !rte_is_multicast_ether_addr(&eth->dst_addr)) {
 		dp_drop(w, m, DP_DROP_not_for_us);
 		return;
 	}
 	switch (rte_be_to_cpu_16(eth->ether_type)) {
 	case RTE_ETHER_TYPE_IPV4:
+		if (dp_udp4_parse(m, &p, &why) != 0) {
+			dp_drop(w, m, why);
+			return;
+		}
+		break;
+	case RTE_ETHER_TYPE_IPV6:
+		if (ip6_input(w, m, &p) != 0)
+			return;
 		break;
 	case RTE_ETHER_TYPE_ARP:
 		dp_arp_input(w, m);
 		return;
 	default:
 		dp_drop(w, m, DP_DROP_bad_ethertype);
-		return;
-	}
-	if (dp_udp4_parse(m, &p, &why) != 0) {
-		dp_drop(w, m, why);
 		return;
 	}
 	if (dp_is_listen_addr(sh, &p.dst) && sh->udp_clients) {

@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file
- * Ethernet/IPv4/UDP parsing and header writing for the fast path.  Inline;
- * touches only the mbuf it is given.  Frames must be in one segment (the
- * mbuf pool's data room holds a full frame).
+ * Ethernet/IP/UDP parsing and header writing for the fast path, IPv4 and
+ * IPv6.  Inline; touches only the mbuf it is given.  Frames must be in one
+ * segment (the mbuf pool's data room holds a full frame).
+ *
+ * The two families meet in struct dp_udp and dp_udp_push(): a relay leg is
+ * always one family (the control plane answers 443 to a peer of the other
+ * family than the relayed address), so relaying across families is only
+ * a matter of each leg writing its own headers.
  */
 #ifndef TURNPIKE_DP_PKT_H
 #define TURNPIKE_DP_PKT_H
@@ -16,19 +21,39 @@
 
 #include "turnpike/addr.h"
 #include "turnpike/dp_counters.h"
+#include "turnpike/steer.h"
 
 /** Bytes of Ethernet + IPv4 (no options) + UDP headers. */
 #define DP_UDP4_HDR_LEN                                               \
 	(sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + \
 	 sizeof(struct rte_udp_hdr))
 
-/** A parsed UDP/IPv4 frame: pointers into the mbuf and the addresses. */
+/** Bytes of Ethernet + IPv6 (no extension headers) + UDP headers. */
+#define DP_UDP6_HDR_LEN                                               \
+	(sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv6_hdr) + \
+	 sizeof(struct rte_udp_hdr))
+
+/** The headers dp_udp_push() writes in front of a payload to @p family. */
+static inline uint16_t
+dp_udp_hdr_len(uint8_t family)
+{
+	return family == TP_AF_INET6 ? DP_UDP6_HDR_LEN : DP_UDP4_HDR_LEN;
+}
+
+/** A parsed UDP frame, either family: pointers into the mbuf, addresses. */
 struct dp_udp {
 	struct rte_ether_hdr *eth;
 	uint8_t *data;     /**< UDP payload */
 	uint16_t len;      /**< UDP payload length */
 	uint16_t data_off; /**< payload offset from the frame start */
-	bool df;           /**< the IPv4 header's Don't Fragment flag */
+	/**
+	 * Whether the datagram may not be fragmented on its way on: the IPv4
+	 * header's Don't Fragment flag; always for IPv6, whose routers never
+	 * fragment (RFC 8200 section 5), so a sender doing path-MTU discovery
+	 * over IPv6 keeps that when we relay it over IPv4 (as RFC 7915
+	 * section 5.1 translates it).
+	 */
+	bool df;
 	struct tp_addr src;
 	struct tp_addr dst;
 };
@@ -180,6 +205,269 @@ dp_udp4_push(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
 		udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
 	}
 	return 0;
+}
+
+/* ---- IPv6 ---------------------------------------------------------------- */
+
+/**
+ * The ones' complement checksum of the IPv6 upper-layer message @p l4 of
+ * @p len bytes and protocol @p proto, pseudo-header included (RFC 8200
+ * section 8.1), ready to store.  Over a message whose checksum field holds
+ * the right value it is 0.  The upper-layer length is @p len, not the IPv6
+ * payload length, which also counts extension headers (so DPDK's
+ * rte_ipv6_udptcp_cksum() is right only without them).
+ */
+static inline uint16_t
+dp_ip6_l4_cksum(const struct rte_ipv6_hdr *ip, uint8_t proto, const void *l4,
+		uint32_t len)
+{
+	uint32_t sum = __rte_raw_cksum(ip->src_addr, 32, 0);
+
+	sum += rte_cpu_to_be_16(proto) + rte_cpu_to_be_16((uint16_t)len);
+	sum = __rte_raw_cksum(l4, len, sum);
+	return (uint16_t)~__rte_raw_cksum_reduce(sum);
+}
+
+/** Where an IPv6 packet's upper layer is, past its extension headers. */
+struct dp_ip6 {
+	struct rte_ipv6_hdr *hdr;
+	uint8_t proto;   /**< upper-layer protocol: UDP, ICMPv6, ... */
+	uint16_t l4_off; /**< from the frame start */
+	uint16_t l4_len; /**< to the end of the IPv6 payload */
+};
+
+/** Extension headers we walk at most: as many as the steering decision
+ *  (turnpike/steer.h), so what it hands us we take. */
+#define DP_IP6_EXT_MAX TP_STEER_IPV6_MAX_EXT
+
+/*
+ * The options of a Hop-by-Hop or Destination Options header, @p len bytes
+ * at @p opt (RFC 8200 section 4.2): Pad1 and PadN are ours to skip, and so
+ * is any option whose type's two high bits are 00; the other three actions
+ * say to discard the packet (we send no ICMPv6 Parameter Problem).
+ */
+static inline bool
+ip6_options_skippable(const uint8_t *opt, uint32_t len)
+{
+	uint32_t i = 0;
+
+	while (i < len) {
+		if (opt[i] == 0) { /* Pad1: one byte, no length */
+			i++;
+			continue;
+		}
+		if (i + 2 > len || i + 2 + (uint32_t)opt[i + 1] > len)
+			return false;
+		if (opt[i] != 1 && (opt[i] >> 6) != 0)
+			return false;
+		i += 2 + (uint32_t)opt[i + 1];
+	}
+	return true;
+}
+
+/**
+ * Parse an IPv6 header whose Ethernet header was already checked, and walk
+ * its extension headers (RFC 8200 section 4) to the upper layer:
+ *  - Hop-by-Hop (first only) and Destination Options are skipped when every
+ *    option in them may be (ip6_options_skippable());
+ *  - a Routing header is skipped when its Segments Left is 0; otherwise the
+ *    packet is for us to forward, which a relay does not do;
+ *  - a Fragment header: dropped as a fragment, unless it is an atomic
+ *    fragment (offset 0, no more fragments), which is the whole datagram
+ *    and is skipped (RFC 6946);
+ *  - anything else (UDP, ICMPv6, ESP, No Next Header ...) is the upper
+ *    layer, for the caller to judge.
+ * What may not be skipped, and a chain longer than DP_IP6_EXT_MAX, is
+ * dropped as ipv6_ext_header.
+ * @return -1 and sets @p why on a malformed or unsupported packet.
+ */
+static inline int
+dp_ip6_parse(struct rte_mbuf *m, struct dp_ip6 *p, enum dp_drop *why)
+{
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	uint32_t flen = rte_pktmbuf_data_len(m);
+	uint32_t off = sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv6_hdr);
+	struct rte_ipv6_hdr *ip;
+	uint32_t end, hlen;
+	uint8_t nh;
+
+	if (flen < off) {
+		*why = DP_DROP_bad_ip;
+		return -1;
+	}
+	ip = (struct rte_ipv6_hdr *)(frame + sizeof(struct rte_ether_hdr));
+	end = off + rte_be_to_cpu_16(ip->payload_len);
+	if ((rte_be_to_cpu_32(ip->vtc_flow) >> 28) != 6 || end > flen) {
+		*why = DP_DROP_bad_ip;
+		return -1;
+	}
+	nh = ip->proto;
+	for (int i = 0;; i++) {
+		if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_DSTOPTS &&
+		    nh != IPPROTO_ROUTING && nh != IPPROTO_FRAGMENT)
+			break;
+		if (i == DP_IP6_EXT_MAX || (nh == IPPROTO_HOPOPTS && i > 0)) {
+			*why = DP_DROP_ipv6_ext_header;
+			return -1;
+		}
+		/* Every one of them starts with next header and a length
+		 * in 8-byte units not counting the first 8 (the Fragment
+		 * header's is reserved: it is 8 bytes). */
+		if (off + 8 > end) {
+			*why = DP_DROP_bad_ip;
+			return -1;
+		}
+		hlen = nh == IPPROTO_FRAGMENT ?
+			       8 :
+			       ((uint32_t)frame[off + 1] + 1) * 8;
+		if (off + hlen > end) {
+			*why = DP_DROP_bad_ip;
+			return -1;
+		}
+		if (nh == IPPROTO_FRAGMENT) {
+			/* offset (13 bits), 2 reserved, M */
+			if ((((uint32_t)frame[off + 2] << 8 | frame[off + 3]) &
+			     0xFFF9u) != 0) {
+				*why = DP_DROP_ip_fragment;
+				return -1;
+			}
+		} else if (nh == IPPROTO_ROUTING) {
+			if (frame[off + 3] != 0) { /* Segments Left */
+				*why = DP_DROP_ipv6_ext_header;
+				return -1;
+			}
+		} else if (!ip6_options_skippable(frame + off + 2, hlen - 2)) {
+			*why = DP_DROP_ipv6_ext_header;
+			return -1;
+		}
+		nh = frame[off];
+		off += hlen;
+	}
+	p->hdr = ip;
+	p->proto = nh;
+	p->l4_off = (uint16_t)off;
+	p->l4_len = (uint16_t)(end - off);
+	return 0;
+}
+
+/**
+ * Parse the UDP datagram of an IPv6 packet dp_ip6_parse() walked to
+ * (@p ip6->proto is UDP).  The checksum is mandatory over IPv6 (RFC 8200
+ * section 8.1): a zero one is dropped like a wrong one.
+ * @return -1 and sets @p why on a malformed datagram.
+ */
+static inline int
+dp_udp6_parse(struct rte_mbuf *m, const struct dp_ip6 *ip6, struct dp_udp *p,
+	      enum dp_drop *why)
+{
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(frame + ip6->l4_off);
+	uint32_t ulen;
+
+	if (ip6->l4_len < sizeof(*udp)) {
+		*why = DP_DROP_bad_udp;
+		return -1;
+	}
+	ulen = rte_be_to_cpu_16(udp->dgram_len);
+	if (ulen < sizeof(*udp) || ulen > ip6->l4_len ||
+	    (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) ==
+		    RTE_MBUF_F_RX_L4_CKSUM_BAD ||
+	    ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) !=
+		     RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
+	     (udp->dgram_cksum == 0 ||
+	      dp_ip6_l4_cksum(ip6->hdr, IPPROTO_UDP, udp, ulen) != 0))) {
+		*why = DP_DROP_bad_udp;
+		return -1;
+	}
+	p->eth = (struct rte_ether_hdr *)frame;
+	p->data = (uint8_t *)(udp + 1);
+	p->len = (uint16_t)(ulen - sizeof(*udp));
+	p->data_off = (uint16_t)(p->data - frame);
+	p->df = true; /* see struct dp_udp */
+	p->src.ip.family = p->dst.ip.family = TP_AF_INET6;
+	memcpy(p->src.ip.bytes, ip6->hdr->src_addr, 16);
+	memcpy(p->dst.ip.bytes, ip6->hdr->dst_addr, 16);
+	p->src.port = rte_be_to_cpu_16(udp->src_port);
+	p->dst.port = rte_be_to_cpu_16(udp->dst_port);
+	return 0;
+}
+
+/**
+ * Prepend Ethernet, IPv6 and UDP headers to an mbuf whose data is the UDP
+ * payload, and fill them.  RFC 8656 section 14's choices, for every
+ * relayed datagram whichever family it came in on: Traffic Class 0 (the
+ * alternate behaviour, as DSCP 0 over IPv4), Flow Label 0, Hop Limit 64, and
+ * never a Fragment header: what does not fit the frame was dropped before.
+ * The UDP checksum by offload where the port has it.
+ * @return 0, or -1 if the mbuf has no headroom or the datagram is too long.
+ */
+static inline int
+dp_udp6_push(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
+	     const uint8_t *dst_mac, const struct tp_addr *src,
+	     const struct tp_addr *dst, bool udp_offload)
+{
+	uint32_t ulen = rte_pktmbuf_pkt_len(m) + sizeof(struct rte_udp_hdr);
+	struct rte_ether_hdr *eth;
+	struct rte_ipv6_hdr *ip;
+	struct rte_udp_hdr *udp;
+	uint16_t sum;
+
+	if (ulen > UINT16_MAX)
+		return -1;
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, DP_UDP6_HDR_LEN);
+	if (eth == NULL)
+		return -1;
+	ip = (struct rte_ipv6_hdr *)(eth + 1);
+	udp = (struct rte_udp_hdr *)(ip + 1);
+
+	memcpy(&eth->dst_addr, dst_mac, RTE_ETHER_ADDR_LEN);
+	rte_ether_addr_copy(src_mac, &eth->src_addr);
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+
+	ip->vtc_flow = rte_cpu_to_be_32(UINT32_C(6) << 28);
+	ip->payload_len = rte_cpu_to_be_16((uint16_t)ulen);
+	ip->proto = IPPROTO_UDP;
+	ip->hop_limits = 64;
+	memcpy(ip->src_addr, src->ip.bytes, 16);
+	memcpy(ip->dst_addr, dst->ip.bytes, 16);
+
+	udp->src_port = rte_cpu_to_be_16(src->port);
+	udp->dst_port = rte_cpu_to_be_16(dst->port);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)ulen);
+	udp->dgram_cksum = 0;
+
+	m->l2_len = sizeof(*eth);
+	m->l3_len = sizeof(*ip);
+	m->ol_flags &= ~RTE_MBUF_F_TX_OFFLOAD_MASK;
+	m->ol_flags |= RTE_MBUF_F_TX_IPV6;
+	if (udp_offload) {
+		m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
+		udp->dgram_cksum = rte_ipv6_phdr_cksum(ip, m->ol_flags);
+	} else {
+		sum = dp_ip6_l4_cksum(ip, IPPROTO_UDP, udp, ulen);
+		/* 0 says "no checksum", which IPv6 does not allow */
+		udp->dgram_cksum = sum == 0 ? 0xFFFF : sum;
+	}
+	return 0;
+}
+
+/**
+ * Prepend the headers of the family of @p dst (and @p src: one family)
+ * and fill them; dp_udp4_push() and dp_udp6_push() say how.  @p df and
+ * @p ip_offload matter to IPv4 only.
+ * @return 0, or -1 if the headers do not fit or the families differ.
+ */
+static inline int
+dp_udp_push(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
+	    const uint8_t *dst_mac, const struct tp_addr *src,
+	    const struct tp_addr *dst, bool df, bool ip_offload, bool udp_offload)
+{
+	if (src->ip.family != dst->ip.family)
+		return -1;
+	if (dst->ip.family == TP_AF_INET6)
+		return dp_udp6_push(m, src_mac, dst_mac, src, dst, udp_offload);
+	return dp_udp4_push(m, src_mac, dst_mac, src, dst, df, ip_offload,
+			    udp_offload);
 }
 
 #endif /* TURNPIKE_DP_PKT_H */

@@ -65,6 +65,7 @@ shared_fill(struct dp_shared *sh, const struct tp_plane_params *p,
 	memcpy(sh->relay_ips, p->relay_ips, sizeof(sh->relay_ips));
 	memcpy(sh->local_nets, p->local_nets, sizeof(sh->local_nets));
 	sh->gateway = p->gateway;
+	sh->gateway6 = p->gateway6;
 	sh->idle_sleep_us = p->idle_sleep_us;
 	sh->neigh_from_kernel = p->neigh_from_kernel;
 	sh->has_xport = port->has_xport;
@@ -361,8 +362,8 @@ plane_reply_send(void *ctx, uint16_t worker, const uint8_t next_hop[DP_MAC_LEN],
 	struct rte_mbuf *m;
 	uint8_t *data;
 
-	if (to->ip.family != TP_AF_INET || from->ip.family != TP_AF_INET)
-		return -EAFNOSUPPORT; /* the fast path sends IPv4 only for now */
+	if (to->ip.family != from->ip.family)
+		return -EAFNOSUPPORT;
 	m = rte_pktmbuf_alloc(pl->pool);
 	if (m == NULL)
 		return -ENOBUFS;
@@ -371,9 +372,9 @@ plane_reply_send(void *ctx, uint16_t worker, const uint8_t next_hop[DP_MAC_LEN],
 		       NULL;
 	if (data != NULL)
 		memcpy(data, msg, len); /* before the headers: they sum it */
-	if (data == NULL || dp_udp4_push(m, &sh->mac, next_hop, from, to, false,
-					 sh->tx_ip_cksum_offload,
-					 sh->tx_udp_cksum_offload) != 0) {
+	if (data == NULL || dp_udp_push(m, &sh->mac, next_hop, from, to, false,
+					sh->tx_ip_cksum_offload,
+					sh->tx_udp_cksum_offload) != 0) {
 		rte_pktmbuf_free(m);
 		return -EMSGSIZE;
 	}

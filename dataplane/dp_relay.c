@@ -16,8 +16,8 @@
 #include <rte_cycles.h>
 #include <rte_ring.h>
 
-#include "dp_arp.h"
 #include "dp_input.h"
+#include "dp_nexthop.h"
 #include "dp_pkt.h"
 #include "dp_relay.h"
 #include "dp_worker.h"
@@ -25,7 +25,7 @@
 #include "turnpike/dp_msg.h"
 #include "turnpike/stun.h"
 
-/* The destination of a frame held for ARP, until the next hop resolves. */
+/* The destination of a frame held for its next hop, until it resolves. */
 static const uint8_t zero_mac[DP_MAC_LEN];
 
 /* The largest frame we send: a 1500-byte MTU plus the Ethernet header. */
@@ -73,14 +73,15 @@ emit_to_peer(struct dp_worker *w, struct dp_alloc *a, struct rte_mbuf *m,
 		dp_drop(w, m, DP_DROP_peer_is_us);
 		return;
 	}
-	if (rte_pktmbuf_pkt_len(m) + DP_UDP4_HDR_LEN > DP_MAX_FRAME) {
+	if (rte_pktmbuf_pkt_len(m) + dp_udp_hdr_len(peer->ip.family) >
+	    DP_MAX_FRAME) {
 		dp_drop(w, m, DP_DROP_too_big);
 		return;
 	}
 	mac = local ? sh->mac.addr_bytes : dp_next_hop_mac(w, &peer->ip);
-	if (dp_udp4_push(m, &sh->mac, mac != NULL ? mac : zero_mac, &a->relay,
-			 peer, df, sh->tx_ip_cksum_offload,
-			 sh->tx_udp_cksum_offload) != 0) {
+	if (dp_udp_push(m, &sh->mac, mac != NULL ? mac : zero_mac, &a->relay,
+			peer, df, sh->tx_ip_cksum_offload,
+			sh->tx_udp_cksum_offload) != 0) {
 		dp_drop(w, m, DP_DROP_too_big);
 		return;
 	}
@@ -373,10 +374,11 @@ dp_relay_from_peer(struct dp_worker *w, struct rte_mbuf *m,
 	}
 	/* A stream client's thread writes it; a UDP client gets a datagram. */
 	if (a->transport == TP_TRANSPORT_UDP &&
-	    (rte_pktmbuf_pkt_len(m) + DP_UDP4_HDR_LEN > DP_MAX_FRAME ||
-	     dp_udp4_push(m, &sh->mac, a->client_mac, &a->server, &a->client,
-			  p->df, sh->tx_ip_cksum_offload,
-			  sh->tx_udp_cksum_offload) != 0)) {
+	    (rte_pktmbuf_pkt_len(m) + dp_udp_hdr_len(a->client.ip.family) >
+		     DP_MAX_FRAME ||
+	     dp_udp_push(m, &sh->mac, a->client_mac, &a->server, &a->client,
+			 p->df, sh->tx_ip_cksum_offload,
+			 sh->tx_udp_cksum_offload) != 0)) {
 		dp_drop(w, m, DP_DROP_too_big);
 		return;
 	}

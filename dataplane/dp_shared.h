@@ -40,7 +40,8 @@ struct dp_shared {
 	struct tp_ip listen_ips[DP_MAX_LISTEN];
 	struct tp_ip relay_ips[DP_MAX_RELAY_IPS];
 	struct tp_ip_range local_nets[DP_MAX_LOCAL_NETS];
-	struct tp_ip gateway; /**< family TP_AF_NONE if none */
+	struct tp_ip gateway;  /**< IPv4; family TP_AF_NONE if none */
+	struct tp_ip gateway6; /**< IPv6; family TP_AF_NONE if none */
 	bool tx_ip_cksum_offload;
 	bool tx_udp_cksum_offload;
 	uint32_t idle_sleep_us; /**< sleep after idle polls; 0 = busy poll */
@@ -85,6 +86,23 @@ dp_is_our_ip(const struct dp_shared *sh, const struct tp_ip *ip)
 		if (tp_ip_equal(&sh->listen_ips[i], ip))
 			return true;
 	return dp_relay_ip_index(sh, ip) >= 0;
+}
+
+/**
+ * Our first address of @p family, the source of what we ask the link
+ * (ARP, neighbour solicitations): a listening address, else a relay
+ * address.  @return NULL if we have none of that family.
+ */
+static inline const struct tp_ip *
+dp_first_ip(const struct dp_shared *sh, uint8_t family)
+{
+	for (int i = 0; i < sh->n_listen; i++)
+		if (sh->listen_ips[i].family == family)
+			return &sh->listen_ips[i];
+	for (int i = 0; i < sh->n_relay; i++)
+		if (sh->relay_ips[i].family == family)
+			return &sh->relay_ips[i];
+	return NULL;
 }
 
 /** Whether @p a is a relayed transport address of ours (any port owner). */

@@ -59,6 +59,7 @@
 #include "dp_cmd.h"
 #include "dp_input.h"
 #include "dp_neigh.h"
+#include "dp_nexthop.h"
 #include "dp_plane.h"
 #include "dp_port.h"
 #include "dp_relay.h"
@@ -817,7 +818,8 @@ static const struct golden_case golden_cases[] = {
 	{ "Ethernet header only -> bad_ip", BROKEN(M_ETH_ONLY, bad_ip) },
 	{ "Frame ends inside the IPv4 header -> bad_ip", BROKEN(M_TRUNC_IP, bad_ip) },
 	{ "Frame for another MAC -> not_for_us", BROKEN(M_OTHER_MAC, not_for_us) },
-	{ "IPv6 ethertype -> bad_ethertype", BROKEN(M_ETHERTYPE_V6, bad_ethertype) },
+	{ "An IPv4 packet under the IPv6 ethertype -> bad_ip",
+	  BROKEN(M_ETHERTYPE_V6, bad_ip) },
 	{ "VLAN-tagged frame -> bad_ethertype", BROKEN(M_VLAN, bad_ethertype) },
 	{ "IP version 6 under the IPv4 ethertype -> bad_ip", BROKEN(M_IP_VERSION, bad_ip) },
 	{ "Bad IPv4 header checksum -> bad_ip", BROKEN(M_IP_CKSUM, bad_ip), true },
@@ -3016,7 +3018,7 @@ t_arp_guard(void **state)
 	assert_memory_equal(got[0].b, mac_p1b, DP_MAC_LEN);
 
 	/* A minute of use later: relayed to the old MAC, and asked again. */
-	t = ms_after(e, t, DP_ARP_GATEWAY_RECHECK_S * 1000.0 + 1);
+	t = ms_after(e, t, DP_NEXTHOP_GATEWAY_RECHECK_S * 1000.0 + 1);
 	build_input(e, &snd, &f);
 	input_direct(e, a, &f, t);
 	n = tx_take(e, got, MAX_OUT);
@@ -3536,8 +3538,686 @@ t_stream(void **state)
 	env_check_clean(e);
 }
 
+/* ------------------------------------------------------------------ */
+/* IPv6 (RFC 8200, RFC 4861) and relaying across families             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The IPv6 side of the world (params_fill): listening address
+ * 2001:db8::1, relay address 2001:db8::10 (relay IP index 2), on-link
+ * network 2001:db8::/64, gateway 2001:db8::fe.  Frames are built here
+ * with our own sums, as the IPv4 ones are.
+ */
+#define IP6_LISTEN "2001:db8::1"
+#define IP6_RELAY "2001:db8::10"
+#define IP6_GW "2001:db8::fe"
+#define IP6_P1 "2001:db8::7"
+#define IP6_P2 "2001:db8::8"
+#define IP6_C6 "2001:db8:c::5"
+#define UDP6_LEN 62 /* Ethernet + IPv6 + UDP */
+
+static struct tp_ip
+ip6_of(const char *text)
+{
+	struct tp_ip ip;
+
+	assert_int_equal(tp_ip_parse(&ip, text), 0);
+	assert_int_equal(ip.family, TP_AF_INET6);
+	return ip;
+}
+
+static struct tp_addr
+addr6(const char *text, uint16_t port)
+{
+	struct tp_addr a = { .ip = ip6_of(text), .port = port };
+
+	return a;
+}
+
+/* The IPv6 upper-layer checksum (RFC 8200 section 8.1) of @len bytes. */
+static uint16_t
+cksum6(const uint8_t *ip6, uint8_t proto, const uint8_t *l4, uint16_t len)
+{
+	uint32_t s = sum16(0, ip6 + 8, 32) + proto + len;
+
+	return (uint16_t)~fold(sum16(s, l4, len));
+}
+
+/* An Ethernet/IPv6 header; @ext (its own next-header fields set) between
+ * it and the upper layer, whose protocol the last of them names. */
+static uint8_t *
+frame_ip6(struct frame *f, const uint8_t *dmac, const uint8_t *smac,
+	  const struct tp_ip *src, const struct tp_ip *dst, uint8_t first_nh,
+	  uint8_t hop, const uint8_t *ext, uint16_t ext_len, uint16_t l4_len)
+{
+	uint8_t *ip = f->b + ETH_LEN;
+
+	memset(f, 0, sizeof(*f));
+	memcpy(f->b, dmac, 6);
+	memcpy(f->b + 6, smac, 6);
+	put16(f->b + 12, 0x86DD);
+	put32(ip, 6u << 28);
+	put16(ip + 4, (uint16_t)(ext_len + l4_len));
+	ip[6] = first_nh;
+	ip[7] = hop;
+	memcpy(ip + 8, src->bytes, 16);
+	memcpy(ip + 24, dst->bytes, 16);
+	memcpy(ip + 40, ext, ext_len);
+	f->len = (uint16_t)(ETH_LEN + 40 + ext_len + l4_len);
+	return ip + 40 + ext_len;
+}
+
+/* An Ethernet/IPv6/UDP frame carrying @pl (Hop Limit 64, as we send). */
+static void
+frame_udp6(struct frame *f, const uint8_t *dmac, const uint8_t *smac,
+	   const struct tp_addr *src, const struct tp_addr *dst,
+	   const uint8_t *pl, uint16_t plen, uint8_t first_nh,
+	   const uint8_t *ext, uint16_t ext_len, enum cksum_mode ck)
+{
+	uint16_t ulen = (uint16_t)(8 + plen), c;
+	uint8_t *udp = frame_ip6(f, dmac, smac, &src->ip, &dst->ip,
+				 ext_len ? first_nh : 17, 64, ext, ext_len, ulen);
+
+	put16(udp, src->port);
+	put16(udp + 2, dst->port);
+	put16(udp + 4, ulen);
+	memcpy(udp + 8, pl, plen);
+	if (ck == CK_ZERO_UDP)
+		return;
+	c = cksum6(f->b + ETH_LEN, 17, udp, ulen);
+	c = c == 0 ? 0xFFFF : c;
+	put16(udp + 6, ck == CK_BAD_UDP ? (uint16_t)(c ^ 0x5A5A) : c);
+}
+
+/* A ChannelData message: number, length, @dlen bytes of a pattern. */
+static uint16_t
+chan_msg(uint16_t ch, uint16_t dlen, uint8_t *out, uint8_t *data)
+{
+	for (uint16_t i = 0; i < dlen; i++)
+		data[i] = (uint8_t)(0xA5 ^ (i * 7 + dlen));
+	put16(out, ch);
+	put16(out + 2, dlen);
+	memcpy(out + 4, data, dlen);
+	return (uint16_t)(4 + dlen);
+}
+
+/* A neighbour solicitation or advertisement (RFC 4861 sections 4.3,
+ * 4.4) with one link-layer address option of @opt (0: none). */
+static void
+frame_nd(struct frame *f, const uint8_t *dmac, const uint8_t *smac,
+	 const struct tp_ip *src, const struct tp_ip *dst, uint8_t hop,
+	 uint8_t type, uint32_t flags, const struct tp_ip *target, uint8_t opt,
+	 const uint8_t *opt_mac)
+{
+	uint16_t len = (uint16_t)(opt ? 32 : 24);
+	uint8_t *icmp = frame_ip6(f, dmac, smac, src, dst, 58, hop, NULL, 0, len);
+
+	icmp[0] = type;
+	put32(icmp + 4, flags);
+	memcpy(icmp + 8, target->bytes, 16);
+	if (opt) {
+		icmp[24] = opt;
+		icmp[25] = 1;
+		memcpy(icmp + 26, opt_mac, 6);
+	}
+	put16(icmp + 2, cksum6(f->b + ETH_LEN, 58, icmp, len));
+}
+
+/* The solicited-node group of @ip (RFC 4291 2.7.1) and its MAC. */
+static struct tp_ip
+solicited(const struct tp_ip *ip, uint8_t *mac)
+{
+	struct tp_ip g = ip6_of("ff02::1:ff00:0");
+
+	memcpy(g.bytes + 13, ip->bytes + 13, 3);
+	mac[0] = mac[1] = 0x33;
+	memcpy(mac + 2, g.bytes + 12, 4);
+	return g;
+}
+
+static void
+cmd_alloc6(struct env *e, uint16_t wid, uint32_t slot, uint32_t gen,
+	   const struct tp_addr *client, const uint8_t *client_mac,
+	   const struct tp_addr *server, const struct tp_addr *relay)
+{
+	struct dp_cmd c = { .type = DP_CMD_ALLOC_ADD };
+
+	c.u.alloc_add.ref.slot = slot;
+	c.u.alloc_add.ref.gen = gen;
+	c.u.alloc_add.client = *client;
+	c.u.alloc_add.server = *server;
+	c.u.alloc_add.relay = *relay;
+	memcpy(c.u.alloc_add.client_mac, client_mac, DP_MAC_LEN);
+	c.u.alloc_add.lifetime_ms = LIFETIME_MS;
+	cmd_put(e, wid, &c);
+}
+
+static void
+cmd_perm_ip(struct env *e, uint16_t wid, uint32_t slot, uint32_t gen,
+	    const struct tp_ip *ip)
+{
+	struct dp_cmd c = { .type = DP_CMD_PERM_SET };
+
+	c.u.perm.ref.slot = slot;
+	c.u.perm.ref.gen = gen;
+	c.u.perm.peer = *ip;
+	c.u.perm.lifetime_ms = LIFETIME_MS;
+	c.u.perm.max_blocks = UINT8_MAX;
+	cmd_put(e, wid, &c);
+}
+
+static void
+cmd_neigh_ip(struct env *e, const struct tp_ip *ip, const uint8_t *mac)
+{
+	struct dp_cmd c = { .type = DP_CMD_NEIGH_SET };
+
+	c.u.neigh.ip = *ip;
+	memcpy(c.u.neigh.mac, mac, DP_MAC_LEN);
+	for (uint16_t i = 0; i < e->n; i++)
+		cmd_put(e, i, &c);
+}
+
+/* A client port of @ip owned by worker 0. */
+static uint16_t
+port_owned0(const struct tp_ip *ip, uint16_t n)
+{
+	for (uint16_t p = 41001;; p++) {
+		struct tp_addr a = { .ip = *ip, .port = p };
+
+		if (dp_owner_of_client(&a, n) == 0)
+			return p;
+	}
+}
+
+/* Feed @f to worker 0; expect @want (or nothing); move the TX counters. */
+static void
+v6_step(struct env *e, const struct frame *f, const struct frame *want,
+	struct dp_stats *exp, const char *what)
+{
+	struct out_frame got[MAX_OUT];
+	unsigned int n;
+
+	input_direct(e, 0, f, e->t0);
+	n = tx_take(e, got, MAX_OUT);
+	if (want == NULL) {
+		if (n != 0)
+			fail_msg("%s: %u frames out, expected none", what, n);
+		return;
+	}
+	if (n != 1)
+		fail_msg("%s: %u frames out, expected 1", what, n);
+	frame_eq(&got[0], want, what);
+	WANT_C(exp, 0, tx_packets, 1);
+	WANT_C(exp, 0, tx_bytes, got[0].len);
+}
+
+/*
+ * 30: IPv6 both ways and across families.  Three allocations on worker 0:
+ *   V6: an IPv6 client on the IPv6 listening address, IPv6 relayed address;
+ *   X4: an IPv4 client, IPv6 relayed address (RFC 8656's
+ *       REQUESTED-ADDRESS-FAMILY), peer over IPv6;
+ *   X6: an IPv6 client, IPv4 relayed address, peer over IPv4.
+ * Then extension headers the walk skips and those it drops.
+ */
+static void
+t_ipv6_relay(void **state)
+{
+	struct env *e = g_env;
+	const uint8_t *us = e->sh->mac.addr_bytes;
+	struct dp_stats before[MAX_W], exp[MAX_W];
+	uint8_t pl[FRAME_MAX], data[FRAME_MAX], ext[64];
+	struct frame f, want;
+	uint16_t n_ = e->n, plen;
+	struct tp_ip c6ip = ip6_of(IP6_C6);
+	struct tp_addr c6 = addr6(IP6_C6, port_owned0(&c6ip, n_));
+	struct tp_addr c6x = addr6(IP6_C6, (uint16_t)(c6.port + 1));
+	struct tp_addr l6 = addr6(IP6_LISTEN, LISTEN_PORT);
+	struct tp_addr l4 = addr4(IP_LISTEN, LISTEN_PORT);
+	struct tp_addr r6 = addr6(IP6_RELAY, MIN_PORT + 64 * n_);
+	struct tp_addr r6x = addr6(IP6_RELAY, MIN_PORT + 65 * n_);
+	struct tp_addr r4x = addr4(IP_RELAY0, MIN_PORT + 66 * n_);
+	struct tp_addr p6 = addr6(IP6_P1, 5000), p4 = addr4(IP_P1, 5000);
+	struct tp_addr c4 = addr4(IP_CA, 0);
+	struct out_frame got[MAX_OUT];
+	struct stun_msg m;
+	struct tp_addr xp;
+	uint16_t vlen;
+	const uint8_t *v;
+
+	(void)state;
+	while (dp_owner_of_client(&c6x, n_) != 0)
+		c6x.port++;
+	c4.port = port_owned0(&c4.ip, n_);
+	cmd_neigh_ip(e, &p6.ip, mac_p1);
+	cmd_neigh_all(e, IP_P1, mac_p1);
+	cmd_alloc6(e, 0, SLOT_A, GEN_A, &c6, mac_ca, &l6, &r6);
+	cmd_perm_ip(e, 0, SLOT_A, GEN_A, &p6.ip);
+	cmd_chan(e, 0, SLOT_A, GEN_A, CH_P1, p6, LIFETIME_MS);
+	cmd_alloc6(e, 0, SLOT_B, GEN_B, &c4, mac_cb, &l4, &r6x);
+	cmd_perm_ip(e, 0, SLOT_B, GEN_B, &p6.ip);
+	cmd_chan(e, 0, SLOT_B, GEN_B, CH_P2, p6, LIFETIME_MS);
+	cmd_alloc6(e, 0, SLOT_B + 1, GEN_B + 1, &c6x, mac_cx, &l6, &r4x);
+	cmd_perm_ip(e, 0, SLOT_B + 1, GEN_B + 1, &p4.ip);
+	cmd_chan(e, 0, SLOT_B + 1, GEN_B + 1, CH_P1, p4, LIFETIME_MS);
+	commit_cmds(e, 0);
+	snap(e, before);
+	memset(exp, 0, sizeof(exp));
+
+	/* V6: ChannelData in, IPv6 datagram out, checksum ours. */
+	plen = chan_msg(CH_P1, 100, pl, data);
+	frame_udp6(&f, us, mac_ca, &c6, &l6, pl, plen, 0, NULL, 0, CK_GOOD);
+	frame_udp6(&want, mac_p1, us, &r6, &p6, data, 100, 0, NULL, 0, CK_GOOD);
+	v6_step(e, &f, &want, exp, "IPv6 ChannelData -> IPv6 datagram");
+	WANT_C(exp, 0, relay_channel_to_peer, 1);
+
+	/* V6: a Send indication with an IPv6 XOR-PEER-ADDRESS. */
+	{
+		struct stun_builder b;
+		static const uint8_t tid[STUN_TID_LEN] = { 6, 6, 6 };
+
+		for (uint16_t i = 0; i < 30; i++)
+			data[i] = (uint8_t)i;
+		stun_build_init(&b, pl, sizeof(pl),
+				stun_type(STUN_METHOD_SEND, STUN_CLASS_INDICATION),
+				tid);
+		stun_build_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &p6);
+		stun_build_attr(&b, STUN_ATTR_DATA, data, 30);
+		plen = (uint16_t)stun_build_finish(&b);
+	}
+	frame_udp6(&f, us, mac_ca, &c6, &l6, pl, plen, 0, NULL, 0, CK_GOOD);
+	frame_udp6(&want, mac_p1, us, &r6, &p6, data, 30, 0, NULL, 0, CK_GOOD);
+	v6_step(e, &f, &want, exp, "IPv6 Send indication -> IPv6 datagram");
+	WANT_C(exp, 0, relay_send_to_peer, 1);
+
+	/* V6: the peer answers on the bound channel. */
+	for (uint16_t i = 0; i < 77; i++)
+		data[i] = (uint8_t)(i * 3);
+	frame_udp6(&f, us, mac_p1, &p6, &r6, data, 77, 0, NULL, 0, CK_GOOD);
+	put16(pl, CH_P1);
+	put16(pl + 2, 77);
+	memcpy(pl + 4, data, 77);
+	frame_udp6(&want, mac_ca, us, &l6, &c6, pl, 81, 0, NULL, 0, CK_GOOD);
+	v6_step(e, &f, &want, exp, "IPv6 peer datagram -> IPv6 ChannelData");
+	WANT_C(exp, 0, relay_peer_to_channel, 1);
+
+	/* V6: from another port of the peer: a Data indication with an IPv6
+	 * XOR-PEER-ADDRESS (20 bytes of value), checked by decoding. */
+	{
+		struct tp_addr p6o = addr6(IP6_P1, 5999);
+
+		frame_udp6(&f, us, mac_p1, &p6o, &r6, data, 5, 0, NULL, 0,
+			   CK_GOOD);
+		input_direct(e, 0, &f, e->t0);
+		assert_int_equal(tx_take(e, got, MAX_OUT), 1);
+		assert_int_equal(get16(got[0].b + 12), 0x86DD);
+		assert_memory_equal(got[0].b + ETH_LEN + 8, l6.ip.bytes, 16);
+		assert_memory_equal(got[0].b + ETH_LEN + 24, c6.ip.bytes, 16);
+		assert_int_equal(cksum6(got[0].b + ETH_LEN, 17,
+					got[0].b + ETH_LEN + 40,
+					(uint16_t)(got[0].len - ETH_LEN - 40)),
+				 0);
+		assert_int_equal(stun_msg_decode(&m, got[0].b + UDP6_LEN,
+						 (size_t)got[0].len - UDP6_LEN),
+				 STUN_OK);
+		assert_int_equal(m.method, STUN_METHOD_DATA);
+		assert_int_equal(stun_msg_get_xor_addr(&m,
+						       STUN_SLOT_XOR_PEER_ADDRESS,
+						       &xp),
+				 0);
+		assert_true(tp_addr_equal(&xp, &p6o));
+		v = stun_msg_value(&m, STUN_SLOT_DATA, &vlen);
+		assert_int_equal(vlen, 5);
+		assert_memory_equal(v, data, 5);
+		WANT_C(exp, 0, tx_packets, 1);
+		WANT_C(exp, 0, tx_bytes, got[0].len);
+		WANT_C(exp, 0, relay_peer_to_data, 1);
+	}
+
+	/* X4: IPv4 client, IPv6 relayed address: each leg its own family.
+	 * Back to the client over IPv4 with DF: an IPv6 datagram may not be
+	 * fragmented on its way (dp_pkt.h, struct dp_udp). */
+	plen = chan_msg(CH_P2, 64, pl, data);
+	{
+		struct hdr_opts o = { 0 };
+
+		frame_udp4(&f, us, mac_cb, &c4, &l4, pl, plen, &o);
+	}
+	frame_udp6(&want, mac_p1, us, &r6x, &p6, data, 64, 0, NULL, 0, CK_GOOD);
+	v6_step(e, &f, &want, exp,
+		"IPv4 ChannelData, IPv6 relay -> IPv6 datagram");
+	WANT_C(exp, 0, relay_channel_to_peer, 1);
+	frame_udp6(&f, us, mac_p1, &p6, &r6x, data, 64, 0, NULL, 0, CK_GOOD);
+	{
+		struct hdr_opts o = { .frag = IPV4_DF };
+
+		frame_udp4(&want, mac_cb, us, &l4, &c4, pl, plen, &o);
+	}
+	v6_step(e, &f, &want, exp,
+		"IPv6 peer, IPv4 client -> IPv4 ChannelData with DF");
+	WANT_C(exp, 0, relay_peer_to_channel, 1);
+
+	/* X6: IPv6 client, IPv4 relayed address. */
+	plen = chan_msg(CH_P1, 40, pl, data);
+	frame_udp6(&f, us, mac_cx, &c6x, &l6, pl, plen, 0, NULL, 0, CK_GOOD);
+	{
+		struct hdr_opts o = { .frag = IPV4_DF };
+
+		frame_udp4(&want, mac_p1, us, &r4x, &p4, data, 40, &o);
+	}
+	v6_step(e, &f, &want, exp,
+		"IPv6 ChannelData, IPv4 relay -> IPv4 datagram with DF");
+	WANT_C(exp, 0, relay_channel_to_peer, 1);
+	{
+		struct hdr_opts o = { 0 };
+
+		frame_udp4(&f, us, mac_p1, &p4, &r4x, data, 40, &o);
+	}
+	put16(pl, CH_P1);
+	frame_udp6(&want, mac_cx, us, &l6, &c6x, pl, plen, 0, NULL, 0, CK_GOOD);
+	v6_step(e, &f, &want, exp, "IPv4 peer, IPv6 client -> IPv6 ChannelData");
+	WANT_C(exp, 0, relay_peer_to_channel, 1);
+
+	/* Extension headers (RFC 8200 section 4): Hop-by-Hop with PadN and
+	 * Router Alert, then Destination Options: skipped, relayed. */
+	plen = chan_msg(CH_P1, 20, pl, data);
+	memset(ext, 0, sizeof(ext));
+	ext[0] = 60;
+	ext[1] = 0; /* HBH, 8 bytes, next: DstOpts */
+	ext[2] = 5;
+	ext[3] = 2; /* Router Alert (type 00...) */
+	ext[6] = 1;
+	ext[7] = 0; /* PadN, 0 bytes */
+	ext[8] = 17;
+	ext[9] = 0; /* DstOpts, 8 bytes, next: UDP */
+	ext[10] = 1;
+	ext[11] = 4; /* PadN, 4 bytes */
+	frame_udp6(&f, us, mac_ca, &c6, &l6, pl, plen, 0, ext, 16, CK_GOOD);
+	frame_udp6(&want, mac_p1, us, &r6, &p6, data, 20, 0, NULL, 0, CK_GOOD);
+	v6_step(e, &f, &want, exp,
+		"Hop-by-Hop and Destination Options -> relayed");
+	WANT_C(exp, 0, relay_channel_to_peer, 1);
+	/* An atomic fragment (offset 0, M 0) is the whole datagram (RFC 6946). */
+	memset(ext, 0, sizeof(ext));
+	ext[0] = 17;
+	put32(ext + 4, 0x12345678);
+	frame_udp6(&f, us, mac_ca, &c6, &l6, pl, plen, 44, ext, 8, CK_GOOD);
+	v6_step(e, &f, &want, exp, "atomic fragment -> relayed");
+	WANT_C(exp, 0, relay_channel_to_peer, 1);
+	/* A real fragment. */
+	put16(ext + 2, 0x0001); /* M set */
+	frame_udp6(&f, us, mac_ca, &c6, &l6, pl, plen, 44, ext, 8, CK_GOOD);
+	v6_step(e, &f, NULL, exp, "fragment header, M set -> ip_fragment");
+	WANT_D(exp, 0, ip_fragment, 1);
+	/* A routing header with segments left: ours to forward, we do not. */
+	memset(ext, 0, sizeof(ext));
+	ext[0] = 17;
+	ext[1] = 0;
+	ext[2] = 4;
+	ext[3] = 1;
+	frame_udp6(&f, us, mac_ca, &c6, &l6, pl, plen, 43, ext, 8, CK_GOOD);
+	v6_step(e, &f, NULL, exp,
+		"routing header, Segments Left 1 -> ipv6_ext_header");
+	WANT_D(exp, 0, ipv6_ext_header, 1);
+	/* ... and with none left it is skipped. */
+	ext[3] = 0;
+	frame_udp6(&f, us, mac_ca, &c6, &l6, pl, plen, 43, ext, 8, CK_GOOD);
+	v6_step(e, &f, &want, exp, "routing header, Segments Left 0 -> relayed");
+	WANT_C(exp, 0, relay_channel_to_peer, 1);
+	/* An unknown option whose type says "discard" (10xxxxxx). */
+	memset(ext, 0, sizeof(ext));
+	ext[0] = 17;
+	ext[2] = 0x80;
+	ext[3] = 4;
+	frame_udp6(&f, us, mac_ca, &c6, &l6, pl, plen, 60, ext, 8, CK_GOOD);
+	v6_step(e, &f, NULL, exp,
+		"unknown option, action discard -> ipv6_ext_header");
+	WANT_D(exp, 0, ipv6_ext_header, 1);
+	/* Hop-by-Hop anywhere but first. */
+	memset(ext, 0, sizeof(ext));
+	ext[0] = 0;
+	ext[8] = 17;
+	frame_udp6(&f, us, mac_ca, &c6, &l6, pl, plen, 60, ext, 16, CK_GOOD);
+	v6_step(e, &f, NULL, exp, "Hop-by-Hop second -> ipv6_ext_header");
+	WANT_D(exp, 0, ipv6_ext_header, 1);
+	/* An option running past its header. */
+	memset(ext, 0, sizeof(ext));
+	ext[0] = 17;
+	ext[2] = 1;
+	ext[3] = 9;
+	frame_udp6(&f, us, mac_ca, &c6, &l6, pl, plen, 60, ext, 8, CK_GOOD);
+	v6_step(e, &f, NULL, exp, "option past its header -> ipv6_ext_header");
+	WANT_D(exp, 0, ipv6_ext_header, 1);
+	/* A header running past the payload. */
+	memset(ext, 0, sizeof(ext));
+	ext[0] = 17;
+	ext[1] = 200;
+	frame_udp6(&f, us, mac_ca, &c6, &l6, pl, plen, 60, ext, 8, CK_GOOD);
+	v6_step(e, &f, NULL, exp, "extension header past the payload -> bad_ip");
+	WANT_D(exp, 0, bad_ip, 1);
+	/* UDP checksums: mandatory over IPv6, and right. */
+	frame_udp6(&f, us, mac_ca, &c6, &l6, pl, plen, 0, NULL, 0, CK_ZERO_UDP);
+	v6_step(e, &f, NULL, exp, "UDP checksum 0 over IPv6 -> bad_udp");
+	WANT_D(exp, 0, bad_udp, 1);
+	frame_udp6(&f, us, mac_ca, &c6, &l6, pl, plen, 0, NULL, 0, CK_BAD_UDP);
+	v6_step(e, &f, NULL, exp, "wrong UDP checksum over IPv6 -> bad_udp");
+	WANT_D(exp, 0, bad_udp, 1);
+	/* Payload length past the frame; not version 6. */
+	frame_udp6(&f, us, mac_ca, &c6, &l6, pl, plen, 0, NULL, 0, CK_GOOD);
+	f.len = (uint16_t)(f.len - 10);
+	v6_step(e, &f, NULL, exp, "IPv6 payload length past the frame -> bad_ip");
+	WANT_D(exp, 0, bad_ip, 1);
+	frame_udp6(&f, us, mac_ca, &c6, &l6, pl, plen, 0, NULL, 0, CK_GOOD);
+	f.b[ETH_LEN] = 0x40;
+	v6_step(e, &f, NULL, exp, "version 4 under the IPv6 ethertype -> bad_ip");
+	WANT_D(exp, 0, bad_ip, 1);
+	/* To an IPv6 address that is not ours. */
+	{
+		struct tp_addr other = addr6("2001:db8::77", LISTEN_PORT);
+
+		frame_udp6(&f, us, mac_ca, &c6, &other, pl, plen, 0, NULL, 0,
+			   CK_GOOD);
+		v6_step(e, &f, NULL, exp,
+			"IPv6 to an address not ours -> not_our_address");
+		WANT_D(exp, 0, not_our_address, 1);
+	}
+	stats_check(e, before, exp, "IPv6 relay");
+}
+
+/*
+ * 31: neighbour discovery (RFC 4861) and echo: answering a solicitation
+ * for our address (and a duplicate address detection probe), soliciting
+ * an unresolved next hop while the frame waits, learning it from the
+ * solicited advertisement, ignoring an unsolicited one for the gateway,
+ * and ping.
+ */
+static void
+t_ipv6_nd(void **state)
+{
+	struct env *e = g_env;
+	const uint8_t *us = e->sh->mac.addr_bytes;
+	struct dp_stats before[MAX_W], exp[MAX_W];
+	uint8_t pl[FRAME_MAX], data[FRAME_MAX], gmac[6];
+	struct frame f, want, held;
+	struct tp_ip l6 = ip6_of(IP6_LISTEN), p2 = ip6_of(IP6_P2);
+	struct tp_ip gw = ip6_of(IP6_GW), any = { .family = TP_AF_INET6 };
+	struct tp_ip all = ip6_of("ff02::1"), g;
+	struct tp_ip c6ip = ip6_of(IP6_C6);
+	struct tp_addr c6 = addr6(IP6_C6, port_owned0(&c6ip, e->n));
+	struct tp_addr la = addr6(IP6_LISTEN, LISTEN_PORT);
+	struct tp_addr r6 = addr6(IP6_RELAY, MIN_PORT + 64 * e->n);
+	struct tp_addr p2a = addr6(IP6_P2, 5001);
+	static const uint8_t all_mac[6] = { 0x33, 0x33, 0, 0, 0, 1 };
+	struct dp_evt ev[4];
+	uint16_t plen;
+
+	(void)state;
+	cmd_alloc6(e, 0, SLOT_A, GEN_A, &c6, mac_ca, &la, &r6);
+	cmd_perm_ip(e, 0, SLOT_A, GEN_A, &p2);
+	cmd_chan(e, 0, SLOT_A, GEN_A, CH_P2, p2a, LIFETIME_MS);
+	commit_cmds(e, 0);
+	/* The permission for an unresolved peer asked for it already
+	 * (dp_cmd.c): take that solicitation first. */
+	{
+		struct out_frame got[MAX_OUT];
+
+		g = solicited(&p2, gmac);
+		frame_nd(&want, gmac, us, &l6, &g, 255, 135, 0, &p2, 1, us);
+		assert_int_equal(tx_take(e, got, MAX_OUT), 1);
+		frame_eq(&got[0], &want,
+			 "solicitation for a new peer's next hop");
+	}
+	snap(e, before);
+	memset(exp, 0, sizeof(exp));
+
+	/* A solicitation for our listening address, to its solicited-node
+	 * group, from an on-link host: advertised (S, O) and learned. */
+	g = solicited(&l6, gmac);
+	frame_nd(&f, gmac, mac_p2, &p2, &g, 255, 135, 0, &l6, 1, mac_p2);
+	frame_nd(&want, mac_p2, us, &l6, &p2, 255, 136, 0x60000000u, &l6, 2, us);
+	v6_step(e, &f, &want, exp,
+		"solicitation for our address -> advertisement");
+	WANT_C(exp, 0, nd_advertised, 1);
+	WANT_C(exp, 0, nd_learned, 1);
+	WANT_C(exp, 0, arp_held_sent, 0);
+	assert_int_equal(evt_take(e, 0, ev, 4), 1);
+	assert_int_equal(ev[0].type, DP_EVT_NEIGH);
+	assert_true(tp_ip_equal(&ev[0].u.neigh.ip, &p2));
+	assert_memory_equal(ev[0].u.neigh.mac, mac_p2, 6);
+
+	/* Now P2 is known: ChannelData to it leaves at once. */
+	plen = chan_msg(CH_P2, 33, pl, data);
+	frame_udp6(&f, us, mac_ca, &c6, &la, pl, plen, 0, NULL, 0, CK_GOOD);
+	frame_udp6(&want, mac_p2, us, &r6, &p2a, data, 33, 0, NULL, 0, CK_GOOD);
+	v6_step(e, &f, &want, exp, "to the learned peer -> sent");
+	WANT_C(exp, 0, relay_channel_to_peer, 1);
+
+	/* A duplicate address detection probe (source ::): answered to all
+	 * nodes, without Solicited (RFC 4861 7.2.4); nothing learned. */
+	g = solicited(&l6, gmac);
+	frame_nd(&f, gmac, mac_stranger, &any, &g, 255, 135, 0, &l6, 0, NULL);
+	frame_nd(&want, all_mac, us, &l6, &all, 255, 136, 0x20000000u, &l6, 2,
+		 us);
+	v6_step(e, &f, &want, exp,
+		"DAD probe for our address -> advertisement to all nodes");
+	WANT_C(exp, 0, nd_advertised, 1);
+
+	/* Not for us, or not valid (RFC 4861 7.1.1). */
+	{
+		struct tp_ip other = ip6_of("2001:db8::77");
+
+		g = solicited(&other, gmac);
+		frame_nd(&f, gmac, mac_p2, &p2, &g, 255, 135, 0, &other, 1,
+			 mac_p2);
+		v6_step(e, &f, NULL, exp,
+			"solicitation for another address -> not_our_address");
+		WANT_D(exp, 0, not_our_address, 1);
+	}
+	g = solicited(&l6, gmac);
+	frame_nd(&f, gmac, mac_p2, &p2, &g, 64, 135, 0, &l6, 1, mac_p2);
+	v6_step(e, &f, NULL, exp, "solicitation with Hop Limit 64 -> bad_icmp6");
+	WANT_D(exp, 0, bad_icmp6, 1);
+	frame_nd(&f, gmac, mac_p2, &p2, &g, 255, 135, 0, &l6, 1, mac_p2);
+	f.b[ETH_LEN + 40 + 25] = 0; /* option length 0 */
+	put16(f.b + ETH_LEN + 40 + 2, 0);
+	put16(f.b + ETH_LEN + 40 + 2,
+	      cksum6(f.b + ETH_LEN, 58, f.b + ETH_LEN + 40, 32));
+	v6_step(e, &f, NULL, exp, "option of length 0 -> bad_icmp6");
+	WANT_D(exp, 0, bad_icmp6, 1);
+	frame_nd(&f, gmac, mac_p2, &p2, &g, 255, 135, 0, &l6, 1, mac_p2);
+	f.b[ETH_LEN + 40 + 2] ^= 0xFF;
+	v6_step(e, &f, NULL, exp, "wrong ICMPv6 checksum -> bad_icmp6");
+	WANT_D(exp, 0, bad_icmp6, 1);
+
+	/* An unsolicited advertisement for the gateway, never asked for:
+	 * not listed, so not learned (and the gateway is pinned anyway). */
+	frame_nd(&f, all_mac, mac_stranger, &gw, &all, 255, 136, 0x20000000u,
+		 &gw, 2, mac_stranger);
+	v6_step(e, &f, NULL, exp, "unsolicited advertisement -> ignored");
+
+	/* An off-link peer: through the gateway, which we solicit; the frame
+	 * waits and leaves when the solicited advertisement comes. */
+	{
+		struct tp_ip far = ip6_of("2001:db8:f::9");
+		struct tp_addr fara = addr6("2001:db8:f::9", 7000);
+		struct dp_cmd c = { .type = DP_CMD_CHAN_SET };
+		struct out_frame got[MAX_OUT];
+
+		cmd_perm_ip(e, 0, SLOT_A, GEN_A, &far);
+		c.u.chan.ref.slot = SLOT_A;
+		c.u.chan.ref.gen = GEN_A;
+		c.u.chan.peer = fara;
+		c.u.chan.channel = CH_PFAR2;
+		c.u.chan.lifetime_ms = LIFETIME_MS;
+		c.u.chan.max_blocks = UINT8_MAX;
+		cmd_put(e, 0, &c);
+		commit_at(e, e->t0, 0);
+		WANT_C(exp, 0, cmds, 2);
+		g = solicited(&gw, gmac);
+		frame_nd(&want, gmac, us, &l6, &g, 255, 135, 0, &gw, 1, us);
+		assert_int_equal(tx_take(e, got, MAX_OUT), 1);
+		frame_eq(&got[0], &want, "solicitation for the gateway");
+		WANT_C(exp, 0, nd_solicited, 1);
+		WANT_C(exp, 0, tx_packets, 1);
+		WANT_C(exp, 0, tx_bytes, got[0].len);
+
+		plen = chan_msg(CH_PFAR2, 50, pl, data);
+		frame_udp6(&f, us, mac_ca, &c6, &la, pl, plen, 0, NULL, 0,
+			   CK_GOOD);
+		v6_step(e, &f, NULL, exp,
+			"to an off-link peer, gateway unresolved -> held");
+		WANT_C(exp, 0, relay_channel_to_peer, 1);
+		WANT_C(exp, 0, arp_held, 1);
+		frame_nd(&f, us, mac_gw, &gw, &l6, 255, 136, 0x60000000u, &gw,
+			 2, mac_gw);
+		frame_udp6(&held, mac_gw, us, &r6, &fara, data, 50, 0, NULL, 0,
+			   CK_GOOD);
+		v6_step(e, &f, &held, exp,
+			"solicited advertisement from the gateway -> held frame sent");
+		WANT_C(exp, 0, nd_learned, 1);
+		WANT_C(exp, 0, arp_held_sent, 1);
+		assert_int_equal(evt_take(e, 0, ev, 4), 1);
+		assert_int_equal(ev[0].type, DP_EVT_NEIGH);
+		assert_true(tp_ip_equal(&ev[0].u.neigh.ip, &gw));
+	}
+
+	/* Ping our relay address. */
+	{
+		struct tp_ip r6ip = ip6_of(IP6_RELAY);
+		uint8_t *icmp = frame_ip6(&f, us, mac_p2, &p2, &r6ip, 58, 64,
+					  NULL, 0, 16);
+
+		icmp[0] = 128;
+		put32(icmp + 4, 0x00010002);
+		memcpy(icmp + 8, "pingpong", 8);
+		put16(icmp + 2, cksum6(f.b + ETH_LEN, 58, icmp, 16));
+		icmp = frame_ip6(&want, mac_p2, us, &r6ip, &p2, 58, 64, NULL, 0,
+				 16);
+		icmp[0] = 129;
+		put32(icmp + 4, 0x00010002);
+		memcpy(icmp + 8, "pingpong", 8);
+		put16(icmp + 2, cksum6(want.b + ETH_LEN, 58, icmp, 16));
+		v6_step(e, &f, &want, exp,
+			"echo request to our address -> reply");
+		WANT_C(exp, 0, icmp6_echo_replied, 1);
+	}
+	/* A router advertisement: not ours to act on. */
+	{
+		uint8_t *icmp = frame_ip6(&f, all_mac, mac_gw, &gw, &all, 58,
+					  255, NULL, 0, 16);
+
+		icmp[0] = 134;
+		put16(icmp + 2, cksum6(f.b + ETH_LEN, 58, icmp, 16));
+		v6_step(e, &f, NULL, exp, "router advertisement -> bad_icmp6");
+		WANT_D(exp, 0, bad_icmp6, 1);
+	}
+	stats_check(e, before, exp, "IPv6 neighbour discovery");
+}
+
 static const struct seq_test seq_tests[] = {
 	{ "10 expiry of permission, channel and allocation", t_expiry, 1, MAX_W },
+	{ "30 IPv6 relay both ways, across families, extension headers",
+	  t_ipv6_relay, 1, MAX_W },
+	{ "31 IPv6 neighbour discovery and echo", t_ipv6_nd, 1, MAX_W },
 	{ "12 unresolved next hop: ARP request, then relay", t_neighbour, 1,
 	  MAX_W },
 	{ "13 relay to relay", t_relay_local, 1, MAX_W },
@@ -3919,12 +4599,17 @@ params_fill(struct env *e)
 	p->listen_port = LISTEN_PORT;
 	p->min_port = MIN_PORT;
 	p->max_port = MAX_PORT;
-	p->n_listen = 1;
+	p->n_listen = 2;
 	p->listen_ips[0] = tp_ip_v4(IP_LISTEN);
-	p->n_relay = 2;
+	p->listen_ips[1] = ip6_of(IP6_LISTEN);
+	p->n_relay = 3;
 	p->relay_ips[0] = tp_ip_v4(IP_RELAY0);
 	p->relay_ips[1] = tp_ip_v4(IP_RELAY1);
-	p->n_local = 2;
+	p->relay_ips[2] = ip6_of(IP6_RELAY);
+	p->n_local = 3;
+	p->local_nets[2].lo = ip6_of("2001:db8::");
+	p->local_nets[2].hi = ip6_of("2001:db8::ffff:ffff:ffff:ffff");
+	p->gateway6 = ip6_of(IP6_GW);
 	p->local_nets[0].lo = tp_ip_v4(IP4(192, 0, 2, 0));
 	p->local_nets[0].hi = tp_ip_v4(IP4(192, 0, 2, 255));
 	p->local_nets[1].lo = tp_ip_v4(IP4(198, 51, 100, 0));

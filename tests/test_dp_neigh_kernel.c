@@ -38,6 +38,7 @@
 
 #include "dp_arp.h"
 #include "dp_cmd.h"
+#include "dp_nexthop.h"
 #include "dp_plane.h"
 #include "dp_port.h"
 #include "dp_worker.h"

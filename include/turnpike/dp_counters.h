@@ -39,6 +39,14 @@
 	X(neigh_evicted, "neighbour entries replaced by a newer address")        \
 	X(arp_ignored,                                                           \
 	  "ARP not learned: sender off our network, or unasked for the gateway") \
+	X(nd_advertised,                                                         \
+	  "IPv6 neighbour solicitations for our addresses answered")             \
+	X(nd_solicited,                                                          \
+	  "IPv6 neighbour solicitations sent to resolve a next hop")             \
+	X(nd_learned, "IPv6 neighbours learned from neighbour discovery")        \
+	X(nd_ignored,                                                            \
+	  "advertisements not learned: sender off our network, or unasked")      \
+	X(icmp6_echo_replied, "ICMPv6 echo requests to our addresses answered")  \
 	X(cmds, "commands applied from the control plane")                       \
 	X(peer_replaced,                                                         \
 	  "permissions/channels that replaced the one expiring first")           \
@@ -50,9 +58,10 @@
 /** Drop reasons: X(name, description). */
 #define DP_DROP_LIST(X)                                                           \
 	X(not_for_us, "frame not addressed to our MAC")                           \
-	X(bad_ethertype, "neither IPv4 nor ARP")                                  \
+	X(bad_ethertype, "neither IPv4, IPv6 nor ARP")                            \
 	X(bad_ip, "malformed IP header")                                          \
 	X(ip_fragment, "IP fragment (not reassembled)")                           \
+	X(ipv6_ext_header, "IPv6 extension header we may not skip (RFC 8200)")    \
 	X(not_udp, "IP protocol other than UDP")                                  \
 	X(bad_udp, "malformed UDP header")                                        \
 	X(not_our_address, "destination is none of our addresses/ports")          \
@@ -74,6 +83,7 @@
 	X(handoff_ring_full, "owning worker's ring full")                         \
 	X(tx_full, "port did not accept the frame")                               \
 	X(bad_arp, "malformed or irrelevant ARP")                                 \
+	X(bad_icmp6, "malformed ICMPv6, or neither neighbour discovery nor echo") \
 	X(cmd_failed, "a command could not be applied")                           \
 	X(stream_ring_full, "stream thread's ring full (slow stream client)")     \
 	X(xport_full, "exception port did not take a frame for the kernel")

@@ -52,7 +52,8 @@ struct tp_plane_params {
 	struct tp_ip relay_ips[TP_PLANE_MAX_RELAY_IPS];
 	/** Networks reached without the gateway (ARP for the peer itself). */
 	struct tp_ip_range local_nets[TP_PLANE_MAX_LOCAL_NETS];
-	struct tp_ip gateway;   /**< family TP_AF_NONE if none */
+	struct tp_ip gateway;   /**< IPv4; family TP_AF_NONE if none */
+	struct tp_ip gateway6;  /**< IPv6; family TP_AF_NONE if none */
 	uint32_t idle_sleep_us; /**< workers sleep when idle; 0 = busy poll */
 	/**
 	 * STUN requests each worker hands the control thread per source
