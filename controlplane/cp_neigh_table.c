@@ -19,6 +19,7 @@ cp_neigh_table_init(struct cp_neigh_table *t, int32_t ifindex,
 	memset(t, 0, sizeof(*t));
 	t->ifindex = ifindex;
 	t->gateway = p->gateway;
+	t->gateway6 = p->gateway6;
 	t->n_local = p->n_local;
 	memcpy(t->local_nets, p->local_nets, sizeof(t->local_nets));
 }
@@ -26,13 +27,16 @@ cp_neigh_table_init(struct cp_neigh_table *t, int32_t ifindex,
 bool
 cp_neigh_table_wants(const struct cp_neigh_table *t, const struct tp_ip *ip)
 {
-	/* The fast path sends IPv4 only for now; ND comes with IPv6. */
-	if (ip->family != TP_AF_INET)
+	/* The gateway of @ip's family, as dp_nexthop.c picks it. */
+	const struct tp_ip *gw = ip->family == TP_AF_INET6 ? &t->gateway6 :
+							     &t->gateway;
+
+	if (ip->family != TP_AF_INET && ip->family != TP_AF_INET6)
 		return false;
 	for (uint16_t i = 0; i < t->n_local; i++)
 		if (tp_ip_range_contains(&t->local_nets[i], ip))
 			return true;
-	return t->gateway.family == TP_AF_NONE || tp_ip_equal(&t->gateway, ip);
+	return gw->family != ip->family || tp_ip_equal(gw, ip);
 }
 
 static uint32_t

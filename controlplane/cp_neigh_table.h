@@ -65,8 +65,9 @@ struct cp_neigh_entry {
 
 /** The table and what decides which addresses belong in it. */
 struct cp_neigh_table {
-	int32_t ifindex;      /**< the interface the port shares */
-	struct tp_ip gateway; /**< TP_AF_NONE if none */
+	int32_t ifindex;       /**< the interface the port shares */
+	struct tp_ip gateway;  /**< TP_AF_NONE if none */
+	struct tp_ip gateway6; /**< IPv6; family TP_AF_NONE if none */
 	uint16_t n_local;
 	struct tp_ip_range local_nets[TP_PLANE_MAX_LOCAL_NETS];
 	size_t n_entries;

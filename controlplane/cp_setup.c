@@ -190,7 +190,7 @@ setup_params(struct cp_objects *o, const struct tp_config *cfg, uint16_t n_worke
 	p->limit_v6_bits = (uint8_t)cfg->limit_prefix_v6;
 }
 
-/* Copy an address list into the fast path's, which parses IPv4 only. */
+/* Copy an address list into the fast path's, either family. */
 static int
 plane_ips(struct tp_ip *dst, uint16_t *n, size_t cap,
 	  const struct tp_config_ip_list *src, const char *key,
@@ -203,16 +203,8 @@ plane_ips(struct tp_ip *dst, uint16_t *n, size_t cap,
 			 cfg->file, src->v[cap].line, key, cap);
 		return -EINVAL;
 	}
-	for (size_t i = 0; i < src->n; i++) {
-		if (src->v[i].ip.family != TP_AF_INET) {
-			snprintf(err, err_len,
-				 "%s:%u: %s: the fast path relays "
-				 "IPv4 only for now",
-				 cfg->file, src->v[i].line, key);
-			return -EINVAL;
-		}
+	for (size_t i = 0; i < src->n; i++)
 		dst[(*n)++] = src->v[i].ip;
-	}
 	return 0;
 }
 
@@ -235,7 +227,10 @@ setup_plane(struct cp_objects *o, const struct tp_config *cfg, char *err,
 	pp->max_port = o->params.max_port;
 	pp->chan_max = o->params.chan_max;
 	pp->udp_clients = !cfg->no_udp;
-	pp->gateway = cfg->gateway;
+	if (cfg->gateway.family == TP_AF_INET6)
+		pp->gateway6 = cfg->gateway;
+	else
+		pp->gateway = cfg->gateway;
 	pp->request_rate = cfg->request_rate;
 	pp->request_burst = cfg->request_burst;
 	pp->limit_v4_bits = (uint8_t)cfg->limit_prefix_v4;

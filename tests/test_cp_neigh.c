@@ -114,7 +114,8 @@ test_wants(void **state)
 	assert_true(cp_neigh_table_wants(t, &on_link));
 	assert_true(cp_neigh_table_wants(t, &gw));
 	assert_false(cp_neigh_table_wants(t, &far)); /* through the gateway */
-	assert_false(cp_neigh_table_wants(t, &v6));  /* IPv4 only for now */
+	/* No IPv6 gateway: every IPv6 peer is on-link. */
+	assert_true(cp_neigh_table_wants(t, &v6));
 	free(t);
 	/* No gateway: every peer is on-link, as dp_arp.c resolves it. */
 	t = table_new(false);

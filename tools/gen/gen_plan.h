@@ -16,7 +16,7 @@
  * the network and broadcast addresses (a /31 or /32, or a range that is
  * not prefix-aligned, uses them all).
  *
- * Pure code (IPv4 only for now: the relay's fast path is IPv4).
+ * Pure code (IPv4 only for now: the generator does not speak IPv6 yet).
  */
 #ifndef TURNPIKE_GEN_PLAN_H
 #define TURNPIKE_GEN_PLAN_H
