@@ -69,8 +69,8 @@ void
 dp_nd_solicited_node(const struct tp_ip *ip, struct tp_ip *group,
 		     uint8_t mac[RTE_ETHER_ADDR_LEN])
 {
-	static const uint8_t prefix[13] = { 0xff, 0x02, 0, 0, 0, 0, 0, 0,
-					     0,    0,    0, 1, 0xff };
+	static const uint8_t prefix[13] = { 0xff, 0x02, 0, 0, 0, 0,   0,
+					    0,    0,    0, 0, 1, 0xff };
 
 	memset(group, 0, sizeof(*group));
 	group->family = TP_AF_INET6;
@@ -160,8 +160,9 @@ ns_input(struct dp_worker *w, struct rte_mbuf *m, const struct dp_ip6 *ip6,
 	struct tp_ip target = { .family = TP_AF_INET6 };
 	struct tp_ip group, dst;
 	uint8_t group_mac[RTE_ETHER_ADDR_LEN], to_mac[RTE_ETHER_ADDR_LEN];
-	static const uint8_t all_nodes_mac[RTE_ETHER_ADDR_LEN] = { 0x33, 0x33, 0,
-								   0,    0,    1 };
+	static const uint8_t all_nodes_mac[RTE_ETHER_ADDR_LEN] = { 0x33, 0x33,
+								   0,    0,
+								   0,    1 };
 	const uint8_t *lla;
 	bool probe;
 	int bad;
@@ -172,8 +173,8 @@ ns_input(struct dp_worker *w, struct rte_mbuf *m, const struct dp_ip6 *ip6,
 	lla = dp_nd_find_lla(icmp, ip6->l4_len, DP_ND_OPT_SOURCE_LLA, &bad);
 	dp_nd_solicited_node(&target, &group, group_mac);
 	/* RFC 4861 section 7.1.1; a probe has no source address to learn. */
-	if (bad != 0 || is_multicast(target.bytes) ||
-	    is_multicast(src.bytes) || (probe && lla != NULL) ||
+	if (bad != 0 || is_multicast(target.bytes) || is_multicast(src.bytes) ||
+	    (probe && lla != NULL) ||
 	    (memcmp(ip->dst_addr, target.bytes, 16) != 0 &&
 	     memcmp(ip->dst_addr, group.bytes, 16) != 0)) {
 		dp_drop(w, m, DP_DROP_bad_icmp6);

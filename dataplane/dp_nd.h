@@ -56,7 +56,7 @@ struct dp_nd_msg {
 } __attribute__((packed));
 
 /** Bytes of the frames dp_nd_write() writes. */
-#define DP_ND_FRAME_LEN                                                \
+#define DP_ND_FRAME_LEN                                               \
 	(sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv6_hdr) + \
 	 sizeof(struct dp_nd_msg))
 

@@ -42,8 +42,8 @@
 static const struct tp_ip *
 gateway_of(const struct dp_shared *sh, const struct tp_ip *ip)
 {
-	const struct tp_ip *gw =
-		ip->family == TP_AF_INET6 ? &sh->gateway6 : &sh->gateway;
+	const struct tp_ip *gw = ip->family == TP_AF_INET6 ? &sh->gateway6 :
+							     &sh->gateway;
 
 	return gw->family == ip->family ? gw : NULL;
 }
@@ -102,8 +102,7 @@ dp_nexthop_is_listed(struct dp_worker *w, const struct tp_ip *ip)
 }
 
 bool
-dp_nexthop_learn(struct dp_worker *w, const struct tp_ip *ip,
-		 const uint8_t *mac)
+dp_nexthop_learn(struct dp_worker *w, const struct tp_ip *ip, const uint8_t *mac)
 {
 	struct dp_evt ev = { .type = DP_EVT_NEIGH, .worker = w->id };
 
