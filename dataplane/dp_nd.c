@@ -283,7 +283,9 @@ dp_nd_input(struct dp_worker *w, struct rte_mbuf *m, const struct dp_ip6 *ip6)
 			na_input(w, m, ip6, icmp);
 		return;
 	default:
-		dp_drop(w, m, DP_DROP_bad_icmp6);
+		/* Router discovery, MLD reports, errors: the kernel's on a
+		 * host, and no business of a relay that has no kernel here. */
+		dp_drop(w, m, DP_DROP_icmp6_unhandled);
 		return;
 	}
 }

@@ -83,7 +83,8 @@
 	X(handoff_ring_full, "owning worker's ring full")                         \
 	X(tx_full, "port did not accept the frame")                               \
 	X(bad_arp, "malformed or irrelevant ARP")                                 \
-	X(bad_icmp6, "malformed ICMPv6, or neither neighbour discovery nor echo") \
+	X(bad_icmp6, "malformed ICMPv6 neighbour discovery or echo")              \
+	X(icmp6_unhandled, "ICMPv6 not ours to answer (router, MLD, errors)")     \
 	X(cmd_failed, "a command could not be applied")                           \
 	X(stream_ring_full, "stream thread's ring full (slow stream client)")     \
 	X(xport_full, "exception port did not take a frame for the kernel")

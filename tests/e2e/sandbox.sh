@@ -48,6 +48,13 @@
 # from `turnpike --xdp-vdev`): the kernel keeps the server address, and
 # turnpike's XDP program takes only its UDP, so no nftables rule is needed;
 # one worker per combined channel (a veth has one).
+# SB_IPV6=1 (before sb_init) adds a unique-local /64 drawn per run: the
+# server's $SB_SERVER_IP6 (::1), the client's $SB_CLIENT_IP6 (::2), the
+# peers' $SB_PEER1_IP6 and $SB_PEER2_IP6 (::3, ::4); turnpike listens and
+# relays on both families, and the kernel's neighbour discovery on the client
+# side meets turnpike's (no kernel IPv6 on the server's veth unless it is
+# shared, as above).  The addresses skip duplicate address detection so they
+# are usable at once.
 
 SB_CMD_TIMEOUT=${SB_CMD_TIMEOUT:-120}
 SB_TURN_PORT=${SB_TURN_PORT:-3478}
@@ -121,6 +128,15 @@ sb_init() {
 	SB_CLIENT_IP="$SB_NET.2"
 	SB_PEER1_IP="$SB_NET.3"
 	SB_PEER2_IP="$SB_NET.4"
+	if [ "${SB_IPV6:-0}" = 1 ]; then
+		SB_NET6=$(printf 'fd%02x:%04x:%04x:%04x' $((RANDOM % 256)) \
+			"$RANDOM" "$RANDOM" "$RANDOM")
+		SB_PREFIX6="$SB_NET6::/64"
+		SB_SERVER_IP6="$SB_NET6::1"
+		SB_CLIENT_IP6="$SB_NET6::2"
+		SB_PEER1_IP6="$SB_NET6::3"
+		SB_PEER2_IP6="$SB_NET6::4"
+	fi
 
 	local ns
 	for ns in "$SB_NS_S" "$SB_NS_C"; do
@@ -138,16 +154,25 @@ sb_init() {
 	# The server side belongs to the relay: keep the kernel quiet on it.
 	timeout 10 ip netns exec "$SB_NS_S" sysctl -qw \
 		"net.ipv6.conf.$SB_DEV_S.disable_ipv6=1" >/dev/null 2>&1 || true
-	timeout 10 ip netns exec "$SB_NS_C" sysctl -qw \
-		"net.ipv6.conf.$SB_DEV_C.disable_ipv6=1" >/dev/null 2>&1 || true
+	if [ "${SB_IPV6:-0}" != 1 ]; then
+		timeout 10 ip netns exec "$SB_NS_C" sysctl -qw \
+			"net.ipv6.conf.$SB_DEV_C.disable_ipv6=1" >/dev/null 2>&1 ||
+			true
+	fi
 	local ip
 	for ip in "$SB_CLIENT_IP" "$SB_PEER1_IP" "$SB_PEER2_IP"; do
 		timeout 10 ip -n "$SB_NS_C" addr add "$ip/24" dev "$SB_DEV_C" ||
 			return 1
 	done
+	if [ "${SB_IPV6:-0}" = 1 ]; then
+		for ip in "$SB_CLIENT_IP6" "$SB_PEER1_IP6" "$SB_PEER2_IP6"; do
+			timeout 10 ip -n "$SB_NS_C" addr add "$ip/64" \
+				dev "$SB_DEV_C" nodad || return 1
+		done
+	fi
 	timeout 10 ip -n "$SB_NS_S" link set "$SB_DEV_S" up || return 1
 	timeout 10 ip -n "$SB_NS_C" link set "$SB_DEV_C" up || return 1
-	sb_log "namespaces $SB_NS_S / $SB_NS_C, net $SB_PREFIX, dir $SB_DIR"
+	sb_log "namespaces $SB_NS_S / $SB_NS_C, net $SB_PREFIX${SB_PREFIX6:+ $SB_PREFIX6}, dir $SB_DIR"
 }
 
 sb_kill() {
@@ -299,6 +324,13 @@ listening-port=$SB_TURN_PORT
 local-network=$SB_PREFIX
 admin-socket=$SB_DIR/admin.sock
 EOF
+		if [ "${SB_IPV6:-0}" = 1 ]; then
+			cat <<EOF
+listening-ip=$SB_SERVER_IP6
+relay-ip=$SB_SERVER_IP6
+local-network=$SB_PREFIX6
+EOF
+		fi
 		if [ -n "${SB_TURNPIKE_CONF:-}" ]; then
 			printf '%s\n' "$SB_TURNPIKE_CONF"
 		fi
@@ -310,11 +342,21 @@ _sb_share_kernel() {
 	command -v nft >/dev/null 2>&1 || { sb_log "no nft (nftables)"; return 1; }
 	timeout 10 ip -n "$SB_NS_S" addr replace "$SB_SERVER_IP/24" \
 		dev "$SB_DEV_S" || return 1
+	local drop6=
+	if [ "${SB_IPV6:-0}" = 1 ]; then
+		timeout 10 ip netns exec "$SB_NS_S" sysctl -qw \
+			"net.ipv6.conf.$SB_DEV_S.disable_ipv6=0" >/dev/null ||
+			return 1
+		timeout 10 ip -n "$SB_NS_S" addr replace "$SB_SERVER_IP6/64" \
+			dev "$SB_DEV_S" nodad || return 1
+		drop6="ip6 daddr $SB_SERVER_IP6 meta l4proto udp drop"
+	fi
 	timeout 10 ip netns exec "$SB_NS_S" nft -f - <<EOF || return 1
 table inet tpk_share {
 	chain input {
 		type filter hook input priority 0; policy accept;
 		ip daddr $SB_SERVER_IP meta l4proto udp drop
+		$drop6
 	}
 }
 EOF

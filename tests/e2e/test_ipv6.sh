@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# IPv6 end to end (issue 9): the sandbox with a unique-local /64 beside its
+# IPv4 /24 (sandbox.sh's SB_IPV6), turnpike listening and relaying on both
+# families, coturn's turnutils_uclient and turnutils_peer in the client
+# namespace.  The client namespace's kernel resolves the server's IPv6
+# address through turnpike's own neighbour discovery, and turnpike resolves
+# the peers' through the kernel's answers to its solicitations.
+#
+# Scenarios (each a pass/fail line; a clean one passes when uclient sent
+# every message asked for and got each back, "Total lost packets 0"):
+#   v6-*       IPv6 client, IPv6 relayed address (-x), IPv6 peer: channels,
+#              Send indications, many clients
+#   v6c-v4r    IPv6 client, IPv4 relayed address (-X), IPv4 peer
+#   v4c-v6r    IPv4 client, IPv6 relayed address (-x), IPv6 peer
+#   dual       dual_probe.py: one allocation with ADDITIONAL-ADDRESS-FAMILY,
+#              two relayed addresses, both families relaying at once; 443
+#              for a peer of a family the allocation has no address of
+# With E2E_TRANSPORT=tcp or tls the clients reach the server over TCP or
+# TLS on IPv6 (the kernel keeps the server's addresses, as in
+# test_uclient.sh), the relay leg UDP on the fast path.
+#
+# Usage: test_ipv6.sh [--workers N] BUILD_DIR
+# Environment: E2E_MSGS messages per client (30), E2E_TRANSPORT udp, tcp or
+# tls.
+# Exit: 0 all passed, 1 a failure, 77 skipped (not root, no coturn tools).
+set -u
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/sandbox.sh"
+. "$here/e2e_common.sh"
+
+e2e_args "$@"
+[ -n "$build" ] || { echo "$E2E_USAGE" >&2; exit 2; }
+
+sb_require_root
+for tool in turnutils_uclient turnutils_peer; do
+	command -v "$tool" >/dev/null 2>&1 ||
+		{ echo "SKIP: $tool not found (Debian package coturn)"; exit 77; }
+done
+
+export SB_IPV6=1
+sb_init || { echo "FAIL sandbox setup"; echo "0 passed, 1 failed"; exit 1; }
+
+REALM=e2e.turnpike.test
+USER=alice
+PASS=alice-e2e-pw
+PEER_PORT=3480
+MSGS=${E2E_MSGS:-30}
+TRANSPORT=${E2E_TRANSPORT:-udp}
+TLS_PORT=5349
+transport_args=()
+case "$TRANSPORT" in
+udp) ;;
+tcp) transport_args=(-t) ;;
+tls) transport_args=(-t -S -p "$TLS_PORT") ;;
+*) echo "E2E_TRANSPORT: udp, tcp or tls" >&2; exit 2 ;;
+esac
+if [ "$TRANSPORT" != udp ]; then
+	export SB_SHARE_KERNEL=1
+	SB_TURNPIKE_CONF=
+	if [ "$TRANSPORT" = tls ]; then
+		timeout 30 openssl req -x509 -newkey ec \
+			-pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+			-subj "/CN=turn.e2e.turnpike.test" -keyout "$SB_DIR/tls.key" \
+			-out "$SB_DIR/tls.crt" >/dev/null 2>&1 ||
+			{ bad "tls: test certificate"; finish; }
+		SB_TURNPIKE_CONF=$(printf 'cert=%s\npkey=%s\ntls-listening-port=%s' \
+			"$SB_DIR/tls.crt" "$SB_DIR/tls.key" "$TLS_PORT")
+	fi
+	export SB_TURNPIKE_CONF
+fi
+
+server_log_tail() {
+	[ -n "$SB_SERVER_LOG" ] && [ -f "$SB_SERVER_LOG" ] || return 0
+	echo "---- server log ($SB_SERVER_LOG), last 25 lines:"
+	grep -vE '^(EAL|TELEMETRY):' "$SB_SERVER_LOG" | tail -n 25 |
+		sed 's/^/    /'
+	echo "----"
+}
+
+# uclient NAME EXPECTED CLIENT_IP SERVER_IP PEER_IP ARGS...: every one of
+# EXPECTED messages sent and echoed, none lost.
+uclient() {
+	local name=$1 expect=$2 cip=$3 sip=$4 pip=$5
+	shift 5
+	local log="$SB_DIR/uclient-$name.log" rc=0 t0=$SECONDS
+	SB_CMD_TIMEOUT=180 sb_run_c turnutils_uclient -L "$cip" -e "$pip" \
+		-r "$PEER_PORT" -z 20 -u "$USER" -w "$PASS" \
+		${transport_args[@]+"${transport_args[@]}"} "$@" "$sip" \
+		>"$log" 2>&1 || rc=$?
+	local sent recv lost
+	sent=$(sed -n 's/.*start_mclient: tot_send_msgs=\([0-9]*\), tot_recv_msgs=.*/\1/p' "$log" | tail -n 1)
+	recv=$(sed -n 's/.*start_mclient: tot_send_msgs=[0-9]*, tot_recv_msgs=\([0-9]*\)$/\1/p' "$log" | tail -n 1)
+	lost=$(sed -n 's/.*Total lost packets \([0-9]*\) .*/\1/p' "$log" | tail -n 1)
+	if [ -z "$sent" ] || [ -z "$recv" ] || [ -z "$lost" ]; then
+		bad "$name: no summary from uclient (rc $rc)"
+		grep -iE 'error|fail|wrong|cannot|[0-9]{3}' "$log" | head -n 10 |
+			sed 's/^/    /'
+		server_log_tail
+		return 1
+	fi
+	if [ "$lost" -ne 0 ] || [ "$sent" -ne "$expect" ] ||
+		[ "$recv" -ne "$sent" ]; then
+		bad "$name: sent $sent (want $expect), received $recv, lost $lost"
+		server_log_tail
+		return 1
+	fi
+	ok "$name: $sent sent, $recv echoed, 0 lost ($((SECONDS - t0)) s)"
+}
+
+conf="$SB_DIR/v6.conf"
+cat >"$conf" <<EOF
+realm=$REALM
+min-port=49152
+max-port=49999
+lt-cred-mech
+user=$USER:$PASS
+rfc5766-channel-numbers
+allowed-peer-ip=$SB_PEER1_IP-$SB_PEER2_IP
+allowed-peer-ip=$SB_PEER1_IP6-$SB_PEER2_IP6
+EOF
+
+for ip in "$SB_PEER1_IP" "$SB_PEER1_IP6"; do
+	sb_bg "$SB_NS_C" "peer-$ip" turnutils_peer -L "$ip" -p "$PEER_PORT"
+done
+sleep 0.5
+
+echo "# workers=$workers net=$SB_PREFIX $SB_PREFIX6 transport=$TRANSPORT"
+if ! sb_server_start turnpike "$conf" "$workers" "$build"; then
+	bad "server start ($workers workers)"
+	finish
+fi
+
+n=$MSGS
+c6=$SB_CLIENT_IP6 s6=$SB_SERVER_IP6 p6=$SB_PEER1_IP6
+uclient v6-channel "$n" "$c6" "$s6" "$p6" -x -c -n "$n"
+uclient v6-send "$n" "$c6" "$s6" "$p6" -x -c -s -n "$n"
+uclient v6-10-clients "$((10 * n))" "$c6" "$s6" "$p6" -x -c -m 10 -n "$n"
+uclient v6-10-clients-send "$((10 * n))" "$c6" "$s6" "$p6" -x -c -s -m 10 \
+	-n "$n"
+uclient v6c-v4r "$n" "$c6" "$s6" "$SB_PEER1_IP" -X -c -n "$n"
+uclient v4c-v6r "$n" "$SB_CLIENT_IP" "$SB_SERVER_IP" "$p6" -x -c -n "$n"
+uclient v4c-v6r-send "$n" "$SB_CLIENT_IP" "$SB_SERVER_IP" "$p6" -x -c -s \
+	-n "$n"
+
+# turnpike's own echo reply (dp_nd.c), through the neighbour entry the
+# client's kernel learned from turnpike's advertisement.
+if sb_run_c ping -6 -c 2 -i 0.2 -W 2 "$s6" >/dev/null 2>&1; then
+	ok "ping -6 $s6 answered by the fast path"
+else
+	bad "ping -6 $s6 not answered"
+fi
+
+# The fast path's counters: neighbour discovery both ways, IPv6 relayed,
+# nothing malformed.
+if timeout -k 2 20 "$build/tools/turnpike-admin" -s "$SB_DIR/admin.sock" \
+	-t 10 stats >"$SB_DIR/stats.out" 2>&1; then
+	counter() { sed -n "s/^$1=//p" "$SB_DIR/stats.out"; }
+	for c in nd_advertised nd_solicited nd_learned icmp6_echo_replied \
+		relay_channel_to_peer relay_peer_to_channel; do
+		v=$(counter "dp.$c")
+		if [ "${v:-0}" -gt 0 ]; then ok "dp.$c moved ($v)"
+		else bad "dp.$c is ${v:-unreadable}"; fi
+	done
+	for c in drop.bad_icmp6 drop.ipv6_ext_header drop.bad_udp; do
+		v=$(counter "dp.$c")
+		if [ "${v:-1}" -eq 0 ]; then ok "dp.$c 0"
+		else bad "dp.$c is ${v:-unreadable}"; fi
+	done
+else
+	bad "turnpike-admin stats: $(tail -n 1 "$SB_DIR/stats.out")"
+fi
+
+if sb_server_alive; then
+	ok "server alive after the IPv6 scenarios"
+else
+	bad "server exited"
+	server_log_tail
+fi
+finish
