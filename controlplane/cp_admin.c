@@ -172,20 +172,27 @@ list_one(void *arg, const struct turn_alloc *a)
 {
 	struct list_arg *l = arg;
 	char client[TP_ADDR_STRLEN], relay[TP_ADDR_STRLEN];
+	char relay2[TP_ADDR_STRLEN + sizeof(" relay2=")] = "";
 	/* Escaped: a '\n' in a REST user id would end the reply early. */
 	char user[CP_LOG_ESCAPED_SIZE(TURN_USERNAME_MAX)] = "-";
 	int64_t left = (int64_t)(a->expiry_ms - l->now_ms) / 1000;
 
 	if (a->user != NULL && a->user->len > 0)
 		cp_log_escape(user, sizeof(user), a->user->name, a->user->len);
+	if (a->relay2.ip.family != TP_AF_NONE) {
+		char r2[TP_ADDR_STRLEN];
+
+		snprintf(relay2, sizeof(relay2), " relay2=%s",
+			 tp_addr_format(&a->relay2, r2, sizeof(r2)));
+	}
 
 	admin_line(l->o,
-		   "alloc user=%s client=%s transport=%s relay=%s worker=%u "
+		   "alloc user=%s client=%s transport=%s relay=%s%s worker=%u "
 		   "expires_in_s=%" PRId64 " token=%d",
 		   user, tp_addr_format(&a->client, client, sizeof(client)),
 		   tp_transport_name(a->transport),
-		   tp_addr_format(&a->relay, relay, sizeof(relay)), a->owner,
-		   left < 0 ? 0 : left, a->by_token ? 1 : 0);
+		   tp_addr_format(&a->relay, relay, sizeof(relay)), relay2,
+		   a->owner, left < 0 ? 0 : left, a->by_token ? 1 : 0);
 }
 
 static int

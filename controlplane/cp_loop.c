@@ -78,20 +78,27 @@ static void
 sink_usage(void *ctx, const struct turn_usage *u)
 {
 	char client[TP_ADDR_STRLEN], relay[TP_ADDR_STRLEN];
+	char relay2[TP_ADDR_STRLEN + sizeof(" relay2=")] = "";
 	/* A REST user id is whatever the web application let its users
 	 * choose: escaped, so a newline cannot forge a log line. */
 	char user[CP_LOG_ESCAPED_SIZE(TURN_USERNAME_MAX)];
 
 	(void)ctx;
 	cp_log_escape(user, sizeof(user), u->username, strlen(u->username));
+	if (u->relay2.ip.family != TP_AF_NONE) {
+		char a[TP_ADDR_STRLEN];
+
+		snprintf(relay2, sizeof(relay2), " relay2=%s",
+			 tp_addr_format(&u->relay2, a, sizeof(a)));
+	}
 	cp_log(CP_LOG_INFO, "alloc.end",
-	       "user=%s client=%s transport=%s relay=%s duration_ms=%" PRIu64
+	       "user=%s client=%s transport=%s relay=%s%s duration_ms=%" PRIu64
 	       " pkts_from_client=%" PRIu64 " bytes_from_client=%" PRIu64
 	       " pkts_to_client=%" PRIu64 " bytes_to_client=%" PRIu64,
 	       user[0] ? user : "-",
 	       tp_addr_format(&u->client, client, sizeof(client)),
 	       tp_transport_name(u->transport),
-	       tp_addr_format(&u->relay, relay, sizeof(relay)),
+	       tp_addr_format(&u->relay, relay, sizeof(relay)), relay2,
 	       u->end_ms - u->start_ms, u->usage.pkts_from_client,
 	       u->usage.bytes_from_client, u->usage.pkts_to_client,
 	       u->usage.bytes_to_client);

@@ -324,6 +324,40 @@ turn_alloc_table_insert(struct turn_alloc_table *t, const struct tp_addr *client
 	return a;
 }
 
+/* Take @a out of its relay address's chain. */
+static void
+relay_unlink(struct turn_alloc_table *t, struct turn_alloc *a)
+{
+	struct turn_alloc **pp = &t->by_relay[relay_bucket(t, &a->relay)];
+
+	while (*pp != a)
+		pp = &(*pp)->next_relay;
+	*pp = a->next_relay;
+}
+
+int
+turn_alloc_table_relay_del(struct turn_alloc_table *t, struct turn_alloc *a,
+			   uint8_t family)
+{
+	uint32_t b;
+
+	if (a->relay2.ip.family == TP_AF_NONE)
+		return -EINVAL;
+	if (a->relay2.ip.family == family) {
+		memset(&a->relay2, 0, sizeof(a->relay2));
+		return 0;
+	}
+	if (a->relay.ip.family != family)
+		return -EINVAL;
+	relay_unlink(t, a);
+	a->relay = a->relay2;
+	memset(&a->relay2, 0, sizeof(a->relay2));
+	b = relay_bucket(t, &a->relay);
+	a->next_relay = t->by_relay[b];
+	t->by_relay[b] = a;
+	return 0;
+}
+
 static void
 alloc_unlink(struct turn_alloc_table *t, struct turn_alloc *a)
 {
@@ -333,10 +367,7 @@ alloc_unlink(struct turn_alloc_table *t, struct turn_alloc *a)
 	while (*pp != a)
 		pp = &(*pp)->next_tuple;
 	*pp = a->next_tuple;
-	pp = &t->by_relay[relay_bucket(t, &a->relay)];
-	while (*pp != a)
-		pp = &(*pp)->next_relay;
-	*pp = a->next_relay;
+	relay_unlink(t, a);
 	if (a->prev != NULL)
 		a->prev->next = a->next;
 	else
@@ -365,6 +396,7 @@ turn_alloc_table_remove(struct turn_alloc_table *t, struct turn_alloc *a,
 		e->client = a->client;
 		e->local = a->local;
 		e->relay = a->relay;
+		e->relay2 = a->relay2;
 		e->transport = a->transport;
 		e->start_ms = a->start_ms;
 		e->end_ms = now_ms;

@@ -87,10 +87,14 @@ struct turn_alloc {
 	struct turn_alloc *next_relay; /**< chain in the relay index */
 	struct turn_alloc *prev;       /**< list of every allocation */
 	struct turn_alloc *next;
-	struct cp_timer timer;   /**< next deadline (turn_server.c) */
-	struct tp_addr client;   /**< 5-tuple: client side */
-	struct tp_addr local;    /**< 5-tuple: our side */
-	struct tp_addr relay;    /**< relayed transport address */
+	struct cp_timer timer; /**< next deadline (turn_server.c) */
+	struct tp_addr client; /**< 5-tuple: client side */
+	struct tp_addr local;  /**< 5-tuple: our side */
+	struct tp_addr relay;  /**< relayed transport address */
+	/** A dual allocation's relayed address of the other family (RFC 8656
+	 *  section 7.2), family TP_AF_NONE when there is none.  Not in the
+	 *  relay index: the port allocator keeps relay addresses unique. */
+	struct tp_addr relay2;
 	uint8_t transport;       /**< 5-tuple: enum tp_transport */
 	struct dp_alloc_ref ref; /**< worker slot and allocation id */
 	uint16_t owner;          /**< worker that holds it */
@@ -132,7 +136,7 @@ struct turn_ended {
 	struct dp_alloc_ref ref;
 	uint16_t owner;
 	struct turn_user *user;
-	struct tp_addr client, local, relay;
+	struct tp_addr client, local, relay, relay2;
 	uint8_t transport;
 	uint64_t start_ms, end_ms;
 };
@@ -200,6 +204,24 @@ turn_alloc_table_insert(struct turn_alloc_table *t, const struct tp_addr *client
 			const struct tp_addr *local, uint8_t transport,
 			const struct tp_addr *relay, const char *user,
 			size_t user_len, uint64_t now_ms);
+
+/** Whether @p a has a relayed address of @p family (RFC 8656's 443 rule:
+ *  a peer must be of the family of one of them). */
+static inline bool
+turn_alloc_has_family(const struct turn_alloc *a, uint8_t family)
+{
+	return a->relay.ip.family == family || a->relay2.ip.family == family;
+}
+
+/**
+ * A dual allocation gives up its relayed address of @p family; the other
+ * one stays, as a->relay (re-indexed if it moved there).  The caller gives
+ * the address back to the port allocator.
+ * @return 0, or -EINVAL if @p a has no second relayed address or none of
+ *         @p family.
+ */
+int turn_alloc_table_relay_del(struct turn_alloc_table *t, struct turn_alloc *a,
+			       uint8_t family);
 
 /**
  * Remove an allocation and free it; unless @p keep_ended is false, leave an

@@ -25,10 +25,12 @@
  *     even port, or 508 when the owner has none (with an even number of
  *     workers an odd owner owns only odd ports).
  *  8. ADDITIONAL-ADDRESS-FAMILY: 0x01 (or anything but 0x02) -> 400.  For
- *     0x02 the request is met in part: an allocation holds one relayed
- *     address in the fast path, so the IPv4 one is allocated and the
- *     success response says why there is no IPv6 one with
- *     ADDRESS-ERROR-CODE 440, as section 7.2 allows.
+ *     0x02, a dual allocation: an IPv4 and an IPv6 relayed address, two
+ *     XOR-RELAYED-ADDRESS attributes in the success response, both ports
+ *     of the same owner worker, which relays to a peer from the address of
+ *     the peer's family.  With no IPv6 relay-ip, or no free IPv6 port, the
+ *     IPv4 one alone is allocated and ADDRESS-ERROR-CODE says why there is
+ *     no IPv6 one (440 or 508), as section 7.2 allows.
  *  9. Quotas: per person (user-quota) or per OAuth kid (oauth-kid-quota)
  *     -> 486, counted by turn_quota.h's keys, not by the credential's text;
  *     total, worker table full, no free relay port -> 508 (or 300 Try
@@ -52,6 +54,7 @@
 struct alloc_plan {
 	uint8_t family;      /* of the relayed address */
 	bool even;           /* EVEN-PORT, R = 0 */
+	bool dual;           /* and an IPv6 one (ADDITIONAL-ADDRESS-FAMILY) */
 	uint16_t addr_error; /* ADDRESS-ERROR-CODE in the response */
 	uint8_t addr_error_family;
 	uint32_t lifetime_s;
@@ -87,6 +90,9 @@ allocate_success(const struct turn_req *r, const struct turn_alloc *a,
 
 	turn_reply_start(r, &b, buf, sizeof(buf));
 	stun_build_xor_addr(&b, STUN_ATTR_XOR_RELAYED_ADDRESS, &a->relay);
+	if (a->relay2.ip.family != TP_AF_NONE)
+		stun_build_xor_addr(&b, STUN_ATTR_XOR_RELAYED_ADDRESS,
+				    &a->relay2);
 	stun_build_u32(&b, STUN_ATTR_LIFETIME, lifetime_s);
 	stun_build_xor_addr(&b, STUN_ATTR_XOR_MAPPED_ADDRESS, &a->client);
 	if (a->addr_error != 0)
@@ -151,8 +157,12 @@ allocate_check_family(const struct turn_req *r, struct alloc_plan *plan)
 					&fam) != 0 ||
 		    fam != TP_AF_INET6)
 			return 400;
-		plan->addr_error = 440;
-		plan->addr_error_family = TP_AF_INET6;
+		if (turn_ports_has_family(r->srv->ports, TP_AF_INET6)) {
+			plan->dual = true;
+		} else {
+			plan->addr_error = 440;
+			plan->addr_error_family = TP_AF_INET6;
+		}
 	}
 	return 0;
 }
@@ -201,6 +211,7 @@ send_alloc_add(struct turn_server *srv, const struct turn_req *r,
 	add->client = a->client;
 	add->server = a->local;
 	add->relay = a->relay;
+	add->relay2 = a->relay2;
 	memcpy(add->client_mac, r->pkt->client_mac, DP_MAC_LEN);
 	add->transport = a->transport;
 	add->conn = r->pkt->conn;
@@ -226,7 +237,7 @@ allocate_hold_quotas(struct turn_server *srv, struct turn_alloc *a,
 static uint16_t
 allocate_commit(const struct turn_req *r, const struct alloc_plan *plan,
 		const struct turn_quota_keys *qk, uint16_t owner, uint32_t slot,
-		const struct tp_addr *relay)
+		const struct tp_addr *relay, const struct tp_addr *relay2)
 {
 	struct turn_server *srv = r->srv;
 	struct turn_alloc *a;
@@ -240,6 +251,7 @@ allocate_commit(const struct turn_req *r, const struct alloc_plan *plan,
 		turn_alloc_table_remove(&srv->table, a, r->now_ms, false);
 		return 500;
 	}
+	a->relay2 = *relay2;
 	a->owner = owner;
 	a->ref.slot = slot;
 	a->ref.gen = gen_next(srv);
@@ -255,18 +267,20 @@ allocate_commit(const struct turn_req *r, const struct alloc_plan *plan,
 	}
 	send_alloc_add(srv, r, a, plan->lifetime_s);
 	turn_alloc_created(srv);
+	if (a->relay2.ip.family != TP_AF_NONE)
+		srv->stats.c[TURN_C_ALLOCS_DUAL]++;
 	allocate_success(r, a, plan->lifetime_s);
 	return 0;
 }
 
 /* Step 9 and the allocation itself.  @return 0 or the error code. */
 static uint16_t
-allocate_create(const struct turn_req *r, const struct alloc_plan *plan)
+allocate_create(const struct turn_req *r, struct alloc_plan *plan)
 {
 	struct turn_server *srv = r->srv;
 	const struct turn_params *p = &srv->p;
 	struct turn_quota_keys qk;
-	struct tp_addr relay;
+	struct tp_addr relay, relay2 = { .ip.family = TP_AF_NONE };
 	uint16_t owner, code;
 	uint32_t slot;
 
@@ -288,8 +302,17 @@ allocate_create(const struct turn_req *r, const struct alloc_plan *plan)
 		turn_ports_slot_put(srv->ports, owner, slot);
 		return 508;
 	}
-	code = allocate_commit(r, plan, &qk, owner, slot, &relay);
+	/* The IPv6 one from the same owner, so one worker relays both. */
+	if (plan->dual && turn_ports_take(srv->ports, owner, TP_AF_INET6,
+					  plan->even, &relay2) != 0) {
+		relay2.ip.family = TP_AF_NONE;
+		plan->addr_error = 508;
+		plan->addr_error_family = TP_AF_INET6;
+	}
+	code = allocate_commit(r, plan, &qk, owner, slot, &relay, &relay2);
 	if (code != 0) {
+		if (relay2.ip.family != TP_AF_NONE)
+			turn_ports_put(srv->ports, &relay2);
 		turn_ports_put(srv->ports, &relay);
 		turn_ports_slot_put(srv->ports, owner, slot);
 	}

@@ -7,7 +7,7 @@
  *  - no allocation -> 437; another user's -> 441 (turn_req_alloc());
  *  - CHANNEL-NUMBER or XOR-PEER-ADDRESS missing or malformed -> 400;
  *  - number outside 0x4000-0x4FFF -> 400;
- *  - peer of the other family than the relayed address -> 443;
+ *  - peer of a family the allocation has no relayed address of -> 443;
  *  - peer refused by the policy -> 403;
  *  - the number bound to another peer, or the peer bound to another
  *    number -> 400.  "Bound" includes the 5 minutes after a binding
@@ -40,7 +40,7 @@ channel_check(struct turn_req *r, struct turn_alloc *a, uint16_t number,
 	if (number < CHANNEL_NUMBER_MIN ||
 	    number > (srv->p.chan_max != 0 ? srv->p.chan_max : CHANNEL_NUMBER_MAX))
 		return 400;
-	if (peer->ip.family != a->relay.ip.family)
+	if (!turn_alloc_has_family(a, peer->ip.family))
 		return 443;
 	if (!turn_peer_allowed(srv, &peer->ip))
 		return 403;

@@ -7,7 +7,8 @@
  * so a request with one refused address changes nothing.
  *  - no allocation -> 437; another user's -> 441 (turn_req_alloc());
  *  - no XOR-PEER-ADDRESS, or a malformed one -> 400;
- *  - an address of the other family than the relayed address -> 443
+ *  - an address of a family the allocation has no relayed address of
+ *    (one, or two for a dual allocation) -> 443
  *    (checked for every address before the policy);
  *  - an address the peer policy refuses -> 403 (peer_policy.h: loopback,
  *    private and other special ranges, operator lists);
@@ -41,7 +42,7 @@ permission_check(const struct turn_req *r, struct turn_alloc *a,
 	if (n > TURN_PERMS_MAX)
 		return 508;
 	for (int i = 0; i < n; i++)
-		if (peers[i].ip.family != a->relay.ip.family)
+		if (!turn_alloc_has_family(a, peers[i].ip.family))
 			return 443;
 	for (int i = 0; i < n; i++)
 		if (!turn_peer_allowed(r->srv, &peers[i].ip))

@@ -5,7 +5,13 @@
  *  - no allocation on the 5-tuple -> 437; another user's -> 441
  *    (turn_req_alloc()); for a token allocation, a Refresh that keeps it
  *    may present a new token and the allocation then keys on it;
- *  - REQUESTED-ADDRESS-FAMILY other than the relayed address's -> 443;
+ *  - REQUESTED-ADDRESS-FAMILY of no relayed address of the allocation
+ *    -> 443;
+ *  - a dual allocation (two relayed addresses, section 7.2) refreshed with
+ *    REQUESTED-ADDRESS-FAMILY and LIFETIME 0 gives up that family's
+ *    address and keeps the other (DP_CMD_RELAY_DEL); with a lifetime, or
+ *    without the attribute, the allocation is refreshed as a whole: its
+ *    two addresses share one lifetime, so refreshing one keeps both;
  *  - "desired lifetime": 0 if LIFETIME is 0, else max(default,
  *    min(LIFETIME, max)), the default without LIFETIME (turn_lifetime());
  *  - 0 deletes at once (DP_CMD_ALLOC_DEL, then success with LIFETIME 0);
@@ -30,6 +36,22 @@ refresh_success(const struct turn_req *r, uint32_t lifetime_s, uint16_t worker)
 	turn_reply_send(r, &b, 0, worker);
 }
 
+/* One of a dual allocation's relayed addresses goes; the other stays. */
+static void
+refresh_drop_family(struct turn_server *srv, struct turn_alloc *a, uint8_t family)
+{
+	struct dp_cmd cmd = { .type = DP_CMD_RELAY_DEL };
+	struct tp_addr gone = a->relay.ip.family == family ? a->relay : a->relay2;
+
+	if (turn_alloc_table_relay_del(&srv->table, a, family) != 0)
+		return; /* turn_alloc_has_family() said it was there */
+	cmd.u.relay_del.ref = a->ref;
+	cmd.u.relay_del.family = family;
+	turn_server_cmd(srv, a->owner, &cmd);
+	turn_ports_put(srv->ports, &gone);
+	srv->stats.c[TURN_C_RELAYS_DROPPED]++;
+}
+
 void
 turn_refresh_handle(struct turn_req *r)
 {
@@ -38,7 +60,7 @@ turn_refresh_handle(struct turn_req *r)
 	struct turn_alloc *a = turn_req_alloc(r);
 	uint16_t owner;
 	uint32_t lt;
-	uint8_t fam;
+	uint8_t fam = TP_AF_NONE;
 
 	if (a == NULL)
 		return;
@@ -50,13 +72,18 @@ turn_refresh_handle(struct turn_req *r)
 			turn_reply_error(r, 400, owner);
 			return;
 		}
-		if (fam != a->relay.ip.family) {
+		if (!turn_alloc_has_family(a, fam)) {
 			turn_reply_error(r, 443, owner);
 			return;
 		}
 	}
 	if (turn_lifetime(r, true, &lt) != 0) {
 		turn_reply_error(r, 400, owner);
+		return;
+	}
+	if (lt == 0 && fam != TP_AF_NONE && a->relay2.ip.family != TP_AF_NONE) {
+		refresh_drop_family(srv, a, fam);
+		refresh_success(r, 0, owner);
 		return;
 	}
 	if (lt == 0) {

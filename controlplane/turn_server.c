@@ -284,6 +284,8 @@ turn_alloc_delete(struct turn_server *srv, struct turn_alloc *a,
 	turn_server_cmd(srv, a->owner, &cmd);
 	cp_timers_cancel(&srv->timers, &a->timer);
 	turn_ports_put(srv->ports, &a->relay);
+	if (a->relay2.ip.family != TP_AF_NONE)
+		turn_ports_put(srv->ports, &a->relay2);
 	turn_ports_slot_put(srv->ports, a->owner, a->ref.slot);
 	srv->blocks_free[a->owner] += a->dp_blocks;
 	a->dp_blocks = 0;
@@ -368,6 +370,7 @@ turn_server_alloc_ended(struct turn_server *srv, uint16_t worker,
 	u.client = e->client;
 	u.local = e->local;
 	u.relay = e->relay;
+	u.relay2 = e->relay2;
 	u.transport = e->transport;
 	u.start_ms = e->start_ms;
 	u.end_ms = e->end_ms;

@@ -68,7 +68,8 @@ struct turn_packet {
 struct turn_usage {
 	char username[TURN_USERNAME_MAX + 1]; /**< "" without authentication */
 	struct tp_addr client, local, relay;
-	uint8_t transport; /**< enum tp_transport */
+	struct tp_addr relay2; /**< a dual allocation's other; TP_AF_NONE */
+	uint8_t transport;     /**< enum tp_transport */
 	uint64_t start_ms; /**< the server's clock (turn_server_handle's now_ms) */
 	uint64_t end_ms; /**< when the control plane deleted it */
 	struct dp_usage usage;
@@ -214,6 +215,8 @@ enum turn_drop {
 /** Events counted, X(name, label). */
 #define TURN_COUNTER_LIST(X)                                             \
 	X(ALLOCS_CREATED, "allocations_created")                         \
+	X(ALLOCS_DUAL, "dual_allocations_created")                       \
+	X(RELAYS_DROPPED, "dual_allocation_families_given_up")           \
 	X(ALLOC_RETRANSMITS, "allocate_retransmissions_answered")        \
 	X(ALLOCS_REFRESHED, "allocations_refreshed")                     \
 	X(ALLOCS_DELETED, "allocations_deleted_by_client")               \

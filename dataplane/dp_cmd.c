@@ -24,15 +24,49 @@ deadline(const struct dp_worker *w, uint32_t ms)
 	return w->now + (uint64_t)ms * w->sh->tsc_hz / 1000;
 }
 
+/* @p addr as the table keeps it; port 0 for none.  @return 0 or -EINVAL
+ * (not one of our relay addresses). */
+static int
+relay_ref(const struct dp_shared *sh, const struct tp_addr *addr,
+	  struct dp_relay_ref *r)
+{
+	int ri;
+
+	*r = (struct dp_relay_ref){ 0, 0 };
+	if (addr->ip.family == TP_AF_NONE)
+		return 0;
+	ri = dp_relay_ip_index(sh, &addr->ip);
+	if (ri < 0 || addr->port == 0)
+		return -EINVAL;
+	*r = (struct dp_relay_ref){ (uint16_t)ri, addr->port };
+	return 0;
+}
+
 static int
 cmd_alloc_add(struct dp_worker *w, const struct dp_cmd_alloc_add *add)
 {
-	int ri = dp_relay_ip_index(w->sh, &add->relay.ip);
+	struct dp_relay_ref r[DP_ALLOC_RELAYS];
 
-	if (ri < 0)
+	if (add->relay.ip.family == TP_AF_NONE ||
+	    relay_ref(w->sh, &add->relay, &r[0]) != 0 ||
+	    relay_ref(w->sh, &add->relay2, &r[1]) != 0)
 		return -EINVAL;
-	return dp_table_alloc_add(&w->table, add, (uint16_t)ri,
+	return dp_table_alloc_add(&w->table, add, r,
 				  deadline(w, add->lifetime_ms));
+}
+
+static int
+cmd_relay_del(struct dp_worker *w, const struct dp_cmd_relay_del *del)
+{
+	struct dp_alloc *a = dp_table_alloc_get(&w->table, &del->ref);
+
+	if (a == NULL)
+		return -ENOENT;
+	for (unsigned int i = 0; i < DP_ALLOC_RELAYS; i++)
+		if (a->relay[i].port != 0 &&
+		    w->sh->relay_ips[a->relay[i].ip_idx].family == del->family)
+			return dp_table_relay_del(&w->table, a, i);
+	return -ENOENT;
 }
 
 static int
@@ -70,6 +104,8 @@ cmd_apply(struct dp_worker *w, const struct dp_cmd *c)
 		return cmd_alloc_add(w, &c->u.alloc_add);
 	case DP_CMD_ALLOC_DEL:
 		return cmd_alloc_del(w, &c->u.alloc);
+	case DP_CMD_RELAY_DEL:
+		return cmd_relay_del(w, &c->u.relay_del);
 	case DP_CMD_ALLOC_REFRESH:
 		a = dp_table_alloc_get(&w->table, &c->u.alloc.ref);
 		if (a == NULL)

@@ -227,10 +227,12 @@ na_input(struct dp_worker *w, struct rte_mbuf *m, const struct dp_ip6 *ip6,
 	 const uint8_t *icmp)
 {
 	struct tp_ip target = { .family = TP_AF_INET6 };
+	struct tp_ip dst = { .family = TP_AF_INET6 };
 	uint32_t flags;
 	const uint8_t *lla;
 	int bad;
 
+	memcpy(dst.bytes, ip6->hdr->dst_addr, 16);
 	memcpy(&flags, icmp + 4, 4);
 	flags = rte_be_to_cpu_32(flags);
 	memcpy(target.bytes, icmp + 8, 16);
@@ -242,7 +244,13 @@ na_input(struct dp_worker *w, struct rte_mbuf *m, const struct dp_ip6 *ip6,
 		dp_drop(w, m, DP_DROP_bad_icmp6);
 		return;
 	}
-	if (lla != NULL && dp_nexthop_is_listed(w, &target)) {
+	/* RFC 4861 section 7.2.5 learns only what the cache lists.  Our cache
+	 * is split over the workers, and the answer to one worker's
+	 * solicitation may arrive on another's queue: a solicited
+	 * advertisement to our own unicast address answers one of us. */
+	if (lla != NULL &&
+	    (dp_nexthop_is_listed(w, &target) ||
+	     ((flags & DP_ND_FLAG_SOLICITED) != 0 && dp_is_our_ip(w->sh, &dst)))) {
 		if (dp_nexthop_may_learn(w, &target,
 					 (flags & DP_ND_FLAG_SOLICITED) != 0)) {
 			if (dp_nexthop_learn(w, &target, lla))

@@ -57,8 +57,30 @@ bucket_take(struct dp_worker *w, struct dp_alloc *a, int dir, uint32_t bytes)
 }
 
 /*
- * Send the UDP payload now at the start of @m from @a's relay address to
- * @peer: out of the port, or straight to our own relay address.
+ * @a's relayed transport address of @family into @out.  A dual allocation
+ * has one of each family; a peer of a family it has none of (the relayed
+ * address was given up, or the allocation never had it) gets nothing.
+ */
+static bool
+alloc_relay_of(const struct dp_shared *sh, const struct dp_alloc *a,
+	       uint8_t family, struct tp_addr *out)
+{
+	for (unsigned int i = 0; i < DP_ALLOC_RELAYS; i++) {
+		const struct dp_relay_ref *r = &a->relay[i];
+
+		if (r->port != 0 && sh->relay_ips[r->ip_idx].family == family) {
+			out->ip = sh->relay_ips[r->ip_idx];
+			out->port = r->port;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Send the UDP payload now at the start of @m from @a's relay address of
+ * @peer's family to @peer: out of the port, or straight to our own relay
+ * address.
  */
 static void
 emit_to_peer(struct dp_worker *w, struct dp_alloc *a, struct rte_mbuf *m,
@@ -68,7 +90,12 @@ emit_to_peer(struct dp_worker *w, struct dp_alloc *a, struct rte_mbuf *m,
 	const struct dp_shared *sh = w->sh;
 	const uint8_t *mac;
 	bool local = dp_is_relay_addr(sh, peer);
+	struct tp_addr relay;
 
+	if (!alloc_relay_of(sh, a, peer->ip.family, &relay)) {
+		dp_drop(w, m, DP_DROP_peer_family);
+		return;
+	}
 	if (!local && dp_is_our_ip(sh, &peer->ip)) {
 		dp_drop(w, m, DP_DROP_peer_is_us);
 		return;
@@ -79,8 +106,8 @@ emit_to_peer(struct dp_worker *w, struct dp_alloc *a, struct rte_mbuf *m,
 		return;
 	}
 	mac = local ? sh->mac.addr_bytes : dp_next_hop_mac(w, &peer->ip);
-	if (dp_udp_push(m, &sh->mac, mac != NULL ? mac : zero_mac, &a->relay,
-			peer, df, sh->tx_ip_cksum_offload,
+	if (dp_udp_push(m, &sh->mac, mac != NULL ? mac : zero_mac, &relay, peer,
+			df, sh->tx_ip_cksum_offload,
 			sh->tx_udp_cksum_offload) != 0) {
 		dp_drop(w, m, DP_DROP_too_big);
 		return;

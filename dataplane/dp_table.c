@@ -81,20 +81,27 @@ dp_five_tuple_make(struct dp_five_tuple *k, const struct tp_addr *client,
 
 int
 dp_table_alloc_add(struct dp_table *t, const struct dp_cmd_alloc_add *add,
-		   uint16_t relay_ip_idx, uint64_t expiry)
+		   const struct dp_relay_ref relay[DP_ALLOC_RELAYS],
+		   uint64_t expiry)
 {
 	struct dp_five_tuple key;
 	struct dp_alloc *a;
-	uint32_t ri;
+	uint32_t ri[DP_ALLOC_RELAYS] = { 0 };
 
-	if (add->ref.slot >= t->n_slots || relay_ip_idx >= t->n_relay_ips)
+	if (add->ref.slot >= t->n_slots || relay[0].port == 0)
 		return -EINVAL;
 	a = &t->allocs[add->ref.slot];
 	if (a->expiry != 0)
 		return -EEXIST;
-	ri = (uint32_t)relay_ip_idx << 16 | add->relay.port;
-	if (t->by_relay[ri] != 0)
-		return -EEXIST;
+	for (unsigned int i = 0; i < DP_ALLOC_RELAYS; i++) {
+		if (relay[i].port == 0)
+			continue;
+		if (relay[i].ip_idx >= t->n_relay_ips)
+			return -EINVAL;
+		ri[i] = (uint32_t)relay[i].ip_idx << 16 | relay[i].port;
+		if (t->by_relay[ri[i]] != 0 || (i > 0 && ri[i] == ri[0]))
+			return -EEXIST;
+	}
 
 	dp_five_tuple_make(&key, &add->client, &add->server, add->transport);
 	if (rte_hash_add_key_data(t->by_client, &key,
@@ -107,17 +114,37 @@ dp_table_alloc_add(struct dp_table *t, const struct dp_cmd_alloc_add *add,
 	a->blocks = DP_NONE;
 	a->client = add->client;
 	a->server = add->server;
-	a->relay = add->relay;
+	memcpy(a->relay, relay, sizeof(a->relay));
 	if (add->transport == TP_TRANSPORT_UDP)
 		memcpy(a->client_mac, add->client_mac, DP_MAC_LEN);
 	else
 		a->conn = add->conn;
-	a->relay_ip_idx = relay_ip_idx;
 	a->transport = add->transport;
 	a->max_bps = add->max_bps;
 	a->bucket[0].tokens = a->bucket[1].tokens = add->max_bps;
-	t->by_relay[ri] = add->ref.slot + 1;
+	for (unsigned int i = 0; i < DP_ALLOC_RELAYS; i++)
+		if (relay[i].port != 0)
+			t->by_relay[ri[i]] = add->ref.slot + 1;
 	t->live++;
+	return 0;
+}
+
+/* The by_relay entry of @r. */
+static uint32_t *
+relay_entry(struct dp_table *t, const struct dp_relay_ref *r)
+{
+	return &t->by_relay[(uint32_t)r->ip_idx << 16 | r->port];
+}
+
+int
+dp_table_relay_del(struct dp_table *t, struct dp_alloc *a, unsigned int i)
+{
+	if (i >= DP_ALLOC_RELAYS || a->relay[1].port == 0)
+		return -EINVAL;
+	*relay_entry(t, &a->relay[i]) = 0;
+	if (i == 0)
+		a->relay[0] = a->relay[1];
+	a->relay[1] = (struct dp_relay_ref){ 0, 0 };
 	return 0;
 }
 
@@ -145,7 +172,9 @@ dp_table_alloc_del(struct dp_table *t, const struct dp_alloc_ref *ref,
 	*usage = a->usage;
 	dp_five_tuple_make(&key, &a->client, &a->server, a->transport);
 	rte_hash_del_key(t->by_client, &key);
-	t->by_relay[(uint32_t)a->relay_ip_idx << 16 | a->relay.port] = 0;
+	for (unsigned int i = 0; i < DP_ALLOC_RELAYS; i++)
+		if (a->relay[i].port != 0)
+			*relay_entry(t, &a->relay[i]) = 0;
 	/* Give the overflow chain back, last block first. */
 	b = a->blocks;
 	while (b != DP_NONE) {

@@ -5,7 +5,8 @@
  *
  * Three ways in, all sized at start-up so nothing allocates afterwards:
  *  - client 5-tuple -> slot: an rte_hash keyed by struct dp_five_tuple;
- *  - (relay IP index, relay port) -> slot: a flat array, one entry per port;
+ *  - (relay IP index, relay port) -> slot: a flat array, one entry per port
+ *    (two for a dual allocation, one per relayed address);
  *  - slot -> struct dp_alloc: an array.
  * Permissions and channels live inline in the allocation (browsers use one
  * or two), and spill into blocks from a per-worker pool chained off the
@@ -54,6 +55,20 @@ struct dp_peer_block {
 	uint32_t next;
 };
 
+/**
+ * A relayed transport address as the fast path keeps it: an index into the
+ * worker's relay addresses (dp_shared.h) and a port, 4 bytes where the
+ * address itself would take 20.
+ */
+struct dp_relay_ref {
+	uint16_t ip_idx;
+	uint16_t port; /**< 0: none */
+};
+
+/** Relayed addresses an allocation may hold: one, or two of a dual
+ *  allocation (RFC 8656 section 7.2). */
+#define DP_ALLOC_RELAYS 2
+
 /** A token bucket in bytes, refilled from the TSC. */
 struct dp_bucket {
 	uint64_t last;
@@ -68,14 +83,14 @@ struct dp_alloc {
 	uint8_t n_blocks; /**< length of that chain */
 	struct tp_addr client;
 	struct tp_addr server;
-	struct tp_addr relay;
+	/** [0] always; [1] the other family's of a dual allocation, or port 0 */
+	struct dp_relay_ref relay[DP_ALLOC_RELAYS];
 	/** Where replies to the client go, by transport (no size added: an
 	 *  allocation is one or the other). */
 	union {
 		uint8_t client_mac[DP_MAC_LEN]; /**< UDP: the next hop */
 		uint32_t conn;                  /**< TCP, TLS: the connection */
 	};
-	uint16_t relay_ip_idx;
 	uint32_t max_bps;
 	uint8_t transport; /**< enum tp_transport */
 	struct dp_usage usage;
@@ -113,11 +128,22 @@ void dp_five_tuple_make(struct dp_five_tuple *k, const struct tp_addr *client,
 			const struct tp_addr *server, uint8_t transport);
 
 /**
- * Install an allocation at @p slot (relay IP already resolved to an index).
+ * Install an allocation at @p slot with its relayed addresses (IPs already
+ * resolved to indices; @p relay[1].port 0 when there is one).
  * @return 0, or -EEXIST / -ENOSPC / -EINVAL.
  */
 int dp_table_alloc_add(struct dp_table *t, const struct dp_cmd_alloc_add *a,
-		       uint16_t relay_ip_idx, uint64_t expiry);
+		       const struct dp_relay_ref relay[DP_ALLOC_RELAYS],
+		       uint64_t expiry);
+
+/**
+ * Drop relayed address @p i of a dual allocation; the other stays, as
+ * relay[0].  Its permissions and channels stay too: the control plane
+ * refuses new ones of the dropped family (443), and the fast path finds no
+ * relayed address to send the old ones' traffic from.
+ * @return 0, or -EINVAL if @p a holds only one relayed address.
+ */
+int dp_table_relay_del(struct dp_table *t, struct dp_alloc *a, unsigned int i);
 
 /** Remove the allocation at @p ref; fills @p usage.  @return 0 or -ENOENT. */
 int dp_table_alloc_del(struct dp_table *t, const struct dp_alloc_ref *ref,

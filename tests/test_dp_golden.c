@@ -4024,6 +4024,131 @@ t_ipv6_relay(void **state)
 }
 
 /*
+ * 32: a dual allocation (RFC 8656 section 7.2): one allocation, an IPv4
+ * and an IPv6 relayed address, an IPv6 client relaying to an IPv4 and an
+ * IPv6 peer at once, each from the relayed address of its family, and both
+ * peers answering through their own relayed address.  Then the IPv6 one is
+ * given up (DP_CMD_RELAY_DEL, a Refresh with REQUESTED-ADDRESS-FAMILY and
+ * LIFETIME 0): IPv6 peers reach nothing, IPv4 goes on; and everything goes
+ * with the allocation.
+ */
+static void
+t_dual(void **state)
+{
+	struct env *e = g_env;
+	const uint8_t *us = e->sh->mac.addr_bytes;
+	struct dp_stats before[MAX_W], exp[MAX_W];
+	uint8_t pl[FRAME_MAX], data[FRAME_MAX];
+	struct frame f, want;
+	uint16_t n_ = e->n, plen;
+	struct tp_ip c6ip = ip6_of(IP6_C6);
+	struct tp_addr c6 = addr6(IP6_C6, port_owned0(&c6ip, n_));
+	struct tp_addr l6 = addr6(IP6_LISTEN, LISTEN_PORT);
+	struct tp_addr r4 = addr4(IP_RELAY0, MIN_PORT + 70 * n_);
+	struct tp_addr r6 = addr6(IP6_RELAY, MIN_PORT + 71 * n_);
+	struct tp_addr p6 = addr6(IP6_P1, 5000), p4 = addr4(IP_P1, 5000);
+	struct hdr_opts o4 = { 0 }, o4df = { .frag = IPV4_DF };
+	struct dp_cmd c = { .type = DP_CMD_ALLOC_ADD };
+
+	(void)state;
+	cmd_neigh_ip(e, &p6.ip, mac_p1);
+	cmd_neigh_all(e, IP_P1, mac_p1);
+	c.u.alloc_add.ref.slot = SLOT_A;
+	c.u.alloc_add.ref.gen = GEN_A;
+	c.u.alloc_add.client = c6;
+	c.u.alloc_add.server = l6;
+	c.u.alloc_add.relay = r4;
+	c.u.alloc_add.relay2 = r6;
+	memcpy(c.u.alloc_add.client_mac, mac_ca, DP_MAC_LEN);
+	c.u.alloc_add.lifetime_ms = LIFETIME_MS;
+	cmd_put(e, 0, &c);
+	cmd_perm_ip(e, 0, SLOT_A, GEN_A, &p4.ip);
+	cmd_perm_ip(e, 0, SLOT_A, GEN_A, &p6.ip);
+	cmd_chan(e, 0, SLOT_A, GEN_A, CH_P1, p4, LIFETIME_MS);
+	cmd_chan(e, 0, SLOT_A, GEN_A, CH_P2, p6, LIFETIME_MS);
+	commit_cmds(e, 0);
+	snap(e, before);
+	memset(exp, 0, sizeof(exp));
+
+	/* To each peer from the relayed address of its family. */
+	plen = chan_msg(CH_P1, 50, pl, data);
+	frame_udp6(&f, us, mac_ca, &c6, &l6, pl, plen, 0, NULL, 0, CK_GOOD);
+	frame_udp4(&want, mac_p1, us, &r4, &p4, data, 50, &o4df);
+	v6_step(e, &f, &want, exp, "dual: channel to the IPv4 peer from r4");
+	WANT_C(exp, 0, relay_channel_to_peer, 1);
+	plen = chan_msg(CH_P2, 60, pl, data);
+	frame_udp6(&f, us, mac_ca, &c6, &l6, pl, plen, 0, NULL, 0, CK_GOOD);
+	frame_udp6(&want, mac_p1, us, &r6, &p6, data, 60, 0, NULL, 0, CK_GOOD);
+	v6_step(e, &f, &want, exp, "dual: channel to the IPv6 peer from r6");
+	WANT_C(exp, 0, relay_channel_to_peer, 1);
+
+	/* Each peer answers to its own relayed address; both reach the
+	 * client on their channels. */
+	frame_udp4(&f, us, mac_p1, &p4, &r4, data, 50, &o4);
+	put16(pl, CH_P1);
+	put16(pl + 2, 50);
+	memcpy(pl + 4, data, 50);
+	frame_udp6(&want, mac_ca, us, &l6, &c6, pl, 54, 0, NULL, 0, CK_GOOD);
+	v6_step(e, &f, &want, exp, "dual: IPv4 peer to r4 -> client");
+	WANT_C(exp, 0, relay_peer_to_channel, 1);
+	frame_udp6(&f, us, mac_p1, &p6, &r6, data, 60, 0, NULL, 0, CK_GOOD);
+	put16(pl, CH_P2);
+	put16(pl + 2, 60);
+	memcpy(pl + 4, data, 60);
+	frame_udp6(&want, mac_ca, us, &l6, &c6, pl, 64, 0, NULL, 0, CK_GOOD);
+	v6_step(e, &f, &want, exp, "dual: IPv6 peer to r6 -> client");
+	WANT_C(exp, 0, relay_peer_to_channel, 1);
+	/* A peer of one family at the other's relayed address: no such
+	 * address of its family is there to be ours (not_our_address), and
+	 * the IPv4 peer at r6's port on the IPv4 address is nobody's. */
+	{
+		struct tp_addr r4_at_r6_port = addr4(IP_RELAY0, r6.port);
+
+		frame_udp4(&f, us, mac_p1, &p4, &r4_at_r6_port, data, 50, &o4);
+		v6_step(e, &f, NULL, exp,
+			"IPv4 peer at r6's port -> no_allocation");
+		WANT_D(exp, 0, no_allocation, 1);
+	}
+
+	/* The IPv6 relayed address given up. */
+	{
+		struct dp_cmd d = { .type = DP_CMD_RELAY_DEL };
+
+		d.u.relay_del.ref.slot = SLOT_A;
+		d.u.relay_del.ref.gen = GEN_A;
+		d.u.relay_del.family = TP_AF_INET6;
+		cmd_put(e, 0, &d);
+		commit_cmds(e, 0);
+		WANT_C(exp, 0, cmds, 1);
+	}
+	plen = chan_msg(CH_P2, 60, pl, data);
+	frame_udp6(&f, us, mac_ca, &c6, &l6, pl, plen, 0, NULL, 0, CK_GOOD);
+	v6_step(e, &f, NULL, exp, "IPv6 given up: channel to it -> peer_family");
+	WANT_D(exp, 0, peer_family, 1);
+	frame_udp6(&f, us, mac_p1, &p6, &r6, data, 60, 0, NULL, 0, CK_GOOD);
+	v6_step(e, &f, NULL, exp, "IPv6 given up: to r6 -> no_allocation");
+	WANT_D(exp, 0, no_allocation, 1);
+	plen = chan_msg(CH_P1, 50, pl, data);
+	frame_udp6(&f, us, mac_ca, &c6, &l6, pl, plen, 0, NULL, 0, CK_GOOD);
+	frame_udp4(&want, mac_p1, us, &r4, &p4, data, 50, &o4df);
+	v6_step(e, &f, &want, exp, "IPv6 given up: IPv4 goes on");
+	WANT_C(exp, 0, relay_channel_to_peer, 1);
+	/* Giving up the last one is a delete's job, not this command's. */
+	{
+		struct dp_cmd d = { .type = DP_CMD_RELAY_DEL };
+
+		d.u.relay_del.ref.slot = SLOT_A;
+		d.u.relay_del.ref.gen = GEN_A;
+		d.u.relay_del.family = TP_AF_INET;
+		cmd_put(e, 0, &d);
+		commit_cmds(e, 1);
+		WANT_C(exp, 0, cmds, 1);
+		WANT_D(exp, 0, cmd_failed, 1);
+	}
+	stats_check(e, before, exp, "dual allocation");
+}
+
+/*
  * 31: neighbour discovery (RFC 4861) and echo: answering a solicitation
  * for our address (and a duplicate address detection probe), soliciting
  * an unresolved next hop while the frame waits, learning it from the
@@ -4180,6 +4305,31 @@ t_ipv6_nd(void **state)
 		assert_true(tp_ip_equal(&ev[0].u.neigh.ip, &gw));
 	}
 
+	/* Our cache is split over the workers, and the answer to one
+	 * worker's solicitation may come in on another's queue: a solicited
+	 * advertisement to our unicast address is learned by whichever worker
+	 * gets it, and shared (DP_EVT_NEIGH); an unsolicited one for an
+	 * address nobody listed is not. */
+	{
+		struct tp_ip on_link = ip6_of("2001:db8::33");
+		uint16_t wid = (uint16_t)(e->n > 1 ? 1 : 0);
+		struct out_frame got[MAX_OUT];
+
+		frame_nd(&f, us, mac_p1, &on_link, &l6, 255, 136, 0x20000000u,
+			 &on_link, 2, mac_p1);
+		v6_step(e, &f, NULL, exp,
+			"unsolicited advertisement, nobody asked -> ignored");
+		frame_nd(&f, us, mac_p1, &on_link, &l6, 255, 136, 0x60000000u,
+			 &on_link, 2, mac_p1);
+		input_direct(e, wid, &f, e->t0);
+		assert_int_equal(tx_take(e, got, MAX_OUT), 0);
+		WANT_C(exp, wid, nd_learned, 1);
+		assert_int_equal(evt_take(e, wid, ev, 4), 1);
+		assert_int_equal(ev[0].type, DP_EVT_NEIGH);
+		assert_true(tp_ip_equal(&ev[0].u.neigh.ip, &on_link));
+		assert_memory_equal(ev[0].u.neigh.mac, mac_p1, 6);
+	}
+
 	/* Ping our relay address. */
 	{
 		struct tp_ip r6ip = ip6_of(IP6_RELAY);
@@ -4219,6 +4369,8 @@ static const struct seq_test seq_tests[] = {
 	{ "30 IPv6 relay both ways, across families, extension headers",
 	  t_ipv6_relay, 1, MAX_W },
 	{ "31 IPv6 neighbour discovery and echo", t_ipv6_nd, 1, MAX_W },
+	{ "32 dual allocation: both families at once, one given up", t_dual, 1,
+	  MAX_W },
 	{ "12 unresolved next hop: ARP request, then relay", t_neighbour, 1,
 	  MAX_W },
 	{ "13 relay to relay", t_relay_local, 1, MAX_W },

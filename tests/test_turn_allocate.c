@@ -561,6 +561,184 @@ test_allocate_families(void **state)
 	h_fini(&h);
 }
 
+/* The XOR-RELAYED-ADDRESS attributes of reply event @e, in order (the
+ * decoder keeps the first of a kind; a dual allocation has two). */
+static int
+relayed_addresses(const struct h_event *e, struct tp_addr *out, int cap)
+{
+	const uint8_t *p = e->msg;
+	size_t off = STUN_HEADER_LEN;
+	size_t end = STUN_HEADER_LEN + (size_t)(p[2] << 8 | p[3]);
+	int n = 0;
+
+	assert_true(end <= e->len);
+	while (off + 4 <= end) {
+		uint16_t type = (uint16_t)(p[off] << 8 | p[off + 1]);
+		uint16_t len = (uint16_t)(p[off + 2] << 8 | p[off + 3]);
+
+		if (type == STUN_ATTR_XOR_RELAYED_ADDRESS && n < cap) {
+			const uint8_t *v = p + off + 4;
+			struct tp_addr *a = &out[n++];
+
+			/* RFC 8489 section 14.2: X-Port and X-Address are
+			 * XORed with the cookie, then (IPv6) the ID. */
+			memset(a, 0, sizeof(*a));
+			a->ip.family = v[1];
+			assert_int_equal(len, v[1] == TP_AF_INET6 ? 20 : 8);
+			a->port = (uint16_t)((v[2] << 8 | v[3]) ^ 0x2112);
+			for (size_t k = 0; k + 4 < len; k++)
+				a->ip.bytes[k] = v[4 + k] ^ p[4 + k];
+		}
+		off += 4 + stun_pad_len(len) + len;
+	}
+	return n;
+}
+
+static void
+test_allocate_dual(void **state)
+{
+	static const uint8_t v6[4] = { TP_AF_INET6, 0, 0, 0 };
+	static const uint8_t v4[4] = { TP_AF_INET, 0, 0, 0 };
+	struct tp_addr peer4 = h_addr("8.8.8.8", 1000), peer6 = { .port = 1000 };
+	struct tp_addr relays[3];
+	const struct dp_cmd_alloc_add *add;
+	uint8_t buf[512];
+	struct stun_builder b;
+	struct stun_msg m;
+	struct h_client c, d;
+	uint16_t owner;
+	int mark, i;
+
+	(void)state;
+	assert_int_equal(tp_ip_parse(&peer6.ip, "2001:4860:4860::8888"), 0);
+	h_init(&h, 3, true);
+	assert_int_equal(tp_ip_parse(&h.params.relay_ips[1], "2001:db8::1"), 0);
+	h.params.n_relay_ips = 2;
+	h_start(&h);
+	h_client_init(&c, NULL, NULL, 10, 40000);
+	owner = dp_owner_of_client(&c.addr, 3);
+
+	/* RFC 8656 section 7.2: one allocation, an IPv4 and an IPv6 relayed
+	 * address, no ADDRESS-ERROR-CODE. */
+	mark = h.n_ev;
+	assert_int_equal(allocate_with(&c, H_UDP,
+				       STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY, v6,
+				       4, &m),
+			 0);
+	assert_false(stun_msg_has(&m, STUN_SLOT_ADDRESS_ERROR_CODE));
+	assert_int_equal(relayed_addresses(h_last_reply(&h, &m), relays, 3), 2);
+	assert_int_equal(relays[0].ip.family, TP_AF_INET);
+	assert_int_equal(relays[1].ip.family, TP_AF_INET6);
+	assert_true(tp_ip_equal(&relays[1].ip, &h.params.relay_ips[1]));
+	/* Both ports belong to the client's owner: one worker relays both. */
+	for (i = 0; i < 2; i++)
+		assert_int_equal(dp_owner_of_relay_port(relays[i].port, 3),
+				 owner);
+	i = h_find(&h, mark, H_CMD);
+	assert_true(i >= 0);
+	assert_int_equal(h.ev[i].cmd.type, DP_CMD_ALLOC_ADD);
+	add = &h.ev[i].cmd.u.alloc_add;
+	assert_true(tp_addr_equal(&add->relay, &relays[0]));
+	assert_true(tp_addr_equal(&add->relay2, &relays[1]));
+	assert_int_equal(stats()->c[TURN_C_ALLOCS_DUAL], 1);
+
+	/* Peers of either family, at once. */
+	assert_int_equal(h_peer_request(&h, &c, STUN_METHOD_CREATE_PERMISSION,
+					&peer4, 1, 0),
+			 0);
+	assert_int_equal(h_peer_request(&h, &c, STUN_METHOD_CREATE_PERMISSION,
+					&peer6, 1, 0),
+			 0);
+	assert_int_equal(h_peer_request(&h, &c, STUN_METHOD_CHANNEL_BIND,
+					&peer6, 1, 0x4001),
+			 0);
+
+	/* Section 8.2: the IPv6 address alone given up; IPv6 peers are then of
+	 * no relayed address's family (443); IPv4 goes on. */
+	mark = h.n_ev;
+	h_req_begin(&c, &b, buf, sizeof(buf), STUN_METHOD_REFRESH);
+	stun_build_u32(&b, STUN_ATTR_LIFETIME, 0);
+	stun_build_attr(&b, STUN_ATTR_REQUESTED_ADDRESS_FAMILY, v6, 4);
+	h_send(&h, &c, buf, h_req_end(&c, &b));
+	h_last_reply(&h, &m);
+	assert_int_equal(h_code(&m), 0);
+	assert_int_equal(h_count_cmds(&h, mark, DP_CMD_RELAY_DEL), 1);
+	assert_int_equal(h_count_cmds(&h, mark, DP_CMD_ALLOC_DEL), 0);
+	i = h_find(&h, mark, H_CMD);
+	assert_int_equal(h.ev[i].cmd.u.relay_del.family, TP_AF_INET6);
+	assert_int_equal(h_peer_request(&h, &c, STUN_METHOD_CREATE_PERMISSION,
+					&peer6, 1, 0),
+			 443);
+	assert_int_equal(h_peer_request(&h, &c, STUN_METHOD_CREATE_PERMISSION,
+					&peer4, 1, 0),
+			 0);
+	/* Asking for the family it no longer has: 443. */
+	h_req_begin(&c, &b, buf, sizeof(buf), STUN_METHOD_REFRESH);
+	stun_build_attr(&b, STUN_ATTR_REQUESTED_ADDRESS_FAMILY, v6, 4);
+	h_send(&h, &c, buf, h_req_end(&c, &b));
+	h_last_reply(&h, &m);
+	assert_int_equal(h_code(&m), 443);
+	/* The last one given up deletes the allocation. */
+	mark = h.n_ev;
+	h_req_begin(&c, &b, buf, sizeof(buf), STUN_METHOD_REFRESH);
+	stun_build_u32(&b, STUN_ATTR_LIFETIME, 0);
+	stun_build_attr(&b, STUN_ATTR_REQUESTED_ADDRESS_FAMILY, v4, 4);
+	h_send(&h, &c, buf, h_req_end(&c, &b));
+	h_last_reply(&h, &m);
+	assert_int_equal(h_code(&m), 0);
+	assert_int_equal(h_count_cmds(&h, mark, DP_CMD_ALLOC_DEL), 1);
+	assert_int_equal(h_refresh(&h, &c, 600), 437); /* it is gone */
+	h_fini(&h);
+
+	/* One port per relay IP: the ports a dual allocation holds, and gives
+	 * back, show in who else gets one. */
+	h_init(&h, 1, true);
+	assert_int_equal(tp_ip_parse(&h.params.relay_ips[1], "2001:db8::1"), 0);
+	h.params.n_relay_ips = 2;
+	h.params.min_port = h.params.max_port = 50000;
+	h_start(&h);
+	h_client_init(&c, NULL, NULL, 10, 40001);
+	h_client_init(&d, NULL, NULL, 10, 40002);
+	assert_int_equal(allocate_with(&c, H_UDP,
+				       STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY, v6,
+				       4, &m),
+			 0);
+	assert_int_equal(allocate_with(&d, H_UDP,
+				       STUN_ATTR_REQUESTED_ADDRESS_FAMILY, v6,
+				       4, &m),
+			 508);
+	/* c gives its IPv6 address up: d gets it. */
+	h_req_begin(&c, &b, buf, sizeof(buf), STUN_METHOD_REFRESH);
+	stun_build_u32(&b, STUN_ATTR_LIFETIME, 0);
+	stun_build_attr(&b, STUN_ATTR_REQUESTED_ADDRESS_FAMILY, v6, 4);
+	h_send(&h, &c, buf, h_req_end(&c, &b));
+	h_last_reply(&h, &m);
+	assert_int_equal(h_code(&m), 0);
+	assert_int_equal(allocate_with(&d, H_UDP,
+				       STUN_ATTR_REQUESTED_ADDRESS_FAMILY, v6,
+				       4, &m),
+			 0);
+	/* c goes; a dual request then finds the IPv4 port free and the IPv6
+	 * one taken: IPv4 alone, ADDRESS-ERROR-CODE 508 for IPv6. */
+	assert_int_equal(h_refresh(&h, &c, 0), 0);
+	h_client_init(&c, NULL, NULL, 10, 40003);
+	assert_int_equal(allocate_with(&c, H_UDP,
+				       STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY, v6,
+				       4, &m),
+			 0);
+	assert_int_equal(relayed_addresses(h_last_reply(&h, &m), relays, 3), 1);
+	{
+		const uint8_t *aec;
+		uint16_t len;
+
+		aec = stun_msg_value(&m, STUN_SLOT_ADDRESS_ERROR_CODE, &len);
+		assert_non_null(aec);
+		assert_int_equal(aec[0], TP_AF_INET6);
+		assert_int_equal(aec[2] * 100 + aec[3], 508);
+	}
+	h_fini(&h);
+}
+
 static void
 test_unknown_attributes_420(void **state)
 {
@@ -939,6 +1117,7 @@ main(void)
 		cmocka_unit_test(test_wrong_password_401),
 		cmocka_unit_test(test_drops),
 		cmocka_unit_test(test_unknown_method_400),
+		cmocka_unit_test(test_allocate_dual),
 		cmocka_unit_test(test_amplification_bound),
 		cmocka_unit_test(test_amplification_oauth),
 		cmocka_unit_test(test_challenge_limit),

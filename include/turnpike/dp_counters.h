@@ -72,6 +72,8 @@
 	X(alloc_expired, "allocation lifetime passed")                            \
 	X(no_channel, "channel not bound or expired")                             \
 	X(no_permission, "no permission for the peer, or expired")                \
+	X(peer_family,                                                            \
+	  "peer of a family the allocation has no relayed address of")            \
 	X(send_no_peer, "Send indication without XOR-PEER-ADDRESS or DATA")       \
 	X(too_big, "relayed datagram would exceed the frame size")                \
 	X(peer_is_us, "relayed datagram for our address outside the relay range") \

@@ -98,6 +98,7 @@ enum dp_cmd_type {
 	DP_CMD_TX,            /**< transmit a frame the control plane built */
 	DP_CMD_NEIGH_SET,     /**< neighbour IP -> MAC, learned by anyone */
 	DP_CMD_STREAM_TX,     /**< hand a message to a stream client's thread */
+	DP_CMD_RELAY_DEL, /**< drop one relayed address of a dual allocation */
 };
 
 /** DP_CMD_ALLOC_ADD. */
@@ -106,6 +107,10 @@ struct dp_cmd_alloc_add {
 	struct tp_addr client; /**< client transport address (remote) */
 	struct tp_addr server; /**< our address the client talks to (local) */
 	struct tp_addr relay;  /**< relayed transport address */
+	/** A dual allocation's relayed address of the other family (RFC 8656
+	 *  section 7.2, ADDITIONAL-ADDRESS-FAMILY), on a port of the same
+	 *  owner; family TP_AF_NONE when there is none. */
+	struct tp_addr relay2;
 	uint8_t client_mac[DP_MAC_LEN]; /**< next hop toward the client (UDP) */
 	uint8_t transport;              /**< enum tp_transport */
 	uint32_t conn; /**< stream client's connection id (TCP, TLS) */
@@ -117,6 +122,17 @@ struct dp_cmd_alloc_add {
 struct dp_cmd_alloc_ref {
 	struct dp_alloc_ref ref;
 	uint32_t lifetime_ms;
+};
+
+/**
+ * DP_CMD_RELAY_DEL: a dual allocation gives up its relayed address of
+ * @p family (a Refresh with REQUESTED-ADDRESS-FAMILY and LIFETIME 0, RFC
+ * 8656 section 8.2) and keeps the other.  An allocation with one relayed
+ * address is deleted with DP_CMD_ALLOC_DEL instead.
+ */
+struct dp_cmd_relay_del {
+	struct dp_alloc_ref ref;
+	uint8_t family; /**< TP_AF_INET or TP_AF_INET6 */
 };
 
 /** DP_CMD_PERM_SET: permission for a peer IP (any port). */
@@ -167,6 +183,7 @@ struct dp_cmd {
 	union {
 		struct dp_cmd_alloc_add alloc_add;
 		struct dp_cmd_alloc_ref alloc;
+		struct dp_cmd_relay_del relay_del;
 		struct dp_cmd_perm perm;
 		struct dp_cmd_chan chan;
 		struct dp_cmd_tx tx;

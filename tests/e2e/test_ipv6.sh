@@ -145,6 +145,24 @@ uclient v4c-v6r "$n" "$SB_CLIENT_IP" "$SB_SERVER_IP" "$p6" -x -c -n "$n"
 uclient v4c-v6r-send "$n" "$SB_CLIENT_IP" "$SB_SERVER_IP" "$p6" -x -c -s \
 	-n "$n"
 
+# Dual allocations, both families relaying at once (always over UDP: the
+# probe is a datagram client), from an IPv4 and from an IPv6 client.
+dual() { # dual NAME SERVER_IP CLIENT_IP
+	local log="$SB_DIR/dual-$1.log" rc=0
+	sb_run_c python3 "$here/dual_probe.py" "$2" "$SB_TURN_PORT" "$3" \
+		"$USER" "$PASS" "$SB_PEER2_IP" "$SB_PEER2_IP6" 40 \
+		>"$log" 2>&1 || rc=$?
+	sed 's/^/    /' "$log"
+	if [ "$rc" -eq 0 ]; then
+		ok "$1: one allocation relaying to both families, one given up"
+	else
+		bad "$1: dual_probe.py rc $rc"
+		server_log_tail
+	fi
+}
+dual dual-v4-client "$SB_SERVER_IP" "$SB_CLIENT_IP"
+dual dual-v6-client "$s6" "$c6"
+
 # turnpike's own echo reply (dp_nd.c), through the neighbour entry the
 # client's kernel learned from turnpike's advertisement.
 if sb_run_c ping -6 -c 2 -i 0.2 -W 2 "$s6" >/dev/null 2>&1; then
