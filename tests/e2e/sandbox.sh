@@ -54,7 +54,8 @@
 # relays on both families, and the kernel's neighbour discovery on the client
 # side meets turnpike's (no kernel IPv6 on the server's veth unless it is
 # shared, as above).  The addresses skip duplicate address detection so they
-# are usable at once.
+# are usable at once.  $SB_NET6 is written as turnpike and inet_ntop(3)
+# write it (no leading zeros), so logs can be matched against it.
 
 SB_CMD_TIMEOUT=${SB_CMD_TIMEOUT:-120}
 SB_TURN_PORT=${SB_TURN_PORT:-3478}
@@ -129,7 +130,7 @@ sb_init() {
 	SB_PEER1_IP="$SB_NET.3"
 	SB_PEER2_IP="$SB_NET.4"
 	if [ "${SB_IPV6:-0}" = 1 ]; then
-		SB_NET6=$(printf 'fd%02x:%04x:%04x:%04x' $((RANDOM % 256)) \
+		SB_NET6=$(printf 'fd%02x:%x:%x:%x' $((RANDOM % 256)) \
 			"$RANDOM" "$RANDOM" "$RANDOM")
 		SB_PREFIX6="$SB_NET6::/64"
 		SB_SERVER_IP6="$SB_NET6::1"

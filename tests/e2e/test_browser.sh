@@ -31,6 +31,12 @@
 #               its candidates, and the call must go over TCP alone
 #   lt-tls      the same with turns:SERVER:5349?transport=tcp (a test
 #               certificate, accepted by its key) in place of the TCP URL
+#   lt-v6       IPv6 (issue 9): the sandbox gets its unique-local /64
+#               (sandbox.sh's SB_IPV6), the page lists turn:[SERVER6]:3478
+#               alone, so the browser reaches turnpike over IPv6 only.
+#               Chromium sends no REQUESTED-ADDRESS-FAMILY, so its relayed
+#               addresses are IPv4, RFC 8656's default (seen: relay/relay on
+#               the IPv4 relay address, the usage records' clients IPv6)
 # In lt-tcp and lt-tls the relay leg stays UDP, relay to relay inside
 # turnpike; the firewall's counter must show dropped UDP (the browser did
 # try it).  After each call turnpike is stopped and its log must show
@@ -41,7 +47,7 @@
 #
 # Usage: test_browser.sh BUILD_DIR [--workers N]
 # Environment: E2E_MSGS messages each way (50); E2E_ONLY="lt lt-wrong rest"
-# (the default; lt-tcp lt-tls are asked for by name) picks scenarios;
+# (the default; lt-tcp lt-tls lt-v6 are asked for by name) picks scenarios;
 # E2E_CAPTURE=1 records each call with tshark in the client namespace (keep
 # it with SB_KEEP=1); E2E_NO_INSTALL=1 skips instead of installing a missing
 # Chromium with apt-get.
@@ -82,6 +88,7 @@ for exe in tools/turnpike tools/turnpike-token; do
 		{ echo "FAIL $build/$exe not built"; echo "0 passed, 1 failed"; exit 1; }
 done
 
+case " ${E2E_ONLY:-} " in *" lt-v6 "*) export SB_IPV6=1 ;; esac
 sb_init || { echo "FAIL sandbox setup"; echo "0 passed, 1 failed"; exit 1; }
 
 REALM=browser.turnpike.test
@@ -315,6 +322,7 @@ write_config() { # write_config lt|rest FILE
 	{
 		echo "realm=$REALM"
 		echo "allowed-peer-ip=$SB_PREFIX"
+		[ -z "${SB_PREFIX6:-}" ] || echo "allowed-peer-ip=$SB_PREFIX6"
 		echo "min-port=49152"
 		echo "max-port=49999"
 		case "$1" in
@@ -407,8 +415,8 @@ browser_log_tail() { # browser_log_tail NAME
 # both sides' relay candidates allocated over PROTO (udp, tcp or tls: the
 # page reports getStats()' relayProtocol).  URLS replaces the page's one
 # UDP server URL (and makes it trickle).
-call_ok() { # call_ok NAME USER PASS [PROTO [URLS]]
-	local name=$1 proto=${4:-udp} t0=$SECONDS
+call_ok() { # call_ok NAME USER PASS [PROTO [URLS [SERVER_IP]]]
+	local name=$1 proto=${4:-udp} t0=$SECONDS server_ip=${6:-$SB_SERVER_IP}
 	browser_run "$name" "$2" "$3" call "${5:-}"
 	case "$RESULT" in
 	"ok messages=$MSGS "*)
@@ -423,11 +431,11 @@ call_ok() { # call_ok NAME USER PASS [PROTO [URLS]]
 		return 1 ;;
 	esac
 	# Both ends of both sides' selected pairs are relay addresses on turnpike.
-	local ip=${SB_SERVER_IP//./\\.}
+	local ip=${server_ip//./\\.}
 	if [[ "$RESULT" =~ pair=relay/relay\ a=$ip:[0-9]+\>$ip:[0-9]+\ b=$ip:[0-9]+\>$ip:[0-9]+\ proto=$proto/$proto\  ]]; then
-		ok "$name: selected pairs relay/relay over $proto, both on $SB_SERVER_IP (${RESULT#*pair=relay/relay })"
+		ok "$name: selected pairs relay/relay over $proto, both on $server_ip (${RESULT#*pair=relay/relay })"
 	else
-		bad "$name: selected pairs not relay/relay over $proto on $SB_SERVER_IP: $RESULT"
+		bad "$name: selected pairs not relay/relay over $proto on $server_ip: $RESULT"
 	fi
 }
 
@@ -611,5 +619,22 @@ fi
 # ---- the client behind a firewall that drops UDP: TURN over TCP, over TLS
 want lt-tcp && stream_call lt-tcp
 want lt-tls && stream_call lt-tls
+
+# ---- IPv6: the TURN server by its IPv6 address, IPv6 relayed addresses
+if want lt-v6 && start_server lt; then
+	call_ok lt-v6 "$USER" "$PASS" udp \
+		"turn:[$SB_SERVER_IP6]:3478?transport=udp"
+	sb_server_stop
+	server_checks lt-v6 "$USER"
+	n=$(grep -cE " alloc\.end user=$USER client=\[$SB_NET6::[0-9a-f]+\]:[0-9]+ transport=udp relay=" \
+		"$SB_SERVER_LOG")
+	m=$(grep -c ' alloc\.end ' "$SB_SERVER_LOG")
+	if [ "$n" -ge 2 ] && [ "$n" -eq "$m" ]; then
+		ok "lt-v6: all $n usage records have an IPv6 client in $SB_PREFIX6"
+	else
+		bad "lt-v6: $n of $m usage records have an IPv6 client (want all, >= 2)"
+		grep ' alloc\.end ' "$SB_SERVER_LOG" | head -n 4 | sed 's/^/    /'
+	fi
+fi
 
 finish
