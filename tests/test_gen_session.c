@@ -232,8 +232,6 @@ test_plan(void **state)
 	p.client_port0 = 65535;
 	assert_int_equal(gen_plan_init(&plan, &p, err, sizeof(err)), -EINVAL);
 	p.client_port0 = 10000;
-	ip_range(&p.client_net, "2001:db8::/64");
-	assert_int_equal(gen_plan_init(&plan, &p, err, sizeof(err)), -EINVAL);
 	ip_range(&p.client_net, "198.18.0.7/32");
 	p.n_client_ips = 2;
 	assert_int_equal(gen_plan_init(&plan, &p, err, sizeof(err)), -EINVAL);
@@ -242,6 +240,72 @@ test_plan(void **state)
 	gen_plan_client(&plan, 299, &a);
 	assert_int_equal(tp_ip_v4_host(&a.ip), 0xC6120007u);
 	assert_int_equal(a.port, 10299);
+}
+
+/* @a = @ip, @port. */
+static void
+addr_set(struct tp_addr *a, const char *ip, uint16_t port)
+{
+	assert_int_equal(tp_ip_parse(&a->ip, ip), 0);
+	a->port = port;
+}
+
+/* IPv6 nets: within one /96, the index in the low 32 bits, the all-zero
+ * first address skipped; a client of one family, peers of the other. */
+static void
+test_plan_ipv6(void **state)
+{
+	struct gen_plan_params p = { .n_clients = 70000,
+				     .n_peers = 3,
+				     .client_port0 = 10000,
+				     .peer_port0 = 20000 };
+	struct tp_addr a, want;
+	struct tp_ip ip;
+	char err[160];
+
+	(void)state;
+	ip_range(&p.client_net, "2001:db8:c::/112");
+	ip_range(&p.peer_net, "198.19.0.0/30");
+	assert_int_equal(gen_plan_init(&plan, &p, err, sizeof(err)), 0);
+	assert_int_equal(plan.client_family, TP_AF_INET6);
+	assert_int_equal(plan.peer_family, TP_AF_INET);
+	assert_int_equal(plan.n_client_ips, 65535); /* ::1 to ::ffff */
+	gen_plan_client(&plan, 0, &a);
+	addr_set(&want, "2001:db8:c::1", 10000);
+	assert_true(tp_addr_equal(&a, &want));
+	gen_plan_client(&plan, 65535, &a); /* the first IP's next port */
+	addr_set(&want, "2001:db8:c::1", 10001);
+	assert_true(tp_addr_equal(&a, &want));
+	for (uint32_t i = 0; i < 70000; i += 997) {
+		gen_plan_client(&plan, i, &a);
+		assert_int_equal(gen_plan_client_index(&plan, &a), i);
+		assert_int_equal(gen_plan_peer_index(&plan, &a), -1);
+	}
+	/* Under another /96, or IPv4 with the same low bits: not ours. */
+	addr_set(&a, "2001:db8:d::1", 10000);
+	assert_int_equal(gen_plan_client_index(&plan, &a), -1);
+	a.ip = tp_ip_v4(1);
+	assert_int_equal(gen_plan_client_index(&plan, &a), -1);
+	assert_int_equal(tp_ip_parse(&ip, "2001:db8:c::ffff"), 0);
+	assert_true(gen_plan_owns_ip(&plan, &ip));
+	assert_int_equal(tp_ip_parse(&ip, "2001:db8:c::"), 0); /* anycast */
+	assert_false(gen_plan_owns_ip(&plan, &ip));
+	assert_int_equal(tp_ip_parse(&ip, "2001:db8:c::1:0"), 0);
+	assert_false(gen_plan_owns_ip(&plan, &ip));
+
+	/* A /64: its first /96 is used. */
+	ip_range(&p.peer_net, "2001:db8:e::/64");
+	assert_int_equal(gen_plan_init(&plan, &p, err, sizeof(err)), 0);
+	gen_plan_peer(&plan, 2, &a);
+	addr_set(&want, "2001:db8:e::3", 20000);
+	assert_true(tp_addr_equal(&a, &want));
+	assert_int_equal(gen_plan_peer_index(&plan, &a), 2);
+	/* The same /96 for clients and peers, overlapping: refused. */
+	ip_range(&p.peer_net, "2001:db8:c::80/121");
+	assert_int_equal(gen_plan_init(&plan, &p, err, sizeof(err)), -EINVAL);
+	/* Mixed families in one range: refused. */
+	p.peer_net.hi = tp_ip_v4(0xC6130003u);
+	assert_int_equal(gen_plan_init(&plan, &p, err, sizeof(err)), -EINVAL);
 }
 
 static void
@@ -752,6 +816,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plan),
+		cmocka_unit_test(test_plan_ipv6),
 		cmocka_unit_test(test_lt_channel_setup),
 		cmocka_unit_test(test_send_mode_and_noauth),
 		cmocka_unit_test(test_retransmission),

@@ -36,6 +36,7 @@
 #include "cp_tls.h"
 #include "dp_plane.h"
 #include "dp_port.h"
+#include "dp_table.h"
 #include "host_share.h"
 #include "stream_queue.h"
 #include "stream_server.h"
@@ -261,12 +262,15 @@ main(int argc, char **argv)
 		fprintf(stderr, "turnpike: %s\n", err);
 		return 1;
 	}
+	/* The record is the same for both families: addresses are 16 bytes
+	 * wide throughout, and relayed ones (IP index, port). */
 	cp_log(CP_LOG_INFO, "tables",
 	       "workers=%u slots_per_worker=%u bytes=%zu "
-	       "bytes_per_allocation=%zu",
+	       "bytes_per_allocation=%zu alloc_record=%zu",
 	       n_workers, cfg.allocations_per_worker, plane->table_bytes,
 	       plane->table_bytes /
-		       ((size_t)cfg.allocations_per_worker * n_workers));
+		       ((size_t)cfg.allocations_per_worker * n_workers),
+	       sizeof(struct dp_alloc));
 
 	/* 7. The TURN server, deciding through the control loop's sink. */
 	dp_plane_ops(plane, &loop.plane);

@@ -634,7 +634,8 @@ def cmd_point(a):
                        cycles_window_packets=pk,
                        worker_busy=round(frac, 3) if frac is not None else None)
             srv.update({k: v for k, v in turnpike_tables(a["log"]).items()
-                        if k in ("bytes_per_allocation", "slots_per_worker")})
+                        if k in ("bytes_per_allocation", "slots_per_worker",
+                                 "alloc_record")})
             # What the relay relayed lies between what arrived and what
             # was sent, in each direction.
             oks = [tp["received"] <= srv["relayed_to_peer"] <= tp["sent"],
@@ -675,11 +676,12 @@ def cmd_point(a):
 
 # --- the summary ------------------------------------------------------------
 
-SYSTEMS = ["floor", "turnpike_1k", "turnpike", "turnpike_oneway", "turnpike_1m",
-           "turnpike_veth", "coturn_veth"]
+SYSTEMS = ["floor", "turnpike_1k", "turnpike", "turnpike_v6", "turnpike_oneway",
+           "turnpike_1m", "turnpike_veth", "coturn_veth"]
 TITLES = {"floor": "floor (testpmd macswap, memif)",
           "turnpike_1k": "turnpike 1 worker, memif, %s alloc",
           "turnpike": "turnpike 1 worker, memif, %s alloc",
+          "turnpike_v6": "turnpike 1 worker, memif, %s alloc, IPv6",
           "turnpike_oneway": "turnpike, memif, %s alloc, no echo",
           "turnpike_1m": "turnpike 1 worker, memif, %s alloc",
           "turnpike_veth": "turnpike 1 worker, veth af_packet",
@@ -781,6 +783,7 @@ def cmd_summary(a):
         if "bytes_per_allocation" in flat["server"]:
             s["bytes_per_allocation"] = flat["server"]["bytes_per_allocation"]
             s["table_slots"] = flat["server"]["slots_per_worker"]
+            s["alloc_record"] = flat["server"].get("alloc_record")
         if name == "coturn_veth":
             s["cpu_s"] = flat["server"].get("cpu_s")
             s["udp_rcvbuf_errors"] = flat["server"].get("udp_rcvbuf_errors")
@@ -814,6 +817,16 @@ def cmd_summary(a):
         "alloc_setup_per_s": get(big, "setup_per_s"),
         "alloc_setup_allocations": get(big, "allocations"),
         "bytes_per_allocation": get(big, "bytes_per_allocation"),
+        # IPv6 (issue 9): the same allocations and sizes as "turnpike",
+        # every address IPv6 (clients, server, relays, peers), side by
+        # side in this run; table bytes per allocation from each server.
+        "bytes_per_allocation_ipv4": get("turnpike", "bytes_per_allocation"),
+        "bytes_per_allocation_ipv6": get("turnpike_v6", "bytes_per_allocation"),
+        "alloc_record_bytes": get("turnpike", "alloc_record"),
+        "ipv6_rate_ratio": ratio(get("turnpike_v6", "relayed_pps"),
+                                 get("turnpike", "relayed_pps")),
+        "ipv6_cycles_ratio": ratio(get("turnpike_v6", "cycles_per_packet"),
+                                   get("turnpike", "cycles_per_packet")),
         "ratio_vs_floor": ratio(get("turnpike", "relayed_pps"), get("floor", "relayed_pps")),
         # The floor reflects one way; so does turnpike without the echo.
         "ratio_vs_floor_oneway": ratio(get("turnpike_oneway", "relayed_pps"),
@@ -961,7 +974,9 @@ def cmd_table(a):
                 num(r.get("tcp_out_segs_per_message"), "{:.2f}"),
                 num(r.get("tcp_in_segs_per_message"), "{:.2f}"), busy or "-", " (+%d idle)" % idle if idle else ""))
         print()
-    for k in ("alloc_setup_per_s", "bytes_per_allocation", "ratio_vs_floor",
+    for k in ("alloc_setup_per_s", "bytes_per_allocation",
+              "bytes_per_allocation_ipv4", "bytes_per_allocation_ipv6",
+              "ipv6_rate_ratio", "ipv6_cycles_ratio", "ratio_vs_floor",
               "ratio_vs_floor_oneway", "ratio_1m_vs_1k",
               "ratio_vs_coturn", "cycles_ratio_vs_coturn", "cycles_ratio_vs_coturn_memif",
               "tcp_ratio_vs_coturn", "tls_ratio_vs_coturn",

@@ -160,6 +160,14 @@ void gen_arp_input(struct gen *g, struct rte_mbuf *m);
 /** Broadcast a who-has for the server from the first client IP. */
 void gen_arp_request_server(struct gen *g);
 
+/* gen_nd.c */
+struct dp_ip6;
+/** Handle an ICMPv6 packet (answer solicitations for our IPs, learn the
+ *  server's MAC).  Takes ownership of @p m. */
+void gen_nd_input(struct gen *g, struct rte_mbuf *m, const struct dp_ip6 *ip6);
+/** Multicast a solicitation for the server from the first client IP. */
+void gen_nd_solicit_server(struct gen *g);
+
 /* gen_handshake.c */
 /** Allocate and initialise the sessions. @return 0 or -ENOMEM. */
 int gen_hs_init(struct gen *g);

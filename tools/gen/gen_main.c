@@ -134,7 +134,10 @@ run_phase(struct gen *g, enum gen_phase phase, uint64_t deadline)
 		    (deadline != 0 && now >= deadline))
 			break;
 		if (phase == GEN_PHASE_RESOLVE && now >= next_arp) {
-			gen_arp_request_server(g);
+			if (g->o.server.ip.family == TP_AF_INET6)
+				gen_nd_solicit_server(g);
+			else
+				gen_arp_request_server(g);
 			next_arp = now + g->hz / 5;
 		}
 		work = gen_rx_poll(g, now);

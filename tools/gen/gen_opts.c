@@ -78,14 +78,15 @@ usage(FILE *out)
 "Sets up N TURN allocations through the real handshake on one DPDK port,\n"
 "plays their clients and peers, drives ChannelData / Send traffic through\n"
 "the relay and reports relayed packets/s, loss and latency.\n"
-"  --server IP[:PORT]     the TURN server (port 3478)\n"
+"  --server IP[:PORT]     the TURN server (port 3478); IPv6 as [IP]:PORT\n"
 "  --server-mac MAC       skip resolving it by ARP\n"
 "  --gateway IP           also answer ARP for IP (the server's gateway=,\n"
 "                         when the peers are not on its local-network)\n"
 "  --port N               DPDK port (0)\n"
 "  --clients N            allocations, one client address each (1)\n"
 "  --peers M              peer addresses; allocation i talks to peer i%%M (1)\n"
-"  --client-net CIDR      client IPs (198.18.0.0/24); --client-ips K uses K\n"
+"  --client-net CIDR      client IPs (198.18.0.0/24; IPv6: within one /96,\n"
+"                         the --server's family); --client-ips K uses K\n"
 "                         of them, --client-port P the ports from P (10000)\n"
 "  --peer-net CIDR        peer IPs (198.19.0.0/24); --peer-ips, --peer-port\n"
 "                         (20000) likewise.  The server must allow them\n"
@@ -153,24 +154,34 @@ parse_u32(const char *name, const char *text, uint32_t max, uint32_t *out)
 	return 0;
 }
 
-/* "a.b.c.d" or "a.b.c.d:port". */
+/* "a.b.c.d", "a.b.c.d:port", an IPv6 address, or "[IPv6]:port". */
 static int
 parse_server(const char *text, struct tp_addr *a)
 {
 	char buf[TP_ADDR_STRLEN];
-	char *colon;
+	char *ip = buf, *colon = NULL;
 	uint32_t port = 3478;
 
 	if (strlen(text) >= sizeof(buf))
 		return -EINVAL;
 	strcpy(buf, text);
-	colon = strrchr(buf, ':');
+	if (buf[0] == '[') {
+		char *end = strchr(buf, ']');
+
+		if (end == NULL || (end[1] != '\0' && end[1] != ':'))
+			return -EINVAL;
+		*end = '\0';
+		ip = buf + 1;
+		colon = end[1] == ':' ? end + 1 : NULL;
+	} else if (strchr(buf, ':') == strrchr(buf, ':')) {
+		colon = strchr(buf, ':'); /* IPv4, or IPv4:port */
+	}
 	if (colon != NULL) {
 		*colon = '\0';
 		if (parse_u32("server", colon + 1, 65535, &port) != 0 || port == 0)
 			return -EINVAL;
 	}
-	if (tp_ip_parse(&a->ip, buf) != 0 || a->ip.family != TP_AF_INET)
+	if (tp_ip_parse(&a->ip, ip) != 0)
 		return -EINVAL;
 	a->port = (uint16_t)port;
 	return 0;
@@ -278,8 +289,7 @@ parse_text_opt(struct gen_opts *o, int c, const char *arg)
 		o->have_server_mac = true;
 		return rte_ether_unformat_addr(arg, &o->server_mac) == 0 ? 0 : -EINVAL;
 	case OPT_GATEWAY:
-		return tp_ip_parse(&o->gateway, arg) == 0 &&
-		       o->gateway.family == TP_AF_INET ? 0 : -EINVAL;
+		return tp_ip_parse(&o->gateway, arg) == 0 ? 0 : -EINVAL;
 	case OPT_CLIENT_NET: return tp_ip_range_parse(&o->plan.client_net, arg);
 	case OPT_PEER_NET: return tp_ip_range_parse(&o->plan.peer_net, arg);
 	case OPT_AUTH: return gen_auth_kind_parse(arg, &o->auth.kind);
@@ -308,6 +318,12 @@ check(const struct gen_opts *o)
 {
 	if (o->server.ip.family == TP_AF_NONE) {
 		fprintf(stderr, "turnpike-gen: --server IP[:PORT] is required\n");
+		return -EINVAL;
+	}
+	if (o->plan.client_net.lo.family != TP_AF_NONE &&
+	    o->plan.client_net.lo.family != o->server.ip.family) {
+		fprintf(stderr, "turnpike-gen: --client-net and --server must "
+				"be of one family\n");
 		return -EINVAL;
 	}
 	if (o->size < GEN_PAYLOAD_MIN) {

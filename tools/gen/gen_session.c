@@ -196,6 +196,14 @@ gen_session_request(const struct gen_sess_ctx *ctx, const struct gen_session *s,
 	case GEN_SS_PROBE:
 	case GEN_SS_ALLOCATE:
 		stun_build_transport(&b, GEN_TRANSPORT_UDP);
+		/* The relayed address of the peers' family; IPv4 is the
+		 * default (RFC 8656 section 7.1), so only IPv6 is asked. */
+		if (ctx->plan->peer_family == TP_AF_INET6) {
+			static const uint8_t v6[4] = { TP_AF_INET6, 0, 0, 0 };
+
+			stun_build_attr(&b, STUN_ATTR_REQUESTED_ADDRESS_FAMILY,
+					v6, sizeof(v6));
+		}
 		if (ctx->lifetime_s != 0)
 			stun_build_u32(&b, STUN_ATTR_LIFETIME, ctx->lifetime_s);
 		break;
@@ -320,7 +328,7 @@ on_success(struct gen_sess_ctx *ctx, struct gen_session *s,
 	case GEN_SS_ALLOCATE:
 		if (stun_msg_get_xor_addr(msg, STUN_SLOT_XOR_RELAYED_ADDRESS,
 					  &s->relay) != 0 ||
-		    s->relay.ip.family != TP_AF_INET)
+		    s->relay.ip.family != ctx->plan->peer_family)
 			return fail(ctx, s, GEN_FAIL_PROTOCOL);
 		schedule_alloc(ctx, s, msg, now);
 		return begin(s, s->channel != 0 ? GEN_SS_BIND : GEN_SS_PERMIT);

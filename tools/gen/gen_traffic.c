@@ -80,16 +80,20 @@ send_indication_write(struct gen *g, struct rte_mbuf *m, uint32_t idx,
 {
 	uint8_t payload[GEN_PAYLOAD_MAX], tid[STUN_TID_LEN];
 	uint32_t size = g->o.size;
-	size_t len = STUN_HEADER_LEN + 12 + 4 + size + ((4 - size % 4) % 4);
 	struct stun_builder b;
 	struct tp_addr peer;
-	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
+	size_t len;
+	uint8_t *p;
 
+	gen_plan_peer(&g->plan, gen_plan_peer_of(&g->plan, idx), &peer);
+	/* XOR-PEER-ADDRESS holds 8 bytes for IPv4, 20 for IPv6. */
+	len = STUN_HEADER_LEN + 4 + (peer.ip.family == TP_AF_INET6 ? 20 : 8) +
+	      4 + size + ((4 - size % 4) % 4);
+	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
 	if (p == NULL)
 		return -1;
 	memcpy(tid, g->sctx.tid_prefix, 4);
 	memcpy(tid + 4, &seq, 8); /* indications only need unique IDs */
-	gen_plan_peer(&g->plan, gen_plan_peer_of(&g->plan, idx), &peer);
 	payload_write(g, payload, idx, seq, tsc);
 	stun_build_init(&b, p, len,
 			stun_type(STUN_METHOD_SEND, STUN_CLASS_INDICATION), tid);
@@ -119,9 +123,9 @@ client_frame(struct gen *g, struct rte_mbuf *m, uint32_t idx, uint64_t seq,
 		return -1;
 	}
 	gen_plan_client(&g->plan, idx, &client);
-	return dp_udp4_push(m, &g->mac, g->server_mac.addr_bytes, &client,
-			    &g->o.server, false, g->tx_ip_cksum && !sw_cksum,
-			    g->tx_udp_cksum && !sw_cksum);
+	return dp_udp_push(m, &g->mac, g->server_mac.addr_bytes, &client,
+			   &g->o.server, false, g->tx_ip_cksum && !sw_cksum,
+			   g->tx_udp_cksum && !sw_cksum);
 }
 
 /* Next live session, round-robin, skipping dead ones.  -1 if none. */
@@ -320,16 +324,14 @@ floor_input(struct gen *g, const struct dp_udp *p, uint64_t now)
 	record_latency(g, &g->st.to_peer, now, tsc);
 }
 
+/* A parsed UDP datagram of either family. */
 static void
-ipv4_input(struct gen *g, struct rte_mbuf *m, uint64_t now)
+udp_input(struct gen *g, struct rte_mbuf *m, const struct dp_udp *pp, uint64_t now)
 {
-	struct dp_udp p;
-	enum dp_drop why;
+	const struct dp_udp p = *pp;
 	int64_t idx;
 
-	if (dp_udp4_parse(m, &p, &why) != 0) {
-		g->st.c[GEN_C_rx_malformed]++;
-	} else if (g->o.floor) {
+	if (g->o.floor) {
 		floor_input(g, &p, now);
 	} else if ((idx = gen_plan_peer_index(&g->plan, &p.dst)) >= 0) {
 		peer_input(g, m, &p, (uint32_t)idx, now);
@@ -339,6 +341,44 @@ ipv4_input(struct gen *g, struct rte_mbuf *m, uint64_t now)
 		client_input(g, &p, (uint32_t)idx, now);
 	} else {
 		g->st.c[GEN_C_rx_not_ours]++;
+	}
+	rte_pktmbuf_free(m);
+}
+
+static void
+ipv4_input(struct gen *g, struct rte_mbuf *m, uint64_t now)
+{
+	struct dp_udp p;
+	enum dp_drop why;
+
+	if (dp_udp4_parse(m, &p, &why) != 0) {
+		g->st.c[GEN_C_rx_malformed]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	udp_input(g, m, &p, now);
+}
+
+/* UDP, or neighbour discovery; extension headers as the fast path walks
+ * them (dp_ip6_parse()). */
+static void
+ipv6_input(struct gen *g, struct rte_mbuf *m, uint64_t now)
+{
+	struct dp_ip6 ip6;
+	struct dp_udp p;
+	enum dp_drop why;
+
+	if (dp_ip6_parse(m, &ip6, &why) != 0) {
+		g->st.c[GEN_C_rx_malformed]++;
+	} else if (ip6.proto == IPPROTO_ICMPV6) {
+		gen_nd_input(g, m, &ip6);
+		return;
+	} else if (ip6.proto != IPPROTO_UDP ||
+		   dp_udp6_parse(m, &ip6, &p, &why) != 0) {
+		g->st.c[GEN_C_rx_malformed]++;
+	} else {
+		udp_input(g, m, &p, now);
+		return;
 	}
 	rte_pktmbuf_free(m);
 }
@@ -365,6 +405,9 @@ gen_rx_poll(struct gen *g, uint64_t now)
 		} else if (eth->ether_type ==
 			   rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
 			ipv4_input(g, m, now);
+		} else if (eth->ether_type ==
+			   rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)) {
+			ipv6_input(g, m, now);
 		} else {
 			g->st.c[GEN_C_rx_not_ours]++;
 			rte_pktmbuf_free(m);
