@@ -338,6 +338,16 @@ EOF
 	} >"$out"
 }
 
+# With SB_IPV6, the kernel keeps the server's IPv6 address too (shared and
+# AF_XDP modes): IPv6 on, the address usable at once.
+_sb_kernel_ipv6() {
+	[ "${SB_IPV6:-0}" = 1 ] || return 0
+	timeout 10 ip netns exec "$SB_NS_S" sysctl -qw \
+		"net.ipv6.conf.$SB_DEV_S.disable_ipv6=0" >/dev/null || return 1
+	timeout 10 ip -n "$SB_NS_S" addr replace "$SB_SERVER_IP6/64" \
+		dev "$SB_DEV_S" nodad
+}
+
 # The kernel keeps the server address for TCP and TLS; its UDP is turnpike's.
 _sb_share_kernel() {
 	command -v nft >/dev/null 2>&1 || { sb_log "no nft (nftables)"; return 1; }
@@ -345,11 +355,7 @@ _sb_share_kernel() {
 		dev "$SB_DEV_S" || return 1
 	local drop6=
 	if [ "${SB_IPV6:-0}" = 1 ]; then
-		timeout 10 ip netns exec "$SB_NS_S" sysctl -qw \
-			"net.ipv6.conf.$SB_DEV_S.disable_ipv6=0" >/dev/null ||
-			return 1
-		timeout 10 ip -n "$SB_NS_S" addr replace "$SB_SERVER_IP6/64" \
-			dev "$SB_DEV_S" nodad || return 1
+		_sb_kernel_ipv6 || return 1
 		drop6="ip6 daddr $SB_SERVER_IP6 meta l4proto udp drop"
 	fi
 	timeout 10 ip netns exec "$SB_NS_S" nft -f - <<EOF || return 1
@@ -396,6 +402,7 @@ sb_server_start() {
 		if [ "${SB_PMD:-af_packet}" = af_xdp ]; then
 			timeout 10 ip -n "$SB_NS_S" addr replace "$SB_SERVER_IP/24" \
 				dev "$SB_DEV_S" || return 1
+			_sb_kernel_ipv6 || return 1
 			vdev=$("$bin" --xdp-vdev "$SB_DEV_S" "$workers") || return 1
 		else
 			timeout 10 ip -n "$SB_NS_S" addr flush dev "$SB_DEV_S" ||

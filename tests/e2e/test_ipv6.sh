@@ -17,13 +17,16 @@
 #   dual       dual_probe.py: one allocation with ADDITIONAL-ADDRESS-FAMILY,
 #              two relayed addresses, both families relaying at once; 443
 #              for a peer of a family the allocation has no address of
+# With E2E_PMD=af_xdp turnpike runs in AF_XDP mode: the kernel keeps both
+# server addresses and speaks neighbour discovery, the XDP program hands the
+# fast path only turnpike's UDP (IPv6 included).
 # With E2E_TRANSPORT=tcp or tls the clients reach the server over TCP or
 # TLS on IPv6 (the kernel keeps the server's addresses, as in
 # test_uclient.sh), the relay leg UDP on the fast path.
 #
 # Usage: test_ipv6.sh [--workers N] BUILD_DIR
 # Environment: E2E_MSGS messages per client (30), E2E_TRANSPORT udp, tcp or
-# tls.
+# tls, E2E_PMD af_packet (default) or af_xdp.
 # Exit: 0 all passed, 1 a failure, 77 skipped (not root, no coturn tools).
 set -u
 
@@ -39,6 +42,18 @@ for tool in turnutils_uclient turnutils_peer; do
 	command -v "$tool" >/dev/null 2>&1 ||
 		{ echo "SKIP: $tool not found (Debian package coturn)"; exit 77; }
 done
+
+# E2E_PMD=af_xdp: turnpike in AF_XDP mode (sandbox.sh's SB_PMD), the
+# kernel keeping both server addresses, answering neighbour discovery and
+# resolving the peers for the fast path; one worker (a veth has one queue).
+case "${E2E_PMD:-af_packet}" in
+af_packet) ;;
+af_xdp)
+	[ "$workers" = 1 ] ||
+		{ echo "SKIP: net_af_xdp makes one queue on a veth: one worker"; exit 77; }
+	export SB_PMD=af_xdp ;;
+*) echo "E2E_PMD: af_packet or af_xdp" >&2; exit 2 ;;
+esac
 
 export SB_IPV6=1
 sb_init || { echo "FAIL sandbox setup"; echo "0 passed, 1 failed"; exit 1; }
@@ -163,24 +178,31 @@ dual() { # dual NAME SERVER_IP CLIENT_IP
 dual dual-v4-client "$SB_SERVER_IP" "$SB_CLIENT_IP"
 dual dual-v6-client "$s6" "$c6"
 
-# turnpike's own echo reply (dp_nd.c), through the neighbour entry the
-# client's kernel learned from turnpike's advertisement.
+# An echo reply through the neighbour entry the client's kernel learned:
+# turnpike's own (dp_nd.c), or in AF_XDP mode the kernel's.
 if sb_run_c ping -6 -c 2 -i 0.2 -W 2 "$s6" >/dev/null 2>&1; then
-	ok "ping -6 $s6 answered by the fast path"
+	ok "ping -6 $s6 answered"
 else
 	bad "ping -6 $s6 not answered"
 fi
 
-# The fast path's counters: neighbour discovery both ways, IPv6 relayed,
+# The counters: neighbour discovery both ways (the fast path's, or in
+# AF_XDP mode the kernel's, learned by the control thread), IPv6 relayed,
 # nothing malformed.
 if timeout -k 2 20 "$build/tools/turnpike-admin" -s "$SB_DIR/admin.sock" \
 	-t 10 stats >"$SB_DIR/stats.out" 2>&1; then
 	counter() { sed -n "s/^$1=//p" "$SB_DIR/stats.out"; }
-	for c in nd_advertised nd_solicited nd_learned icmp6_echo_replied \
-		relay_channel_to_peer relay_peer_to_channel; do
-		v=$(counter "dp.$c")
-		if [ "${v:-0}" -gt 0 ]; then ok "dp.$c moved ($v)"
-		else bad "dp.$c is ${v:-unreadable}"; fi
+	moved="dp.relay_channel_to_peer dp.relay_peer_to_channel"
+	if [ "${SB_PMD:-af_packet}" = af_xdp ]; then
+		moved="$moved neigh.resolved"
+	else
+		moved="$moved dp.nd_advertised dp.nd_solicited dp.nd_learned"
+		moved="$moved dp.icmp6_echo_replied"
+	fi
+	for c in $moved; do
+		v=$(counter "$c")
+		if [ "${v:-0}" -gt 0 ]; then ok "$c moved ($v)"
+		else bad "$c is ${v:-unreadable}"; fi
 	done
 	for c in drop.bad_icmp6 drop.ipv6_ext_header drop.bad_udp; do
 		v=$(counter "dp.$c")
