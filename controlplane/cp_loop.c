@@ -303,6 +303,56 @@ cp_loop_admin_stats(void *arg, char *buf, size_t cap)
 	return len > INT32_MAX ? -1 : (int)len;
 }
 
+struct list_arg {
+	struct cp_snapshot_data *d;
+	uint64_t now_ms;
+};
+
+static void
+list_one(void *arg, const struct turn_alloc *a)
+{
+	struct list_arg *l = arg;
+	struct cp_snapshot_alloc *o = &l->d->allocs[l->d->n_listed++];
+	int64_t left = (int64_t)(a->expiry_ms - l->now_ms) / 1000;
+
+	if (a->user != NULL && a->user->len > 0)
+		cp_log_escape(o->user, sizeof(o->user), a->user->name,
+			      a->user->len);
+	else
+		strcpy(o->user, "-");
+	o->client = a->client;
+	o->relay = a->relay;
+	o->relay2 = a->relay2;
+	o->transport = a->transport;
+	o->worker = a->owner;
+	o->expires_in_s = left < 0 ? 0 : (uint32_t)left;
+}
+
+void
+cp_loop_snapshot(struct cp_loop *loop, uint64_t now_ms)
+{
+	struct cp_snapshot_data *d;
+	struct list_arg l;
+
+	if (loop->snapshot == NULL)
+		return;
+	d = cp_snapshot_begin(loop->snapshot);
+	d->taken_ms = now_ms;
+	d->turn = *turn_server_stats(loop->srv);
+	loop->plane.stats_sum(loop->plane.ctx, &d->plane);
+	d->n_workers = loop->plane.n_workers;
+	for (uint16_t w = 0; w < d->n_workers && w < TP_PLANE_MAX_WORKERS; w++)
+		if (loop->plane.worker_stats != NULL)
+			loop->plane.worker_stats(loop->plane.ctx, w,
+						 &d->workers[w],
+						 &d->busy_cycles[w]);
+	d->n_listed = 0;
+	l.d = d;
+	l.now_ms = now_ms;
+	turn_server_alloc_visit(loop->srv, CP_SNAPSHOT_ALLOCS, list_one, &l);
+	cp_snapshot_commit(loop->snapshot);
+}
+
 /* Every non-zero drop reason by name, so a loss can be explained. */
 static void
 log_drops(const struct cp_loop *loop)
@@ -326,7 +376,7 @@ void
 cp_loop_run(struct cp_loop *loop)
 {
 	uint64_t now = cp_loop_now_ms(), next_tick = now, next_stats;
-	uint64_t deadline;
+	uint64_t next_snapshot = now, deadline;
 
 	next_stats = now + (uint64_t)loop->stats_interval_s * 1000;
 	while (!*loop->stop) {
@@ -342,6 +392,10 @@ cp_loop_run(struct cp_loop *loop)
 		}
 		if (loop->admin != NULL)
 			cp_admin_poll(loop->admin, now); /* one syscall per ms */
+		if (loop->snapshot != NULL && now >= next_snapshot) {
+			cp_loop_snapshot(loop, now);
+			next_snapshot = now + CP_SNAPSHOT_MS;
+		}
 		if (loop->stats_interval_s > 0 && now >= next_stats) {
 			log_stats(loop);
 			next_stats =

@@ -17,6 +17,7 @@
 
 #include "cp_admin.h"
 #include "cp_neigh.h"
+#include "cp_snapshot.h"
 #include "stream_queue.h"
 #include "stream_server.h"
 #include "turn_server.h"
@@ -36,7 +37,12 @@ struct cp_loop {
 	/** Next hops from the kernel (AF_XDP mode); NULL = the workers speak
 	 *  ARP themselves. */
 	struct cp_neigh *neigh;
+	/** Published every CP_SNAPSHOT_MS for the exporters; NULL = none. */
+	struct cp_snapshot *snapshot;
 };
+
+/** Fill and publish @p loop's snapshot now (cp_snapshot.h). */
+void cp_loop_snapshot(struct cp_loop *loop, uint64_t now_ms);
 
 /** Fill @p sink so the TURN server's decisions reach @p loop's plane. */
 void cp_loop_sink_init(struct cp_loop *loop, struct cp_sink *sink);

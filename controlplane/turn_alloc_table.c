@@ -321,6 +321,8 @@ turn_alloc_table_insert(struct turn_alloc_table *t, const struct tp_addr *client
 		t->all->prev = a;
 	t->all = a;
 	t->n_allocs++;
+	if (transport < TP_TRANSPORT_COUNT)
+		t->n_by_transport[transport]++;
 	return a;
 }
 
@@ -375,6 +377,8 @@ alloc_unlink(struct turn_alloc_table *t, struct turn_alloc *a)
 	if (a->next != NULL)
 		a->next->prev = a->prev;
 	t->n_allocs--;
+	if (a->transport < TP_TRANSPORT_COUNT)
+		t->n_by_transport[a->transport]--;
 }
 
 int

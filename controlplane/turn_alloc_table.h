@@ -152,6 +152,8 @@ struct turn_alloc_table {
 	struct turn_ended **ended;
 	struct turn_alloc *all; /**< every live allocation */
 	uint32_t n_allocs;
+	uint32_t n_by_transport[TP_TRANSPORT_COUNT]; /**< n_allocs by how
+						       *   the client came */
 	uint32_t n_users;
 	uint32_t n_quotas;
 	uint32_t n_ended;

@@ -194,6 +194,8 @@ gauges_update(struct turn_server *srv)
 {
 	srv->stats.allocs_live = srv->table.n_allocs;
 	srv->stats.allocs_ending = srv->table.n_ended;
+	for (int i = 0; i < TP_TRANSPORT_COUNT; i++)
+		srv->stats.allocs_by_transport[i] = srv->table.n_by_transport[i];
 }
 
 const struct turn_stats *

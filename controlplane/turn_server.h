@@ -243,7 +243,7 @@ enum turn_counter {
 	TURN_C__COUNT
 };
 
-/** Counters.  Monotonic except the two gauges at the end. */
+/** Counters.  Monotonic except the gauges at the end. */
 struct turn_stats {
 	uint64_t requests[TURN_METHOD__COUNT]; /**< decoded requests */
 	uint64_t replies[TURN_REPLY__COUNT];   /**< responses sent, by code */
@@ -253,6 +253,8 @@ struct turn_stats {
 	uint64_t c[TURN_C__COUNT];
 	uint64_t allocs_live;   /**< gauge: allocations in force */
 	uint64_t allocs_ending; /**< gauge: deleted, final counters awaited */
+	/** gauge: allocs_live by the clients' transport (enum tp_transport) */
+	uint64_t allocs_by_transport[TP_TRANSPORT_COUNT];
 };
 
 struct turn_server;

@@ -433,6 +433,21 @@ plane_stats_sum(void *ctx, struct tp_plane_stats *out)
 	out->cmd_ring_full_spins = pl->ring_full_spins;
 }
 
+static void
+plane_worker_stats(void *ctx, uint16_t worker, struct dp_stats *out,
+		   uint64_t *busy_cycles)
+{
+	const struct dp_plane *pl = ctx;
+
+	if (worker >= pl->n_workers) {
+		memset(out, 0, sizeof(*out));
+		*busy_cycles = 0;
+		return;
+	}
+	*out = pl->workers[worker].stats;
+	*busy_cycles = pl->workers[worker].busy_cycles;
+}
+
 /* A message copied into a fresh frame buffer, or NULL. */
 static struct rte_mbuf *
 frame_copy(struct dp_plane *pl, const uint8_t *data, size_t len, int *rc)
@@ -535,6 +550,7 @@ dp_plane_ops(struct dp_plane *pl, struct tp_plane_ops *ops)
 		.events_poll = plane_events_poll,
 		.packet_free = plane_frame_free,
 		.stats_sum = plane_stats_sum,
+		.worker_stats = plane_worker_stats,
 		.stream_send = plane_stream_send,
 		.stream_poll = plane_stream_poll,
 		.stream_done = plane_frame_free,

@@ -40,6 +40,7 @@
 #include "host_share.h"
 #include "stream_queue.h"
 #include "stream_server.h"
+#include "turnpike_telemetry.h"
 
 /* Requests the stream thread may have queued for the control thread. */
 #define STREAM_QUEUE_SLOTS 1024
@@ -283,6 +284,21 @@ main(int argc, char **argv)
 		fprintf(stderr, "turnpike: cannot create the TURN server\n");
 		return 1;
 	}
+
+	/* The figures DPDK telemetry shows, published by the control loop.
+	 * Static and never freed: the telemetry thread may answer until the
+	 * process ends, and DPDK cannot unregister a command. */
+	static struct cp_snapshot snapshot;
+
+	if (cp_snapshot_init(&snapshot) != 0) {
+		fprintf(stderr, "turnpike: no memory for the snapshot\n");
+		return 1;
+	}
+	loop.snapshot = &snapshot;
+	cp_loop_snapshot(&loop, cp_loop_now_ms());
+	if (turnpike_telemetry_register(&snapshot) != 0)
+		cp_log(CP_LOG_WARN, "telemetry",
+		       "could not register /turnpike/ commands");
 
 	/* 8. The admin socket: commands and pushed credentials, served by
 	 * the control loop (cp_admin.h). */

@@ -39,6 +39,9 @@ enum tp_transport {
 	TP_TRANSPORT_TLS = 2,
 };
 
+/** How many transports there are (array sizes). */
+#define TP_TRANSPORT_COUNT 3
+
 /** "udp", "tcp" or "tls", for logs and listings. */
 static inline const char *
 tp_transport_name(uint8_t transport)

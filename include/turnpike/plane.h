@@ -131,6 +131,9 @@ struct tp_plane_ops {
 	void (*packet_free)(void *ctx, void *mbuf);
 	/** Every worker's counters summed, and the plane's own. */
 	void (*stats_sum)(void *ctx, struct tp_plane_stats *out);
+	/** Worker @p worker's own counters and busy cycles. */
+	void (*worker_stats)(void *ctx, uint16_t worker, struct dp_stats *out,
+			     uint64_t *busy_cycles);
 	/**
 	 * The port's own counters beyond the workers' (AF_XDP mode: the XDP
 	 * program's, "xdp.<name>"), at most @p max into @p out, called with

@@ -35,6 +35,8 @@
 #                              addresses are added here); sets SB_SERVER_PID
 #                              and SB_SERVER_LOG; waits until it answers
 #   sb_server_stop             stop it (SIGTERM, bounded), keep its log
+#                              (turnpike: $SB_SERVER_PREFIX is its DPDK
+#                              file prefix)
 #
 # Tunables (environment): SB_CMD_TIMEOUT (s, default 120) bounds one
 # foreground command; SB_KEEP=1 keeps $SB_DIR for inspection;
@@ -415,6 +417,7 @@ sb_server_start() {
 		_sb_turnpike_config "$conf" "$SB_DIR/turnpike-$n.conf"
 		local prefix="${SB_ID}-$n"
 		SB_DPDK_PREFIXES+=("$prefix")
+		SB_SERVER_PREFIX=$prefix # for dpdk-telemetry.py -f
 		sb_bg "$SB_NS_S" "server-$n" "$bin" \
 			--lcores "$(_sb_lcores "$workers")" --no-huge -m 1024 \
 			--no-pci --file-prefix "$prefix" --vdev "$vdev" \

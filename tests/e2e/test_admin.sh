@@ -8,6 +8,9 @@
 #   - turnutils_uclient as user "pushed" is refused (no such user);
 #   - `user-add pushed PW` is pushed; the same uclient run now relays every
 #     message back with zero loss; `allocations` answers ok;
+#   - DPDK telemetry (dpdk-telemetry.py -f PREFIX): /turnpike/stats and
+#     /turnpike/workers give turnpike-admin's relayed totals, and
+#     /turnpike/allocations lists a live allocation of the pushed user;
 #   - `user-del pushed`; a new uclient run is refused again;
 #   - a user pushed with a lifetime of 1 s is gone 1.5 s later;
 #   - turnpike-admin's exit codes: 1 for an error reply, 2 for a usage
@@ -151,6 +154,56 @@ if admin stats-refused 0 stats; then
 fi
 admin user-add 0 user-add "$USER" "$PASS"
 uclient after-push clean
+
+# DPDK telemetry (tools/turnpike_telemetry.c) shows what turnpike-admin
+# does: the relayed totals once traffic has stopped (the snapshot is at most
+# 250 ms old), the workers, and a live allocation of the pushed user.
+tele() { # tele NAME CMD...: JSON replies, one per line, in tele-NAME.out
+	local name=$1
+	shift
+	printf '%s\n' "$@" | timeout -k 2 20 dpdk-telemetry.py \
+		-f "$SB_SERVER_PREFIX" >"$SB_DIR/tele-$name.out" 2>&1
+}
+tele_check() { # tele_check NAME PYTHON_EXPR_OVER_r: r maps command to reply
+	python3 - "$SB_DIR/tele-$1.out" "$2" <<'EOF'
+import json, sys
+r = {}
+for line in open(sys.argv[1]):
+    line = line.strip()
+    if line.startswith("{"):
+        r.update(json.loads(line))
+sys.exit(0 if eval(sys.argv[2], {"r": r}) else 1)
+EOF
+}
+if command -v dpdk-telemetry.py >/dev/null 2>&1; then
+	sleep 0.5
+	admin stats-for-telemetry 0 stats
+	counter() { sed -n "s/^$1=//p" "$SB_DIR/admin-stats-for-telemetry.out"; }
+	to_peer=$(( $(counter dp.relay_channel_to_peer) + $(counter dp.relay_send_to_peer) ))
+	to_client=$(( $(counter dp.relay_peer_to_channel) + $(counter dp.relay_peer_to_data) ))
+	tele totals /turnpike/stats /turnpike/workers
+	if tele_check totals "r['/turnpike/stats']['relayed_to_peer'] == $to_peer and r['/turnpike/stats']['relayed_to_client'] == $to_client and $to_peer >= $MSGS and len(r['/turnpike/workers']['rx_packets']) == $workers and sum(r['/turnpike/workers']['relayed_to_peer']) == $to_peer"; then
+		ok "telemetry: /turnpike/stats and /turnpike/workers agree with turnpike-admin (relayed $to_peer to peers, $to_client to the client)"
+	else
+		bad "telemetry: /turnpike/stats or /turnpike/workers differ from turnpike-admin ($to_peer, $to_client)"
+		cut -c1-300 "$SB_DIR/tele-totals.out" | sed 's/^/    /'
+	fi
+	# A live allocation: a slow client in the background.
+	SB_BG_TIMEOUT=60 sb_bg "$SB_NS_C" uclient-slow turnutils_uclient \
+		-L "$SB_CLIENT_IP" -e "$SB_PEER1_IP" -r "$PEER_PORT" -z 100 -c \
+		-n 40 -u "$USER" -w "$PASS" "$SB_SERVER_IP"
+	slow=$SB_BG_PID
+	sleep 1.5
+	tele live /turnpike/allocations
+	if tele_check live "r['/turnpike/allocations']['allocations'] >= 1 and r['/turnpike/allocations']['udp'] >= 1 and any(l.startswith('user=$USER client=$SB_CLIENT_IP:') for l in r['/turnpike/allocations']['list'])"; then
+		ok "telemetry: /turnpike/allocations lists the pushed user's live allocation"
+	else
+		bad "telemetry: /turnpike/allocations: $(cut -c1-300 "$SB_DIR/tele-live.out")"
+	fi
+	sb_kill "$slow"
+else
+	bad "dpdk-telemetry.py not found (Debian package dpdk-dev)"
+fi
 admin allocations 0 allocations 10
 admin user-del 0 user-del "$USER"
 uclient after-del refused

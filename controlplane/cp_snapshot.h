@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The figures exporters read from other threads (DPDK telemetry's thread;
+ * later an HTTP thread), published by the control thread (cp_snapshot.c).
+ *
+ * The TURN server's counters and tables belong to the control thread, and
+ * a reader on another thread must never walk them.  So the control loop
+ * copies what the exporters show into a snapshot every CP_SNAPSHOT_MS
+ * (cp_loop.c): it fills the writer's buffer at leisure and swaps it in
+ * under a mutex; a reader copies the published one out under the same
+ * mutex.  Neither side waits for more than a copy, and the control thread
+ * never waits on an exporter's client.  Every exporter shows the same
+ * figures, no older than CP_SNAPSHOT_MS.
+ */
+#ifndef TURNPIKE_CP_SNAPSHOT_H
+#define TURNPIKE_CP_SNAPSHOT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cp_log.h"
+#include "turn_server.h"
+#include "turnpike/plane.h"
+
+/** How often the control loop publishes, milliseconds. */
+#define CP_SNAPSHOT_MS 250
+/** Allocations listed in a snapshot (the first in table order). */
+#define CP_SNAPSHOT_ALLOCS 64
+
+/** One listed allocation. */
+struct cp_snapshot_alloc {
+	/** The username, escaped as the logs escape it and cut to fit ("-"
+	 *  for none). */
+	char user[64];
+	struct tp_addr client, relay, relay2; /**< relay2: TP_AF_NONE if none */
+	uint8_t transport;                    /**< enum tp_transport */
+	uint16_t worker;
+	uint32_t expires_in_s;
+};
+
+/** What is published. */
+struct cp_snapshot_data {
+	uint64_t taken_ms; /**< cp_loop_now_ms() when it was taken */
+	struct turn_stats turn;
+	struct tp_plane_stats plane; /**< every worker's, summed */
+	uint16_t n_workers;
+	struct dp_stats workers[TP_PLANE_MAX_WORKERS];
+	uint64_t busy_cycles[TP_PLANE_MAX_WORKERS];
+	uint32_t n_listed; /**< entries of allocs[] in use */
+	struct cp_snapshot_alloc allocs[CP_SNAPSHOT_ALLOCS];
+};
+
+/** The exchange. */
+struct cp_snapshot {
+	pthread_mutex_t mu;
+	struct cp_snapshot_data *pub;     /**< the readers' (under mu) */
+	struct cp_snapshot_data *scratch; /**< the writer's */
+	bool published;                   /**< pub holds a snapshot */
+};
+
+/** @return 0 or -ENOMEM. */
+int cp_snapshot_init(struct cp_snapshot *s);
+
+/** Free the buffers.  No reader may be running. */
+void cp_snapshot_fini(struct cp_snapshot *s);
+
+/** The writer's buffer to fill (control thread only). */
+struct cp_snapshot_data *cp_snapshot_begin(struct cp_snapshot *s);
+
+/** Publish what cp_snapshot_begin() gave (control thread only). */
+void cp_snapshot_commit(struct cp_snapshot *s);
+
+/**
+ * Copy the published snapshot into @p out (any thread).
+ * @return false if nothing was published yet.
+ */
+bool cp_snapshot_read(struct cp_snapshot *s, struct cp_snapshot_data *out);
+
+#endif /* TURNPIKE_CP_SNAPSHOT_H */
