@@ -181,6 +181,11 @@ static const struct config_def config_defs[TP_CONFIG_KEY_COUNT] = {
 		{ KIND_U32, false, OFF(limit_prefix_v4), 1, 32 },
 	[TP_CONFIG_KEY_LIMIT_PREFIX_V6] =
 		{ KIND_U32, false, OFF(limit_prefix_v6), 1, 128 },
+	[TP_CONFIG_KEY_PROMETHEUS] = { KIND_FLAG, false, OFF(prometheus), 0, 0 },
+	[TP_CONFIG_KEY_PROMETHEUS_ADDRESS] =
+		{ KIND_IP, false, OFF(prometheus_address), 0, 0 },
+	[TP_CONFIG_KEY_PROMETHEUS_PORT] =
+		{ KIND_PORT, false, OFF(prometheus_port), 1, 65535 },
 };
 /* clang-format on */
 
@@ -1415,6 +1420,8 @@ tp_config_init_defaults(struct tp_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->listening_port = TP_CONFIG_DEFAULT_LISTENING_PORT;
+	cfg->prometheus_address = tp_ip_v4(0); /* every address */
+	cfg->prometheus_port = TP_CONFIG_DEFAULT_PROMETHEUS_PORT;
 	cfg->tls_listening_ports.v[0].port = TP_CONFIG_DEFAULT_TLS_LISTENING_PORT;
 	cfg->tls_listening_ports.n = 1;
 	memcpy(cfg->cipher_list, TP_CONFIG_DEFAULT_CIPHER_LIST,

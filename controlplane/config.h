@@ -97,6 +97,7 @@
 /** Defaults (coturn's where coturn has the key). */
 #define TP_CONFIG_DEFAULT_LISTENING_PORT 3478
 #define TP_CONFIG_DEFAULT_TLS_LISTENING_PORT 5349
+#define TP_CONFIG_DEFAULT_PROMETHEUS_PORT 9641 /* coturn's */
 /**
  * TLS 1.2 suites when cipher-list is not given: Mozilla's "intermediate"
  * list without the DHE suites (no DH parameters to manage; every client
@@ -223,7 +224,10 @@
 	X(CHALLENGE_RATE, "challenge-rate-per-prefix")        \
 	X(CHALLENGE_BURST, "challenge-burst-per-prefix")      \
 	X(LIMIT_PREFIX_V4, "limit-prefix-v4")                 \
-	X(LIMIT_PREFIX_V6, "limit-prefix-v6")
+	X(LIMIT_PREFIX_V6, "limit-prefix-v6")                 \
+	X(PROMETHEUS, "prometheus")                           \
+	X(PROMETHEUS_ADDRESS, "prometheus-address")           \
+	X(PROMETHEUS_PORT, "prometheus-port")
 
 /** Index of a key, for tp_config::line[]. */
 enum tp_config_key {
@@ -389,6 +393,10 @@ struct tp_config {
 	bool no_software_attribute;
 	char admin_socket[TP_CONFIG_SOCKET_PATH_MAX + 1];
 	enum tp_log_level log_level;
+	/** The metrics port (/metrics, /live, /ready): on when set. */
+	bool prometheus;
+	struct tp_ip prometheus_address; /**< default 0.0.0.0 */
+	uint16_t prometheus_port;
 
 	/**
 	 * Line of the first occurrence of each key, 0 when the key was not

@@ -21,6 +21,7 @@
 #include "cp_log.h"
 #include "cp_loop.h"
 #include "turnpike/dp_msg.h"
+#include "turnpike/stun.h"
 
 #define CP_EVT_BURST 64
 #define CP_TICK_MS 10
@@ -113,6 +114,32 @@ cp_loop_sink_init(struct cp_loop *loop, struct cp_sink *sink)
 	sink->usage = sink_usage;
 }
 
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A request for the TURN server; an Allocate's handling time (the
+ * authentication and the decision) goes into the histogram. */
+static void
+handle_request(struct cp_loop *loop, const struct turn_packet *pkt,
+	       uint64_t now_ms)
+{
+	bool allocate =
+		stun_is_stun(pkt->data, pkt->len) &&
+		stun_msg_type(pkt->data) ==
+			stun_type(STUN_METHOD_ALLOCATE, STUN_CLASS_REQUEST);
+	uint64_t t0 = allocate ? now_ns() : 0;
+
+	turn_server_handle(loop->srv, pkt, now_ms);
+	if (allocate)
+		cp_hist_add(&loop->alloc_duration, now_ns() - t0);
+}
+
 static void
 handle_packet(struct cp_loop *loop, const struct dp_evt *ev, uint64_t now_ms)
 {
@@ -125,7 +152,7 @@ handle_packet(struct cp_loop *loop, const struct dp_evt *ev, uint64_t now_ms)
 	};
 
 	memcpy(pkt.client_mac, ev->u.packet.client_mac, DP_MAC_LEN);
-	turn_server_handle(loop->srv, &pkt, now_ms);
+	handle_request(loop, &pkt, now_ms);
 	loop->plane.packet_free(loop->plane.ctx, ev->u.packet.mbuf);
 }
 
@@ -185,7 +212,7 @@ drain_streams(struct cp_loop *loop, uint64_t now_ms)
 							     loop->plane.n_workers),
 			};
 
-			turn_server_handle(loop->srv, &pkt, now_ms);
+			handle_request(loop, &pkt, now_ms);
 		} else if (n->kind == STREAM_NOTE_CLOSED) {
 			turn_server_stream_closed(loop->srv, &n->client,
 						  &n->local, n->transport,
@@ -346,6 +373,7 @@ cp_loop_snapshot(struct cp_loop *loop, uint64_t now_ms)
 			loop->plane.worker_stats(loop->plane.ctx, w,
 						 &d->workers[w],
 						 &d->busy_cycles[w]);
+	d->alloc_duration = loop->alloc_duration;
 	d->n_listed = 0;
 	l.d = d;
 	l.now_ms = now_ms;

@@ -39,6 +39,8 @@ struct cp_loop {
 	struct cp_neigh *neigh;
 	/** Published every CP_SNAPSHOT_MS for the exporters; NULL = none. */
 	struct cp_snapshot *snapshot;
+	/** Allocate requests' handling times (into the snapshot). */
+	struct cp_hist alloc_duration;
 };
 
 /** Fill and publish @p loop's snapshot now (cp_snapshot.h). */

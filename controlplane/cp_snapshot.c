@@ -9,6 +9,20 @@
 
 #include "cp_snapshot.h"
 
+void
+cp_hist_add(struct cp_hist *h, uint64_t ns)
+{
+	static const double bounds[CP_HIST_BUCKETS] = CP_HIST_BOUNDS;
+	double s = (double)ns / 1e9;
+	int i = 0;
+
+	while (i < CP_HIST_BUCKETS && s > bounds[i])
+		i++;
+	h->bucket[i]++;
+	h->count++;
+	h->sum_ns += ns;
+}
+
 int
 cp_snapshot_init(struct cp_snapshot *s)
 {

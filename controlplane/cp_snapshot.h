@@ -29,6 +29,26 @@
 /** Allocations listed in a snapshot (the first in table order). */
 #define CP_SNAPSHOT_ALLOCS 64
 
+/** Upper bounds of the Allocate duration histogram's buckets, seconds
+ *  (then +Inf): 50 us to 100 ms, the range a control core's set-up
+ *  takes, unloaded to queued. */
+#define CP_HIST_BOUNDS                                                        \
+	{                                                                     \
+		0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, \
+			0.025, 0.1                                            \
+	}
+#define CP_HIST_BUCKETS 10
+
+/** A latency histogram: counts per bucket (not cumulative), then +Inf. */
+struct cp_hist {
+	uint64_t bucket[CP_HIST_BUCKETS + 1];
+	uint64_t count;
+	uint64_t sum_ns;
+};
+
+/** Count @p ns in @p h. */
+void cp_hist_add(struct cp_hist *h, uint64_t ns);
+
 /** One listed allocation. */
 struct cp_snapshot_alloc {
 	/** The username, escaped as the logs escape it and cut to fit ("-"
@@ -48,6 +68,9 @@ struct cp_snapshot_data {
 	uint16_t n_workers;
 	struct dp_stats workers[TP_PLANE_MAX_WORKERS];
 	uint64_t busy_cycles[TP_PLANE_MAX_WORKERS];
+	/** How long the control thread took over each Allocate request,
+	 *  authentication included (cp_loop.c). */
+	struct cp_hist alloc_duration;
 	uint32_t n_listed; /**< entries of allocs[] in use */
 	struct cp_snapshot_alloc allocs[CP_SNAPSHOT_ALLOCS];
 };

@@ -396,6 +396,31 @@ turn_req_alloc(const struct turn_req *r)
 	return a;
 }
 
+/* turnpike_auth_total's labels for verdict @v. */
+static void
+count_auth(struct turn_stats *st, const struct auth_verdict *v)
+{
+	enum turn_auth_mech mech = TURN_AUTH_UNKNOWN;
+	enum turn_auth_result res;
+
+	if (v->error == 0) {
+		mech = v->mech == AUTH_MECH_REST  ? TURN_AUTH_REST :
+		       v->mech == AUTH_MECH_OAUTH ? TURN_AUTH_OAUTH :
+						    TURN_AUTH_LONG_TERM;
+	} else if (v->reason == AUTH_REASON_OAUTH_UNKNOWN_KID ||
+		   v->reason == AUTH_REASON_OAUTH_BAD_TOKEN ||
+		   v->reason == AUTH_REASON_OAUTH_EXPIRED) {
+		mech = TURN_AUTH_OAUTH;
+	} else if (v->reason == AUTH_REASON_REST_EXPIRED) {
+		mech = TURN_AUTH_REST;
+	}
+	res = v->error == 0   ? TURN_AUTH_OK :
+	      v->error == 438 ? TURN_AUTH_438 :
+	      v->error == 400 ? TURN_AUTH_400 :
+				TURN_AUTH_401;
+	st->auth_by[mech][res]++;
+}
+
 static void
 dispatch(struct turn_req *r, enum turn_method m)
 {
@@ -463,6 +488,7 @@ turn_server_handle(struct turn_server *srv, const struct turn_packet *pkt,
 					   &v);
 		if ((unsigned int)v.reason < AUTH_REASON__COUNT)
 			srv->stats.auth[v.reason]++;
+		count_auth(&srv->stats, &v);
 		if (v.error != 0) {
 			reply_challenge(&r, &v);
 			auth_verdict_wipe(&v);

@@ -243,12 +243,35 @@ enum turn_counter {
 	TURN_C__COUNT
 };
 
+/**
+ * Authentication outcomes by mechanism (turnpike_auth_total).  A failure
+ * is put to a mechanism when the request shows which (an OAuth kid, an
+ * expired REST name); one decided before that (no such user, a bad
+ * nonce) is "unknown".  Long-term covers configured and pushed users.
+ */
+enum turn_auth_mech {
+	TURN_AUTH_LONG_TERM = 0,
+	TURN_AUTH_REST,
+	TURN_AUTH_OAUTH,
+	TURN_AUTH_UNKNOWN,
+	TURN_AUTH_MECH__COUNT
+};
+/** ... and by result: authenticated, or the error answered. */
+enum turn_auth_result {
+	TURN_AUTH_OK = 0,
+	TURN_AUTH_400,
+	TURN_AUTH_401,
+	TURN_AUTH_438,
+	TURN_AUTH_RESULT__COUNT
+};
+
 /** Counters.  Monotonic except the gauges at the end. */
 struct turn_stats {
 	uint64_t requests[TURN_METHOD__COUNT]; /**< decoded requests */
 	uint64_t replies[TURN_REPLY__COUNT];   /**< responses sent, by code */
 	uint64_t drops[TURN_DROP__COUNT];
 	uint64_t auth[AUTH_REASON__COUNT]; /**< authentication verdicts */
+	uint64_t auth_by[TURN_AUTH_MECH__COUNT][TURN_AUTH_RESULT__COUNT];
 	uint64_t peers_refused[PEER_VERDICT_COUNT]; /**< by policy verdict */
 	uint64_t c[TURN_C__COUNT];
 	uint64_t allocs_live;   /**< gauge: allocations in force */

@@ -428,6 +428,8 @@ plane_stats_sum(void *ctx, struct tp_plane_stats *out)
 			out->total.c[i] += s->c[i];
 		for (int i = 0; i < DP_DROP__COUNT; i++)
 			out->total.drop[i] += s->drop[i];
+		for (int i = 0; i < DP_DIR__COUNT; i++)
+			out->total.relayed_bytes[i] += s->relayed_bytes[i];
 		out->busy_cycles += pl->workers[w].busy_cycles;
 	}
 	out->cmd_ring_full_spins = pl->ring_full_spins;

@@ -114,6 +114,7 @@ emit_to_peer(struct dp_worker *w, struct dp_alloc *a, struct rte_mbuf *m,
 	}
 	a->usage.pkts_from_client++;
 	a->usage.bytes_from_client += dlen;
+	w->stats.relayed_bytes[DP_DIR_TO_PEER] += dlen;
 	w->stats.c[what]++;
 	if (mac == NULL) {
 		dp_neigh_hold(w, &peer->ip, m);
@@ -411,6 +412,7 @@ dp_relay_from_peer(struct dp_worker *w, struct rte_mbuf *m,
 	}
 	a->usage.pkts_to_client++;
 	a->usage.bytes_to_client += p->len;
+	w->stats.relayed_bytes[DP_DIR_TO_CLIENT] += p->len;
 	w->stats.c[ch != NULL ? DP_C_relay_peer_to_channel :
 				DP_C_relay_peer_to_data]++;
 	if (a->transport != TP_TRANSPORT_UDP)

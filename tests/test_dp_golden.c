@@ -1143,6 +1143,10 @@ snap(const struct env *e, struct dp_stats *s)
 	for (uint16_t i = 0; i < e->n; i++)
 		for (unsigned int k = 0; k < DP_DROP__COUNT; k++)
 			s[i].drop[k] = rd64(&e->ws[i].stats.drop[k]);
+	for (uint16_t i = 0; i < e->n; i++)
+		for (unsigned int k = 0; k < DP_DIR__COUNT; k++)
+			s[i].relayed_bytes[k] =
+				rd64(&e->ws[i].stats.relayed_bytes[k]);
 }
 
 /*
@@ -4146,6 +4150,19 @@ t_dual(void **state)
 		WANT_D(exp, 0, cmd_failed, 1);
 	}
 	stats_check(e, before, exp, "dual allocation");
+	/* Payload bytes by direction: 50 + 60 + 50 to peers (the channel to
+	 * the given-up family carried nothing), 50 + 60 back. */
+	{
+		struct dp_stats now[MAX_W];
+
+		snap(e, now);
+		assert_int_equal(now[0].relayed_bytes[DP_DIR_TO_PEER] -
+					 before[0].relayed_bytes[DP_DIR_TO_PEER],
+				 160);
+		assert_int_equal(now[0].relayed_bytes[DP_DIR_TO_CLIENT] -
+					 before[0].relayed_bytes[DP_DIR_TO_CLIENT],
+				 110);
+	}
 }
 
 /*

@@ -7,6 +7,8 @@ packages=(
 	# build
 	gcc meson ninja-build pkg-config
 	libdpdk-dev dpdk-dev libssl-dev libbpf-dev libcmocka-dev
+	# the metrics port: an HTTP server library on OpenSSL
+	libcivetweb-dev
 	# fuzzing (libFuzzer with ASan/UBSan)
 	clang libclang-rt-14-dev
 	# tools/check-format.sh: Debian 12's clang-format is version 14, the
@@ -24,6 +26,9 @@ packages=(
 	chromium
 	# tools/bench/relay-bench: its plot (dpdk-testpmd comes with dpdk-dev)
 	gnuplot-nox
+	# the metrics test: a real Prometheus server scrapes /metrics, and
+	# promtool checks the format
+	prometheus
 )
 
 missing=()
@@ -40,3 +45,5 @@ fi
 # coturn's package starts a turnserver on install on some systems; we only
 # want its client tools, and a running one would hold port 3478.
 systemctl stop coturn 2>/dev/null || true
+# Likewise Debian's prometheus service: the metrics test runs its own.
+systemctl stop prometheus 2>/dev/null || true

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_eal.h>
 #include <rte_ethdev.h>
@@ -32,6 +33,7 @@
 #include "cp_admin.h"
 #include "cp_log.h"
 #include "cp_loop.h"
+#include "cp_metrics_http.h"
 #include "cp_setup.h"
 #include "cp_tls.h"
 #include "dp_plane.h"
@@ -158,6 +160,7 @@ main(int argc, char **argv)
 	struct dp_plane *plane;
 	struct rte_mempool *pool;
 	struct cp_loop loop = { 0 };
+	struct cp_metrics_http *metrics = NULL;
 	struct host_share share;
 	struct cp_sink sink;
 	struct cp_admin admin;
@@ -299,6 +302,23 @@ main(int argc, char **argv)
 	if (turnpike_telemetry_register(&snapshot) != 0)
 		cp_log(CP_LOG_WARN, "telemetry",
 		       "could not register /turnpike/ commands");
+	if (cfg.prometheus) {
+		struct cp_metrics_info mi = {
+			.version = TP_VERSION,
+			.start_time_s = (double)time(NULL),
+		};
+
+		metrics = cp_metrics_http_start(&cfg.prometheus_address,
+						cfg.prometheus_port, &snapshot,
+						&mi, &stop_requested, err,
+						sizeof(err));
+		if (metrics == NULL) {
+			fprintf(stderr, "turnpike: %s:%u: prometheus-port: %s\n",
+				cfg.file,
+				cfg.line[TP_CONFIG_KEY_PROMETHEUS_PORT], err);
+			return 1;
+		}
+	}
 
 	/* 8. The admin socket: commands and pushed credentials, served by
 	 * the control loop (cp_admin.h). */
@@ -360,6 +380,7 @@ main(int argc, char **argv)
 	cp_loop_run(&loop);
 
 	/* 11. Stop: streams, workers, port, everything we made. */
+	cp_metrics_http_stop(metrics);
 	stream_server_destroy(streams);
 	stream_queue_fini(&stream_q);
 	SSL_CTX_free(tls);

@@ -105,10 +105,24 @@ enum dp_drop {
 	DP_DROP__COUNT
 };
 
+/** Directions of relayed data (turnpike_relayed_bytes_total's label). */
+enum dp_direction {
+	DP_DIR_TO_PEER = 0,
+	DP_DIR_TO_CLIENT = 1,
+	DP_DIR__COUNT
+};
+
 /** One worker's counters; written only by that worker. */
 struct dp_stats {
 	uint64_t c[DP_C__COUNT];
 	uint64_t drop[DP_DROP__COUNT];
+	/**
+	 * Application bytes relayed (the UDP payload a peer sent or gets),
+	 * by direction.  Beside the event counters rather than among them:
+	 * a byte count is not an event, and the golden tests account for
+	 * every event counter of every frame.
+	 */
+	uint64_t relayed_bytes[DP_DIR__COUNT];
 };
 
 /** Name of a counter ("rx_packets"); "?" if out of range. */

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The Prometheus text of a snapshot (controlplane/cp_metrics.c) and the
+ * histogram behind it (cp_snapshot.c): families once each, labels for every
+ * worker and direction, cumulative buckets ending in +Inf = count, the
+ * length contract of a too-small buffer, and, when Debian's promtool is
+ * installed, its verdict on the whole text.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cp_metrics.h"
+
+static struct cp_snapshot_data d;
+static const struct cp_metrics_info info = { "9.9.9", 1700000000.5 };
+
+static void
+fill(void)
+{
+	memset(&d, 0, sizeof(d));
+	d.n_workers = 2;
+	d.workers[0].c[DP_C_relay_channel_to_peer] = 10;
+	d.workers[0].c[DP_C_relay_send_to_peer] = 5;
+	d.workers[1].c[DP_C_relay_peer_to_data] = 7;
+	d.workers[1].relayed_bytes[DP_DIR_TO_CLIENT] = 700;
+	d.plane.total.drop[DP_DROP_no_permission] = 3;
+	d.plane.total.c[DP_C_handoff_out] = 4;
+	d.turn.allocs_by_transport[TP_TRANSPORT_TLS] = 2;
+	d.turn.auth_by[TURN_AUTH_OAUTH][TURN_AUTH_401] = 6;
+	cp_hist_add(&d.alloc_duration, 20000);     /* 20 us */
+	cp_hist_add(&d.alloc_duration, 300000);    /* 300 us */
+	cp_hist_add(&d.alloc_duration, 900000000); /* 0.9 s: +Inf */
+}
+
+static char *
+render(void)
+{
+	int n = cp_metrics_render(&d, &info, NULL, 0);
+	char *buf;
+
+	assert_true(n > 0);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(cp_metrics_render(&d, &info, buf, (size_t)n + 1), n);
+	assert_int_equal(strlen(buf), n);
+	return buf;
+}
+
+static int
+count(const char *text, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+static void
+test_families(void **state)
+{
+	char *t;
+
+	(void)state;
+	fill();
+	t = render();
+	assert_int_equal(count(t,
+			       "# TYPE turnpike_relayed_packets_total counter\n"),
+			 1);
+	assert_int_equal(count(t,
+			       "# TYPE turnpike_allocate_duration_seconds histogram\n"),
+			 1);
+	assert_non_null(strstr(t, "turnpike_build_info{version=\"9.9.9\"} 1\n"));
+	assert_non_null(strstr(t, "turnpike_start_time_seconds 1700000000.500\n"));
+	assert_non_null(strstr(t, "turnpike_allocations{transport=\"tls\"} 2\n"));
+	assert_non_null(strstr(t, "turnpike_allocations{transport=\"udp\"} 0\n"));
+	assert_non_null(strstr(
+		t,
+		"turnpike_relayed_packets_total{direction=\"to_peer\",worker=\"0\"} 15\n"));
+	assert_non_null(strstr(
+		t,
+		"turnpike_relayed_packets_total{direction=\"to_client\",worker=\"1\"} 7\n"));
+	assert_non_null(strstr(
+		t,
+		"turnpike_relayed_packets_total{direction=\"to_peer\",worker=\"1\"} 0\n"));
+	assert_non_null(strstr(
+		t,
+		"turnpike_relayed_bytes_total{direction=\"to_client\",worker=\"1\"} 700\n"));
+	assert_non_null(strstr(
+		t,
+		"turnpike_dropped_packets_total{reason=\"no_permission\"} 3\n"));
+	assert_int_equal(count(t, "turnpike_dropped_packets_total{reason="),
+			 DP_DROP__COUNT);
+	assert_non_null(strstr(t, "turnpike_handoffs_total 4\n"));
+	assert_non_null(strstr(
+		t, "turnpike_auth_total{method=\"oauth\",result=\"401\"} 6\n"));
+	assert_non_null(strstr(t,
+			       "turnpike_responses_total{code=\"success\"} 0\n"));
+	assert_non_null(strstr(t, "turnpike_responses_total{code=\"438\"} 0\n"));
+	/* Cumulative buckets; +Inf is the count. */
+	assert_non_null(strstr(
+		t, "turnpike_allocate_duration_seconds_bucket{le=\"5e-05\"} 1\n"));
+	assert_non_null(strstr(
+		t,
+		"turnpike_allocate_duration_seconds_bucket{le=\"0.0005\"} 2\n"));
+	assert_non_null(strstr(
+		t, "turnpike_allocate_duration_seconds_bucket{le=\"0.1\"} 2\n"));
+	assert_non_null(strstr(
+		t, "turnpike_allocate_duration_seconds_bucket{le=\"+Inf\"} 3\n"));
+	assert_non_null(strstr(t, "turnpike_allocate_duration_seconds_count 3\n"));
+	assert_non_null(strstr(t,
+			       "turnpike_allocate_duration_seconds_sum 0.900320000\n"));
+	free(t);
+}
+
+/* A buffer too small: the needed length, a NUL-terminated prefix. */
+static void
+test_short_buffer(void **state)
+{
+	char small[64];
+	int n;
+
+	(void)state;
+	fill();
+	memset(small, 'x', sizeof(small));
+	n = cp_metrics_render(&d, &info, small, sizeof(small));
+	assert_true(n > (int)sizeof(small));
+	assert_int_equal(strlen(small), sizeof(small) - 1);
+	assert_int_equal(cp_metrics_render(&d, &info, NULL, 0), n);
+}
+
+/* Debian's promtool, when installed, on the whole text. */
+static void
+test_promtool(void **state)
+{
+	char *t;
+	FILE *p;
+
+	(void)state;
+	if (access("/usr/bin/promtool", X_OK) != 0) {
+		skip();
+		return;
+	}
+	fill();
+	t = render();
+	p = popen("/usr/bin/promtool check metrics >/dev/null 2>&1", "w");
+	assert_non_null(p);
+	fputs(t, p);
+	assert_int_equal(pclose(p), 0);
+	free(t);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_families),
+		cmocka_unit_test(test_short_buffer),
+		cmocka_unit_test(test_promtool),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
