@@ -26,7 +26,9 @@
  *
  * Where turnpike is stricter than coturn, or differs, on purpose:
  *  - unknown keys and bad values stop the server (coturn logs and goes on);
- *  - a non-repeatable key given twice is an error (coturn keeps the last);
+ *  - a non-repeatable key given twice is an error (coturn keeps the last),
+ *    and so is a second gateway of one family (one IPv4 and one IPv6 are
+ *    fine: the fast path has a gateway per family);
  *  - static-auth-secret, user and oauth-key do not switch their mechanism on
  *    (coturn does so silently); the mechanism's flag must be given;
  *  - stale-nonce=0 (coturn: nonces never expire) is refused;
@@ -68,7 +70,7 @@ enum config_kind {
 	KIND_TEXT,      /* char[max + 1], not empty */
 	KIND_PATH,      /* char *, owned; an absolute path */
 	KIND_SOCKET,    /* char[TP_CONFIG_SOCKET_PATH_MAX + 1] */
-	KIND_IP,        /* one struct tp_ip */
+	KIND_IP_PAIR,   /* struct tp_config_ip_pair, one address per family */
 	KIND_IP_LIST,   /* struct tp_config_ip_list */
 	KIND_RANGES,    /* struct tp_config_range_list, any range form */
 	KIND_PREFIXES,  /* struct tp_config_range_list, CIDR only */
@@ -158,7 +160,8 @@ static const struct config_def config_defs[TP_CONFIG_KEY_COUNT] = {
 		{ KIND_FLAG, false, OFF(no_software_attribute), 0, 0 },
 	[TP_CONFIG_KEY_NO_MULTICAST_PEERS] = { KIND_ENFORCED, false, 0, 0, 0 },
 	[TP_CONFIG_KEY_NO_LOOPBACK_PEERS] = { KIND_ENFORCED, false, 0, 0, 0 },
-	[TP_CONFIG_KEY_GATEWAY] = { KIND_IP, false, OFF(gateway), 0, 0 },
+	/* Repeatable, but once per family: config_ip_pair_set() checks. */
+	[TP_CONFIG_KEY_GATEWAY] = { KIND_IP_PAIR, true, OFF(gateway), 0, 0 },
 	[TP_CONFIG_KEY_LOCAL_NETWORK] = { KIND_PREFIXES, true, OFF(local_networks), 0, 0 },
 	[TP_CONFIG_KEY_EXCEPTION_INTERFACE] =
 		{ KIND_TEXT, false, OFF(exception_interface), 0, TP_CONFIG_IFNAME_MAX },
@@ -688,6 +691,31 @@ config_port_push(struct config_parser *p, const struct config_def *def,
 	return 0;
 }
 
+/*
+ * One address per family (gateway).  A second line of the same family would
+ * replace the first without a word, so it is refused, like a non-repeatable
+ * key given again, naming the line that family was first given on.
+ */
+static int
+config_ip_pair_set(struct config_parser *p, struct tp_config_ip_pair *pair,
+		   const char *value)
+{
+	struct tp_config_ip item = { .line = p->line };
+	struct tp_config_ip *slot;
+
+	if (config_ip(p, value, true, &item.ip) != 0)
+		return -EINVAL;
+	slot = item.ip.family == TP_AF_INET6 ? &pair->v6 : &pair->v4;
+	if (slot->line != 0)
+		return config_fail(p,
+				   "a second %s address (first on line %u); give at "
+				   "most one per family",
+				   item.ip.family == TP_AF_INET6 ? "IPv6" : "IPv4",
+				   slot->line);
+	*slot = item;
+	return 0;
+}
+
 /* ---- Handlers by kind --------------------------------------------------- */
 
 /* Kinds that hold one scalar. */
@@ -751,8 +779,6 @@ config_apply_scalar(struct config_parser *p, const struct config_def *def,
 					   TP_CONFIG_SOCKET_PATH_MAX);
 		memcpy(field, l->value, len + 1);
 		return 0;
-	case KIND_IP:
-		return config_ip(p, l->value, true, field);
 	case KIND_LOG_LEVEL:
 		for (size_t i = 0; i < sizeof(config_log_levels) /
 					       sizeof(config_log_levels[0]);
@@ -835,6 +861,8 @@ config_apply_item(struct config_parser *p, const struct config_def *def,
 	}
 	case KIND_PORTS:
 		return config_port_push(p, def, field, l->value);
+	case KIND_IP_PAIR:
+		return config_ip_pair_set(p, field, l->value);
 	case KIND_USER:
 		if (config_user_check(p, l->value) != 0)
 			return -EINVAL;
@@ -1643,13 +1671,19 @@ config_dump_key(FILE *out, enum tp_config_key id, const struct tp_config *cfg)
 		else
 			config_dump_text(out, key, *(char *const *)field);
 		break;
-	case KIND_IP:
-		if (((const struct tp_ip *)field)->family == TP_AF_NONE)
+	case KIND_IP_PAIR: {
+		const struct tp_config_ip_pair *pair = field;
+
+		if (pair->v4.line == 0 && pair->v6.line == 0)
 			fprintf(out, "# %s not set\n", key);
-		else
+		if (pair->v4.line != 0)
 			fprintf(out, "%s=%s\n", key,
-				tp_ip_format(field, ip, sizeof(ip)));
+				tp_ip_format(&pair->v4.ip, ip, sizeof(ip)));
+		if (pair->v6.line != 0)
+			fprintf(out, "%s=%s\n", key,
+				tp_ip_format(&pair->v6.ip, ip, sizeof(ip)));
 		break;
+	}
 	case KIND_LOG_LEVEL: {
 		unsigned int level = *(const enum tp_log_level *)field;
 

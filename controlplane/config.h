@@ -251,6 +251,15 @@ struct tp_config_ip {
 	unsigned int line;
 };
 
+/**
+ * A key given at most once per family (gateway): an IPv4 and an IPv6
+ * address are two settings, two of one family a mistake.
+ */
+struct tp_config_ip_pair {
+	struct tp_config_ip v4; /**< ip.family TP_AF_NONE, line 0: not given */
+	struct tp_config_ip v6; /**< the same for IPv6 */
+};
+
 /** One address range (allowed-peer-ip, denied-peer-ip, local-network). */
 struct tp_config_range {
 	struct tp_ip_range range;
@@ -324,7 +333,8 @@ struct tp_config {
 	struct tp_config_ip_list relay_ips;
 	uint16_t min_port; /**< relay port range, inclusive */
 	uint16_t max_port;
-	struct tp_ip gateway; /**< family TP_AF_NONE when not given */
+	/** Next-hop router for peers off every local-network, per family. */
+	struct tp_config_ip_pair gateway;
 	struct tp_config_range_list local_networks;
 	/** Exception-port mode: the kernel interface turnpike makes for the
 	 *  host's share of the NIC (a TAP, dataplane/dp_xport.h); "" = none. */

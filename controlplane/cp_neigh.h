@@ -3,14 +3,16 @@
  * @file
  * The fast path's next hops from the kernel's neighbour table, for AF_XDP
  * mode (cp_neigh.c), where the host keeps the interface and so owns ARP
- * on it: ARP replies reach the kernel, never the workers.
+ * and neighbour discovery on it: ARP replies and neighbour advertisements
+ * reach the kernel, never the workers.
  *
  * An rtnetlink socket on the control thread: a dump of the interface's
- * IPv4 neighbours at start, then every RTNLGRP_NEIGH notification; each
- * next hop that is new or has moved is pushed to every worker as
- * DP_CMD_NEIGH_SET.  A worker's miss (DP_EVT_NEIGH_MISS) becomes
- * RTM_NEWNEIGH with NTF_USE, which makes the kernel resolve (an ARP
- * request now); its answer arrives as a notification.  A worker's report
+ * IPv4 and IPv6 neighbours at start (one dump, AF_UNSPEC), then every
+ * RTNLGRP_NEIGH notification (one group for both families); each next hop
+ * that is new or has moved is pushed to every worker as DP_CMD_NEIGH_SET.
+ * A worker's miss (DP_EVT_NEIGH_MISS) becomes RTM_NEWNEIGH with NTF_USE,
+ * which makes the kernel resolve (an ARP request or a neighbour
+ * solicitation now); its answer arrives as a notification.  A worker's report
  * of a next hop in use (DP_EVT_NEIGH_USED) becomes NTF_USE too, so the
  * kernel keeps and revalidates the entry although it never sees our
  * traffic.  The decisions are cp_neigh_table.h's; this unit does the I/O.

@@ -13,9 +13,10 @@
  * kernel NTF_USE for the address (USE: resolve it, or keep it fresh).
  *
  * Rules, and why:
- *  - Only next hops are kept: IPv4 addresses the fast path could resolve
- *    (inside a local-network, the gateway, or anything when no gateway is
- *    set), as dp_arp.c's next_hop_ip() picks them.  The workers' tables
+ *  - Only next hops are kept: IPv4 and IPv6 addresses the fast path could
+ *    resolve (inside a local-network, the gateway of the address's family,
+ *    or anything when that family has no gateway), as dp_nexthop.c's
+ *    next_hop_ip() picks them.  The workers' tables
  *    are small and never shrink; the host's other neighbours are not
  *    theirs.
  *  - The workers are told only what is new or changed, so a STALE or

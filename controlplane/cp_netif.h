@@ -30,7 +30,7 @@ struct cp_netif_addr {
 
 /**
  * The host's addresses for the interface, from @p p: every listening and
- * relay address, once, each with the prefix of the first local-network
+ * relay address of either family, once, each with the prefix of the first local-network
  * that contains it (its connected route: on-link neighbours answer ARP
  * through the interface), or a host prefix (/32, /128) if none does.
  * @return how many were written to @p out (at most @p max).

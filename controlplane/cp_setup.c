@@ -80,19 +80,23 @@ setup_secrets(struct cp_objects *o, const struct tp_config *cfg, char *err,
 
 /*
  * The server's own network is refused as a peer unless an allow range names
- * it (peer_policy.h, step 3b): the gateway and the local-network ranges,
- * except the relay addresses, which allocations relay between.
+ * it (peer_policy.h, step 3b): the gateways (IPv4 and IPv6) and the
+ * local-network ranges, except the relay addresses, which allocations relay
+ * between.
  */
 static int
 setup_policy_local(struct cp_objects *o, const struct tp_config *cfg, char *err,
 		   size_t err_len)
 {
+	const struct tp_config_ip *gws[] = { &cfg->gateway.v4, &cfg->gateway.v6 };
 	int rc = 0;
 
-	if (cfg->gateway.family != TP_AF_NONE) {
-		struct tp_ip_range r = { cfg->gateway, cfg->gateway };
+	for (size_t i = 0; rc == 0 && i < sizeof(gws) / sizeof(gws[0]); i++) {
+		struct tp_ip_range r = { gws[i]->ip, gws[i]->ip };
 
-		rc = peer_policy_add_range(&o->policy, PEER_LIST_LOCAL, &r);
+		if (gws[i]->line != 0)
+			rc = peer_policy_add_range(&o->policy, PEER_LIST_LOCAL,
+						   &r);
 	}
 	for (size_t i = 0; rc == 0 && i < cfg->local_networks.n; i++)
 		rc = peer_policy_add_range(&o->policy, PEER_LIST_LOCAL,
@@ -227,10 +231,8 @@ setup_plane(struct cp_objects *o, const struct tp_config *cfg, char *err,
 	pp->max_port = o->params.max_port;
 	pp->chan_max = o->params.chan_max;
 	pp->udp_clients = !cfg->no_udp;
-	if (cfg->gateway.family == TP_AF_INET6)
-		pp->gateway6 = cfg->gateway;
-	else
-		pp->gateway = cfg->gateway;
+	pp->gateway = cfg->gateway.v4.ip;
+	pp->gateway6 = cfg->gateway.v6.ip;
 	pp->request_rate = cfg->request_rate;
 	pp->request_burst = cfg->request_burst;
 	pp->limit_v4_bits = (uint8_t)cfg->limit_prefix_v4;

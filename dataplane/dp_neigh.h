@@ -27,8 +27,6 @@ struct rte_mbuf;
 #define DP_NEIGH_SLOTS 1024 /* power of two */
 /** Slots an address may occupy, from its hash on. */
 #define DP_NEIGH_PROBE 16
-/** Slots an address may occupy, from its hash on. */
-#define DP_NEIGH_PROBE 16
 
 /** When the kernel owns ARP (AF_XDP mode), how often a worker reports a
  *  next hop it uses (DP_EVT_NEIGH_USED): well inside the kernel's

@@ -168,7 +168,8 @@ test_defaults(void **state)
 	assert_int_equal(cfg.limit_prefix_v6, 48);
 	assert_string_equal(cfg.admin_socket, "/run/turnpike.sock");
 	assert_int_equal(cfg.log_level, TP_LOG_INFO);
-	assert_int_equal(cfg.gateway.family, TP_AF_NONE);
+	assert_int_equal(cfg.gateway.v4.ip.family, TP_AF_NONE);
+	assert_int_equal(cfg.gateway.v6.ip.family, TP_AF_NONE);
 	assert_string_equal(cfg.realm, "");
 	assert_false(cfg.lt_cred_mech || cfg.use_auth_secret || cfg.oauth ||
 		     cfg.no_auth);
@@ -258,7 +259,8 @@ static const char every_key[] =
 	"challenge-burst-per-prefix=7\n"             /* 64 */
 	"limit-prefix-v4=32\n"                       /* 65 */
 	"limit-prefix-v6=64\n"                       /* 66 */
-	"oauth-kid-quota=500\n";                     /* 67 */
+	"oauth-kid-quota=500\n"                      /* 67 */
+	"gateway=2001:db8::fe\n";                    /* 68 */
 
 static void
 expect_ip(const struct tp_ip *ip, const char *text)
@@ -358,7 +360,11 @@ test_every_key(void **state)
 	assert_true(cfg.no_software_attribute);
 	assert_int_equal(cfg.line[TP_CONFIG_KEY_NO_MULTICAST_PEERS], 35);
 	assert_int_equal(cfg.line[TP_CONFIG_KEY_NO_LOOPBACK_PEERS], 36);
-	expect_ip(&cfg.gateway, "192.0.2.254");
+	expect_ip(&cfg.gateway.v4.ip, "192.0.2.254");
+	assert_int_equal(cfg.gateway.v4.line, 37);
+	expect_ip(&cfg.gateway.v6.ip, "2001:db8::fe");
+	assert_int_equal(cfg.gateway.v6.line, 68);
+	assert_int_equal(cfg.line[TP_CONFIG_KEY_GATEWAY], 37);
 	assert_int_equal(cfg.local_networks.n, 2);
 	expect_range(&cfg.local_networks.v[0].range, "192.0.2.0", "192.0.2.255");
 	expect_range(&cfg.local_networks.v[1].range,
@@ -718,10 +724,43 @@ test_duplicate_key(void **state)
 		     "given again (first on line 3)");
 	expect_error("stale-nonce\nstale-nonce=60\n", 2, "stale-nonce",
 		     "first on line 5");
-	expect_error("gateway=192.0.2.1\ngateway=192.0.2.1\n", 2, "gateway",
-		     "first on line 5");
 	expect_error("no-multicast-peers\nno-multicast-peers\n", 2,
 		     "no-multicast-peers", "first on line 5");
+}
+
+/*
+ * gateway is repeatable once per family: the fast path has an IPv4 and an
+ * IPv6 gateway, and a second one of a family would replace the first.  The
+ * error names the line that family was first given on, not the key's.
+ */
+static void
+test_gateway_per_family(void **state)
+{
+	struct tp_config cfg;
+
+	(void)state;
+	parse_ok(&cfg, "gateway=2001:db8::fe\ngateway=192.0.2.254\n");
+	expect_ip(&cfg.gateway.v4.ip, "192.0.2.254");
+	assert_int_equal(cfg.gateway.v4.line, BASE_LINES + 2);
+	expect_ip(&cfg.gateway.v6.ip, "2001:db8::fe");
+	assert_int_equal(cfg.gateway.v6.line, BASE_LINES + 1);
+	tp_config_free(&cfg);
+
+	/* One family only: the other stays unset. */
+	parse_ok(&cfg, "gateway=2001:db8::fe\n");
+	assert_int_equal(cfg.gateway.v4.ip.family, TP_AF_NONE);
+	assert_int_equal(cfg.gateway.v4.line, 0);
+	expect_ip(&cfg.gateway.v6.ip, "2001:db8::fe");
+	tp_config_free(&cfg);
+
+	expect_error("gateway=192.0.2.1\ngateway=192.0.2.1\n", 2, "gateway",
+		     "a second IPv4 address (first on line 5)");
+	expect_error("gateway=2001:db8::fe\ngateway=192.0.2.1\n"
+		     "gateway=192.0.2.2\n",
+		     3, "gateway", "a second IPv4 address (first on line 6)");
+	expect_error("gateway=192.0.2.1\ngateway=2001:db8::fe\n"
+		     "gateway=2001:db8::1\n",
+		     3, "gateway", "a second IPv6 address (first on line 6)");
 }
 
 static void
@@ -1645,6 +1684,7 @@ static const char every_key_dump[] = "# effective configuration of all.conf\n"
 				     "alternate-server=[2001:db8::21]:3478\n"
 				     "no-software-attribute=yes\n"
 				     "gateway=192.0.2.254\n"
+				     "gateway=2001:db8::fe\n"
 				     "local-network=192.0.2.0/24\n"
 				     "local-network=2001:db8::/64\n"
 				     "exception-interface=tp0\n"
@@ -1716,7 +1756,8 @@ test_dump(void **state)
 	assert_int_equal(tp_config_parse_text(&cfg, "lab.conf",
 					      "relay-ip=192.0.2.1\nrelay-ip=2001:db8::1\n"
 					      "no-auth\nrealm=\"lab # 1\"\n"
-					      "denied-peer-ip=10.0.0.3-10.0.0.9\nmax-bps=9\n",
+					      "denied-peer-ip=10.0.0.3-10.0.0.9\nmax-bps=9\n"
+					      "gateway=2001:db8::fe\ngateway=192.0.2.254\n",
 					      err, sizeof(err)),
 			 0);
 	assert_true(cfg.no_auth);
@@ -1725,6 +1766,8 @@ test_dump(void **state)
 	assert_non_null(strstr(out, "no-auth=yes\n"));
 	assert_non_null(strstr(out, "denied-peer-ip=10.0.0.3-10.0.0.9\n"));
 	assert_non_null(strstr(out, "realm=\"lab # 1\"\n"));
+	assert_non_null(strstr(out,
+			       "\ngateway=192.0.2.254\ngateway=2001:db8::fe\n"));
 	assert_int_equal(tp_config_parse_text(&again, "lab.conf", out, err,
 					      sizeof(err)),
 			 0);
@@ -1827,6 +1870,7 @@ main(void)
 		cmocka_unit_test(test_empty_values),
 		cmocka_unit_test(test_unknown_key),
 		cmocka_unit_test(test_duplicate_key),
+		cmocka_unit_test(test_gateway_per_family),
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_quotes_comments_blanks),
 		cmocka_unit_test(test_crlf),

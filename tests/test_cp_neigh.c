@@ -9,12 +9,15 @@
  * Then the whole source (controlplane/cp_neigh.c) against a real kernel,
  * when run as root: the process moves into a network namespace of its own
  * with a veth whose peer lives in a second, named namespace (10.77.0.1 and
- * 10.77.0.2), and a fake fast path records the DP_CMD_NEIGH_SET commands.
+ * 10.77.0.2, 2001:db8:77::1 and 2001:db8:77::2), and a fake fast path
+ * records the DP_CMD_NEIGH_SET commands.
  * A neighbour the kernel knew before is pushed from the start-up dump,
  * even to a worker that missed it before the dump was read; a
  * worker's miss makes the kernel ARP and its answer is pushed to every
  * worker; an administrator's PERMANENT entry is pushed and never touched
- * (NTF_USE would strip it); a MAC that moves is pushed again.  The named
+ * (NTF_USE would strip it); a MAC that moves is pushed again.  IPv6 next
+ * hops come the same way: from the same dump, and from the kernel's
+ * neighbour discovery after a miss.  The named
  * namespace is deleted at the end, ours goes with the process.  Without
  * root (or iproute2) those cases are skipped.
  */
@@ -61,6 +64,17 @@ ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
 {
 	return tp_ip_v4((uint32_t)a << 24 | (uint32_t)b << 16 |
 			(uint32_t)c << 8 | d);
+}
+
+/* 2001:db8:77::@p last (the kernel cases' IPv6 network). */
+static struct tp_ip
+ip6_77(uint8_t last)
+{
+	struct tp_ip ip;
+
+	assert_int_equal(tp_ip_parse(&ip, "2001:db8:77::"), 0);
+	ip.bytes[15] = last;
+	return ip;
 }
 
 /* Local network 192.0.2.0/24, gateway 192.0.2.254. */
@@ -392,13 +406,23 @@ kernel_setup(void **state)
 	if (geteuid() != 0 || system("ip -V >/dev/null 2>&1") != 0)
 		return 0; /* the cases skip */
 	snprintf(peer_ns, sizeof(peer_ns), "tpk-cpneigh-%d", (int)getpid());
+	/* No duplicate address detection on either side: the kernel sends
+	 * no neighbour solicitation until its link-local address has passed
+	 * it (about a second after the link comes up). */
 	if (unshare(CLONE_NEWNET) != 0 || sh("ip netns add %s", peer_ns) != 0 ||
+	    sh("sysctl -qw net.ipv6.conf.default.accept_dad=0") != 0 ||
+	    sh("ip netns exec %s sysctl -qw net.ipv6.conf.default.accept_dad=0",
+	       peer_ns) != 0 ||
 	    sh("ip link set lo up && ip link add v0 type veth peer name v1 netns %s",
 	       peer_ns) != 0 ||
 	    sh("ip addr add 10.77.0.1/24 dev v0 && ip link set v0 up") != 0 ||
 	    sh("ip -n %s addr add 10.77.0.2/24 dev v1 && ip -n %s link set v1 up",
 	       peer_ns, peer_ns) != 0 ||
-	    sh("ip -n %s addr add 10.77.0.3/24 dev v1", peer_ns) != 0)
+	    sh("ip -n %s addr add 10.77.0.3/24 dev v1", peer_ns) != 0 ||
+	    sh("ip addr add 2001:db8:77::1/64 dev v0 nodad") != 0 ||
+	    sh("ip -n %s addr add 2001:db8:77::2/64 dev v1 nodad && "
+	       "ip -n %s addr add 2001:db8:77::3/64 dev v1 nodad",
+	       peer_ns, peer_ns) != 0)
 		return -1;
 	return 0;
 }
@@ -503,6 +527,63 @@ test_kernel(void **state)
 	cp_neigh_destroy(n);
 }
 
+/*
+ * IPv6 next hops, as IPv4's: one the kernel knew before start is pushed
+ * from the start-up dump (a dump of AF_INET alone never pushed it, and no
+ * notification comes for an entry that does not change); a worker's miss
+ * makes the kernel solicit, and the advertisement's notification is
+ * pushed to every worker with the peer's MAC.
+ */
+static void
+test_kernel_ipv6(void **state)
+{
+	struct tp_plane_params p;
+	struct tp_ip ip2 = ip6_77(2), ip3 = ip6_77(3);
+	struct dp_evt miss = { .type = DP_EVT_NEIGH_MISS, .worker = 1 };
+	uint8_t mac[DP_MAC_LEN];
+	struct cp_neigh *n;
+	char err[256];
+	int ifindex;
+
+	(void)state;
+	if (peer_ns[0] == '\0')
+		skip();
+	ifindex = (int)if_nametoindex("v0");
+	assert_true(ifindex > 0);
+	memset(&p, 0, sizeof(p));
+	p.n_local = 1;
+	p.local_nets[0].lo = ip6_77(0);
+	p.local_nets[0].hi = ip6_77(0);
+	memset(p.local_nets[0].hi.bytes + 8, 0xff, 8); /* a /64 */
+
+	assert_int_equal(sh("ping -6 -c 1 -W 2 2001:db8:77::2 >/dev/null 2>&1"),
+			 0);
+	memset(&fake, 0, sizeof(fake));
+	n = cp_neigh_create(ifindex, &p, err, sizeof(err));
+	assert_non_null(n);
+	assert_true(poll_until_told(n, &ip2, K_WORKERS));
+	assert_int_equal(cp_neigh_counter(n, CP_NEIGH_C_dumps), 1);
+	assert_int_equal(cp_neigh_counter(n, CP_NEIGH_C_resolve_asked), 0);
+
+	assert_int_not_equal(sh("ip -6 neigh show 2001:db8:77::3 dev v0 | "
+				"grep -q REACHABLE"),
+			     0);
+	miss.u.neigh.ip = ip3;
+	cp_neigh_event(n, &fake_ops, &miss);
+	assert_int_equal(cp_neigh_counter(n, CP_NEIGH_C_resolve_asked), 1);
+	assert_true(poll_until_told(n, &ip3, K_WORKERS));
+	assert_int_equal(cp_neigh_counter(n, CP_NEIGH_C_resolved), 1);
+	told(&ip3, mac);
+	assert_int_equal(sh("ip -n %s link show v1 | grep -q "
+			    "'%02x:%02x:%02x:%02x:%02x:%02x'",
+			    peer_ns, mac[0], mac[1], mac[2], mac[3], mac[4],
+			    mac[5]),
+			 0);
+	assert_int_equal(cp_neigh_counter(n, CP_NEIGH_C_kernel_errors), 0);
+	assert_int_equal(cp_neigh_counter(n, CP_NEIGH_C_lost), 0);
+	cp_neigh_destroy(n);
+}
+
 int
 main(void)
 {
@@ -516,6 +597,7 @@ main(void)
 	};
 	const struct CMUnitTest kernel[] = {
 		cmocka_unit_test(test_kernel),
+		cmocka_unit_test(test_kernel_ipv6),
 	};
 	int rc = cmocka_run_group_tests_name("cp_neigh_table", pure, NULL, NULL);
 

@@ -437,6 +437,45 @@ test_local_network_refused(void **state)
 	local_network_case("allowed-peer-ip=81.2.69.0/24\n", 0, 0);
 }
 
+/*
+ * A gateway of each family: both are the server's own network, refused as
+ * peers (3b) beside their public neighbours, and each is the fast path's
+ * gateway of its family.  Before gateway took one line per family, the
+ * IPv6 one could not be given alongside the IPv4 one at all.
+ */
+static void
+test_gateways_both_families(void **state)
+{
+	static const char conf[] = "relay-ip=198.51.100.1\n"
+				   "relay-ip=2a00:1450:4001::10\n"
+				   "realm=" H_REALM "\n"
+				   "use-auth-secret\nstatic-auth-secret=x\n"
+				   "gateway=2a00:1450:4001::1\n"
+				   "gateway=81.2.69.1\n";
+	struct tp_ip gw4, gw6, near4, near6;
+	struct tp_config cfg;
+	struct cp_objects obj;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(tp_ip_parse(&gw4, "81.2.69.1"), 0);
+	assert_int_equal(tp_ip_parse(&gw6, "2a00:1450:4001::1"), 0);
+	assert_int_equal(tp_ip_parse(&near4, "81.2.69.2"), 0);
+	assert_int_equal(tp_ip_parse(&near6, "2a00:1450:4001::2"), 0);
+	if (tp_config_parse_text(&cfg, "t.conf", conf, err, sizeof(err)) != 0)
+		fail_msg("config: %s", err);
+	if (cp_setup_build(&obj, &cfg, 1, err, sizeof(err)) != 0)
+		fail_msg("setup: %s", err);
+	assert_int_equal(peer_policy_check(&obj.policy, &gw4), PEER_DENIED_LOCAL);
+	assert_int_equal(peer_policy_check(&obj.policy, &gw6), PEER_DENIED_LOCAL);
+	assert_int_equal(peer_policy_check(&obj.policy, &near4), PEER_ALLOWED);
+	assert_int_equal(peer_policy_check(&obj.policy, &near6), PEER_ALLOWED);
+	assert_true(tp_ip_equal(&obj.plane.gateway, &gw4));
+	assert_true(tp_ip_equal(&obj.plane.gateway6, &gw6));
+	cp_setup_free(&obj);
+	tp_config_free(&cfg);
+}
+
 int
 main(void)
 {
@@ -450,6 +489,7 @@ main(void)
 		cmocka_unit_test(test_channel_quarantine),
 		cmocka_unit_test(test_channel_limit_508),
 		cmocka_unit_test(test_local_network_refused),
+		cmocka_unit_test(test_gateways_both_families),
 		cmocka_unit_test(test_peer_blocks_508),
 	};
 

@@ -37,6 +37,8 @@ size_t nl_link_up_req(uint8_t *buf, size_t cap, uint32_t seq, int32_t ifindex);
  * both @p ip, as `ip addr add` sends), created or replaced
  * (NLM_F_CREATE | NLM_F_REPLACE: an address already there is no error),
  * acknowledged.  The kernel adds the prefix's connected route with it.
+ * An IPv6 address is added with IFA_F_NODAD, usable at once (not
+ * tentative while duplicate address detection runs; nl_link.c says why).
  * @return the length, or 0 if @p cap is short, @p ip is neither IPv4 nor
  * IPv6, or @p prefix is longer than its family's address.
  */

@@ -2,9 +2,13 @@
 /**
  * @file
  * The kernel's neighbour table over rtnetlink, as bytes (nl_neigh.c): the
- * three requests the control thread sends in AF_XDP mode, and a reader
- * for what the kernel sends back (RTM_NEWNEIGH and RTM_DELNEIGH, in dump
- * replies and RTNLGRP_NEIGH notifications, NLMSG_ERROR, NLMSG_DONE).
+ * requests the control thread sends in AF_XDP mode, and a reader for what
+ * the kernel sends back (RTM_NEWNEIGH and RTM_DELNEIGH, in dump replies
+ * and RTNLGRP_NEIGH notifications, NLMSG_ERROR, NLMSG_DONE).  Both IPv4
+ * (ARP) and IPv6 (ND) entries: one RTNLGRP_NEIGH group and one dump carry
+ * both, told apart by ndm_family; entries of any other family (a bridge's
+ * AF_BRIDGE forwarding entries share the group) are read without an
+ * address, for the caller to ignore.
  *
  * Pure codec (CONVENTIONS.md 1): no socket, no allocation, no logging.
  * Builders write into a caller's buffer and return the length written, 0
@@ -73,9 +77,14 @@ struct nl_msg {
 int nl_msg_next(const uint8_t *buf, size_t len, size_t *off, struct nl_msg *out);
 
 /**
- * RTM_GETNEIGH, a dump of the IPv4 neighbours on interface @p ifindex
- * (NDA_IFINDEX filter; a kernel that ignores it sends every interface's,
- * so readers filter too).  @return the length, or 0 if @p cap is short.
+ * RTM_GETNEIGH, a dump of the IPv4 and IPv6 neighbours on interface
+ * @p ifindex: ndm_family AF_UNSPEC, which the kernel answers with its ARP
+ * and ND tables in one dump, one NLMSG_DONE at the end (seen on Linux
+ * 6.18, with and without NETLINK_GET_STRICT_CHK).  NDA_IFINDEX filters (a
+ * kernel that ignores it sends every interface's, so readers filter too);
+ * ndm_ifindex stays 0, as strict checking demands of a dump.  The reply
+ * holds the kernel's multicast entries too (NOARP, e.g. ff02::16).
+ * @return the length, or 0 if @p cap is short.
  */
 size_t nl_neigh_dump_req(uint8_t *buf, size_t cap, uint32_t seq, int32_t ifindex);
 

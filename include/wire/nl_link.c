@@ -87,6 +87,20 @@ nl_addr_add_req(uint8_t *buf, size_t cap, uint32_t seq, int32_t ifindex,
 	if (alen == 0 || prefix > alen * 8u)
 		return 0;
 	ifa.ifa_family = ip->family == TP_AF_INET ? AF_INET : AF_INET6;
+	/*
+	 * No duplicate address detection for IPv6 (`ip addr add ... nodad`):
+	 * the address is turnpike's, which the fast path serves from its
+	 * first packet whatever the kernel thinks.  With DAD the kernel keeps
+	 * it tentative for a second or two after start-up, and for good if
+	 * DAD ever saw a duplicate.  A tentative address is not answered in
+	 * neighbour discovery, which the kernel does for us in this mode, so
+	 * clients cannot reach the relay, and what is sent to it is dropped
+	 * (RFC 4862 section 5.4): the fast path and the host would disagree
+	 * on whether the address is ours.  IPv4 has no such check to skip.
+	 * The flag fits ifa_flags, so no IFA_FLAGS attribute is needed.
+	 */
+	if (ip->family == TP_AF_INET6)
+		ifa.ifa_flags = IFA_F_NODAD;
 	len = req_start(buf, cap, RTM_NEWADDR,
 			NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE,
 			seq, &ifa, sizeof(ifa));

@@ -195,8 +195,13 @@ size_t
 nl_neigh_dump_req(uint8_t *buf, size_t cap, uint32_t seq, int32_t ifindex)
 {
 	uint32_t idx = (uint32_t)ifindex;
+	/* AF_UNSPEC: the kernel walks every neighbour table (ARP's, then
+	 * ND's) in this one dump, which ends with one NLMSG_DONE; a dump per
+	 * family would need the first to end before the second may start
+	 * (one dump at a time per socket).  Other families' entries, if a
+	 * kernel has such tables, are read as no address and ignored. */
 	size_t len = req_start(buf, cap, RTM_GETNEIGH,
-			       NLM_F_REQUEST | NLM_F_DUMP, seq, 0, 0, AF_INET);
+			       NLM_F_REQUEST | NLM_F_DUMP, seq, 0, 0, AF_UNSPEC);
 
 	return req_attr(buf, cap, len, NDA_IFINDEX, &idx, sizeof(idx));
 }
