@@ -70,6 +70,7 @@ enum config_kind {
 	KIND_TEXT,      /* char[max + 1], not empty */
 	KIND_PATH,      /* char *, owned; an absolute path */
 	KIND_SOCKET,    /* char[TP_CONFIG_SOCKET_PATH_MAX + 1] */
+	KIND_BIND_IP,   /* one struct tp_ip to listen on; 0.0.0.0 or :: = all */
 	KIND_IP_PAIR,   /* struct tp_config_ip_pair, one address per family */
 	KIND_IP_LIST,   /* struct tp_config_ip_list */
 	KIND_RANGES,    /* struct tp_config_range_list, any range form */
@@ -186,7 +187,7 @@ static const struct config_def config_defs[TP_CONFIG_KEY_COUNT] = {
 		{ KIND_U32, false, OFF(limit_prefix_v6), 1, 128 },
 	[TP_CONFIG_KEY_PROMETHEUS] = { KIND_FLAG, false, OFF(prometheus), 0, 0 },
 	[TP_CONFIG_KEY_PROMETHEUS_ADDRESS] =
-		{ KIND_IP, false, OFF(prometheus_address), 0, 0 },
+		{ KIND_BIND_IP, false, OFF(prometheus_address), 0, 0 },
 	[TP_CONFIG_KEY_PROMETHEUS_PORT] =
 		{ KIND_PORT, false, OFF(prometheus_port), 1, 65535 },
 };
@@ -863,6 +864,22 @@ config_apply_item(struct config_parser *p, const struct config_def *def,
 		return config_port_push(p, def, field, l->value);
 	case KIND_IP_PAIR:
 		return config_ip_pair_set(p, field, l->value);
+	case KIND_BIND_IP:
+		/* A socket's own address: the unspecified one means every
+		 * address, a multicast one none. */
+		if (config_ip(p, l->value, false, field) != 0)
+			return -EINVAL;
+		{
+			const struct tp_ip *ip = field;
+
+			if ((ip->family == TP_AF_INET &&
+			     (ip->bytes[0] & 0xF0) == 0xE0) ||
+			    (ip->family == TP_AF_INET6 && ip->bytes[0] == 0xFF))
+				return config_fail(p,
+						   "%.64s is a multicast address",
+						   l->value);
+		}
+		return 0;
 	case KIND_USER:
 		if (config_user_check(p, l->value) != 0)
 			return -EINVAL;
@@ -1670,6 +1687,9 @@ config_dump_key(FILE *out, enum tp_config_key id, const struct tp_config *cfg)
 			fprintf(out, "# %s not set\n", key);
 		else
 			config_dump_text(out, key, *(char *const *)field);
+		break;
+	case KIND_BIND_IP:
+		fprintf(out, "%s=%s\n", key, tp_ip_format(field, ip, sizeof(ip)));
 		break;
 	case KIND_IP_PAIR: {
 		const struct tp_config_ip_pair *pair = field;

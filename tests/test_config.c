@@ -260,7 +260,10 @@ static const char every_key[] =
 	"limit-prefix-v4=32\n"                       /* 65 */
 	"limit-prefix-v6=64\n"                       /* 66 */
 	"oauth-kid-quota=500\n"                      /* 67 */
-	"gateway=2001:db8::fe\n";                    /* 68 */
+	"gateway=2001:db8::fe\n"                     /* 68 */
+	"prometheus\n"                               /* 69 */
+	"prometheus-address=::\n"                    /* 70 */
+	"prometheus-port=9642\n";                    /* 71 */
 
 static void
 expect_ip(const struct tp_ip *ip, const char *text)
@@ -331,6 +334,9 @@ test_every_key(void **state)
 	assert_int_equal(cfg.user_quota, 10);
 	assert_int_equal(cfg.total_quota, 1000);
 	assert_int_equal(cfg.oauth_kid_quota, 500);
+	assert_true(cfg.prometheus);
+	expect_ip(&cfg.prometheus_address, "::"); /* every address: allowed */
+	assert_int_equal(cfg.prometheus_port, 9642);
 	assert_int_equal(cfg.max_bps, 125000);
 	assert_int_equal(cfg.allowed_peer_ips.n, 2);
 	expect_range(&cfg.allowed_peer_ips.v[0].range, "10.1.0.0",
@@ -539,6 +545,12 @@ test_bad_addresses(void **state)
 		{ "relay-ip=ff02::1", "relay-ip", "multicast" },
 		{ "relay-ip=192.0.2.1/24", "relay-ip", "is not an IP address" },
 		{ "gateway=192.0.2", "gateway", "is not an IP address" },
+		{ "prometheus-address=224.0.0.1", "prometheus-address",
+		  "is a multicast address" },
+		{ "prometheus-address=localhost", "prometheus-address",
+		  "is not an IP address" },
+		{ "prometheus-port=0", "prometheus-port",
+		  "is not a port number (1-65535)" },
 		{ "denied-peer-ip=10.0.0.0/33", "denied-peer-ip",
 		  "is not an address, address/length" },
 		{ "allowed-peer-ip=10.0.0.9-10.0.0.1", "allowed-peer-ip",
@@ -1698,7 +1710,10 @@ static const char every_key_dump[] = "# effective configuration of all.conf\n"
 				     "challenge-rate-per-prefix=0\n"
 				     "challenge-burst-per-prefix=7\n"
 				     "limit-prefix-v4=32\n"
-				     "limit-prefix-v6=64\n";
+				     "limit-prefix-v6=64\n"
+				     "prometheus=yes\n"
+				     "prometheus-address=::\n"
+				     "prometheus-port=9642\n";
 
 static void
 test_dump(void **state)
