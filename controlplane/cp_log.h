@@ -3,7 +3,9 @@
  * @file
  * Structured logs for the control thread and the tools: one line per event,
  * `time level event key=value ...`, to stderr.  Never called from the fast
- * path (it formats and writes).
+ * path (it formats and writes).  cp_log() itself keeps no state but the
+ * level, and writes each line with one stdio call, so the exporters'
+ * threads (metrics HTTP) may log too; the level is set before they start.
  */
 #ifndef TURNPIKE_CP_LOG_H
 #define TURNPIKE_CP_LOG_H

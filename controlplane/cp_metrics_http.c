@@ -115,12 +115,16 @@ handle_ready(struct mg_connection *c, void *arg)
 	return ready ? text(c, 200, "ready\n") : text(c, 503, "not ready\n");
 }
 
-/* civetweb's own messages go to our log, at most one line each. */
+/* civetweb's own messages go to our log, escaped: they may quote what a
+ * client sent, and a newline in it must not forge a log line. */
 static int
 log_message(const struct mg_connection *c, const char *msg)
 {
+	char safe[CP_LOG_ESCAPED_SIZE(200)];
+
 	(void)c;
-	cp_log(CP_LOG_WARN, "metrics.http", "%s", msg);
+	cp_log_escape(safe, sizeof(safe), msg, strnlen(msg, 200));
+	cp_log(CP_LOG_WARN, "metrics.http", "message=%s", safe);
 	return 1;
 }
 

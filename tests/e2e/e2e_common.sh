@@ -53,3 +53,32 @@ finish() {
 	[ "$fail" -eq 0 ]
 	exit $?
 }
+
+# uclient over TLS.  Its reader takes what one SSL_read returns, one TLS
+# record, as one message (coturn's recv_buffer), while turnpike's stream
+# thread writes all a connection got in one turn as one record: when two
+# echoes for one client meet in a turn (a loaded CI machine), uclient
+# counts them as one and reports the other lost.  A shortfall is accepted
+# only when turnpike's own counters show it handed every echo on:
+#   e2e_stats_take FILE            turnpike-admin stats into FILE
+#   e2e_tls_all_written B A N      between snapshots B and A the fast path
+#                                  relayed at least N datagrams toward
+#                                  clients and the stream thread dropped
+#                                  none (data_out_lost, data_out_gone)
+e2e_stats_take() {
+	timeout -k 2 20 "$build/tools/turnpike-admin" -s "$SB_DIR/admin.sock" \
+		-t 10 stats >"$1" 2>/dev/null
+}
+e2e_tls_all_written() {
+	awk -F= -v n="$3" '
+		FNR == 1 { f++ }
+		{ v[f, $1] = $2 }
+		END {
+			back = v[2, "dp.relay_peer_to_channel"] + v[2, "dp.relay_peer_to_data"] \
+			     - v[1, "dp.relay_peer_to_channel"] - v[1, "dp.relay_peer_to_data"]
+			lost = v[2, "stream.data_out_lost"] - v[1, "stream.data_out_lost"] \
+			     + v[2, "stream.data_out_gone"] - v[1, "stream.data_out_gone"]
+			exit !(f == 2 && back >= n && lost == 0 && \
+			       (2, "stream.data_out_lost") in v)
+		}' "$1" "$2"
+}
