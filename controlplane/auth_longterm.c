@@ -262,6 +262,36 @@ auth_user_db_add_key(struct auth_user_db *db, const char *name, size_t nlen,
 	return rc;
 }
 
+int
+auth_user_db_put_keys(struct auth_user_db *db, const char *name, size_t nlen,
+		      const uint8_t key_md5[AUTH_LT_KEY_MD5_LEN],
+		      const uint8_t *key_sha256, uint64_t expires_ms)
+{
+	struct auth_user *u;
+	struct auth_user tmpl = { 0 };
+	int rc;
+
+	if (name == NULL || !lt_text_ok(name, nlen, AUTH_LT_USERNAME_MAX))
+		return -EINVAL;
+	/* Found: the same name in the same realm has the same userhash, so
+	 * neither index moves. */
+	u = (struct auth_user *)auth_user_db_find(db, name, nlen);
+	if (u == NULL)
+		u = &tmpl;
+	memcpy(u->key_md5, key_md5, AUTH_LT_KEY_MD5_LEN);
+	u->has_sha256 = key_sha256 != NULL;
+	if (key_sha256 != NULL)
+		memcpy(u->key_sha256, key_sha256, AUTH_LT_KEY_SHA256_LEN);
+	else
+		OPENSSL_cleanse(u->key_sha256, sizeof(u->key_sha256));
+	u->expires_ms = expires_ms;
+	if (u != &tmpl)
+		return 0;
+	rc = lt_db_insert(db, name, nlen, &tmpl);
+	OPENSSL_cleanse(&tmpl, sizeof(tmpl));
+	return rc;
+}
+
 static int
 lt_hex_nibble(char c)
 {

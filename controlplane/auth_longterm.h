@@ -72,6 +72,9 @@ struct auth_user {
 	uint8_t key_md5[AUTH_LT_KEY_MD5_LEN];
 	uint8_t key_sha256[AUTH_LT_KEY_SHA256_LEN];
 	uint8_t userhash[AUTH_LT_USERHASH_LEN];
+	/** When a pushed user ends, on its pusher's clock; 0 = never.  The
+	 *  table only keeps it (push_apply.c removes the user). */
+	uint64_t expires_ms;
 };
 
 /**
@@ -117,6 +120,15 @@ int auth_user_db_add_password(struct auth_user_db *db, const char *name,
 /** Add a user from a name and its MD5 key.  Errors as auth_user_db_add(). */
 int auth_user_db_add_key(struct auth_user_db *db, const char *name, size_t nlen,
 			 const uint8_t key_md5[AUTH_LT_KEY_MD5_LEN]);
+
+/**
+ * Add a user from its keys, or give an existing one these keys, in place
+ * (a re-registration: O(1), no index rebuild).  @p key_sha256 may be NULL
+ * (a user pushed as an MD5 key).  Errors as auth_user_db_add().
+ */
+int auth_user_db_put_keys(struct auth_user_db *db, const char *name, size_t nlen,
+			  const uint8_t key_md5[AUTH_LT_KEY_MD5_LEN],
+			  const uint8_t *key_sha256, uint64_t expires_ms);
 
 /**
  * Remove a user (the admin socket's user-del) and wipe its keys.  The last

@@ -71,6 +71,7 @@ enum config_kind {
 	KIND_PATH,      /* char *, owned; an absolute path */
 	KIND_SOCKET,    /* char[TP_CONFIG_SOCKET_PATH_MAX + 1] */
 	KIND_BIND_IP,   /* one struct tp_ip to listen on; 0.0.0.0 or :: = all */
+	KIND_BIND_ADDR, /* one struct tp_addr to listen on, port required */
 	KIND_IP_PAIR,   /* struct tp_config_ip_pair, one address per family */
 	KIND_IP_LIST,   /* struct tp_config_ip_list */
 	KIND_RANGES,    /* struct tp_config_range_list, any range form */
@@ -190,6 +191,14 @@ static const struct config_def config_defs[TP_CONFIG_KEY_COUNT] = {
 		{ KIND_BIND_IP, false, OFF(prometheus_address), 0, 0 },
 	[TP_CONFIG_KEY_PROMETHEUS_PORT] =
 		{ KIND_PORT, false, OFF(prometheus_port), 1, 65535 },
+	[TP_CONFIG_KEY_PUSH_LISTEN] = { KIND_BIND_ADDR, false, OFF(push_listen), 0, 0 },
+	[TP_CONFIG_KEY_PUSH_CERT] = { KIND_PATH, false, OFF(push_cert), 0, TP_CONFIG_PATH_MAX },
+	[TP_CONFIG_KEY_PUSH_PKEY] = { KIND_PATH, false, OFF(push_pkey), 0, TP_CONFIG_PATH_MAX },
+	[TP_CONFIG_KEY_PUSH_CLIENT_CA] =
+		{ KIND_PATH, false, OFF(push_client_ca), 0, TP_CONFIG_PATH_MAX },
+	[TP_CONFIG_KEY_PUSH_STORE] = { KIND_PATH, false, OFF(push_store), 0, TP_CONFIG_PATH_MAX },
+	[TP_CONFIG_KEY_PUSH_THREADS] =
+		{ KIND_U32, false, OFF(push_threads), 1, TP_CONFIG_PUSH_THREADS_MAX },
 };
 /* clang-format on */
 
@@ -542,6 +551,25 @@ config_addr(struct config_parser *p, const char *value, struct tp_addr *addr)
 	return 0;
 }
 
+/* A listening address with its port: "ip:port" or "[ipv6]:port". */
+static int
+config_bind_addr(struct config_parser *p, const char *value, struct tp_addr *addr)
+{
+	const char *close = strchr(value, ']');
+	const char *colon = strrchr(value, ':');
+
+	if (value[0] == '[' ? close == NULL || close[1] != ':' :
+			      colon == NULL || strchr(value, ':') != colon)
+		return config_fail(p, "'%.64s' is not ip:port or [ipv6]:port",
+				   value);
+	if (config_addr(p, value, addr) != 0)
+		return -EINVAL;
+	if ((addr->ip.family == TP_AF_INET && (addr->ip.bytes[0] & 0xF0) == 0xE0) ||
+	    (addr->ip.family == TP_AF_INET6 && addr->ip.bytes[0] == 0xFF))
+		return config_fail(p, "%.64s is a multicast address", value);
+	return 0;
+}
+
 /* user = name:password | name:0x<32 hex digits> (coturn's key form). */
 static int
 config_user_check(struct config_parser *p, const char *value)
@@ -880,6 +908,8 @@ config_apply_item(struct config_parser *p, const struct config_def *def,
 						   l->value);
 		}
 		return 0;
+	case KIND_BIND_ADDR:
+		return config_bind_addr(p, l->value, field);
 	case KIND_USER:
 		if (config_user_check(p, l->value) != 0)
 			return -EINVAL;
@@ -1269,6 +1299,41 @@ config_tls_unset(const struct tp_config *cfg)
 }
 
 /*
+ * The push API needs all of its files, and its other keys mean nothing
+ * without push-listen.
+ */
+static int
+config_validate_push(const struct tp_config *cfg, char *err, size_t len)
+{
+	static const enum tp_config_key needed[] = {
+		TP_CONFIG_KEY_PUSH_CERT,
+		TP_CONFIG_KEY_PUSH_PKEY,
+		TP_CONFIG_KEY_PUSH_CLIENT_CA,
+		TP_CONFIG_KEY_PUSH_STORE,
+	};
+	bool on = cfg->line[TP_CONFIG_KEY_PUSH_LISTEN] != 0;
+
+	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
+		if (on && cfg->line[needed[i]] == 0)
+			return config_conflict(cfg, err, len,
+					       TP_CONFIG_KEY_PUSH_LISTEN,
+					       TP_CONFIG_KEY_PUSH_LISTEN,
+					       "needs %s (push-cert, push-pkey, "
+					       "push-client-ca and push-store)",
+					       config_key_names[needed[i]]);
+		if (!on && cfg->line[needed[i]] != 0)
+			return config_conflict(cfg, err, len, needed[i],
+					       needed[i],
+					       "means nothing without push-listen");
+	}
+	if (!on && cfg->line[TP_CONFIG_KEY_PUSH_THREADS] != 0)
+		return config_conflict(cfg, err, len, TP_CONFIG_KEY_PUSH_THREADS,
+				       TP_CONFIG_KEY_PUSH_THREADS,
+				       "means nothing without push-listen");
+	return 0;
+}
+
+/*
  * Which transports are on, and the TLS-only keys that mean nothing without
  * cert and pkey.  no-tls with them is an operator's switch, not a mistake.
  */
@@ -1414,6 +1479,8 @@ tp_config_validate(const struct tp_config *cfg, char *err, size_t len)
 				       cfg->min_port, cfg->max_port);
 	rc = config_validate_auth(cfg, err, len);
 	if (rc == 0)
+		rc = config_validate_push(cfg, err, len);
+	if (rc == 0)
 		rc = config_validate_transports(cfg, err, len);
 	if (rc == 0)
 		rc = config_validate_ports(cfg, err, len);
@@ -1467,6 +1534,7 @@ tp_config_init_defaults(struct tp_config *cfg)
 	cfg->listening_port = TP_CONFIG_DEFAULT_LISTENING_PORT;
 	cfg->prometheus_address = tp_ip_v4(0); /* every address */
 	cfg->prometheus_port = TP_CONFIG_DEFAULT_PROMETHEUS_PORT;
+	cfg->push_threads = TP_CONFIG_DEFAULT_PUSH_THREADS;
 	cfg->tls_listening_ports.v[0].port = TP_CONFIG_DEFAULT_TLS_LISTENING_PORT;
 	cfg->tls_listening_ports.n = 1;
 	memcpy(cfg->cipher_list, TP_CONFIG_DEFAULT_CIPHER_LIST,
@@ -1516,6 +1584,10 @@ tp_config_free(struct tp_config *cfg)
 	free(cfg->file);
 	free(cfg->cert);
 	free(cfg->pkey);
+	free(cfg->push_cert);
+	free(cfg->push_pkey);
+	free(cfg->push_client_ca);
+	free(cfg->push_store);
 	free(cfg->listening_ips.v);
 	free(cfg->relay_ips.v);
 	free(cfg->local_networks.v);
@@ -1690,6 +1762,13 @@ config_dump_key(FILE *out, enum tp_config_key id, const struct tp_config *cfg)
 		break;
 	case KIND_BIND_IP:
 		fprintf(out, "%s=%s\n", key, tp_ip_format(field, ip, sizeof(ip)));
+		break;
+	case KIND_BIND_ADDR:
+		if (((const struct tp_addr *)field)->port == 0)
+			fprintf(out, "# %s not set\n", key);
+		else
+			fprintf(out, "%s=%s\n", key,
+				tp_addr_format(field, ip, sizeof(ip)));
 		break;
 	case KIND_IP_PAIR: {
 		const struct tp_config_ip_pair *pair = field;

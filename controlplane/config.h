@@ -98,6 +98,9 @@
 #define TP_CONFIG_DEFAULT_LISTENING_PORT 3478
 #define TP_CONFIG_DEFAULT_TLS_LISTENING_PORT 5349
 #define TP_CONFIG_DEFAULT_PROMETHEUS_PORT 9641 /* coturn's */
+/** HTTP threads of the push API: one per keep-alive connection. */
+#define TP_CONFIG_DEFAULT_PUSH_THREADS 16
+#define TP_CONFIG_PUSH_THREADS_MAX 256
 /**
  * TLS 1.2 suites when cipher-list is not given: Mozilla's "intermediate"
  * list without the DHE suites (no DH parameters to manage; every client
@@ -227,7 +230,13 @@
 	X(LIMIT_PREFIX_V6, "limit-prefix-v6")                 \
 	X(PROMETHEUS, "prometheus")                           \
 	X(PROMETHEUS_ADDRESS, "prometheus-address")           \
-	X(PROMETHEUS_PORT, "prometheus-port")
+	X(PROMETHEUS_PORT, "prometheus-port")                 \
+	X(PUSH_LISTEN, "push-listen")                         \
+	X(PUSH_CERT, "push-cert")                             \
+	X(PUSH_PKEY, "push-pkey")                             \
+	X(PUSH_CLIENT_CA, "push-client-ca")                   \
+	X(PUSH_STORE, "push-store")                           \
+	X(PUSH_THREADS, "push-threads")
 
 /** Index of a key, for tp_config::line[]. */
 enum tp_config_key {
@@ -407,6 +416,17 @@ struct tp_config {
 	bool prometheus;
 	struct tp_ip prometheus_address; /**< default 0.0.0.0 */
 	uint16_t prometheus_port;
+	/**
+	 * The credential push API (push_http.h): HTTPS with client
+	 * certificates on push_listen (port 0 = off), its pushes kept in
+	 * push_store (a directory).  Paths owned; NULL if not given.
+	 */
+	struct tp_addr push_listen;
+	char *push_cert;
+	char *push_pkey;
+	char *push_client_ca;
+	char *push_store;
+	uint32_t push_threads; /**< HTTP worker threads (one per connection) */
 
 	/**
 	 * Line of the first occurrence of each key, 0 when the key was not

@@ -420,6 +420,11 @@ cp_loop_run(struct cp_loop *loop)
 		}
 		if (loop->admin != NULL)
 			cp_admin_poll(loop->admin, now); /* one syscall per ms */
+		if (loop->push != NULL) {
+			push_apply_expire(loop->push_apply, now);
+			push_pipeline_poll(loop->push, push_apply_op,
+					   loop->push_apply);
+		}
 		if (loop->snapshot != NULL && now >= next_snapshot) {
 			cp_loop_snapshot(loop, now);
 			next_snapshot = now + CP_SNAPSHOT_MS;

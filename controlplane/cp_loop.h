@@ -18,6 +18,8 @@
 #include "cp_admin.h"
 #include "cp_neigh.h"
 #include "cp_snapshot.h"
+#include "push_apply.h"
+#include "push_pipeline.h"
 #include "stream_queue.h"
 #include "stream_server.h"
 #include "turn_server.h"
@@ -39,6 +41,10 @@ struct cp_loop {
 	struct cp_neigh *neigh;
 	/** Published every CP_SNAPSHOT_MS for the exporters; NULL = none. */
 	struct cp_snapshot *snapshot;
+	/** Pushed changes to put into the tables (push_pipeline.h), and
+	 *  their applier; NULL = no push API. */
+	struct push_pipeline *push;
+	struct push_apply *push_apply;
 	/** Allocate requests' handling times (into the snapshot). */
 	struct cp_hist alloc_duration;
 };

@@ -9,6 +9,8 @@ packages=(
 	libdpdk-dev dpdk-dev libssl-dev libbpf-dev libcmocka-dev
 	# the metrics port: an HTTP server library on OpenSSL
 	libcivetweb-dev
+	# the push API: HTTPS (libh2o's event loop), JSON, its durable store
+	libh2o-evloop-dev libjansson-dev libsqlite3-dev
 	# fuzzing (libFuzzer with ASan/UBSan)
 	clang libclang-rt-14-dev
 	# tools/check-format.sh: Debian 12's clang-format is version 14, the

@@ -40,6 +40,7 @@
 #include "dp_port.h"
 #include "dp_table.h"
 #include "host_share.h"
+#include "push_service.h"
 #include "stream_queue.h"
 #include "stream_server.h"
 #include "turnpike_telemetry.h"
@@ -165,6 +166,7 @@ main(int argc, char **argv)
 	struct cp_sink sink;
 	struct cp_admin admin;
 	struct cp_admin_ctx admin_ctx;
+	struct push_service push = { 0 };
 	struct stream_params stream_p;
 	struct stream_queue stream_q = { 0 };
 	struct stream_server *streams = NULL;
@@ -335,6 +337,18 @@ main(int argc, char **argv)
 	}
 	loop.admin = &admin;
 
+	/* 8b. The push API: what it pushed before comes back from its store
+	 * into the tables, then HTTPS opens (push_http.h). */
+	if (cfg.line[TP_CONFIG_KEY_PUSH_LISTEN] != 0) {
+		if (push_service_start(&push, &cfg, &obj, loop.srv,
+				       cp_loop_now_ms(), err, sizeof(err)) != 0) {
+			fprintf(stderr, "turnpike: %s\n", err);
+			return 1;
+		}
+		loop.push = &push.pipeline;
+		loop.push_apply = &push.apply;
+	}
+
 	/* 9. TURN over TCP and TLS: the stream thread's listeners, opened now
 	 * so a port in use stops the server before it runs. */
 	if (cp_tls_ctx_create(&tls, &cfg, err, sizeof(err)) != 0 ||
@@ -380,6 +394,7 @@ main(int argc, char **argv)
 	cp_loop_run(&loop);
 
 	/* 11. Stop: streams, workers, port, everything we made. */
+	push_service_stop(&push);
 	cp_metrics_http_stop(metrics);
 	stream_server_destroy(streams);
 	stream_queue_fini(&stream_q);
