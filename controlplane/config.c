@@ -190,6 +190,8 @@ static const struct config_def config_defs[TP_CONFIG_KEY_COUNT] = {
 		{ KIND_BIND_IP, false, OFF(prometheus_address), 0, 0 },
 	[TP_CONFIG_KEY_PROMETHEUS_PORT] =
 		{ KIND_PORT, false, OFF(prometheus_port), 1, 65535 },
+	[TP_CONFIG_KEY_USAGE_RECORDS_JSON] =
+		{ KIND_PATH, false, OFF(usage_records_json), 0, TP_CONFIG_PATH_MAX },
 };
 /* clang-format on */
 
@@ -1516,6 +1518,7 @@ tp_config_free(struct tp_config *cfg)
 	free(cfg->file);
 	free(cfg->cert);
 	free(cfg->pkey);
+	free(cfg->usage_records_json);
 	free(cfg->listening_ips.v);
 	free(cfg->relay_ips.v);
 	free(cfg->local_networks.v);

@@ -227,7 +227,8 @@
 	X(LIMIT_PREFIX_V6, "limit-prefix-v6")                 \
 	X(PROMETHEUS, "prometheus")                           \
 	X(PROMETHEUS_ADDRESS, "prometheus-address")           \
-	X(PROMETHEUS_PORT, "prometheus-port")
+	X(PROMETHEUS_PORT, "prometheus-port")                 \
+	X(USAGE_RECORDS_JSON, "usage-records-json")
 
 /** Index of a key, for tp_config::line[]. */
 enum tp_config_key {
@@ -407,6 +408,9 @@ struct tp_config {
 	bool prometheus;
 	struct tp_ip prometheus_address; /**< default 0.0.0.0 */
 	uint16_t prometheus_port;
+	/** Usage records as JSON lines (cp_usage_json.h): the file they are
+	 *  appended to; owned; NULL = none. */
+	char *usage_records_json;
 
 	/**
 	 * Line of the first occurrence of each key, 0 when the key was not

@@ -9,6 +9,9 @@ packages=(
 	libdpdk-dev dpdk-dev libssl-dev libbpf-dev libcmocka-dev
 	# the metrics port: an HTTP server library on OpenSSL
 	libcivetweb-dev
+	# JSON usage records (and the push API): jansson; sd_notify for the
+	# Type=notify unit: libsystemd; systemd-analyze for the install test
+	libjansson-dev libsystemd-dev systemd
 	# fuzzing (libFuzzer with ASan/UBSan)
 	clang libclang-rt-14-dev
 	# tools/check-format.sh: Debian 12's clang-format is version 14, the
