@@ -199,6 +199,8 @@ static const struct config_def config_defs[TP_CONFIG_KEY_COUNT] = {
 	[TP_CONFIG_KEY_PUSH_STORE] = { KIND_PATH, false, OFF(push_store), 0, TP_CONFIG_PATH_MAX },
 	[TP_CONFIG_KEY_PUSH_THREADS] =
 		{ KIND_U32, false, OFF(push_threads), 1, TP_CONFIG_PUSH_THREADS_MAX },
+	[TP_CONFIG_KEY_USAGE_RECORDS_JSON] =
+		{ KIND_PATH, false, OFF(usage_records_json), 0, TP_CONFIG_PATH_MAX },
 };
 /* clang-format on */
 
@@ -1588,6 +1590,7 @@ tp_config_free(struct tp_config *cfg)
 	free(cfg->push_pkey);
 	free(cfg->push_client_ca);
 	free(cfg->push_store);
+	free(cfg->usage_records_json);
 	free(cfg->listening_ips.v);
 	free(cfg->relay_ips.v);
 	free(cfg->local_networks.v);

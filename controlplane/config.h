@@ -236,7 +236,8 @@
 	X(PUSH_PKEY, "push-pkey")                             \
 	X(PUSH_CLIENT_CA, "push-client-ca")                   \
 	X(PUSH_STORE, "push-store")                           \
-	X(PUSH_THREADS, "push-threads")
+	X(PUSH_THREADS, "push-threads")                       \
+	X(USAGE_RECORDS_JSON, "usage-records-json")
 
 /** Index of a key, for tp_config::line[]. */
 enum tp_config_key {
@@ -427,6 +428,9 @@ struct tp_config {
 	char *push_client_ca;
 	char *push_store;
 	uint32_t push_threads; /**< HTTP worker threads (one per connection) */
+	/** Usage records as JSON lines (cp_usage_json.h): the file they are
+	 *  appended to; owned; NULL = none. */
+	char *usage_records_json;
 
 	/**
 	 * Line of the first occurrence of each key, 0 when the key was not

@@ -7,8 +7,9 @@
  * neighbour; in AF_XDP mode a next hop missed or in use, for cp_neigh.c)
  * and act on them, read the kernel's neighbour news (AF_XDP mode, at most
  * once a millisecond), then every CP_TICK_MS run the TURN server's
- * timers and flush the log, poll the admin socket, and now and then log the
- * summed counters.  Everything it sends the workers goes through the
+ * timers and flush the log and the JSON usage records, poll the admin
+ * socket, and now and then log the summed counters and tell the service
+ * manager the allocation count.  Everything it sends the workers goes through the
  * plane's cmd_send and reply_send, which never drop a command (see
  * turnpike/plane.h), so the fast path never disagrees with what was decided.
  */
@@ -75,6 +76,7 @@ sink_reply(void *ctx, uint16_t worker, const struct turn_packet *req,
 	/* -EAFNOSUPPORT: the fast path sends IPv4 only; nothing to say. */
 }
 
+/* The alloc.end log line, and the JSON record when a file is set. */
 static void
 sink_usage(void *ctx, const struct turn_usage *u)
 {
@@ -84,7 +86,10 @@ sink_usage(void *ctx, const struct turn_usage *u)
 	 * choose: escaped, so a newline cannot forge a log line. */
 	char user[CP_LOG_ESCAPED_SIZE(TURN_USERNAME_MAX)];
 
-	(void)ctx;
+	struct cp_loop *loop = ctx;
+
+	if (loop->usage_json != NULL)
+		cp_usage_json_record(loop->usage_json, u);
 	cp_log_escape(user, sizeof(user), u->username, strlen(u->username));
 	if (u->relay2.ip.family != TP_AF_NONE) {
 		char a[TP_ADDR_STRLEN];
@@ -317,6 +322,18 @@ cp_loop_admin_stats(void *arg, char *buf, size_t cap)
 				     cp_neigh_counter(loop->neigh,
 						      (enum cp_neigh_counter)i));
 	}
+	if (loop->usage_json != NULL) {
+		const struct cp_usage_json_stats *u =
+			cp_usage_json_stats(loop->usage_json);
+
+		CP_ADMIN_PUT("usage_json.records=%" PRIu64 "\n"
+			     "usage_json.written=%" PRIu64 "\n"
+			     "usage_json.lost=%" PRIu64 "\n"
+			     "usage_json.write_errors=%" PRIu64 "\n"
+			     "usage_json.format_errors=%" PRIu64 "\n",
+			     u->records, u->written, u->lost, u->write_errors,
+			     u->format_errors);
+	}
 	if (loop->plane.port_counters != NULL) {
 		struct tp_plane_counter pc[TP_PLANE_MAX_PORT_COUNTERS];
 		unsigned int n_pc =
@@ -400,11 +417,26 @@ log_drops(const struct cp_loop *loop)
 	cp_log(CP_LOG_INFO, "drops", "%s", n > 0 ? line : "none");
 }
 
+/* The status callback, when the allocation count changed since the last. */
+static void
+report_status(struct cp_loop *loop, uint32_t *last)
+{
+	size_t n = turn_server_alloc_count(loop->srv);
+	uint32_t now = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+
+	if (loop->status == NULL || now == *last)
+		return;
+	*last = now;
+	loop->status(loop->notify_arg, now);
+}
+
 void
 cp_loop_run(struct cp_loop *loop)
 {
 	uint64_t now = cp_loop_now_ms(), next_tick = now, next_stats;
-	uint64_t next_snapshot = now, deadline;
+	uint64_t next_snapshot = now, next_status = now + CP_STATUS_MS;
+	uint64_t deadline;
+	uint32_t last_status = 0;
 
 	next_stats = now + (uint64_t)loop->stats_interval_s * 1000;
 	while (!*loop->stop) {
@@ -417,6 +449,11 @@ cp_loop_run(struct cp_loop *loop)
 			turn_server_tick(loop->srv, now);
 			next_tick = now + CP_TICK_MS;
 			cp_log_flush(); /* logs wait at most a tick */
+			cp_usage_json_flush(loop->usage_json); /* and records */
+		}
+		if (now >= next_status) {
+			report_status(loop, &last_status);
+			next_status = now + CP_STATUS_MS;
 		}
 		if (loop->admin != NULL)
 			cp_admin_poll(loop->admin, now); /* one syscall per ms */
@@ -437,6 +474,8 @@ cp_loop_run(struct cp_loop *loop)
 	}
 
 	/* Orderly end: every allocation gets its usage record. */
+	if (loop->stopping != NULL)
+		loop->stopping(loop->notify_arg);
 	turn_server_shutdown(loop->srv, cp_loop_now_ms());
 	deadline = cp_loop_now_ms() + 2000;
 	while (turn_server_alloc_count(loop->srv) > 0 &&
@@ -445,5 +484,6 @@ cp_loop_run(struct cp_loop *loop)
 			idle_sleep_us(100);
 	log_stats(loop);
 	log_drops(loop);
+	cp_usage_json_flush(loop->usage_json);
 	cp_log_flush();
 }

@@ -20,6 +20,7 @@
 #include "cp_snapshot.h"
 #include "push_apply.h"
 #include "push_pipeline.h"
+#include "cp_usage_json.h"
 #include "stream_queue.h"
 #include "stream_server.h"
 #include "turn_server.h"
@@ -47,7 +48,22 @@ struct cp_loop {
 	struct push_apply *push_apply;
 	/** Allocate requests' handling times (into the snapshot). */
 	struct cp_hist alloc_duration;
+	/** Usage records as JSON lines, besides the alloc.end log line
+	 *  (cp_usage_json.h); flushed every tick; NULL = none. */
+	struct cp_usage_json *usage_json;
+	/**
+	 * News for the process's service manager (tools/service_notify.h),
+	 * each NULL for none: @c status with the live allocations at most
+	 * every CP_STATUS_MS when the count changed, @c stopping once when
+	 * the loop sees *stop.  Called on the control thread.
+	 */
+	void (*status)(void *arg, uint32_t allocations);
+	void (*stopping)(void *arg);
+	void *notify_arg;
 };
+
+/** How often the status callback may be called, milliseconds. */
+#define CP_STATUS_MS 5000
 
 /** Fill and publish @p loop's snapshot now (cp_snapshot.h). */
 void cp_loop_snapshot(struct cp_loop *loop, uint64_t now_ms);
@@ -65,7 +81,8 @@ void cp_loop_run(struct cp_loop *loop);
 /**
  * The fast path's counters as `dp.<name>=value` lines (then the stream
  * thread's, `stream.<name>`, the kernel neighbour source's, `neigh.<name>`,
- * and the port's own, such as the XDP program's `xdp.<name>`), for the
+ * the usage records file's, `usage_json.<name>`, and the port's own, such
+ * as the XDP program's `xdp.<name>`), for the
  * admin socket's stats (struct cp_admin_ctx's
  * extra_stats; @p arg is the struct cp_loop).  @return the length needed,
  * as snprintf, or -1.

@@ -211,59 +211,60 @@ static const char every_key[] =
 	/* base64 of the ASCII "1234567890123456" and "...9012" (RFC 4648). */
 	"oauth-key=k16:MTIzNDU2Nzg5MDEyMzQ1Ng==:A128GCM\n" /* 17 */
 	"oauth-key=k32:MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI=:A256GCM\n" /* 18 */
-	"user-quota=10\n"                            /* 19 */
-	"total-quota=1000\n"                         /* 20 */
-	"max-bps=125000\n"                           /* 21 */
-	"allowed-peer-ip=10.1.0.0/16\n"              /* 22 */
-	"allowed-peer-ip=10.2.0.5\n"                 /* 23 */
-	"denied-peer-ip=83.166.64.0-83.166.95.255\n" /* 24 */
-	"denied-peer-ip=2001:db8:dead::/48\n"        /* 25 */
-	"stale-nonce=120\n"                          /* 26 */
-	"max-allocate-lifetime=60\n"                 /* 27 */
-	"channel-lifetime=5\n"                       /* 28 */
-	"permission-lifetime=3\n"                    /* 29 */
-	"alternate-server=192.0.2.20\n"              /* 30 */
-	"alternate-server=192.0.2.21:5000\n"         /* 31 */
-	"alternate-server=[2001:db8::20]:5001\n"     /* 32 */
-	"alternate-server=2001:db8::21\n"            /* 33 */
-	"no-software-attribute\n"                    /* 34 */
-	"no-multicast-peers\n"                       /* 35 */
-	"no-loopback-peers\n"                        /* 36 */
-	"gateway=192.0.2.254\n"                      /* 37 */
-	"local-network=192.0.2.77/24\n"              /* 38 */
-	"local-network=2001:db8::/64\n"              /* 39 */
-	"allocations-per-worker=1024\n"              /* 40 */
-	"allow-unsafe-peers\n"                       /* 41 */
-	"admin-socket=/tmp/tp.sock\n"                /* 42 */
-	"log-level=debug\n"                          /* 43 */
-	"rfc5766-channel-numbers\n"                  /* 44 */
-	"tls-listening-port=5350\n"                  /* 45 */
-	"tls-listening-port=443\n"                   /* 46 */
-	"alt-tls-listening-port=5351\n"              /* 47 */
-	"no-udp=no\n"                                /* 48 */
-	"no-tcp\n"                                   /* 49 */
-	"no-tls=no\n"                                /* 50 */
-	"cert=/etc/turnpike/fullchain.pem\n"         /* 51 */
-	"pkey=\"/etc/turnpike/priv key.pem\"\n"      /* 52 */
-	"cipher-list=ECDHE+AESGCM:!aNULL\n"          /* 53 */
-	"stream-max-connections=1000\n"              /* 54 */
-	"stream-max-per-source=10\n"                 /* 55 */
-	"stream-idle-timeout=20\n"                   /* 56 */
-	"tls-handshake-timeout=5\n"                  /* 57 */
-	"stream-buffer=8192\n"                       /* 58 */
-	"exception-interface=tp0\n"                  /* 59 */
-	"rest-max-lifetime=7200\n"                   /* 60 */
-	"request-rate-per-prefix=500\n"              /* 61 */
-	"request-burst-per-prefix=50\n"              /* 62 */
-	"challenge-rate-per-prefix=0\n"              /* 63 */
-	"challenge-burst-per-prefix=7\n"             /* 64 */
-	"limit-prefix-v4=32\n"                       /* 65 */
-	"limit-prefix-v6=64\n"                       /* 66 */
-	"oauth-kid-quota=500\n"                      /* 67 */
-	"gateway=2001:db8::fe\n"                     /* 68 */
-	"prometheus\n"                               /* 69 */
-	"prometheus-address=::\n"                    /* 70 */
-	"prometheus-port=9642\n";                    /* 71 */
+	"user-quota=10\n"                                     /* 19 */
+	"total-quota=1000\n"                                  /* 20 */
+	"max-bps=125000\n"                                    /* 21 */
+	"allowed-peer-ip=10.1.0.0/16\n"                       /* 22 */
+	"allowed-peer-ip=10.2.0.5\n"                          /* 23 */
+	"denied-peer-ip=83.166.64.0-83.166.95.255\n"          /* 24 */
+	"denied-peer-ip=2001:db8:dead::/48\n"                 /* 25 */
+	"stale-nonce=120\n"                                   /* 26 */
+	"max-allocate-lifetime=60\n"                          /* 27 */
+	"channel-lifetime=5\n"                                /* 28 */
+	"permission-lifetime=3\n"                             /* 29 */
+	"alternate-server=192.0.2.20\n"                       /* 30 */
+	"alternate-server=192.0.2.21:5000\n"                  /* 31 */
+	"alternate-server=[2001:db8::20]:5001\n"              /* 32 */
+	"alternate-server=2001:db8::21\n"                     /* 33 */
+	"no-software-attribute\n"                             /* 34 */
+	"no-multicast-peers\n"                                /* 35 */
+	"no-loopback-peers\n"                                 /* 36 */
+	"gateway=192.0.2.254\n"                               /* 37 */
+	"local-network=192.0.2.77/24\n"                       /* 38 */
+	"local-network=2001:db8::/64\n"                       /* 39 */
+	"allocations-per-worker=1024\n"                       /* 40 */
+	"allow-unsafe-peers\n"                                /* 41 */
+	"admin-socket=/tmp/tp.sock\n"                         /* 42 */
+	"log-level=debug\n"                                   /* 43 */
+	"rfc5766-channel-numbers\n"                           /* 44 */
+	"tls-listening-port=5350\n"                           /* 45 */
+	"tls-listening-port=443\n"                            /* 46 */
+	"alt-tls-listening-port=5351\n"                       /* 47 */
+	"no-udp=no\n"                                         /* 48 */
+	"no-tcp\n"                                            /* 49 */
+	"no-tls=no\n"                                         /* 50 */
+	"cert=/etc/turnpike/fullchain.pem\n"                  /* 51 */
+	"pkey=\"/etc/turnpike/priv key.pem\"\n"               /* 52 */
+	"cipher-list=ECDHE+AESGCM:!aNULL\n"                   /* 53 */
+	"stream-max-connections=1000\n"                       /* 54 */
+	"stream-max-per-source=10\n"                          /* 55 */
+	"stream-idle-timeout=20\n"                            /* 56 */
+	"tls-handshake-timeout=5\n"                           /* 57 */
+	"stream-buffer=8192\n"                                /* 58 */
+	"exception-interface=tp0\n"                           /* 59 */
+	"rest-max-lifetime=7200\n"                            /* 60 */
+	"request-rate-per-prefix=500\n"                       /* 61 */
+	"request-burst-per-prefix=50\n"                       /* 62 */
+	"challenge-rate-per-prefix=0\n"                       /* 63 */
+	"challenge-burst-per-prefix=7\n"                      /* 64 */
+	"limit-prefix-v4=32\n"                                /* 65 */
+	"limit-prefix-v6=64\n"                                /* 66 */
+	"oauth-kid-quota=500\n"                               /* 67 */
+	"gateway=2001:db8::fe\n"                              /* 68 */
+	"prometheus\n"                                        /* 69 */
+	"prometheus-address=::\n"                             /* 70 */
+	"prometheus-port=9642\n"                              /* 71 */
+	"usage-records-json=/var/log/turnpike/usage.jsonl\n"; /* 72 */
 
 static void
 expect_ip(const struct tp_ip *ip, const char *text)
@@ -337,6 +338,9 @@ test_every_key(void **state)
 	assert_true(cfg.prometheus);
 	expect_ip(&cfg.prometheus_address, "::"); /* every address: allowed */
 	assert_int_equal(cfg.prometheus_port, 9642);
+	assert_string_equal(cfg.usage_records_json,
+			    "/var/log/turnpike/usage.jsonl");
+	assert_int_equal(cfg.line[TP_CONFIG_KEY_USAGE_RECORDS_JSON], 72);
 	assert_int_equal(cfg.max_bps, 125000);
 	assert_int_equal(cfg.allowed_peer_ips.n, 2);
 	expect_range(&cfg.allowed_peer_ips.v[0].range, "10.1.0.0",
@@ -1713,7 +1717,9 @@ static const char every_key_dump[] = "# effective configuration of all.conf\n"
 				     "limit-prefix-v6=64\n"
 				     "prometheus=yes\n"
 				     "prometheus-address=::\n"
-				     "prometheus-port=9642\n";
+				     "prometheus-port=9642\n"
+				     "usage-records-json=/var/log/turnpike/"
+				     "usage.jsonl\n";
 
 static void
 test_dump(void **state)
@@ -1759,6 +1765,7 @@ test_dump(void **state)
 			       "relay-ip=192.0.2.1\n"));
 	assert_non_null(strstr(out, "\n# realm not set\n# server-name not set\n"));
 	assert_non_null(strstr(out, "\n# gateway not set\n"));
+	assert_non_null(strstr(out, "\n# usage-records-json not set\n"));
 	assert_non_null(strstr(out, "\nstale-nonce=600\n"));
 	assert_non_null(strstr(out,
 			       "\nadmin-socket=/run/turnpike.sock\nlog-level=info\n"));

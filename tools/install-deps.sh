@@ -11,6 +11,9 @@ packages=(
 	libcivetweb-dev
 	# the push API: HTTPS (libh2o's event loop), JSON, its durable store
 	libh2o-evloop-dev libjansson-dev libsqlite3-dev
+	# sd_notify for the Type=notify unit: libsystemd; systemd-analyze for
+	# the install test (JSON usage records use jansson, above)
+	libsystemd-dev systemd
 	# fuzzing (libFuzzer with ASan/UBSan)
 	clang libclang-rt-14-dev
 	# tools/check-format.sh: Debian 12's clang-format is version 14, the

@@ -10,6 +10,9 @@
  * SIGTERM ends allocations (with usage records), stops the workers and
  * closes the port.  This file is the only one that sees both planes: it
  * hands the fast path's ops (turnpike/plane.h) to the control loop.
+ * Under systemd (Type=notify) it says READY=1 once every port is open and
+ * the workers run, just before the control loop takes over
+ * (service_notify.h).
  *
  * On DPDK's net_af_xdp port (AF_XDP mode) the host keeps its interface;
  * on any other, exception-interface gives the kernel a TAP in its place
@@ -36,11 +39,13 @@
 #include "cp_metrics_http.h"
 #include "cp_setup.h"
 #include "cp_tls.h"
+#include "cp_usage_json.h"
 #include "dp_plane.h"
 #include "dp_port.h"
 #include "dp_table.h"
 #include "host_share.h"
 #include "push_service.h"
+#include "service_notify.h"
 #include "stream_queue.h"
 #include "stream_server.h"
 #include "turnpike_telemetry.h"
@@ -170,6 +175,7 @@ main(int argc, char **argv)
 	struct stream_params stream_p;
 	struct stream_queue stream_q = { 0 };
 	struct stream_server *streams = NULL;
+	struct cp_usage_json *usage_json = NULL;
 	SSL_CTX *tls = NULL;
 	unsigned int lcores[DP_MAX_WORKERS], lcore;
 	uint16_t n_workers = 0;
@@ -202,6 +208,12 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < cfg.n_warnings; i++)
 		cp_log(CP_LOG_WARN, "config", "%s", cfg.warnings[i]);
 	cp_log_set_level((enum cp_log_level)cfg.log_level);
+	/* 2b. The JSON usage records' file, opened now so that a path we
+	 * cannot write stops the server before it runs. */
+	if (cp_usage_json_open_config(&usage_json, &cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "turnpike: %s\n", err);
+		return 1;
+	}
 
 	/* 3. Workers are every lcore but the main one. */
 	RTE_LCORE_FOREACH_WORKER(lcore) {
@@ -283,6 +295,9 @@ main(int argc, char **argv)
 	host_share_attach(&share, &loop);
 	loop.stop = &stop_requested;
 	loop.stats_interval_s = opt.stats_interval_s;
+	loop.usage_json = usage_json;
+	loop.status = service_notify_allocations;
+	loop.stopping = service_notify_stopping;
 	cp_loop_sink_init(&loop, &sink);
 	loop.srv = turn_server_create(&obj.params, &sink);
 	if (loop.srv == NULL) {
@@ -391,6 +406,9 @@ main(int argc, char **argv)
 	       "stream_listeners=%u tls=%d config=%s",
 	       n_workers, opt.port, port.n_rx_queues,
 	       streams != NULL ? stream_p.n_listen : 0, tls != NULL, opt.config);
+	/* Every port is open and the workers run: systemd may start what
+	 * depends on us (a no-op outside a Type=notify unit). */
+	service_notify_ready("running allocations=0");
 	cp_loop_run(&loop);
 
 	/* 11. Stop: streams, workers, port, everything we made. */
@@ -405,6 +423,7 @@ main(int argc, char **argv)
 	host_share_close(&share);
 	dp_port_fini(opt.port);
 	turn_server_destroy(loop.srv);
+	cp_usage_json_close(usage_json); /* after the last usage record */
 	dp_plane_destroy(plane);
 	cp_setup_free(&obj);
 	rte_mempool_free(pool);

@@ -15,7 +15,12 @@
 #   - a user pushed with a lifetime of 1 s is gone 1.5 s later;
 #   - turnpike-admin's exit codes: 1 for an error reply, 2 for a usage
 #     error, 3 when nothing listens; the server logged the admin actions
-#     but never the password, and removed the socket when it stopped.
+#     but never the password, and removed the socket when it stopped;
+#   - the service side (tools/service_notify.h, cp_usage_json.h): with
+#     NOTIFY_SOCKET pointing at a listener, turnpike said READY=1 with a
+#     STATUS= line once up and STOPPING=1 when stopped; usage-records-json
+#     holds, mode 0640, one JSON line per alloc.end log line, each parsing,
+#     the pushed user's, with bytes both ways.
 # Each check is one pass/fail line (as test_uclient.sh).  See sandbox.sh
 # for the network.
 #
@@ -122,11 +127,33 @@ allowed-peer-ip=$SB_PEER1_IP-$SB_PEER2_IP
 rfc5766-channel-numbers
 lt-cred-mech
 user=placeholder:placeholder-not-used-$RANDOM$RANDOM
+usage-records-json=$SB_DIR/usage.jsonl
 EOF
 echo "# admin socket e2e, workers=$workers net=$SB_PREFIX"
+# systemd's side of sd_notify(3): a datagram socket; each message a line
+# (its newlines as spaces) in notify.out.
+NOTIFY="$SB_DIR/notify.sock"
+sb_bg "$SB_NS_S" notify python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a") as out:
+    while True:
+        out.write(s.recv(4096).decode().replace("\n", " ") + "\n")
+        out.flush()
+' "$NOTIFY" "$SB_DIR/notify.out"
+for _ in $(seq 1 50); do [ -S "$NOTIFY" ] && break; sleep 0.1; done
+export NOTIFY_SOCKET="$NOTIFY"
 if ! sb_server_start turnpike "$conf" "$workers" "$build"; then
 	bad "server start"
 	finish
+fi
+unset NOTIFY_SOCKET
+if grep -q '^READY=1 MAINPID=[0-9]* STATUS=running allocations=0$' \
+	"$SB_DIR/notify.out" 2>/dev/null; then
+	ok "sd_notify: READY=1 with MAINPID and STATUS once the ports were up"
+else
+	bad "sd_notify: no READY=1 ($(cat "$SB_DIR/notify.out" 2>&1))"
 fi
 
 if [ -S "$SOCK" ] && [ "$(stat -c %a "$SOCK")" = 600 ]; then
@@ -254,4 +281,41 @@ else
 	ok "server log: no password in it"
 fi
 if [ -e "$SOCK" ]; then bad "socket left behind after stop"; else ok "socket removed at stop"; fi
+if grep -q '^STOPPING=1 ' "$SB_DIR/notify.out"; then
+	ok "sd_notify: STOPPING=1 at SIGTERM"
+else
+	bad "sd_notify: no STOPPING=1 ($(tr '\n' '|' <"$SB_DIR/notify.out"))"
+fi
+
+# The JSON usage records: one line per alloc.end, each a JSON object.
+records="$SB_DIR/usage.jsonl"
+n_end=$(grep -c ' alloc\.end ' "$SB_SERVER_LOG")
+if [ -f "$records" ] && [ "$(stat -c %a "$records")" = 640 ]; then
+	ok "usage records: $records exists, mode 640"
+else
+	bad "usage records: $records missing or not mode 640"
+fi
+if python3 - "$records" "$n_end" "$REALM" "$USER" <<'PY'; then
+import json, sys
+from datetime import datetime
+path, n_end, realm, user = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+recs = [json.loads(line) for line in open(path).read().splitlines()]
+when = lambda t: datetime.strptime(t, "%Y-%m-%dT%H:%M:%S.%fZ")
+ok = len(recs) == n_end >= 1
+for r in recs:
+    ok = ok and r["v"] == 1 and r["realm"] == realm and r["user"] == user
+    ok = ok and r["transport"] == "udp" and "relay2" not in r
+    d = (when(r["end"]) - when(r["start"])).total_seconds() * 1000
+    ok = ok and abs(d - r["duration_ms"]) <= 1
+up = sum(r["bytes_from_client"] for r in recs)
+down = sum(r["bytes_to_client"] for r in recs)
+print(f"    {len(recs)} records, {n_end} alloc.end lines, "
+      f"bytes from clients {up}, to clients {down}")
+sys.exit(0 if ok and up > 0 and down > 0 else 1)
+PY
+	ok "usage records: one JSON line per alloc.end, each parses, bytes both ways"
+else
+	bad "usage records: do not match the log's $n_end alloc.end lines"
+	head -c 2000 "$records" | sed 's/^/    /'
+fi
 finish
