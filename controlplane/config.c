@@ -158,6 +158,8 @@ static const struct config_def config_defs[TP_CONFIG_KEY_COUNT] = {
 	[TP_CONFIG_KEY_CHANNEL_LIFETIME] = LIFETIME(channel_lifetime),
 	[TP_CONFIG_KEY_PERMISSION_LIFETIME] = LIFETIME(permission_lifetime),
 	[TP_CONFIG_KEY_ALTERNATE_SERVER] = { KIND_ADDRS, true, OFF(alternate_servers), 0, 0 },
+	[TP_CONFIG_KEY_DRAIN_MIN_ALLOCATIONS] =
+		{ KIND_U32, false, OFF(drain_min_allocations), 0, UINT32_MAX },
 	[TP_CONFIG_KEY_NO_SOFTWARE_ATTRIBUTE] =
 		{ KIND_FLAG, false, OFF(no_software_attribute), 0, 0 },
 	[TP_CONFIG_KEY_NO_MULTICAST_PEERS] = { KIND_ENFORCED, false, 0, 0, 0 },
@@ -882,6 +884,9 @@ config_apply_item(struct config_parser *p, const struct config_def *def,
 
 		if (config_addr(p, l->value, &item.addr) != 0)
 			return -EINVAL;
+		if (list->n >= TP_CONFIG_ALTERNATES_MAX)
+			return config_fail(p, "more than %d addresses",
+					   TP_CONFIG_ALTERNATES_MAX);
 		nv = config_array_grow(list->v, list->n, &list->cap,
 				       sizeof(*list->v));
 		if (nv == NULL)

@@ -78,6 +78,8 @@
 #define TP_CONFIG_CIPHER_LIST_MAX 1023
 /** Most tls-listening-port lines. */
 #define TP_CONFIG_TLS_PORTS_MAX 8
+/** Most alternate-server lines (the TURN server's TURN_MAX_ALTERNATES). */
+#define TP_CONFIG_ALTERNATES_MAX 16
 /** Bounds of stream-max-connections and stream-max-per-source. */
 #define TP_CONFIG_STREAM_CONNECTIONS_MIN 1
 #define TP_CONFIG_STREAM_CONNECTIONS_MAX (1u << 20)
@@ -211,6 +213,7 @@
 	X(CHANNEL_LIFETIME, "channel-lifetime")               \
 	X(PERMISSION_LIFETIME, "permission-lifetime")         \
 	X(ALTERNATE_SERVER, "alternate-server")               \
+	X(DRAIN_MIN_ALLOCATIONS, "drain-min-allocations")     \
 	X(NO_SOFTWARE_ATTRIBUTE, "no-software-attribute")     \
 	X(NO_MULTICAST_PEERS, "no-multicast-peers")           \
 	X(NO_LOOPBACK_PEERS, "no-loopback-peers")             \
@@ -409,7 +412,12 @@ struct tp_config {
 	bool rfc5766_channel_numbers;
 
 	/* Everything else. */
+	/** Where a 300 (Try Alternate) sends clients, in turn: when out of
+	 *  capacity, and to every new Allocate while draining. */
 	struct tp_config_addr_list alternate_servers;
+	/** A drain (SIGUSR1, the admin socket's `drain`) ends the process
+	 *  once the live allocations are this few; default 0. */
+	uint32_t drain_min_allocations;
 	bool no_software_attribute;
 	char admin_socket[TP_CONFIG_SOCKET_PATH_MAX + 1];
 	enum tp_log_level log_level;

@@ -122,6 +122,7 @@ cmd_stats(struct cp_admin_ctx *ctx, char **argv, int argc, struct admin_out *o)
 	if (ctx->srv == NULL)
 		return admin_fail(o, "no server");
 	s = turn_server_stats(ctx->srv);
+	admin_line(o, "draining=%d", turn_server_draining(ctx->srv) ? 1 : 0);
 	admin_line(o, "allocations_live=%" PRIu64, s->allocs_live);
 	admin_line(o, "allocations_ending=%" PRIu64, s->allocs_ending);
 	for (int i = 0; i < TURN_C__COUNT; i++)
@@ -224,6 +225,24 @@ cmd_allocations(struct cp_admin_ctx *ctx, char **argv, int argc,
 
 		admin_line(o, "listed=%zu", listed);
 	}
+	return 0;
+}
+
+/* The control loop logs drain.start (or drain.repeat) with reason=admin. */
+static int
+cmd_drain(struct cp_admin_ctx *ctx, char **argv, int argc, struct admin_out *o)
+{
+	bool started;
+
+	(void)argv;
+	(void)argc;
+	if (ctx->srv == NULL || ctx->drain == NULL)
+		return admin_fail(o, "draining is not available");
+	started = ctx->drain(ctx->drain_arg);
+	admin_line(o, "draining=%d", turn_server_draining(ctx->srv) ? 1 : 0);
+	admin_line(o, "started=%d", started ? 1 : 0);
+	admin_line(o, "allocations_live=%" PRIu64,
+		   turn_server_stats(ctx->srv)->allocs_live);
 	return 0;
 }
 
@@ -520,6 +539,10 @@ static const struct admin_cmd admin_cmds[] = {
 	{ "stats", 0, 0, "", "server and fast-path counters", cmd_stats },
 	{ "allocations", 0, 1, "[N]",
 	  "allocation counts; list up to N (at most 1000)", cmd_allocations },
+	{ "drain", 0, 0, "",
+	  "refuse new allocations, exit once the others are few enough "
+	  "(drain-min-allocations)",
+	  cmd_drain },
 	{ "user-add", 2, 3, "NAME PASSWORD [LIFETIME_S]",
 	  "add a long-term user (lt-cred-mech); PASSWORD may be 0x<MD5 key>; "
 	  "removed after LIFETIME_S if given",

@@ -22,7 +22,14 @@
  * line after its error.
  *
  *   stats                        server and fast-path counters
+ *                                (draining=1 once a drain began)
  *   allocations [N]              counts, and up to N allocations listed
+ *   drain                        refuse new allocations (300 Try Alternate
+ *                                with alternate-server, else 403), serve
+ *                                the others, and exit once they are
+ *                                drain-min-allocations or fewer; as SIGUSR1.
+ *                                Again while draining: harmless
+ *                                (started=0)
  *   user-add NAME PASSWORD [LIFETIME_S]
  *                                long-term user (needs lt-cred-mech);
  *                                PASSWORD may be 0x<32 hex digits>, the MD5
@@ -95,6 +102,12 @@ struct cp_admin_ctx {
 	 */
 	int (*extra_stats)(void *arg, char *buf, size_t cap);
 	void *extra_stats_arg;
+	/**
+	 * Starts a drain (cp_loop_drain()); returns true if this call began
+	 * it, false if one was under way.  NULL = `drain` answers an error.
+	 */
+	bool (*drain)(void *arg);
+	void *drain_arg;
 	/** The server's clock (turn_server_handle's now_ms), for expiries. */
 	uint64_t now_ms;
 	/* Users pushed with a lifetime (owned). */

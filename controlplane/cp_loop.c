@@ -7,9 +7,10 @@
  * neighbour; in AF_XDP mode a next hop missed or in use, for cp_neigh.c)
  * and act on them, read the kernel's neighbour news (AF_XDP mode, at most
  * once a millisecond), then every CP_TICK_MS run the TURN server's
- * timers and flush the log and the JSON usage records, poll the admin
- * socket, and now and then log the summed counters and tell the service
- * manager the allocation count.  Everything it sends the workers goes through the
+ * timers, act on a drain request (SIGUSR1's flag) or a drain that is done,
+ * and flush the log and the JSON usage records, poll the admin socket,
+ * and now and then log the summed counters and tell the service manager
+ * the allocation count.  Everything it sends the workers goes through the
  * plane's cmd_send and reply_send, which never drop a command (see
  * turnpike/plane.h), so the fast path never disagrees with what was decided.
  */
@@ -391,6 +392,7 @@ cp_loop_snapshot(struct cp_loop *loop, uint64_t now_ms)
 						 &d->workers[w],
 						 &d->busy_cycles[w]);
 	d->alloc_duration = loop->alloc_duration;
+	d->draining = turn_server_draining(loop->srv);
 	d->n_listed = 0;
 	l.d = d;
 	l.now_ms = now_ms;
@@ -430,6 +432,57 @@ report_status(struct cp_loop *loop, uint32_t *last)
 	loop->status(loop->notify_arg, now);
 }
 
+bool
+cp_loop_drain(struct cp_loop *loop, const char *reason)
+{
+	const struct turn_stats *st = turn_server_stats(loop->srv);
+
+	if (!turn_server_drain(loop->srv)) {
+		cp_log(CP_LOG_INFO, "drain.repeat", "reason=%s", reason);
+		return false;
+	}
+	loop->drain_start_ms = cp_loop_now_ms();
+	cp_log(CP_LOG_INFO, "drain.start",
+	       "reason=%s allocations=%" PRIu64 " min_allocations=%" PRIu32,
+	       reason, st->allocs_live, loop->drain_min_allocs);
+	return true;
+}
+
+bool
+cp_loop_admin_drain(void *arg)
+{
+	return cp_loop_drain(arg, "admin");
+}
+
+/*
+ * The drain's part of a tick: start one SIGUSR1 asked for (the handler
+ * only sets the flag: nothing else is async-signal-safe), and end the
+ * loop once a drain has brought the live allocations down to
+ * drain_min_allocs.  Clearing the flag may lose a second SIGUSR1 sent at
+ * the same moment, which would have changed nothing.
+ */
+static void
+drain_tick(struct cp_loop *loop, uint64_t now_ms)
+{
+	uint64_t live;
+
+	if (loop->drain_req != NULL && *loop->drain_req != 0) {
+		*loop->drain_req = 0;
+		cp_loop_drain(loop, "signal");
+	}
+	if (!turn_server_draining(loop->srv))
+		return;
+	live = turn_server_stats(loop->srv)->allocs_live;
+	if (live > loop->drain_min_allocs)
+		return;
+	cp_log(CP_LOG_INFO, "drain.done",
+	       "allocations=%" PRIu64 " min_allocations=%" PRIu32
+	       " duration_ms=%" PRIu64,
+	       live, loop->drain_min_allocs,
+	       loop->drain_start_ms != 0 ? now_ms - loop->drain_start_ms : 0);
+	*loop->stop = true; /* the orderly end, as on SIGTERM */
+}
+
 void
 cp_loop_run(struct cp_loop *loop)
 {
@@ -447,6 +500,7 @@ cp_loop_run(struct cp_loop *loop)
 			cp_neigh_poll(loop->neigh, &loop->plane, now);
 		if (now >= next_tick) {
 			turn_server_tick(loop->srv, now);
+			drain_tick(loop, now);
 			next_tick = now + CP_TICK_MS;
 			cp_log_flush(); /* logs wait at most a tick */
 			cp_usage_json_flush(loop->usage_json); /* and records */

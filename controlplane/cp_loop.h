@@ -11,6 +11,7 @@
 #ifndef TURNPIKE_CP_LOOP_H
 #define TURNPIKE_CP_LOOP_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,7 +31,14 @@
 struct cp_loop {
 	struct tp_plane_ops plane; /**< the fast path's doors */
 	struct turn_server *srv;
-	volatile bool *stop;       /**< set by the signal handler */
+	volatile bool *stop; /**< set by the signal handler */
+	/** Set (non-zero) by the SIGUSR1 handler to ask for a drain; the
+	 *  loop clears it and calls cp_loop_drain().  NULL = none. */
+	volatile sig_atomic_t *drain_req;
+	/** Once draining, the loop ends (sets *stop) when the live
+	 *  allocations are this few (drain-min-allocations). */
+	uint32_t drain_min_allocs;
+	uint64_t drain_start_ms;   /**< when the drain began (the log's) */
 	uint32_t stats_interval_s; /**< 0 = no periodic stats line */
 	struct cp_admin *admin;    /**< polled every turn; NULL = none */
 	/** Requests and closes from the stream thread; NULL = no streams. */
@@ -68,11 +76,27 @@ struct cp_loop {
 /** Fill and publish @p loop's snapshot now (cp_snapshot.h). */
 void cp_loop_snapshot(struct cp_loop *loop, uint64_t now_ms);
 
+/**
+ * Drain (turn_server_drain()): refuse new allocations, keep serving the
+ * others, and end the loop, as SIGTERM would, once the live allocations
+ * are loop->drain_min_allocs or fewer (checked every tick).  Logs
+ * `drain.start reason=@p reason`; a second call only logs `drain.repeat`.
+ * Control thread only (the signal handler sets loop->drain_req instead).
+ *
+ * @return true if this call started the drain.
+ */
+bool cp_loop_drain(struct cp_loop *loop, const char *reason);
+
+/** cp_loop_drain(@p arg, "admin"), for the admin socket's `drain`
+ *  (struct cp_admin_ctx's drain; @p arg is the struct cp_loop). */
+bool cp_loop_admin_drain(void *arg);
+
 /** Fill @p sink so the TURN server's decisions reach @p loop's plane. */
 void cp_loop_sink_init(struct cp_loop *loop, struct cp_sink *sink);
 
 /**
- * Run the control loop on the calling (main) lcore until *loop->stop, then
+ * Run the control loop on the calling (main) lcore until *loop->stop (or
+ * a drain has brought the allocations down to loop->drain_min_allocs), then
  * end every allocation, wait (up to two seconds) for the workers' final
  * counters so each gets its usage record, and return.
  */

@@ -179,6 +179,10 @@ cp_metrics_render(const struct cp_snapshot_data *d,
 	family(&o, "turnpike_start_time_seconds", "gauge",
 	       "When the process started, Unix seconds.");
 	put(&o, "turnpike_start_time_seconds %.3f\n", info->start_time_s);
+	family(&o, "turnpike_draining", "gauge",
+	       "1 while draining: new allocations refused (SIGUSR1 or the "
+	       "admin socket's drain).");
+	put(&o, "turnpike_draining %d\n", d->draining ? 1 : 0);
 	family(&o, "turnpike_allocations", "gauge",
 	       "Allocations in force, by the clients' transport.");
 	for (int t = 0; t < TP_TRANSPORT_COUNT; t++)

@@ -8,6 +8,7 @@
  *
  *   turnpike_build_info{version}                       gauge, 1
  *   turnpike_start_time_seconds                        gauge
+ *   turnpike_draining                                  gauge, 0 or 1
  *   turnpike_allocations{transport}                    gauge
  *   turnpike_allocations_created_total                 counter
  *   turnpike_relayed_packets_total{direction,worker}   counter

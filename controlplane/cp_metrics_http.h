@@ -9,7 +9,8 @@
  *   /metrics  the Prometheus text of the latest snapshot (cp_metrics.h)
  *   /live     200 while the process runs
  *   /ready    200 while it takes new work: a snapshot exists and it is
- *             not stopping; 503 otherwise
+ *             neither stopping nor draining; 503 otherwise ("draining"
+ *             while draining: /live stays 200, its allocations are served)
  *
  * Handlers run on civetweb's threads and touch only the snapshot exchange
  * (cp_snapshot.h) and the stop flag.  GET and HEAD only; anything else

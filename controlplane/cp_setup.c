@@ -186,8 +186,12 @@ setup_params(struct cp_objects *o, const struct tp_config *cfg, uint16_t n_worke
 	p->chan_lifetime_s = cfg->channel_lifetime;
 	p->chan_max = cfg->rfc5766_channel_numbers ? CHANNEL_NUMBER_MAX_RFC5766 :
 						     CHANNEL_NUMBER_MAX;
-	if (cfg->alternate_servers.n > 0)
-		p->alternate_server = cfg->alternate_servers.v[0].addr;
+	_Static_assert(TP_CONFIG_ALTERNATES_MAX <= TURN_MAX_ALTERNATES,
+		       "every alternate-server line the config takes is used");
+	for (size_t i = 0;
+	     i < cfg->alternate_servers.n && i < TURN_MAX_ALTERNATES; i++)
+		p->alternates[p->n_alternates++] =
+			cfg->alternate_servers.v[i].addr;
 	p->challenge_rate = cfg->challenge_rate;
 	p->challenge_burst = cfg->challenge_burst;
 	p->limit_v4_bits = (uint8_t)cfg->limit_prefix_v4;

@@ -71,6 +71,8 @@ struct cp_snapshot_data {
 	/** How long the control thread took over each Allocate request,
 	 *  authentication included (cp_loop.c). */
 	struct cp_hist alloc_duration;
+	/** New allocations refused (turn_server_drain()): /ready says 503. */
+	bool draining;
 	uint32_t n_listed; /**< entries of allocs[] in use */
 	struct cp_snapshot_alloc allocs[CP_SNAPSHOT_ALLOCS];
 };

@@ -31,10 +31,13 @@
  *     the peer's family.  With no IPv6 relay-ip, or no free IPv6 port, the
  *     IPv4 one alone is allocated and ADDRESS-ERROR-CODE says why there is
  *     no IPv6 one (440 or 508), as section 7.2 allows.
- *  9. Quotas: per person (user-quota) or per OAuth kid (oauth-kid-quota)
+ *  9. Draining (turn_server_drain()): 300 Try Alternate with an
+ *     alternate server of the request's family, else 403 ("Server
+ *     draining"); see allocate_redirect() for why only here.
+ * 10. Quotas: per person (user-quota) or per OAuth kid (oauth-kid-quota)
  *     -> 486, counted by turn_quota.h's keys, not by the credential's text;
  *     total, worker table full, no free relay port -> 508 (or 300 Try
- *     Alternate when an alternate server is set).
+ *     Alternate when an alternate server of the request's family is set).
  *
  * Lifetime: max(default, min(LIFETIME, max)) (section 7.2), see
  * turn_lifetime().  The owner worker is dp_owner_of_client(); the slot and
@@ -273,7 +276,7 @@ allocate_commit(const struct turn_req *r, const struct alloc_plan *plan,
 	return 0;
 }
 
-/* Step 9 and the allocation itself.  @return 0 or the error code. */
+/* Step 10 and the allocation itself.  @return 0 or the error code. */
 static uint16_t
 allocate_create(const struct turn_req *r, struct alloc_plan *plan)
 {
@@ -319,6 +322,56 @@ allocate_create(const struct turn_req *r, struct alloc_plan *plan)
 	return code;
 }
 
+/*
+ * Send the client elsewhere: 300 (Try Alternate) with ALTERNATE-SERVER,
+ * the next alternate of the request's family.  @return false (nothing
+ * sent) when there is none of that family.
+ *
+ * ALTERNATE-SERVER (RFC 8489 section 14.15) is encoded as MAPPED-ADDRESS,
+ * without XOR.  Section 10 wants it of the family the request came from,
+ * hence the per-family choice.  Authentication: this runs after the
+ * authentication step (turn_dispatch.c), as everything in an Allocate does.
+ * RFC 8656 section 7.2 makes authentication the server's first check (the
+ * request MUST be authenticated, a request without credentials gets the
+ * 401 challenge) and names the 300 among the answers the server MAY give
+ * while processing it; RFC 8489 section 10 says the 300 MAY be
+ * authenticated, and section 9.2.4 that a response to a request that
+ * passed the long-term checks carries MESSAGE-INTEGRITY(-SHA256) under the
+ * same key.  So an Allocate without credentials gets the 401 challenge,
+ * draining or not, and the 300 comes only after authentication, signed by
+ * turn_reply_send(): the client can trust the address it is sent to,
+ * which an unsigned 300 would let anyone on the path choose.
+ */
+static bool
+allocate_redirect(const struct turn_req *r)
+{
+	uint8_t buf[TURN_REPLY_MAX];
+	struct stun_builder b;
+	struct tp_addr alt;
+
+	if (!turn_alternate_pick(r->srv, r->pkt->client.ip.family, &alt))
+		return false;
+	turn_reply_start_error(r, &b, buf, sizeof(buf), 300);
+	stun_build_addr(&b, STUN_ATTR_ALTERNATE_SERVER, &alt);
+	turn_reply_send(r, &b, 300, r->pkt->worker);
+	return true;
+}
+
+/* Step 9: 300, else 403 with a reason that says why. */
+static void
+allocate_refuse_draining(const struct turn_req *r)
+{
+	uint8_t buf[TURN_REPLY_MAX];
+	struct stun_builder b;
+
+	if (allocate_redirect(r))
+		return;
+	stun_build_init(&b, buf, sizeof(buf),
+			stun_type(r->msg.method, STUN_CLASS_ERROR), r->msg.tid);
+	stun_build_error(&b, 403, "Server draining");
+	turn_reply_send(r, &b, 403, r->pkt->worker);
+}
+
 void
 turn_allocate_handle(struct turn_req *r)
 {
@@ -332,9 +385,14 @@ turn_allocate_handle(struct turn_req *r)
 		turn_reply_error(r, code, r->pkt->worker);
 		return;
 	}
+	if (r->srv->draining) {
+		allocate_refuse_draining(r);
+		return;
+	}
 	code = allocate_create(r, &plan);
-	if (code == 508 && r->srv->p.alternate_server.ip.family != TP_AF_NONE)
-		code = 300; /* out of capacity: send the client elsewhere */
+	/* Out of capacity: send the client elsewhere if we can. */
+	if (code == 508 && allocate_redirect(r))
+		return;
 	if (code != 0)
 		turn_reply_error(r, code, r->pkt->worker);
 }

@@ -190,9 +190,6 @@ turn_reply_error(const struct turn_req *r, uint16_t code, uint16_t worker)
 	struct stun_builder b;
 
 	turn_reply_start_error(r, &b, buf, sizeof(buf), code);
-	if (code == 300)
-		stun_build_addr(&b, STUN_ATTR_ALTERNATE_SERVER,
-				&r->srv->p.alternate_server);
 	turn_reply_send(r, &b, code, worker);
 }
 

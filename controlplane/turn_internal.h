@@ -34,6 +34,8 @@ struct turn_server {
 	bool own_policy_used;
 	uint32_t next_gen; /* allocation ids; 0 is never used */
 	bool shutting_down;
+	bool draining;               /* turn_server_drain() */
+	unsigned int next_alternate; /* round-robin cursor of p.alternates */
 	struct turn_stats stats;
 	/* Per worker, the fast path's overflow blocks not reserved by any
 	 * allocation (DP_PEER_BLOCKS(allocs_per_worker) at the start). */
@@ -98,8 +100,16 @@ void turn_reply_send(const struct turn_req *r, struct stun_builder *b,
 		     uint16_t code, uint16_t worker);
 
 /* An error response with nothing but ERROR-CODE, through the punting
- * worker (or @worker).  300 gets ALTERNATE-SERVER. */
+ * worker (or @worker). */
 void turn_reply_error(const struct turn_req *r, uint16_t code, uint16_t worker);
+
+/*
+ * The next alternate server for a request from @family, round-robin among
+ * those of that family.  @return true and fills @out, or false if there is
+ * none of that family.
+ */
+bool turn_alternate_pick(struct turn_server *srv, uint8_t family,
+			 struct tp_addr *out);
 
 /*
  * The allocation of the request's 5-tuple, for Refresh, CreatePermission

@@ -95,9 +95,11 @@ params_ok(const struct turn_params *p, const struct cp_sink *sink)
 		return false;
 	if (p->auth != NULL && (p->auth->realm == NULL || p->auth->nonce == NULL))
 		return false;
-	if (p->alternate_server.ip.family != TP_AF_NONE &&
-	    tp_ip_len(p->alternate_server.ip.family) == 0)
+	if (p->n_alternates < 0 || p->n_alternates > TURN_MAX_ALTERNATES)
 		return false;
+	for (int i = 0; i < p->n_alternates; i++)
+		if (tp_ip_len(p->alternates[i].ip.family) == 0)
+			return false;
 	return true;
 }
 
@@ -394,6 +396,38 @@ turn_server_stream_closed(struct turn_server *srv, const struct tp_addr *client,
 
 	if (a != NULL && transport != TP_TRANSPORT_UDP)
 		turn_alloc_delete(srv, a, now_ms, TURN_C_ALLOCS_CONN_CLOSED);
+}
+
+bool
+turn_alternate_pick(struct turn_server *srv, uint8_t family, struct tp_addr *out)
+{
+	unsigned int n = (unsigned int)srv->p.n_alternates;
+
+	for (unsigned int k = 0; k < n; k++) {
+		unsigned int i = (srv->next_alternate + k) % n;
+
+		if (srv->p.alternates[i].ip.family == family) {
+			*out = srv->p.alternates[i];
+			srv->next_alternate = (i + 1) % n;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool
+turn_server_drain(struct turn_server *srv)
+{
+	bool started = !srv->draining;
+
+	srv->draining = true;
+	return started;
+}
+
+bool
+turn_server_draining(const struct turn_server *srv)
+{
+	return srv->draining;
 }
 
 void

@@ -48,6 +48,9 @@
 #define TURN_PERM_LIFETIME_S 300    /**< permission, section 9 (fixed) */
 #define TURN_CHAN_LIFETIME_S 600    /**< channel binding, section 12 */
 
+/** Most alternate servers (alternate-server lines) used. */
+#define TURN_MAX_ALTERNATES 16
+
 /** Largest response the server builds. */
 #define TURN_REPLY_MAX 2048
 
@@ -134,11 +137,17 @@ struct turn_params {
 	 *  (RFC 8656), 0x7FFF for RFC 5766 clients. */
 	uint16_t chan_max;
 	/**
-	 * Where to send clients when out of capacity: an Allocate that would
-	 * get 508 gets 300 (Try Alternate) with ALTERNATE-SERVER (RFC 8489
-	 * section 10) instead.  Family TP_AF_NONE = no alternate.
+	 * Where to send clients when out of capacity or draining: an Allocate
+	 * that would get 508, or any new Allocate while draining
+	 * (turn_server_drain()), gets 300 (Try Alternate) with
+	 * ALTERNATE-SERVER (RFC 8489 section 10) instead.  Used in turn, as
+	 * coturn does, among those of the request's address family (section
+	 * 10: the attribute MUST carry an address of the family the request
+	 * came from); with none of that family, no 300.  n_alternates 0 = no
+	 * alternate.
 	 */
-	struct tp_addr alternate_server;
+	struct tp_addr alternates[TURN_MAX_ALTERNATES];
+	int n_alternates; /**< 0..TURN_MAX_ALTERNATES */
 	/**
 	 * Challenges (401, 438 and the authentication step's 400s) sent per
 	 * source prefix and second, and how many a full bucket holds; 0 = no
@@ -341,6 +350,23 @@ void turn_server_stream_closed(struct turn_server *srv,
  * follow as the workers answer) and refuse new ones from now on.
  */
 void turn_server_shutdown(struct turn_server *srv, uint64_t now_ms);
+
+/**
+ * Drain: refuse new allocations from now on and leave everything else as
+ * it is (Binding, Refresh, CreatePermission, ChannelBind, relaying).  An
+ * Allocate that passes authentication and its checks then gets 300 (Try
+ * Alternate) with an alternate server (turn_params::alternates), or 403
+ * (Forbidden, "Server draining") without one; the retransmission of an
+ * Allocate that succeeded before still gets its success.  There is no way
+ * back short of a restart.
+ *
+ * @return true if this call started the drain, false if the server was
+ *         already draining (a second request is harmless).
+ */
+bool turn_server_drain(struct turn_server *srv);
+
+/** Whether turn_server_drain() was called. */
+bool turn_server_draining(const struct turn_server *srv);
 
 /** The counters, gauges brought up to date. */
 const struct turn_stats *turn_server_stats(const struct turn_server *srv);

@@ -134,6 +134,8 @@ test_defaults(void **state)
 	(void)state;
 	tp_config_init_defaults(&cfg);
 	assert_int_equal(cfg.listening_port, 3478);
+	assert_int_equal(cfg.drain_min_allocations, 0);
+	assert_int_equal(cfg.alternate_servers.n, 0);
 	assert_int_equal(cfg.min_port, 49152);
 	assert_int_equal(cfg.max_port, 65535);
 	assert_int_equal(cfg.stale_nonce, 600);
@@ -264,7 +266,14 @@ static const char every_key[] =
 	"prometheus\n"                                        /* 69 */
 	"prometheus-address=::\n"                             /* 70 */
 	"prometheus-port=9642\n"                              /* 71 */
-	"usage-records-json=/var/log/turnpike/usage.jsonl\n"; /* 72 */
+	"usage-records-json=/var/log/turnpike/usage.jsonl\n"  /* 72 */
+	"drain-min-allocations=5\n"                           /* 73 */
+	"push-listen=192.0.2.9:9443\n"                        /* 74 */
+	"push-cert=/etc/turnpike/push.pem\n"                  /* 75 */
+	"push-pkey=/etc/turnpike/push.key\n"                  /* 76 */
+	"push-client-ca=/etc/turnpike/pcscf-ca.pem\n"         /* 77 */
+	"push-store=/var/lib/turnpike/push\n"                 /* 78 */
+	"push-threads=8\n";                                   /* 79 */
 
 static void
 expect_ip(const struct tp_ip *ip, const char *text)
@@ -366,6 +375,16 @@ test_every_key(void **state)
 	assert_int_equal(cfg.alternate_servers.v[2].addr.port, 5001);
 	expect_ip(&cfg.alternate_servers.v[3].addr.ip, "2001:db8::21");
 	assert_int_equal(cfg.alternate_servers.v[3].addr.port, 3478);
+	assert_int_equal(cfg.drain_min_allocations, 5);
+	assert_int_equal(cfg.line[TP_CONFIG_KEY_DRAIN_MIN_ALLOCATIONS], 73);
+	expect_ip(&cfg.push_listen.ip, "192.0.2.9");
+	assert_int_equal(cfg.push_listen.port, 9443);
+	assert_string_equal(cfg.push_cert, "/etc/turnpike/push.pem");
+	assert_string_equal(cfg.push_pkey, "/etc/turnpike/push.key");
+	assert_string_equal(cfg.push_client_ca, "/etc/turnpike/pcscf-ca.pem");
+	assert_string_equal(cfg.push_store, "/var/lib/turnpike/push");
+	assert_int_equal(cfg.push_threads, 8);
+	assert_int_equal(cfg.line[TP_CONFIG_KEY_PUSH_THREADS], 79);
 
 	assert_true(cfg.no_software_attribute);
 	assert_int_equal(cfg.line[TP_CONFIG_KEY_NO_MULTICAST_PEERS], 35);
@@ -530,6 +549,10 @@ test_bad_numbers(void **state)
 		{ "stale-nonce=0", "stale-nonce", "is not supported" },
 		{ "stale-nonce=ten", "stale-nonce", "'ten' is not a number" },
 		{ "stale-nonce=86401", "stale-nonce", "out of range" },
+		{ "drain-min-allocations=-1", "drain-min-allocations",
+		  "is not a number" },
+		{ "drain-min-allocations=4294967296", "drain-min-allocations",
+		  "out of range (0-4294967295)" },
 	};
 
 	(void)state;
@@ -577,10 +600,30 @@ test_bad_addresses(void **state)
 		  "'80:' is not a number" },
 		{ "alternate-server=host.example:3478", "alternate-server",
 		  "not an IP address" },
+		{ "alternate-server=192.0.2.1:3478x", "alternate-server",
+		  "'3478x' is not a number" },
 	};
+
+	char many[TP_CONFIG_ALTERNATES_MAX * 32 + 64] = "";
+	struct tp_config cfg;
+	char *text;
 
 	(void)state;
 	run_bad_cases(cases, sizeof(cases) / sizeof(cases[0]));
+
+	/* As many alternate-server lines as the server uses, then one more,
+	 * refused on its own line. */
+	for (int i = 0; i < TP_CONFIG_ALTERNATES_MAX; i++)
+		snprintf(many + strlen(many), sizeof(many) - strlen(many),
+			 "alternate-server=192.0.2.%d\n", i + 1);
+	text = cat(BASE, many);
+	assert_int_equal(tp_config_parse_text(&cfg, "t.conf", text, NULL, 0), 0);
+	assert_int_equal(cfg.alternate_servers.n, TP_CONFIG_ALTERNATES_MAX);
+	tp_config_free(&cfg);
+	free(text);
+	strcat(many, "alternate-server=[2001:db8::99]:3479\n");
+	expect_error(many, TP_CONFIG_ALTERNATES_MAX + 1, "alternate-server",
+		     "more than 16 addresses");
 }
 
 static void
@@ -1698,6 +1741,7 @@ static const char every_key_dump[] = "# effective configuration of all.conf\n"
 				     "alternate-server=192.0.2.21:5000\n"
 				     "alternate-server=[2001:db8::20]:5001\n"
 				     "alternate-server=[2001:db8::21]:3478\n"
+				     "drain-min-allocations=5\n"
 				     "no-software-attribute=yes\n"
 				     "gateway=192.0.2.254\n"
 				     "gateway=2001:db8::fe\n"

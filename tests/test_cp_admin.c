@@ -139,10 +139,10 @@ test_help_and_unknown(void **state)
 {
 	struct fix *f = *state;
 	static const char *const cmds[] = { "stats",         "allocations",
-					    "user-add",      "user-del",
-					    "secret-add",    "secret-del",
-					    "oauth-key-add", "oauth-key-del",
-					    "help" };
+					    "drain",         "user-add",
+					    "user-del",      "secret-add",
+					    "secret-del",    "oauth-key-add",
+					    "oauth-key-del", "help" };
 
 	run_ok(f, "help");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
@@ -521,6 +521,54 @@ test_stats(void **state)
 	run(f, "stats", "error no server");
 	run(f, "allocations", "error no server");
 	f->ctx.srv = f->h.srv;
+}
+
+/* As cp_loop_admin_drain() does, on the harness's server. */
+static unsigned int drain_calls;
+
+static bool
+fake_drain(void *arg)
+{
+	drain_calls++;
+	return turn_server_drain(arg);
+}
+
+/* drain: through the callback, once; stats shows it; Allocate refused. */
+static void
+test_drain(void **state)
+{
+	struct fix *f = *state;
+	struct h_client c, d;
+
+	h_client_init(&c, "alice", "alicepass", 21, 5000);
+	h_client_init(&d, "alice", "alicepass", 22, 5000);
+	h_login(&f->h, &c);
+	h_login(&f->h, &d);
+	assert_int_equal(h_allocate(&f->h, &c, 0, NULL), 0);
+	has(run(f, "stats", "ok"), "draining=0");
+	/* Without the control loop's callback: an error, nothing changes. */
+	run(f, "drain", "error draining is not available");
+	assert_false(turn_server_draining(f->h.srv));
+	run(f, "drain now", "error usage: drain");
+
+	drain_calls = 0;
+	f->ctx.drain = fake_drain;
+	f->ctx.drain_arg = f->h.srv;
+	run_ok(f, "drain");
+	has(f->out, "draining=1");
+	has(f->out, "started=1");
+	has(f->out, "allocations_live=1");
+	assert_true(turn_server_draining(f->h.srv));
+	/* A second one is harmless. */
+	run_ok(f, "drain");
+	has(f->out, "draining=1");
+	has(f->out, "started=0");
+	assert_int_equal(drain_calls, 2);
+	has(run(f, "stats", "ok"), "draining=1");
+	/* The harness's server has no alternate: a new Allocate gets 403. */
+	assert_int_equal(h_allocate(&f->h, &d, 0, NULL), 403);
+	has(run(f, "stats", "ok"), "replies.403_forbidden=1");
+	f->ctx.drain = NULL;
 }
 
 /* Mechanisms the configuration left off cannot be fed. */
@@ -910,6 +958,7 @@ main(void)
 		T(test_names_escaped),
 		T(test_oauth_keys),
 		T(test_stats),
+		T(test_drain),
 		T(test_mechanisms_off),
 		T(test_socket),
 	};

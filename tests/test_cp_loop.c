@@ -12,7 +12,9 @@
  * told to every other worker and not back to it, and a miss is ignored
  * without a kernel neighbour source; on stop every allocation
  * is deleted and the loop waits for its final counters; the admin stats
- * print the plane's summed counters, and the port's own when it has some.
+ * print the plane's summed counters, and the port's own when it has some;
+ * a drain (SIGUSR1's flag or the admin's call) refuses new allocations and
+ * ends the loop by itself once few enough are left, and not before.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -57,6 +59,11 @@ struct fake_plane {
 	unsigned int freed; /* frames given back */
 	unsigned int stats_calls;
 	volatile bool stop;
+	/* Drain tests: an empty queue does not stop the loop; after
+	 * poll_limit polls the fake stops it and says so (stopped_by_fake). */
+	bool keep_going;
+	unsigned int polls, poll_limit;
+	bool stopped_by_fake;
 	uint8_t frames[4][256]; /* the punted frames' bytes */
 };
 
@@ -111,8 +118,12 @@ fake_events_poll(void *ctx, struct dp_evt *ev, unsigned int max)
 
 	while (got < max && f->head < f->n)
 		ev[got++] = f->q[f->head++];
-	if (got == 0)
+	if (got == 0 && !f->keep_going)
 		f->stop = true;
+	if (f->keep_going && ++f->polls >= f->poll_limit && !f->stop) {
+		f->stop = true;
+		f->stopped_by_fake = true;
+	}
 	return got;
 }
 
@@ -369,6 +380,82 @@ test_admin_stats_port_counters(void **state)
 			       "\nxdp.redirected=40\nxdp.pass_not_ours=41\n"));
 }
 
+/* The code of the first reply recorded (0 = success). */
+static uint16_t
+first_reply_code(const struct fake_plane *f)
+{
+	const struct call *r = find_call(f, CALL_REPLY, 0, 0);
+	struct stun_msg msg;
+
+	assert_non_null(r);
+	assert_int_equal(stun_msg_decode(&msg, r->msg, r->len), STUN_OK);
+	return h_code(&msg);
+}
+
+/* SIGUSR1's flag: the loop drains, clears it, and ends by itself once the
+ * live allocations are drain_min_allocs (1 here) or fewer; the orderly
+ * end then deletes the one left, as on SIGTERM. */
+static void
+test_drain_signal_ends_at_min(void **state)
+{
+	struct fixture *fx = *state;
+	struct fake_plane *f = &fx->plane;
+	volatile sig_atomic_t req = 1;
+
+	f->keep_going = true;
+	f->poll_limit = 1000000; /* a safety net, never reached */
+	fx->loop.drain_req = &req;
+	fx->loop.drain_min_allocs = 1;
+	punt(fx, STUN_METHOD_ALLOCATE);
+	cp_loop_run(&fx->loop);
+	assert_false(f->stopped_by_fake); /* the drain ended it */
+	assert_true(f->stop);
+	assert_int_equal(req, 0);
+	assert_true(turn_server_draining(fx->loop.srv));
+	assert_int_equal(first_reply_code(f), 0); /* came before the drain */
+	assert_non_null(find_call(f, CALL_CMD, DP_CMD_ALLOC_DEL, 0));
+	assert_int_equal(turn_server_alloc_count(fx->loop.srv), 0);
+}
+
+/* Drained (as by the admin socket) before an Allocate: 403 without an
+ * alternate, nothing installed, and with no allocation left the loop ends
+ * at once (drain_min_allocs 0). */
+static void
+test_drain_refuses_then_ends(void **state)
+{
+	struct fixture *fx = *state;
+	struct fake_plane *f = &fx->plane;
+
+	f->keep_going = true;
+	f->poll_limit = 1000000;
+	assert_true(cp_loop_admin_drain(&fx->loop));
+	assert_false(cp_loop_drain(&fx->loop, "admin")); /* harmless */
+	punt(fx, STUN_METHOD_ALLOCATE);
+	cp_loop_run(&fx->loop);
+	assert_false(f->stopped_by_fake);
+	assert_int_equal(first_reply_code(f), 403);
+	assert_null(find_call(f, CALL_CMD, DP_CMD_ALLOC_ADD, 0));
+}
+
+/* While more allocations live than drain_min_allocs, the loop goes on:
+ * here the fake has to stop it. */
+static void
+test_drain_waits_for_allocations(void **state)
+{
+	struct fixture *fx = *state;
+	struct fake_plane *f = &fx->plane;
+
+	f->keep_going = true;
+	f->poll_limit = 2000; /* 2000 turns: many 10 ms ticks */
+	punt(fx, STUN_METHOD_ALLOCATE);
+	fx->loop.drain_min_allocs = 0;
+	fx->loop.drain_req = &(volatile sig_atomic_t){ 1 };
+	cp_loop_run(&fx->loop);
+	assert_true(f->stopped_by_fake);
+	assert_true(turn_server_draining(fx->loop.srv));
+	assert_int_equal(first_reply_code(f), 0);
+}
+
 int
 main(void)
 {
@@ -383,6 +470,12 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_admin_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_admin_stats_port_counters,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drain_signal_ends_at_min,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drain_refuses_then_ends,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drain_waits_for_allocations,
 						setup, teardown),
 	};
 

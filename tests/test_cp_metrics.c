@@ -3,8 +3,8 @@
  * The Prometheus text of a snapshot (controlplane/cp_metrics.c) and the
  * histogram behind it (cp_snapshot.c): families once each, labels for every
  * worker and direction, cumulative buckets ending in +Inf = count, the
- * length contract of a too-small buffer, and, when Debian's promtool is
- * installed, its verdict on the whole text.
+ * length contract of a too-small buffer, the drain gauge, and, when
+ * Debian's promtool is installed, its verdict on the whole text.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -80,6 +80,8 @@ test_families(void **state)
 			 1);
 	assert_non_null(strstr(t, "turnpike_build_info{version=\"9.9.9\"} 1\n"));
 	assert_non_null(strstr(t, "turnpike_start_time_seconds 1700000000.500\n"));
+	assert_int_equal(count(t, "# TYPE turnpike_draining gauge\n"), 1);
+	assert_non_null(strstr(t, "\nturnpike_draining 0\n"));
 	assert_non_null(strstr(t, "turnpike_allocations{transport=\"tls\"} 2\n"));
 	assert_non_null(strstr(t, "turnpike_allocations{transport=\"udp\"} 0\n"));
 	assert_non_null(strstr(
@@ -118,6 +120,21 @@ test_families(void **state)
 	assert_non_null(strstr(t, "turnpike_allocate_duration_seconds_count 3\n"));
 	assert_non_null(strstr(t,
 			       "turnpike_allocate_duration_seconds_sum 0.900320000\n"));
+	free(t);
+}
+
+/* The drain flag the control loop puts in the snapshot. */
+static void
+test_draining(void **state)
+{
+	char *t;
+
+	(void)state;
+	fill();
+	d.draining = true;
+	t = render();
+	assert_non_null(strstr(t, "\nturnpike_draining 1\n"));
+	assert_null(strstr(t, "turnpike_draining 0"));
 	free(t);
 }
 
@@ -164,6 +181,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_families),
 		cmocka_unit_test(test_short_buffer),
+		cmocka_unit_test(test_draining),
 		cmocka_unit_test(test_promtool),
 	};
 

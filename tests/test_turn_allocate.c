@@ -357,7 +357,8 @@ test_allocate_total_quota_508_and_300(void **state)
 	/* With an alternate server: 300 Try Alternate instead. */
 	h_init(&h, 1, false);
 	h.params.total_quota = 1;
-	h.params.alternate_server = h_addr("203.0.113.99", 3479);
+	h.params.alternates[0] = h_addr("203.0.113.99", 3479);
+	h.params.n_alternates = 1;
 	h_start(&h);
 	h_login(&h, &a);
 	h_login(&h, &b);
@@ -366,7 +367,7 @@ test_allocate_total_quota_508_and_300(void **state)
 	h_last_reply(&h, &m);
 	assert_int_equal(stun_msg_get_addr(&m, STUN_SLOT_ALTERNATE_SERVER, &alt),
 			 0);
-	assert_true(tp_addr_equal(&alt, &h.params.alternate_server));
+	assert_true(tp_addr_equal(&alt, &h.params.alternates[0]));
 	assert_true(stun_msg_check_integrity(&m, b.key, sizeof(b.key)));
 	assert_int_equal(stats()->replies[TURN_REPLY_TRY_ALTERNATE], 1);
 	h_fini(&h);
@@ -1075,6 +1076,189 @@ test_no_auth_mode(void **state)
 	h_fini(&h);
 }
 
+/* The error code, reason phrase and integrity of the last reply. */
+static void
+expect_signed_error(const struct h_client *c, uint16_t code, const char *reason)
+{
+	struct stun_msg m;
+	const uint8_t *v;
+	uint16_t len = 0;
+
+	h_last_reply(&h, &m);
+	assert_int_equal(m.method, STUN_METHOD_ALLOCATE);
+	assert_int_equal(m.cls, STUN_CLASS_ERROR);
+	assert_int_equal(h_code(&m), code);
+	assert_true(stun_msg_has(&m, STUN_SLOT_MESSAGE_INTEGRITY));
+	assert_true(stun_msg_check_integrity(&m, c->key, sizeof(c->key)));
+	if (reason != NULL) {
+		v = stun_msg_value(&m, STUN_SLOT_ERROR_CODE, &len);
+		assert_non_null(v);
+		assert_int_equal(len, 4 + strlen(reason));
+		assert_memory_equal(v + 4, reason, strlen(reason));
+	}
+}
+
+/*
+ * Drain with an alternate server: a new Allocate that authenticates gets a
+ * signed 300 with ALTERNATE-SERVER; one without credentials still gets the
+ * 401 challenge first (RFC 8656 section 7.2: authentication is the first
+ * check); the allocation made before keeps working (Refresh,
+ * CreatePermission, ChannelBind, its Allocate retransmission), and no
+ * install reaches a worker for the refused ones.
+ */
+static void
+test_drain_try_alternate(void **state)
+{
+	struct h_client a, b;
+	struct tp_addr alt, peer = h_addr("8.8.8.8", 1000);
+	uint8_t buf[512];
+	struct stun_builder bld;
+	struct stun_msg m;
+	int mark;
+
+	(void)state;
+	h_init(&h, 3, false);
+	h.params.alternates[0] = h_addr("203.0.113.99", 3479);
+	h.params.n_alternates = 1;
+	h_start(&h);
+	h_client_init(&a, "alice", "alicepass", 10, 40000);
+	h_client_init(&b, "bob", "bobpass", 11, 40000);
+	h_login(&h, &a);
+	assert_int_equal(h_allocate(&h, &a, 0, NULL), 0);
+	assert_false(turn_server_draining(h.srv));
+	assert_true(turn_server_drain(h.srv));
+	assert_true(turn_server_draining(h.srv));
+	assert_false(turn_server_drain(h.srv)); /* again: harmless */
+
+	/* Unauthenticated: the challenge, unsigned, no ALTERNATE-SERVER. */
+	mark = h.n_ev;
+	h_login(&h, &b);
+	h_last_reply(&h, &m);
+	assert_int_equal(h_code(&m), 401);
+	assert_false(stun_msg_has(&m, STUN_SLOT_ALTERNATE_SERVER));
+	assert_false(stun_msg_has(&m, STUN_SLOT_MESSAGE_INTEGRITY));
+
+	/* Authenticated: 300, signed, to the configured address. */
+	assert_int_equal(h_allocate(&h, &b, 0, NULL), 300);
+	expect_signed_error(&b, 300, NULL);
+	h_last_reply(&h, &m);
+	assert_int_equal(stun_msg_get_addr(&m, STUN_SLOT_ALTERNATE_SERVER, &alt),
+			 0);
+	assert_true(tp_addr_equal(&alt, &h.params.alternates[0]));
+	assert_int_equal(h_count_cmds(&h, mark, DP_CMD_ALLOC_ADD), 0);
+	assert_int_equal(stats()->replies[TURN_REPLY_TRY_ALTERNATE], 1);
+	assert_int_equal(stats()->allocs_live, 1);
+
+	/* The live allocation goes on as before. */
+	assert_int_equal(h_refresh(&h, &a, 600), 0);
+	assert_int_equal(h_peer_request(&h, &a, STUN_METHOD_CREATE_PERMISSION,
+					&peer, 1, 0),
+			 0);
+	assert_int_equal(h_peer_request(&h, &a, STUN_METHOD_CHANNEL_BIND, &peer,
+					1, 0x4001),
+			 0);
+	/* A second Allocate on its 5-tuple is still 437, not 300. */
+	assert_int_equal(h_allocate(&h, &a, 0, NULL), 437);
+	/* Binding is never refused. */
+	h_req_begin(&b, &bld, buf, sizeof(buf), STUN_METHOD_BINDING);
+	stun_build_fingerprint(&bld);
+	h_send(&h, &b, buf, (size_t)stun_build_finish(&bld));
+	h_last_reply(&h, &m);
+	assert_int_equal(m.cls, STUN_CLASS_SUCCESS);
+	/* Deleting it is how the drain ends. */
+	assert_int_equal(h_refresh(&h, &a, 0), 0);
+	assert_int_equal(stats()->allocs_live, 0);
+	assert_int_equal(stats()->c[TURN_C_ALLOCS_CREATED], 1);
+	h_fini(&h);
+}
+
+/* Drain without an alternate server: 403, signed, "Server draining". */
+static void
+test_drain_forbidden(void **state)
+{
+	struct h_client a, b;
+	struct stun_msg m;
+	uint8_t buf[512];
+	struct stun_builder bld;
+
+	(void)state;
+	h_init(&h, 1, false);
+	h_start(&h);
+	h_client_init(&a, "alice", "alicepass", 10, 40000);
+	h_client_init(&b, "bob", "bobpass", 11, 40000);
+	h_login(&h, &a);
+	h_login(&h, &b);
+	assert_int_equal(h_allocate(&h, &a, 0, NULL), 0);
+	turn_server_drain(h.srv);
+	assert_int_equal(h_allocate(&h, &b, 0, NULL), 403);
+	expect_signed_error(&b, 403, "Server draining");
+	h_last_reply(&h, &m);
+	assert_false(stun_msg_has(&m, STUN_SLOT_ALTERNATE_SERVER));
+	assert_int_equal(stats()->replies[TURN_REPLY_FORBIDDEN], 1);
+	/* A request the checks refuse still gets its own error (442 for
+	 * TCP), so the client is not sent elsewhere to fail there. */
+	h_req_begin(&b, &bld, buf, sizeof(buf), STUN_METHOD_ALLOCATE);
+	stun_build_transport(&bld, 6);
+	h_send(&h, &b, buf, h_req_end(&b, &bld));
+	expect_signed_error(&b, 442, NULL);
+	assert_int_equal(h_refresh(&h, &a, 600), 0);
+	assert_int_equal(stats()->allocs_live, 1);
+	h_fini(&h);
+}
+
+/* Several alternates: in turn, among those of the request's family. */
+static void
+test_drain_alternates_round_robin(void **state)
+{
+	struct h_client c4, c6;
+	struct tp_addr alt;
+	struct stun_msg m;
+	static const int want4[] = { 0, 2, 0, 2 };
+
+	(void)state;
+	h_init(&h, 1, false);
+	h.params.alternates[0] = h_addr("203.0.113.91", 3478);
+	h.params.alternates[1].port = 3479;
+	assert_int_equal(tp_ip_parse(&h.params.alternates[1].ip, "2001:db8::92"),
+			 0);
+	h.params.alternates[2] = h_addr("203.0.113.93", 5000);
+	h.params.n_alternates = 3;
+	h_start(&h);
+	turn_server_drain(h.srv);
+	h_client_init(&c4, "alice", "alicepass", 10, 40000);
+	h_client_init(&c6, "bob", "bobpass", 11, 40000);
+	assert_int_equal(tp_ip_parse(&c6.addr.ip, "2001:db8:1::6"), 0);
+	h_login(&h, &c4);
+	h_login(&h, &c6);
+	for (size_t i = 0; i < sizeof(want4) / sizeof(want4[0]); i++) {
+		assert_int_equal(h_allocate(&h, &c4, 0, NULL), 300);
+		h_last_reply(&h, &m);
+		assert_int_equal(stun_msg_get_addr(&m, STUN_SLOT_ALTERNATE_SERVER,
+						   &alt),
+				 0);
+		assert_true(tp_addr_equal(&alt, &h.params.alternates[want4[i]]));
+	}
+	assert_int_equal(h_allocate(&h, &c6, 0, NULL), 300);
+	h_last_reply(&h, &m);
+	assert_int_equal(stun_msg_get_addr(&m, STUN_SLOT_ALTERNATE_SERVER, &alt),
+			 0);
+	assert_true(tp_addr_equal(&alt, &h.params.alternates[1]));
+	h_fini(&h);
+
+	/* No alternate of the request's family: 403, not a 300 the client
+	 * could not use (RFC 8489 section 10). */
+	h_init(&h, 1, false);
+	h.params.alternates[0] = h_addr("203.0.113.91", 3478);
+	h.params.n_alternates = 1;
+	h_start(&h);
+	turn_server_drain(h.srv);
+	h_client_init(&c6, "bob", "bobpass", 11, 40000);
+	assert_int_equal(tp_ip_parse(&c6.addr.ip, "2001:db8:1::6"), 0);
+	h_login(&h, &c6);
+	assert_int_equal(h_allocate(&h, &c6, 0, NULL), 403);
+	h_fini(&h);
+}
+
 static void
 test_create_bad_params(void **state)
 {
@@ -1089,6 +1273,11 @@ test_create_bad_params(void **state)
 	assert_null(turn_server_create(&h.params, &h.sink));
 	h_init(&h, 1, true);
 	assert_null(turn_server_create(&h.params, NULL));
+	h_init(&h, 1, true);
+	h.params.n_alternates = 1; /* alternates[0] has no family */
+	assert_null(turn_server_create(&h.params, &h.sink));
+	h.params.n_alternates = TURN_MAX_ALTERNATES + 1;
+	assert_null(turn_server_create(&h.params, &h.sink));
 	assert_string_equal(turn_reply_label(TURN_REPLY_QUOTA_REACHED),
 			    "486_allocation_quota_reached");
 	assert_int_equal(turn_reply_code(TURN_REPLY_PEER_FAMILY_MISMATCH), 443);
@@ -1122,6 +1311,9 @@ main(void)
 		cmocka_unit_test(test_amplification_oauth),
 		cmocka_unit_test(test_challenge_limit),
 		cmocka_unit_test(test_no_auth_mode),
+		cmocka_unit_test(test_drain_try_alternate),
+		cmocka_unit_test(test_drain_forbidden),
+		cmocka_unit_test(test_drain_alternates_round_robin),
 		cmocka_unit_test(test_create_bad_params),
 	};
 

@@ -8,11 +8,13 @@
  * the admin socket; then the main lcore becomes the control thread
  * (cp_loop.c) and every other lcore a fast-path worker, until SIGINT or
  * SIGTERM ends allocations (with usage records), stops the workers and
- * closes the port.  This file is the only one that sees both planes: it
- * hands the fast path's ops (turnpike/plane.h) to the control loop.
- * Under systemd (Type=notify) it says READY=1 once every port is open and
- * the workers run, just before the control loop takes over
- * (service_notify.h).
+ * closes the port.  SIGUSR1 drains instead (cp_loop_drain(): no new
+ * allocations, and the same orderly end once the others are
+ * drain-min-allocations or fewer).  This file is the only one that sees
+ * both planes: it hands the fast path's ops (turnpike/plane.h) to the
+ * control loop.  Under systemd (Type=notify) it says READY=1 once every
+ * port is open and the workers run, just before the control loop takes
+ * over (service_notify.h).
  *
  * On DPDK's net_af_xdp port (AF_XDP mode) the host keeps its interface;
  * on any other, exception-interface gives the kernel a TAP in its place
@@ -63,12 +65,17 @@ struct options {
 };
 
 static volatile bool stop_requested;
+static volatile sig_atomic_t drain_requested;
 
+/* Only flags: the control loop acts on them (nothing else here would be
+ * async-signal-safe). */
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = true;
+	if (sig == SIGUSR1)
+		drain_requested = 1;
+	else
+		stop_requested = true;
 }
 
 static void
@@ -294,6 +301,8 @@ main(int argc, char **argv)
 	dp_plane_ops(plane, &loop.plane);
 	host_share_attach(&share, &loop);
 	loop.stop = &stop_requested;
+	loop.drain_req = &drain_requested;
+	loop.drain_min_allocs = cfg.drain_min_allocations;
 	loop.stats_interval_s = opt.stats_interval_s;
 	loop.usage_json = usage_json;
 	loop.status = service_notify_allocations;
@@ -344,6 +353,8 @@ main(int argc, char **argv)
 		.srv = loop.srv,
 		.extra_stats = cp_loop_admin_stats,
 		.extra_stats_arg = &loop,
+		.drain = cp_loop_admin_drain,
+		.drain_arg = &loop,
 	};
 	if (cp_admin_open(&admin, cfg.admin_socket, &admin_ctx, err,
 			  sizeof(err)) != 0) {
@@ -391,6 +402,7 @@ main(int argc, char **argv)
 	 * loop here. */
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGUSR1, on_signal);
 	/* A TLS client that goes away mid-write must not take the server with
 	 * it: OpenSSL writes with write(2), which raises SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);

@@ -45,9 +45,9 @@ usage(FILE *out)
 		")\n"
 		"  -t, --timeout S      give up after S seconds (default 10)\n"
 		"  -h, --help\n"
-		"Commands: stats, allocations [N], user-add NAME PASSWORD [LIFETIME_S],\n"
-		"  user-del NAME,"
-		" secret-add SECRET, secret-del SECRET,\n"
+		"Commands: stats, allocations [N], drain,\n"
+		"  user-add NAME PASSWORD [LIFETIME_S], user-del NAME,\n"
+		"  secret-add SECRET, secret-del SECRET,\n"
 		"  oauth-key-add KID:BASE64KEY:ALG, oauth-key-del KID, help.\n"
 		"Exit: 0 ok, 1 error reply, 2 usage, 3 cannot reach the server.\n");
 }

@@ -81,6 +81,7 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *info)
 	t = &d->plane.total;
 	rte_tel_data_start_dict(info);
 	rte_tel_data_add_dict_u64(info, "allocations", d->turn.allocs_live);
+	rte_tel_data_add_dict_u64(info, "draining", d->draining ? 1 : 0);
 	rte_tel_data_add_dict_u64(info, "allocations_udp",
 				  d->turn.allocs_by_transport[TP_TRANSPORT_UDP]);
 	rte_tel_data_add_dict_u64(info, "allocations_tcp",
@@ -210,6 +211,7 @@ cmd_allocations(const char *cmd, const char *params, struct rte_tel_data *info)
 		return -EAGAIN;
 	rte_tel_data_start_dict(info);
 	rte_tel_data_add_dict_u64(info, "allocations", d->turn.allocs_live);
+	rte_tel_data_add_dict_u64(info, "draining", d->draining ? 1 : 0);
 	rte_tel_data_add_dict_u64(info, "udp",
 				  d->turn.allocs_by_transport[TP_TRANSPORT_UDP]);
 	rte_tel_data_add_dict_u64(info, "tcp",

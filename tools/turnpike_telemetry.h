@@ -6,7 +6,7 @@
  * figures `turnpike-admin stats` shows:
  *
  *   /turnpike/stats        a dictionary: allocations (and by transport),
- *                          relayed_to_peer, relayed_to_client, dropped,
+ *                          draining (0 or 1), relayed_to_peer, relayed_to_client, dropped,
  *                          handoffs, then every fast-path counter and
  *                          every drop reason (drop_<reason>)
  *   /turnpike/workers      one array per main counter, a value per worker;

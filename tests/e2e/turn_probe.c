@@ -19,7 +19,14 @@
  *   TP_REALM        realm the server announces (required)
  *   TP_USER1/TP_PASS1, TP_USER2/TP_PASS2, TP_USER3/TP_PASS3  three users
  *   TP_MIN_PORT, TP_MAX_PORT  the server's relay port range (49152, 65535)
- *   TP_SUITE        main | timers | quota | total (main)
+ *   TP_SUITE        main | timers | quota | total | drain (main)
+ *   TP_ALTERNATE    drain suite: the alternate-server ("ip:port") a 300
+ *                   must name; empty = no alternate, 403 expected
+ *   TP_DRAIN_FLAG   drain suite: first allocate and relay as a "holder",
+ *                   say "holder allocated", and wait (at most 30 s) for
+ *                   this file to exist (the test drains the server, then
+ *                   makes it); then check the holder still works and
+ *                   delete it.  Unset: the server is draining already.
  *   TP_USER_QUOTA (2), TP_TOTAL_QUOTA (2), TP_STALE_NONCE (2),
  *   TP_PERMISSION_LIFETIME (3): what the server was configured with.
  *   TP_SERVER_KIND  turnpike | coturn (turnpike).  coturn, the reference
@@ -1299,6 +1306,122 @@ test_total_quota(void **state)
 		allocate_ok(c[i]);
 }
 
+/* ---- drain suite (the server drains: SIGUSR1 or turnpike-admin drain) ---- */
+
+/* The ALTERNATE-SERVER a 300 must carry: TP_ALTERNATE as "a.b.c.d:port". */
+static bool
+drain_alternate(struct tp_addr *out)
+{
+	const char *text = env_str("TP_ALTERNATE", "");
+	char ip[32];
+	unsigned int port;
+	struct in_addr a;
+
+	if (text[0] == '\0')
+		return false;
+	if (sscanf(text, "%31[0-9.]:%u", ip, &port) != 2 || port == 0 ||
+	    port > 65535 || inet_pton(AF_INET, ip, &a) != 1)
+		fail_msg("TP_ALTERNATE '%s' is not a.b.c.d:port", text);
+	*out = to_tp(&(struct sockaddr_in){ .sin_family = AF_INET,
+					    .sin_addr = a,
+					    .sin_port = htons((uint16_t)port) });
+	return true;
+}
+
+/* One round trip through @p c's channel 0x4001 to @p p. */
+static void
+drain_relay_once(struct client *c, struct peer *p)
+{
+	uint8_t out[PROBE_PAYLOAD], back[PROBE_PAYLOAD];
+	struct relayed got;
+
+	random_bytes(out, sizeof(out));
+	send_channel_data(c, 0x4001, out, sizeof(out));
+	peer_expect(p, c, out, sizeof(out));
+	random_bytes(back, sizeof(back));
+	peer_send_to_relay(p, c, back, sizeof(back));
+	assert_true(client_recv_data(c, PROBE_WAIT_MS, &got));
+	assert_true(got.is_channel);
+	assert_memory_equal(got.data, back, sizeof(back));
+}
+
+/* Wait, bounded, for the test script to say the server drains. */
+static void
+drain_wait_flag(const char *flag)
+{
+	long deadline = now_ms() + 30000;
+
+	print_message("holder allocated\n");
+	fflush(stdout);
+	while (access(flag, F_OK) != 0) {
+		if (now_ms() > deadline)
+			fail_msg("%s did not appear within 30 s", flag);
+		sleep_ms(50);
+	}
+}
+
+/*
+ * A new Allocate on a draining server: without credentials the 401
+ * challenge first (RFC 8656 section 7.2: authentication is the first
+ * check); with them, 300 Try Alternate naming TP_ALTERNATE, or 403 without
+ * one, signed either way (RFC 8489 sections 10 and 9.2.4).  An allocation
+ * made before the drain (TP_DRAIN_FLAG) keeps Refresh, CreatePermission,
+ * ChannelBind and its relaying, and its Refresh with LIFETIME 0 is what
+ * lets the drain end.
+ */
+static void
+test_drain(void **state)
+{
+	const char *flag = getenv("TP_DRAIN_FLAG");
+	struct client *holder = NULL, *c = client_open(BOB);
+	struct peer *p = peer_open(env.peer1);
+	struct request rq = { .method = STUN_METHOD_ALLOCATE,
+			      .transport = 17,
+			      .lifetime = -1,
+			      .channel = -1 };
+	struct tp_addr want, alt;
+	struct response r;
+	const char *reason;
+	uint16_t code, rlen;
+
+	(void)state;
+	if (flag != NULL && flag[0] != '\0') {
+		holder = client_open(ALICE);
+		allocate_ok(holder);
+		assert_code(channel_bind(holder, 0x4001, &p->addr, &r), r, 0);
+		drain_relay_once(holder, p);
+		drain_wait_flag(flag);
+	}
+	assert_code(transact_ex(c, &rq, false, false, &r), r, 401);
+	assert_true(r.msg.mi_off == 0);
+	assert_false(stun_msg_has(&r.msg, STUN_SLOT_ALTERNATE_SERVER));
+	assert_true(client_learn(c, &r));
+	if (drain_alternate(&want)) {
+		assert_code(allocate(c, &r), r, 300);
+		assert_int_equal(stun_msg_get_addr(&r.msg,
+						   STUN_SLOT_ALTERNATE_SERVER,
+						   &alt),
+				 0);
+		assert_true(tp_addr_equal(&alt, &want));
+	} else {
+		assert_code(allocate(c, &r), r, 403);
+		assert_int_equal(stun_msg_get_error(&r.msg, &code, &reason, &rlen),
+				 0);
+		assert_int_equal(rlen, strlen("Server draining"));
+		assert_memory_equal(reason, "Server draining", rlen);
+	}
+	assert_true(response_integrity_ok(c, &r));
+	assert_false(c->allocated);
+	if (holder == NULL)
+		return;
+	assert_code(refresh(holder, 600, &r), r, 0);
+	assert_code(create_permission(holder, &p->addr, 1, &r), r, 0);
+	assert_code(channel_bind(holder, 0x4001, &p->addr, &r), r, 0);
+	drain_relay_once(holder, p);
+	assert_code(refresh(holder, 0, &r), r, 0);
+	holder->allocated = false;
+}
+
 int
 main(void)
 {
@@ -1342,6 +1465,9 @@ main(void)
 	const struct CMUnitTest total_tests[] = {
 		cmocka_unit_test_teardown(test_total_quota, teardown_release),
 	};
+	const struct CMUnitTest drain_tests[] = {
+		cmocka_unit_test_teardown(test_drain, teardown_release),
+	};
 	const char *suite;
 
 	env_load();
@@ -1358,7 +1484,10 @@ main(void)
 	if (strcmp(suite, "total") == 0)
 		return cmocka_run_group_tests_name("turn_probe_total",
 						   total_tests, NULL, NULL);
-	fprintf(stderr,
-		"turn_probe: TP_SUITE must be main, timers, quota or total\n");
+	if (strcmp(suite, "drain") == 0)
+		return cmocka_run_group_tests_name("turn_probe_drain",
+						   drain_tests, NULL, NULL);
+	fprintf(stderr, "turn_probe: TP_SUITE must be main, timers, quota, "
+			"total or drain\n");
 	return 2;
 }
