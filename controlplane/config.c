@@ -5,7 +5,7 @@
  * ("turnpike.conf:12: min-port: 70000 is not a port number (1-65535)")
  * instead of a server that starts and misbehaves.
  *
- * Runs on the control-plane thread, once at start-up (or for
+ * Runs on the control-plane thread, at start-up and at each reload (or for
  * turnpike --check-config).  Owns the heap parts of struct tp_config: the
  * file name, the growable arrays of repeated keys and the warning strings.
  * Secrets (user lines, static-auth-secret, oauth-key) are wiped when freed,
@@ -1735,4 +1735,82 @@ tp_config_dump(const struct tp_config *cfg, FILE *out)
 		cfg->file != NULL ? cfg->file : "-");
 	for (int id = 0; id < TP_CONFIG_KEY_COUNT; id++)
 		config_dump_key(out, (enum tp_config_key)id, cfg);
+}
+
+/* ---- Comparing two configurations (for a reload) ------------------------ */
+
+static bool
+config_texts_equal(const struct tp_config_text_list *a,
+		   const struct tp_config_text_list *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (a->v[i].len != b->v[i].len ||
+		    CRYPTO_memcmp(a->v[i].text, b->v[i].text, a->v[i].len) != 0)
+			return false;
+	return true;
+}
+
+static bool
+config_oauth_keys_equal(const struct tp_config_oauth_key_list *a,
+			const struct tp_config_oauth_key_list *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++) {
+		const struct auth_oauth_key *x = &a->v[i].key, *y = &b->v[i].key;
+
+		if (strcmp(x->kid, y->kid) != 0 || x->alg != y->alg ||
+		    x->key_len != y->key_len ||
+		    CRYPTO_memcmp(x->key, y->key, x->key_len) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* One key's dump lines, NUL-terminated and malloc'ed, or NULL. */
+static char *
+config_dump_one(const struct tp_config *cfg, enum tp_config_key id)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	if (out == NULL)
+		return NULL;
+	config_dump_key(out, id, cfg);
+	if (fclose(out) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+bool
+tp_config_key_equal(const struct tp_config *a, const struct tp_config *b,
+		    enum tp_config_key id)
+{
+	const struct config_def *def;
+	char *da, *db;
+	bool equal;
+
+	if (a == NULL || b == NULL || (unsigned int)id >= TP_CONFIG_KEY_COUNT)
+		return false;
+	def = &config_defs[id];
+	/* The dump hides secrets: compare those items themselves. */
+	if (def->kind == KIND_USER || def->kind == KIND_SECRET)
+		return config_texts_equal((const void *)((const char *)a +
+							 def->off),
+					  (const void *)((const char *)b +
+							 def->off));
+	if (def->kind == KIND_OAUTH_KEY)
+		return config_oauth_keys_equal(&a->oauth_keys, &b->oauth_keys);
+	/* Anything else reads the same exactly when it dumps the same. */
+	da = config_dump_one(a, id);
+	db = config_dump_one(b, id);
+	equal = da != NULL && db != NULL && strcmp(da, db) == 0;
+	free(da);
+	free(db);
+	return equal;
 }

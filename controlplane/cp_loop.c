@@ -7,8 +7,9 @@
  * neighbour; in AF_XDP mode a next hop missed or in use, for cp_neigh.c)
  * and act on them, read the kernel's neighbour news (AF_XDP mode, at most
  * once a millisecond), then every CP_TICK_MS run the TURN server's
- * timers and flush the log, poll the admin socket, and now and then log the
- * summed counters.  Everything it sends the workers goes through the
+ * timers and flush the log, poll the admin socket, reload the configuration
+ * if SIGHUP asked (here, as the tables it swaps are this thread's), and
+ * now and then log the summed counters.  Everything it sends the workers goes through the
  * plane's cmd_send and reply_send, which never drop a command (see
  * turnpike/plane.h), so the fast path never disagrees with what was decided.
  */
@@ -420,6 +421,13 @@ cp_loop_run(struct cp_loop *loop)
 		}
 		if (loop->admin != NULL)
 			cp_admin_poll(loop->admin, now); /* one syscall per ms */
+		if (loop->reload_requested != NULL && *loop->reload_requested) {
+			struct cp_reload_report rep;
+
+			*loop->reload_requested = false;
+			if (loop->reload != NULL)
+				cp_reload_run(loop->reload, "sighup", &rep);
+		}
 		if (loop->snapshot != NULL && now >= next_snapshot) {
 			cp_loop_snapshot(loop, now);
 			next_snapshot = now + CP_SNAPSHOT_MS;

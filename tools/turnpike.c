@@ -8,7 +8,8 @@
  * the admin socket; then the main lcore becomes the control thread
  * (cp_loop.c) and every other lcore a fast-path worker, until SIGINT or
  * SIGTERM ends allocations (with usage records), stops the workers and
- * closes the port.  This file is the only one that sees both planes: it
+ * closes the port; SIGHUP re-reads the configuration file meanwhile
+ * (cp_reload.h).  This file is the only one that sees both planes: it
  * hands the fast path's ops (turnpike/plane.h) to the control loop.
  *
  * On DPDK's net_af_xdp port (AF_XDP mode) the host keeps its interface;
@@ -34,6 +35,7 @@
 #include "cp_log.h"
 #include "cp_loop.h"
 #include "cp_metrics_http.h"
+#include "cp_reload.h"
 #include "cp_setup.h"
 #include "cp_tls.h"
 #include "dp_plane.h"
@@ -57,12 +59,21 @@ struct options {
 };
 
 static volatile bool stop_requested;
+static volatile bool reload_requested;
 
 static void
 on_signal(int sig)
 {
 	(void)sig;
 	stop_requested = true;
+}
+
+/* The reload itself runs on the control thread (cp_loop.c). */
+static void
+on_sighup(int sig)
+{
+	(void)sig;
+	reload_requested = true;
 }
 
 static void
@@ -165,6 +176,7 @@ main(int argc, char **argv)
 	struct cp_sink sink;
 	struct cp_admin admin;
 	struct cp_admin_ctx admin_ctx;
+	struct cp_reload reload = { 0 };
 	struct stream_params stream_p;
 	struct stream_queue stream_q = { 0 };
 	struct stream_server *streams = NULL;
@@ -320,11 +332,20 @@ main(int argc, char **argv)
 		}
 	}
 
-	/* 8. The admin socket: commands and pushed credentials, served by
-	 * the control loop (cp_admin.h). */
+	/* 8. Reload (SIGHUP, the admin socket's `reload`) and the admin
+	 * socket: commands and pushed credentials, served by the control loop
+	 * (cp_reload.h, cp_admin.h). */
+	reload.path = opt.config;
+	reload.boot = &cfg;
+	reload.obj = &obj;
+	reload.srv = loop.srv;
+	reload.n_workers = n_workers;
+	loop.reload = &reload;
+	loop.reload_requested = &reload_requested;
 	admin_ctx = (struct cp_admin_ctx){
 		.obj = &obj,
 		.srv = loop.srv,
+		.reload = &reload,
 		.extra_stats = cp_loop_admin_stats,
 		.extra_stats_arg = &loop,
 	};
@@ -362,6 +383,7 @@ main(int argc, char **argv)
 	 * loop here. */
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_sighup);
 	/* A TLS client that goes away mid-write must not take the server with
 	 * it: OpenSSL writes with write(2), which raises SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
@@ -386,6 +408,7 @@ main(int argc, char **argv)
 	SSL_CTX_free(tls);
 	cp_admin_close(&admin);
 	cp_admin_ctx_fini(&admin_ctx);
+	cp_reload_fini(&reload);
 	dp_plane_stop(plane);
 	host_share_close(&share);
 	dp_port_fini(opt.port);
