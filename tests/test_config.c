@@ -1870,6 +1870,39 @@ test_error_after_allocations(void **state)
 	free(text);
 }
 
+/*
+ * tp_config_key_equal(), what a reload compares: a default equals the same
+ * value written out; secrets, which the dump hides, are compared
+ * themselves (a changed password or key is a change); a repeatable key
+ * differs when an item is added; an unrelated key stays equal.
+ */
+static void
+test_key_equal(void **state)
+{
+	struct tp_config a, b;
+
+	(void)state;
+	parse_ok(&a, "lt-cred-mech\nuser=alice:one\n"
+		     "oauth\noauth-key=k:MTIzNDU2Nzg5MDEyMzQ1Ng==:A128GCM\n");
+	parse_ok(&b, "lt-cred-mech\nuser=alice:two\nmax-bps=0\n"
+		     "oauth\noauth-key=k:MDEyMzQ1Njc4OTAxMjM0NQ==:A128GCM\n"
+		     "denied-peer-ip=192.0.2.0/24\n");
+	assert_true(tp_config_key_equal(&a, &b, TP_CONFIG_KEY_MAX_BPS));
+	assert_true(tp_config_key_equal(&a, &b, TP_CONFIG_KEY_REALM));
+	assert_true(tp_config_key_equal(&a, &b, TP_CONFIG_KEY_LISTENING_PORT));
+	assert_false(tp_config_key_equal(&a, &b, TP_CONFIG_KEY_USER));
+	assert_false(tp_config_key_equal(&a, &b, TP_CONFIG_KEY_OAUTH_KEY));
+	assert_false(tp_config_key_equal(&a, &b, TP_CONFIG_KEY_DENIED_PEER_IP));
+	assert_true(tp_config_key_equal(&a, &a, TP_CONFIG_KEY_USER));
+	assert_true(tp_config_key_equal(&b, &b, TP_CONFIG_KEY_OAUTH_KEY));
+	assert_false(tp_config_key_equal(&a, &b, TP_CONFIG_KEY_COUNT));
+	/* Every key of a configuration equals itself. */
+	for (int k = 0; k < TP_CONFIG_KEY_COUNT; k++)
+		assert_true(tp_config_key_equal(&b, &b, (enum tp_config_key)k));
+	tp_config_free(&a);
+	tp_config_free(&b);
+}
+
 int
 main(void)
 {
@@ -1907,6 +1940,7 @@ main(void)
 		cmocka_unit_test(test_max_bps_bounds),
 		cmocka_unit_test(test_rest_max_lifetime),
 		cmocka_unit_test(test_error_after_allocations),
+		cmocka_unit_test(test_key_equal),
 	};
 
 	return cmocka_run_group_tests(tests, 0, NULL);
