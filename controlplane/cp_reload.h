@@ -32,7 +32,9 @@
  *  - credentials pushed through the admin socket (each table marks them,
  *    auth_longterm.h, auth_rest.h, auth_oauth.h): they are merged into the
  *    tables built from the file; a pushed user or OAuth key wins over the
- *    file's entry of the same name or kid;
+ *    file's entry of the same name or kid (so a user pushed with a
+ *    lifetime, cp_admin.h, still goes when it ends, and the file's entry
+ *    of that name comes back only at the next reload);
  *  - the nonce context (its secret and features): nonces handed out before
  *    the reload stay valid;
  *  - every allocation.  One whose user left the file runs to its expiry,

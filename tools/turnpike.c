@@ -90,7 +90,9 @@ usage(FILE *out)
 		"  -s, --stats-interval S   log summed counters every S seconds\n"
 		"  -i, --idle-sleep-us N    workers sleep N us when idle (virtual\n"
 		"                           devices on shared cores); default 0\n"
-		"  -h, --help\n");
+		"  -h, --help\n"
+		"SIGHUP (or turnpike-admin reload) re-reads FILE; SIGINT or SIGTERM\n"
+		"stops the server.\n");
 }
 
 static int
