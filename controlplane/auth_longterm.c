@@ -11,8 +11,10 @@
  * name can at worst land on the longest cluster the operator's own names
  * built; no hash flooding is possible.
  *
- * Runs on the control-plane thread at config time (add, which may malloc)
- * and per request (find, read-only).  The table owns its users' names.
+ * Runs on the control-plane thread at config time (add, which may malloc),
+ * per request (find, read-only), and when the admin socket pushes a user
+ * or a reload rebuilds the table from the file (merge_pushed carries the
+ * pushed users over).  The table owns its users' names.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -285,6 +287,7 @@ auth_user_db_put_keys(struct auth_user_db *db, const char *name, size_t nlen,
 	else
 		OPENSSL_cleanse(u->key_sha256, sizeof(u->key_sha256));
 	u->expires_ms = expires_ms;
+	u->pushed = true; /* a reload keeps it */
 	if (u != &tmpl)
 		return 0;
 	rc = lt_db_insert(db, name, nlen, &tmpl);
@@ -415,4 +418,45 @@ auth_user_db_remove(struct auth_user_db *db, const char *name, size_t len)
 	for (uint32_t j = 0; j < db->n_users; j++)
 		lt_index_insert(db, j);
 	return 0;
+}
+
+int
+auth_user_db_mark_pushed(struct auth_user_db *db, const char *name, size_t len)
+{
+	const struct auth_user *u;
+
+	if (db == NULL || name == NULL)
+		return -EINVAL;
+	u = auth_user_db_find(db, name, len);
+	if (u == NULL)
+		return -ENOENT;
+	db->users[u - db->users].pushed = true;
+	return 0;
+}
+
+int
+auth_user_db_merge_pushed(struct auth_user_db *dst,
+			  const struct auth_user_db *src, uint32_t *replaced)
+{
+	uint32_t n_replaced = 0;
+	int rc = 0;
+
+	if (dst == NULL || src == NULL || dst->realm_len != src->realm_len ||
+	    memcmp(dst->realm, src->realm, src->realm_len) != 0)
+		return -EINVAL;
+	for (uint32_t i = 0; rc == 0 && i < src->n_users; i++) {
+		const struct auth_user *u = &src->users[i];
+		struct auth_user copy = *u;
+
+		if (!u->pushed)
+			continue;
+		if (auth_user_db_remove(dst, u->name, u->name_len) == 0)
+			n_replaced++;
+		copy.name = NULL;
+		rc = lt_db_insert(dst, u->name, u->name_len, &copy);
+		OPENSSL_cleanse(&copy, sizeof(copy));
+	}
+	if (replaced != NULL)
+		*replaced = n_replaced;
+	return rc;
 }

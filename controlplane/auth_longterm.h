@@ -69,6 +69,9 @@ struct auth_user {
 	char *name; /**< NUL-terminated, owned by the table */
 	uint16_t name_len;
 	bool has_sha256; /**< false for users given as an MD5 key (0x form) */
+	/** Added through the admin socket, not read from the file: a reload
+	 *  keeps it (auth_user_db_merge_pushed()). */
+	bool pushed;
 	uint8_t key_md5[AUTH_LT_KEY_MD5_LEN];
 	uint8_t key_sha256[AUTH_LT_KEY_SHA256_LEN];
 	uint8_t userhash[AUTH_LT_USERHASH_LEN];
@@ -123,7 +126,8 @@ int auth_user_db_add_key(struct auth_user_db *db, const char *name, size_t nlen,
 
 /**
  * Add a user from its keys, or give an existing one these keys, in place
- * (a re-registration: O(1), no index rebuild).  @p key_sha256 may be NULL
+ * (a re-registration: O(1), no index rebuild), marked pushed (a reload
+ * keeps it).  @p key_sha256 may be NULL
  * (a user pushed as an MD5 key).  Errors as auth_user_db_add().
  */
 int auth_user_db_put_keys(struct auth_user_db *db, const char *name, size_t nlen,
@@ -139,6 +143,29 @@ int auth_user_db_put_keys(struct auth_user_db *db, const char *name, size_t nlen
  * @return 0, -ENOENT (no such user) or -EINVAL.
  */
 int auth_user_db_remove(struct auth_user_db *db, const char *name, size_t len);
+
+/**
+ * Mark a user as pushed (the admin socket's user-add), so that a reload of
+ * the file, which replaces the file's users, keeps it.
+ *
+ * @return 0, -ENOENT (no such user) or -EINVAL.
+ */
+int auth_user_db_mark_pushed(struct auth_user_db *db, const char *name,
+			     size_t len);
+
+/**
+ * Copy every pushed user of @p src into @p dst (a table just built from
+ * the file), keys and all, still marked pushed.  A pushed user wins over a
+ * user of the same name in @p dst, which it replaces: the push is the
+ * later decision, and dropping it is what a reload must never do.
+ *
+ * @param replaced  if not NULL, receives how many of @p dst's users were
+ *                  replaced so
+ * @return 0; -EINVAL (the realms differ: the keys would not match);
+ *         -ENOMEM, -EIO.  On failure @p dst holds some of the users.
+ */
+int auth_user_db_merge_pushed(struct auth_user_db *dst,
+			      const struct auth_user_db *src, uint32_t *replaced);
 
 /** Find a user by name (len bytes, need not be NUL-terminated), or NULL. */
 const struct auth_user *auth_user_db_find(const struct auth_user_db *db,

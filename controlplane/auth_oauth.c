@@ -104,6 +104,49 @@ auth_oauth_keyring_remove(struct auth_oauth_keyring *ring, const char *kid,
 }
 
 int
+auth_oauth_keyring_mark_pushed(struct auth_oauth_keyring *ring, const char *kid,
+			       size_t kid_len)
+{
+	const struct auth_oauth_key *k;
+
+	if (ring == NULL || kid == NULL)
+		return -EINVAL;
+	k = auth_oauth_keyring_find(ring, kid, kid_len);
+	if (k == NULL)
+		return -ENOENT;
+	ring->keys[k - ring->keys].pushed = true;
+	return 0;
+}
+
+int
+auth_oauth_keyring_merge_pushed(struct auth_oauth_keyring *dst,
+				const struct auth_oauth_keyring *src,
+				unsigned int *replaced)
+{
+	unsigned int n_replaced = 0;
+	int rc = 0;
+
+	if (dst == NULL || src == NULL)
+		return -EINVAL;
+	for (unsigned int i = 0;
+	     rc == 0 && i < src->n_keys && i < AUTH_OAUTH_KEYS_MAX; i++) {
+		const struct auth_oauth_key *k = &src->keys[i];
+		size_t kid_len = strnlen(k->kid, sizeof(k->kid));
+
+		if (!k->pushed)
+			continue;
+		if (auth_oauth_keyring_remove(dst, k->kid, kid_len) == 0)
+			n_replaced++;
+		rc = auth_oauth_keyring_add(dst, k);
+		if (rc == 0)
+			rc = auth_oauth_keyring_mark_pushed(dst, k->kid, kid_len);
+	}
+	if (replaced != NULL)
+		*replaced = n_replaced;
+	return rc;
+}
+
+int
 auth_oauth_key_parse(const char *text, size_t len, struct auth_oauth_key *key)
 {
 	char alg_name[16];

@@ -15,6 +15,7 @@
 #ifndef TURNPIKE_AUTH_OAUTH_H
 #define TURNPIKE_AUTH_OAUTH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,9 @@ struct auth_oauth_key {
 	uint8_t key[OAUTH_KEY_MAX];       /**< AES key */
 	uint8_t key_len;                  /**< 16 (A128GCM) or 32 (A256GCM) */
 	enum oauth_alg alg;
+	/** In a keyring: added through the admin socket, not read from the
+	 *  file, so a reload keeps it (auth_oauth_keyring_merge_pushed()). */
+	bool pushed;
 };
 
 /** A fixed-size set of keys, looked up by kid. */
@@ -61,6 +65,28 @@ int auth_oauth_keyring_add(struct auth_oauth_keyring *ring,
  */
 int auth_oauth_keyring_remove(struct auth_oauth_keyring *ring, const char *kid,
 			      size_t kid_len);
+
+/**
+ * Mark the key of @p kid as pushed (the admin socket's oauth-key-add), so
+ * that a reload of the file keeps it.
+ * @return 0, -ENOENT or -EINVAL.
+ */
+int auth_oauth_keyring_mark_pushed(struct auth_oauth_keyring *ring,
+				   const char *kid, size_t kid_len);
+
+/**
+ * Copy every pushed key of @p src into @p dst (a keyring just built from
+ * the file), still marked pushed.  A pushed key replaces the file's key of
+ * the same kid: the push is the later decision.
+ *
+ * @param replaced  if not NULL, receives how many of @p dst's keys were
+ *                  replaced so
+ * @return 0; -ENOSPC (more than AUTH_OAUTH_KEYS_MAX in all: @p dst then
+ *         holds some of them); -EINVAL.
+ */
+int auth_oauth_keyring_merge_pushed(struct auth_oauth_keyring *dst,
+				    const struct auth_oauth_keyring *src,
+				    unsigned int *replaced);
 
 /**
  * Find a key by kid (kid_len bytes, need not be NUL-terminated).

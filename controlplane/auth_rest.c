@@ -240,6 +240,42 @@ auth_rest_ring_remove(struct auth_rest_ring *ring, const uint8_t *secret,
 	return 0;
 }
 
+int
+auth_rest_ring_mark_pushed(struct auth_rest_ring *ring, const uint8_t *secret,
+			   size_t len)
+{
+	int i;
+
+	if (ring == NULL || secret == NULL)
+		return -EINVAL;
+	i = auth_rest_ring_index(ring, secret, len);
+	if (i < 0)
+		return i;
+	ring->secrets[i].pushed = true;
+	return 0;
+}
+
+int
+auth_rest_ring_merge_pushed(struct auth_rest_ring *dst,
+			    const struct auth_rest_ring *src)
+{
+	if (dst == NULL || src == NULL)
+		return -EINVAL;
+	for (unsigned int i = 0;
+	     i < src->n_secrets && i < AUTH_REST_SECRETS_MAX; i++) {
+		const struct auth_rest_secret *s = &src->secrets[i];
+		int rc;
+
+		if (!s->pushed)
+			continue;
+		rc = auth_rest_ring_add(dst, s->secret, s->len);
+		if (rc != 0 && rc != -EEXIST)
+			return rc;
+		auth_rest_ring_mark_pushed(dst, s->secret, s->len);
+	}
+	return 0;
+}
+
 /* Shared body of the two ring_keys functions. */
 static int
 auth_rest_ring_keys(const struct auth_rest_ring *ring, const char *username,

@@ -24,6 +24,7 @@
 #ifndef TURNPIKE_AUTH_REST_H
 #define TURNPIKE_AUTH_REST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,6 +46,9 @@
 struct auth_rest_secret {
 	uint8_t secret[AUTH_REST_SECRET_MAX];
 	uint16_t len;
+	/** Added through the admin socket, not read from the file: a reload
+	 *  keeps it (auth_rest_ring_merge_pushed()). */
+	bool pushed;
 };
 
 /** The secrets valid now, tried in order (put the newest first). */
@@ -136,6 +140,24 @@ int auth_rest_ring_add(struct auth_rest_ring *ring, const uint8_t *secret,
  */
 int auth_rest_ring_remove(struct auth_rest_ring *ring, const uint8_t *secret,
 			  size_t len);
+
+/**
+ * Mark a secret as pushed (the admin socket's secret-add), so that a reload
+ * of the file keeps it.
+ * @return 0, -ENOENT or -EINVAL.
+ */
+int auth_rest_ring_mark_pushed(struct auth_rest_ring *ring,
+			       const uint8_t *secret, size_t len);
+
+/**
+ * Append every pushed secret of @p src to @p dst (a ring just built from
+ * the file), still marked pushed; one the file also lists is kept once,
+ * marked pushed.
+ * @return 0; -ENOSPC (more than AUTH_REST_SECRETS_MAX in all: @p dst then
+ *         holds some of them); -EINVAL.
+ */
+int auth_rest_ring_merge_pushed(struct auth_rest_ring *dst,
+				const struct auth_rest_ring *src);
 
 /**
  * Candidate MESSAGE-INTEGRITY keys for a request: checks the username's

@@ -5,7 +5,7 @@
  * ("turnpike.conf:12: min-port: 70000 is not a port number (1-65535)")
  * instead of a server that starts and misbehaves.
  *
- * Runs on the control-plane thread, once at start-up (or for
+ * Runs on the control-plane thread, at start-up and at each reload (or for
  * turnpike --check-config).  Owns the heap parts of struct tp_config: the
  * file name, the growable arrays of repeated keys and the warning strings.
  * Secrets (user lines, static-auth-secret, oauth-key) are wiped when freed,
@@ -199,8 +199,6 @@ static const struct config_def config_defs[TP_CONFIG_KEY_COUNT] = {
 	[TP_CONFIG_KEY_PUSH_CLIENT_CA] =
 		{ KIND_PATH, false, OFF(push_client_ca), 0, TP_CONFIG_PATH_MAX },
 	[TP_CONFIG_KEY_PUSH_STORE] = { KIND_PATH, false, OFF(push_store), 0, TP_CONFIG_PATH_MAX },
-	[TP_CONFIG_KEY_PUSH_THREADS] =
-		{ KIND_U32, false, OFF(push_threads), 1, TP_CONFIG_PUSH_THREADS_MAX },
 	[TP_CONFIG_KEY_USAGE_RECORDS_JSON] =
 		{ KIND_PATH, false, OFF(usage_records_json), 0, TP_CONFIG_PATH_MAX },
 };
@@ -1333,10 +1331,6 @@ config_validate_push(const struct tp_config *cfg, char *err, size_t len)
 					       needed[i],
 					       "means nothing without push-listen");
 	}
-	if (!on && cfg->line[TP_CONFIG_KEY_PUSH_THREADS] != 0)
-		return config_conflict(cfg, err, len, TP_CONFIG_KEY_PUSH_THREADS,
-				       TP_CONFIG_KEY_PUSH_THREADS,
-				       "means nothing without push-listen");
 	return 0;
 }
 
@@ -1541,7 +1535,6 @@ tp_config_init_defaults(struct tp_config *cfg)
 	cfg->listening_port = TP_CONFIG_DEFAULT_LISTENING_PORT;
 	cfg->prometheus_address = tp_ip_v4(0); /* every address */
 	cfg->prometheus_port = TP_CONFIG_DEFAULT_PROMETHEUS_PORT;
-	cfg->push_threads = TP_CONFIG_DEFAULT_PUSH_THREADS;
 	cfg->tls_listening_ports.v[0].port = TP_CONFIG_DEFAULT_TLS_LISTENING_PORT;
 	cfg->tls_listening_ports.n = 1;
 	memcpy(cfg->cipher_list, TP_CONFIG_DEFAULT_CIPHER_LIST,
@@ -1822,4 +1815,82 @@ tp_config_dump(const struct tp_config *cfg, FILE *out)
 		cfg->file != NULL ? cfg->file : "-");
 	for (int id = 0; id < TP_CONFIG_KEY_COUNT; id++)
 		config_dump_key(out, (enum tp_config_key)id, cfg);
+}
+
+/* ---- Comparing two configurations (for a reload) ------------------------ */
+
+static bool
+config_texts_equal(const struct tp_config_text_list *a,
+		   const struct tp_config_text_list *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (a->v[i].len != b->v[i].len ||
+		    CRYPTO_memcmp(a->v[i].text, b->v[i].text, a->v[i].len) != 0)
+			return false;
+	return true;
+}
+
+static bool
+config_oauth_keys_equal(const struct tp_config_oauth_key_list *a,
+			const struct tp_config_oauth_key_list *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++) {
+		const struct auth_oauth_key *x = &a->v[i].key, *y = &b->v[i].key;
+
+		if (strcmp(x->kid, y->kid) != 0 || x->alg != y->alg ||
+		    x->key_len != y->key_len ||
+		    CRYPTO_memcmp(x->key, y->key, x->key_len) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* One key's dump lines, NUL-terminated and malloc'ed, or NULL. */
+static char *
+config_dump_one(const struct tp_config *cfg, enum tp_config_key id)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	if (out == NULL)
+		return NULL;
+	config_dump_key(out, id, cfg);
+	if (fclose(out) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+bool
+tp_config_key_equal(const struct tp_config *a, const struct tp_config *b,
+		    enum tp_config_key id)
+{
+	const struct config_def *def;
+	char *da, *db;
+	bool equal;
+
+	if (a == NULL || b == NULL || (unsigned int)id >= TP_CONFIG_KEY_COUNT)
+		return false;
+	def = &config_defs[id];
+	/* The dump hides secrets: compare those items themselves. */
+	if (def->kind == KIND_USER || def->kind == KIND_SECRET)
+		return config_texts_equal((const void *)((const char *)a +
+							 def->off),
+					  (const void *)((const char *)b +
+							 def->off));
+	if (def->kind == KIND_OAUTH_KEY)
+		return config_oauth_keys_equal(&a->oauth_keys, &b->oauth_keys);
+	/* Anything else reads the same exactly when it dumps the same. */
+	da = config_dump_one(a, id);
+	db = config_dump_one(b, id);
+	equal = da != NULL && db != NULL && strcmp(da, db) == 0;
+	free(da);
+	free(db);
+	return equal;
 }

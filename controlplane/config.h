@@ -34,11 +34,11 @@
  * NAT behaviour discovery, which turnpike does not do; here it is simply
  * one more TLS port, 0 (none) unless given.
  *
- * Control-plane thread only, once at start-up: nothing re-reads the file
- * while the server runs (credentials change through the admin socket,
- * cp_admin.h).  The parsed struct owns heap memory: release it with
- * tp_config_free().  A reload, were one added, would have to parse into a
- * fresh struct and rebuild from it what cp_setup.c built from this one.
+ * Control-plane thread only: at start-up, and again at a reload (SIGHUP or
+ * the admin socket's `reload`, cp_reload.h), which parses the file into a
+ * fresh struct, rebuilds from it what cp_setup.c built from the first one,
+ * and swaps in what may change while the server runs.  The parsed struct
+ * owns heap memory: release it with tp_config_free().
  */
 #ifndef TURNPIKE_CONFIG_H
 #define TURNPIKE_CONFIG_H
@@ -100,9 +100,7 @@
 #define TP_CONFIG_DEFAULT_LISTENING_PORT 3478
 #define TP_CONFIG_DEFAULT_TLS_LISTENING_PORT 5349
 #define TP_CONFIG_DEFAULT_PROMETHEUS_PORT 9641 /* coturn's */
-/** HTTP threads of the push API: one per keep-alive connection. */
-#define TP_CONFIG_DEFAULT_PUSH_THREADS 16
-#define TP_CONFIG_PUSH_THREADS_MAX 256
+
 /**
  * TLS 1.2 suites when cipher-list is not given: Mozilla's "intermediate"
  * list without the DHE suites (no DH parameters to manage; every client
@@ -239,7 +237,6 @@
 	X(PUSH_PKEY, "push-pkey")                             \
 	X(PUSH_CLIENT_CA, "push-client-ca")                   \
 	X(PUSH_STORE, "push-store")                           \
-	X(PUSH_THREADS, "push-threads")                       \
 	X(USAGE_RECORDS_JSON, "usage-records-json")
 
 /** Index of a key, for tp_config::line[]. */
@@ -435,7 +432,6 @@ struct tp_config {
 	char *push_pkey;
 	char *push_client_ca;
 	char *push_store;
-	uint32_t push_threads; /**< HTTP worker threads (one per connection) */
 	/** Usage records as JSON lines (cp_usage_json.h): the file they are
 	 *  appended to; owned; NULL = none. */
 	char *usage_records_json;
@@ -516,5 +512,17 @@ const char *tp_config_key_name(enum tp_config_key key);
  * `turnpike --check-config`.
  */
 void tp_config_dump(const struct tp_config *cfg, FILE *out);
+
+/**
+ * Whether key @p id has the same effective value in @p a and @p b (a
+ * repeatable key: the same items in the same order).  Defaults count as
+ * values, so a key left out of one file and given its default in the other
+ * is equal.  Secrets (user, static-auth-secret, oauth-key) are compared
+ * byte for byte in constant time; a path (cert, pkey) is compared as text,
+ * not as the file it names.  For a reload (cp_reload.h), which applies what
+ * changed and reports what it cannot.  Unequal when memory runs out.
+ */
+bool tp_config_key_equal(const struct tp_config *a, const struct tp_config *b,
+			 enum tp_config_key id);
 
 #endif /* TURNPIKE_CONFIG_H */

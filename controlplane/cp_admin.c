@@ -32,7 +32,7 @@ struct admin_out {
 	char *buf;
 	size_t cap, len;
 	bool truncated;
-	char err[256]; /* set by admin_fail() */
+	char err[CP_RELOAD_ERR_MAX + 64]; /* set by admin_fail() */
 };
 
 /* Append one formatted line (with its "\n") if it fits before the tail;
@@ -148,6 +148,10 @@ cmd_stats(struct cp_admin_ctx *ctx, char **argv, int argc, struct admin_out *o)
 	admin_line(o, "credentials.users=%" PRIu32, obj->users.n_users);
 	admin_line(o, "credentials.secrets=%u", obj->rest.n_secrets);
 	admin_line(o, "credentials.oauth_keys=%u", obj->oauth.n_keys);
+	if (ctx->reload != NULL) {
+		admin_line(o, "reloads.ok=%" PRIu64, ctx->reload->n_ok);
+		admin_line(o, "reloads.failed=%" PRIu64, ctx->reload->n_failed);
+	}
 	if (ctx->extra_stats != NULL && !o->truncated) {
 		size_t room = o->cap - ADMIN_TAIL - o->len;
 		int n = ctx->extra_stats(ctx->extra_stats_arg, o->buf + o->len,
@@ -378,6 +382,8 @@ cmd_user_add(struct cp_admin_ctx *ctx, char **argv, int argc, struct admin_out *
 	memcpy(text + nlen + 1, argv[1], plen + 1);
 	rc = auth_user_db_add(db, text);
 	OPENSSL_cleanse(text, nlen + plen + 2);
+	if (rc == 0)
+		rc = auth_user_db_mark_pushed(db, argv[0], nlen);
 	if (rc == 0 && life_s > 0) {
 		rc = expiry_add(ctx, argv[0], ctx->now_ms + life_s * 1000);
 		if (rc != 0)
@@ -443,6 +449,9 @@ cmd_secret(struct cp_admin_ctx *ctx, char **argv, bool add, struct admin_out *o)
 		return -1;
 	rc = add ? auth_rest_ring_add(ring, (const uint8_t *)argv[0], len) :
 		   auth_rest_ring_remove(ring, (const uint8_t *)argv[0], len);
+	if (rc == 0 && add)
+		rc = auth_rest_ring_mark_pushed(ring, (const uint8_t *)argv[0],
+						len);
 	if (rc != 0) {
 		cp_log(CP_LOG_WARN, ev, "result=error rc=%d", rc);
 		return admin_fail(o, "%s",
@@ -494,6 +503,7 @@ cmd_oauth_key_add(struct cp_admin_ctx *ctx, char **argv, int argc,
 		return admin_fail(o, "expected KID:BASE64KEY:A128GCM or "
 				     "KID:BASE64KEY:A256GCM (16 or 32 byte key)");
 	}
+	key.pushed = true; /* a reload keeps it */
 	rc = auth_oauth_keyring_add(ring, &key);
 	if (rc != 0) {
 		cp_log(CP_LOG_WARN, "admin.oauth_key_add",
@@ -535,6 +545,30 @@ cmd_oauth_key_del(struct cp_admin_ctx *ctx, char **argv, int argc,
 	return 0;
 }
 
+static int
+cmd_reload(struct cp_admin_ctx *ctx, char **argv, int argc, struct admin_out *o)
+{
+	struct cp_reload_report rep;
+	char keys[1024];
+
+	(void)argv;
+	(void)argc;
+	if (ctx->reload == NULL)
+		return admin_fail(o, "reload is not available here");
+	if (cp_reload_run(ctx->reload, "admin", &rep) != 0)
+		return admin_fail(o, "config %s", rep.err);
+	admin_line(o, "changed=%s",
+		   cp_reload_keys_format(rep.changed, keys, sizeof(keys)));
+	admin_line(o, "not_applied=%s",
+		   cp_reload_keys_format(rep.not_applied, keys, sizeof(keys)));
+	admin_line(o, "pushed_kept=%" PRIu32, rep.pushed_kept);
+	admin_line(o, "pushed_won=%" PRIu32, rep.pushed_won);
+	admin_line(o, "users=%" PRIu32, ctx->obj->users.n_users);
+	admin_line(o, "secrets=%u", ctx->obj->rest.n_secrets);
+	admin_line(o, "oauth_keys=%u", ctx->obj->oauth.n_keys);
+	return 0;
+}
+
 static const struct admin_cmd admin_cmds[] = {
 	{ "stats", 0, 0, "", "server and fast-path counters", cmd_stats },
 	{ "allocations", 0, 1, "[N]",
@@ -557,6 +591,10 @@ static const struct admin_cmd admin_cmds[] = {
 	  "add an OAuth token key (oauth)", cmd_oauth_key_add },
 	{ "oauth-key-del", 1, 1, "KID", "remove an OAuth token key",
 	  cmd_oauth_key_del },
+	{ "reload", 0, 0, "",
+	  "re-read the configuration file (as SIGHUP); says what changed "
+	  "and what needs a restart",
+	  cmd_reload },
 	{ "help", 0, 0, "", "this list", cmd_help },
 };
 

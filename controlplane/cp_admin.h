@@ -41,11 +41,24 @@
  *   secret-del SECRET
  *   oauth-key-add KID:BASE64KEY:ALG   RFC 7635 token key (needs oauth)
  *   oauth-key-del KID
+ *   reload                       re-read the configuration file, as SIGHUP
+ *                                does (cp_reload.h): applies users,
+ *                                secrets, OAuth keys, quotas, max-bps, peer
+ *                                ranges and log-level; answers
+ *                                changed=KEY,... and not_applied=KEY,...
+ *                                (differs in the file, needs a restart),
+ *                                or `error config FILE:LINE: KEY: ...`
+ *                                when the file is refused (nothing then
+ *                                changes); stats counts reloads.ok and
+ *                                reloads.failed
  *   help
  *
  * Passwords and secrets cannot contain spaces here, are never logged or
  * echoed, and are wiped from every buffer once used.  Pushed credentials
- * live in memory only: a restart goes back to the configuration file.
+ * live in memory only: a restart goes back to the configuration file.  A
+ * reload keeps them (each table marks what was pushed): it replaces only
+ * the file's own entries, and a pushed user or OAuth key wins over the
+ * file's entry of the same name or kid.
  * Every change is logged (`admin.user_add name=... result=ok`).
  *
  * Control-plane thread only: the credential tables are the ones the
@@ -62,6 +75,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cp_reload.h"
 #include "cp_setup.h"
 #include "turn_server.h"
 
@@ -108,6 +122,9 @@ struct cp_admin_ctx {
 	 */
 	bool (*drain)(void *arg);
 	void *drain_arg;
+	/** The `reload` command's state (cp_reload.h), also read for the
+	 *  reload counters in stats; NULL = `reload` answers an error. */
+	struct cp_reload *reload;
 	/** The server's clock (turn_server_handle's now_ms), for expiries. */
 	uint64_t now_ms;
 	/* Users pushed with a lifetime (owned). */

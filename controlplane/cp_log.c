@@ -11,13 +11,15 @@
 
 #include "cp_log.h"
 
-static enum cp_log_level log_level = CP_LOG_INFO;
+/* Read by every thread that logs, set by the control thread (start-up, a
+ * reload): relaxed atomics, as a level seen a line late does no harm. */
+static int log_level = CP_LOG_INFO;
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 
 void
 cp_log_set_level(enum cp_log_level level)
 {
-	log_level = level;
+	__atomic_store_n(&log_level, (int)level, __ATOMIC_RELAXED);
 }
 
 int
@@ -40,7 +42,7 @@ cp_log(enum cp_log_level level, const char *event, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	if (level > log_level)
+	if ((int)level > __atomic_load_n(&log_level, __ATOMIC_RELAXED))
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);

@@ -5,7 +5,8 @@
  * `time level event key=value ...`, to stderr.  Never called from the fast
  * path (it formats and writes).  cp_log() itself keeps no state but the
  * level, and writes each line with one stdio call, so the exporters'
- * threads (metrics HTTP) may log too; the level is set before they start.
+ * threads (metrics HTTP) may log too; the level is an atomic, which the
+ * control thread sets at start-up and at a reload.
  */
 #ifndef TURNPIKE_CP_LOG_H
 #define TURNPIKE_CP_LOG_H

@@ -9,8 +9,10 @@
  * once a millisecond), then every CP_TICK_MS run the TURN server's
  * timers, act on a drain request (SIGUSR1's flag) or a drain that is done,
  * and flush the log and the JSON usage records, poll the admin socket,
- * and now and then log the summed counters and tell the service manager
- * the allocation count.  Everything it sends the workers goes through the
+ * reload the configuration if SIGHUP asked (here, as the tables it swaps
+ * are this thread's), and now and then log the summed counters and tell
+ * the service manager the allocation count.  Everything it sends the
+ * workers goes through the
  * plane's cmd_send and reply_send, which never drop a command (see
  * turnpike/plane.h), so the fast path never disagrees with what was decided.
  */
@@ -515,6 +517,13 @@ cp_loop_run(struct cp_loop *loop)
 			push_apply_expire(loop->push_apply, now);
 			push_pipeline_poll(loop->push, push_apply_op,
 					   loop->push_apply);
+		}
+		if (loop->reload_requested != NULL && *loop->reload_requested) {
+			struct cp_reload_report rep;
+
+			*loop->reload_requested = false;
+			if (loop->reload != NULL)
+				cp_reload_run(loop->reload, "sighup", &rep);
 		}
 		if (loop->snapshot != NULL && now >= next_snapshot) {
 			cp_loop_snapshot(loop, now);

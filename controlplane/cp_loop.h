@@ -4,8 +4,8 @@
  * The control thread's loop (cp_loop.c): takes the fast path's events
  * through struct tp_plane_ops (turnpike/plane.h), feeds the TURN server
  * (turn_server.h), turns its decisions into commands and reply frames on
- * the workers' rings, runs the timers, the admin socket and the periodic
- * stats line.  It knows the fast path only through those ops, so it builds
+ * the workers' rings, runs the timers, the admin socket, a reload SIGHUP
+ * asked for, and the periodic stats line.  It knows the fast path only through those ops, so it builds
  * and is tested without DPDK.  Control thread only.
  */
 #ifndef TURNPIKE_CP_LOOP_H
@@ -18,10 +18,11 @@
 
 #include "cp_admin.h"
 #include "cp_neigh.h"
+#include "cp_reload.h"
 #include "cp_snapshot.h"
+#include "cp_usage_json.h"
 #include "push_apply.h"
 #include "push_pipeline.h"
-#include "cp_usage_json.h"
 #include "stream_queue.h"
 #include "stream_server.h"
 #include "turn_server.h"
@@ -38,7 +39,11 @@ struct cp_loop {
 	/** Once draining, the loop ends (sets *stop) when the live
 	 *  allocations are this few (drain-min-allocations). */
 	uint32_t drain_min_allocs;
-	uint64_t drain_start_ms;   /**< when the drain began (the log's) */
+	uint64_t drain_start_ms; /**< when the drain began (the log's) */
+	/** Set by the SIGHUP handler; the loop clears it and runs the reload
+	 *  on this thread.  NULL = no reload by signal. */
+	volatile bool *reload_requested;
+	struct cp_reload *reload;  /**< what the reload acts on; NULL = none */
 	uint32_t stats_interval_s; /**< 0 = no periodic stats line */
 	struct cp_admin *admin;    /**< polled every turn; NULL = none */
 	/** Requests and closes from the stream thread; NULL = no streams. */

@@ -2,7 +2,9 @@
 /*
  * Configuration -> control-plane objects (see cp_setup.h).
  *
- * Runs once at start-up on the main lcore.  The parser has already checked
+ * Runs at start-up on the main lcore, and again on the control thread at
+ * each reload (cp_reload.c), which builds a second set from the new file
+ * and keeps the parts that may change.  The parser has already checked
  * syntax and contradictions; what can only fail when a value is used (a
  * user line that does not parse, an allowed-peer-ip the policy rejects) is
  * reported here with the line the value came from.
@@ -19,11 +21,12 @@
 
 #define TP_VERSION_SOFTWARE "turnpike 0.1"
 
+/* The users' keys are derived with @fixed's realm. */
 static int
-setup_users(struct cp_objects *o, const struct tp_config *cfg, char *err,
-	    size_t err_len)
+setup_users(struct cp_objects *o, const struct tp_config *cfg,
+	    const struct tp_config *fixed, char *err, size_t err_len)
 {
-	int rc = auth_user_db_init(&o->users, cfg->realm, strlen(cfg->realm));
+	int rc = auth_user_db_init(&o->users, fixed->realm, strlen(fixed->realm));
 
 	if (rc != 0) {
 		snprintf(err, err_len, "%s: realm: cannot set up users: %s",
@@ -85,8 +88,8 @@ setup_secrets(struct cp_objects *o, const struct tp_config *cfg, char *err,
  * between.
  */
 static int
-setup_policy_local(struct cp_objects *o, const struct tp_config *cfg, char *err,
-		   size_t err_len)
+setup_policy_local(struct cp_objects *o, const struct tp_config *cfg,
+		   const char *file, char *err, size_t err_len)
 {
 	const struct tp_config_ip *gws[] = { &cfg->gateway.v4, &cfg->gateway.v6 };
 	int rc = 0;
@@ -109,13 +112,14 @@ setup_policy_local(struct cp_objects *o, const struct tp_config *cfg, char *err,
 	}
 	if (rc != 0)
 		snprintf(err, err_len, "%s: peer policy: local network: %s",
-			 cfg->file, strerror(-rc));
+			 file, strerror(-rc));
 	return rc;
 }
 
+/* The operator's ranges from @cfg, the server's own network from @fixed. */
 static int
-setup_policy(struct cp_objects *o, const struct tp_config *cfg, char *err,
-	     size_t err_len)
+setup_policy(struct cp_objects *o, const struct tp_config *cfg,
+	     const struct tp_config *fixed, char *err, size_t err_len)
 {
 	static const struct {
 		enum peer_list list;
@@ -156,7 +160,7 @@ setup_policy(struct cp_objects *o, const struct tp_config *cfg, char *err,
 			}
 		}
 	}
-	return setup_policy_local(o, cfg, err, err_len);
+	return setup_policy_local(o, fixed, cfg->file, err, err_len);
 }
 
 static void
@@ -269,15 +273,23 @@ int
 cp_setup_build(struct cp_objects *o, const struct tp_config *cfg,
 	       uint16_t n_workers, char *err, size_t err_len)
 {
+	return cp_setup_rebuild(o, cfg, cfg, n_workers, err, err_len);
+}
+
+int
+cp_setup_rebuild(struct cp_objects *o, const struct tp_config *cfg,
+		 const struct tp_config *fixed, uint16_t n_workers, char *err,
+		 size_t err_len)
+{
 	int rc;
 
 	memset(o, 0, sizeof(*o));
 	snprintf(o->software, sizeof(o->software), "%s", TP_VERSION_SOFTWARE);
-	rc = setup_users(o, cfg, err, err_len);
+	rc = setup_users(o, cfg, fixed, err, err_len);
 	if (rc == 0)
 		rc = setup_secrets(o, cfg, err, err_len);
 	if (rc == 0)
-		rc = setup_policy(o, cfg, err, err_len);
+		rc = setup_policy(o, cfg, fixed, err, err_len);
 	if (rc == 0) {
 		rc = nonce_ctx_init(&o->nonce, cfg->stale_nonce,
 				    auth_algorithm_nonce_features(cfg->lt_cred_mech &&
@@ -291,8 +303,8 @@ cp_setup_build(struct cp_objects *o, const struct tp_config *cfg,
 		return rc;
 	}
 	/* The config outlives the server (main frees it last). */
-	o->auth.realm = cfg->realm;
-	o->auth.server_name = cfg->server_name;
+	o->auth.realm = fixed->realm;
+	o->auth.server_name = fixed->server_name;
 	o->auth.users = cfg->lt_cred_mech ? &o->users : NULL;
 	o->auth.rest = cfg->use_auth_secret ? &o->rest : NULL;
 	o->auth.oauth = cfg->oauth ? &o->oauth : NULL;

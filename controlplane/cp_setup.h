@@ -5,8 +5,8 @@
  * credential stores, the nonce context, the peer policy and the TURN
  * server's parameters; and into the fast path's parameters
  * (turnpike/plane.h), so every setting both planes need (the channel range,
- * the relay addresses and ports) is derived once, here.  Runs once on the
- * main lcore at start-up.
+ * the relay addresses and ports) is derived once, here.  Runs on the main
+ * lcore at start-up, and on the control thread at a reload (cp_reload.h).
  */
 #ifndef TURNPIKE_CP_SETUP_H
 #define TURNPIKE_CP_SETUP_H
@@ -45,6 +45,20 @@ struct cp_objects {
  */
 int cp_setup_build(struct cp_objects *o, const struct tp_config *cfg,
 		   uint16_t n_workers, char *err, size_t err_len);
+
+/**
+ * As cp_setup_build() from @p cfg, except for what a running server cannot
+ * change, taken from @p fixed (the configuration it started with, which
+ * must outlive @p o): the realm and server name (the users' keys are
+ * derived with that realm, and the auth config points at both) and the
+ * server's own network in the peer policy (gateway, local-network,
+ * relay-ip, which the fast path also holds).  A reload (cp_reload.h) builds
+ * this way, so that @p o can replace parts of the running set.
+ * cp_setup_build(o, cfg, ...) is cp_setup_rebuild(o, cfg, cfg, ...).
+ */
+int cp_setup_rebuild(struct cp_objects *o, const struct tp_config *cfg,
+		     const struct tp_config *fixed, uint16_t n_workers,
+		     char *err, size_t err_len);
 
 /**
  * The stream front end's settings from @p cfg: a TCP listener on every

@@ -195,6 +195,9 @@ apply_secret(struct push_apply *a, struct push_op *op)
 					op->value.secret_len);
 		if (rc == -EEXIST)
 			rc = 0; /* the file has it too */
+		if (rc == 0)    /* a reload keeps it */
+			rc = auth_rest_ring_mark_pushed(ring, op->value.secret,
+							op->value.secret_len);
 	}
 	if (rc == 0)
 		return 0;
@@ -214,6 +217,7 @@ apply_oauth(struct push_apply *a, struct push_op *op)
 	auth_oauth_keyring_remove(ring, op->name, op->name_len);
 	if (op->verb == PUSH_DEL)
 		return 0;
+	op->value.oauth.pushed = true; /* a reload keeps it */
 	rc = auth_oauth_keyring_add(ring, &op->value.oauth);
 	if (rc == 0)
 		return 0;

@@ -200,6 +200,15 @@ gauges_update(struct turn_server *srv)
 		srv->stats.allocs_by_transport[i] = srv->table.n_by_transport[i];
 }
 
+void
+turn_server_reconfigure(struct turn_server *srv, const struct turn_params *p)
+{
+	srv->p.user_quota = p->user_quota;
+	srv->p.kid_quota = p->kid_quota;
+	srv->p.total_quota = p->total_quota;
+	srv->p.max_bps = p->max_bps;
+}
+
 const struct turn_stats *
 turn_server_stats(const struct turn_server *srv)
 {

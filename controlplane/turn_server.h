@@ -368,6 +368,17 @@ bool turn_server_drain(struct turn_server *srv);
 /** Whether turn_server_drain() was called. */
 bool turn_server_draining(const struct turn_server *srv);
 
+/**
+ * Take the settings a running server may change (a reload, cp_reload.h)
+ * from @p p: user_quota, kid_quota, total_quota and max_bps; every other
+ * field of @p p is ignored.  Quotas apply to the next Allocate (live
+ * allocations above a lowered quota stay); max_bps to allocations created
+ * from now on, since the fast path got each live one's rate in its
+ * DP_CMD_ALLOC_ADD and keeps it until the allocation ends.
+ */
+void turn_server_reconfigure(struct turn_server *srv,
+			     const struct turn_params *p);
+
 /** The counters, gauges brought up to date. */
 const struct turn_stats *turn_server_stats(const struct turn_server *srv);
 

@@ -469,6 +469,59 @@ test_db_remove(void **state)
 	auth_user_db_free(&db);
 }
 
+/*
+ * Pushed users (the admin socket's) carried into a table rebuilt from the
+ * file, as a reload does: only they move, keys and USERHASH intact, a
+ * pushed user replaces the file's user of the same name, and tables of
+ * different realms refuse to merge.
+ */
+static void
+test_db_merge_pushed(void **state)
+{
+	struct auth_user_db live, fresh, other;
+	const struct auth_user *u;
+	uint8_t key[AUTH_LT_KEY_MD5_LEN], hash[AUTH_LT_USERHASH_LEN];
+	uint32_t replaced = 99;
+
+	(void)state;
+	assert_int_equal(auth_user_db_init(&live, "r.example", 9), 0);
+	assert_int_equal(auth_user_db_add(&live, "file-user:a"), 0);
+	assert_int_equal(auth_user_db_add(&live, "dave:pushed-pw"), 0);
+	assert_int_equal(auth_user_db_add(&live, "carol:pushed-pw"), 0);
+	assert_int_equal(auth_user_db_mark_pushed(&live, "dave", 4), 0);
+	assert_int_equal(auth_user_db_mark_pushed(&live, "carol", 5), 0);
+	assert_int_equal(auth_user_db_mark_pushed(&live, "nobody", 6), -ENOENT);
+
+	assert_int_equal(auth_user_db_init(&fresh, "r.example", 9), 0);
+	assert_int_equal(auth_user_db_add(&fresh, "carol:file-pw"), 0);
+	assert_int_equal(auth_user_db_add(&fresh, "erin:e"), 0);
+	assert_int_equal(auth_user_db_merge_pushed(&fresh, &live, &replaced), 0);
+	assert_int_equal(replaced, 1);
+	assert_int_equal(fresh.n_users, 3); /* erin, dave, carol */
+	assert_null(auth_user_db_find(&fresh, "file-user", 9));
+	assert_non_null(auth_user_db_find(&fresh, "erin", 4));
+	assert_false(auth_user_db_find(&fresh, "erin", 4)->pushed);
+	u = auth_user_db_find(&fresh, "carol", 5);
+	assert_non_null(u);
+	assert_true(u->pushed);
+	assert_int_equal(auth_lt_key_md5("carol", 5, "r.example", 9,
+					 "pushed-pw", 9, key),
+			 0);
+	assert_memory_equal(u->key_md5, key, sizeof(key));
+	assert_int_equal(auth_lt_userhash("dave", 4, "r.example", 9, hash), 0);
+	u = auth_user_db_find_userhash(&fresh, hash);
+	assert_non_null(u);
+	assert_string_equal(u->name, "dave");
+	assert_true(u->pushed);
+
+	assert_int_equal(auth_user_db_init(&other, "s.example", 9), 0);
+	assert_int_equal(auth_user_db_merge_pushed(&other, &live, NULL), -EINVAL);
+	assert_int_equal(other.n_users, 0);
+	auth_user_db_free(&live);
+	auth_user_db_free(&fresh);
+	auth_user_db_free(&other);
+}
+
 int
 main(void)
 {
@@ -484,6 +537,7 @@ main(void)
 		cmocka_unit_test(test_db_lookup_misses),
 		cmocka_unit_test(test_db_many_users),
 		cmocka_unit_test(test_db_remove),
+		cmocka_unit_test(test_db_merge_pushed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

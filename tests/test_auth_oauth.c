@@ -681,6 +681,42 @@ test_base64_round_trip(void **state)
 	}
 }
 
+/* A reload carries pushed keys into the keyring built from the file; a
+ * pushed key replaces the file's key of the same kid. */
+static void
+test_keyring_merge_pushed(void **state)
+{
+	struct auth_oauth_keyring live, fresh;
+	struct auth_oauth_key k;
+	const struct auth_oauth_key *got;
+	unsigned int replaced = 99;
+	const char *a = "kid1:MTIzNDU2Nzg5MDEyMzQ1Ng==:A128GCM";
+	const char *b = "kid1:MDEyMzQ1Njc4OTAxMjM0NQ==:A128GCM";
+	const char *c = "kid2:MDEyMzQ1Njc4OTAxMjM0NQ==:A128GCM";
+
+	(void)state;
+	auth_oauth_keyring_init(&live);
+	auth_oauth_keyring_init(&fresh);
+	assert_int_equal(auth_oauth_key_parse(a, strlen(a), &k), 0);
+	assert_int_equal(auth_oauth_keyring_add(&live, &k), 0);
+	assert_int_equal(auth_oauth_key_parse(c, strlen(c), &k), 0);
+	assert_int_equal(auth_oauth_keyring_add(&live, &k), 0);
+	assert_int_equal(auth_oauth_keyring_mark_pushed(&live, "kid1", 4), 0);
+	assert_int_equal(auth_oauth_keyring_mark_pushed(&live, "kid9", 4),
+			 -ENOENT);
+	assert_int_equal(auth_oauth_key_parse(b, strlen(b), &k), 0);
+	assert_int_equal(auth_oauth_keyring_add(&fresh, &k), 0);
+	assert_int_equal(auth_oauth_keyring_merge_pushed(&fresh, &live, &replaced),
+			 0);
+	assert_int_equal(replaced, 1);
+	assert_int_equal(fresh.n_keys, 1); /* kid2 was the file's: gone */
+	got = auth_oauth_keyring_find(&fresh, "kid1", 4);
+	assert_non_null(got);
+	assert_true(got->pushed);
+	assert_memory_equal(got->key, "1234567890123456", 16);
+	assert_null(auth_oauth_keyring_find(&fresh, "kid2", 4));
+}
+
 int
 main(void)
 {
@@ -699,6 +735,7 @@ main(void)
 		cmocka_unit_test(test_key_parse),
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_base64_round_trip),
+		cmocka_unit_test(test_keyring_merge_pushed),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -323,6 +323,52 @@ test_user_id(void **state)
 	expect_user("alice:bob", -EINVAL, NULL);
 }
 
+/* A reload carries pushed secrets into the ring built from the file: a
+ * secret in both is kept once, marked pushed; too many in all is -ENOSPC. */
+static void
+test_ring_merge_pushed(void **state)
+{
+	struct auth_rest_ring live, fresh;
+	char name[16];
+
+	(void)state;
+	auth_rest_ring_init(&live, 0);
+	assert_int_equal(auth_rest_ring_add(&live, (const uint8_t *)"file", 4),
+			 0);
+	assert_int_equal(auth_rest_ring_add(&live, (const uint8_t *)"p1", 2), 0);
+	assert_int_equal(auth_rest_ring_add(&live, (const uint8_t *)"both", 4),
+			 0);
+	assert_int_equal(auth_rest_ring_mark_pushed(&live,
+						    (const uint8_t *)"p1", 2),
+			 0);
+	assert_int_equal(auth_rest_ring_mark_pushed(&live,
+						    (const uint8_t *)"both", 4),
+			 0);
+	assert_int_equal(auth_rest_ring_mark_pushed(&live, (const uint8_t *)"x",
+						    1),
+			 -ENOENT);
+	auth_rest_ring_init(&fresh, 60);
+	assert_int_equal(auth_rest_ring_add(&fresh, (const uint8_t *)"both", 4),
+			 0);
+	assert_int_equal(auth_rest_ring_merge_pushed(&fresh, &live), 0);
+	assert_int_equal(fresh.n_secrets, 2);
+	assert_memory_equal(fresh.secrets[0].secret, "both", 4);
+	assert_true(fresh.secrets[0].pushed);
+	assert_memory_equal(fresh.secrets[1].secret, "p1", 2);
+	assert_true(fresh.secrets[1].pushed);
+	assert_int_equal(fresh.max_ttl_s, 60);
+	/* Full: the file's secrets and the pushed ones make too many. */
+	auth_rest_ring_init(&fresh, 0);
+	for (int i = 0; i < AUTH_REST_SECRETS_MAX; i++) {
+		int n = snprintf(name, sizeof(name), "f%d", i);
+
+		assert_int_equal(auth_rest_ring_add(&fresh, (const uint8_t *)name,
+						    (size_t)n),
+				 0);
+	}
+	assert_int_equal(auth_rest_ring_merge_pushed(&fresh, &live), -ENOSPC);
+}
+
 int
 main(void)
 {
@@ -333,6 +379,7 @@ main(void)
 		cmocka_unit_test(test_expiry_check),
 		cmocka_unit_test(test_user_id),
 		cmocka_unit_test(test_ring),
+		cmocka_unit_test(test_ring_merge_pushed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -213,67 +213,66 @@ static const char every_key[] =
 	/* base64 of the ASCII "1234567890123456" and "...9012" (RFC 4648). */
 	"oauth-key=k16:MTIzNDU2Nzg5MDEyMzQ1Ng==:A128GCM\n" /* 17 */
 	"oauth-key=k32:MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI=:A256GCM\n" /* 18 */
-	"user-quota=10\n"                                     /* 19 */
-	"total-quota=1000\n"                                  /* 20 */
-	"max-bps=125000\n"                                    /* 21 */
-	"allowed-peer-ip=10.1.0.0/16\n"                       /* 22 */
-	"allowed-peer-ip=10.2.0.5\n"                          /* 23 */
-	"denied-peer-ip=83.166.64.0-83.166.95.255\n"          /* 24 */
-	"denied-peer-ip=2001:db8:dead::/48\n"                 /* 25 */
-	"stale-nonce=120\n"                                   /* 26 */
-	"max-allocate-lifetime=60\n"                          /* 27 */
-	"channel-lifetime=5\n"                                /* 28 */
-	"permission-lifetime=3\n"                             /* 29 */
-	"alternate-server=192.0.2.20\n"                       /* 30 */
-	"alternate-server=192.0.2.21:5000\n"                  /* 31 */
-	"alternate-server=[2001:db8::20]:5001\n"              /* 32 */
-	"alternate-server=2001:db8::21\n"                     /* 33 */
-	"no-software-attribute\n"                             /* 34 */
-	"no-multicast-peers\n"                                /* 35 */
-	"no-loopback-peers\n"                                 /* 36 */
-	"gateway=192.0.2.254\n"                               /* 37 */
-	"local-network=192.0.2.77/24\n"                       /* 38 */
-	"local-network=2001:db8::/64\n"                       /* 39 */
-	"allocations-per-worker=1024\n"                       /* 40 */
-	"allow-unsafe-peers\n"                                /* 41 */
-	"admin-socket=/tmp/tp.sock\n"                         /* 42 */
-	"log-level=debug\n"                                   /* 43 */
-	"rfc5766-channel-numbers\n"                           /* 44 */
-	"tls-listening-port=5350\n"                           /* 45 */
-	"tls-listening-port=443\n"                            /* 46 */
-	"alt-tls-listening-port=5351\n"                       /* 47 */
-	"no-udp=no\n"                                         /* 48 */
-	"no-tcp\n"                                            /* 49 */
-	"no-tls=no\n"                                         /* 50 */
-	"cert=/etc/turnpike/fullchain.pem\n"                  /* 51 */
-	"pkey=\"/etc/turnpike/priv key.pem\"\n"               /* 52 */
-	"cipher-list=ECDHE+AESGCM:!aNULL\n"                   /* 53 */
-	"stream-max-connections=1000\n"                       /* 54 */
-	"stream-max-per-source=10\n"                          /* 55 */
-	"stream-idle-timeout=20\n"                            /* 56 */
-	"tls-handshake-timeout=5\n"                           /* 57 */
-	"stream-buffer=8192\n"                                /* 58 */
-	"exception-interface=tp0\n"                           /* 59 */
-	"rest-max-lifetime=7200\n"                            /* 60 */
-	"request-rate-per-prefix=500\n"                       /* 61 */
-	"request-burst-per-prefix=50\n"                       /* 62 */
-	"challenge-rate-per-prefix=0\n"                       /* 63 */
-	"challenge-burst-per-prefix=7\n"                      /* 64 */
-	"limit-prefix-v4=32\n"                                /* 65 */
-	"limit-prefix-v6=64\n"                                /* 66 */
-	"oauth-kid-quota=500\n"                               /* 67 */
-	"gateway=2001:db8::fe\n"                              /* 68 */
-	"prometheus\n"                                        /* 69 */
-	"prometheus-address=::\n"                             /* 70 */
-	"prometheus-port=9642\n"                              /* 71 */
-	"usage-records-json=/var/log/turnpike/usage.jsonl\n"  /* 72 */
-	"drain-min-allocations=5\n"                           /* 73 */
-	"push-listen=192.0.2.9:9443\n"                        /* 74 */
-	"push-cert=/etc/turnpike/push.pem\n"                  /* 75 */
-	"push-pkey=/etc/turnpike/push.key\n"                  /* 76 */
-	"push-client-ca=/etc/turnpike/pcscf-ca.pem\n"         /* 77 */
-	"push-store=/var/lib/turnpike/push\n"                 /* 78 */
-	"push-threads=8\n";                                   /* 79 */
+	"user-quota=10\n"                                    /* 19 */
+	"total-quota=1000\n"                                 /* 20 */
+	"max-bps=125000\n"                                   /* 21 */
+	"allowed-peer-ip=10.1.0.0/16\n"                      /* 22 */
+	"allowed-peer-ip=10.2.0.5\n"                         /* 23 */
+	"denied-peer-ip=83.166.64.0-83.166.95.255\n"         /* 24 */
+	"denied-peer-ip=2001:db8:dead::/48\n"                /* 25 */
+	"stale-nonce=120\n"                                  /* 26 */
+	"max-allocate-lifetime=60\n"                         /* 27 */
+	"channel-lifetime=5\n"                               /* 28 */
+	"permission-lifetime=3\n"                            /* 29 */
+	"alternate-server=192.0.2.20\n"                      /* 30 */
+	"alternate-server=192.0.2.21:5000\n"                 /* 31 */
+	"alternate-server=[2001:db8::20]:5001\n"             /* 32 */
+	"alternate-server=2001:db8::21\n"                    /* 33 */
+	"no-software-attribute\n"                            /* 34 */
+	"no-multicast-peers\n"                               /* 35 */
+	"no-loopback-peers\n"                                /* 36 */
+	"gateway=192.0.2.254\n"                              /* 37 */
+	"local-network=192.0.2.77/24\n"                      /* 38 */
+	"local-network=2001:db8::/64\n"                      /* 39 */
+	"allocations-per-worker=1024\n"                      /* 40 */
+	"allow-unsafe-peers\n"                               /* 41 */
+	"admin-socket=/tmp/tp.sock\n"                        /* 42 */
+	"log-level=debug\n"                                  /* 43 */
+	"rfc5766-channel-numbers\n"                          /* 44 */
+	"tls-listening-port=5350\n"                          /* 45 */
+	"tls-listening-port=443\n"                           /* 46 */
+	"alt-tls-listening-port=5351\n"                      /* 47 */
+	"no-udp=no\n"                                        /* 48 */
+	"no-tcp\n"                                           /* 49 */
+	"no-tls=no\n"                                        /* 50 */
+	"cert=/etc/turnpike/fullchain.pem\n"                 /* 51 */
+	"pkey=\"/etc/turnpike/priv key.pem\"\n"              /* 52 */
+	"cipher-list=ECDHE+AESGCM:!aNULL\n"                  /* 53 */
+	"stream-max-connections=1000\n"                      /* 54 */
+	"stream-max-per-source=10\n"                         /* 55 */
+	"stream-idle-timeout=20\n"                           /* 56 */
+	"tls-handshake-timeout=5\n"                          /* 57 */
+	"stream-buffer=8192\n"                               /* 58 */
+	"exception-interface=tp0\n"                          /* 59 */
+	"rest-max-lifetime=7200\n"                           /* 60 */
+	"request-rate-per-prefix=500\n"                      /* 61 */
+	"request-burst-per-prefix=50\n"                      /* 62 */
+	"challenge-rate-per-prefix=0\n"                      /* 63 */
+	"challenge-burst-per-prefix=7\n"                     /* 64 */
+	"limit-prefix-v4=32\n"                               /* 65 */
+	"limit-prefix-v6=64\n"                               /* 66 */
+	"oauth-kid-quota=500\n"                              /* 67 */
+	"gateway=2001:db8::fe\n"                             /* 68 */
+	"prometheus\n"                                       /* 69 */
+	"prometheus-address=::\n"                            /* 70 */
+	"prometheus-port=9642\n"                             /* 71 */
+	"usage-records-json=/var/log/turnpike/usage.jsonl\n" /* 72 */
+	"drain-min-allocations=5\n"                          /* 73 */
+	"push-listen=192.0.2.9:9443\n"                       /* 74 */
+	"push-cert=/etc/turnpike/push.pem\n"                 /* 75 */
+	"push-pkey=/etc/turnpike/push.key\n"                 /* 76 */
+	"push-client-ca=/etc/turnpike/pcscf-ca.pem\n"        /* 77 */
+	"push-store=/var/lib/turnpike/push\n";               /* 78 */
 
 static void
 expect_ip(const struct tp_ip *ip, const char *text)
@@ -383,8 +382,7 @@ test_every_key(void **state)
 	assert_string_equal(cfg.push_pkey, "/etc/turnpike/push.key");
 	assert_string_equal(cfg.push_client_ca, "/etc/turnpike/pcscf-ca.pem");
 	assert_string_equal(cfg.push_store, "/var/lib/turnpike/push");
-	assert_int_equal(cfg.push_threads, 8);
-	assert_int_equal(cfg.line[TP_CONFIG_KEY_PUSH_THREADS], 79);
+	assert_int_equal(cfg.line[TP_CONFIG_KEY_PUSH_STORE], 78);
 
 	assert_true(cfg.no_software_attribute);
 	assert_int_equal(cfg.line[TP_CONFIG_KEY_NO_MULTICAST_PEERS], 35);
@@ -1762,6 +1760,11 @@ static const char every_key_dump[] = "# effective configuration of all.conf\n"
 				     "prometheus=yes\n"
 				     "prometheus-address=::\n"
 				     "prometheus-port=9642\n"
+				     "push-listen=192.0.2.9:9443\n"
+				     "push-cert=/etc/turnpike/push.pem\n"
+				     "push-pkey=/etc/turnpike/push.key\n"
+				     "push-client-ca=/etc/turnpike/pcscf-ca.pem\n"
+				     "push-store=/var/lib/turnpike/push\n"
 				     "usage-records-json=/var/log/turnpike/"
 				     "usage.jsonl\n";
 
@@ -1810,6 +1813,10 @@ test_dump(void **state)
 	assert_non_null(strstr(out, "\n# realm not set\n# server-name not set\n"));
 	assert_non_null(strstr(out, "\n# gateway not set\n"));
 	assert_non_null(strstr(out, "\n# usage-records-json not set\n"));
+	assert_non_null(strstr(out, "\n# push-listen not set\n"
+				    "# push-cert not set\n# push-pkey not set\n"
+				    "# push-client-ca not set\n"
+				    "# push-store not set\n"));
 	assert_non_null(strstr(out, "\nstale-nonce=600\n"));
 	assert_non_null(strstr(out,
 			       "\nadmin-socket=/run/turnpike.sock\nlog-level=info\n"));
@@ -1921,6 +1928,39 @@ test_error_after_allocations(void **state)
 	free(text);
 }
 
+/*
+ * tp_config_key_equal(), what a reload compares: a default equals the same
+ * value written out; secrets, which the dump hides, are compared
+ * themselves (a changed password or key is a change); a repeatable key
+ * differs when an item is added; an unrelated key stays equal.
+ */
+static void
+test_key_equal(void **state)
+{
+	struct tp_config a, b;
+
+	(void)state;
+	parse_ok(&a, "lt-cred-mech\nuser=alice:one\n"
+		     "oauth\noauth-key=k:MTIzNDU2Nzg5MDEyMzQ1Ng==:A128GCM\n");
+	parse_ok(&b, "lt-cred-mech\nuser=alice:two\nmax-bps=0\n"
+		     "oauth\noauth-key=k:MDEyMzQ1Njc4OTAxMjM0NQ==:A128GCM\n"
+		     "denied-peer-ip=192.0.2.0/24\n");
+	assert_true(tp_config_key_equal(&a, &b, TP_CONFIG_KEY_MAX_BPS));
+	assert_true(tp_config_key_equal(&a, &b, TP_CONFIG_KEY_REALM));
+	assert_true(tp_config_key_equal(&a, &b, TP_CONFIG_KEY_LISTENING_PORT));
+	assert_false(tp_config_key_equal(&a, &b, TP_CONFIG_KEY_USER));
+	assert_false(tp_config_key_equal(&a, &b, TP_CONFIG_KEY_OAUTH_KEY));
+	assert_false(tp_config_key_equal(&a, &b, TP_CONFIG_KEY_DENIED_PEER_IP));
+	assert_true(tp_config_key_equal(&a, &a, TP_CONFIG_KEY_USER));
+	assert_true(tp_config_key_equal(&b, &b, TP_CONFIG_KEY_OAUTH_KEY));
+	assert_false(tp_config_key_equal(&a, &b, TP_CONFIG_KEY_COUNT));
+	/* Every key of a configuration equals itself. */
+	for (int k = 0; k < TP_CONFIG_KEY_COUNT; k++)
+		assert_true(tp_config_key_equal(&b, &b, (enum tp_config_key)k));
+	tp_config_free(&a);
+	tp_config_free(&b);
+}
+
 int
 main(void)
 {
@@ -1958,6 +1998,7 @@ main(void)
 		cmocka_unit_test(test_max_bps_bounds),
 		cmocka_unit_test(test_rest_max_lifetime),
 		cmocka_unit_test(test_error_after_allocations),
+		cmocka_unit_test(test_key_equal),
 	};
 
 	return cmocka_run_group_tests(tests, 0, NULL);

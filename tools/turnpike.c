@@ -8,7 +8,8 @@
  * the admin socket; then the main lcore becomes the control thread
  * (cp_loop.c) and every other lcore a fast-path worker, until SIGINT or
  * SIGTERM ends allocations (with usage records), stops the workers and
- * closes the port.  SIGUSR1 drains instead (cp_loop_drain(): no new
+ * closes the port; SIGHUP re-reads the configuration file meanwhile
+ * (cp_reload.h).  SIGUSR1 drains instead (cp_loop_drain(): no new
  * allocations, and the same orderly end once the others are
  * drain-min-allocations or fewer).  This file is the only one that sees
  * both planes: it hands the fast path's ops (turnpike/plane.h) to the
@@ -39,6 +40,7 @@
 #include "cp_log.h"
 #include "cp_loop.h"
 #include "cp_metrics_http.h"
+#include "cp_reload.h"
 #include "cp_setup.h"
 #include "cp_tls.h"
 #include "cp_usage_json.h"
@@ -66,6 +68,7 @@ struct options {
 
 static volatile bool stop_requested;
 static volatile sig_atomic_t drain_requested;
+static volatile bool reload_requested;
 
 /* Only flags: the control loop acts on them (nothing else here would be
  * async-signal-safe). */
@@ -76,6 +79,14 @@ on_signal(int sig)
 		drain_requested = 1;
 	else
 		stop_requested = true;
+}
+
+/* The reload itself runs on the control thread (cp_loop.c). */
+static void
+on_sighup(int sig)
+{
+	(void)sig;
+	reload_requested = true;
 }
 
 static void
@@ -92,7 +103,9 @@ usage(FILE *out)
 		"  -s, --stats-interval S   log summed counters every S seconds\n"
 		"  -i, --idle-sleep-us N    workers sleep N us when idle (virtual\n"
 		"                           devices on shared cores); default 0\n"
-		"  -h, --help\n");
+		"  -h, --help\n"
+		"SIGHUP (or turnpike-admin reload) re-reads FILE; SIGINT or SIGTERM\n"
+		"stops the server.\n");
 }
 
 static int
@@ -179,6 +192,7 @@ main(int argc, char **argv)
 	struct cp_admin admin;
 	struct cp_admin_ctx admin_ctx;
 	struct push_service push = { 0 };
+	struct cp_reload reload = { 0 };
 	struct stream_params stream_p;
 	struct stream_queue stream_q = { 0 };
 	struct stream_server *streams = NULL;
@@ -346,11 +360,20 @@ main(int argc, char **argv)
 		}
 	}
 
-	/* 8. The admin socket: commands and pushed credentials, served by
-	 * the control loop (cp_admin.h). */
+	/* 8. Reload (SIGHUP, the admin socket's `reload`) and the admin
+	 * socket: commands and pushed credentials, served by the control loop
+	 * (cp_reload.h, cp_admin.h). */
+	reload.path = opt.config;
+	reload.boot = &cfg;
+	reload.obj = &obj;
+	reload.srv = loop.srv;
+	reload.n_workers = n_workers;
+	loop.reload = &reload;
+	loop.reload_requested = &reload_requested;
 	admin_ctx = (struct cp_admin_ctx){
 		.obj = &obj,
 		.srv = loop.srv,
+		.reload = &reload,
 		.extra_stats = cp_loop_admin_stats,
 		.extra_stats_arg = &loop,
 		.drain = cp_loop_admin_drain,
@@ -403,6 +426,7 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGUSR1, on_signal);
+	signal(SIGHUP, on_sighup);
 	/* A TLS client that goes away mid-write must not take the server with
 	 * it: OpenSSL writes with write(2), which raises SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
@@ -431,6 +455,7 @@ main(int argc, char **argv)
 	SSL_CTX_free(tls);
 	cp_admin_close(&admin);
 	cp_admin_ctx_fini(&admin_ctx);
+	cp_reload_fini(&reload);
 	dp_plane_stop(plane);
 	host_share_close(&share);
 	dp_port_fini(opt.port);

@@ -48,7 +48,8 @@ usage(FILE *out)
 		"Commands: stats, allocations [N], drain,\n"
 		"  user-add NAME PASSWORD [LIFETIME_S], user-del NAME,\n"
 		"  secret-add SECRET, secret-del SECRET,\n"
-		"  oauth-key-add KID:BASE64KEY:ALG, oauth-key-del KID, help.\n"
+		"  oauth-key-add KID:BASE64KEY:ALG, oauth-key-del KID,\n"
+		"  reload (re-read the configuration file, as SIGHUP), help.\n"
 		"Exit: 0 ok, 1 error reply, 2 usage, 3 cannot reach the server.\n");
 }
 
