@@ -105,6 +105,9 @@ answer(h2o_req_t *req, const struct push_op *op, int status, const char *error)
 	free(body);
 	req->res.status = status;
 	req->res.reason = status_text(status);
+	/* h2o_send_inline() leaves it unset, and an HTTP/1.1 answer without
+	 * it would close the connection. */
+	req->res.content_length = n;
 	if (n > 0)
 		h2o_add_header(&req->pool, &req->res.headers,
 			       H2O_TOKEN_CONTENT_TYPE, NULL,

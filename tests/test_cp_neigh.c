@@ -444,7 +444,7 @@ test_kernel(void **state)
 		     ip9 = ip4(10, 77, 0, 9);
 	struct dp_evt miss = { .type = DP_EVT_NEIGH_MISS, .worker = 1 };
 	struct dp_evt used = { .type = DP_EVT_NEIGH_USED, .worker = 0 };
-	uint8_t mac[DP_MAC_LEN];
+	uint8_t mac[DP_MAC_LEN] = { 0 };
 	struct cp_neigh *n;
 	char err[256];
 	int ifindex;
@@ -540,7 +540,7 @@ test_kernel_ipv6(void **state)
 	struct tp_plane_params p;
 	struct tp_ip ip2 = ip6_77(2), ip3 = ip6_77(3);
 	struct dp_evt miss = { .type = DP_EVT_NEIGH_MISS, .worker = 1 };
-	uint8_t mac[DP_MAC_LEN];
+	uint8_t mac[DP_MAC_LEN] = { 0 };
 	struct cp_neigh *n;
 	char err[256];
 	int ifindex;

@@ -11,6 +11,8 @@ packages=(
 	libcivetweb-dev
 	# the push API: HTTPS (libh2o's event loop), JSON, its durable store
 	libh2o-evloop-dev libjansson-dev libsqlite3-dev
+	# push-bench's load (tools/bench/push-load.c): an HTTPS client
+	libcurl4-openssl-dev
 	# sd_notify for the Type=notify unit: libsystemd; systemd-analyze for
 	# the install test (JSON usage records use jansson, above)
 	libsystemd-dev systemd

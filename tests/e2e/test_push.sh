@@ -29,6 +29,7 @@ set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/sandbox.sh"
 . "$here/e2e_common.sh"
+. "$here/pki.sh"
 
 e2e_args "$@"
 [ -n "$build" ] || { echo "$E2E_USAGE" >&2; exit 2; }
@@ -58,27 +59,11 @@ server_log_tail() {
 	echo "----"
 }
 
-# A CA, and a certificate it signs: mkcert NAME CA_NAME CN [EXT].
-mkca() {
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$PKI/$1.key" -out "$PKI/$1.pem" -days 2 \
-		-subj "/CN=$1" 2>/dev/null
-}
-mkcert() {
-	local name=$1 ca=$2 cn=$3 ext=${4:-}
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$PKI/$name.key" -out "$PKI/$name.csr" -subj "/CN=$cn" \
-		2>/dev/null || return 1
-	printf '%s\n' "$ext" >"$PKI/$name.ext"
-	openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/$ca.pem" \
-		-CAkey "$PKI/$ca.key" -CAcreateserial -days 2 \
-		-extfile "$PKI/$name.ext" -out "$PKI/$name.pem" 2>/dev/null
-}
 mkdir -p "$PKI" "$STORE"
-if mkca ca && mkca other-ca &&
-	mkcert server ca turn.$REALM "subjectAltName=IP:127.0.0.1" &&
-	mkcert pcscf ca pcscf.$REALM "extendedKeyUsage=clientAuth" &&
-	mkcert rogue other-ca pcscf.$REALM "extendedKeyUsage=clientAuth"; then
+if pki_ca ca && pki_ca other-ca &&
+	pki_cert server ca turn.$REALM "subjectAltName=IP:127.0.0.1" &&
+	pki_cert pcscf ca pcscf.$REALM "extendedKeyUsage=clientAuth" &&
+	pki_cert rogue other-ca pcscf.$REALM "extendedKeyUsage=clientAuth"; then
 	ok "PKI: a CA, a server and a client certificate, and a rogue client"
 else
 	bad "cannot make certificates with openssl"
