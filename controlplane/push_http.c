@@ -2,8 +2,8 @@
 /*
  * The credential push API on libh2o's event loop (see push_http.h).
  *
- * One thread runs the loop: TLS, HTTP/1.1 keep-alive (and HTTP/2, which
- * h2o gives for free), the requests.  A request that needs the store
+ * One thread runs the loop: TLS, HTTP/1.1 keep-alive and HTTP/2 (ALPN
+ * "h2"), the requests.  A request that needs the store
  * becomes a struct push_req, goes into the pipeline, and the loop returns
  * to other connections; the pipeline's done callback (on the store's or
  * the control thread) posts the request back to the loop through h2o's
@@ -352,6 +352,9 @@ tls_create(const struct tp_config *cfg, char *err, size_t err_len)
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
 			   NULL);
+	/* HTTP/2 for a client that offers it (ALPN "h2"): many pushes in
+	 * flight on one connection, answered in shared TLS records. */
+	h2o_ssl_register_alpn_protocols(ctx, h2o_http2_alpn_protocols);
 	return ctx;
 }
 

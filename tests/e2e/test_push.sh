@@ -13,7 +13,8 @@
 #     name are answered 400 with a JSON error, and nothing changes;
 #   - POST /v1/credentials answers 201; turnutils_uclient as that user
 #     relays every message; GET answers the name and expiry, never the
-#     password; a second POST of the same user answers 200;
+#     password; a second POST of the same user answers 200; two GETs
+#     share one keep-alive connection;
 #   - turnpike restarts: the user is still there (uclient relays again),
 #     loaded from push-store, whose file is mode 0600 and holds no
 #     password;
@@ -191,6 +192,25 @@ else
 	bad "GET body: $(cat "$SB_DIR/push-get.body")"
 fi
 push replace 200 POST /v1/credentials "$body"
+# HTTP/1.1 keep-alive: a second request on the same connection (curl speaks
+# HTTP/2 to it otherwise, which the other requests here use).
+reuse=$(sb_run_s curl --http1.1 -s -o /dev/null -o /dev/null -w '%{http_code} %{num_connects}\n' \
+	--cacert "$PKI/ca.pem" --cert "$PKI/pcscf.pem" --key "$PKI/pcscf.key" \
+	"$URL/v1/credentials/$USER" "$URL/v1/credentials/$USER" 2>/dev/null |
+	tr '\n' ' ')
+if [ "$reuse" = "200 1 200 0 " ]; then
+	ok "HTTP/1.1 keep-alive: two GETs on one connection"
+else
+	bad "keep-alive: '$reuse' (want '200 1 200 0 ')"
+fi
+ver=$(sb_run_s curl --http2 -s -o /dev/null -w '%{http_code} %{http_version}' \
+	--cacert "$PKI/ca.pem" --cert "$PKI/pcscf.pem" --key "$PKI/pcscf.key" \
+	"$URL/v1/credentials/$USER" 2>/dev/null)
+if [ "$ver" = "200 2" ]; then
+	ok "HTTP/2 (ALPN h2): GET answered"
+else
+	bad "HTTP/2: '$ver' (want '200 2')"
+fi
 
 # A restart keeps it.
 sb_server_stop

@@ -5,11 +5,13 @@
  *
  *   push-load --url https://127.0.0.1:9443 --cacert CA --cert C --key K
  *             [--connections N] [--count M] [--lifetime S] [--prefix P]
+ *             [--http2]
  *
- * M POST /v1/credentials, each a new user "P-<i>", over N keep-alive
- * HTTPS connections kept busy at once (libcurl's multi interface on one
- * thread: each connection has one request in flight; as soon as one is
- * answered the next goes on the same connection).  Prints one JSON line:
+ * M POST /v1/credentials, each a new user "P-<i>", N at a time (libcurl's
+ * multi interface on one thread; as soon as one is answered the next
+ * goes).  HTTP/1.1: N keep-alive connections, one request in flight on
+ * each.  --http2: the N requests in flight are streams multiplexed over
+ * one connection.  Prints one JSON line:
  * how many were answered 201, how many were not, the wall time, the rate
  * and latency percentiles, and the TLS connections made (a figure above N
  * means connections were not kept alive).
@@ -21,6 +23,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +38,7 @@ struct opts {
 	long connections;
 	long count;
 	long lifetime;
+	bool http2;
 };
 
 /* One connection's request in flight. */
@@ -74,9 +78,10 @@ cmp_u64(const void *a, const void *b)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: push-load --url URL --cacert CA --cert CERT --key KEY\n"
-		   "       [--connections N (16)] [--count M (20000)]\n"
-		   "       [--lifetime S (3600)] [--prefix P (storm)]\n");
+	fprintf(f,
+		"usage: push-load --url URL --cacert CA --cert CERT --key KEY\n"
+		"       [--connections N (16)] [--count M (20000)]\n"
+		"       [--lifetime S (3600)] [--prefix P (storm)] [--http2]\n");
 }
 
 static int
@@ -91,6 +96,7 @@ parse(int argc, char **argv, struct opts *o)
 		{ "count", required_argument, NULL, 'm' },
 		{ "lifetime", required_argument, NULL, 'l' },
 		{ "prefix", required_argument, NULL, 'p' },
+		{ "http2", no_argument, NULL, '2' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -138,6 +144,9 @@ parse(int argc, char **argv, struct opts *o)
 		case 'p':
 			o->prefix = optarg;
 			break;
+		case '2':
+			o->http2 = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -180,7 +189,11 @@ easy_new(const struct opts *o, struct slot *s, struct curl_slist *hdrs, char *ur
 	curl_easy_setopt(e, CURLOPT_SSLCERT, o->cert);
 	curl_easy_setopt(e, CURLOPT_SSLKEY, o->key);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
+			 o->http2 ? CURL_HTTP_VERSION_2TLS :
+				    CURL_HTTP_VERSION_1_1);
+	/* HTTP/2: wait for the one connection rather than open more. */
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT, o->http2 ? 1L : 0L);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, s->errbuf);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, 30L);
@@ -212,8 +225,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "push-load: no memory\n");
 		return 1;
 	}
-	/* One connection per slot, never more. */
-	curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, o.connections);
+	/* HTTP/1.1: one connection per slot, never more; HTTP/2: one. */
+	curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+			  o.http2 ? 1L : o.connections);
+	curl_multi_setopt(multi, CURLMOPT_PIPELINING,
+			  o.http2 ? CURLPIPE_MULTIPLEX : CURLPIPE_NOTHING);
+	curl_multi_setopt(multi, CURLMOPT_MAX_CONCURRENT_STREAMS, o.connections);
 	t0 = now_ns();
 	for (long i = 0; i < o.connections; i++) {
 		slots[i].easy = easy_new(&o, &slots[i], hdrs, url);
@@ -276,13 +293,13 @@ main(int argc, char **argv)
 		uint64_t max = done > 0 ? lat[done - 1] : 0;
 
 		printf("{\"pushes\":%ld,\"created\":%ld,\"failed\":%ld,"
-		       "\"connections\":%ld,\"tls_connects\":%ld,"
+		       "\"http\":\"%s\",\"in_flight\":%ld,\"tls_connects\":%ld,"
 		       "\"seconds\":%.3f,\"pushes_per_s\":%.0f,"
 		       "\"latency_us\":{\"p50\":%" PRIu64 ",\"p99\":%" PRIu64
 		       ",\"max\":%" PRIu64 "},\"first_error\":\"%s\"}\n",
-		       done, ok, failed, o.connections, connects, secs,
-		       secs > 0 ? (double)ok / secs : 0.0, p50 / 1000,
-		       p99 / 1000, max / 1000, first_error);
+		       done, ok, failed, o.http2 ? "2" : "1.1", o.connections,
+		       connects, secs, secs > 0 ? (double)ok / secs : 0.0,
+		       p50 / 1000, p99 / 1000, max / 1000, first_error);
 	}
 	for (long i = 0; i < o.connections; i++) {
 		curl_multi_remove_handle(multi, slots[i].easy);
