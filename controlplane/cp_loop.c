@@ -337,6 +337,20 @@ cp_loop_admin_stats(void *arg, char *buf, size_t cap)
 			     u->records, u->written, u->lost, u->write_errors,
 			     u->format_errors);
 	}
+	if (loop->push != NULL) {
+		struct push_counters c = push_pipeline_counters(loop->push);
+		const struct push_apply *a = loop->push_apply;
+
+		CP_ADMIN_PUT("push.requests=%" PRIu64 "\n"
+			     "push.transactions=%" PRIu64 "\n"
+			     "push.largest_transaction=%" PRIu64 "\n"
+			     "push.failed=%" PRIu64 "\n"
+			     "push.applied=%" PRIu64 "\n"
+			     "push.refused=%" PRIu64 "\n"
+			     "push.expired=%" PRIu64 "\n",
+			     c.ops, c.batches, c.max_batch, c.failed,
+			     a->applied, a->rejected, a->expired);
+	}
 	if (loop->plane.port_counters != NULL) {
 		struct tp_plane_counter pc[TP_PLANE_MAX_PORT_COUNTERS];
 		unsigned int n_pc =

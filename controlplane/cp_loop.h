@@ -110,6 +110,7 @@ void cp_loop_run(struct cp_loop *loop);
 /**
  * The fast path's counters as `dp.<name>=value` lines (then the stream
  * thread's, `stream.<name>`, the kernel neighbour source's, `neigh.<name>`,
+ * the push API's, `push.<name>`,
  * the usage records file's, `usage_json.<name>`, and the port's own, such
  * as the XDP program's `xdp.<name>`), for the
  * admin socket's stats (struct cp_admin_ctx's

@@ -212,6 +212,19 @@ else
 	bad "HTTP/2: '$ver' (want '200 2')"
 fi
 
+# The admin socket counts them: every request through the store, the two
+# POSTs applied.
+stats=$(timeout 20 "$build/tools/turnpike-admin" -s "$SB_DIR/admin.sock" -t 10 stats 2>&1)
+applied=$(printf '%s\n' "$stats" | sed -n 's/^push.applied=//p')
+requests=$(printf '%s\n' "$stats" | sed -n 's/^push.requests=//p')
+txns=$(printf '%s\n' "$stats" | sed -n 's/^push.transactions=//p')
+if [ "${applied:-x}" = 2 ] && [ "${requests:-0}" -ge 5 ] &&
+	[ "${txns:-0}" -ge 1 ] && [ "$txns" -le "$requests" ]; then
+	ok "stats: push.applied=$applied push.requests=$requests push.transactions=$txns"
+else
+	bad "stats: push.applied=${applied:-?} push.requests=${requests:-?} push.transactions=${txns:-?}"
+fi
+
 # A restart keeps it.
 sb_server_stop
 if sb_server_start turnpike "$conf" "$workers" "$build"; then

@@ -24,7 +24,8 @@ static void
 fz_check_name(const struct push_op *op)
 {
 	if (op->name_len == 0 || op->name_len > PUSH_NAME_MAX ||
-	    strlen(op->name) != op->name_len || memchr(op->name, '/', op->name_len))
+	    strlen(op->name) != op->name_len ||
+	    memchr(op->name, '/', op->name_len))
 		abort();
 	for (size_t i = 0; i < op->name_len; i++)
 		if ((unsigned char)op->name[i] < 0x20)
