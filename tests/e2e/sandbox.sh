@@ -41,6 +41,7 @@
 # Tunables (environment): SB_CMD_TIMEOUT (s, default 120) bounds one
 # foreground command; SB_KEEP=1 keeps $SB_DIR for inspection;
 # SB_STATS_INTERVAL (s, default 5) is turnpike's --stats-interval;
+# SB_IDLE_SLEEP_US (default 50) its workers' --idle-sleep-us;
 # SB_TURNPIKE_CONF, extra lines for turnpike's configuration.
 # SB_SHARE_KERNEL=1 gives turnpike's veth the server address in the kernel
 # too, for TURN over TCP and TLS through the kernel's stack: af_packet sees
@@ -423,7 +424,7 @@ sb_server_start() {
 			--no-pci --file-prefix "$prefix" --vdev "$vdev" \
 			-- -c "$SB_DIR/turnpike-$n.conf" \
 			--stats-interval "${SB_STATS_INTERVAL:-5}" \
-			--idle-sleep-us 50
+			--idle-sleep-us "${SB_IDLE_SLEEP_US:-50}"
 		;;
 	*)
 		sb_log "unknown server kind '$kind'"
