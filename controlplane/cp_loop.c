@@ -261,22 +261,18 @@ log_stats(const struct cp_loop *loop)
 {
 	struct tp_plane_stats st;
 	const struct dp_stats *t = &st.total;
-	uint64_t drops = 0;
 
 	loop->plane.stats_sum(loop->plane.ctx, &st);
-	for (int i = 0; i < DP_DROP__COUNT; i++)
-		drops += t->drop[i];
 	cp_log(CP_LOG_INFO, "stats",
 	       "allocations=%zu rx=%" PRIu64 " tx=%" PRIu64
 	       " relayed_to_peer=%" PRIu64 " relayed_to_client=%" PRIu64
 	       " relayed_local=%" PRIu64 " punted=%" PRIu64 " handoffs=%" PRIu64
 	       " drops=%" PRIu64 " busy_cycles=%" PRIu64,
 	       turn_server_alloc_count(loop->srv), t->c[DP_C_rx_packets],
-	       t->c[DP_C_tx_packets],
-	       t->c[DP_C_relay_channel_to_peer] + t->c[DP_C_relay_send_to_peer],
-	       t->c[DP_C_relay_peer_to_channel] + t->c[DP_C_relay_peer_to_data],
-	       t->c[DP_C_relay_local], t->c[DP_C_punted],
-	       t->c[DP_C_handoff_out], drops, st.busy_cycles);
+	       t->c[DP_C_tx_packets], dp_stats_relayed(t, DP_DIR_TO_PEER),
+	       dp_stats_relayed(t, DP_DIR_TO_CLIENT), t->c[DP_C_relay_local],
+	       t->c[DP_C_punted], t->c[DP_C_handoff_out], dp_stats_dropped(t),
+	       st.busy_cycles);
 }
 
 int
