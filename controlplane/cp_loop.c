@@ -356,19 +356,14 @@ list_one(void *arg, const struct turn_alloc *a)
 {
 	struct list_arg *l = arg;
 	struct cp_snapshot_alloc *o = &l->d->allocs[l->d->n_listed++];
-	int64_t left = (int64_t)(a->expiry_ms - l->now_ms) / 1000;
 
-	if (a->user != NULL && a->user->len > 0)
-		cp_log_escape(o->user, sizeof(o->user), a->user->name,
-			      a->user->len);
-	else
-		strcpy(o->user, "-");
+	o->expires_in_s = (uint32_t)cp_admin_alloc_describe(a, l->now_ms, o->user,
+							    sizeof(o->user));
 	o->client = a->client;
 	o->relay = a->relay;
 	o->relay2 = a->relay2;
 	o->transport = a->transport;
 	o->worker = a->owner;
-	o->expires_in_s = left < 0 ? 0 : (uint32_t)left;
 }
 
 void
