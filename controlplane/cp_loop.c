@@ -30,13 +30,21 @@
 #define CP_EVT_BURST 64
 #define CP_TICK_MS 10
 
-uint64_t
-cp_loop_now_ms(void)
+/* CLOCK_MONOTONIC in nanoseconds: cp_loop_now_ms()'s clock, and the
+ * Allocate histogram's. */
+static uint64_t
+now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t
+cp_loop_now_ms(void)
+{
+	return now_ns() / 1000000;
 }
 
 /* The control thread may sleep when there is nothing to do. */
@@ -120,15 +128,6 @@ cp_loop_sink_init(struct cp_loop *loop, struct cp_sink *sink)
 	sink->cmd = sink_cmd;
 	sink->reply = sink_reply;
 	sink->usage = sink_usage;
-}
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* A request for the TURN server; an Allocate's handling time (the
