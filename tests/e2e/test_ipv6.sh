@@ -169,10 +169,12 @@ uclient v6-channel "$n" "$c6" "$s6" "$p6" -x -c -n "$n"
 uclient v6-send "$n" "$c6" "$s6" "$p6" -x -c -s -n "$n"
 # Ten clients at once over UDP.  Over TCP and TLS, many clients at once
 # is e2e_uclient_tcp/tls's work (the stream thread does not care which family
-# a connection has); here they would only add exposure to an intermittent
-# loss on the way back to stream clients seen once in CI (5 of 300 over
-# TLS, all relayed by the worker), still to be explained: see the counters
-# server_log_tail prints.
+# a connection has); here they would only add exposure to the shortfall
+# uclient reports over TLS (5 of 300 once in CI, all relayed by the worker):
+# uclient reads one TLS record as one message, while turnpike writes what
+# one turn gave a connection as one record, so two echoes can arrive as one
+# (see e2e_common.sh above e2e_stats_take; e2e_tls_shortfall accepts such a
+# run when turnpike's counters show every echo handed on).
 if [ "$TRANSPORT" = udp ]; then
 	uclient v6-10-clients "$((10 * n))" "$c6" "$s6" "$p6" -x -c -m 10 \
 		-n "$n"
