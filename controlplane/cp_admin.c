@@ -172,18 +172,28 @@ struct list_arg {
 	uint64_t now_ms;
 };
 
+uint64_t
+cp_admin_alloc_describe(const struct turn_alloc *a, uint64_t now_ms, char *user,
+			size_t user_cap)
+{
+	int64_t left = (int64_t)(a->expiry_ms - now_ms) / 1000;
+
+	if (a->user != NULL && a->user->len > 0)
+		cp_log_escape(user, user_cap, a->user->name, a->user->len);
+	else
+		snprintf(user, user_cap, "-");
+	return left < 0 ? 0 : (uint64_t)left;
+}
+
 static void
 list_one(void *arg, const struct turn_alloc *a)
 {
 	struct list_arg *l = arg;
 	char client[TP_ADDR_STRLEN], relay[TP_ADDR_STRLEN];
 	char relay2[TP_ADDR_STRLEN + sizeof(" relay2=")] = "";
-	/* Escaped: a '\n' in a REST user id would end the reply early. */
-	char user[CP_LOG_ESCAPED_SIZE(TURN_USERNAME_MAX)] = "-";
-	int64_t left = (int64_t)(a->expiry_ms - l->now_ms) / 1000;
+	char user[CP_LOG_ESCAPED_SIZE(TURN_USERNAME_MAX)];
+	uint64_t left = cp_admin_alloc_describe(a, l->now_ms, user, sizeof(user));
 
-	if (a->user != NULL && a->user->len > 0)
-		cp_log_escape(user, sizeof(user), a->user->name, a->user->len);
 	if (a->relay2.ip.family != TP_AF_NONE) {
 		char r2[TP_ADDR_STRLEN];
 
@@ -193,11 +203,11 @@ list_one(void *arg, const struct turn_alloc *a)
 
 	admin_line(l->o,
 		   "alloc user=%s client=%s transport=%s relay=%s%s worker=%u "
-		   "expires_in_s=%" PRId64 " token=%d",
+		   "expires_in_s=%" PRIu64 " token=%d",
 		   user, tp_addr_format(&a->client, client, sizeof(client)),
 		   tp_transport_name(a->transport),
 		   tp_addr_format(&a->relay, relay, sizeof(relay)), relay2,
-		   a->owner, left < 0 ? 0 : left, a->by_token ? 1 : 0);
+		   a->owner, left, a->by_token ? 1 : 0);
 }
 
 static int

@@ -155,6 +155,19 @@ void cp_admin_ctx_fini(struct cp_admin_ctx *ctx);
 int cp_admin_exec(struct cp_admin_ctx *ctx, const char *line, char *out,
 		  size_t cap);
 
+/**
+ * What the two allocation listings (`allocations N` here, the exporters'
+ * snapshot in cp_loop.c) work out alike for @p a: @p user (@p user_cap > 0
+ * bytes) gets its username escaped as the logs escape it, so that a '\n'
+ * in a REST user id cannot end a reply or a line early, cut on a whole
+ * escape when it does not fit, or "-" when it has none.  Control thread
+ * only (@p a is the TURN server's).
+ * @return the whole seconds left until @p a expires at @p now_ms (the
+ *         server's clock), 0 once it has.
+ */
+uint64_t cp_admin_alloc_describe(const struct turn_alloc *a, uint64_t now_ms,
+				 char *user, size_t user_cap);
+
 /** One client of the socket. */
 struct cp_admin_conn {
 	int fd; /**< -1 = free */

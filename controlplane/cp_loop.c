@@ -30,13 +30,21 @@
 #define CP_EVT_BURST 64
 #define CP_TICK_MS 10
 
-uint64_t
-cp_loop_now_ms(void)
+/* CLOCK_MONOTONIC in nanoseconds: cp_loop_now_ms()'s clock, and the
+ * Allocate histogram's. */
+static uint64_t
+now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t
+cp_loop_now_ms(void)
+{
+	return now_ns() / 1000000;
 }
 
 /* The control thread may sleep when there is nothing to do. */
@@ -120,15 +128,6 @@ cp_loop_sink_init(struct cp_loop *loop, struct cp_sink *sink)
 	sink->cmd = sink_cmd;
 	sink->reply = sink_reply;
 	sink->usage = sink_usage;
-}
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* A request for the TURN server; an Allocate's handling time (the
@@ -261,22 +260,18 @@ log_stats(const struct cp_loop *loop)
 {
 	struct tp_plane_stats st;
 	const struct dp_stats *t = &st.total;
-	uint64_t drops = 0;
 
 	loop->plane.stats_sum(loop->plane.ctx, &st);
-	for (int i = 0; i < DP_DROP__COUNT; i++)
-		drops += t->drop[i];
 	cp_log(CP_LOG_INFO, "stats",
 	       "allocations=%zu rx=%" PRIu64 " tx=%" PRIu64
 	       " relayed_to_peer=%" PRIu64 " relayed_to_client=%" PRIu64
 	       " relayed_local=%" PRIu64 " punted=%" PRIu64 " handoffs=%" PRIu64
 	       " drops=%" PRIu64 " busy_cycles=%" PRIu64,
 	       turn_server_alloc_count(loop->srv), t->c[DP_C_rx_packets],
-	       t->c[DP_C_tx_packets],
-	       t->c[DP_C_relay_channel_to_peer] + t->c[DP_C_relay_send_to_peer],
-	       t->c[DP_C_relay_peer_to_channel] + t->c[DP_C_relay_peer_to_data],
-	       t->c[DP_C_relay_local], t->c[DP_C_punted],
-	       t->c[DP_C_handoff_out], drops, st.busy_cycles);
+	       t->c[DP_C_tx_packets], dp_stats_relayed(t, DP_DIR_TO_PEER),
+	       dp_stats_relayed(t, DP_DIR_TO_CLIENT), t->c[DP_C_relay_local],
+	       t->c[DP_C_punted], t->c[DP_C_handoff_out], dp_stats_dropped(t),
+	       st.busy_cycles);
 }
 
 int
@@ -374,19 +369,14 @@ list_one(void *arg, const struct turn_alloc *a)
 {
 	struct list_arg *l = arg;
 	struct cp_snapshot_alloc *o = &l->d->allocs[l->d->n_listed++];
-	int64_t left = (int64_t)(a->expiry_ms - l->now_ms) / 1000;
 
-	if (a->user != NULL && a->user->len > 0)
-		cp_log_escape(o->user, sizeof(o->user), a->user->name,
-			      a->user->len);
-	else
-		strcpy(o->user, "-");
+	o->expires_in_s = (uint32_t)cp_admin_alloc_describe(a, l->now_ms, o->user,
+							    sizeof(o->user));
 	o->client = a->client;
 	o->relay = a->relay;
 	o->relay2 = a->relay2;
 	o->transport = a->transport;
 	o->worker = a->owner;
-	o->expires_in_s = left < 0 ? 0 : (uint32_t)left;
 }
 
 void

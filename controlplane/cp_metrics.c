@@ -61,15 +61,6 @@ static const char *const auth_result_labels[TURN_AUTH_RESULT__COUNT] = {
 	[TURN_AUTH_438] = "438",
 };
 
-static uint64_t
-relayed_packets(const struct dp_stats *s, int dir)
-{
-	return dir == DP_DIR_TO_PEER ? s->c[DP_C_relay_channel_to_peer] +
-					       s->c[DP_C_relay_send_to_peer] :
-				       s->c[DP_C_relay_peer_to_channel] +
-					       s->c[DP_C_relay_peer_to_data];
-}
-
 static void
 render_relay(struct out *o, const struct cp_snapshot_data *d)
 {
@@ -81,7 +72,8 @@ render_relay(struct out *o, const struct cp_snapshot_data *d)
 			    "turnpike_relayed_packets_total{direction=\"%s\","
 			    "worker=\"%u\"} %" PRIu64 "\n",
 			    direction_labels[dir], w,
-			    relayed_packets(&d->workers[w], dir));
+			    dp_stats_relayed(&d->workers[w],
+					     (enum dp_direction)dir));
 	family(o, "turnpike_relayed_bytes_total", "counter",
 	       "Application bytes (UDP payload) relayed, by direction and "
 	       "worker.");

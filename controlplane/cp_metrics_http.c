@@ -103,19 +103,14 @@ static int
 handle_ready(struct mg_connection *c, void *arg)
 {
 	struct cp_metrics_http *h = arg;
-	struct cp_snapshot_data *d = malloc(sizeof(*d));
-	bool ready, draining;
+	bool ready, draining = false;
 
-	if (!method_ok(c)) {
-		free(d);
+	if (!method_ok(c))
 		return 405;
-	}
-	ready = d != NULL && cp_snapshot_read(h->snap, d) && !*h->stopping;
+	ready = cp_snapshot_published(h->snap, &draining) && !*h->stopping;
 	/* A draining server serves its allocations but takes no new ones:
 	 * a load balancer should send new clients elsewhere. */
-	draining = ready && d->draining;
-	free(d);
-	if (draining)
+	if (ready && draining)
 		return text(c, 503, "draining\n");
 	return ready ? text(c, 200, "ready\n") : text(c, 503, "not ready\n");
 }

@@ -81,3 +81,16 @@ cp_snapshot_read(struct cp_snapshot *s, struct cp_snapshot_data *out)
 	pthread_mutex_unlock(&s->mu);
 	return ok;
 }
+
+bool
+cp_snapshot_published(struct cp_snapshot *s, bool *draining)
+{
+	bool ok;
+
+	pthread_mutex_lock(&s->mu);
+	ok = s->published;
+	if (ok && draining != NULL)
+		*draining = s->pub->draining;
+	pthread_mutex_unlock(&s->mu);
+	return ok;
+}

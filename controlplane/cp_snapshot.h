@@ -103,4 +103,11 @@ void cp_snapshot_commit(struct cp_snapshot *s);
  */
 bool cp_snapshot_read(struct cp_snapshot *s, struct cp_snapshot_data *out);
 
+/**
+ * Whether a snapshot was published, without copying it (any thread): what
+ * /ready asks.  When one was, @p draining (if not NULL) gets its draining
+ * flag; otherwise @p draining is left as it was.
+ */
+bool cp_snapshot_published(struct cp_snapshot *s, bool *draining);
+
 #endif /* TURNPIKE_CP_SNAPSHOT_H */

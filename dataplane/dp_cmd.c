@@ -59,14 +59,14 @@ static int
 cmd_relay_del(struct dp_worker *w, const struct dp_cmd_relay_del *del)
 {
 	struct dp_alloc *a = dp_table_alloc_get(&w->table, &del->ref);
+	int i;
 
 	if (a == NULL)
 		return -ENOENT;
-	for (unsigned int i = 0; i < DP_ALLOC_RELAYS; i++)
-		if (a->relay[i].port != 0 &&
-		    w->sh->relay_ips[a->relay[i].ip_idx].family == del->family)
-			return dp_table_relay_del(&w->table, a, i);
-	return -ENOENT;
+	i = dp_alloc_relay_find(a, w->sh->relay_ips, del->family);
+	if (i < 0)
+		return -ENOENT;
+	return dp_table_relay_del(&w->table, a, (unsigned int)i);
 }
 
 static int

@@ -65,16 +65,13 @@ static bool
 alloc_relay_of(const struct dp_shared *sh, const struct dp_alloc *a,
 	       uint8_t family, struct tp_addr *out)
 {
-	for (unsigned int i = 0; i < DP_ALLOC_RELAYS; i++) {
-		const struct dp_relay_ref *r = &a->relay[i];
+	int i = dp_alloc_relay_find(a, sh->relay_ips, family);
 
-		if (r->port != 0 && sh->relay_ips[r->ip_idx].family == family) {
-			out->ip = sh->relay_ips[r->ip_idx];
-			out->port = r->port;
-			return true;
-		}
-	}
-	return false;
+	if (i < 0)
+		return false;
+	out->ip = sh->relay_ips[a->relay[i].ip_idx];
+	out->port = a->relay[i].port;
+	return true;
 }
 
 /*

@@ -99,6 +99,24 @@ struct dp_alloc {
 	struct dp_bucket bucket[2]; /**< [0] from client, [1] to client */
 };
 
+/**
+ * Which of @p a's relayed addresses is of @p family (TP_AF_*): its index
+ * in a->relay[], or -1 when @p a holds none of that family (the address
+ * was given up, or the allocation never had one).  @p relay_ips: the
+ * worker's relay addresses (struct dp_shared), which relay[].ip_idx
+ * indexes.
+ */
+static inline int
+dp_alloc_relay_find(const struct dp_alloc *a, const struct tp_ip *relay_ips,
+		    uint8_t family)
+{
+	for (unsigned int i = 0; i < DP_ALLOC_RELAYS; i++)
+		if (a->relay[i].port != 0 &&
+		    relay_ips[a->relay[i].ip_idx].family == family)
+			return (int)i;
+	return -1;
+}
+
 /** The table. */
 struct dp_table {
 	struct dp_alloc *allocs; /**< [n_slots] */

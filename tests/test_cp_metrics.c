@@ -3,8 +3,9 @@
  * The Prometheus text of a snapshot (controlplane/cp_metrics.c) and the
  * histogram behind it (cp_snapshot.c): families once each, labels for every
  * worker and direction, cumulative buckets ending in +Inf = count, the
- * length contract of a too-small buffer, the drain gauge, and, when
- * Debian's promtool is installed, its verdict on the whole text.
+ * length contract of a too-small buffer, the drain gauge, the exchange's
+ * cp_snapshot_published() that /ready asks, and, when Debian's promtool
+ * is installed, its verdict on the whole text.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -154,6 +155,30 @@ test_short_buffer(void **state)
 	assert_int_equal(cp_metrics_render(&d, &info, NULL, 0), n);
 }
 
+/* What /ready asks of the exchange: published yet, and draining, with no
+ * copy of the snapshot. */
+static void
+test_snapshot_published(void **state)
+{
+	struct cp_snapshot s;
+	bool draining = true;
+
+	(void)state;
+	assert_int_equal(cp_snapshot_init(&s), 0);
+	assert_false(cp_snapshot_published(&s, &draining));
+	assert_true(draining); /* untouched */
+	cp_snapshot_begin(&s)->draining = false;
+	cp_snapshot_commit(&s);
+	assert_true(cp_snapshot_published(&s, &draining));
+	assert_false(draining);
+	cp_snapshot_begin(&s)->draining = true;
+	cp_snapshot_commit(&s);
+	assert_true(cp_snapshot_published(&s, &draining));
+	assert_true(draining);
+	assert_true(cp_snapshot_published(&s, NULL));
+	cp_snapshot_fini(&s);
+}
+
 /* Debian's promtool, when installed, on the whole text. */
 static void
 test_promtool(void **state)
@@ -182,6 +207,7 @@ main(void)
 		cmocka_unit_test(test_families),
 		cmocka_unit_test(test_short_buffer),
 		cmocka_unit_test(test_draining),
+		cmocka_unit_test(test_snapshot_published),
 		cmocka_unit_test(test_promtool),
 	};
 

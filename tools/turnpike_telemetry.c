@@ -29,28 +29,6 @@ snapshot_copy(void)
 	return d;
 }
 
-static uint64_t
-relayed_to_peer(const struct dp_stats *s)
-{
-	return s->c[DP_C_relay_channel_to_peer] + s->c[DP_C_relay_send_to_peer];
-}
-
-static uint64_t
-relayed_to_client(const struct dp_stats *s)
-{
-	return s->c[DP_C_relay_peer_to_channel] + s->c[DP_C_relay_peer_to_data];
-}
-
-static uint64_t
-dropped(const struct dp_stats *s)
-{
-	uint64_t n = 0;
-
-	for (int i = 0; i < DP_DROP__COUNT; i++)
-		n += s->drop[i];
-	return n;
-}
-
 /* Every counter and drop reason of @s into the dict @info. */
 static void
 add_counters(struct rte_tel_data *info, const struct dp_stats *s)
@@ -88,10 +66,11 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *info)
 				  d->turn.allocs_by_transport[TP_TRANSPORT_TCP]);
 	rte_tel_data_add_dict_u64(info, "allocations_tls",
 				  d->turn.allocs_by_transport[TP_TRANSPORT_TLS]);
-	rte_tel_data_add_dict_u64(info, "relayed_to_peer", relayed_to_peer(t));
+	rte_tel_data_add_dict_u64(info, "relayed_to_peer",
+				  dp_stats_relayed(t, DP_DIR_TO_PEER));
 	rte_tel_data_add_dict_u64(info, "relayed_to_client",
-				  relayed_to_client(t));
-	rte_tel_data_add_dict_u64(info, "dropped", dropped(t));
+				  dp_stats_relayed(t, DP_DIR_TO_CLIENT));
+	rte_tel_data_add_dict_u64(info, "dropped", dp_stats_dropped(t));
 	rte_tel_data_add_dict_u64(info, "handoffs", t->c[DP_C_handoff_out]);
 	rte_tel_data_add_dict_u64(info, "busy_cycles", d->plane.busy_cycles);
 	rte_tel_data_add_dict_u64(info, "allocations_created",
@@ -133,19 +112,19 @@ w_tx(const struct cp_snapshot_data *d, uint16_t w)
 static uint64_t
 w_to_peer(const struct cp_snapshot_data *d, uint16_t w)
 {
-	return relayed_to_peer(&d->workers[w]);
+	return dp_stats_relayed(&d->workers[w], DP_DIR_TO_PEER);
 }
 
 static uint64_t
 w_to_client(const struct cp_snapshot_data *d, uint16_t w)
 {
-	return relayed_to_client(&d->workers[w]);
+	return dp_stats_relayed(&d->workers[w], DP_DIR_TO_CLIENT);
 }
 
 static uint64_t
 w_dropped(const struct cp_snapshot_data *d, uint16_t w)
 {
-	return dropped(&d->workers[w]);
+	return dp_stats_dropped(&d->workers[w]);
 }
 
 static uint64_t

@@ -125,6 +125,33 @@ struct dp_stats {
 	uint64_t relayed_bytes[DP_DIR__COUNT];
 };
 
+/**
+ * Datagrams @p s relayed in direction @p dir: toward peers, ChannelData and
+ * Send indications from clients; toward clients, peer datagrams sent on as
+ * ChannelData or Data indications.  relay_local is not added: a datagram
+ * between two of our own allocations is already counted as one of these.
+ * The sum the log, the metrics and the telemetry all report.
+ */
+static inline uint64_t
+dp_stats_relayed(const struct dp_stats *s, enum dp_direction dir)
+{
+	if (dir == DP_DIR_TO_PEER)
+		return s->c[DP_C_relay_channel_to_peer] +
+		       s->c[DP_C_relay_send_to_peer];
+	return s->c[DP_C_relay_peer_to_channel] + s->c[DP_C_relay_peer_to_data];
+}
+
+/** Frames @p s dropped, every reason summed. */
+static inline uint64_t
+dp_stats_dropped(const struct dp_stats *s)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < DP_DROP__COUNT; i++)
+		n += s->drop[i];
+	return n;
+}
+
 /** Name of a counter ("rx_packets"); "?" if out of range. */
 static inline const char *
 dp_counter_name(enum dp_counter c)

@@ -18,70 +18,18 @@ and exits 0 only if all passed.
 
 Usage: dual_probe.py SERVER PORT CLIENT_IP USER PASS PEER4 PEER6 COUNT
 """
-import hashlib
-import hmac
-import os
 import socket
 import struct
 import sys
 import time
 
-COOKIE = 0x2112A442
+from stun_lite import (FAM4, FAM6, REQUESTED_UDP, attr, family_of, first,
+                       long_term, message, parse, xor_addr, xor_addr_decode)
+
 PEER_PORT = 40100
 ATTR_XOR_PEER, ATTR_XOR_RELAYED, ATTR_DATA = 0x0012, 0x0016, 0x0013
 ATTR_LIFETIME, ATTR_CHANNEL, ATTR_ERROR = 0x000D, 0x000C, 0x0009
 ATTR_RAF, ATTR_AAF, ATTR_ADDR_ERROR = 0x0017, 0x8000, 0x8001
-FAM4, FAM6 = 0x01, 0x02
-
-
-def attr(t, v):
-    return struct.pack("!HH", t, len(v)) + v + b"\0" * ((4 - len(v) % 4) % 4)
-
-
-def family_of(ip):
-    return FAM6 if ":" in ip else FAM4
-
-
-def xor_addr(ip, port, tid):
-    """XOR-*-ADDRESS value (RFC 8489 section 14.2)."""
-    fam = family_of(ip)
-    raw = socket.inet_pton(socket.AF_INET6 if fam == FAM6 else socket.AF_INET,
-                           ip)
-    pad = struct.pack("!I", COOKIE) + tid
-    x = bytes(b ^ pad[i] for i, b in enumerate(raw))
-    return struct.pack("!BBH", 0, fam, port ^ (COOKIE >> 16)) + x
-
-
-def xor_addr_decode(v, tid):
-    fam, xport = v[1], struct.unpack_from("!H", v, 2)[0]
-    pad = struct.pack("!I", COOKIE) + tid
-    raw = bytes(b ^ pad[i] for i, b in enumerate(v[4:]))
-    af = socket.AF_INET6 if fam == FAM6 else socket.AF_INET
-    return socket.inet_ntop(af, raw), xport ^ (COOKIE >> 16)
-
-
-def message(mtype, attrs, key=None):
-    tid = os.urandom(12)
-    body = b"".join(a(tid) if callable(a) else a for a in attrs)
-    if key is not None:  # MESSAGE-INTEGRITY over the header with its length
-        hdr = struct.pack("!HHI", mtype, len(body) + 24, COOKIE) + tid
-        body += attr(0x0008, hmac.new(key, hdr + body, hashlib.sha1).digest())
-    return struct.pack("!HHI", mtype, len(body), COOKIE) + tid + body, tid
-
-
-def parse(data):
-    """Type, transaction ID and every attribute, in order, as a list."""
-    mtype, length = struct.unpack_from("!HH", data)
-    attrs, off = [], 20
-    while off + 4 <= 20 + length and off + 4 <= len(data):
-        t, n = struct.unpack_from("!HH", data, off)
-        attrs.append((t, data[off + 4:off + 4 + n]))
-        off += 4 + n + (4 - n % 4) % 4
-    return mtype, data[8:20], attrs
-
-
-def first(attrs, t):
-    return next((v for k, v in attrs if k == t), None)
 
 
 def error_code(attrs):
@@ -132,16 +80,13 @@ class Client:
         raise RuntimeError("stale nonce three times")
 
     def allocate(self, extra):
-        req_tp = attr(0x0019, struct.pack("!I", 17 << 24))
-        rtype, _, a = self.transact(0x0003, [req_tp])
+        rtype, _, a = self.transact(0x0003, [REQUESTED_UDP])
         realm, nonce = first(a, 0x0014), first(a, 0x0015)
         if rtype != 0x0113 or realm is None or nonce is None:
             raise RuntimeError("Allocate: 0x%04x, no challenge" % rtype)
-        self.key = hashlib.md5(b"%s:%s:%s" % (
-            self.user.encode(), realm, self.password.encode())).digest()
-        self.cred = [attr(0x0006, self.user.encode()), attr(0x0014, realm),
-                     attr(0x0015, nonce)]
-        return self.signed(0x0003, [req_tp] + extra)
+        self.key, self.cred = long_term(self.user, self.password, realm,
+                                        nonce)
+        return self.signed(0x0003, [REQUESTED_UDP] + extra)
 
 
 def main(argv):

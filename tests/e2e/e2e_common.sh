@@ -11,6 +11,9 @@
 #   ok TEXT, bad TEXT          count one result and print it
 #   finish                     stop the server, print the totals, exit 0
 #                              only if nothing failed
+#   e2e_uclient_summary LOG    turnutils_uclient's summary in LOG
+#   e2e_tls_shortfall ...      a TLS shortfall uclient reports, accepted
+#                              (below)
 
 e2e_args() {
 	local servers=0 usage
@@ -54,6 +57,17 @@ finish() {
 	exit $?
 }
 
+# e2e_uclient_summary LOG: the last summary turnutils_uclient wrote to LOG
+# into $uc_sent, $uc_recv and $uc_lost (messages sent, echoes received,
+# "Total lost packets"); returns 1, with the missing ones empty, when it
+# wrote none.
+e2e_uclient_summary() {
+	uc_sent=$(sed -n 's/.*start_mclient: tot_send_msgs=\([0-9]*\), tot_recv_msgs=.*/\1/p' "$1" | tail -n 1)
+	uc_recv=$(sed -n 's/.*start_mclient: tot_send_msgs=[0-9]*, tot_recv_msgs=\([0-9]*\)$/\1/p' "$1" | tail -n 1)
+	uc_lost=$(sed -n 's/.*Total lost packets \([0-9]*\) .*/\1/p' "$1" | tail -n 1)
+	[ -n "$uc_sent" ] && [ -n "$uc_recv" ] && [ -n "$uc_lost" ]
+}
+
 # uclient over TLS.  Its reader takes what one SSL_read returns, one TLS
 # record, as one message (coturn's recv_buffer), while turnpike's stream
 # thread writes all a connection got in one turn as one record: when two
@@ -65,6 +79,15 @@ finish() {
 #                                  relayed at least N datagrams toward
 #                                  clients and the stream thread dropped
 #                                  none (data_out_lost, data_out_gone)
+#   e2e_tls_shortfall NAME N T0    after e2e_uclient_summary, for a run
+#                                  named NAME asked for N messages and
+#                                  begun when $SECONDS was T0, with
+#                                  $SB_DIR/pre-NAME.stats taken before it:
+#                                  whether uclient sent all N, counted some
+#                                  lost (received + lost = sent, some
+#                                  received) and turnpike's counters since
+#                                  show every echo handed on; if so prints
+#                                  the ok line and returns 0
 e2e_stats_take() {
 	timeout -k 2 20 "$build/tools/turnpike-admin" -s "$SB_DIR/admin.sock" \
 		-t 10 stats >"$1" 2>/dev/null
@@ -81,4 +104,14 @@ e2e_tls_all_written() {
 			exit !(f == 2 && back >= n && lost == 0 && \
 			       (2, "stream.data_out_lost") in v)
 		}' "$1" "$2"
+}
+e2e_tls_shortfall() {
+	local name=$1 expect=$2 t0=$3
+	[ "$uc_lost" -ne 0 ] && [ "$uc_recv" -gt 0 ] &&
+		[ "$uc_sent" -eq "$expect" ] &&
+		[ "$((uc_recv + uc_lost))" -eq "$uc_sent" ] &&
+		e2e_stats_take "$SB_DIR/post-$name.stats" &&
+		e2e_tls_all_written "$SB_DIR/pre-$name.stats" \
+			"$SB_DIR/post-$name.stats" "$expect" || return 1
+	ok "$name: $uc_sent sent, uclient counted $uc_recv echoed and $uc_lost lost, but turnpike relayed all $expect back and its stream thread dropped none: TLS records holding two echoes, which uclient reads as one ($((SECONDS - t0)) s)"
 }

@@ -18,75 +18,23 @@ where the peer addresses are local.  Exit 0 when every datagram arrived,
 
 Usage: first_packet.py SERVER PORT CLIENT_IP USER PASS PEER_IP...
 """
-import hashlib
-import hmac
-import os
 import socket
 import statistics
-import struct
 import sys
 import time
 
-COOKIE = 0x2112A442
+from stun_lite import REQUESTED_UDP, attr, long_term, message, transact, \
+    xor_addr
+
 PEER_PORT = 40000
 
 
-def attr(t, v):
-    return struct.pack("!HH", t, len(v)) + v + b"\0" * ((4 - len(v) % 4) % 4)
-
-
-def xor_addr(ip, port):
-    a = struct.unpack("!I", socket.inet_aton(ip))[0] ^ COOKIE
-    return struct.pack("!BBHI", 0, 1, port ^ (COOKIE >> 16), a)
-
-
-def message(mtype, attrs, key=None):
-    tid = os.urandom(12)
-    body = b"".join(attrs)
-    if key is not None:  # MESSAGE-INTEGRITY over the header with its length
-        hdr = struct.pack("!HHI", mtype, len(body) + 24, COOKIE) + tid
-        mac = hmac.new(key, hdr + body, hashlib.sha1).digest()
-        body += attr(0x0008, mac)
-    return struct.pack("!HHI", mtype, len(body), COOKIE) + tid + body, tid
-
-
-def parse(data):
-    mtype, length = struct.unpack_from("!HH", data)
-    attrs, off = {}, 20
-    while off + 4 <= 20 + length:
-        t, n = struct.unpack_from("!HH", data, off)
-        attrs.setdefault(t, data[off + 4:off + 4 + n])
-        off += 4 + n + (4 - n % 4) % 4
-    return mtype, data[8:20], attrs
-
-
-def transact(sock, server, mtype, attrs, key=None):
-    msg, tid = message(mtype, attrs, key)
-    for _ in range(6):
-        sock.sendto(msg, server)
-        sock.settimeout(0.5)
-        try:
-            while True:
-                data = sock.recv(2048)
-                rtype, rtid, rattrs = parse(data)
-                if rtid == tid:
-                    return rtype, rattrs
-        except socket.timeout:
-            continue
-    raise RuntimeError("no answer to 0x%04x" % mtype)
-
-
 def allocate(sock, server, user, password):
-    req_tp = attr(0x0019, struct.pack("!I", 17 << 24))
-    rtype, a = transact(sock, server, 0x0003, [req_tp])
+    rtype, a = transact(sock, server, 0x0003, [REQUESTED_UDP])
     if rtype != 0x0113:
         raise RuntimeError("Allocate: 0x%04x" % rtype)
-    realm, nonce = a[0x0014], a[0x0015]
-    key = hashlib.md5(b"%s:%s:%s" % (user.encode(), realm,
-                                     password.encode())).digest()
-    cred = [attr(0x0006, user.encode()), attr(0x0014, realm),
-            attr(0x0015, nonce)]
-    rtype, a = transact(sock, server, 0x0003, [req_tp] + cred, key)
+    key, cred = long_term(user, password, a[0x0014], a[0x0015])
+    rtype, a = transact(sock, server, 0x0003, [REQUESTED_UDP] + cred, key)
     if rtype != 0x0103:
         raise RuntimeError("Allocate with credentials: 0x%04x" % rtype)
     return key, cred

@@ -31,8 +31,6 @@ Exit 0 when every real client's every step succeeded, 1 otherwise.
 
 The flood alone (raw socket, IP_HDRINCL, so the sources can be anyone).
 """
-import hashlib
-import hmac
 import os
 import socket
 import statistics
@@ -41,59 +39,13 @@ import subprocess
 import sys
 import time
 
-COOKIE = 0x2112A442
+from stun_lite import REQUESTED_UDP, attr, long_term, message, transact, \
+    xor_addr
+
 PEER_PORT = 40000
 EARLY = 8
 LATE = 8
 NONCE_COOKIE = b"obMatJos2"
-
-
-def attr(t, v):
-    return struct.pack("!HH", t, len(v)) + v + b"\0" * ((4 - len(v) % 4) % 4)
-
-
-def xor_addr(ip, port):
-    a = struct.unpack("!I", socket.inet_aton(ip))[0] ^ COOKIE
-    return struct.pack("!BBHI", 0, 1, port ^ (COOKIE >> 16), a)
-
-
-def message(mtype, attrs, key=None, tid=None):
-    tid = tid or os.urandom(12)
-    body = b"".join(attrs)
-    if key is not None:  # MESSAGE-INTEGRITY over the header with its length
-        hdr = struct.pack("!HHI", mtype, len(body) + 24, COOKIE) + tid
-        mac = hmac.new(key, hdr + body, hashlib.sha1).digest()
-        body += attr(0x0008, mac)
-    return struct.pack("!HHI", mtype, len(body), COOKIE) + tid + body, tid
-
-
-def parse(data):
-    mtype, length = struct.unpack_from("!HH", data)
-    attrs, off = {}, 20
-    while off + 4 <= 20 + length:
-        t, n = struct.unpack_from("!HH", data, off)
-        attrs.setdefault(t, data[off + 4:off + 4 + n])
-        off += 4 + n + (4 - n % 4) % 4
-    return mtype, data[8:20], attrs
-
-
-def transact(sock, server, mtype, attrs, key=None):
-    """Send with RFC 8489-style retransmissions (bounded: 6 tries, 3 s)."""
-    msg, tid = message(mtype, attrs, key)
-    for _ in range(6):
-        sock.sendto(msg, server)
-        sock.settimeout(0.5)
-        try:
-            while True:
-                data = sock.recv(2048)
-                if len(data) < 20:
-                    continue
-                rtype, rtid, rattrs = parse(data)
-                if rtid == tid:
-                    return rtype, rattrs
-        except socket.timeout:
-            continue
-    raise RuntimeError("no answer to 0x%04x" % mtype)
 
 
 class Client:
@@ -107,16 +59,12 @@ class Client:
     def allocate(self):
         """Allocate (401, then signed); returns the milliseconds it took."""
         t0 = time.monotonic()
-        req_tp = attr(0x0019, struct.pack("!I", 17 << 24))
-        rtype, a = transact(self.sock, self.server, 0x0003, [req_tp])
+        rtype, a = transact(self.sock, self.server, 0x0003, [REQUESTED_UDP])
         if rtype != 0x0113 or 0x0015 not in a:
             raise RuntimeError("Allocate: 0x%04x, no challenge" % rtype)
-        realm, nonce = a[0x0014], a[0x0015]
-        self.key = hashlib.md5(b"%s:%s:%s" % (self.user.encode(), realm,
-                                              self.password.encode())).digest()
-        self.cred = [attr(0x0006, self.user.encode()), attr(0x0014, realm),
-                     attr(0x0015, nonce)]
-        self.signed(0x0003, [req_tp], "Allocate")
+        self.key, self.cred = long_term(self.user, self.password, a[0x0014],
+                                        a[0x0015])
+        self.signed(0x0003, [REQUESTED_UDP], "Allocate")
         return (time.monotonic() - t0) * 1000
 
     def signed(self, method, attrs, what):

@@ -119,25 +119,18 @@ uclient() {
 		-r "$PEER_PORT" -z 20 -u "$USER" -w "$PASS" \
 		${transport_args[@]+"${transport_args[@]}"} "$@" "$sip" \
 		>"$log" 2>&1 || rc=$?
-	local sent recv lost
-	sent=$(sed -n 's/.*start_mclient: tot_send_msgs=\([0-9]*\), tot_recv_msgs=.*/\1/p' "$log" | tail -n 1)
-	recv=$(sed -n 's/.*start_mclient: tot_send_msgs=[0-9]*, tot_recv_msgs=\([0-9]*\)$/\1/p' "$log" | tail -n 1)
-	lost=$(sed -n 's/.*Total lost packets \([0-9]*\) .*/\1/p' "$log" | tail -n 1)
-	if [ -z "$sent" ] || [ -z "$recv" ] || [ -z "$lost" ]; then
+	if ! e2e_uclient_summary "$log"; then
 		bad "$name: no summary from uclient (rc $rc)"
 		grep -iE 'error|fail|wrong|cannot|[0-9]{3}' "$log" | head -n 10 |
 			sed 's/^/    /'
 		server_log_tail
 		return 1
 	fi
-	if [ "$tls_check" = 1 ] && [ "$lost" -ne 0 ] && [ "$recv" -gt 0 ] &&
-		[ "$sent" -eq "$expect" ] && [ "$((recv + lost))" -eq "$sent" ] &&
-		e2e_stats_take "$SB_DIR/post-$name.stats" &&
-		e2e_tls_all_written "$SB_DIR/pre-$name.stats" \
-			"$SB_DIR/post-$name.stats" "$expect"; then
-		ok "$name: $sent sent, uclient counted $recv echoed and $lost lost, but turnpike relayed all $expect back and its stream thread dropped none: TLS records holding two echoes, which uclient reads as one ($((SECONDS - t0)) s)"
+	if [ "$tls_check" = 1 ] && e2e_tls_shortfall "$name" "$expect" "$t0"
+	then
 		return 0
 	fi
+	local sent=$uc_sent recv=$uc_recv lost=$uc_lost
 	if [ "$lost" -ne 0 ] || [ "$sent" -ne "$expect" ] ||
 		[ "$recv" -ne "$sent" ]; then
 		bad "$name: sent $sent (want $expect), received $recv, lost $lost"
@@ -176,10 +169,12 @@ uclient v6-channel "$n" "$c6" "$s6" "$p6" -x -c -n "$n"
 uclient v6-send "$n" "$c6" "$s6" "$p6" -x -c -s -n "$n"
 # Ten clients at once over UDP.  Over TCP and TLS, many clients at once
 # is e2e_uclient_tcp/tls's work (the stream thread does not care which family
-# a connection has); here they would only add exposure to an intermittent
-# loss on the way back to stream clients seen once in CI (5 of 300 over
-# TLS, all relayed by the worker), still to be explained: see the counters
-# server_log_tail prints.
+# a connection has); here they would only add exposure to the shortfall
+# uclient reports over TLS (5 of 300 once in CI, all relayed by the worker):
+# uclient reads one TLS record as one message, while turnpike writes what
+# one turn gave a connection as one record, so two echoes can arrive as one
+# (see e2e_common.sh above e2e_stats_take; e2e_tls_shortfall accepts such a
+# run when turnpike's counters show every echo handed on).
 if [ "$TRANSPORT" = udp ]; then
 	uclient v6-10-clients "$((10 * n))" "$c6" "$s6" "$p6" -x -c -m 10 \
 		-n "$n"
