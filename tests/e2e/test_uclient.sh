@@ -205,7 +205,8 @@ uclient() {
 		server_log_tail
 		return 1
 	fi
-	if [ "$tls_check" = 1 ] && e2e_tls_shortfall "$name" "$expect" "$t0"
+	if [ "$tls_check" = 1 ] && e2e_tls_shortfall "$name" "$expect" "$t0" \
+		"$((expect / MSGS))"
 	then
 		return 0
 	fi
