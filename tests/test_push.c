@@ -830,8 +830,17 @@ test_store_put_get_del(void **state)
 	op_body(&a, PUSH_OAUTH_KEY,
 		"{\"kid\":\"s\",\"key\":\"" KEY32_B64 "\",\"alg\":\"A256GCM\"}");
 	assert_int_equal(store1(f, &a, 6000), 201); /* its own namespace */
+	op_body(&b, PUSH_OAUTH_KEY,
+		"{\"kid\":\"s\",\"key\":\"" KEY32B_B64 "\",\"alg\":\"A256GCM\"}");
+	assert_int_equal(store1(f, &b, 6000), 200);
+	/* The key it replaced, whole: push_apply.c may put it back. */
+	assert_true(b.had_prev);
+	assert_string_equal(b.prev.oauth.kid, "s");
+	assert_int_equal(b.prev.oauth.key_len, 32);
+	assert_memory_equal(b.prev.oauth.key, KEY32, 32);
 	op_named(&get, PUSH_OAUTH_KEY, PUSH_GET, "s");
 	assert_int_equal(store1(f, &get, 6000), 200);
+	assert_string_equal(get.value.oauth.kid, "s");
 	assert_int_equal(get.value.oauth.alg, OAUTH_ALG_A256GCM);
 	assert_true(all_zero(get.value.oauth.key, sizeof(get.value.oauth.key)));
 	assert_int_equal(db_rows(f), 2);
