@@ -245,6 +245,10 @@ store_get(struct push_store *st, const struct push_op *op, struct push_value *v)
 		rc = row_read(s, op->kind, v) == 0 ? 1 : -EIO;
 	else
 		rc = rc == SQLITE_DONE ? 0 : -EIO;
+	/* An OAuth key's kid is its name, not a column: without it, the
+	 * prev that push_apply.c puts back into the keyring is refused. */
+	if (rc == 1 && op->kind == PUSH_OAUTH_KEY)
+		memcpy(v->oauth.kid, op->name, op->name_len + 1);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	return rc;
