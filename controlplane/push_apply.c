@@ -180,6 +180,17 @@ apply_user(struct push_apply *a, struct push_op *op, int64_t wall_now)
 	return 0;
 }
 
+/* Put @p secret into force, marked pushed (a reload keeps it). */
+static int
+secret_add(struct auth_rest_ring *ring, const struct push_value *v)
+{
+	int rc = auth_rest_ring_add(ring, v->secret, v->secret_len);
+
+	return rc == 0 ? auth_rest_ring_mark_pushed(ring, v->secret,
+						    v->secret_len) :
+			 rc;
+}
+
 static int
 apply_secret(struct push_apply *a, struct push_op *op)
 {
@@ -187,25 +198,25 @@ apply_secret(struct push_apply *a, struct push_op *op)
 	int rc = 0;
 
 	/* The old bytes of this id (a DEL's, or what a PUT replaces) go
-	 * first; a secret the file also has stays (-ENOENT is fine). */
+	 * first.  No other holder has them: a PUT of bytes already in force
+	 * (the file's, or another id's) is refused below, so that a DELETE
+	 * never takes someone else's secret away. */
 	if (op->had_prev)
 		auth_rest_ring_remove(ring, op->prev.secret, op->prev.secret_len);
-	if (op->verb == PUSH_PUT) {
-		rc = auth_rest_ring_add(ring, op->value.secret,
-					op->value.secret_len);
-		if (rc == -EEXIST)
-			rc = 0; /* the file has it too */
-		if (rc == 0)    /* a reload keeps it */
-			rc = auth_rest_ring_mark_pushed(ring, op->value.secret,
-							op->value.secret_len);
-	}
+	if (op->verb == PUSH_PUT)
+		rc = secret_add(ring, &op->value);
 	if (rc == 0)
 		return 0;
 	if (op->had_prev) /* put the old one back */
-		auth_rest_ring_add(ring, op->prev.secret, op->prev.secret_len);
-	return rc == -ENOSPC ?
-		       refuse(op, 409, "too many secrets (at most 8 in force)") :
-		       refuse(op, 400, "the secret is refused");
+		secret_add(ring, &op->prev);
+	return rc == -ENOSPC ? refuse(op, 409,
+				      "too many secrets (at most 8 "
+				      "in force)") :
+	       rc == -EEXIST ? refuse(op, 409,
+				      "this secret is already in force "
+				      "(in the file, or under another "
+				      "id)") :
+			       refuse(op, 400, "the secret is refused");
 }
 
 static int

@@ -105,7 +105,9 @@ parse_user(const char *realm, json_t *j, struct push_op *op, char *why,
 			 AUTH_LT_PASSWORD_MAX);
 		return -EINVAL;
 	}
-	if (life < 0 || life > PUSH_LIFETIME_MAX) {
+	/* Absent: no expiry; given: 1 second at least. */
+	if (json_object_get(j, "lifetime") != NULL &&
+	    (life < 1 || life > PUSH_LIFETIME_MAX)) {
 		snprintf(why, wlen, "lifetime: 1..%d seconds, or absent",
 			 PUSH_LIFETIME_MAX);
 		return -EINVAL;

@@ -116,15 +116,23 @@ push_store_open(const char *dir, const char *realm, char *err, size_t err_len)
 		goto fail;
 	}
 	sqlite3_busy_timeout(st->db, 5000);
-	if (store_exec(st, "PRAGMA journal_mode=WAL", err, err_len) != 0 ||
-	    store_exec(st, "PRAGMA synchronous=FULL", err, err_len) != 0 ||
-	    store_exec(st, "PRAGMA secure_delete=ON", err, err_len) != 0)
-		goto fail;
 	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &ver, NULL) ==
 		    SQLITE_OK &&
 	    sqlite3_step(ver) == SQLITE_ROW)
 		version = sqlite3_column_int(ver, 0);
 	sqlite3_finalize(ver);
+	/* A database of another layout is left exactly as it was. */
+	if (version != 0 && version != STORE_VERSION) {
+		snprintf(err, err_len,
+			 "push-store: %s has layout version %d, this build "
+			 "knows %d",
+			 path, version, STORE_VERSION);
+		goto fail;
+	}
+	if (store_exec(st, "PRAGMA journal_mode=WAL", err, err_len) != 0 ||
+	    store_exec(st, "PRAGMA synchronous=FULL", err, err_len) != 0 ||
+	    store_exec(st, "PRAGMA secure_delete=ON", err, err_len) != 0)
+		goto fail;
 	if (version == 0) {
 		if (store_exec(st,
 			       "CREATE TABLE IF NOT EXISTS pushed ("
@@ -137,12 +145,6 @@ push_store_open(const char *dir, const char *realm, char *err, size_t err_len)
 			       "PRAGMA user_version=1",
 			       err, err_len) != 0)
 			goto fail;
-	} else if (version != STORE_VERSION) {
-		snprintf(err, err_len,
-			 "push-store: %s has layout version %d, this build "
-			 "knows %d",
-			 path, version, STORE_VERSION);
-		goto fail;
 	}
 	for (int i = 0; i < ST__COUNT; i++) {
 		if (sqlite3_prepare_v3(st->db, store_sql[i], -1,

@@ -357,6 +357,7 @@ static const struct bad_body bad_bodies[] = {
 	{ PUSH_USER, "{\"username\":\"a\",\"password\":null}" },
 	/* lifetime */
 	{ PUSH_USER, "{\"username\":\"a\",\"password\":\"b\",\"lifetime\":-1}" },
+	{ PUSH_USER, "{\"username\":\"a\",\"password\":\"b\",\"lifetime\":0}" },
 	{ PUSH_USER, "{\"username\":\"a\",\"password\":\"b\",\"lifetime\":"
 		     "31536001}" },
 	/* username */
@@ -1262,6 +1263,31 @@ test_pipe_secret(void **state)
 	assert_int_equal(f->obj.rest.n_secrets, 1);
 }
 
+/* Bytes already in force, the file's or another id's, are refused 409 (a
+ * DELETE of the second holder would take the first's away), and nothing
+ * in force changes. */
+static void
+test_pipe_secret_in_force(void **state)
+{
+	struct fix *f = *state;
+	struct push_op op;
+
+	op_body(&op, PUSH_SECRET, "{\"id\":\"dup\",\"secret\":\"first-secret\"}");
+	assert_int_equal(run1(f, &op), 409);
+	assert_non_null(strstr(op.error, "already in force"));
+	op_body(&op, PUSH_SECRET, "{\"id\":\"a\",\"secret\":\"shared\"}");
+	assert_int_equal(run1(f, &op), 201);
+	op_body(&op, PUSH_SECRET, "{\"id\":\"b\",\"secret\":\"shared\"}");
+	assert_int_equal(run1(f, &op), 409);
+	assert_int_equal(f->obj.rest.n_secrets, 2);
+	assert_true(ring_has(&f->obj.rest, "first-secret", NULL));
+	assert_true(ring_has(&f->obj.rest, "shared", NULL));
+	/* The same bytes pushed again under their own id replace themselves. */
+	op_body(&op, PUSH_SECRET, "{\"id\":\"a\",\"secret\":\"shared\"}");
+	assert_int_equal(run1(f, &op), 200);
+	assert_true(ring_has(&f->obj.rest, "shared", NULL));
+}
+
 /* A full ring refuses a ninth secret with 409; the PUT, already stored,
  * is taken back out with an UNDO as push_http.c does. */
 static void
@@ -1625,6 +1651,7 @@ main(void)
 		TS(test_store_no_password),
 		TP(test_pipe_user),
 		TP(test_pipe_secret),
+		TP(test_pipe_secret_in_force),
 		TP(test_pipe_secret_full),
 		TP(test_pipe_oauth),
 		cmocka_unit_test_setup_teardown(test_pipe_refused_undo,
