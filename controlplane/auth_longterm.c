@@ -388,6 +388,57 @@ auth_user_db_find_userhash(const struct auth_user_db *db,
 	return NULL;
 }
 
+/* Where user @p u's entry belongs in the name index or the USERHASH one. */
+static uint32_t
+lt_home(const struct auth_user_db *db, uint32_t u, bool by_name)
+{
+	const struct auth_user *user = &db->users[u];
+
+	return (uint32_t)(by_name ? lt_hash_name(user->name, user->name_len) :
+				    lt_hash_userhash(user->userhash)) &
+	       db->idx_mask;
+}
+
+/* The slot of @p idx that holds user @p u, probing from its home. */
+static uint32_t
+lt_slot_of(const struct auth_user_db *db, const uint32_t *idx, uint32_t u,
+	   bool by_name)
+{
+	uint32_t s = lt_home(db, u, by_name);
+
+	while (idx[s] != u + 1)
+		s = (s + 1) & db->idx_mask;
+	return s;
+}
+
+/*
+ * Empty slot @p s of a linear-probing index without breaking a lookup:
+ * every later entry of the cluster whose home is not between the hole and
+ * itself moves back into the hole, which moves on (backward-shift
+ * deletion).  O(cluster), not O(users).
+ */
+static void
+lt_index_erase(const struct auth_user_db *db, uint32_t *idx, uint32_t s,
+	       bool by_name)
+{
+	uint32_t mask = db->idx_mask, j = s;
+
+	for (;;) {
+		uint32_t home;
+
+		j = (j + 1) & mask;
+		if (idx[j] == 0)
+			break;
+		home = lt_home(db, idx[j] - 1, by_name);
+		/* Movable when its home is not in (s, j], cyclically. */
+		if (((j - home) & mask) >= ((j - s) & mask)) {
+			idx[s] = idx[j];
+			s = j;
+		}
+	}
+	idx[s] = 0;
+}
+
 int
 auth_user_db_remove(struct auth_user_db *db, const char *name, size_t len)
 {
@@ -401,22 +452,20 @@ auth_user_db_remove(struct auth_user_db *db, const char *name, size_t len)
 		return -ENOENT;
 	i = (uint32_t)(found - db->users);
 	last = db->n_users - 1;
+	/* Out of both indexes while its record still says where it is. */
+	lt_index_erase(db, db->idx_name, lt_slot_of(db, db->idx_name, i, true),
+		       true);
+	lt_index_erase(db, db->idx_hash, lt_slot_of(db, db->idx_hash, i, false),
+		       false);
 	free(db->users[i].name);
-	if (i != last)
+	if (i != last) {
+		/* The last user moves into the hole: its two entries follow. */
+		db->idx_name[lt_slot_of(db, db->idx_name, last, true)] = i + 1;
+		db->idx_hash[lt_slot_of(db, db->idx_hash, last, false)] = i + 1;
 		db->users[i] = db->users[last];
+	}
 	OPENSSL_cleanse(&db->users[last], sizeof(db->users[last]));
 	db->n_users = last;
-	/*
-	 * Linear probing cannot simply empty a slot (lookups would stop at the
-	 * hole and miss the names probed past it), and the moved user changed
-	 * index: rebuild both indexes from the array.
-	 */
-	memset(db->idx_name, 0,
-	       ((size_t)db->idx_mask + 1) * sizeof(*db->idx_name));
-	memset(db->idx_hash, 0,
-	       ((size_t)db->idx_mask + 1) * sizeof(*db->idx_hash));
-	for (uint32_t j = 0; j < db->n_users; j++)
-		lt_index_insert(db, j);
 	return 0;
 }
 

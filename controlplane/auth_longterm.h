@@ -135,10 +135,12 @@ int auth_user_db_put_keys(struct auth_user_db *db, const char *name, size_t nlen
 			  const uint8_t *key_sha256, uint64_t expires_ms);
 
 /**
- * Remove a user (the admin socket's user-del) and wipe its keys.  The last
- * user moves into its place and both indexes are rebuilt: O(users), for a
- * rare operator action.  Pointers from auth_user_db_find() are invalid
- * afterwards, as after an add.
+ * Remove a user (user-del, a push API DELETE, a pushed user's expiry) and
+ * wipe its keys.  The last user moves into its place; both indexes are
+ * mended in place (backward-shift deletion), so a removal costs what a
+ * lookup does, not O(users): a million pushed users can expire one by
+ * one.  Pointers from auth_user_db_find() are invalid afterwards, as after
+ * an add.
  *
  * @return 0, -ENOENT (no such user) or -EINVAL.
  */

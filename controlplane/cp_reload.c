@@ -187,6 +187,10 @@ cp_reload_run(struct cp_reload *r, const char *source,
 	int rc;
 
 	memset(rep, 0, sizeof(*rep));
+	/* The records file first: a rotation needs it even when the
+	 * configuration is refused. */
+	if (r->usage_json != NULL)
+		cp_usage_json_reopen(r->usage_json);
 	rc = tp_config_load(&next, r->path, rep->err, sizeof(rep->err));
 	if (rc == 0) {
 		rc = cp_setup_rebuild(&fresh, &next, r->boot, r->n_workers,

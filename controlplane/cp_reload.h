@@ -60,6 +60,7 @@
 
 #include "config.h"
 #include "cp_setup.h"
+#include "cp_usage_json.h"
 #include "turn_server.h"
 
 /** Longest error message a report carries. */
@@ -92,6 +93,9 @@ struct cp_reload {
 	struct cp_objects *obj;  /**< the running set, changed in place */
 	struct turn_server *srv; /**< for quotas and max-bps; NULL = none */
 	uint16_t n_workers;      /**< as given to cp_setup_build() */
+	/** Reopened at every reload, whatever the file says (after a
+	 *  logrotate that moved it away); NULL = none. */
+	struct cp_usage_json *usage_json;
 	/* Kept by cp_reload_run(): */
 	struct tp_config last; /**< the file applied last, when have_last */
 	bool have_last;

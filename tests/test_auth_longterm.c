@@ -397,6 +397,85 @@ test_db_many_users(void **state)
 	auth_user_db_free(&db);
 }
 
+/* Both indexes hold every user exactly once, at a slot a lookup from its
+ * home reaches, and nothing else. */
+static void
+check_indexes(const struct auth_user_db *db)
+{
+	uint32_t slots = db->idx_mask + 1, filled_name = 0, filled_hash = 0;
+
+	for (uint32_t s = 0; s < slots; s++) {
+		filled_name += db->idx_name[s] != 0;
+		filled_hash += db->idx_hash[s] != 0;
+		assert_true(db->idx_name[s] <= db->n_users);
+		assert_true(db->idx_hash[s] <= db->n_users);
+	}
+	assert_int_equal(filled_name, db->n_users);
+	assert_int_equal(filled_hash, db->n_users);
+	for (uint32_t i = 0; i < db->n_users; i++) {
+		const struct auth_user *u = &db->users[i];
+
+		assert_ptr_equal(auth_user_db_find(db, u->name, u->name_len), u);
+		assert_ptr_equal(auth_user_db_find_userhash(db, u->userhash), u);
+	}
+}
+
+/* Random adds and removes (re-registrations, deletes, expiries) against a
+ * plain record of who should be there: the indexes, mended in place at
+ * every removal, always agree with it. */
+static void
+test_db_remove_churn(void **state)
+{
+	enum {
+		NAMES = 1500,
+		OPS = 30000
+	};
+	static bool present[NAMES];
+	struct auth_user_db db;
+	uint64_t x = 0x9E3779B97F4A7C15ull;
+	char name[32];
+	uint32_t want = 0;
+
+	(void)state;
+	memset(present, 0, sizeof(present));
+	assert_int_equal(auth_user_db_init(&db, "churn.example", 13), 0);
+	for (int op = 0; op < OPS; op++) {
+		int k, nlen;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		k = (int)(x % NAMES);
+		nlen = snprintf(name, sizeof(name), "u%d", k);
+		if (present[k]) {
+			assert_int_equal(auth_user_db_remove(&db, name,
+							     (size_t)nlen),
+					 0);
+			present[k] = false;
+			want--;
+		} else {
+			assert_int_equal(auth_user_db_add_password(&db, name,
+								   (size_t)nlen,
+								   "pw", 2),
+					 0);
+			present[k] = true;
+			want++;
+		}
+		assert_int_equal(db.n_users, want);
+		if (op % 3000 == 2999)
+			check_indexes(&db);
+	}
+	for (int k = 0; k < NAMES; k++) {
+		int nlen = snprintf(name, sizeof(name), "u%d", k);
+
+		assert_int_equal(auth_user_db_find(&db, name, (size_t)nlen) !=
+					 NULL,
+				 present[k]);
+	}
+	check_indexes(&db);
+	auth_user_db_free(&db);
+}
+
 /* Removal at run time (the admin socket's user-del): every other user is
  * still found by name and by USERHASH, with its own keys, and the removed
  * one by neither; removing what is absent says so. */
@@ -537,6 +616,7 @@ main(void)
 		cmocka_unit_test(test_db_lookup_misses),
 		cmocka_unit_test(test_db_many_users),
 		cmocka_unit_test(test_db_remove),
+		cmocka_unit_test(test_db_remove_churn),
 		cmocka_unit_test(test_db_merge_pushed),
 	};
 

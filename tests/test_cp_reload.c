@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 #include <errno.h>
@@ -368,6 +369,38 @@ test_bad_file(void **state)
 	assert_int_equal(alloc_as(f, &c, "frank", "frankpass", 41), 401);
 }
 
+/* Every reload reopens the usage records' file first, even one that
+ * refuses the configuration: after logrotate moved the file away, records
+ * go to a new file at the configured path. */
+static void
+test_usage_json_reopened(void **state)
+{
+	struct fix *f = *state;
+	char path[80], moved[96], err[256];
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/tp_reload_usage_XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(moved, sizeof(moved), "%s.1", path);
+	f->reload.usage_json =
+		cp_usage_json_open(path, "realm", err, sizeof(err));
+	if (f->reload.usage_json == NULL)
+		fail_msg("open: %s", err);
+	assert_int_equal(rename(path, moved), 0);
+	assert_int_equal(stat(path, &st), -1);
+	write_conf(f, "not a configuration\n");
+	assert_int_not_equal(cp_reload_run(&f->reload, "test", &f->rep), 0);
+	assert_int_equal(stat(path, &st), 0); /* made again */
+	assert_int_equal(st.st_mode & 0777, 0640);
+	cp_usage_json_close(f->reload.usage_json);
+	f->reload.usage_json = NULL;
+	unlink(path);
+	unlink(moved);
+}
+
 /* The admin socket's reload: the report, an error naming the line, and
  * the counters in stats. */
 static void
@@ -523,15 +556,11 @@ main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_user_added),
-		T(test_user_removed_alloc_stays),
-		T(test_pushed_survive),
-		T(test_not_live_reported),
-		T(test_bad_file),
-		T(test_admin_reload),
-		T(test_secrets_and_keys_rotate),
-		T(test_peer_ranges),
-		T(test_quota_and_max_bps),
+		T(test_user_added),     T(test_user_removed_alloc_stays),
+		T(test_pushed_survive), T(test_not_live_reported),
+		T(test_bad_file),       T(test_usage_json_reopened),
+		T(test_admin_reload),   T(test_secrets_and_keys_rotate),
+		T(test_peer_ranges),    T(test_quota_and_max_bps),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

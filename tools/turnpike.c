@@ -368,6 +368,7 @@ main(int argc, char **argv)
 	reload.obj = &obj;
 	reload.srv = loop.srv;
 	reload.n_workers = n_workers;
+	reload.usage_json = usage_json;
 	loop.reload = &reload;
 	loop.reload_requested = &reload_requested;
 	admin_ctx = (struct cp_admin_ctx){
