@@ -56,6 +56,7 @@
 
 #include "auth_rest.h"
 #include "config.h"
+#include "redis_conf.h"
 #include "turnpike/base64.h"
 #include "turnpike/oauth_token.h"
 
@@ -201,6 +202,17 @@ static const struct config_def config_defs[TP_CONFIG_KEY_COUNT] = {
 	[TP_CONFIG_KEY_PUSH_STORE] = { KIND_PATH, false, OFF(push_store), 0, TP_CONFIG_PATH_MAX },
 	[TP_CONFIG_KEY_USAGE_RECORDS_JSON] =
 		{ KIND_PATH, false, OFF(usage_records_json), 0, TP_CONFIG_PATH_MAX },
+	[TP_CONFIG_KEY_REDIS_USERDB] =
+		{ KIND_TEXT, false, OFF(redis_userdb), 0, TP_CONFIG_REDIS_MAX },
+	[TP_CONFIG_KEY_REDIS_STATSDB] =
+		{ KIND_TEXT, false, OFF(redis_statsdb), 0, TP_CONFIG_REDIS_MAX },
+	[TP_CONFIG_KEY_FLEET_ID] = { KIND_TEXT, false, OFF(fleet_id), 0, TP_CONFIG_FLEET_ID_MAX },
+	[TP_CONFIG_KEY_FLEET_LEASE] = { KIND_U32, false, OFF(fleet_lease),
+		TP_CONFIG_FLEET_LEASE_MIN, TP_CONFIG_FLEET_LEASE_MAX },
+	[TP_CONFIG_KEY_FLEET_SHED_ALLOCATIONS] =
+		{ KIND_U32, false, OFF(fleet_shed_allocations), 0, UINT32_MAX },
+	[TP_CONFIG_KEY_FLEET_ADVERTISE] =
+		{ KIND_BIND_ADDR, false, OFF(fleet_advertise), 0, 0 },
 };
 /* clang-format on */
 
@@ -1317,20 +1329,71 @@ config_validate_push(const struct tp_config *cfg, char *err, size_t len)
 		TP_CONFIG_KEY_PUSH_STORE,
 	};
 	bool on = cfg->line[TP_CONFIG_KEY_PUSH_LISTEN] != 0;
+	bool fleet = cfg->line[TP_CONFIG_KEY_REDIS_USERDB] != 0;
 
+	/* With a fleet, pushes are kept in its Redis (fleet_store.h). */
+	if (fleet && cfg->line[TP_CONFIG_KEY_PUSH_STORE] != 0)
+		return config_conflict(cfg, err, len, TP_CONFIG_KEY_PUSH_STORE,
+				       TP_CONFIG_KEY_REDIS_USERDB,
+				       "pushes are kept in redis-userdb's "
+				       "Redis; drop push-store");
 	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
+		if (fleet && needed[i] == TP_CONFIG_KEY_PUSH_STORE)
+			continue;
 		if (on && cfg->line[needed[i]] == 0)
 			return config_conflict(cfg, err, len,
 					       TP_CONFIG_KEY_PUSH_LISTEN,
 					       TP_CONFIG_KEY_PUSH_LISTEN,
 					       "needs %s (push-cert, push-pkey, "
-					       "push-client-ca and push-store)",
+					       "push-client-ca, and push-store "
+					       "or redis-userdb)",
 					       config_key_names[needed[i]]);
 		if (!on && cfg->line[needed[i]] != 0)
 			return config_conflict(cfg, err, len, needed[i],
 					       needed[i],
 					       "means nothing without push-listen");
 	}
+	return 0;
+}
+
+/*
+ * The fleet's keys: each Redis string must parse (the error names what in
+ * it is wrong, never the password), and the fleet-* keys mean nothing
+ * without redis-userdb.
+ */
+static int
+config_validate_fleet(const struct tp_config *cfg, char *err, size_t len)
+{
+	static const enum tp_config_key fleet_keys[] = {
+		TP_CONFIG_KEY_FLEET_ID,
+		TP_CONFIG_KEY_FLEET_LEASE,
+		TP_CONFIG_KEY_FLEET_SHED_ALLOCATIONS,
+		TP_CONFIG_KEY_FLEET_ADVERTISE,
+	};
+	static const enum tp_config_key redis_keys[] = {
+		TP_CONFIG_KEY_REDIS_USERDB,
+		TP_CONFIG_KEY_REDIS_STATSDB,
+	};
+	const char *text[] = { cfg->redis_userdb, cfg->redis_statsdb };
+	struct redis_conf rc;
+	char why[160];
+
+	for (size_t i = 0; i < 2; i++) {
+		if (cfg->line[redis_keys[i]] == 0)
+			continue;
+		if (redis_conf_parse(text[i], &rc, why, sizeof(why)) != 0)
+			return config_conflict(cfg, err, len, redis_keys[i],
+					       redis_keys[i], "%s", why);
+		OPENSSL_cleanse(rc.password, sizeof(rc.password));
+	}
+	if (cfg->line[TP_CONFIG_KEY_REDIS_USERDB] != 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(fleet_keys) / sizeof(fleet_keys[0]); i++)
+		if (cfg->line[fleet_keys[i]] != 0)
+			return config_conflict(cfg, err, len, fleet_keys[i],
+					       fleet_keys[i],
+					       "means nothing without "
+					       "redis-userdb");
 	return 0;
 }
 
@@ -1482,6 +1545,8 @@ tp_config_validate(const struct tp_config *cfg, char *err, size_t len)
 	if (rc == 0)
 		rc = config_validate_push(cfg, err, len);
 	if (rc == 0)
+		rc = config_validate_fleet(cfg, err, len);
+	if (rc == 0)
 		rc = config_validate_transports(cfg, err, len);
 	if (rc == 0)
 		rc = config_validate_ports(cfg, err, len);
@@ -1549,6 +1614,7 @@ tp_config_init_defaults(struct tp_config *cfg)
 	cfg->allocations_per_worker = TP_CONFIG_DEFAULT_ALLOCS_PER_WORKER;
 	cfg->user_quota = TP_CONFIG_DEFAULT_USER_QUOTA;
 	cfg->total_quota = TP_CONFIG_DEFAULT_TOTAL_QUOTA;
+	cfg->fleet_lease = TP_CONFIG_DEFAULT_FLEET_LEASE;
 	cfg->oauth_kid_quota = TP_CONFIG_DEFAULT_OAUTH_KID_QUOTA;
 	cfg->stale_nonce = TP_CONFIG_DEFAULT_STALE_NONCE;
 	cfg->rest_max_lifetime = TP_CONFIG_DEFAULT_REST_MAX_LIFETIME;

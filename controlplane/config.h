@@ -161,6 +161,14 @@
 #define TP_CONFIG_DEFAULT_ADMIN_SOCKET "/run/turnpike.sock"
 /** Longest interface name (IF_NAMESIZE - 1). */
 #define TP_CONFIG_IFNAME_MAX 15
+/** Longest redis-userdb and redis-statsdb value. */
+#define TP_CONFIG_REDIS_MAX 600
+/** Longest fleet-id. */
+#define TP_CONFIG_FLEET_ID_MAX 64
+/** fleet-lease bounds and default, seconds. */
+#define TP_CONFIG_FLEET_LEASE_MIN 1
+#define TP_CONFIG_FLEET_LEASE_MAX 300
+#define TP_CONFIG_DEFAULT_FLEET_LEASE 5
 /** Port of an alternate-server given without one (coturn's default). */
 #define TP_CONFIG_DEFAULT_ALTERNATE_PORT 3478
 
@@ -237,7 +245,13 @@
 	X(PUSH_PKEY, "push-pkey")                             \
 	X(PUSH_CLIENT_CA, "push-client-ca")                   \
 	X(PUSH_STORE, "push-store")                           \
-	X(USAGE_RECORDS_JSON, "usage-records-json")
+	X(USAGE_RECORDS_JSON, "usage-records-json")           \
+	X(REDIS_USERDB, "redis-userdb")                       \
+	X(REDIS_STATSDB, "redis-statsdb")                     \
+	X(FLEET_ID, "fleet-id")                               \
+	X(FLEET_LEASE, "fleet-lease")                         \
+	X(FLEET_SHED_ALLOCATIONS, "fleet-shed-allocations")   \
+	X(FLEET_ADVERTISE, "fleet-advertise")
 
 /** Index of a key, for tp_config::line[]. */
 enum tp_config_key {
@@ -435,6 +449,22 @@ struct tp_config {
 	/** Usage records as JSON lines (cp_usage_json.h): the file they are
 	 *  appended to; owned; NULL = none. */
 	char *usage_records_json;
+	/**
+	 * The fleet (fleet.h): pushed credentials, quotas and load shared
+	 * through the Redis of redis_userdb (coturn's connection string,
+	 * redis_conf.h; "" = no fleet); usage and status published to
+	 * redis_statsdb ("" = none).  fleet_id names this relay (default: the
+	 * host name); a quota lease lasts fleet_lease seconds; over
+	 * fleet_shed_allocations allocations (0 = never) an Allocate is sent to
+	 * the least loaded relay, at the address each relay advertises
+	 * (fleet_advertise; default the first listening-ip and port).
+	 */
+	char redis_userdb[TP_CONFIG_REDIS_MAX + 1];
+	char redis_statsdb[TP_CONFIG_REDIS_MAX + 1];
+	char fleet_id[TP_CONFIG_FLEET_ID_MAX + 1];
+	uint32_t fleet_lease;
+	uint32_t fleet_shed_allocations;
+	struct tp_addr fleet_advertise;
 
 	/**
 	 * Line of the first occurrence of each key, 0 when the key was not
