@@ -11,6 +11,9 @@ packages=(
 	libcivetweb-dev
 	# the push API: HTTPS (libh2o's event loop), JSON, its durable store
 	libh2o-evloop-dev libjansson-dev libsqlite3-dev
+	# the fleet: Redis through hiredis; the fleet test runs a real
+	# redis-server (redis-cli to look inside it)
+	libhiredis-dev redis-server redis-tools
 	# push-bench's load (tools/bench/push-load.c): an HTTPS client
 	libcurl4-openssl-dev
 	# sd_notify for the Type=notify unit: libsystemd; systemd-analyze for

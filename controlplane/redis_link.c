@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A Redis connection that reconnects with back-off (see redis_link.h).
+ * Runs on whichever one thread owns the link; owns its hiredis context.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "cp_log.h"
+#include "redis_link.h"
+
+static struct timeval
+ms_to_tv(uint64_t ms)
+{
+	return (struct timeval){ .tv_sec = (time_t)(ms / 1000),
+				 .tv_usec = (suseconds_t)(ms % 1000) * 1000 };
+}
+
+void
+redis_link_init(struct redis_link *l, const struct redis_conf *conf,
+		const char *name)
+{
+	memset(l, 0, sizeof(*l));
+	l->conf = *conf;
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	l->backoff_ms = REDIS_LINK_BACKOFF_MIN_MS;
+}
+
+void
+redis_link_fail(struct redis_link *l, uint64_t now_ms, const char *reason)
+{
+	char why[160];
+
+	/* @reason may be the context's own errstr, freed below. */
+	snprintf(why, sizeof(why), "%s", reason);
+	if (l->c != NULL) {
+		redisFree(l->c);
+		l->c = NULL;
+	}
+	l->failures++;
+	if (l->was_up)
+		cp_log(CP_LOG_WARN, "fleet.redis_down",
+		       "link=%s server=%s:%u reason=\"%s\" retry_ms=%u",
+		       l->name, l->conf.host, l->conf.port, why, l->backoff_ms);
+	l->was_up = false;
+	l->next_try_ms = now_ms + l->backoff_ms;
+	l->backoff_ms = l->backoff_ms * 2 > REDIS_LINK_BACKOFF_MAX_MS ?
+				REDIS_LINK_BACKOFF_MAX_MS :
+				l->backoff_ms * 2;
+}
+
+/* AUTH and SELECT on a fresh context.  @return NULL or what failed. */
+static const char *
+link_login(struct redis_link *l)
+{
+	redisReply *r;
+	bool ok;
+
+	if (l->conf.password[0] != '\0') {
+		r = redisCommand(l->c, "AUTH %s", l->conf.password);
+		ok = r != NULL && r->type == REDIS_REPLY_STATUS;
+		if (r != NULL)
+			freeReplyObject(r);
+		if (!ok)
+			return "AUTH refused";
+	}
+	if (l->conf.db != 0) {
+		r = redisCommand(l->c, "SELECT %u", l->conf.db);
+		ok = r != NULL && r->type == REDIS_REPLY_STATUS;
+		if (r != NULL)
+			freeReplyObject(r);
+		if (!ok)
+			return "SELECT refused";
+	}
+	return NULL;
+}
+
+bool
+redis_link_ensure(struct redis_link *l, uint64_t now_ms)
+{
+	const char *why;
+
+	if (l->c != NULL)
+		return true;
+	if (now_ms < l->next_try_ms)
+		return false;
+	l->c = redisConnectWithTimeout(l->conf.host, l->conf.port,
+				       ms_to_tv((uint64_t)l->conf.connect_timeout_s *
+						1000));
+	if (l->c == NULL) {
+		redis_link_fail(l, now_ms, "no memory");
+		return false;
+	}
+	if (l->c->err != 0) {
+		redis_link_fail(l, now_ms, l->c->errstr);
+		return false;
+	}
+	redisSetTimeout(l->c, ms_to_tv(REDIS_LINK_CMD_TIMEOUT_MS));
+	redisEnableKeepAlive(l->c);
+	why = link_login(l);
+	if (why != NULL) {
+		redis_link_fail(l, now_ms, why);
+		return false;
+	}
+	l->connects++;
+	l->backoff_ms = REDIS_LINK_BACKOFF_MIN_MS;
+	l->was_up = true;
+	cp_log(CP_LOG_INFO, "fleet.redis_up", "link=%s server=%s:%u db=%u",
+	       l->name, l->conf.host, l->conf.port, l->conf.db);
+	return true;
+}
+
+/* After a command: NULL means the context is broken. */
+static redisReply *
+link_checked(struct redis_link *l, uint64_t now_ms, void *reply)
+{
+	if (reply == NULL)
+		redis_link_fail(l, now_ms,
+				l->c->errstr[0] ? l->c->errstr : "no answer");
+	return reply;
+}
+
+redisReply *
+redis_link_cmd(struct redis_link *l, uint64_t now_ms, const char *fmt, ...)
+{
+	va_list ap;
+	void *r;
+
+	if (l->c == NULL)
+		return NULL;
+	va_start(ap, fmt);
+	r = redisvCommand(l->c, fmt, ap);
+	va_end(ap);
+	return link_checked(l, now_ms, r);
+}
+
+redisReply *
+redis_link_argv(struct redis_link *l, uint64_t now_ms, int argc,
+		const char **argv, const size_t *argvlen)
+{
+	if (l->c == NULL)
+		return NULL;
+	return link_checked(l, now_ms,
+			    redisCommandArgv(l->c, argc, argv, argvlen));
+}
+
+int
+redis_link_replies(struct redis_link *l, uint64_t now_ms, redisReply **out,
+		   size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		void *r = NULL;
+
+		if (l->c == NULL || redisGetReply(l->c, &r) != REDIS_OK ||
+		    r == NULL) {
+			for (size_t j = 0; j < i; j++)
+				freeReplyObject(out[j]);
+			redis_link_fail(l, now_ms,
+					l->c != NULL && l->c->errstr[0] ?
+						l->c->errstr :
+						"no answer");
+			return -EIO;
+		}
+		out[i] = r;
+	}
+	return 0;
+}
+
+void
+redis_link_fini(struct redis_link *l)
+{
+	if (l->c != NULL)
+		redisFree(l->c);
+	l->c = NULL;
+	OPENSSL_cleanse(l->conf.password, sizeof(l->conf.password));
+}
