@@ -87,6 +87,20 @@ struct push_op {
 	bool finished; /**< push_pipeline_run()'s answer is ready */
 };
 
+/**
+ * Where ops are kept (push_pipeline.h runs them on its store thread):
+ * the SQLite store (push_store.h) or the fleet's Redis (fleet.h).
+ */
+struct push_backend {
+	void *ctx;
+	/** Run @p n ops as one batch; each gets its status (see
+	 *  push_store_run()).  @p now: Unix seconds.  @return 0 or -EIO. */
+	int (*run)(void *ctx, struct push_op **ops, size_t n, int64_t now);
+	/** Forget users whose expiry has passed; NULL when the backend
+	 *  does that itself. */
+	int (*purge)(void *ctx, int64_t now);
+};
+
 /** Wipe every secret byte of @p op (its keys, secrets and prev). */
 void push_op_wipe(struct push_op *op);
 

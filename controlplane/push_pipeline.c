@@ -102,10 +102,11 @@ store_thread(void *arg)
 		pthread_mutex_unlock(&p->mu);
 
 		if (n > 0)
-			push_store_run(p->store, batch, n, (int64_t)time(NULL));
-		if (time(NULL) - last_purge >= PURGE_INTERVAL_S) {
+			p->be.run(p->be.ctx, batch, n, (int64_t)time(NULL));
+		if (p->be.purge != NULL &&
+		    time(NULL) - last_purge >= PURGE_INTERVAL_S) {
 			last_purge = time(NULL);
-			push_store_purge(p->store, (int64_t)last_purge);
+			p->be.purge(p->be.ctx, (int64_t)last_purge);
 		}
 
 		pthread_mutex_lock(&p->mu);
@@ -145,12 +146,12 @@ store_thread(void *arg)
 }
 
 int
-push_pipeline_start(struct push_pipeline *p, struct push_store *store)
+push_pipeline_start(struct push_pipeline *p, const struct push_backend *be)
 {
 	int rc;
 
 	memset(p, 0, sizeof(*p));
-	p->store = store;
+	p->be = *be;
 	p->to_store_tail = &p->to_store;
 	p->to_apply_tail = &p->to_apply;
 	pthread_mutex_init(&p->mu, NULL);

@@ -26,7 +26,6 @@
 #include <stdint.h>
 
 #include "push_op.h"
-#include "push_store.h"
 
 /** Most ops one transaction takes. */
 #define PUSH_BATCH_MAX 256
@@ -49,15 +48,15 @@ struct push_pipeline {
 	pthread_cond_t done; /**< push_pipeline_run() waits for its answer */
 	struct push_op *to_store, **to_store_tail;
 	struct push_op *to_apply, **to_apply_tail;
-	struct push_store *store;
+	struct push_backend be;
 	pthread_t thread;
 	bool running;  /**< the store thread was started */
 	bool stopping; /**< no more ops are taken */
 	struct push_counters c;
 };
 
-/** Start the store thread on @p store.  @return 0 or -errno. */
-int push_pipeline_start(struct push_pipeline *p, struct push_store *store);
+/** Start the store thread on @p be (copied).  @return 0 or -errno. */
+int push_pipeline_start(struct push_pipeline *p, const struct push_backend *be);
 
 /**
  * Send @p op through the store and, if it changed something, the control

@@ -25,6 +25,7 @@ push_service_start(struct push_service *ps, const struct tp_config *cfg,
 		   struct cp_objects *obj, const struct turn_server *srv,
 		   uint64_t now_ms, char *err, size_t err_len)
 {
+	struct push_backend be;
 	char why[384];
 	int rc;
 
@@ -44,7 +45,8 @@ push_service_start(struct push_service *ps, const struct tp_config *cfg,
 		return fail(cfg, TP_CONFIG_KEY_PUSH_STORE, "push-store", why,
 			    err, err_len);
 	}
-	rc = push_pipeline_start(&ps->pipeline, ps->store);
+	be = push_store_backend(ps->store);
+	rc = push_pipeline_start(&ps->pipeline, &be);
 	if (rc != 0) {
 		push_service_stop(ps);
 		snprintf(err, err_len, "push: cannot start the store thread: %s",

@@ -431,3 +431,23 @@ push_store_purge(struct push_store *st, int64_t now)
 		return -EIO;
 	return sqlite3_changes(st->db);
 }
+
+static int
+store_backend_run(void *ctx, struct push_op **ops, size_t n, int64_t now)
+{
+	return push_store_run(ctx, ops, n, now);
+}
+
+static int
+store_backend_purge(void *ctx, int64_t now)
+{
+	return push_store_purge(ctx, now);
+}
+
+struct push_backend
+push_store_backend(struct push_store *st)
+{
+	return (struct push_backend){ .ctx = st,
+				      .run = store_backend_run,
+				      .purge = store_backend_purge };
+}

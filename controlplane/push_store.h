@@ -68,4 +68,7 @@ int push_store_load(struct push_store *st, int64_t now,
 /** Delete the users whose expiry has passed.  @return how many, or -EIO. */
 int push_store_purge(struct push_store *st, int64_t now);
 
+/** @p st as a push_backend for push_pipeline_start(). */
+struct push_backend push_store_backend(struct push_store *st);
+
 #endif /* TURNPIKE_PUSH_STORE_H */

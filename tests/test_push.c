@@ -164,6 +164,7 @@ static int
 setup_pipe(void **state, const char *conf)
 {
 	struct fix *f = fix_new();
+	struct push_backend be;
 	char err[512] = "";
 
 	*state = f;
@@ -176,7 +177,8 @@ setup_pipe(void **state, const char *conf)
 	push_apply_init(&f->apply, &f->obj, NULL);
 	f->apply.now_ms = NOW_MS;
 	store_open(f, REALM);
-	assert_int_equal(push_pipeline_start(&f->pipe, f->st), 0);
+	be = push_store_backend(f->st);
+	assert_int_equal(push_pipeline_start(&f->pipe, &be), 0);
 	f->pipe_started = true;
 	return 0;
 }
