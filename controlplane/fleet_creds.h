@@ -115,7 +115,7 @@ int fleet_msg_format(char *out, size_t cap, const char *origin,
  * else (a wrong shape, an unknown kind, an empty or over-long part).
  */
 int fleet_msg_parse(const char *msg, size_t len, const char **origin,
-		    size_t *origin_len, enum push_kind *kind,
-		    const char **name, size_t *name_len);
+		    size_t *origin_len, enum push_kind *kind, const char **name,
+		    size_t *name_len);
 
 #endif /* TURNPIKE_FLEET_CREDS_H */
