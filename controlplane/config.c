@@ -1685,6 +1685,41 @@ config_dump_text(FILE *out, const char *key, const char *value)
 		quote ? "\"" : "");
 }
 
+/* A Redis connection string (redis_conf.h) with its password hidden. */
+static void
+config_dump_redis(FILE *out, const char *key, const char *text)
+{
+	struct redis_conf rc;
+	char why[160];
+
+	if (redis_conf_parse(text, &rc, why, sizeof(why)) != 0)
+		fprintf(out, "%s=<redacted>\n", key);
+	else if (rc.password[0] == '\0')
+		config_dump_text(out, key, text);
+	else
+		fprintf(out,
+			"%s=\"ip=%s port=%u dbname=%" PRIu32
+			" password=<redacted> connect_timeout=%" PRIu32 "\"\n",
+			key, rc.host, rc.port, rc.db, rc.connect_timeout_s);
+	OPENSSL_cleanse(rc.password, sizeof(rc.password));
+}
+
+/* The keys that mean something only with redis-userdb. */
+static bool
+config_fleet_only(enum tp_config_key id)
+{
+	return id == TP_CONFIG_KEY_FLEET_ID || id == TP_CONFIG_KEY_FLEET_LEASE ||
+	       id == TP_CONFIG_KEY_FLEET_SHED_ALLOCATIONS ||
+	       id == TP_CONFIG_KEY_FLEET_ADVERTISE;
+}
+
+static bool
+config_redis_key(enum tp_config_key id)
+{
+	return id == TP_CONFIG_KEY_REDIS_USERDB ||
+	       id == TP_CONFIG_KEY_REDIS_STATSDB;
+}
+
 /* Print a range the way it would be written: "a", "a/len" or "lo-hi". */
 static void
 config_dump_range(FILE *out, const char *key, const struct tp_ip_range *r)
@@ -1796,9 +1831,14 @@ config_dump_key(FILE *out, enum tp_config_key id, const struct tp_config *cfg)
 	 * Without TLS a TLS-only key has no effect, and giving it would be
 	 * refused: print its value as a comment, so the dump still reads back.
 	 */
-	if (def->tls_only && config_tls_unset(cfg)) {
+	if ((def->tls_only && config_tls_unset(cfg)) ||
+	    (config_fleet_only(id) && cfg->redis_userdb[0] == '\0')) {
 		snprintf(commented, sizeof(commented), "# %s", key);
 		key = commented;
+	}
+	if (config_redis_key(id) && *(const char *)field != '\0') {
+		config_dump_redis(out, key, field);
+		return;
 	}
 
 	switch (def->kind) {
@@ -1817,13 +1857,13 @@ config_dump_key(FILE *out, enum tp_config_key id, const struct tp_config *cfg)
 	case KIND_TEXT:
 	case KIND_SOCKET:
 		if (*(const char *)field == '\0')
-			fprintf(out, "# %s not set\n", key);
+			fprintf(out, "# %s not set\n", config_key_names[id]);
 		else
 			config_dump_text(out, key, field);
 		break;
 	case KIND_PATH:
 		if (*(char *const *)field == NULL)
-			fprintf(out, "# %s not set\n", key);
+			fprintf(out, "# %s not set\n", config_key_names[id]);
 		else
 			config_dump_text(out, key, *(char *const *)field);
 		break;
@@ -1832,7 +1872,7 @@ config_dump_key(FILE *out, enum tp_config_key id, const struct tp_config *cfg)
 		break;
 	case KIND_BIND_ADDR:
 		if (((const struct tp_addr *)field)->port == 0)
-			fprintf(out, "# %s not set\n", key);
+			fprintf(out, "# %s not set\n", config_key_names[id]);
 		else
 			fprintf(out, "%s=%s\n", key,
 				tp_addr_format(field, ip, sizeof(ip)));
@@ -1841,7 +1881,7 @@ config_dump_key(FILE *out, enum tp_config_key id, const struct tp_config *cfg)
 		const struct tp_config_ip_pair *pair = field;
 
 		if (pair->v4.line == 0 && pair->v6.line == 0)
-			fprintf(out, "# %s not set\n", key);
+			fprintf(out, "# %s not set\n", config_key_names[id]);
 		if (pair->v4.line != 0)
 			fprintf(out, "%s=%s\n", key,
 				tp_ip_format(&pair->v4.ip, ip, sizeof(ip)));
@@ -1945,6 +1985,9 @@ tp_config_key_equal(const struct tp_config *a, const struct tp_config *b,
 		return false;
 	def = &config_defs[id];
 	/* The dump hides secrets: compare those items themselves. */
+	if (config_redis_key(id))
+		return strcmp((const char *)a + def->off,
+			      (const char *)b + def->off) == 0;
 	if (def->kind == KIND_USER || def->kind == KIND_SECRET)
 		return config_texts_equal((const void *)((const char *)a +
 							 def->off),

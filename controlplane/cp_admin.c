@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -399,6 +400,26 @@ cmd_user_add(struct cp_admin_ctx *ctx, char **argv, int argc, struct admin_out *
 		if (rc != 0)
 			auth_user_db_remove(db, argv[0], nlen);
 	}
+	if (rc == 0 && ctx->share_user != NULL) {
+		rc = ctx->share_user(ctx->share_arg,
+				     auth_user_db_find(db, argv[0], nlen),
+				     argv[0],
+				     life_s > 0 ? (int64_t)time(NULL) +
+							  (int64_t)life_s :
+						  0);
+		if (rc != 0) {
+			expiry_forget(ctx, argv[0]);
+			auth_user_db_remove(db, argv[0], nlen);
+			cp_log(CP_LOG_WARN, "admin.user_add",
+			       "name=%s result=error reason=fleet rc=%d",
+			       argv[0], rc);
+			return admin_fail(o, "%s",
+					  rc == -EAGAIN ?
+						  "the fleet's Redis is down: "
+						  "not added, try again" :
+						  strerror(-rc));
+		}
+	}
 	if (rc != 0) {
 		cp_log(CP_LOG_WARN, "admin.user_add",
 		       "name=%s result=error rc=%d", argv[0], rc);
@@ -430,6 +451,17 @@ cmd_user_del(struct cp_admin_ctx *ctx, char **argv, int argc, struct admin_out *
 	(void)argc;
 	if (need_mech(ctx, ctx->obj->auth.users, "lt-cred-mech", o) != 0)
 		return -1;
+	if (auth_user_db_find(db, argv[0], nlen) == NULL)
+		return admin_fail(o, "no such user");
+	if (ctx->share_user != NULL) {
+		rc = ctx->share_user(ctx->share_arg, NULL, argv[0], 0);
+		if (rc != 0)
+			return admin_fail(o, "%s",
+					  rc == -EAGAIN ?
+						  "the fleet's Redis is down: "
+						  "not deleted, try again" :
+						  strerror(-rc));
+	}
 	rc = auth_user_db_remove(db, argv[0], nlen);
 	if (rc != 0)
 		return admin_fail(o, "%s",

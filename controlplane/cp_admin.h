@@ -125,6 +125,15 @@ struct cp_admin_ctx {
 	/** The `reload` command's state (cp_reload.h), also read for the
 	 *  reload counters in stats; NULL = `reload` answers an error. */
 	struct cp_reload *reload;
+	/**
+	 * Shares a user added (@p u) or removed (@p u NULL) with the other
+	 * relays of a fleet (cp_fleet_share_user()); @p expires: Unix
+	 * seconds, 0 = never.  Returns 0 or -errno: the command is refused
+	 * and undone.  NULL = alone.
+	 */
+	int (*share_user)(void *arg, const struct auth_user *u,
+			  const char *name, int64_t expires);
+	void *share_arg;
 	/** The server's clock (turn_server_handle's now_ms), for expiries. */
 	uint64_t now_ms;
 	/* Users pushed with a lifetime (owned). */

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cp_fleet.h"
 #include "cp_log.h"
 #include "cp_loop.h"
 #include "turnpike/dp_msg.h"
@@ -346,6 +347,14 @@ cp_loop_admin_stats(void *arg, char *buf, size_t cap)
 			     c.ops, c.batches, c.max_batch, c.failed,
 			     a->applied, a->rejected, a->expired);
 	}
+	if (loop->fleet != NULL) {
+		n = cp_fleet_admin_stats(loop->fleet,
+					 buf + (len < cap ? len : cap),
+					 len < cap ? cap - len : 0);
+		if (n < 0)
+			return n;
+		len += (size_t)n;
+	}
 	if (loop->plane.port_counters != NULL) {
 		struct tp_plane_counter pc[TP_PLANE_MAX_PORT_COUNTERS];
 		unsigned int n_pc =
@@ -522,6 +531,8 @@ cp_loop_run(struct cp_loop *loop)
 			push_pipeline_poll(loop->push, push_apply_op,
 					   loop->push_apply);
 		}
+		if (loop->fleet != NULL)
+			cp_fleet_poll(loop->fleet, now);
 		if (loop->reload_requested != NULL && *loop->reload_requested) {
 			struct cp_reload_report rep;
 

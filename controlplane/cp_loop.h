@@ -28,6 +28,8 @@
 #include "turn_server.h"
 #include "turnpike/plane.h"
 
+struct cp_fleet; /* cp_fleet.h */
+
 /** The control thread's view of the running relay. */
 struct cp_loop {
 	struct tp_plane_ops plane; /**< the fast path's doors */
@@ -59,6 +61,8 @@ struct cp_loop {
 	 *  their applier; NULL = no push API. */
 	struct push_pipeline *push;
 	struct push_apply *push_apply;
+	/** The other relays of a fleet (cp_fleet.h); NULL = alone. */
+	struct cp_fleet *fleet;
 	/** Allocate requests' handling times (into the snapshot). */
 	struct cp_hist alloc_duration;
 	/** Usage records as JSON lines, besides the alloc.end log line

@@ -23,29 +23,38 @@ fail(const struct tp_config *cfg, enum tp_config_key key, const char *key_name,
 int
 push_service_start(struct push_service *ps, const struct tp_config *cfg,
 		   struct cp_objects *obj, const struct turn_server *srv,
-		   uint64_t now_ms, char *err, size_t err_len)
+		   struct fleet *fleet, uint64_t now_ms, char *err,
+		   size_t err_len)
 {
 	struct push_backend be;
 	char why[384];
 	int rc;
 
 	memset(ps, 0, sizeof(*ps));
-	ps->store =
-		push_store_open(cfg->push_store, cfg->realm, why, sizeof(why));
-	if (ps->store == NULL)
-		return fail(cfg, TP_CONFIG_KEY_PUSH_STORE, "push-store", why,
-			    err, err_len);
 	push_apply_init(&ps->apply, obj, srv);
-	push_apply_expire(&ps->apply, now_ms);
-	ps->loaded = push_store_load(ps->store, (int64_t)time(NULL),
-				     push_apply_loaded, &ps->apply, why,
-				     sizeof(why));
-	if (ps->loaded < 0) {
-		push_service_stop(ps);
-		return fail(cfg, TP_CONFIG_KEY_PUSH_STORE, "push-store", why,
-			    err, err_len);
+	if (fleet != NULL) {
+		/* The fleet's Redis is the store; what it holds arrives as
+		 * changes once the fleet thread has read it (cp_fleet.h). */
+		be = fleet_push_backend(fleet);
+	} else {
+		ps->store = push_store_open(cfg->push_store, cfg->realm, why,
+					    sizeof(why));
+		if (ps->store == NULL) {
+			push_service_stop(ps);
+			return fail(cfg, TP_CONFIG_KEY_PUSH_STORE, "push-store",
+				    why, err, err_len);
+		}
+		push_apply_expire(&ps->apply, now_ms);
+		ps->loaded = push_store_load(ps->store, (int64_t)time(NULL),
+					     push_apply_loaded, &ps->apply, why,
+					     sizeof(why));
+		if (ps->loaded < 0) {
+			push_service_stop(ps);
+			return fail(cfg, TP_CONFIG_KEY_PUSH_STORE, "push-store",
+				    why, err, err_len);
+		}
+		be = push_store_backend(ps->store);
 	}
-	be = push_store_backend(ps->store);
 	rc = push_pipeline_start(&ps->pipeline, &be);
 	if (rc != 0) {
 		push_service_stop(ps);
@@ -53,6 +62,8 @@ push_service_start(struct push_service *ps, const struct tp_config *cfg,
 			 strerror(-rc));
 		return rc;
 	}
+	if (cfg->line[TP_CONFIG_KEY_PUSH_LISTEN] == 0)
+		return 0; /* a fleet's relay without the HTTPS API */
 	ps->http = push_http_start(cfg, cfg->realm, &ps->pipeline, why,
 				   sizeof(why));
 	if (ps->http == NULL) {
@@ -63,7 +74,8 @@ push_service_start(struct push_service *ps, const struct tp_config *cfg,
 		return -EINVAL;
 	}
 	cp_log(CP_LOG_INFO, "push.start", "loaded=%d users=%u store=%s",
-	       ps->loaded, obj->users.n_users, cfg->push_store);
+	       ps->loaded, obj->users.n_users,
+	       fleet != NULL ? "redis-userdb" : cfg->push_store);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "cp_setup.h"
+#include "fleet.h"
 #include "push_apply.h"
 #include "push_http.h"
 #include "push_pipeline.h"
@@ -29,14 +30,18 @@ struct push_service {
 
 /**
  * Open cfg->push_store, load what it holds into @p obj's tables, start the
- * store thread and listen on cfg->push_listen.  @p now_ms is the server's
- * clock.  Errors name the file, line and key.
+ * store thread and listen on cfg->push_listen.  With @p fleet (a relay of
+ * a fleet, redis-userdb) the fleet's Redis is the store instead, and
+ * without push-listen there is no HTTPS, only the tables' applier for the
+ * fleet's changes.  @p now_ms is the server's clock.  Errors name the
+ * file, line and key.
  *
  * @return 0 or -errno; on failure nothing needs stopping.
  */
 int push_service_start(struct push_service *ps, const struct tp_config *cfg,
 		       struct cp_objects *obj, const struct turn_server *srv,
-		       uint64_t now_ms, char *err, size_t err_len);
+		       struct fleet *fleet, uint64_t now_ms, char *err,
+		       size_t err_len);
 
 /** Answer whatever waits (503), stop HTTPS, the store thread, the store.
  *  Call after the control loop's last turn.  Safe on a zeroed struct. */

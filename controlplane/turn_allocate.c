@@ -53,6 +53,9 @@
 #include "turn_internal.h"
 #include "turn_quota.h"
 
+/* allocate_create(): the fleet was asked; answer nothing yet. */
+#define ALLOCATE_PENDING 1
+
 /* What the checks decided. */
 struct alloc_plan {
 	uint8_t family;      /* of the relayed address */
@@ -276,27 +279,80 @@ allocate_commit(const struct turn_req *r, const struct alloc_plan *plan,
 	return 0;
 }
 
-/* Step 10 and the allocation itself.  @return 0 or the error code. */
+/* Step 10 on this relay's counts.  @return 0, 486 or 508. */
+static uint16_t
+allocate_check_quotas(const struct turn_server *srv,
+		      const struct turn_quota_keys *qk)
+{
+	const struct turn_params *p = &srv->p;
+
+	if ((p->user_quota != 0 &&
+	     turn_quota_held(&srv->table, qk, TURN_QUOTA_PERSON) >= p->user_quota) ||
+	    (p->kid_quota != 0 &&
+	     turn_quota_held(&srv->table, qk, TURN_QUOTA_KID) >= p->kid_quota))
+		return 486;
+	if (p->total_quota != 0 && srv->table.n_allocs >= p->total_quota)
+		return 508;
+	return 0;
+}
+
+static uint16_t allocate_place(const struct turn_req *r, struct alloc_plan *plan,
+			       const struct turn_quota_keys *qk);
+
+/*
+ * Step 10 and the allocation itself.  In a fleet the quotas are the
+ * fleet's (turn_fleet_ops::quota): counted there in one round trip while
+ * this request waits (ALLOCATE_PENDING), or here alone when the fleet
+ * cannot answer.  @return 0, ALLOCATE_PENDING or the error code.
+ */
 static uint16_t
 allocate_create(const struct turn_req *r, struct alloc_plan *plan)
 {
 	struct turn_server *srv = r->srv;
 	const struct turn_params *p = &srv->p;
 	struct turn_quota_keys qk;
+	enum turn_fleet_quota fq;
+	uint16_t code;
+
+	turn_quota_keys_make(r->auth, &qk);
+	if (srv->shutting_down)
+		return 508;
+	fq = p->fleet == NULL ? TURN_FLEET_LOCAL :
+				p->fleet->quota(p->fleet->ctx, p, r->pkt,
+						r->msg.tid, &qk, r->now_ms);
+	switch (fq) {
+	case TURN_FLEET_PENDING:
+		return ALLOCATE_PENDING;
+	case TURN_FLEET_DENIED:
+		return 486;
+	case TURN_FLEET_DENIED_ALL:
+		return 508;
+	case TURN_FLEET_GRANTED:
+		break; /* the fleet counted every limit */
+	default:
+		code = allocate_check_quotas(srv, &qk);
+		if (code != 0)
+			return code;
+	}
+	code = allocate_place(r, plan, &qk);
+	if (p->fleet != NULL && (code == 0) == (fq == TURN_FLEET_LOCAL))
+		/* made after a local decision: the fleet counts it too;
+		 * granted but failed: the fleet forgets it */
+		p->fleet->counted(p->fleet->ctx, &qk, code == 0);
+	return code;
+}
+
+/* The relay port and slot, then the record.  @return 0 or the code. */
+static uint16_t
+allocate_place(const struct turn_req *r, struct alloc_plan *plan,
+	       const struct turn_quota_keys *qk)
+{
+	struct turn_server *srv = r->srv;
+	const struct turn_params *p = &srv->p;
 	struct tp_addr relay, relay2 = { .ip.family = TP_AF_NONE };
 	uint16_t owner, code;
 	uint32_t slot;
 
-	turn_quota_keys_make(r->auth, &qk);
-	if ((p->user_quota != 0 &&
-	     turn_quota_held(&srv->table, &qk, TURN_QUOTA_PERSON) >=
-		     p->user_quota) ||
-	    (p->kid_quota != 0 &&
-	     turn_quota_held(&srv->table, &qk, TURN_QUOTA_KID) >= p->kid_quota))
-		return 486;
-	if (srv->shutting_down ||
-	    (p->total_quota != 0 && srv->table.n_allocs >= p->total_quota))
-		return 508;
 	owner = dp_owner_of_client(&r->pkt->client, p->n_workers);
 	if (turn_ports_slot_take(srv->ports, owner, &slot) != 0)
 		return 508;
@@ -312,7 +368,7 @@ allocate_create(const struct turn_req *r, struct alloc_plan *plan)
 		plan->addr_error = 508;
 		plan->addr_error_family = TP_AF_INET6;
 	}
-	code = allocate_commit(r, plan, &qk, owner, slot, &relay, &relay2);
+	code = allocate_commit(r, plan, qk, owner, slot, &relay, &relay2);
 	if (code != 0) {
 		if (relay2.ip.family != TP_AF_NONE)
 			turn_ports_put(srv->ports, &relay2);
@@ -342,18 +398,25 @@ allocate_create(const struct turn_req *r, struct alloc_plan *plan)
  * turn_reply_send(): the client can trust the address it is sent to,
  * which an unsigned 300 would let anyone on the path choose.
  */
-static bool
-allocate_redirect(const struct turn_req *r)
+static void
+allocate_redirect_to(const struct turn_req *r, const struct tp_addr *alt)
 {
 	uint8_t buf[TURN_REPLY_MAX];
 	struct stun_builder b;
+
+	turn_reply_start_error(r, &b, buf, sizeof(buf), 300);
+	stun_build_addr(&b, STUN_ATTR_ALTERNATE_SERVER, alt);
+	turn_reply_send(r, &b, 300, r->pkt->worker);
+}
+
+static bool
+allocate_redirect(const struct turn_req *r)
+{
 	struct tp_addr alt;
 
 	if (!turn_alternate_pick(r->srv, r->pkt->client.ip.family, &alt))
 		return false;
-	turn_reply_start_error(r, &b, buf, sizeof(buf), 300);
-	stun_build_addr(&b, STUN_ATTR_ALTERNATE_SERVER, &alt);
-	turn_reply_send(r, &b, 300, r->pkt->worker);
+	allocate_redirect_to(r, &alt);
 	return true;
 }
 
@@ -376,6 +439,7 @@ void
 turn_allocate_handle(struct turn_req *r)
 {
 	struct alloc_plan plan = { 0 };
+	struct tp_addr alt;
 	uint16_t code;
 
 	if (allocate_existing(r))
@@ -389,7 +453,18 @@ turn_allocate_handle(struct turn_req *r)
 		allocate_refuse_draining(r);
 		return;
 	}
+	/* A fleet's relay over its shedding load sends new clients to the
+	 * least loaded one. */
+	if (r->srv->p.fleet != NULL &&
+	    r->srv->p.fleet->redirect(r->srv->p.fleet->ctx,
+				      r->pkt->client.ip.family,
+				      r->srv->table.n_allocs, false, &alt)) {
+		allocate_redirect_to(r, &alt);
+		return;
+	}
 	code = allocate_create(r, &plan);
+	if (code == ALLOCATE_PENDING)
+		return;
 	/* Out of capacity: send the client elsewhere if we can. */
 	if (code == 508 && allocate_redirect(r))
 		return;

@@ -141,6 +141,10 @@ int turn_lifetime(const struct turn_req *r, bool refresh, uint32_t *out_s);
  */
 int turn_alloc_schedule(struct turn_server *srv, struct turn_alloc *a);
 
+/* Tell the fleet (if any) that @a no longer counts in its quotas. */
+void turn_alloc_fleet_release(struct turn_server *srv,
+			      const struct turn_alloc *a);
+
 /* Count a new allocation (after it is in the table). */
 void turn_alloc_created(struct turn_server *srv);
 

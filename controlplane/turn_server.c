@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "turn_internal.h"
+#include "turn_quota.h"
 #include "turnpike/xlist.h"
 
 /* Timer heap entries allocated up front; it grows beyond. */
@@ -234,6 +235,25 @@ turn_server_alloc_visit(const struct turn_server *srv, size_t max,
 	return n;
 }
 
+size_t
+turn_server_quota_visit(const struct turn_server *srv,
+			void (*fn)(void *arg, const char *key, size_t len,
+				   uint32_t n_allocs),
+			void *arg)
+{
+	size_t n = 0;
+
+	for (uint32_t i = 0; srv->table.quotas != NULL && i <= srv->table.mask;
+	     i++)
+		for (const struct turn_user *u = srv->table.quotas[i];
+		     u != NULL; u = u->next)
+			if (u->n_allocs > 0) {
+				fn(arg, u->name, u->len, u->n_allocs);
+				n++;
+			}
+	return n;
+}
+
 uint32_t
 turn_server_user_allocs(const struct turn_server *srv, const char *name,
 			size_t len)
@@ -300,12 +320,31 @@ turn_alloc_delete(struct turn_server *srv, struct turn_alloc *a,
 	if (a->relay2.ip.family != TP_AF_NONE)
 		turn_ports_put(srv->ports, &a->relay2);
 	turn_ports_slot_put(srv->ports, a->owner, a->ref.slot);
+	turn_alloc_fleet_release(srv, a);
 	srv->blocks_free[a->owner] += a->dp_blocks;
 	a->dp_blocks = 0;
 	if (turn_alloc_table_remove(&srv->table, a, now_ms, true) != 0)
 		srv->stats.c[TURN_C_END_RECORD_LOST]++;
 	srv->stats.c[counter]++;
 	gauges_update(srv);
+}
+
+void
+turn_alloc_fleet_release(struct turn_server *srv, const struct turn_alloc *a)
+{
+	struct turn_quota_keys qk;
+
+	if (srv->p.fleet == NULL)
+		return;
+	for (unsigned int i = 0; i < TURN_ALLOC_QUOTAS; i++) {
+		qk.len[i] = 0;
+		if (a->quota[i] != NULL) {
+			memcpy(qk.key[i], a->quota[i]->name, a->quota[i]->len);
+			qk.key[i][a->quota[i]->len] = '\0';
+			qk.len[i] = a->quota[i]->len;
+		}
+	}
+	srv->p.fleet->counted(srv->p.fleet->ctx, &qk, false);
 }
 
 void
@@ -410,6 +449,11 @@ turn_server_stream_closed(struct turn_server *srv, const struct tp_addr *client,
 bool
 turn_alternate_pick(struct turn_server *srv, uint8_t family, struct tp_addr *out)
 {
+	/* The fleet's least loaded relay first, then the configured list. */
+	if (srv->p.fleet != NULL &&
+	    srv->p.fleet->redirect(srv->p.fleet->ctx, family, UINT64_MAX, true,
+				   out))
+		return true;
 	unsigned int n = (unsigned int)srv->p.n_alternates;
 
 	for (unsigned int k = 0; k < n; k++) {

@@ -99,6 +99,46 @@ struct cp_sink {
 	void (*usage)(void *ctx, const struct turn_usage *rec);
 };
 
+struct turn_quota_keys; /* turn_quota.h */
+struct turn_params;
+
+/** A fleet's answer about an Allocate's quotas (turn_fleet_ops::quota). */
+enum turn_fleet_quota {
+	TURN_FLEET_LOCAL,      /**< no fleet answer: count here, as alone */
+	TURN_FLEET_GRANTED,    /**< counted fleet-wide: skip the local check */
+	TURN_FLEET_DENIED,     /**< a person or kid quota is full: 486 */
+	TURN_FLEET_DENIED_ALL, /**< the fleet's total-quota is full: 508 */
+	TURN_FLEET_PENDING,    /**< asked; the request comes back later */
+};
+
+/**
+ * How a relay of a fleet counts quotas with the others and sends clients
+ * to them (cp_fleet.h implements it).  The server calls these on its own
+ * thread; none may call back into the server.
+ */
+struct turn_fleet_ops {
+	void *ctx;
+	/**
+	 * An Allocate that passed its checks, before the local quotas
+	 * (@p p: the server's parameters now, with their limits).  PENDING
+	 * means the fleet was asked and this request will be handed to
+	 * turn_server_handle() again once it answers: answer nothing now.
+	 */
+	enum turn_fleet_quota (*quota)(void *ctx, const struct turn_params *p,
+				       const struct turn_packet *pkt,
+				       const uint8_t *tid,
+				       const struct turn_quota_keys *qk,
+				       uint64_t now_ms);
+	/** An allocation the fleet must count (@p hold: created after a
+	 *  LOCAL answer) or stop counting (ended, or a GRANTED one that
+	 *  failed after all). */
+	void (*counted)(void *ctx, const struct turn_quota_keys *qk, bool hold);
+	/** Whether to send a new Allocate elsewhere (over the shedding
+	 *  load, or draining), and where: a relay of @p family. */
+	bool (*redirect)(void *ctx, uint8_t family, uint64_t allocations,
+			 bool draining, struct tp_addr *out);
+};
+
 /**
  * Server parameters.  turn_server_create() copies the struct but not what
  * its pointers point to, which must stay valid for the server's life.  The
@@ -158,6 +198,8 @@ struct turn_params {
 	uint32_t challenge_burst; /**< 0 = challenge_rate */
 	/** Prefix lengths the limit keys on; 0 = 24 (IPv4), 48 (IPv6). */
 	uint8_t limit_v4_bits, limit_v6_bits;
+	/** The fleet this relay belongs to; NULL = alone. */
+	const struct turn_fleet_ops *fleet;
 	/** Wall clock in Unix seconds for nonces and credential expiry;
 	 *  NULL = clock_gettime(CLOCK_REALTIME). */
 	uint64_t (*unix_time)(void);
@@ -410,5 +452,15 @@ const char *turn_counter_label(enum turn_counter c);
 
 /** The STUN error code of a reply counter (0 for SUCCESS). */
 uint16_t turn_reply_code(enum turn_reply r);
+
+/**
+ * Call @p fn on each quota group (turn_quota.h's keys) that live
+ * allocations count in, with how many: what a fleet's reconcile writes
+ * (cp_fleet.h).  @return how many were visited.
+ */
+size_t turn_server_quota_visit(const struct turn_server *srv,
+			       void (*fn)(void *arg, const char *key,
+					  size_t len, uint32_t n_allocs),
+			       void *arg);
 
 #endif /* TURNPIKE_TURN_SERVER_H */

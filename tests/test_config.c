@@ -213,66 +213,67 @@ static const char every_key[] =
 	/* base64 of the ASCII "1234567890123456" and "...9012" (RFC 4648). */
 	"oauth-key=k16:MTIzNDU2Nzg5MDEyMzQ1Ng==:A128GCM\n" /* 17 */
 	"oauth-key=k32:MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI=:A256GCM\n" /* 18 */
-	"user-quota=10\n"                                    /* 19 */
-	"total-quota=1000\n"                                 /* 20 */
-	"max-bps=125000\n"                                   /* 21 */
-	"allowed-peer-ip=10.1.0.0/16\n"                      /* 22 */
-	"allowed-peer-ip=10.2.0.5\n"                         /* 23 */
-	"denied-peer-ip=83.166.64.0-83.166.95.255\n"         /* 24 */
-	"denied-peer-ip=2001:db8:dead::/48\n"                /* 25 */
-	"stale-nonce=120\n"                                  /* 26 */
-	"max-allocate-lifetime=60\n"                         /* 27 */
-	"channel-lifetime=5\n"                               /* 28 */
-	"permission-lifetime=3\n"                            /* 29 */
-	"alternate-server=192.0.2.20\n"                      /* 30 */
-	"alternate-server=192.0.2.21:5000\n"                 /* 31 */
-	"alternate-server=[2001:db8::20]:5001\n"             /* 32 */
-	"alternate-server=2001:db8::21\n"                    /* 33 */
-	"no-software-attribute\n"                            /* 34 */
-	"no-multicast-peers\n"                               /* 35 */
-	"no-loopback-peers\n"                                /* 36 */
-	"gateway=192.0.2.254\n"                              /* 37 */
-	"local-network=192.0.2.77/24\n"                      /* 38 */
-	"local-network=2001:db8::/64\n"                      /* 39 */
-	"allocations-per-worker=1024\n"                      /* 40 */
-	"allow-unsafe-peers\n"                               /* 41 */
-	"admin-socket=/tmp/tp.sock\n"                        /* 42 */
-	"log-level=debug\n"                                  /* 43 */
-	"rfc5766-channel-numbers\n"                          /* 44 */
-	"tls-listening-port=5350\n"                          /* 45 */
-	"tls-listening-port=443\n"                           /* 46 */
-	"alt-tls-listening-port=5351\n"                      /* 47 */
-	"no-udp=no\n"                                        /* 48 */
-	"no-tcp\n"                                           /* 49 */
-	"no-tls=no\n"                                        /* 50 */
-	"cert=/etc/turnpike/fullchain.pem\n"                 /* 51 */
-	"pkey=\"/etc/turnpike/priv key.pem\"\n"              /* 52 */
-	"cipher-list=ECDHE+AESGCM:!aNULL\n"                  /* 53 */
-	"stream-max-connections=1000\n"                      /* 54 */
-	"stream-max-per-source=10\n"                         /* 55 */
-	"stream-idle-timeout=20\n"                           /* 56 */
-	"tls-handshake-timeout=5\n"                          /* 57 */
-	"stream-buffer=8192\n"                               /* 58 */
-	"exception-interface=tp0\n"                          /* 59 */
-	"rest-max-lifetime=7200\n"                           /* 60 */
-	"request-rate-per-prefix=500\n"                      /* 61 */
-	"request-burst-per-prefix=50\n"                      /* 62 */
-	"challenge-rate-per-prefix=0\n"                      /* 63 */
-	"challenge-burst-per-prefix=7\n"                     /* 64 */
-	"limit-prefix-v4=32\n"                               /* 65 */
-	"limit-prefix-v6=64\n"                               /* 66 */
-	"oauth-kid-quota=500\n"                              /* 67 */
-	"gateway=2001:db8::fe\n"                             /* 68 */
-	"prometheus\n"                                       /* 69 */
-	"prometheus-address=::\n"                            /* 70 */
-	"prometheus-port=9642\n"                             /* 71 */
-	"usage-records-json=/var/log/turnpike/usage.jsonl\n" /* 72 */
-	"drain-min-allocations=5\n"                          /* 73 */
-	"push-listen=192.0.2.9:9443\n"                       /* 74 */
-	"push-cert=/etc/turnpike/push.pem\n"                 /* 75 */
-	"push-pkey=/etc/turnpike/push.key\n"                 /* 76 */
-	"push-client-ca=/etc/turnpike/pcscf-ca.pem\n"        /* 77 */
-	"push-store=/var/lib/turnpike/push\n";               /* 78 */
+	"user-quota=10\n"                                      /* 19 */
+	"total-quota=1000\n"                                   /* 20 */
+	"max-bps=125000\n"                                     /* 21 */
+	"allowed-peer-ip=10.1.0.0/16\n"                        /* 22 */
+	"allowed-peer-ip=10.2.0.5\n"                           /* 23 */
+	"denied-peer-ip=83.166.64.0-83.166.95.255\n"           /* 24 */
+	"denied-peer-ip=2001:db8:dead::/48\n"                  /* 25 */
+	"stale-nonce=120\n"                                    /* 26 */
+	"max-allocate-lifetime=60\n"                           /* 27 */
+	"channel-lifetime=5\n"                                 /* 28 */
+	"permission-lifetime=3\n"                              /* 29 */
+	"alternate-server=192.0.2.20\n"                        /* 30 */
+	"alternate-server=192.0.2.21:5000\n"                   /* 31 */
+	"alternate-server=[2001:db8::20]:5001\n"               /* 32 */
+	"alternate-server=2001:db8::21\n"                      /* 33 */
+	"no-software-attribute\n"                              /* 34 */
+	"no-multicast-peers\n"                                 /* 35 */
+	"no-loopback-peers\n"                                  /* 36 */
+	"gateway=192.0.2.254\n"                                /* 37 */
+	"local-network=192.0.2.77/24\n"                        /* 38 */
+	"local-network=2001:db8::/64\n"                        /* 39 */
+	"allocations-per-worker=1024\n"                        /* 40 */
+	"allow-unsafe-peers\n"                                 /* 41 */
+	"admin-socket=/tmp/tp.sock\n"                          /* 42 */
+	"log-level=debug\n"                                    /* 43 */
+	"rfc5766-channel-numbers\n"                            /* 44 */
+	"tls-listening-port=5350\n"                            /* 45 */
+	"tls-listening-port=443\n"                             /* 46 */
+	"alt-tls-listening-port=5351\n"                        /* 47 */
+	"no-udp=no\n"                                          /* 48 */
+	"no-tcp\n"                                             /* 49 */
+	"no-tls=no\n"                                          /* 50 */
+	"cert=/etc/turnpike/fullchain.pem\n"                   /* 51 */
+	"pkey=\"/etc/turnpike/priv key.pem\"\n"                /* 52 */
+	"cipher-list=ECDHE+AESGCM:!aNULL\n"                    /* 53 */
+	"stream-max-connections=1000\n"                        /* 54 */
+	"stream-max-per-source=10\n"                           /* 55 */
+	"stream-idle-timeout=20\n"                             /* 56 */
+	"tls-handshake-timeout=5\n"                            /* 57 */
+	"stream-buffer=8192\n"                                 /* 58 */
+	"exception-interface=tp0\n"                            /* 59 */
+	"rest-max-lifetime=7200\n"                             /* 60 */
+	"request-rate-per-prefix=500\n"                        /* 61 */
+	"request-burst-per-prefix=50\n"                        /* 62 */
+	"challenge-rate-per-prefix=0\n"                        /* 63 */
+	"challenge-burst-per-prefix=7\n"                       /* 64 */
+	"limit-prefix-v4=32\n"                                 /* 65 */
+	"limit-prefix-v6=64\n"                                 /* 66 */
+	"oauth-kid-quota=500\n"                                /* 67 */
+	"gateway=2001:db8::fe\n"                               /* 68 */
+	"prometheus\n"                                         /* 69 */
+	"prometheus-address=::\n"                              /* 70 */
+	"prometheus-port=9642\n"                               /* 71 */
+	"usage-records-json=/var/log/turnpike/usage.jsonl\n"   /* 72 */
+	"drain-min-allocations=5\n"                            /* 73 */
+	"push-listen=192.0.2.9:9443\n"                         /* 74 */
+	"push-cert=/etc/turnpike/push.pem\n"                   /* 75 */
+	"push-pkey=/etc/turnpike/push.key\n"                   /* 76 */
+	"push-client-ca=/etc/turnpike/pcscf-ca.pem\n"          /* 77 */
+	"push-store=/var/lib/turnpike/push\n"                  /* 78 */
+	"redis-statsdb=\"ip=127.0.0.1 port=6380 dbname=2\"\n"; /* 79 */
 
 static void
 expect_ip(const struct tp_ip *ip, const char *text)
@@ -435,8 +436,14 @@ test_every_key(void **state)
 	assert_int_equal(cfg.line[TP_CONFIG_KEY_LISTENING_IP], 1);
 	assert_int_equal(cfg.line[TP_CONFIG_KEY_LOG_LEVEL], 43);
 	for (int k = 0; k < TP_CONFIG_KEY_COUNT; k++) {
-		/* no-auth contradicts the mechanisms; test_dump sets it. */
-		if (cfg.line[k] == 0 && k != TP_CONFIG_KEY_NO_AUTH)
+		/* no-auth contradicts the mechanisms; test_dump sets it.
+		 * redis-userdb contradicts push-store: test_fleet_keys. */
+		if (cfg.line[k] == 0 && k != TP_CONFIG_KEY_NO_AUTH &&
+		    k != TP_CONFIG_KEY_REDIS_USERDB &&
+		    k != TP_CONFIG_KEY_FLEET_ID &&
+		    k != TP_CONFIG_KEY_FLEET_LEASE &&
+		    k != TP_CONFIG_KEY_FLEET_SHED_ALLOCATIONS &&
+		    k != TP_CONFIG_KEY_FLEET_ADVERTISE)
 			fail_msg("key %s not seen",
 				 tp_config_key_name((enum tp_config_key)k));
 	}
@@ -1766,7 +1773,92 @@ static const char every_key_dump[] = "# effective configuration of all.conf\n"
 				     "push-client-ca=/etc/turnpike/pcscf-ca.pem\n"
 				     "push-store=/var/lib/turnpike/push\n"
 				     "usage-records-json=/var/log/turnpike/"
-				     "usage.jsonl\n";
+				     "usage.jsonl\n"
+				     "# redis-userdb not set\n"
+				     "redis-statsdb=\"ip=127.0.0.1 port=6380 "
+				     "dbname=2\"\n"
+				     "# fleet-id not set\n"
+				     "# fleet-lease=5\n"
+				     "# fleet-shed-allocations=0\n"
+				     "# fleet-advertise not set\n";
+
+/* The fleet's keys: read, dumped without the password, refused without
+ * redis-userdb or beside push-store, each error naming file, line, key. */
+static void
+test_fleet_keys(void **state)
+{
+	static const char fleet[] =
+		"relay-ip=192.0.2.1\nno-auth\n"
+		"redis-userdb=\"ip=10.0.0.7 port=6390 dbname=3 "
+		"password=s3cr3t connect_timeout=2\"\n" /* 3 */
+		"fleet-id=relay-a\n"
+		"fleet-lease=3\n"
+		"fleet-shed-allocations=1000\n"
+		"fleet-advertise=192.0.2.1:3478\n";
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+		{ "relay-ip=192.0.2.1\nno-auth\nfleet-lease=3\n",
+		  "x.conf:3: fleet-lease: means nothing without redis-userdb" },
+		{ "relay-ip=192.0.2.1\nno-auth\nfleet-lease=0\n"
+		  "redis-userdb=\"ip=127.0.0.1\"\n",
+		  "x.conf:3: fleet-lease" },
+		{ "relay-ip=192.0.2.1\nno-auth\n"
+		  "redis-userdb=\"ip=127.0.0.1 colour=blue\"\n",
+		  "x.conf:3: redis-userdb: " },
+		{ "relay-ip=192.0.2.1\nno-auth\n"
+		  "redis-userdb=\"ip=127.0.0.1 password=a password=b\"\n",
+		  "x.conf:3: redis-userdb: " },
+		{ "relay-ip=192.0.2.1\nno-auth\n"
+		  "redis-userdb=\"ip=127.0.0.1\"\n"
+		  "push-store=/var/lib/turnpike/push\n",
+		  "x.conf:4: push-store: " },
+	};
+	struct tp_config cfg, again;
+	char err[512] = "";
+	char *out;
+
+	(void)state;
+	assert_int_equal(tp_config_parse_text(&cfg, "f.conf", fleet, err,
+					      sizeof(err)),
+			 0);
+	assert_int_equal(cfg.line[TP_CONFIG_KEY_REDIS_USERDB], 3);
+	assert_string_equal(cfg.fleet_id, "relay-a");
+	assert_int_equal(cfg.fleet_lease, 3);
+	assert_int_equal(cfg.fleet_shed_allocations, 1000);
+	assert_int_equal(cfg.fleet_advertise.port, 3478);
+	out = dump_string(&cfg);
+	assert_null(strstr(out, "s3cr3t"));
+	assert_non_null(strstr(out, "redis-userdb=\"ip=10.0.0.7 port=6390 "
+				    "dbname=3 password=<redacted> "
+				    "connect_timeout=2\"\n"
+				    "# redis-statsdb not set\nfleet-id=relay-a\n"
+				    "fleet-lease=3\nfleet-shed-allocations=1000\n"
+				    "fleet-advertise=192.0.2.1:3478\n"));
+	/* The dump reads back; only the password differs, and a reload
+	 * sees that the key changed. */
+	assert_int_equal(tp_config_parse_text(&again, "f.conf", out, err,
+					      sizeof(err)),
+			 0);
+	assert_int_equal(again.fleet_lease, 3);
+	assert_false(tp_config_key_equal(&cfg, &again,
+					 TP_CONFIG_KEY_REDIS_USERDB));
+	assert_true(tp_config_key_equal(&cfg, &again, TP_CONFIG_KEY_FLEET_ID));
+	free(out);
+	tp_config_free(&again);
+	tp_config_free(&cfg);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		if (tp_config_parse_text(&cfg, "x.conf", bad[i].text, err,
+					 sizeof(err)) == 0)
+			fail_msg("case %zu accepted", i);
+		if (strncmp(err, bad[i].want, strlen(bad[i].want)) != 0)
+			fail_msg("case %zu: \"%s\" does not start \"%s\"", i,
+				 err, bad[i].want);
+		assert_null(strstr(err, "s3cr3t"));
+	}
+}
 
 static void
 test_dump(void **state)
@@ -1995,6 +2087,7 @@ main(void)
 		cmocka_unit_test(test_example_documents_every_key),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_dump),
+		cmocka_unit_test(test_fleet_keys),
 		cmocka_unit_test(test_max_bps_bounds),
 		cmocka_unit_test(test_rest_max_lifetime),
 		cmocka_unit_test(test_error_after_allocations),

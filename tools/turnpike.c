@@ -30,6 +30,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
@@ -37,6 +39,7 @@
 
 #include "config.h"
 #include "cp_admin.h"
+#include "cp_fleet.h"
 #include "cp_log.h"
 #include "cp_loop.h"
 #include "cp_metrics_http.h"
@@ -47,8 +50,10 @@
 #include "dp_plane.h"
 #include "dp_port.h"
 #include "dp_table.h"
+#include "fleet.h"
 #include "host_share.h"
 #include "push_service.h"
+#include "redis_conf.h"
 #include "service_notify.h"
 #include "stream_queue.h"
 #include "stream_server.h"
@@ -176,6 +181,50 @@ check_config(const char *path)
 	return 0;
 }
 
+/*
+ * Join the fleet of cfg->redis_userdb: the fleet thread (it connects on
+ * its own, so a Redis down at start is retried like one lost later) and
+ * the control thread's side, whose ops the TURN server will call.
+ * Clients are sent to us at fleet-advertise, or the first listening-ip.
+ * @return 0 or -1 (with @p err).
+ */
+static int
+fleet_join(struct fleet *f, struct cp_fleet *cf, const struct tp_config *cfg,
+	   struct push_apply *apply, char *err, size_t err_len)
+{
+	struct tp_addr adv = cfg->fleet_advertise, a4 = { 0 }, a6 = { 0 };
+	struct redis_conf rc;
+	char why[160];
+	int rc_start;
+
+	if (redis_conf_parse(cfg->redis_userdb, &rc, why, sizeof(why)) != 0) {
+		snprintf(err, err_len, "%s:%u: redis-userdb: %s", cfg->file,
+			 cfg->line[TP_CONFIG_KEY_REDIS_USERDB], why);
+		return -1;
+	}
+	if (adv.port == 0 && cfg->listening_ips.n > 0) {
+		adv.ip = cfg->listening_ips.v[0].ip;
+		adv.port = cfg->listening_port;
+	}
+	if (adv.ip.family == TP_AF_INET6)
+		a6 = adv;
+	else
+		a4 = adv;
+	rc_start = fleet_start(f, &rc, cfg->realm, cfg->fleet_id,
+			       cfg->fleet_lease, &a4, &a6, err, err_len);
+	OPENSSL_cleanse(rc.password, sizeof(rc.password));
+	if (rc_start != 0)
+		return -1;
+	cp_fleet_init(cf, f, apply, cfg->fleet_shed_allocations);
+	return 0;
+}
+
+static int
+share_user(void *arg, const struct auth_user *u, const char *name, int64_t expires)
+{
+	return cp_fleet_share_user(arg, u, name, expires);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -192,6 +241,8 @@ main(int argc, char **argv)
 	struct cp_admin admin;
 	struct cp_admin_ctx admin_ctx;
 	struct push_service push = { 0 };
+	static struct fleet fleet; /* large: off the stack */
+	static struct cp_fleet cp_fleet;
 	struct cp_reload reload = { 0 };
 	struct stream_params stream_p;
 	struct stream_queue stream_q = { 0 };
@@ -322,11 +373,23 @@ main(int argc, char **argv)
 	loop.status = service_notify_allocations;
 	loop.stopping = service_notify_stopping;
 	cp_loop_sink_init(&loop, &sink);
+	/* 7a. A relay of a fleet counts quotas with the others and shares
+	 * pushed credentials through their Redis (cp_fleet.h). */
+	if (cfg.line[TP_CONFIG_KEY_REDIS_USERDB] != 0) {
+		if (fleet_join(&fleet, &cp_fleet, &cfg, &push.apply, err,
+			       sizeof(err)) != 0) {
+			fprintf(stderr, "turnpike: %s\n", err);
+			return 1;
+		}
+		obj.params.fleet = &cp_fleet.ops;
+		loop.fleet = &cp_fleet;
+	}
 	loop.srv = turn_server_create(&obj.params, &sink);
 	if (loop.srv == NULL) {
 		fprintf(stderr, "turnpike: cannot create the TURN server\n");
 		return 1;
 	}
+	cp_fleet.srv = loop.srv;
 
 	/* The figures DPDK telemetry shows, published by the control loop.
 	 * Static and never freed: the telemetry thread may answer until the
@@ -379,6 +442,8 @@ main(int argc, char **argv)
 		.extra_stats_arg = &loop,
 		.drain = cp_loop_admin_drain,
 		.drain_arg = &loop,
+		.share_user = loop.fleet != NULL ? share_user : NULL,
+		.share_arg = loop.fleet,
 	};
 	if (cp_admin_open(&admin, cfg.admin_socket, &admin_ctx, err,
 			  sizeof(err)) != 0) {
@@ -389,8 +454,9 @@ main(int argc, char **argv)
 
 	/* 8b. The push API: what it pushed before comes back from its store
 	 * into the tables, then HTTPS opens (push_http.h). */
-	if (cfg.line[TP_CONFIG_KEY_PUSH_LISTEN] != 0) {
+	if (cfg.line[TP_CONFIG_KEY_PUSH_LISTEN] != 0 || loop.fleet != NULL) {
 		if (push_service_start(&push, &cfg, &obj, loop.srv,
+				       loop.fleet != NULL ? &fleet : NULL,
 				       cp_loop_now_ms(), err, sizeof(err)) != 0) {
 			fprintf(stderr, "turnpike: %s\n", err);
 			return 1;
@@ -448,7 +514,9 @@ main(int argc, char **argv)
 	service_notify_ready("running allocations=0");
 	cp_loop_run(&loop);
 
-	/* 11. Stop: streams, workers, port, everything we made. */
+	/* 11. Stop: streams, workers, port, everything we made.  The fleet
+	 * thread last of the control plane: allocations ended above were
+	 * released to it. */
 	push_service_stop(&push);
 	cp_metrics_http_stop(metrics);
 	stream_server_destroy(streams);
@@ -461,6 +529,7 @@ main(int argc, char **argv)
 	host_share_close(&share);
 	dp_port_fini(opt.port);
 	turn_server_destroy(loop.srv);
+	fleet_stop(&fleet);
 	cp_usage_json_close(usage_json); /* after the last usage record */
 	dp_plane_destroy(plane);
 	cp_setup_free(&obj);

@@ -1,0 +1,338 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# End-to-end test of a fleet (controlplane/fleet.h, cp_fleet.h): two
+# turnpike relays, A and B, one worker each, and a real redis-server, all
+# in the sandbox's server namespace (Redis on its loopback, append-only
+# file fsynced on every write); A on the sandbox's veth, B on a second
+# veth and /24 of its own; clients and peers in the client namespace.
+#   - a user pushed on A (admin socket) allocates on B within a second;
+#     one pushed on B allocates on A; a delete on A refuses it on B;
+#   - user-quota=2 filled across A and B, then 486 on either;
+#   - A at fleet-shed-allocations sends a new Allocate to B (300 with B's
+#     ALTERNATE-SERVER);
+#   - A is SIGKILLed: its quota frees on B within fleet-lease (the time
+#     taken is printed: "dead relay's quota freed after N s");
+#   - Redis stops: B reports fleet.redis_up=0, keeps relaying, allocates
+#     with cached credentials, refuses an admin push it cannot share; a
+#     user pushed just before the stop is in Redis after the restart
+#     (nothing acknowledged lost); B reconnects, reconciles, redis_up=1;
+#   - garbage in Redis (a bad key, a 1 MiB string, a bad announcement, a
+#     relay's bad load) is refused with a log line; B lives on.
+# Each check is one pass/fail line.  See sandbox.sh for the network.
+#
+# Usage: test_fleet.sh [--workers N] BUILD_DIR
+# Exit: 0 all passed, 1 a failure, 77 skipped (not root, no redis-server).
+set -u
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/sandbox.sh"
+. "$here/e2e_common.sh"
+
+e2e_args "$@"
+[ -n "$build" ] || { echo "$E2E_USAGE" >&2; exit 2; }
+
+sb_require_root
+for tool in redis-server redis-cli; do
+	command -v "$tool" >/dev/null 2>&1 ||
+		{ echo "SKIP: $tool not found"; exit 77; }
+done
+
+sb_init || { echo "FAIL sandbox setup"; echo "0 passed, 1 failed"; exit 1; }
+
+REALM=fleet.turnpike.test
+LEASE=2
+RPORT=$((20000 + RANDOM % 20000))
+ADMIN="$build/tools/turnpike-admin"
+CLIENT="$here/fleet_client.py"
+SOCK_A="$SB_DIR/admin.sock"
+SOCK_B="$SB_DIR/admin-b.sock"
+FILEPW=carol-file-pw-$RANDOM$RANDOM
+
+# Relay B's own link: a second veth and /24 (the third octet next to A's).
+NET_B="${SB_NET%.*}.$(((${SB_NET##*.} + 1) % 256))"
+B_IP="$NET_B.1"
+B_CLIENT="$NET_B.2"
+B_PEER="$NET_B.3"
+timeout 10 ip -n "$SB_NS_S" link add tpks1 type veth peer name tpkc1 \
+	netns "$SB_NS_C" &&
+	timeout 10 ip netns exec "$SB_NS_S" ethtool -K tpks1 tx off rx off \
+		>/dev/null &&
+	timeout 10 ip netns exec "$SB_NS_C" ethtool -K tpkc1 tx off rx off \
+		>/dev/null &&
+	timeout 10 ip netns exec "$SB_NS_S" sysctl -qw \
+		net.ipv6.conf.tpks1.disable_ipv6=1 >/dev/null &&
+	timeout 10 ip -n "$SB_NS_C" addr add "$B_CLIENT/24" dev tpkc1 &&
+	timeout 10 ip -n "$SB_NS_C" addr add "$B_PEER/24" dev tpkc1 &&
+	timeout 10 ip -n "$SB_NS_S" link set tpks1 up &&
+	timeout 10 ip -n "$SB_NS_C" link set tpkc1 up ||
+	{ echo "FAIL relay B's link"; echo "0 passed, 1 failed"; exit 1; }
+
+log_tail() { # FILE
+	echo "---- $1, last 15 lines:"
+	grep -vE '^(EAL|TELEMETRY):' "$1" | tail -n 15 | sed 's/^/    /'
+	echo "----"
+}
+
+# fc ARGS...: the client, in the client namespace (bounded).
+fc() {
+	SB_CMD_TIMEOUT=40 sb_run_c python3 "$CLIENT" "$@" 2>&1
+}
+
+# adm SOCK ARGS...: turnpike-admin; prints its answer.
+adm() {
+	local sock=$1
+	shift
+	timeout -k 2 20 "$ADMIN" -s "$sock" -t 10 "$@" 2>&1
+}
+
+stat_of() { # SOCK KEY
+	adm "$1" stats | sed -n "s/^$2=//p"
+}
+
+# wait_stat SOCK KEY VALUE SECONDS: until stats show KEY=VALUE.
+wait_stat() {
+	local i
+	for i in $(seq 1 $(($4 * 5))); do
+		[ "$(stat_of "$1" "$2")" = "$3" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+redis_start() {
+	mkdir -p "$SB_DIR/redis"
+	sb_bg "$SB_NS_S" "redis-$1" redis-server --bind 127.0.0.1 \
+		--port "$RPORT" --dir "$SB_DIR/redis" --save '' \
+		--appendonly yes --appendfsync always --daemonize no
+	REDIS_PID=$SB_BG_PID
+	local i
+	for i in $(seq 1 50); do
+		rcli PING 2>/dev/null | grep -q PONG && return 0
+		sleep 0.1
+	done
+	return 1
+}
+rcli() { SB_CMD_TIMEOUT=10 sb_run_s redis-cli -p "$RPORT" "$@"; }
+
+common_conf() { # FILE ID SHED
+	cat >"$1" <<EOF
+realm=$REALM
+server-name=turn.$REALM
+min-port=49152
+max-port=49999
+lt-cred-mech
+user=carol:$FILEPW
+user-quota=2
+rfc5766-channel-numbers
+log-level=debug
+redis-userdb="ip=127.0.0.1 port=$RPORT dbname=0 connect_timeout=2"
+fleet-id=$2
+fleet-lease=$LEASE
+fleet-shed-allocations=$3
+EOF
+}
+
+# Relay B by hand (sb_server_start knows one relay): tpks1, its own
+# address, admin socket and DPDK file prefix.
+relay_b_start() {
+	local conf="$SB_DIR/turnpike-b.conf" prefix="${SB_ID}-b"
+	common_conf "$conf" relay-b 0
+	cat >>"$conf" <<EOF
+listening-ip=$B_IP
+relay-ip=$B_IP
+listening-port=$SB_TURN_PORT
+local-network=$NET_B.0/24
+allowed-peer-ip=$B_PEER
+admin-socket=$SOCK_B
+EOF
+	SB_DPDK_PREFIXES+=("$prefix")
+	sb_bg "$SB_NS_S" relay-b "$build/tools/turnpike" \
+		--lcores "$(_sb_lcores 1)" --no-huge -m 1024 --no-pci \
+		--file-prefix "$prefix" \
+		--vdev "net_af_packet1,iface=tpks1,qpairs=1" \
+		-- -c "$conf" --stats-interval 5 --idle-sleep-us 200
+	B_PID=$SB_BG_PID
+	sb_wait_udp "$SB_NS_C" "$B_IP" "$SB_TURN_PORT" 30
+}
+
+echo "# fleet e2e: relays A ($SB_SERVER_IP) and B ($B_IP), redis :$RPORT, lease ${LEASE}s"
+redis_start 0 || { bad "redis-server did not start"; log_tail "$SB_DIR/redis-0.log"; finish; }
+ok "redis-server up (appendonly, appendfsync always)"
+
+common_conf "$SB_DIR/a.conf" relay-a 2
+export SB_IDLE_SLEEP_US=200
+if ! sb_server_start turnpike "$SB_DIR/a.conf" 1 "$build"; then
+	bad "relay A did not start"
+	finish
+fi
+A_LOG=$SB_SERVER_LOG
+A_PREFIX=$SB_SERVER_PREFIX
+if ! relay_b_start; then
+	bad "relay B did not start"
+	log_tail "$SB_DIR/relay-b.log"
+	finish
+fi
+B_LOG="$SB_DIR/relay-b.log"
+if wait_stat "$SOCK_A" fleet.redis_up 1 10 &&
+	wait_stat "$SOCK_B" fleet.redis_up 1 10; then
+	ok "both relays joined the fleet (fleet.redis_up=1)"
+else
+	bad "fleet.redis_up not 1 on both"
+	log_tail "$A_LOG"
+	log_tail "$B_LOG"
+fi
+# Each sees the other once their leases are in (peers read every 1 s).
+wait_stat "$SOCK_A" fleet.peers 1 5 && wait_stat "$SOCK_B" fleet.peers 1 5 &&
+	ok "each relay sees one live peer" ||
+	bad "fleet.peers: A $(stat_of "$SOCK_A" fleet.peers) B $(stat_of "$SOCK_B" fleet.peers)"
+
+# ---- credentials pushed on one relay, used on the other ----
+out=$(adm "$SOCK_A" user-add alice alice-pw-7781)
+t=$(fc until-ok "$B_IP" "$SB_TURN_PORT" "$B_CLIENT" alice alice-pw-7781 3)
+case $t in
+ok*) secs=$(echo "$t" | cut -d' ' -f2)
+	if awk -v s="$secs" 'BEGIN { exit !(s <= 1.0) }'; then
+		ok "pushed on A, allocated on B after ${secs} s (<= 1 s)"
+	else
+		bad "pushed on A, usable on B only after ${secs} s"
+	fi ;;
+*) bad "pushed on A ($out), B: $t"; log_tail "$B_LOG" ;;
+esac
+rcli EXISTS "turn/realm/$REALM/user/alice/key" | grep -qx 1 &&
+	ok "alice is in Redis under coturn's key" ||
+	bad "turn/realm/$REALM/user/alice/key missing"
+rcli GET "turn/realm/$REALM/user/alice/key" | grep -q alice-pw &&
+	bad "a password reached Redis" || ok "no password in Redis (MD5 key only)"
+
+# ---- quota 2 across the fleet ----
+r=$(fc allocate "$SB_SERVER_IP" "$SB_TURN_PORT" "$SB_CLIENT_IP" alice alice-pw-7781)
+case $r in 200*) ok "alice's 2nd allocation, on A: $r" ;;
+*) bad "alice's 2nd allocation on A: $r"; log_tail "$A_LOG" ;; esac
+r=$(fc allocate "$SB_SERVER_IP" "$SB_TURN_PORT" "$SB_CLIENT_IP" alice alice-pw-7781)
+[ "$r" = 486 ] && ok "alice's 3rd, on A: 486 (quota 2 counted across A and B)" ||
+	bad "alice's 3rd on A: $r, want 486"
+r=$(fc allocate "$B_IP" "$SB_TURN_PORT" "$B_CLIENT" alice alice-pw-7781)
+[ "$r" = 486 ] && ok "alice's 3rd, on B: 486" || bad "alice's 3rd on B: $r, want 486"
+d=$(stat_of "$SOCK_A" fleet.quota_denied)
+[ "${d:-0}" -ge 1 ] && ok "A counts fleet.quota_denied=$d" ||
+	bad "A's fleet.quota_denied=${d:-?}"
+
+# ---- the other way, and a delete ----
+adm "$SOCK_B" user-add bob bob-pw-1193 >/dev/null
+t=$(fc until-ok "$SB_SERVER_IP" "$SB_TURN_PORT" "$SB_CLIENT_IP" bob bob-pw-1193 3)
+case $t in ok*) ok "pushed on B, allocated on A ($t)" ;;
+*) bad "pushed on B, A: $t"; log_tail "$A_LOG" ;; esac
+out=$(adm "$SOCK_A" user-del bob)
+t=$(fc until-refused "$B_IP" "$SB_TURN_PORT" "$B_CLIENT" bob bob-pw-1193 3 401)
+case $t in ok*) ok "deleted on A ($out), refused on B: $t" ;;
+*) bad "deleted on A ($out), B still: $t" ;; esac
+
+# ---- shedding: A holds 2 = fleet-shed-allocations ----
+r=$(fc allocate "$SB_SERVER_IP" "$SB_TURN_PORT" "$SB_CLIENT_IP" carol "$FILEPW")
+[ "$r" = "300 alt=$B_IP:$SB_TURN_PORT" ] &&
+	ok "A at its shedding load sends carol to B: $r" ||
+	bad "A at its shedding load answered '$r', want 300 alt=$B_IP:$SB_TURN_PORT"
+
+# ---- a dead relay's quota ----
+# The relay itself, not the timeout(1) and ip-netns wrappers around it.
+a_pid=$(pgrep -f -- "^[^ ]*tools/turnpike .*--file-prefix $A_PREFIX " |
+	head -n 1)
+if [ -n "$a_pid" ] && kill -KILL "$a_pid"; then
+	t=$(fc until-ok "$B_IP" "$SB_TURN_PORT" "$B_CLIENT" alice alice-pw-7781 $((LEASE * 4)))
+	case $t in
+	ok*) secs=$(echo "$t" | cut -d' ' -f2)
+		echo "# dead relay's quota freed after $secs s (fleet-lease=$LEASE s)"
+		if awk -v s="$secs" -v l="$LEASE" 'BEGIN { exit !(s <= l + 1.5) }'; then
+			ok "A SIGKILLed: alice's quota freed on B after $secs s (lease $LEASE s)"
+		else
+			bad "A SIGKILLed: freed only after $secs s"
+		fi ;;
+	*) bad "A SIGKILLed: B never freed alice's quota: $t"; log_tail "$B_LOG" ;;
+	esac
+else
+	bad "no relay A process to kill"
+fi
+SB_SERVER_PID= # gone
+
+# ---- Redis trouble ----
+adm "$SOCK_B" user-add dave dave-pw-5531 >/dev/null
+# eve: pushed, and in Redis (the admin socket answers once the write is
+# queued; the HTTPS API once Redis has it), just before Redis stops.
+adm "$SOCK_B" user-add eve eve-pw-0042 >/dev/null
+for i in $(seq 1 20); do
+	rcli EXISTS "turn/realm/$REALM/user/eve/key" | grep -qx 1 && break
+	sleep 0.1
+done
+sb_kill "$REDIS_PID"
+if wait_stat "$SOCK_B" fleet.redis_up 0 10; then
+	ok "Redis stopped: B reports fleet.redis_up=0"
+else
+	bad "Redis stopped, B's fleet.redis_up=$(stat_of "$SOCK_B" fleet.redis_up)"
+fi
+grep -q 'fleet.redis_down\|redis_down' "$B_LOG" &&
+	ok "B logged the lost Redis" || bad "no redis_down line in B's log"
+r=$(fc relay "$B_IP" "$SB_TURN_PORT" "$B_CLIENT" dave dave-pw-5531 "$B_PEER")
+[ "$r" = relayed ] && ok "without Redis: dave (cached) allocates and relays on B" ||
+	{ bad "without Redis, dave on B: $r"; log_tail "$B_LOG"; }
+out=$(adm "$SOCK_B" user-add frank frank-pw-9)
+case $out in *"Redis is down"*) ok "without Redis: an admin push is refused ($out)" ;;
+*) bad "without Redis, user-add answered: $out" ;; esac
+kill -0 "$B_PID" 2>/dev/null && ok "B alive through the outage" || bad "B died"
+redis_start 1 || bad "redis-server did not restart"
+if wait_stat "$SOCK_B" fleet.redis_up 1 15; then
+	ok "Redis back: B reconnected (fleet.redis_up=1)"
+else
+	bad "B did not reconnect"
+	log_tail "$B_LOG"
+fi
+rcli EXISTS "turn/realm/$REALM/user/eve/key" | grep -qx 1 &&
+	ok "eve, acknowledged before the stop, survived the restart" ||
+	bad "eve lost with the Redis restart"
+rc=$(stat_of "$SOCK_B" fleet.reconciles)
+[ "${rc:-0}" -ge 2 ] && ok "B reconciled (fleet.reconciles=$rc)" ||
+	bad "fleet.reconciles=${rc:-?}"
+# B's counts are back in Redis under its new instance: alice holds 2
+# (summed over the relays that hold a lease; a dead one's field is
+# dropped by the next acquire that reads it).
+sleep 1
+rcli HKEYS turnpike/fleet/relays >"$SB_DIR/relays"
+n=$(rcli HGETALL "turnpike/quota/$REALM/u:alice" |
+	awk -v f="$SB_DIR/relays" 'BEGIN { while ((getline l < f) > 0) live[l] = 1 }
+		NR % 2 == 1 { k = $0 } NR % 2 == 0 && (k in live) { s += $1 }
+		END { print s + 0 }')
+[ "$n" = 2 ] && ok "after the reconcile Redis counts alice's 2 allocations" ||
+	bad "after the reconcile Redis counts $n for alice, want 2"
+r=$(fc allocate "$B_IP" "$SB_TURN_PORT" "$B_CLIENT" alice alice-pw-7781)
+[ "$r" = 486 ] && ok "and the fleet quota holds again: 486" ||
+	bad "alice after the reconcile: $r, want 486"
+
+# ---- garbage in Redis ----
+before=$(stat_of "$SOCK_B" fleet.refused)
+rcli SET "turn/realm/$REALM/user/mallory/key" "not-an-md5-key" >/dev/null
+rcli PUBLISH turnpike/fleet/invalidate "$(printf 'evil\tuser\tmallory')" >/dev/null
+head -c 1048576 /dev/zero | tr '\0' 'x' >"$SB_DIR/huge"
+SB_CMD_TIMEOUT=10 sb_run_s redis-cli -p "$RPORT" -x SET \
+	"turn/realm/$REALM/user/oscar/key" <"$SB_DIR/huge" >/dev/null
+rcli PUBLISH turnpike/fleet/invalidate "$(printf 'evil\tuser\toscar')" >/dev/null
+rcli PUBLISH turnpike/fleet/invalidate "no tabs at all" >/dev/null
+rcli HSET turnpike/fleet/load evil-relay '{"allocations": "lots"' >/dev/null
+sleep 1.5
+after=$(stat_of "$SOCK_B" fleet.refused)
+[ "${after:-0}" -ge $((${before:-0} + 3)) ] &&
+	ok "garbage refused: fleet.refused ${before:-?} -> $after" ||
+	bad "fleet.refused ${before:-?} -> ${after:-?}, want +3"
+grep -q 'fleet.refused' "$B_LOG" && ok "B logged fleet.refused" ||
+	bad "no fleet.refused line"
+r=$(fc allocate "$B_IP" "$SB_TURN_PORT" "$B_CLIENT" mallory whatever)
+[ "$r" = 401 ] && ok "mallory (garbage key) cannot allocate: 401" ||
+	bad "mallory: $r"
+kill -0 "$B_PID" 2>/dev/null && ok "B alive after the garbage" ||
+	{ bad "B died"; log_tail "$B_LOG"; }
+r=$(fc relay "$B_IP" "$SB_TURN_PORT" "$B_CLIENT" dave dave-pw-5531 "$B_PEER")
+[ "$r" = relayed ] && ok "B still allocates and relays" || bad "B after garbage: $r"
+
+sb_kill "$B_PID"
+grep -qE 'ERROR: AddressSanitizer|runtime error' "$B_LOG" "$A_LOG" &&
+	bad "a sanitizer report in a relay's log" || ok "no sanitizer report"
+finish
