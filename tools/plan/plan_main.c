@@ -7,11 +7,14 @@
  *   turnpike-plan --calls N --pps-per-core P --setups-per-s S
  *                 --bytes-per-alloc B [options] [--json]
  *
- * Exit status: 0, or 2 on bad options.
+ * Exit status: 0; 1 if the load does not fit (more relays needed than
+ * --relays gives, or more Redis ops/s than --redis-ops-per-s offers at the
+ * headroom); 2 on bad options.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,21 +45,70 @@ static const char usage_text[] =
 	"  --workers N          worker cores per server (default 1)\n"
 	"  --nic-gbps N         NIC capacity each way (default 10)\n"
 	"  --mem-gib N          memory for tables (default 16)\n"
-	"  --headroom F         plan each resource up to F of it (default 0.7)\n";
+	"  --headroom F         plan each resource up to F of it (default 0.7)\n"
+	"the fleet and its shared Redis:\n"
+	"  --relays N           relays in the fleet: check the load fits in N\n"
+	"                       (default: as many as the load needs)\n"
+	"  --redis-ops-per-s N  the fleet Redis' measured ops/s (default: no\n"
+	"                       Redis in the plan); the options below need it\n"
+	"  --redis-ops-per-setup N\n"
+	"                       Redis round trips per allocation: quota\n"
+	"                       acquire and release (default 2)\n"
+	"  --fleet-lease S      the relays' fleet-lease, seconds: each\n"
+	"                       refreshes it every S/3 s and reads the peers\n"
+	"                       every second (default 5)\n"
+	"  --setups-per-s-redis N\n"
+	"                       set-ups/s of the control core with the fleet's\n"
+	"                       Redis configured, measured (default: as\n"
+	"                       --setups-per-s)\n";
+
+/* True if @text is all one finite number. */
+static bool
+parse_number(const char *text, double *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtod(text, &end);
+	return errno == 0 && end != text && *end == '\0' && isfinite(*v);
+}
+
+static void
+bad_number(const char *opt, const char *text, const char *what)
+{
+	fprintf(stderr, TOOL ": --%s: '%s' is not %s\n", opt, text, what);
+	exit(2);
+}
 
 static double
 number(const char *opt, const char *text)
 {
-	char *end;
 	double v;
 
-	errno = 0;
-	v = strtod(text, &end);
-	if (errno != 0 || end == text || *end != '\0' || !isfinite(v) || v < 0.0) {
-		fprintf(stderr, TOOL ": --%s: '%s' is not a number >= 0\n", opt,
-			text);
-		exit(2);
-	}
+	if (!parse_number(text, &v) || v < 0.0)
+		bad_number(opt, text, "a number >= 0");
+	return v;
+}
+
+/* A capacity or period: 0 is a mistake, not a default. */
+static double
+number_positive(const char *opt, const char *text)
+{
+	double v;
+
+	if (!parse_number(text, &v) || v <= 0.0)
+		bad_number(opt, text, "a number > 0");
+	return v;
+}
+
+/* A count of things: a whole number >= 1. */
+static double
+number_count(const char *opt, const char *text)
+{
+	double v;
+
+	if (!parse_number(text, &v) || v < 1.0 || v != floor(v) || v > 1e15)
+		bad_number(opt, text, "a whole number >= 1");
 	return v;
 }
 
@@ -72,12 +124,46 @@ print_text(const struct plan_load *l, const struct plan_server *s,
 	       s->workers, s->pps_per_core, s->setups_per_s, s->bytes_per_alloc,
 	       s->nic_gbps, s->mem_gib, s->headroom * 100.0);
 	printf("needs:   %.1f worker cores\n", r->worker_cores);
-	for (int i = PLAN_LIMIT_PACKETS; i <= PLAN_LIMIT_MEMORY; i++)
+	for (int i = PLAN_LIMIT_PACKETS; i <= PLAN_LIMIT_SERVER_LAST; i++)
 		printf("  servers for %-8s %llu\n",
 		       plan_limit_name((enum plan_limit)i),
 		       (unsigned long long)r->servers_for[i]);
-	printf("fleet:   %llu server(s), bound by %s\n",
-	       (unsigned long long)r->servers, plan_limit_name(r->limit));
+	if (r->limit == PLAN_LIMIT_REDIS)
+		printf("fleet:   %llu server(s) by their own limits, but bound "
+		       "by redis\n",
+		       (unsigned long long)r->servers);
+	else
+		printf("fleet:   %llu server(s), bound by %s\n",
+		       (unsigned long long)r->servers, plan_limit_name(r->limit));
+}
+
+static void
+print_fleet(const struct plan_server *s, const struct plan_fleet *f,
+	    const struct plan_result *r)
+{
+	if (f->redis_ops_per_s > 0.0) {
+		printf("redis:   %.0f ops/s needed: %.0f for quotas (%g per "
+		       "allocation), %.0f for the leases and peer reads of "
+		       "%llu relays; %.0f usable of %.0f\n",
+		       r->redis_ops_per_s,
+		       r->redis_ops_per_s - r->redis_lease_ops_per_s,
+		       f->redis_ops_per_setup, r->redis_lease_ops_per_s,
+		       (unsigned long long)r->relays, r->redis_usable_ops_per_s,
+		       f->redis_ops_per_s);
+		if (s->setups_per_s_redis == 0.0)
+			printf("  (set-ups/s measured without Redis: give "
+			       "--setups-per-s-redis)\n");
+	}
+	if (f->relays > 0.0)
+		printf("relays:  %llu given, %llu needed: %s\n",
+		       (unsigned long long)r->relays,
+		       (unsigned long long)r->servers,
+		       r->servers <= r->relays ? "enough" : "too few");
+	if (!r->fits)
+		printf("does not fit: %s\n",
+		       r->limit == PLAN_LIMIT_REDIS ?
+			       "Redis is short whatever the relay count" :
+			       "add relays");
 }
 
 static void
@@ -85,10 +171,15 @@ print_json(const struct plan_result *r)
 {
 	printf("{\"allocations\": %.0f, \"passes_per_s\": %.0f, "
 	       "\"gbps\": %.3f, \"worker_cores\": %.2f, \"servers\": %llu, "
-	       "\"limit\": \"%s\", \"servers_for\": {",
+	       "\"limit\": \"%s\", \"relays\": %llu, \"fits\": %s, "
+	       "\"redis_ops_per_s\": %.0f, \"redis_lease_ops_per_s\": %.1f, "
+	       "\"redis_usable_ops_per_s\": %.0f, \"servers_for\": {",
 	       r->allocations, r->passes_per_s, r->gbps, r->worker_cores,
-	       (unsigned long long)r->servers, plan_limit_name(r->limit));
-	for (int i = PLAN_LIMIT_PACKETS; i <= PLAN_LIMIT_MEMORY; i++)
+	       (unsigned long long)r->servers, plan_limit_name(r->limit),
+	       (unsigned long long)r->relays, r->fits ? "true" : "false",
+	       r->redis_ops_per_s, r->redis_lease_ops_per_s,
+	       r->redis_usable_ops_per_s);
+	for (int i = PLAN_LIMIT_PACKETS; i <= PLAN_LIMIT_SERVER_LAST; i++)
 		printf("%s\"%s\": %llu", i == 0 ? "" : ", ",
 		       plan_limit_name((enum plan_limit)i),
 		       (unsigned long long)r->servers_for[i]);
@@ -112,6 +203,11 @@ main(int argc, char **argv)
 		{ "nic-gbps", required_argument, NULL, 'n' },
 		{ "mem-gib", required_argument, NULL, 'm' },
 		{ "headroom", required_argument, NULL, 'h' },
+		{ "relays", required_argument, NULL, 'N' },
+		{ "redis-ops-per-s", required_argument, NULL, 'O' },
+		{ "redis-ops-per-setup", required_argument, NULL, 'o' },
+		{ "fleet-lease", required_argument, NULL, 'L' },
+		{ "setups-per-s-redis", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, '?' },
 		{ NULL, 0, NULL, 0 },
@@ -124,8 +220,9 @@ main(int argc, char **argv)
 				   .nic_gbps = 10,
 				   .mem_gib = 16,
 				   .headroom = 0.7 };
+	struct plan_fleet fleet = { .redis_ops_per_setup = 2, .lease_s = 5 };
 	struct plan_result res;
-	int c, json = 0, have = 0;
+	int c, json = 0, have = 0, redis_only = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		const char *name = "";
@@ -148,6 +245,11 @@ main(int argc, char **argv)
 		case 'n': srv.nic_gbps = number(name, optarg); break;
 		case 'm': srv.mem_gib = number(name, optarg); break;
 		case 'h': srv.headroom = number(name, optarg); break;
+		case 'N': fleet.relays = number_count(name, optarg); break;
+		case 'O': fleet.redis_ops_per_s = number_positive(name, optarg); break;
+		case 'o': fleet.redis_ops_per_setup = number(name, optarg); redis_only = c; break;
+		case 'L': fleet.lease_s = number_positive(name, optarg); redis_only = c; break;
+		case 's': srv.setups_per_s_redis = number_positive(name, optarg); redis_only = c; break;
 		case 'j': json = 1; break;
 		default: fputs(usage_text, stderr); return 2;
 		}
@@ -157,17 +259,28 @@ main(int argc, char **argv)
 		fputs(usage_text, stderr);
 		return 2;
 	}
+	if (redis_only != 0 && fleet.redis_ops_per_s == 0.0) {
+		for (const struct option *o = opts; o->name != NULL; o++)
+			if (o->val == redis_only)
+				fprintf(stderr,
+					TOOL ": --%s describes the fleet's Redis: "
+					     "give --redis-ops-per-s too\n",
+					o->name);
+		return 2;
+	}
 	if (load.call_attempts_s < 0)
 		load.call_attempts_s = load.calls / 120.0;
-	if (plan_compute(&load, &srv, &res) != 0) {
+	if (plan_compute(&load, &srv, &fleet, &res) != 0) {
 		fprintf(stderr,
 			TOOL ": a capacity is 0, --headroom is not in "
 			     "(0, 1] or --local-fraction is not in [0, 1]\n");
 		return 2;
 	}
-	if (json)
+	if (json) {
 		print_json(&res);
-	else
+	} else {
 		print_text(&load, &srv, &res);
-	return 0;
+		print_fleet(&srv, &fleet, &res);
+	}
+	return res.fits ? 0 : 1;
 }
