@@ -412,22 +412,21 @@ quota_key(char *out, size_t cap, const struct fleet *f, const char *key)
 	return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
 
-/* EVAL @script over KEYS = @keys (after @first), ARGV = @args.
- * @return the integer answer, or INT64_MIN when Redis failed. */
-static int64_t
-eval(struct fleet *f, const char *script, const char *first,
-     char keys[][FLEET_KEY_MAX], unsigned int n_keys, const char **args,
-     unsigned int n_args, uint64_t now_ms)
-{
-	const char *argv[3 + 1 + FLEET_QUOTA_KEYS + 4 + FLEET_QUOTA_KEYS];
-	size_t len[sizeof(argv) / sizeof(argv[0])];
-	char nk[8];
-	int argc = 0;
-	unsigned int total = n_keys + (first != NULL);
-	redisReply *r;
-	int64_t v;
+/* Most arguments of one EVAL: EVAL, script, numkeys, first, keys, args. */
+#define EVAL_ARGC_MAX (3 + 1 + FLEET_QUOTA_KEYS + 4 + FLEET_QUOTA_KEYS)
+/* Acquires sent at once, their answers read after (one round trip). */
+#define ACQUIRE_BATCH 64
 
-	snprintf(nk, sizeof(nk), "%u", total);
+/* The arguments of EVAL @script over KEYS = @first (if any) and @keys,
+ * ARGV = @args; @nk holds the key count's text.  @return argc. */
+static int
+eval_argv(const char *script, const char *first, char keys[][FLEET_KEY_MAX],
+	  unsigned int n_keys, const char **args, unsigned int n_args,
+	  const char **argv, size_t *len, char nk[8])
+{
+	int argc = 0;
+
+	snprintf(nk, 8, "%u", n_keys + (first != NULL));
 	argv[argc++] = "EVAL";
 	argv[argc++] = script;
 	argv[argc++] = nk;
@@ -439,7 +438,15 @@ eval(struct fleet *f, const char *script, const char *first,
 		argv[argc++] = args[i];
 	for (int i = 0; i < argc; i++)
 		len[i] = strlen(argv[i]);
-	r = redis_link_argv(&f->cmd, now_ms, argc, argv, len);
+	return argc;
+}
+
+/* A script's integer answer (@r is freed), or INT64_MIN. */
+static int64_t
+eval_result(redisReply *r)
+{
+	int64_t v;
+
 	if (r == NULL)
 		return INT64_MIN;
 	if (r->type != REDIS_REPLY_INTEGER) {
@@ -453,28 +460,31 @@ eval(struct fleet *f, const char *script, const char *first,
 	return v;
 }
 
-static void
-quota_acquire(struct fleet *f, const struct fleet_req *q, uint64_t now_ms)
+/* EVAL @script, one round trip.  @return the integer answer, or
+ * INT64_MIN when Redis failed. */
+static int64_t
+eval(struct fleet *f, const char *script, const char *first,
+     char keys[][FLEET_KEY_MAX], unsigned int n_keys, const char **args,
+     unsigned int n_args, uint64_t now_ms)
 {
-	char keys[FLEET_QUOTA_KEYS][FLEET_KEY_MAX], lim[FLEET_QUOTA_KEYS][12];
-	const char *args[1 + FLEET_QUOTA_KEYS];
+	const char *argv[EVAL_ARGC_MAX];
+	size_t len[EVAL_ARGC_MAX];
+	char nk[8];
+	int argc = eval_argv(script, first, keys, n_keys, args, n_args, argv,
+			     len, nk);
+
+	return eval_result(redis_link_argv(&f->cmd, now_ms, argc, argv, len));
+}
+
+/* Answer an acquire whose script said @v (INT64_MIN: no answer). */
+static void
+acquire_answer(struct fleet *f, const struct fleet_req *q, int64_t v)
+{
 	struct fleet_ans *a = ans_new(FLEET_ANS_QUOTA);
-	int64_t v = INT64_MIN;
 
 	if (a == NULL)
 		return;
 	a->ticket = q->ticket;
-	args[0] = f->instance;
-	for (unsigned int i = 0; i < q->n_keys; i++) {
-		if (quota_key(keys[i], sizeof(keys[i]), f, q->key[i]) != 0)
-			goto out;
-		snprintf(lim[i], sizeof(lim[i]), "%" PRIu32, q->limit[i]);
-		args[1 + i] = lim[i];
-	}
-	if (f->registered)
-		v = eval(f, script_acquire, KEY_RELAYS, keys, q->n_keys, args,
-			 1 + q->n_keys, now_ms);
-out:
 	if (v == 0) {
 		a->verdict = FLEET_GRANTED;
 		atomic_fetch_add(&f->c.acquired, 1);
@@ -487,6 +497,54 @@ out:
 		atomic_fetch_add(&f->c.unavailable, 1);
 	}
 	answer(f, a);
+}
+
+/*
+ * @p n acquires (at most ACQUIRE_BATCH) in one round trip: every EVAL is
+ * written, then every answer read (Redis runs them in order, each atomic
+ * on its own).  Without a lease, or when Redis fails, each is answered
+ * FLEET_UNAVAILABLE and the control thread counts it locally.
+ */
+static void
+quota_acquire_batch(struct fleet *f, struct fleet_req *const *q, unsigned int n,
+		    uint64_t now_ms)
+{
+	redisReply *r[ACQUIRE_BATCH];
+	int64_t v[ACQUIRE_BATCH];
+	unsigned int sent = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		v[i] = INT64_MIN;
+	for (unsigned int i = 0;
+	     f->registered && redis_link_up(&f->cmd) && i < n; i++) {
+		char keys[FLEET_QUOTA_KEYS][FLEET_KEY_MAX];
+		char lim[FLEET_QUOTA_KEYS][12], nk[8];
+		const char *args[1 + FLEET_QUOTA_KEYS], *argv[EVAL_ARGC_MAX];
+		size_t len[EVAL_ARGC_MAX];
+		int argc;
+		bool ok = true;
+
+		args[0] = f->instance;
+		for (unsigned int k = 0; ok && k < q[i]->n_keys; k++) {
+			ok = quota_key(keys[k], sizeof(keys[k]), f,
+				       q[i]->key[k]) == 0;
+			snprintf(lim[k], sizeof(lim[k]), "%" PRIu32,
+				 q[i]->limit[k]);
+			args[1 + k] = lim[k];
+		}
+		if (!ok)
+			break; /* the rest go unsent: UNAVAILABLE */
+		argc = eval_argv(script_acquire, KEY_RELAYS, keys, q[i]->n_keys,
+				 args, 1 + q[i]->n_keys, argv, len, nk);
+		if (redisAppendCommandArgv(f->cmd.c, argc, argv, len) != REDIS_OK)
+			break;
+		sent++;
+	}
+	if (sent > 0 && redis_link_replies(&f->cmd, now_ms, r, sent) == 0)
+		for (unsigned int i = 0; i < sent; i++)
+			v[i] = eval_result(r[i]);
+	for (unsigned int i = 0; i < n; i++)
+		acquire_answer(f, q[i], v[i]);
 }
 
 /* HOLD (+1), RELEASE (-1) or COUNT (= n): best effort; a reconcile puts
@@ -686,9 +744,22 @@ run_requests(struct fleet *f, uint64_t now_ms)
 	for (; list != NULL; list = next) {
 		next = list->next;
 		switch (list->kind) {
-		case FLEET_REQ_ACQUIRE:
-			quota_acquire(f, list, now_ms);
+		case FLEET_REQ_ACQUIRE: {
+			/* This and the acquires right after it, at once. */
+			struct fleet_req *batch[ACQUIRE_BATCH];
+			unsigned int n = 0;
+
+			batch[n++] = list;
+			while (next != NULL && next->kind == FLEET_REQ_ACQUIRE &&
+			       n < ACQUIRE_BATCH) {
+				batch[n++] = next;
+				next = next->next;
+			}
+			quota_acquire_batch(f, batch, n, now_ms);
+			for (unsigned int i = 1; i < n; i++)
+				free(batch[i]);
 			break;
+		}
 		case FLEET_REQ_SNAPSHOT:
 			if (redis_link_up(&f->cmd) &&
 			    lease(f, true, now_ms) == 1) {
@@ -788,6 +859,7 @@ tick(struct fleet *f, uint64_t now_ms)
 		f->registered = false;
 	atomic_store(&f->c.redis_up,
 		     redis_link_up(&f->cmd) && redis_link_up(&f->sub));
+	atomic_store(&f->c.leased, f->registered);
 }
 
 static void *

@@ -126,6 +126,7 @@ struct fleet_counters {
 	_Atomic uint64_t reconciles; /**< new instance ids */
 	_Atomic uint64_t pushes, push_failed;
 	_Atomic bool redis_up;
+	_Atomic bool leased; /**< our lease is in force: acquires count */
 };
 
 struct fleet {

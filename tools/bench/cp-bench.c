@@ -33,6 +33,18 @@
  *            [--permission] [--json]
  *   cp-bench --forged [--clients N] [--rounds R] [--json]
  *
+ * --redis CONNSTR (redis-userdb's form, e.g. "ip=127.0.0.1 port=6379
+ * dbname=15") makes the server a relay of a fleet on that Redis (issue
+ * 14): every signed Allocate then waits for the fleet's quota answer (one
+ * Lua round trip on the fleet thread, cp_fleet.h) with user-quota set high
+ * enough never to refuse, at most CP_FLEET_PENDING_MAX waiting at once,
+ * as in turnpike.  The control thread's CPU time then leaves out the
+ * round trips: the rate to read is the wall-clock one ("wall/s"); run the
+ * bench without --redis beside it for the figure without.  It writes
+ * quota hashes under turnpike/quota/bench.turnpike.test/ in that database
+ * (give a scratch one); its lease ends when it exits, so they count
+ * nothing afterwards.
+ *
  * --forged measures what an unauthenticated flood costs instead (issue
  * 13): N requests, each from its own source, shaped as issue 13's
  * reproducer (an Allocate with a REST username that has not expired, our
@@ -65,7 +77,10 @@
 #include "auth_oauth.h"
 #include "auth_request.h"
 #include "auth_rest.h"
+#include "cp_fleet.h"
+#include "fleet.h"
 #include "nonce.h"
+#include "redis_conf.h"
 #include "turn_server.h"
 #include "turnpike/oauth_token.h"
 #include "turnpike/stun.h"
@@ -123,7 +138,10 @@ struct cpb {
 	bool permission;
 	bool json;
 	bool forged;
+	const char *redis; /* --redis: a relay of a fleet on it */
 	/* state */
+	struct fleet *fleet;
+	struct cp_fleet *cf;
 	struct cpb_client *c;
 	uint64_t cmds;
 	uint64_t unix_now;
@@ -477,6 +495,16 @@ cpb_check(struct cpb *b, enum cpb_step step, uint32_t i)
 /* ---- the server's side (timed) ---- */
 
 /* @return the CPU ns taken; adds the wall ns to *wall. */
+/* Until every waiting Allocate has its answer (bounded: 30 s). */
+static void
+cpb_fleet_drain(struct cpb *b, uint64_t now_ms)
+{
+	uint64_t end = cpb_ns(CLOCK_MONOTONIC) + 30 * 1000000000ull;
+
+	while (b->cf->n_wait > 0 && cpb_ns(CLOCK_MONOTONIC) < end)
+		cp_fleet_poll(b->cf, now_ms);
+}
+
 static uint64_t
 cpb_run_step(struct cpb *b, struct turn_server *srv, uint64_t now_ms,
 	     uint64_t *wall)
@@ -491,8 +519,13 @@ cpb_run_step(struct cpb *b, struct turn_server *srv, uint64_t now_ms,
 		pkt.data = b->c[i].req;
 		pkt.len = b->c[i].req_len;
 		pkt.client = b->c[i].addr;
+		/* A fleet's relay: at most CP_FLEET_PENDING_MAX wait. */
+		while (b->cf != NULL && b->cf->n_wait == CP_FLEET_PENDING_MAX)
+			cp_fleet_poll(b->cf, now_ms);
 		turn_server_handle(srv, &pkt, now_ms);
 	}
+	if (b->cf != NULL)
+		cpb_fleet_drain(b, now_ms);
 	t0 = cpb_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
 	*wall += cpb_ns(CLOCK_MONOTONIC) - w0;
 	return t0;
@@ -508,6 +541,8 @@ cpb_round(struct cpb *b, enum cpb_kind kind, struct cpb_result *res)
 	srv = turn_server_create(&b->params, &b->sink);
 	if (srv == NULL)
 		return -ENOMEM;
+	if (b->cf != NULL)
+		b->cf->srv = srv;
 	for (int s = 0; rc == 0 && s < CPB__STEPS; s++) {
 		uint64_t ns;
 
@@ -536,6 +571,8 @@ cpb_round(struct cpb *b, enum cpb_kind kind, struct cpb_result *res)
 			turn_server_alloc_count(srv), b->n);
 		rc = -EPROTO;
 	}
+	if (b->cf != NULL)
+		b->cf->srv = NULL;
 	turn_server_destroy(srv);
 	return rc;
 }
@@ -801,6 +838,7 @@ cpb_usage(void)
 	fprintf(stderr,
 		"usage: cp-bench [--clients N] [--rounds R] [--users U]\n"
 		"                [--auth lt,rest,oauth] [--permission] [--json]\n"
+		"                [--redis \"ip=127.0.0.1 port=6379 dbname=15\"]\n"
 		"       cp-bench --forged [--clients N] [--rounds R] [--json]\n");
 }
 
@@ -827,6 +865,41 @@ cpb_parse_kinds(struct cpb *b, const char *list)
 	return 0;
 }
 
+/*
+ * --redis: join a fleet on it, as turnpike does, and wait (at most 10 s)
+ * until this relay's lease is in force, so that every Allocate is
+ * counted in Redis rather than locally.  @return 0 or -errno.
+ */
+static int
+cpb_fleet_start(struct cpb *b)
+{
+	static struct fleet fleet;
+	static struct cp_fleet cf;
+	struct redis_conf conf;
+	char err[256];
+	uint64_t end = cpb_ns(CLOCK_MONOTONIC) + 10 * 1000000000ull;
+
+	if (redis_conf_parse(b->redis, &conf, err, sizeof(err)) != 0 ||
+	    fleet_start(&fleet, &conf, CPB_REALM, "cp-bench", 5, NULL, NULL,
+			err, sizeof(err)) != 0) {
+		fprintf(stderr, "cp-bench: --redis: %s\n", err);
+		return -EINVAL;
+	}
+	cp_fleet_init(&cf, &fleet, NULL, 0);
+	b->fleet = &fleet;
+	b->cf = &cf;
+	b->params.fleet = &cf.ops;
+	b->params.user_quota = 1u << 30; /* asked every time, never full */
+	while (!atomic_load(&fleet.c.leased) && cpb_ns(CLOCK_MONOTONIC) < end)
+		cp_fleet_poll(&cf, 0);
+	if (!atomic_load(&fleet.c.leased)) {
+		fprintf(stderr, "cp-bench: --redis: no lease within 10 s "
+				"(is Redis up?)\n");
+		return -ETIMEDOUT;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -838,6 +911,7 @@ main(int argc, char **argv)
 		{ "permission", no_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "forged", no_argument, NULL, 'f' },
+		{ "redis", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -849,6 +923,7 @@ main(int argc, char **argv)
 	};
 	struct cpb_result res[CPB__KINDS], best[CPB__KINDS];
 	bool done[CPB__KINDS] = { false };
+	unsigned int n_kinds = 0;
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -877,6 +952,9 @@ main(int argc, char **argv)
 		case 'f':
 			b.forged = true;
 			break;
+		case 'R':
+			b.redis = optarg;
+			break;
 		default:
 			cpb_usage();
 			return opt == 'h' ? 0 : 2;
@@ -888,6 +966,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	rc = cpb_init(&b);
+	if (rc == 0 && b.redis != NULL)
+		rc = cpb_fleet_start(&b);
 	if (rc != 0) {
 		fprintf(stderr, "cp-bench: setup failed: %s\n", strerror(-rc));
 		cpb_fini(&b);
@@ -904,8 +984,22 @@ main(int argc, char **argv)
 		rc = cpb_kind_run(&b, (enum cpb_kind)k, &res[k], &best[k]);
 		done[k] = rc == 0;
 	}
+	for (int k = 0; k < CPB__KINDS; k++)
+		n_kinds += done[k];
+	if (rc == 0 && b.fleet != NULL &&
+	    atomic_load(&b.fleet->c.acquired) <
+		    (uint64_t)b.n * b.rounds * n_kinds) {
+		fprintf(stderr,
+			"cp-bench: --redis: only %" PRIu64 " of %" PRIu64
+			" Allocates were counted in Redis\n",
+			atomic_load(&b.fleet->c.acquired),
+			(uint64_t)b.n * b.rounds * n_kinds);
+		rc = -EPROTO;
+	}
 	if (rc == 0)
 		cpb_print(&b, res, best, done);
+	if (b.fleet != NULL)
+		fleet_stop(b.fleet);
 	cpb_fini(&b);
 	return rc == 0 ? 0 : 1;
 }
