@@ -15,7 +15,7 @@
 #include "turnpike/base64.h"
 #include "turnpike/oauth_token.h"
 
-/* Longest decimal read (Unix seconds). */
+/* Most digits of a decimal read (FLEET_SECONDS_MAX has 16). */
 #define FLEET_DECIMAL_MAX 19
 
 static const char *
@@ -162,7 +162,11 @@ fleet_unhex(const char *in, size_t len, uint8_t *out, size_t n)
 	return 0;
 }
 
-/* A decimal of at most FLEET_DECIMAL_MAX digits; absent = 0. */
+/*
+ * Unix seconds: 1..FLEET_DECIMAL_MAX decimal digits, at most
+ * FLEET_SECONDS_MAX, so that whoever turns them into milliseconds
+ * (push_apply.c) cannot overflow; absent = 0.
+ */
 static int
 decimal(const char *s, size_t len, int64_t *out)
 {
@@ -171,12 +175,14 @@ decimal(const char *s, size_t len, int64_t *out)
 	*out = 0;
 	if (s == NULL)
 		return 0;
-	if (len == 0 || len > FLEET_DECIMAL_MAX - 1)
+	if (len == 0 || len > FLEET_DECIMAL_MAX)
 		return -EINVAL;
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] < '0' || s[i] > '9')
 			return -EINVAL;
 		v = v * 10 + (s[i] - '0');
+		if (v > FLEET_SECONDS_MAX) /* before the next digit overflows */
+			return -EINVAL;
 	}
 	*out = v;
 	return 0;
@@ -232,13 +238,17 @@ fleet_oauth_decode(const char *kid, size_t kid_len, const char *ikm,
 	int n;
 
 	memset(v, 0, sizeof(*v));
-	if (kid_len == 0 || kid_len > AUTH_OAUTH_KID_MAX) {
-		*why = "the kid is empty or too long";
+	/* A NUL would make v->oauth.kid another kid than the key's name. */
+	if (kid_len == 0 || kid_len > AUTH_OAUTH_KID_MAX ||
+	    memchr(kid, '\0', kid_len) != NULL) {
+		*why = "the kid is empty, too long or holds a NUL";
 		return -EINVAL;
 	}
 	memcpy(v->oauth.kid, kid, kid_len);
 	v->oauth.kid[kid_len] = '\0';
-	if (alg == NULL || alg_len == 0 || alg_len >= sizeof(name)) {
+	/* A NUL would make "A128GCM\0junk" read as A128GCM. */
+	if (alg == NULL || alg_len == 0 || alg_len >= sizeof(name) ||
+	    memchr(alg, '\0', alg_len) != NULL) {
 		*why = "as_rs_alg is missing or unknown";
 		return -EINVAL;
 	}
@@ -267,9 +277,17 @@ int
 fleet_msg_format(char *out, size_t cap, const char *origin, enum push_kind kind,
 		 const char *name, size_t name_len)
 {
-	int n = snprintf(out, cap, "%s\t%s\t%.*s", origin, kind_word(kind),
-			 (int)name_len, name);
+	size_t olen = strlen(origin);
+	int n;
 
+	/* Nothing fleet_msg_parse() refuses: it would be lost on the way. */
+	if (olen == 0 || olen > FLEET_ORIGIN_MAX ||
+	    strchr(origin, '\t') != NULL || name_len == 0 ||
+	    name_len > PUSH_NAME_MAX || memchr(name, '\t', name_len) != NULL ||
+	    memchr(name, '\0', name_len) != NULL)
+		return -EINVAL;
+	n = snprintf(out, cap, "%s\t%s\t%.*s", origin, kind_word(kind),
+		     (int)name_len, name);
 	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : n;
 }
 
@@ -292,8 +310,12 @@ fleet_msg_parse(const char *msg, size_t len, const char **origin,
 	*origin_len = (size_t)(t1 - msg);
 	*name = t2 + 1;
 	*name_len = len - (size_t)(*name - msg);
+	/* The kind holds no NUL once matched below; the others must not. */
 	if (*name_len == 0 || *name_len > PUSH_NAME_MAX ||
-	    memchr(*name, '\0', *name_len) != NULL || *origin_len > 128)
+	    memchr(*name, '\0', *name_len) != NULL ||
+	    memchr(*name, '\t', *name_len) != NULL ||
+	    *origin_len > FLEET_ORIGIN_MAX ||
+	    memchr(msg, '\0', *origin_len) != NULL)
 		return -EINVAL;
 	if (klen == 4 && memcmp(k, "user", 4) == 0)
 		*kind = PUSH_USER;

@@ -47,8 +47,14 @@
 #define FLEET_CHANNEL "turnpike/fleet/invalidate"
 /** Longest key name built here. */
 #define FLEET_KEY_MAX 512
-/** Longest announcement. */
-#define FLEET_MSG_MAX (FLEET_KEY_MAX + 64)
+/** Longest origin of an announcement (a relay's fleet id). */
+#define FLEET_ORIGIN_MAX 128
+/** Longest announcement, with its NUL: the longest origin and name, the
+ *  longest kind ("secret") and two tabs. */
+#define FLEET_MSG_MAX (FLEET_ORIGIN_MAX + PUSH_NAME_MAX + 16)
+/** Latest created or expires read back: Unix seconds whose milliseconds
+ *  still fit in an int64_t. */
+#define FLEET_SECONDS_MAX (INT64_MAX / 1000)
 
 /** Which key of an item (users have two). */
 enum fleet_key_role {
@@ -85,7 +91,9 @@ int fleet_unhex(const char *in, size_t len, uint8_t *out, size_t n);
 
 /**
  * A user from what Redis holds: @p md5 (coturn's key, required), and the
- * fields of turnpike's hash (any may be NULL: absent).  Fills @p v.
+ * fields of turnpike's hash (any may be NULL: absent).  Hex digits in
+ * either case; created and expires decimal digits only, at most
+ * FLEET_SECONDS_MAX (absent: 0).  Fills @p v.
  * @return 0, or -EINVAL with @p why set.
  */
 int fleet_user_decode(const char *md5, size_t md5_len, const char *sha256,
@@ -98,21 +106,30 @@ int fleet_secret_decode(const char *bytes, size_t len, struct push_value *v,
 			const char **why);
 
 /**
- * An OAuth key from coturn's hash fields (ikm_key base64, as_rs_alg),
- * for @p kid.  @return 0, or -EINVAL with @p why set.
+ * An OAuth key from coturn's hash fields (ikm_key canonical base64 of a
+ * key of as_rs_alg's size, as_rs_alg exactly "A128GCM" or "A256GCM"), for
+ * @p kid (1..AUTH_OAUTH_KID_MAX bytes, no NUL).
+ * @return 0, or -EINVAL with @p why set.
  */
 int fleet_oauth_decode(const char *kid, size_t kid_len, const char *ikm,
 		       size_t ikm_len, const char *alg, size_t alg_len,
 		       struct push_value *v, const char **why);
 
-/** An announcement: "<origin>\t<kind>\t<name>".  @return its length. */
+/**
+ * An announcement: "<origin>\t<kind>\t<name>".
+ * @return its length; -EINVAL for what fleet_msg_parse() would refuse
+ *         (an empty or over-long origin or name, a tab in the origin, a
+ *         tab or NUL in the name); -ENAMETOOLONG if it does not fit in
+ *         @p cap.
+ */
 int fleet_msg_format(char *out, size_t cap, const char *origin,
 		     enum push_kind kind, const char *name, size_t name_len);
 
 /**
  * Split an announcement.  @p origin and @p name point into @p msg (not
  * NUL-terminated; lengths given).  @return 0, or -EINVAL for anything
- * else (a wrong shape, an unknown kind, an empty or over-long part).
+ * else (a wrong shape: not exactly two tabs, a NUL anywhere; an unknown
+ * kind; an empty or over-long part).
  */
 int fleet_msg_parse(const char *msg, size_t len, const char **origin,
 		    size_t *origin_len, enum push_kind *kind, const char **name,

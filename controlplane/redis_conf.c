@@ -59,10 +59,25 @@ conf_text(char *dst, size_t cap, const char *v, size_t n)
 	return 0;
 }
 
-/* One `key=value` word.  @seen: keys already given, by bit. */
+/* Whether @v (@n bytes) could be a host name or address: no '=' (as in
+ * "ip==x"), no control character (as in a newline taken for a blank). */
+static bool
+conf_host_ok(const char *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == '=' || (unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return false;
+	return true;
+}
+
+/*
+ * One `key=value` word.  @seen: keys already given, by bit.  @quote: false
+ * for the word right after password=, which is the rest of the password
+ * when that held a blank: an error about that word may not quote it.
+ */
 static int
 conf_word(struct redis_conf *out, const char *w, size_t n, unsigned int *seen,
-	  char *err, size_t len)
+	  bool quote, char *err, size_t len)
 {
 	static const char *const keys[] = { "ip",       "host",
 					    "port",     "dbname",
@@ -73,6 +88,10 @@ conf_word(struct redis_conf *out, const char *w, size_t n, unsigned int *seen,
 	unsigned long x;
 	unsigned int k;
 
+	if (eq == NULL && !quote)
+		return conf_fail(err, len,
+				 "a word after password= is not key=value "
+				 "(a password cannot hold blanks)");
 	if (eq == NULL)
 		return conf_fail(err, len, "'%.*s' is not key=value",
 				 (int)(n > 40 ? 40 : n), w);
@@ -82,6 +101,10 @@ conf_word(struct redis_conf *out, const char *w, size_t n, unsigned int *seen,
 	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
 		if (strlen(keys[k]) == klen && memcmp(keys[k], w, klen) == 0)
 			break;
+	if (k == sizeof(keys) / sizeof(keys[0]) && !quote)
+		return conf_fail(err, len,
+				 "a word after password= has an unknown key "
+				 "(a password cannot hold blanks)");
 	if (k == sizeof(keys) / sizeof(keys[0]))
 		return conf_fail(err, len,
 				 "unknown key '%.*s' (known: ip, host, port, "
@@ -97,6 +120,11 @@ conf_word(struct redis_conf *out, const char *w, size_t n, unsigned int *seen,
 		if (conf_text(out->host, sizeof(out->host), v, vlen) != 0)
 			return conf_fail(err, len, "ip: empty or longer than %d",
 					 REDIS_CONF_HOST_MAX);
+		if (!conf_host_ok(v, vlen))
+			return conf_fail(err, len,
+					 "ip: '%.*s' is not a host name or "
+					 "address",
+					 (int)(vlen > 40 ? 40 : vlen), v);
 		return 0;
 	case 2:
 		if (conf_number(v, vlen, 1, 65535, &x) != 0)
@@ -135,7 +163,8 @@ redis_conf_parse(const char *text, struct redis_conf *out, char *err,
 {
 	unsigned int seen = 0;
 	const char *p = text;
-	int rc;
+	bool quote = true;
+	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->port = REDIS_DEFAULT_PORT;
@@ -150,14 +179,16 @@ redis_conf_parse(const char *text, struct redis_conf *out, char *err,
 		if (*p == '\0')
 			break;
 		n = strcspn(p, " \t");
-		rc = conf_word(out, p, n, &seen, err, err_len);
-		if (rc != 0) {
-			memset(out->password, 0, sizeof(out->password));
-			return rc;
-		}
+		rc = conf_word(out, p, n, &seen, quote, err, err_len);
+		if (rc != 0)
+			goto out;
+		quote = !(n >= 9 && memcmp(p, "password=", 9) == 0);
 		p += n;
 	}
 	if (!(seen & 1u))
-		return conf_fail(err, err_len, "ip (or host) is required");
-	return 0;
+		rc = conf_fail(err, err_len, "ip (or host) is required");
+out:
+	if (rc != 0) /* a refused string keeps nothing of its password */
+		memset(out->password, 0, sizeof(out->password));
+	return rc;
 }

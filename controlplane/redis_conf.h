@@ -6,9 +6,10 @@
  *
  *     ip=127.0.0.1 port=6379 dbname=0 password=secret connect_timeout=5
  *
- * Words are `key=value`, separated by blanks, in any order; each key at
- * most once.  `ip` (or its synonym `host`) is required; `port` defaults to
- * 6379, `dbname` to 0, `connect_timeout` to 5 seconds; `password` to none.
+ * Words are `key=value`, separated by blanks (spaces and tabs), in any
+ * order; each key at most once.  `ip` (or its synonym `host`) is required,
+ * with no '=' or control character in it; `port` defaults to 6379,
+ * `dbname` to 0, `connect_timeout` to 5 seconds; `password` to none.
  * An unknown key is an error, not a silent default: a mistyped `pasword=`
  * would otherwise connect without authentication and fail later, far from
  * its cause.  Pure: no I/O, no allocation.
@@ -41,8 +42,9 @@ struct redis_conf {
  * Parse @p text into @p out.
  *
  * @param err  on failure, what is wrong ("port: 'x' is not 1-65535"),
- *             never the password
- * @return 0, or -EINVAL.
+ *             never the password, nor a word right after it (the rest of
+ *             a password that held a blank)
+ * @return 0, or -EINVAL (with @p out's password wiped).
  */
 int redis_conf_parse(const char *text, struct redis_conf *out, char *err,
 		     size_t err_len);
