@@ -449,6 +449,23 @@ cp_fleet_share_user(struct cp_fleet *cf, const struct auth_user *u,
 	return 0;
 }
 
+void
+cp_fleet_snapshot(const struct cp_fleet *cf, struct cp_snapshot_fleet *out)
+{
+	const struct fleet_counters *c = &cf->fleet->c;
+
+	*out = (struct cp_snapshot_fleet){
+		.member = true,
+		.redis_up = atomic_load(&c->redis_up),
+		.peers = cf->n_peers,
+		.quota_granted = atomic_load(&c->acquired),
+		.quota_denied = atomic_load(&c->denied),
+		.quota_local = cf->stats.local + atomic_load(&c->unavailable),
+		.refused = atomic_load(&c->refused),
+		.reconciles = atomic_load(&c->reconciles),
+	};
+}
+
 int
 cp_fleet_admin_stats(const struct cp_fleet *cf, char *buf, size_t cap)
 {

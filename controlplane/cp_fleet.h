@@ -33,6 +33,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cp_snapshot.h"
 #include "fleet.h"
 #include "push_apply.h"
 #include "turn_server.h"
@@ -108,6 +109,9 @@ int cp_fleet_share_user(struct cp_fleet *cf, const struct auth_user *u,
 
 /** Whether the fleet's Redis is reachable now. */
 bool cp_fleet_up(const struct cp_fleet *cf);
+
+/** The figures the metrics port shows (cp_snapshot.h). */
+void cp_fleet_snapshot(const struct cp_fleet *cf, struct cp_snapshot_fleet *out);
 
 /** `fleet.*` lines for the admin socket's stats, snprintf-style. */
 int cp_fleet_admin_stats(const struct cp_fleet *cf, char *buf, size_t cap);

@@ -408,6 +408,9 @@ cp_loop_snapshot(struct cp_loop *loop, uint64_t now_ms)
 						 &d->busy_cycles[w]);
 	d->alloc_duration = loop->alloc_duration;
 	d->draining = turn_server_draining(loop->srv);
+	d->fleet = (struct cp_snapshot_fleet){ .member = false };
+	if (loop->fleet != NULL)
+		cp_fleet_snapshot(loop->fleet, &d->fleet);
 	d->n_listed = 0;
 	l.d = d;
 	l.now_ms = now_ms;

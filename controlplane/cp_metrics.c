@@ -157,6 +157,36 @@ render_control(struct out *o, const struct cp_snapshot_data *d)
 	}
 }
 
+/* A relay of a fleet (redis-userdb): whether it reaches Redis, how its
+ * quotas were decided. */
+static void
+render_fleet(struct out *o, const struct cp_snapshot_fleet *f)
+{
+	family(o, "turnpike_fleet_redis_up", "gauge",
+	       "1 while the fleet's Redis answers; 0: degraded, quotas "
+	       "counted on this relay alone, pushes refused.");
+	put(o, "turnpike_fleet_redis_up %d\n", f->redis_up ? 1 : 0);
+	family(o, "turnpike_fleet_peers", "gauge",
+	       "Other relays of the fleet with a live lease.");
+	put(o, "turnpike_fleet_peers %" PRIu32 "\n", f->peers);
+	family(o, "turnpike_fleet_quota_decisions_total", "counter",
+	       "Allocate quota decisions: counted across the fleet "
+	       "(granted, denied) or on this relay alone (local).");
+	put(o,
+	    "turnpike_fleet_quota_decisions_total{result=\"granted\"} %" PRIu64 "\n"
+	    "turnpike_fleet_quota_decisions_total{result=\"denied\"} %" PRIu64 "\n"
+	    "turnpike_fleet_quota_decisions_total{result=\"local\"} %" PRIu64
+	    "\n",
+	    f->quota_granted, f->quota_denied, f->quota_local);
+	family(o, "turnpike_fleet_refused_total", "counter",
+	       "Values read from Redis that failed their checks.");
+	put(o, "turnpike_fleet_refused_total %" PRIu64 "\n", f->refused);
+	family(o, "turnpike_fleet_reconciles_total", "counter",
+	       "Times this relay took a new instance id and wrote its true "
+	       "counts (start, Redis back, a lapsed lease).");
+	put(o, "turnpike_fleet_reconciles_total %" PRIu64 "\n", f->reconciles);
+}
+
 int
 cp_metrics_render(const struct cp_snapshot_data *d,
 		  const struct cp_metrics_info *info, char *buf, size_t cap)
@@ -186,6 +216,8 @@ cp_metrics_render(const struct cp_snapshot_data *d,
 	    d->turn.c[TURN_C_ALLOCS_CREATED]);
 	render_relay(&o, d);
 	render_control(&o, d);
+	if (d->fleet.member)
+		render_fleet(&o, &d->fleet);
 	if (o.err || o.len > INT32_MAX)
 		return -1;
 	return (int)o.len;

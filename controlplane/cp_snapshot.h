@@ -73,6 +73,14 @@ struct cp_snapshot_data {
 	struct cp_hist alloc_duration;
 	/** New allocations refused (turn_server_drain()): /ready says 503. */
 	bool draining;
+	/** A fleet's relay (cp_fleet.h): its Redis and quota figures. */
+	struct cp_snapshot_fleet {
+		bool member; /**< redis-userdb is set; the rest is zero if not */
+		bool redis_up; /**< degraded (counting alone) while false */
+		uint32_t peers;
+		uint64_t quota_granted, quota_denied, quota_local;
+		uint64_t refused, reconciles;
+	} fleet;
 	uint32_t n_listed; /**< entries of allocs[] in use */
 	struct cp_snapshot_alloc allocs[CP_SNAPSHOT_ALLOCS];
 };

@@ -15,7 +15,7 @@
 #define REDIS_DEFAULT_PORT 6379
 #define REDIS_DEFAULT_TIMEOUT_S 5
 
-static int
+static int __attribute__((format(printf, 3, 4)))
 conf_fail(char *err, size_t len, const char *fmt, ...)
 {
 	va_list ap;

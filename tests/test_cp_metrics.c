@@ -139,6 +139,44 @@ test_draining(void **state)
 	free(t);
 }
 
+/* A fleet's relay shows its Redis state and quota decisions; a relay
+ * alone shows no fleet family at all. */
+static void
+test_fleet(void **state)
+{
+	char *t;
+
+	(void)state;
+	fill();
+	t = render();
+	assert_null(strstr(t, "turnpike_fleet"));
+	free(t);
+	d.fleet = (struct cp_snapshot_fleet){ .member = true,
+					      .redis_up = false,
+					      .peers = 2,
+					      .quota_granted = 7,
+					      .quota_denied = 3,
+					      .quota_local = 5,
+					      .refused = 1,
+					      .reconciles = 4 };
+	t = render();
+	assert_non_null(strstr(t, "# TYPE turnpike_fleet_redis_up gauge\n"
+				  "turnpike_fleet_redis_up 0\n"));
+	assert_non_null(strstr(t, "\nturnpike_fleet_peers 2\n"));
+	assert_non_null(strstr(
+		t, "turnpike_fleet_quota_decisions_total{result=\"granted\"} 7\n"
+		   "turnpike_fleet_quota_decisions_total{result=\"denied\"} 3\n"
+		   "turnpike_fleet_quota_decisions_total{result=\"local\"} 5\n"));
+	assert_non_null(strstr(t, "\nturnpike_fleet_refused_total 1\n"));
+	assert_non_null(strstr(t, "\nturnpike_fleet_reconciles_total 4\n"));
+	free(t);
+	d.fleet.redis_up = true;
+	t = render();
+	assert_non_null(strstr(t, "\nturnpike_fleet_redis_up 1\n"));
+	free(t);
+	d.fleet.member = false;
+}
+
 /* A buffer too small: the needed length, a NUL-terminated prefix. */
 static void
 test_short_buffer(void **state)
@@ -192,7 +230,9 @@ test_promtool(void **state)
 		return;
 	}
 	fill();
+	d.fleet = (struct cp_snapshot_fleet){ .member = true, .peers = 1 };
 	t = render();
+	d.fleet.member = false;
 	p = popen("/usr/bin/promtool check metrics >/dev/null 2>&1", "w");
 	assert_non_null(p);
 	fputs(t, p);
@@ -207,6 +247,7 @@ main(void)
 		cmocka_unit_test(test_families),
 		cmocka_unit_test(test_short_buffer),
 		cmocka_unit_test(test_draining),
+		cmocka_unit_test(test_fleet),
 		cmocka_unit_test(test_snapshot_published),
 		cmocka_unit_test(test_promtool),
 	};

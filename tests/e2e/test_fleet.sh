@@ -8,14 +8,17 @@
 # veth and /24 of its own; clients and peers in the client namespace.
 #   - a user pushed on A (admin socket) allocates on B within a second;
 #     one pushed on B allocates on A; a delete on A refuses it on B;
+#   - a user and a REST shared secret pushed over A's HTTPS push API
+#     (answered once Redis has them) authenticate on B;
 #   - user-quota=2 filled across A and B, then 486 on either;
-#   - A at fleet-shed-allocations sends a new Allocate to B (300 with B's
+#   - A at fleet-shed-allocations (4) sends a new Allocate to B (300 with B's
 #     ALTERNATE-SERVER);
 #   - A is SIGKILLed: its quota frees on B within fleet-lease (the time
 #     taken is printed: "dead relay's quota freed after N s");
 #   - Redis stops: B reports fleet.redis_up=0, keeps relaying, allocates
 #     with cached credentials, refuses an admin push it cannot share; a
 #     user pushed just before the stop is in Redis after the restart
+#     (B's metrics port shows turnpike_fleet_redis_up 0, then 1)
 #     (nothing acknowledged lost); B reconnects, reconciles, redis_up=1;
 #   - garbage in Redis (a bad key, a 1 MiB string, a bad announcement, a
 #     relay's bad load) is refused with a log line; B lives on.
@@ -28,12 +31,13 @@ set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/sandbox.sh"
 . "$here/e2e_common.sh"
+. "$here/pki.sh"
 
 e2e_args "$@"
 [ -n "$build" ] || { echo "$E2E_USAGE" >&2; exit 2; }
 
 sb_require_root
-for tool in redis-server redis-cli; do
+for tool in redis-server redis-cli curl openssl; do
 	command -v "$tool" >/dev/null 2>&1 ||
 		{ echo "SKIP: $tool not found"; exit 77; }
 done
@@ -48,6 +52,9 @@ CLIENT="$here/fleet_client.py"
 SOCK_A="$SB_DIR/admin.sock"
 SOCK_B="$SB_DIR/admin-b.sock"
 FILEPW=carol-file-pw-$RANDOM$RANDOM
+PUSH_PORT=$((40000 + RANDOM % 10000))
+METRICS_PORT=$((50000 + RANDOM % 10000))
+PKI="$SB_DIR/pki"
 
 # Relay B's own link: a second veth and /24 (the third octet next to A's).
 NET_B="${SB_NET%.*}.$(((${SB_NET##*.} + 1) % 256))"
@@ -84,6 +91,32 @@ adm() {
 	local sock=$1
 	shift
 	timeout -k 2 20 "$ADMIN" -s "$sock" -t 10 "$@" 2>&1
+}
+
+# push PATH BODY: POST to A's push API with the eP-CSCF's certificate;
+# prints the HTTP status.
+push() {
+	sb_run_s curl -s -m 10 -o "$SB_DIR/push.body" -w '%{http_code}' \
+		--cacert "$PKI/ca.pem" --cert "$PKI/pcscf.pem" \
+		--key "$PKI/pcscf.key" -H 'Content-Type: application/json' \
+		--data-binary "$2" "https://127.0.0.1:$PUSH_PORT$1" 2>/dev/null
+}
+
+# metric NAME: B's value of NAME on its metrics port.
+metric() {
+	sb_run_s curl -s -m 5 "http://127.0.0.1:$METRICS_PORT/metrics" 2>/dev/null |
+		sed -n "s/^$1 //p"
+}
+
+# wait_metric NAME VALUE: until B's metrics show it (at most 3 s: the
+# snapshot behind them is taken every 250 ms).
+wait_metric() {
+	local i
+	for i in $(seq 1 15); do
+		[ "$(metric "$1")" = "$2" ] && return 0
+		sleep 0.2
+	done
+	return 1
 }
 
 stat_of() { # SOCK KEY
@@ -123,6 +156,8 @@ min-port=49152
 max-port=49999
 lt-cred-mech
 user=carol:$FILEPW
+use-auth-secret
+static-auth-secret=file-secret-$RANDOM$RANDOM
 user-quota=2
 rfc5766-channel-numbers
 log-level=debug
@@ -145,6 +180,9 @@ listening-port=$SB_TURN_PORT
 local-network=$NET_B.0/24
 allowed-peer-ip=$B_PEER
 admin-socket=$SOCK_B
+prometheus
+prometheus-address=127.0.0.1
+prometheus-port=$METRICS_PORT
 EOF
 	SB_DPDK_PREFIXES+=("$prefix")
 	sb_bg "$SB_NS_S" relay-b "$build/tools/turnpike" \
@@ -160,7 +198,17 @@ echo "# fleet e2e: relays A ($SB_SERVER_IP) and B ($B_IP), redis :$RPORT, lease 
 redis_start 0 || { bad "redis-server did not start"; log_tail "$SB_DIR/redis-0.log"; finish; }
 ok "redis-server up (appendonly, appendfsync always)"
 
-common_conf "$SB_DIR/a.conf" relay-a 2
+mkdir -p "$PKI"
+pki_ca ca && pki_cert server ca "turn.$REALM" "subjectAltName=IP:127.0.0.1" &&
+	pki_cert pcscf ca "pcscf.$REALM" "extendedKeyUsage=clientAuth" ||
+	{ bad "cannot make certificates"; finish; }
+common_conf "$SB_DIR/a.conf" relay-a 4
+cat >>"$SB_DIR/a.conf" <<EOF
+push-listen=127.0.0.1:$PUSH_PORT
+push-cert=$PKI/server.pem
+push-pkey=$PKI/server.key
+push-client-ca=$PKI/ca.pem
+EOF
 export SB_IDLE_SLEEP_US=200
 if ! sb_server_start turnpike "$SB_DIR/a.conf" 1 "$build"; then
 	bad "relay A did not start"
@@ -205,6 +253,24 @@ rcli EXISTS "turn/realm/$REALM/user/alice/key" | grep -qx 1 &&
 rcli GET "turn/realm/$REALM/user/alice/key" | grep -q alice-pw &&
 	bad "a password reached Redis" || ok "no password in Redis (MD5 key only)"
 
+# ---- the HTTPS push API on A ----
+code=$(push /v1/credentials '{"username":"henry","password":"henry-pw-3141"}')
+t=$(fc until-ok "$B_IP" "$SB_TURN_PORT" "$B_CLIENT" henry henry-pw-3141 3)
+case "$code $t" in
+201\ ok*) ok "HTTPS push on A answered $code, henry allocated on B ($t)" ;;
+*) bad "HTTPS push on A: $code $(head -c 200 "$SB_DIR/push.body"), B: $t"
+	log_tail "$A_LOG" ;;
+esac
+code=$(push /v1/secrets '{"id":"2026-12","secret":"fleet-shared-secret-77"}')
+rest_user="$(($(date +%s) + 3600)):ivy"
+rest_pw=$(printf '%s' "$rest_user" |
+	openssl dgst -sha1 -hmac fleet-shared-secret-77 -binary | base64)
+t=$(fc until-ok "$B_IP" "$SB_TURN_PORT" "$B_CLIENT" "$rest_user" "$rest_pw" 3)
+case "$code $t" in
+201\ ok*) ok "a REST secret pushed on A ($code) authenticates on B ($t)" ;;
+*) bad "REST secret pushed on A: $code $(head -c 200 "$SB_DIR/push.body"), B: $t" ;;
+esac
+
 # ---- quota 2 across the fleet ----
 r=$(fc allocate "$SB_SERVER_IP" "$SB_TURN_PORT" "$SB_CLIENT_IP" alice alice-pw-7781)
 case $r in 200*) ok "alice's 2nd allocation, on A: $r" ;;
@@ -228,7 +294,12 @@ t=$(fc until-refused "$B_IP" "$SB_TURN_PORT" "$B_CLIENT" bob bob-pw-1193 3 401)
 case $t in ok*) ok "deleted on A ($out), refused on B: $t" ;;
 *) bad "deleted on A ($out), B still: $t" ;; esac
 
-# ---- shedding: A holds 2 = fleet-shed-allocations ----
+# ---- shedding: A (alice, bob, and carol twice) at fleet-shed-allocations=4;
+# B holds 3 (alice, henry, ivy), under it ----
+for i in 1 2; do
+	r=$(fc allocate "$SB_SERVER_IP" "$SB_TURN_PORT" "$SB_CLIENT_IP" carol "$FILEPW")
+	case $r in 200*) ;; *) bad "carol's allocation $i on A: $r" ;; esac
+done
 r=$(fc allocate "$SB_SERVER_IP" "$SB_TURN_PORT" "$SB_CLIENT_IP" carol "$FILEPW")
 [ "$r" = "300 alt=$B_IP:$SB_TURN_PORT" ] &&
 	ok "A at its shedding load sends carol to B: $r" ||
@@ -270,6 +341,9 @@ if wait_stat "$SOCK_B" fleet.redis_up 0 10; then
 else
 	bad "Redis stopped, B's fleet.redis_up=$(stat_of "$SOCK_B" fleet.redis_up)"
 fi
+wait_metric turnpike_fleet_redis_up 0 &&
+	ok "B's metrics: turnpike_fleet_redis_up 0" ||
+	bad "B's metrics: turnpike_fleet_redis_up '$(metric turnpike_fleet_redis_up)'"
 grep -q 'fleet.redis_down\|redis_down' "$B_LOG" &&
 	ok "B logged the lost Redis" || bad "no redis_down line in B's log"
 r=$(fc relay "$B_IP" "$SB_TURN_PORT" "$B_CLIENT" dave dave-pw-5531 "$B_PEER")
@@ -286,6 +360,9 @@ else
 	bad "B did not reconnect"
 	log_tail "$B_LOG"
 fi
+wait_metric turnpike_fleet_redis_up 1 &&
+	ok "B's metrics: turnpike_fleet_redis_up 1" ||
+	bad "B's metrics: turnpike_fleet_redis_up '$(metric turnpike_fleet_redis_up)'"
 rcli EXISTS "turn/realm/$REALM/user/eve/key" | grep -qx 1 &&
 	ok "eve, acknowledged before the stop, survived the restart" ||
 	bad "eve lost with the Redis restart"
