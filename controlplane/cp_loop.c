@@ -25,6 +25,7 @@
 #include "cp_fleet.h"
 #include "cp_log.h"
 #include "cp_loop.h"
+#include "fleet_stats.h"
 #include "turnpike/dp_msg.h"
 #include "turnpike/stun.h"
 
@@ -88,7 +89,56 @@ sink_reply(void *ctx, uint16_t worker, const struct turn_packet *req,
 	/* -EAFNOSUPPORT: the fast path sends IPv4 only; nothing to say. */
 }
 
-/* The alloc.end log line, and the JSON record when a file is set. */
+/* redis-statsdb's "new" or "refreshed" (fleet_stats.h). */
+static void
+sink_status(void *ctx, const struct turn_status *ev)
+{
+	struct cp_loop *loop = ctx;
+	struct fleet_stats_alloc a = {
+		.realm = ev->realm,
+		.user = (const char *)ev->user,
+		.user_len = ev->user_len,
+		.id = ev->id,
+	};
+	struct fleet_stats_session s = {
+		.transport = ev->transport,
+		.local = ev->local,
+		.remote = ev->client,
+	};
+
+	if (loop->statsdb == NULL)
+		return;
+	if (ev->kind == TURN_STATUS_NEW)
+		fleet_stats_alloc_new(loop->statsdb, &a, ev->lifetime_s, &s);
+	else
+		fleet_stats_alloc_refreshed(loop->statsdb, &a, ev->lifetime_s,
+					    &s);
+}
+
+/* redis-statsdb's end of an allocation: its traffic (the whole life: the
+ * workers report counts once, at the end), "deleted", its totals. */
+static void
+statsdb_ended(struct fleet_stats *fs, const struct turn_usage *u)
+{
+	struct fleet_stats_alloc a = {
+		.realm = u->realm,
+		.user = u->username,
+		.user_len = strlen(u->username),
+		.id = u->id,
+	};
+	struct fleet_stats_traffic t = {
+		.rcvp = u->usage.pkts_from_client,
+		.rcvb = u->usage.bytes_from_client,
+		.sentp = u->usage.pkts_to_client,
+		.sentb = u->usage.bytes_to_client,
+	};
+
+	fleet_stats_alloc_traffic(fs, &a, &t, NULL);
+	fleet_stats_alloc_deleted(fs, &a, &t, NULL);
+}
+
+/* The alloc.end log line, the JSON record when a file is set, and the
+ * end on redis-statsdb when it is. */
 static void
 sink_usage(void *ctx, const struct turn_usage *u)
 {
@@ -102,6 +152,8 @@ sink_usage(void *ctx, const struct turn_usage *u)
 
 	if (loop->usage_json != NULL)
 		cp_usage_json_record(loop->usage_json, u);
+	if (loop->statsdb != NULL)
+		statsdb_ended(loop->statsdb, u);
 	cp_log_escape(user, sizeof(user), u->username, strlen(u->username));
 	if (u->relay2.ip.family != TP_AF_NONE) {
 		char a[TP_ADDR_STRLEN];
@@ -129,6 +181,7 @@ cp_loop_sink_init(struct cp_loop *loop, struct cp_sink *sink)
 	sink->cmd = sink_cmd;
 	sink->reply = sink_reply;
 	sink->usage = sink_usage;
+	sink->status = sink_status;
 }
 
 /* A request for the TURN server; an Allocate's handling time (the
@@ -355,6 +408,14 @@ cp_loop_admin_stats(void *arg, char *buf, size_t cap)
 			return n;
 		len += (size_t)n;
 	}
+	if (loop->statsdb != NULL)
+		for (int i = 0; i < FLEET_STATS_C__COUNT; i++)
+			CP_ADMIN_PUT("statsdb.%s=%" PRIu64 "\n",
+				     fleet_stats_counter_name((enum fleet_stats_counter)
+								      i),
+				     fleet_stats_counter(loop->statsdb,
+							 (enum fleet_stats_counter)
+								 i));
 	if (loop->plane.port_counters != NULL) {
 		struct tp_plane_counter pc[TP_PLANE_MAX_PORT_COUNTERS];
 		unsigned int n_pc =
@@ -411,6 +472,21 @@ cp_loop_snapshot(struct cp_loop *loop, uint64_t now_ms)
 	d->fleet = (struct cp_snapshot_fleet){ .member = false };
 	if (loop->fleet != NULL)
 		cp_fleet_snapshot(loop->fleet, &d->fleet);
+	d->statsdb = (struct cp_snapshot_statsdb){ .on = false };
+	if (loop->statsdb != NULL) {
+		const struct fleet_stats *fs = loop->statsdb;
+
+		d->statsdb.on = true;
+		d->statsdb.redis_up =
+			fleet_stats_counter(fs, FLEET_STATS_C_redis_up) != 0;
+		d->statsdb.published =
+			fleet_stats_counter(fs, FLEET_STATS_C_published);
+		d->statsdb.dropped =
+			fleet_stats_counter(fs, FLEET_STATS_C_dropped);
+		d->statsdb.invalid =
+			fleet_stats_counter(fs, FLEET_STATS_C_invalid);
+		d->statsdb.failed = fleet_stats_counter(fs, FLEET_STATS_C_failed);
+	}
 	d->n_listed = 0;
 	l.d = d;
 	l.now_ms = now_ms;

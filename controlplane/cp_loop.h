@@ -28,7 +28,8 @@
 #include "turn_server.h"
 #include "turnpike/plane.h"
 
-struct cp_fleet; /* cp_fleet.h */
+struct cp_fleet;    /* cp_fleet.h */
+struct fleet_stats; /* fleet_stats.h */
 
 /** The control thread's view of the running relay. */
 struct cp_loop {
@@ -63,6 +64,9 @@ struct cp_loop {
 	struct push_apply *push_apply;
 	/** The other relays of a fleet (cp_fleet.h); NULL = alone. */
 	struct cp_fleet *fleet;
+	/** Allocation status and traffic for redis-statsdb (fleet_stats.h),
+	 *  given every allocation's news; NULL = none. */
+	struct fleet_stats *statsdb;
 	/** Allocate requests' handling times (into the snapshot). */
 	struct cp_hist alloc_duration;
 	/** Usage records as JSON lines, besides the alloc.end log line

@@ -187,6 +187,25 @@ render_fleet(struct out *o, const struct cp_snapshot_fleet *f)
 	put(o, "turnpike_fleet_reconciles_total %" PRIu64 "\n", f->reconciles);
 }
 
+static void
+render_statsdb(struct out *o, const struct cp_snapshot_statsdb *s)
+{
+	family(o, "turnpike_statsdb_redis_up", "gauge",
+	       "1 while connected to redis-statsdb's Redis; 0: events wait "
+	       "(up to 65536, then dropped).");
+	put(o, "turnpike_statsdb_redis_up %d\n", s->redis_up ? 1 : 0);
+	family(o, "turnpike_statsdb_events_total", "counter",
+	       "Allocation events for redis-statsdb, by outcome: published, "
+	       "dropped (queue full or left at stop), invalid (a name too "
+	       "long), failed (Redis answered an error).");
+	put(o,
+	    "turnpike_statsdb_events_total{result=\"published\"} %" PRIu64 "\n"
+	    "turnpike_statsdb_events_total{result=\"dropped\"} %" PRIu64 "\n"
+	    "turnpike_statsdb_events_total{result=\"invalid\"} %" PRIu64 "\n"
+	    "turnpike_statsdb_events_total{result=\"failed\"} %" PRIu64 "\n",
+	    s->published, s->dropped, s->invalid, s->failed);
+}
+
 int
 cp_metrics_render(const struct cp_snapshot_data *d,
 		  const struct cp_metrics_info *info, char *buf, size_t cap)
@@ -218,6 +237,8 @@ cp_metrics_render(const struct cp_snapshot_data *d,
 	render_control(&o, d);
 	if (d->fleet.member)
 		render_fleet(&o, &d->fleet);
+	if (d->statsdb.on)
+		render_statsdb(&o, &d->statsdb);
 	if (o.err || o.len > INT32_MAX)
 		return -1;
 	return (int)o.len;

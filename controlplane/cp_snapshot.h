@@ -81,6 +81,12 @@ struct cp_snapshot_data {
 		uint64_t quota_granted, quota_denied, quota_local;
 		uint64_t refused, reconciles;
 	} fleet;
+	/** Events for redis-statsdb (fleet_stats.h), by their outcome. */
+	struct cp_snapshot_statsdb {
+		bool on; /**< redis-statsdb is set; the rest is zero if not */
+		bool redis_up;
+		uint64_t published, dropped, invalid, failed;
+	} statsdb;
 	uint32_t n_listed; /**< entries of allocs[] in use */
 	struct cp_snapshot_alloc allocs[CP_SNAPSHOT_ALLOCS];
 };

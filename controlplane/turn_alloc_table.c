@@ -402,6 +402,7 @@ turn_alloc_table_remove(struct turn_alloc_table *t, struct turn_alloc *a,
 		e->relay = a->relay;
 		e->relay2 = a->relay2;
 		e->transport = a->transport;
+		e->id = a->id;
 		e->start_ms = a->start_ms;
 		e->end_ms = now_ms;
 		b = a->ref.gen & t->mask;

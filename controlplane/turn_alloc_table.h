@@ -117,6 +117,12 @@ struct turn_alloc {
 	/** If by_token: the key of the token that created or last renewed it,
 	 *  the only one its requests may be signed with. */
 	struct auth_session session;
+	/** The <id> of redis-statsdb's topics: counted up from a random
+	 *  start below 9 * 10^17 (turn_server.c): unique across restarts and
+	 *  the fleet's relays unless two starts fall closer than the
+	 *  allocations made since (10^9 of them: a chance of 10^-9 per pair
+	 *  of runs).  ref.gen is unique on this run only. */
+	uint64_t id;
 	uint64_t start_ms;
 	uint64_t expiry_ms;
 	struct turn_perm *perms; /**< perm0, or malloc'ed once grown */
@@ -138,6 +144,7 @@ struct turn_ended {
 	struct turn_user *user;
 	struct tp_addr client, local, relay, relay2;
 	uint8_t transport;
+	uint64_t id; /**< the allocation's */
 	uint64_t start_ms, end_ms;
 };
 

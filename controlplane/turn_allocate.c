@@ -261,6 +261,7 @@ allocate_commit(const struct turn_req *r, const struct alloc_plan *plan,
 	a->owner = owner;
 	a->ref.slot = slot;
 	a->ref.gen = gen_next(srv);
+	a->id = srv->next_id++;
 	memcpy(a->tid, r->msg.tid, STUN_TID_LEN);
 	a->by_token = turn_req_by_token(r);
 	turn_req_keep_token(r, a);
@@ -273,6 +274,7 @@ allocate_commit(const struct turn_req *r, const struct alloc_plan *plan,
 	}
 	send_alloc_add(srv, r, a, plan->lifetime_s);
 	turn_alloc_created(srv);
+	turn_alloc_status(srv, a, TURN_STATUS_NEW, plan->lifetime_s);
 	if (a->relay2.ip.family != TP_AF_NONE)
 		srv->stats.c[TURN_C_ALLOCS_DUAL]++;
 	allocate_success(r, a, plan->lifetime_s);

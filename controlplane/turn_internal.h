@@ -33,6 +33,9 @@ struct turn_server {
 	struct peer_policy own_policy; /* when p.policy is NULL */
 	bool own_policy_used;
 	uint32_t next_gen; /* allocation ids; 0 is never used */
+	/* struct turn_alloc's id: counts up from a random start below
+	 * TURN_ID_START_MAX (turn_server.c), so ids keep 18 digits (coturn's %018llu). */
+	uint64_t next_id;
 	bool shutting_down;
 	bool draining;               /* turn_server_drain() */
 	unsigned int next_alternate; /* round-robin cursor of p.alternates */
@@ -147,6 +150,10 @@ void turn_alloc_fleet_release(struct turn_server *srv,
 
 /* Count a new allocation (after it is in the table). */
 void turn_alloc_created(struct turn_server *srv);
+
+/* Tell the sink that @p a was created or refreshed to @p lifetime_s. */
+void turn_alloc_status(struct turn_server *srv, const struct turn_alloc *a,
+		       enum turn_status_kind kind, uint32_t lifetime_s);
 
 /*
  * Delete an allocation now: DP_CMD_ALLOC_DEL to its owner, relay address

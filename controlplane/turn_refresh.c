@@ -87,6 +87,7 @@ turn_refresh_handle(struct turn_req *r)
 		return;
 	}
 	if (lt == 0) {
+		turn_alloc_status(srv, a, TURN_STATUS_REFRESHED, 0);
 		turn_alloc_delete(srv, a, r->now_ms, TURN_C_ALLOCS_DELETED);
 		refresh_success(r, 0, owner);
 		return;
@@ -98,5 +99,6 @@ turn_refresh_handle(struct turn_req *r)
 	cmd.u.alloc.lifetime_ms = lt * 1000u;
 	turn_server_cmd(srv, owner, &cmd);
 	srv->stats.c[TURN_C_ALLOCS_REFRESHED]++;
+	turn_alloc_status(srv, a, TURN_STATUS_REFRESHED, lt);
 	refresh_success(r, lt, owner);
 }

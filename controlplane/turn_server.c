@@ -22,12 +22,17 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/rand.h>
+
 #include "turn_internal.h"
 #include "turn_quota.h"
 #include "turnpike/xlist.h"
 
 /* Timer heap entries allocated up front; it grows beyond. */
 #define TURN_TIMERS_PREALLOC (1u << 20)
+/* Allocation ids start at random below this and count up: 10^17 more
+ * allocations before an id needs a 19th digit. */
+#define TURN_ID_START_MAX 900000000000000000ULL
 
 static const char *const method_labels[] = { TURN_METHOD_LIST(TP_XLIST_TEXT) };
 
@@ -143,6 +148,12 @@ turn_server_create(const struct turn_params *p, const struct cp_sink *sink)
 	srv->sink = *sink;
 	params_defaults(&srv->p);
 	srv->next_gen = 1;
+	if (RAND_bytes((unsigned char *)&srv->next_id, sizeof(srv->next_id)) !=
+	    1) {
+		free(srv);
+		return NULL;
+	}
+	srv->next_id %= TURN_ID_START_MAX;
 	capacity = (uint64_t)p->n_workers * p->allocs_per_worker;
 	if (capacity > UINT32_MAX)
 		capacity = UINT32_MAX;
@@ -354,6 +365,34 @@ turn_alloc_created(struct turn_server *srv)
 	gauges_update(srv);
 }
 
+static const char *
+server_realm(const struct turn_server *srv)
+{
+	return srv->p.auth != NULL && srv->p.auth->realm != NULL ?
+		       srv->p.auth->realm :
+		       "";
+}
+
+void
+turn_alloc_status(struct turn_server *srv, const struct turn_alloc *a,
+		  enum turn_status_kind kind, uint32_t lifetime_s)
+{
+	struct turn_status ev = {
+		.kind = kind,
+		.id = a->id,
+		.realm = server_realm(srv),
+		.user = (const uint8_t *)a->user->name,
+		.user_len = a->user->len,
+		.transport = a->transport,
+		.client = a->client,
+		.local = a->local,
+		.lifetime_s = lifetime_s,
+	};
+
+	if (srv->sink.status != NULL)
+		srv->sink.status(srv->sink.ctx, &ev);
+}
+
 bool
 turn_peer_allowed(struct turn_server *srv, const struct tp_ip *ip)
 {
@@ -424,6 +463,8 @@ turn_server_alloc_ended(struct turn_server *srv, uint16_t worker,
 	u.relay = e->relay;
 	u.relay2 = e->relay2;
 	u.transport = e->transport;
+	u.realm = server_realm(srv);
+	u.id = e->id;
 	u.start_ms = e->start_ms;
 	u.end_ms = e->end_ms;
 	u.usage = ev->usage;

@@ -70,12 +70,36 @@ struct turn_packet {
 /** Usage of one allocation, reported once its worker has deleted it. */
 struct turn_usage {
 	char username[TURN_USERNAME_MAX + 1]; /**< "" without authentication */
+	/** The server's realm, "" without authentication; valid during the
+	 *  call. */
+	const char *realm;
+	uint64_t id; /**< the allocation's id (struct turn_alloc's) */
 	struct tp_addr client, local, relay;
 	struct tp_addr relay2; /**< a dual allocation's other; TP_AF_NONE */
 	uint8_t transport;     /**< enum tp_transport */
 	uint64_t start_ms; /**< the server's clock (turn_server_handle's now_ms) */
 	uint64_t end_ms; /**< when the control plane deleted it */
 	struct dp_usage usage;
+};
+
+/** What happened to a live allocation (cp_sink::status). */
+enum turn_status_kind {
+	TURN_STATUS_NEW,       /**< created */
+	TURN_STATUS_REFRESHED, /**< refreshed; lifetime 0: about to end */
+};
+
+/** A live allocation's news: created or refreshed.  Its end is the usage
+ *  record, once its worker has given its counters. */
+struct turn_status {
+	enum turn_status_kind kind;
+	uint64_t id;         /**< the allocation's id (struct turn_alloc's) */
+	const char *realm;   /**< as turn_usage's */
+	const uint8_t *user; /**< USERNAME's bytes, user_len 0 for none */
+	size_t user_len;
+	uint8_t transport;     /**< enum tp_transport */
+	struct tp_addr client; /**< the client's transport address */
+	struct tp_addr local;  /**< ours it reaches */
+	uint32_t lifetime_s;   /**< granted */
 };
 
 /** How decisions leave the control plane. */
@@ -97,6 +121,9 @@ struct cp_sink {
 	/** An allocation ended and its worker reported its counters (may be
 	 *  NULL). */
 	void (*usage)(void *ctx, const struct turn_usage *rec);
+	/** An allocation was created or refreshed (may be NULL); @p ev is
+	 *  valid during the call. */
+	void (*status)(void *ctx, const struct turn_status *ev);
 };
 
 struct turn_quota_keys; /* turn_quota.h */

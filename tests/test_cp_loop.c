@@ -27,6 +27,8 @@
 #include <cmocka.h>
 
 #include "cp_loop.h"
+#include "fleet_stats.h"
+#include "redis_conf.h"
 #include "turn_harness.h"
 #include "turnpike/plane.h"
 #include "turnpike/stun.h"
@@ -286,6 +288,38 @@ test_allocate_install_before_reply_then_deleted_on_stop(void **state)
 	assert_int_equal(f->head, f->n); /* the ALLOC_END was taken */
 }
 
+/* With redis-statsdb, an allocation's creation and end (its traffic and
+ * "deleted") are queued for Redis, and the admin stats count them.  No
+ * Redis answers on port 1: the events wait, and are dropped at stop. */
+static void
+test_allocation_news_for_statsdb(void **state)
+{
+	struct fixture *fx = *state;
+	static struct fleet_stats fs;
+	struct redis_conf rc;
+	char err[128], buf[8192];
+	int n;
+
+	assert_int_equal(redis_conf_parse("ip=127.0.0.1 port=1 "
+					  "connect_timeout=1",
+					  &rc, err, sizeof(err)),
+			 0);
+	assert_int_equal(fleet_stats_start(&fs, &rc, err, sizeof(err)), 0);
+	fx->loop.statsdb = &fs;
+	punt(fx, STUN_METHOD_ALLOCATE);
+	cp_loop_run(&fx->loop);
+	assert_int_equal(turn_server_alloc_count(fx->loop.srv), 0);
+	/* new, then at its end traffic and deleted */
+	assert_int_equal(fleet_stats_counter(&fs, FLEET_STATS_C_queued), 3);
+	n = cp_loop_admin_stats(&fx->loop, buf, sizeof(buf));
+	assert_true(n > 0 && (size_t)n < sizeof(buf));
+	assert_non_null(strstr(buf, "statsdb.queued=3\n"));
+	assert_non_null(strstr(buf, "statsdb.redis_up=0\n"));
+	fleet_stats_stop(&fs);
+	assert_int_equal(fleet_stats_counter(&fs, FLEET_STATS_C_published), 0);
+	assert_int_equal(fleet_stats_counter(&fs, FLEET_STATS_C_dropped), 3);
+}
+
 static void
 test_neighbour_told_to_the_others(void **state)
 {
@@ -463,6 +497,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_binding_answered, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_allocate_install_before_reply_then_deleted_on_stop,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_allocation_news_for_statsdb,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_neighbour_told_to_the_others,
 						setup, teardown),

@@ -177,6 +177,34 @@ test_fleet(void **state)
 	d.fleet.member = false;
 }
 
+/* With redis-statsdb: its connection and its events by outcome. */
+static void
+test_statsdb(void **state)
+{
+	char *t;
+
+	(void)state;
+	fill();
+	t = render();
+	assert_null(strstr(t, "turnpike_statsdb"));
+	free(t);
+	d.statsdb = (struct cp_snapshot_statsdb){ .on = true,
+						  .redis_up = true,
+						  .published = 40,
+						  .dropped = 3,
+						  .invalid = 2,
+						  .failed = 1 };
+	t = render();
+	assert_non_null(strstr(t, "\nturnpike_statsdb_redis_up 1\n"));
+	assert_non_null(strstr(
+		t, "turnpike_statsdb_events_total{result=\"published\"} 40\n"
+		   "turnpike_statsdb_events_total{result=\"dropped\"} 3\n"
+		   "turnpike_statsdb_events_total{result=\"invalid\"} 2\n"
+		   "turnpike_statsdb_events_total{result=\"failed\"} 1\n"));
+	free(t);
+	d.statsdb.on = false;
+}
+
 /* A buffer too small: the needed length, a NUL-terminated prefix. */
 static void
 test_short_buffer(void **state)
@@ -231,8 +259,10 @@ test_promtool(void **state)
 	}
 	fill();
 	d.fleet = (struct cp_snapshot_fleet){ .member = true, .peers = 1 };
+	d.statsdb = (struct cp_snapshot_statsdb){ .on = true, .published = 1 };
 	t = render();
 	d.fleet.member = false;
+	d.statsdb.on = false;
 	p = popen("/usr/bin/promtool check metrics >/dev/null 2>&1", "w");
 	assert_non_null(p);
 	fputs(t, p);
@@ -248,6 +278,7 @@ main(void)
 		cmocka_unit_test(test_short_buffer),
 		cmocka_unit_test(test_draining),
 		cmocka_unit_test(test_fleet),
+		cmocka_unit_test(test_statsdb),
 		cmocka_unit_test(test_snapshot_published),
 		cmocka_unit_test(test_promtool),
 	};

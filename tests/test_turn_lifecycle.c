@@ -162,6 +162,86 @@ test_refresh_zero_deletes_then_usage(void **state)
 	h_fini(&h);
 }
 
+/*
+ * The sink hears of each allocation's creation and refreshes (for
+ * redis-statsdb), and the usage record carries the same id; ids differ
+ * between allocations and between servers (a random start).
+ */
+static void
+test_status_and_ids(void **state)
+{
+	struct h_client c, d;
+	struct dp_cmd_alloc_add add;
+	struct dp_evt_alloc_end end = { 0 };
+	const struct turn_status *s;
+	uint64_t id;
+	int ui;
+
+	(void)state;
+	h_init(&h, 2, false);
+	h_start(&h);
+	h_client_init(&c, "alice", "alicepass", 10, 40000);
+	h_login(&h, &c);
+	assert_int_equal(h_allocate(&h, &c, 1200, NULL), 0);
+	add = last_add(0);
+	assert_int_equal(h.n_status, 1);
+	s = &h.status[0].ev;
+	assert_int_equal(s->kind, TURN_STATUS_NEW);
+	assert_int_equal(s->lifetime_s, 1200);
+	assert_int_equal(s->user_len, 5);
+	assert_memory_equal(s->user, "alice", 5);
+	assert_string_equal(s->realm, H_REALM);
+	assert_int_equal(s->transport, TP_TRANSPORT_UDP);
+	assert_true(tp_addr_equal(&s->client, &c.addr));
+	assert_true(tp_addr_equal(&s->local, &c.local));
+	id = s->id;
+	assert_true(id < 900000000000000000ULL);
+	/* A refused Allocate (437: the 5-tuple has one) says nothing. */
+	assert_int_equal(h_allocate(&h, &c, 0, NULL), 437);
+	assert_int_equal(h.n_status, 1);
+
+	assert_int_equal(h_refresh(&h, &c, 900), 0);
+	assert_int_equal(h.n_status, 2);
+	assert_int_equal(h.status[1].ev.kind, TURN_STATUS_REFRESHED);
+	assert_int_equal(h.status[1].ev.lifetime_s, 900);
+	assert_true(h.status[1].ev.id == id);
+	/* A refused Refresh says nothing. */
+	h_client_init(&d, "bob", "bobpass", 11, 40000);
+	h_login(&h, &d);
+	assert_int_equal(h_refresh(&h, &d, 900), 437);
+	assert_int_equal(h.n_status, 2);
+	/* A second allocation, the next id. */
+	assert_int_equal(h_allocate(&h, &d, 0, NULL), 0);
+	assert_int_equal(h.n_status, 3);
+	assert_true(h.status[2].ev.id == id + 1);
+	assert_int_equal(h.status[2].ev.lifetime_s, 600);
+	/* A delete is "refreshed" with lifetime 0, then the usage record
+	 * carries the id and the realm. */
+	assert_int_equal(h_refresh(&h, &c, 0), 0);
+	assert_int_equal(h.n_status, 4);
+	assert_int_equal(h.status[3].ev.kind, TURN_STATUS_REFRESHED);
+	assert_int_equal(h.status[3].ev.lifetime_s, 0);
+	assert_true(h.status[3].ev.id == id);
+	end.ref = add.ref;
+	turn_server_alloc_ended(h.srv, dp_owner_of_client(&c.addr, 2), &end);
+	ui = h_find(&h, 0, H_USAGE);
+	assert_true(ui >= 0);
+	assert_true(h.ev[ui].usage.id == id);
+	assert_string_equal(h.ev[ui].usage.realm, H_REALM);
+	h_fini(&h);
+
+	/* Another server starts elsewhere (a chance of 1 in 9 * 10^17 that
+	 * this fails by luck). */
+	h_init(&h, 2, false);
+	h_start(&h);
+	h_client_init(&c, "alice", "alicepass", 10, 40000);
+	h_login(&h, &c);
+	assert_int_equal(h_allocate(&h, &c, 0, NULL), 0);
+	assert_int_equal(h.n_status, 1);
+	assert_true(h.status[0].ev.id != id);
+	h_fini(&h);
+}
+
 static void
 test_refresh_errors(void **state)
 {
@@ -432,6 +512,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_refresh_extends),
 		cmocka_unit_test(test_refresh_zero_deletes_then_usage),
+		cmocka_unit_test(test_status_and_ids),
 		cmocka_unit_test(test_refresh_errors),
 		cmocka_unit_test(test_stale_nonce_438),
 		cmocka_unit_test(test_expiry_by_tick_and_usage),

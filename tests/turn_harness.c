@@ -71,6 +71,24 @@ sink_usage(void *ctx, const struct turn_usage *rec)
 	h_push(h, H_USAGE, 0)->usage = *rec;
 }
 
+static void
+sink_status(void *ctx, const struct turn_status *ev)
+{
+	struct harness *h = ctx;
+	struct h_status *s;
+
+	assert_true(h->n_status < H_MAX_STATUS);
+	assert_true(ev->user_len <= TURN_USERNAME_MAX);
+	assert_true(strlen(ev->realm) < sizeof(s->realm));
+	s = &h->status[h->n_status++];
+	s->ev = *ev;
+	memcpy(s->user, ev->user, ev->user_len);
+	s->user[ev->user_len] = '\0';
+	s->ev.user = (const uint8_t *)s->user;
+	strcpy(s->realm, ev->realm);
+	s->ev.realm = s->realm;
+}
+
 struct tp_addr
 h_addr(const char *ip, uint16_t port)
 {
@@ -88,6 +106,7 @@ h_init(struct harness *h, uint16_t n_workers, bool no_auth)
 	h->sink.cmd = sink_cmd;
 	h->sink.reply = sink_reply;
 	h->sink.usage = sink_usage;
+	h->sink.status = sink_status;
 	h->params.n_workers = n_workers;
 	h->params.allocs_per_worker = 64;
 	h->params.relay_ips[0] = h_addr("198.51.100.1", 0).ip;

@@ -41,9 +41,22 @@ struct h_event {
 	struct turn_usage usage; /* H_USAGE */
 };
 
+/* A status the server gave its sink (cp_sink::status), its user copied. */
+struct h_status {
+	struct turn_status ev; /* ev.user points at user */
+	char user[TURN_USERNAME_MAX + 1];
+	char realm[64];
+};
+
+#define H_MAX_STATUS 64
+
 struct harness {
 	struct h_event ev[H_MAX_EVENTS];
 	int n_ev;
+	/* Apart from ev[]: the order of commands and replies stays as the
+	 * tests written before statuses count it. */
+	struct h_status status[H_MAX_STATUS];
+	int n_status;
 	struct cp_sink sink;
 	struct turn_params params;
 	struct auth_config auth;

@@ -51,6 +51,7 @@
 #include "dp_port.h"
 #include "dp_table.h"
 #include "fleet.h"
+#include "fleet_stats.h"
 #include "host_share.h"
 #include "push_service.h"
 #include "redis_conf.h"
@@ -219,6 +220,33 @@ fleet_join(struct fleet *f, struct cp_fleet *cf, const struct tp_config *cfg,
 	return 0;
 }
 
+/*
+ * Publish allocation status and traffic to cfg->redis_statsdb (its own
+ * thread; an unreachable Redis is retried, not an error).
+ * @return 0 or -1 (with @p err).
+ */
+static int
+statsdb_start(struct fleet_stats *fs, const struct tp_config *cfg, char *err,
+	      size_t err_len)
+{
+	struct redis_conf rc;
+	char why[160];
+	int rc_start;
+
+	if (redis_conf_parse(cfg->redis_statsdb, &rc, why, sizeof(why)) != 0) {
+		snprintf(err, err_len, "%s:%u: redis-statsdb: %s", cfg->file,
+			 cfg->line[TP_CONFIG_KEY_REDIS_STATSDB], why);
+		return -1;
+	}
+	rc_start = fleet_stats_start(fs, &rc, why, sizeof(why));
+	OPENSSL_cleanse(rc.password, sizeof(rc.password));
+	if (rc_start != 0) {
+		snprintf(err, err_len, "redis-statsdb: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 share_user(void *arg, const struct auth_user *u, const char *name, int64_t expires)
 {
@@ -243,6 +271,7 @@ main(int argc, char **argv)
 	struct push_service push = { 0 };
 	static struct fleet fleet; /* large: off the stack */
 	static struct cp_fleet cp_fleet;
+	static struct fleet_stats statsdb;
 	struct cp_reload reload = { 0 };
 	struct stream_params stream_p;
 	struct stream_queue stream_q = { 0 };
@@ -383,6 +412,15 @@ main(int argc, char **argv)
 		}
 		obj.params.fleet = &cp_fleet.ops;
 		loop.fleet = &cp_fleet;
+	}
+	/* 7b. Allocation status and traffic on coturn's topics, for its
+	 * billing consumers (fleet_stats.h). */
+	if (cfg.line[TP_CONFIG_KEY_REDIS_STATSDB] != 0) {
+		if (statsdb_start(&statsdb, &cfg, err, sizeof(err)) != 0) {
+			fprintf(stderr, "turnpike: %s\n", err);
+			return 1;
+		}
+		loop.statsdb = &statsdb;
 	}
 	loop.srv = turn_server_create(&obj.params, &sink);
 	if (loop.srv == NULL) {
@@ -530,7 +568,9 @@ main(int argc, char **argv)
 	dp_port_fini(opt.port);
 	turn_server_destroy(loop.srv);
 	fleet_stop(&fleet);
-	cp_usage_json_close(usage_json); /* after the last usage record */
+	/* After the last usage record, as the JSON file. */
+	fleet_stats_stop(&statsdb);
+	cp_usage_json_close(usage_json);
 	dp_plane_destroy(plane);
 	cp_setup_free(&obj);
 	rte_mempool_free(pool);

@@ -17,10 +17,12 @@ Usage:
       prints "ok ELAPSED_S ATTEMPTS" (exit 0) or "timeout LAST" (exit 1).
   fleet_client.py until-refused SERVER PORT BIND USER PASS SECONDS CODE
       The same until one is answered CODE.
-  fleet_client.py relay SERVER PORT BIND USER PASS PEER_IP
+  fleet_client.py relay SERVER PORT BIND USER PASS PEER_IP [delete]
       Allocate, permit PEER_IP, send a Send indication to a peer socket on
       PEER_IP and read the peer's answer back as a Data indication; prints
-      "relayed" (exit 0) or what went wrong (exit 1).
+      "relayed" (exit 0) or what went wrong (exit 1).  With "delete",
+      then a Refresh with LIFETIME 0 ends the allocation: "relayed
+      deleted".
 Everything it sends goes to the sandbox's relays and peers.
 """
 import os
@@ -31,7 +33,8 @@ import time
 
 import stun_lite as s
 
-ALLOCATE, CREATE_PERMISSION = 0x0003, 0x0008
+ALLOCATE, REFRESH, CREATE_PERMISSION = 0x0003, 0x0004, 0x0008
+ATTR_LIFETIME = 0x000D
 SEND_IND, DATA_IND = 0x0016, 0x0017
 ATTR_ERROR_CODE, ATTR_XOR_RELAYED = 0x0009, 0x0016
 ATTR_XOR_PEER, ATTR_DATA, ATTR_ALTERNATE = 0x0012, 0x0013, 0x8023
@@ -97,7 +100,15 @@ def until(server, bind, user, password, secs, want):
     return 1
 
 
-def relay(server, bind, user, password, peer_ip):
+def delete(sock, server, key, auth):
+    """Refresh with LIFETIME 0.  @return True when answered 200."""
+    rtype, attrs = s.transact(sock, server, REFRESH,
+                              [s.attr(ATTR_LIFETIME, struct.pack("!I", 0))]
+                              + auth, key)
+    return code_of(rtype, attrs) == 200
+
+
+def relay(server, bind, user, password, peer_ip, then_delete=False):
     line, code, sock, key, auth = allocate(server, bind, user, password,
                                            keep=True)
     if sock is None:
@@ -137,11 +148,21 @@ def relay(server, bind, user, password, peer_ip):
             rtype, _, rattrs = s.parse(data)
             if rtype == DATA_IND and \
                     s.by_type(rattrs).get(ATTR_DATA) == payload[::-1]:
-                print("relayed")
-                return 0
+                break
     except socket.timeout:
         print("no Data indication back")
         return 1
+    if not then_delete:
+        print("relayed")
+        return 0
+    try:
+        if delete(sock, server, key, auth):
+            print("relayed deleted")
+            return 0
+        print("relayed; the delete was refused")
+    except RuntimeError:
+        print("relayed; the delete was not answered")
+    return 1
 
 
 def main(argv):
@@ -160,6 +181,8 @@ def main(argv):
                      int(argv[8]))
     if mode == "relay" and len(argv) == 8:
         return relay(server, bind, user, password, argv[7])
+    if mode == "relay" and len(argv) == 9 and argv[8] == "delete":
+        return relay(server, bind, user, password, argv[7], True)
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -10,6 +10,10 @@
 #     one pushed on B allocates on A; a delete on A refuses it on B;
 #   - a user and a REST shared secret pushed over A's HTTPS push API
 #     (answered once Redis has them) authenticate on B;
+#   - B's redis-statsdb: an allocation relayed then deleted is published
+#     on coturn's topics with coturn's texts (new, deleted, total_traffic),
+#     its status key SET while it lives and deleted with it; one made
+#     while Redis is down is published once it is back;
 #   - user-quota=2 filled across A and B, then 486 on either;
 #   - A at fleet-shed-allocations (4) sends a new Allocate to B (300 with B's
 #     ALTERNATE-SERVER);
@@ -180,6 +184,7 @@ listening-port=$SB_TURN_PORT
 local-network=$NET_B.0/24
 allowed-peer-ip=$B_PEER
 admin-socket=$SOCK_B
+redis-statsdb="ip=127.0.0.1 port=$RPORT dbname=0 connect_timeout=2"
 prometheus
 prometheus-address=127.0.0.1
 prometheus-port=$METRICS_PORT
@@ -271,6 +276,59 @@ case "$code $t" in
 *) bad "REST secret pushed on A: $code $(head -c 200 "$SB_DIR/push.body"), B: $t" ;;
 esac
 
+# ---- allocation status and traffic on B's redis-statsdb, coturn's topics
+# and texts: a subscriber sees "new", "deleted" and the totals ----
+sb_bg "$SB_NS_S" statsdb-sub stdbuf -oL redis-cli -p "$RPORT" \
+	PSUBSCRIBE "turn/realm/$REALM/user/*"
+SUB_LOG="$SB_DIR/statsdb-sub.log"
+for i in $(seq 1 25); do
+	grep -q psubscribe "$SUB_LOG" 2>/dev/null && break
+	sleep 0.2
+done
+r=$(fc relay "$B_IP" "$SB_TURN_PORT" "$B_CLIENT" henry henry-pw-3141 "$B_PEER" delete)
+[ "$r" = "relayed deleted" ] && ok "henry relays on B and deletes (Refresh 0)" ||
+	bad "henry on B: $r"
+# pmessage, pattern, topic, text: one line each (mawk: no {n} in regexes).
+sub_text() { # TOPIC-REGEX TEXT-REGEX: the topic of the first such message
+	awk -v t="^$1\$" -v m="$2" 'prev ~ t && $0 ~ m { print prev; exit }
+		{ prev = $0 }' "$SUB_LOG"
+}
+topic=
+for i in $(seq 1 15); do
+	topic=$(sub_text "turn/realm/$REALM/user/henry/allocation/[0-9]+/status" '^deleted$')
+	[ -n "$topic" ] && break
+	sleep 0.2
+done
+base=${topic%/status}
+id=${base##*/}
+[ ${#id} = 18 ] && ok "statsdb: the allocation's id is 18 digits ($id)" ||
+	bad "statsdb: the allocation's id '$id'"
+said_new=$(awk -v t="$topic" 'prev == t && /^new / { print; exit } { prev = $0 }' \
+	"$SUB_LOG")
+case $said_new in
+"new lifetime=600, type=UDP, local=$B_IP:$SB_TURN_PORT, remote=$B_CLIENT:"[0-9]*", ssl=NONE, cipher=NONE")
+	ok "statsdb: $topic said '$said_new', then deleted" ;;
+*) bad "statsdb: henry's new/deleted: topic '$topic', new '$said_new'"
+	tail -n 20 "$SUB_LOG" | sed 's/^/    /' ;;
+esac
+total=$(awk -v t="$base/total_traffic" 'prev == t { print; exit } { prev = $0 }' "$SUB_LOG")
+case $total in
+"rcvp="[1-9]*", rcvb="[1-9]*", sentp="[1-9]*", sentb="[1-9]*)
+	ok "statsdb: total_traffic $total" ;;
+*) bad "statsdb: total_traffic '$total'" ;;
+esac
+[ -n "$topic" ] && [ "$(rcli EXISTS "$topic")" = 0 ] &&
+	ok "statsdb: the deleted allocation's status key is gone" ||
+	bad "statsdb: $topic still in Redis"
+live=$(rcli --scan --pattern "turn/realm/$REALM/user/henry/allocation/*/status" | head -1)
+case $(rcli GET "${live:-none}") in
+"new lifetime=600, type=UDP,"*) ok "statsdb: henry's live allocation has its status key" ;;
+*) bad "statsdb: no status key for henry's live allocation ('$live')" ;;
+esac
+p=$(stat_of "$SOCK_B" statsdb.published)
+[ "${p:-0}" -ge 4 ] && ok "B counts statsdb.published=$p" ||
+	bad "B's statsdb.published=${p:-?}"
+
 # ---- quota 2 across the fleet ----
 r=$(fc allocate "$SB_SERVER_IP" "$SB_TURN_PORT" "$SB_CLIENT_IP" alice alice-pw-7781)
 case $r in 200*) ok "alice's 2nd allocation, on A: $r" ;;
@@ -353,6 +411,9 @@ out=$(adm "$SOCK_B" user-add frank frank-pw-9)
 case $out in *"Redis is down"*) ok "without Redis: an admin push is refused ($out)" ;;
 *) bad "without Redis, user-add answered: $out" ;; esac
 kill -0 "$B_PID" 2>/dev/null && ok "B alive through the outage" || bad "B died"
+wait_metric turnpike_statsdb_redis_up 0 &&
+	ok "B's metrics: turnpike_statsdb_redis_up 0 (dave's news wait)" ||
+	bad "B's metrics: turnpike_statsdb_redis_up '$(metric turnpike_statsdb_redis_up)'"
 redis_start 1 || bad "redis-server did not restart"
 if wait_stat "$SOCK_B" fleet.redis_up 1 15; then
 	ok "Redis back: B reconnected (fleet.redis_up=1)"
@@ -366,6 +427,15 @@ wait_metric turnpike_fleet_redis_up 1 &&
 rcli EXISTS "turn/realm/$REALM/user/eve/key" | grep -qx 1 &&
 	ok "eve, acknowledged before the stop, survived the restart" ||
 	bad "eve lost with the Redis restart"
+dave_status=
+for i in $(seq 1 25); do
+	dave_status=$(rcli --scan --pattern "turn/realm/$REALM/user/dave/allocation/*/status" | head -1)
+	[ -n "$dave_status" ] && break
+	sleep 0.2
+done
+[ -n "$dave_status" ] && [ "$(stat_of "$SOCK_B" statsdb.dropped)" = 0 ] &&
+	ok "statsdb: dave's allocation, made without Redis, published once it was back" ||
+	bad "statsdb: dave's status key missing after the restart (dropped=$(stat_of "$SOCK_B" statsdb.dropped))"
 rc=$(stat_of "$SOCK_B" fleet.reconciles)
 [ "${rc:-0}" -ge 2 ] && ok "B reconciled (fleet.reconciles=$rc)" ||
 	bad "fleet.reconciles=${rc:-?}"
