@@ -374,9 +374,16 @@ cp_fleet_poll(struct cp_fleet *cf, uint64_t now_ms)
 {
 	struct fleet_ans *a, *next;
 
-	if (cf->srv != NULL)
-		fleet_set_load(cf->fleet, turn_server_stats(cf->srv)->allocs_live,
-			       turn_server_draining(cf->srv));
+	if (cf->srv != NULL) {
+		struct fleet_load l = {
+			.allocations = turn_server_stats(cf->srv)->allocs_live,
+			.relayed_pps = cf->relayed_pps,
+			.busiest_worker_pps = cf->busiest_worker_pps,
+			.draining = turn_server_draining(cf->srv),
+		};
+
+		fleet_set_load(cf->fleet, &l);
+	}
 	for (a = fleet_take(cf->fleet); a != NULL; a = next) {
 		next = a->next;
 		switch (a->kind) {
@@ -466,34 +473,66 @@ cp_fleet_snapshot(const struct cp_fleet *cf, struct cp_snapshot_fleet *out)
 	};
 }
 
+void
+cp_fleet_traffic(struct cp_fleet *cf, uint64_t relayed_pps,
+		 uint64_t busiest_worker_pps)
+{
+	cf->relayed_pps = relayed_pps;
+	cf->busiest_worker_pps = busiest_worker_pps;
+}
+
 int
 cp_fleet_admin_stats(const struct cp_fleet *cf, char *buf, size_t cap)
 {
 	const struct fleet_counters *c = &cf->fleet->c;
 
-	return snprintf(buf, cap,
-			"fleet.redis_up=%d\n"
-			"fleet.quota_acquired=%" PRIu64 "\n"
-			"fleet.quota_denied=%" PRIu64 "\n"
-			"fleet.quota_unavailable=%" PRIu64 "\n"
-			"fleet.quota_local=%" PRIu64 "\n"
-			"fleet.quota_expired=%" PRIu64 "\n"
-			"fleet.released=%" PRIu64 "\n"
-			"fleet.redirected=%" PRIu64 "\n"
-			"fleet.peers=%u\n"
-			"fleet.invalidations=%" PRIu64 "\n"
-			"fleet.changes_applied=%" PRIu64 "\n"
-			"fleet.users_removed=%" PRIu64 "\n"
-			"fleet.refused=%" PRIu64 "\n"
-			"fleet.reconciles=%" PRIu64 "\n"
-			"fleet.pushes=%" PRIu64 "\n"
-			"fleet.push_failed=%" PRIu64 "\n",
-			(int)atomic_load(&c->redis_up), atomic_load(&c->acquired),
-			atomic_load(&c->denied), atomic_load(&c->unavailable),
-			cf->stats.local, cf->stats.expired,
-			atomic_load(&c->released), cf->stats.redirected,
-			cf->n_peers, atomic_load(&c->changes_in),
-			cf->stats.changes, cf->stats.removed,
-			atomic_load(&c->refused), atomic_load(&c->reconciles),
-			atomic_load(&c->pushes), atomic_load(&c->push_failed));
+	size_t len;
+	int n = snprintf(buf, cap,
+			 "fleet.redis_up=%d\n"
+			 "fleet.quota_acquired=%" PRIu64 "\n"
+			 "fleet.quota_denied=%" PRIu64 "\n"
+			 "fleet.quota_unavailable=%" PRIu64 "\n"
+			 "fleet.quota_local=%" PRIu64 "\n"
+			 "fleet.quota_expired=%" PRIu64 "\n"
+			 "fleet.released=%" PRIu64 "\n"
+			 "fleet.redirected=%" PRIu64 "\n"
+			 "fleet.peers=%u\n"
+			 "fleet.invalidations=%" PRIu64 "\n"
+			 "fleet.changes_applied=%" PRIu64 "\n"
+			 "fleet.users_removed=%" PRIu64 "\n"
+			 "fleet.refused=%" PRIu64 "\n"
+			 "fleet.reconciles=%" PRIu64 "\n"
+			 "fleet.pushes=%" PRIu64 "\n"
+			 "fleet.push_failed=%" PRIu64 "\n"
+			 "fleet.relayed_pps=%" PRIu64 "\n"
+			 "fleet.busiest_worker_pps=%" PRIu64 "\n",
+			 (int)atomic_load(&c->redis_up),
+			 atomic_load(&c->acquired), atomic_load(&c->denied),
+			 atomic_load(&c->unavailable), cf->stats.local,
+			 cf->stats.expired, atomic_load(&c->released),
+			 cf->stats.redirected, cf->n_peers,
+			 atomic_load(&c->changes_in), cf->stats.changes,
+			 cf->stats.removed, atomic_load(&c->refused),
+			 atomic_load(&c->reconciles), atomic_load(&c->pushes),
+			 atomic_load(&c->push_failed), cf->relayed_pps,
+			 cf->busiest_worker_pps);
+	if (n < 0)
+		return n;
+	len = (size_t)n;
+	/* Each live peer's load as it published it. */
+	for (unsigned int i = 0; i < cf->n_peers; i++) {
+		const struct fleet_load *l = &cf->peers[i];
+
+		n = snprintf(buf + (len < cap ? len : cap),
+			     len < cap ? cap - len : 0,
+			     "fleet.peer.%s=allocations=%" PRIu64
+			     " relayed_pps=%" PRIu64
+			     " busiest_worker_pps=%" PRIu64 " draining=%d\n",
+			     l->id, l->allocations, l->relayed_pps,
+			     l->busiest_worker_pps, l->draining ? 1 : 0);
+		if (n < 0)
+			return n;
+		len += (size_t)n;
+	}
+	return len > INT32_MAX ? -1 : (int)len;
 }

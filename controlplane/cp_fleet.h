@@ -85,6 +85,9 @@ struct cp_fleet {
 	struct fleet_load peers[FLEET_PEERS_MAX];
 	unsigned int n_peers;
 	struct cp_fleet_stats stats;
+	/** Our relayed traffic (cp_fleet_traffic()), published with the
+	 *  allocations. */
+	uint64_t relayed_pps, busiest_worker_pps;
 };
 
 /** Set @p cf up over a started @p fleet (both outlive each other's use);
@@ -96,6 +99,12 @@ void cp_fleet_init(struct cp_fleet *cf, struct fleet *fleet,
 /** Every control loop turn: publish our load, take the fleet's answers,
  *  forget what waited too long. */
 void cp_fleet_poll(struct cp_fleet *cf, uint64_t now_ms);
+
+/** The datagrams this relay relays per second, all workers and the
+ *  busiest one, for its published load (the control loop measures them
+ *  every CP_FLEET_LOAD_MS). */
+void cp_fleet_traffic(struct cp_fleet *cf, uint64_t relayed_pps,
+		      uint64_t busiest_worker_pps);
 
 /**
  * Share a user the admin socket added (@p u) or removed (@p u NULL, by

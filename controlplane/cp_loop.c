@@ -184,6 +184,43 @@ cp_loop_sink_init(struct cp_loop *loop, struct cp_sink *sink)
 	sink->status = sink_status;
 }
 
+/* Datagrams relayed in every direction, as the workers count them. */
+static uint64_t
+relayed_of(const struct dp_stats *s)
+{
+	return s->c[DP_C_relay_channel_to_peer] +
+	       s->c[DP_C_relay_send_to_peer] + s->c[DP_C_relay_peer_to_channel] +
+	       s->c[DP_C_relay_peer_to_data] + s->c[DP_C_relay_local];
+}
+
+/* The fleet's view of our traffic: datagrams relayed per second since the
+ * last measure, all workers and the busiest. */
+static void
+fleet_load_measure(struct cp_loop *loop, uint64_t now_ms)
+{
+	uint64_t total = 0, busiest = 0, dt = now_ms - loop->load_ms;
+
+	if (loop->plane.worker_stats == NULL)
+		return;
+	for (uint16_t w = 0;
+	     w < loop->plane.n_workers && w < TP_PLANE_MAX_WORKERS; w++) {
+		struct dp_stats st;
+		uint64_t busy, n, d;
+
+		loop->plane.worker_stats(loop->plane.ctx, w, &st, &busy);
+		n = relayed_of(&st);
+		d = n - loop->load_relayed[w];
+		loop->load_relayed[w] = n;
+		total += d;
+		if (d > busiest)
+			busiest = d;
+	}
+	if (loop->load_ms != 0 && dt > 0)
+		cp_fleet_traffic(loop->fleet, total * 1000 / dt,
+				 busiest * 1000 / dt);
+	loop->load_ms = now_ms;
+}
+
 /* A request for the TURN server; an Allocate's handling time (the
  * authentication and the decision) goes into the histogram. */
 static void
@@ -610,8 +647,11 @@ cp_loop_run(struct cp_loop *loop)
 			push_pipeline_poll(loop->push, push_apply_op,
 					   loop->push_apply);
 		}
-		if (loop->fleet != NULL)
+		if (loop->fleet != NULL) {
+			if (now >= loop->load_ms + CP_FLEET_LOAD_MS)
+				fleet_load_measure(loop, now);
 			cp_fleet_poll(loop->fleet, now);
+		}
 		if (loop->reload_requested != NULL && *loop->reload_requested) {
 			struct cp_reload_report rep;
 

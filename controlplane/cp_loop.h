@@ -64,6 +64,10 @@ struct cp_loop {
 	struct push_apply *push_apply;
 	/** The other relays of a fleet (cp_fleet.h); NULL = alone. */
 	struct cp_fleet *fleet;
+	/** For the fleet's load: when the workers' relayed counts were last
+	 *  read (0: never), and what each had relayed then. */
+	uint64_t load_ms;
+	uint64_t load_relayed[TP_PLANE_MAX_WORKERS];
 	/** Allocation status and traffic for redis-statsdb (fleet_stats.h),
 	 *  given every allocation's news; NULL = none. */
 	struct fleet_stats *statsdb;
@@ -85,6 +89,8 @@ struct cp_loop {
 
 /** How often the status callback may be called, milliseconds. */
 #define CP_STATUS_MS 5000
+/** How often a fleet's relay measures its relayed datagrams per second. */
+#define CP_FLEET_LOAD_MS 1000
 
 /** Fill and publish @p loop's snapshot now (cp_snapshot.h). */
 void cp_loop_snapshot(struct cp_loop *loop, uint64_t now_ms);

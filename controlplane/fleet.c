@@ -209,11 +209,16 @@ ans_new(enum fleet_ans_kind kind)
 }
 
 void
-fleet_set_load(struct fleet *f, uint64_t allocations, bool draining)
+fleet_set_load(struct fleet *f, const struct fleet_load *l)
 {
-	atomic_store_explicit(&f->load_allocations, allocations,
+	atomic_store_explicit(&f->load_allocations, l->allocations,
 			      memory_order_relaxed);
-	atomic_store_explicit(&f->load_draining, draining, memory_order_relaxed);
+	atomic_store_explicit(&f->load_relayed_pps, l->relayed_pps,
+			      memory_order_relaxed);
+	atomic_store_explicit(&f->load_busiest_pps, l->busiest_worker_pps,
+			      memory_order_relaxed);
+	atomic_store_explicit(&f->load_draining, l->draining,
+			      memory_order_relaxed);
 }
 
 /* ---- secrets' old bytes ---- */
@@ -585,8 +590,8 @@ quota_adjust(struct fleet *f, const struct fleet_req *q, uint64_t now_ms)
 	}
 }
 
-/* Our load as JSON (jansson):
- * {"allocations":N,"draining":B,"ip4":"...","ip6":"...","port":P}. */
+/* Our load as JSON (jansson): {"allocations":N,"relayed_pps":N,
+ * "busiest_worker_pps":N,"draining":B,"ip4":"...","ip6":"...","port":P}. */
 static char *
 load_json(struct fleet *f)
 {
@@ -598,8 +603,12 @@ load_json(struct fleet *f)
 		tp_ip_format(&f->self.addr4.ip, a4, sizeof(a4));
 	if (f->self.addr6.port != 0)
 		tp_ip_format(&f->self.addr6.ip, a6, sizeof(a6));
-	o = json_pack("{s:I, s:b, s:s, s:s, s:i}", "allocations",
-		      (json_int_t)atomic_load(&f->load_allocations), "draining",
+	o = json_pack("{s:I, s:I, s:I, s:b, s:s, s:s, s:i}", "allocations",
+		      (json_int_t)atomic_load(&f->load_allocations),
+		      "relayed_pps",
+		      (json_int_t)atomic_load(&f->load_relayed_pps),
+		      "busiest_worker_pps",
+		      (json_int_t)atomic_load(&f->load_busiest_pps), "draining",
 		      (int)atomic_load(&f->load_draining), "ip4", a4, "ip6", a6,
 		      "port",
 		      f->self.addr4.port ? f->self.addr4.port :
@@ -674,20 +683,23 @@ peer_parse(const char *id, size_t id_len, const char *text, size_t len,
 {
 	json_error_t jerr;
 	json_t *o = len > 4096 ? NULL : json_loadb(text, len, 0, &jerr);
-	json_int_t allocs = 0, port = 0;
+	json_int_t allocs = 0, port = 0, pps = 0, busiest = 0;
 	int draining = 0;
 	const char *a4 = "", *a6 = "";
 	bool ok;
 
 	memset(out, 0, sizeof(*out));
 	ok = o != NULL && id_len <= FLEET_INSTANCE_MAX &&
-	     json_unpack(o, "{s:I, s:b, s?s, s?s, s?I}", "allocations", &allocs,
-			 "draining", &draining, "ip4", &a4, "ip6", &a6, "port",
-			 &port) == 0 &&
-	     allocs >= 0;
+	     json_unpack(o, "{s:I, s?I, s?I, s:b, s?s, s?s, s?I}",
+			 "allocations", &allocs, "relayed_pps", &pps,
+			 "busiest_worker_pps", &busiest, "draining", &draining,
+			 "ip4", &a4, "ip6", &a6, "port", &port) == 0 &&
+	     allocs >= 0 && pps >= 0 && busiest >= 0;
 	if (ok) {
 		memcpy(out->id, id, id_len);
 		out->allocations = (uint64_t)allocs;
+		out->relayed_pps = (uint64_t)pps;
+		out->busiest_worker_pps = (uint64_t)busiest;
 		out->draining = draining != 0;
 		ok = peer_addr(a4, TP_AF_INET, port, &out->addr4) &&
 		     peer_addr(a6, TP_AF_INET6, port, &out->addr6);

@@ -69,6 +69,10 @@ enum fleet_verdict {
 struct fleet_load {
 	char id[FLEET_INSTANCE_MAX + 1];
 	uint64_t allocations;
+	/** Datagrams relayed per second (every direction, every worker),
+	 *  and the busiest worker's part of them: 0 from a relay that does
+	 *  not publish them. */
+	uint64_t relayed_pps, busiest_worker_pps;
 	bool draining;
 	struct tp_addr addr4, addr6; /**< where clients go; port 0 = none */
 };
@@ -155,6 +159,7 @@ struct fleet {
 	struct fleet_req *reqs, **reqs_tail;
 	struct fleet_ans *answers, **answers_tail;
 	_Atomic uint64_t load_allocations;
+	_Atomic uint64_t load_relayed_pps, load_busiest_pps;
 	_Atomic bool load_draining;
 	int wake_fd; /**< eventfd: requests are waiting */
 	pthread_t thread;
@@ -188,8 +193,9 @@ struct fleet_ans *fleet_take(struct fleet *f);
 /** Free one answer (and what it owns). */
 void fleet_ans_free(struct fleet_ans *a);
 
-/** Control thread: this relay's load, published with the next lease. */
-void fleet_set_load(struct fleet *f, uint64_t allocations, bool draining);
+/** Control thread: this relay's load (@p l's allocations, relayed_pps,
+ *  busiest_worker_pps and draining), published with the next lease. */
+void fleet_set_load(struct fleet *f, const struct fleet_load *l);
 
 /** The push pipeline's store when the fleet keeps pushes. */
 struct push_backend fleet_push_backend(struct fleet *f);

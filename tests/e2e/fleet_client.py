@@ -17,12 +17,13 @@ Usage:
       prints "ok ELAPSED_S ATTEMPTS" (exit 0) or "timeout LAST" (exit 1).
   fleet_client.py until-refused SERVER PORT BIND USER PASS SECONDS CODE
       The same until one is answered CODE.
-  fleet_client.py relay SERVER PORT BIND USER PASS PEER_IP [delete]
+  fleet_client.py relay SERVER PORT BIND USER PASS PEER_IP [burst=N] [delete]
       Allocate, permit PEER_IP, send a Send indication to a peer socket on
       PEER_IP and read the peer's answer back as a Data indication; prints
-      "relayed" (exit 0) or what went wrong (exit 1).  With "delete",
-      then a Refresh with LIFETIME 0 ends the allocation: "relayed
-      deleted".
+      "relayed" (exit 0) or what went wrong (exit 1).  With burst=N (at
+      most 100000), N more Send indications follow, one every 0.5 ms.
+      With "delete", then a Refresh with LIFETIME 0 ends the allocation:
+      "relayed deleted".
 Everything it sends goes to the sandbox's relays and peers.
 """
 import os
@@ -108,7 +109,8 @@ def delete(sock, server, key, auth):
     return code_of(rtype, attrs) == 200
 
 
-def relay(server, bind, user, password, peer_ip, then_delete=False):
+def relay(server, bind, user, password, peer_ip, then_delete=False,
+          burst=0):
     line, code, sock, key, auth = allocate(server, bind, user, password,
                                            keep=True)
     if sock is None:
@@ -152,6 +154,9 @@ def relay(server, bind, user, password, peer_ip, then_delete=False):
     except socket.timeout:
         print("no Data indication back")
         return 1
+    for _ in range(burst):
+        sock.sendto(msg, server)
+        time.sleep(0.0005)
     if not then_delete:
         print("relayed")
         return 0
@@ -179,10 +184,19 @@ def main(argv):
     if mode == "until-refused" and len(argv) == 9:
         return until(server, bind, user, password, float(argv[7]),
                      int(argv[8]))
-    if mode == "relay" and len(argv) == 8:
-        return relay(server, bind, user, password, argv[7])
-    if mode == "relay" and len(argv) == 9 and argv[8] == "delete":
-        return relay(server, bind, user, password, argv[7], True)
+    if mode == "relay" and len(argv) >= 8:
+        burst, then_delete = 0, False
+        for opt in argv[8:]:
+            if opt == "delete":
+                then_delete = True
+            elif opt.startswith("burst=") and opt[6:].isdigit() and \
+                    int(opt[6:]) <= 100000:
+                burst = int(opt[6:])
+            else:
+                print(__doc__, file=sys.stderr)
+                return 2
+        return relay(server, bind, user, password, argv[7], then_delete,
+                     burst)
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -14,6 +14,8 @@
 #     on coturn's topics with coturn's texts (new, deleted, total_traffic),
 #     its status key SET while it lives and deleted with it; one made
 #     while Redis is down is published once it is back;
+#   - each relay publishes its load (allocations, relayed datagrams/s, the
+#     busiest worker's): A reads B's while B relays a burst;
 #   - user-quota=2 filled across A and B, then 486 on either;
 #   - A at fleet-shed-allocations (4) sends a new Allocate to B (300 with B's
 #     ALTERNATE-SERVER);
@@ -328,6 +330,27 @@ esac
 p=$(stat_of "$SOCK_B" statsdb.published)
 [ "${p:-0}" -ge 4 ] && ok "B counts statsdb.published=$p" ||
 	bad "B's statsdb.published=${p:-?}"
+
+# ---- each relay publishes its load; the other reads it: B relays a
+# burst (4000 Send indications over 2-3 s), A sees B's relayed_pps ----
+sb_bg "$SB_NS_C" burst-b python3 "$CLIENT" relay "$B_IP" "$SB_TURN_PORT" \
+	"$B_CLIENT" henry henry-pw-3141 "$B_PEER" burst=4000 delete
+burst_pid=$SB_BG_PID
+peer_line=
+for i in $(seq 1 25); do
+	peer_line=$(adm "$SOCK_A" stats | grep '^fleet\.peer\.relay-b/')
+	pps=$(echo "$peer_line" | sed -n 's/.* relayed_pps=\([0-9]*\) .*/\1/p')
+	[ "${pps:-0}" -gt 0 ] && break
+	sleep 0.2
+done
+[ "${pps:-0}" -gt 0 ] && ok "A reads B's published load: ${peer_line#fleet.peer.}" ||
+	bad "A's view of B: '$peer_line'"
+own=$(stat_of "$SOCK_B" fleet.busiest_worker_pps)
+[ "${own:-0}" -gt 0 ] && ok "B's busiest worker relays $own datagrams/s (1 worker)" ||
+	bad "B's fleet.busiest_worker_pps=${own:-?}"
+wait "$burst_pid"
+[ "$(cat "$SB_DIR/burst-b.log")" = "relayed deleted" ] ||
+	bad "B's burst client: $(cat "$SB_DIR/burst-b.log")"
 
 # ---- quota 2 across the fleet ----
 r=$(fc allocate "$SB_SERVER_IP" "$SB_TURN_PORT" "$SB_CLIENT_IP" alice alice-pw-7781)
