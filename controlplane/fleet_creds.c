@@ -39,6 +39,9 @@ fleet_key(char *out, size_t cap, const char *realm, enum push_kind kind,
 
 	if (name_len > PUSH_NAME_MAX)
 		return -ENAMETOOLONG;
+	/* "%.*s" would stop at a NUL: "alice\0x" must not be alice. */
+	if (memchr(name, '\0', name_len) != NULL)
+		return -EINVAL;
 	if (kind == PUSH_USER && role == FLEET_KEY_MAIN)
 		n = snprintf(out, cap, "turn/realm/%s/user/%.*s/key", realm,
 			     (int)name_len, name);

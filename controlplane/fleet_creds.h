@@ -64,7 +64,7 @@ enum fleet_key_role {
 
 /**
  * The Redis key of @p kind/@p name under @p realm.
- * @return its length, or -ENAMETOOLONG.
+ * @return its length, -ENAMETOOLONG, or -EINVAL for a NUL in the name.
  */
 int fleet_key(char *out, size_t cap, const char *realm, enum push_kind kind,
 	      enum fleet_key_role role, const char *name, size_t name_len);

@@ -322,12 +322,23 @@ fleet_store_run(struct redis_link *l, const char *realm, const char *origin,
 		      op->name, op->name_len) < 0) {
 		free(t);
 		op->status = 400;
-		snprintf(op->error, sizeof(op->error), "the name is too long");
+		snprintf(op->error, sizeof(op->error),
+			 "the name is too long or holds a NUL");
 		return;
 	}
 	if (op->verb == PUSH_GET) {
 		free(t);
 		run_get(l, realm, op, now, now_ms);
+		return;
+	}
+	/* What the others cannot be told of must not be written. */
+	mlen = fleet_msg_format(t->msg, sizeof(t->msg), origin, op->kind,
+				op->name, op->name_len);
+	if (mlen <= 0) {
+		free(t);
+		op->status = 400;
+		snprintf(op->error, sizeof(op->error),
+			 "the name cannot be announced (a tab in it)");
 		return;
 	}
 	if (op->verb == PUSH_PUT)
@@ -336,12 +347,10 @@ fleet_store_run(struct redis_link *l, const char *realm, const char *origin,
 		tx_put(t, op, &op->prev, realm);
 	else
 		tx_del(t, op);
-	mlen = fleet_msg_format(t->msg, sizeof(t->msg), origin, op->kind,
-				op->name, op->name_len);
 	c = tx_cmd(t);
 	cmd_str(c, "PUBLISH");
 	cmd_str(c, FLEET_CHANNEL);
-	cmd_add(c, t->msg, mlen > 0 ? (size_t)mlen : 0);
+	cmd_add(c, t->msg, (size_t)mlen);
 	r = tx_run(l, t->c, t->n, now_ms);
 	OPENSSL_cleanse(t, sizeof(*t));
 	free(t);

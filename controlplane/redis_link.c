@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -34,6 +35,8 @@ void
 redis_link_fail(struct redis_link *l, uint64_t now_ms, const char *reason)
 {
 	char why[160];
+	struct timespec ts;
+	uint64_t seen_ms;
 
 	/* @reason may be the context's own errstr, freed below. */
 	snprintf(why, sizeof(why), "%s", reason);
@@ -47,7 +50,9 @@ redis_link_fail(struct redis_link *l, uint64_t now_ms, const char *reason)
 		       "link=%s server=%s:%u reason=\"%s\" retry_ms=%u",
 		       l->name, l->conf.host, l->conf.port, why, l->backoff_ms);
 	l->was_up = false;
-	l->next_try_ms = now_ms + l->backoff_ms;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	seen_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	l->next_try_ms = (seen_ms > now_ms ? seen_ms : now_ms) + l->backoff_ms;
 	l->backoff_ms = l->backoff_ms * 2 > REDIS_LINK_BACKOFF_MAX_MS ?
 				REDIS_LINK_BACKOFF_MAX_MS :
 				l->backoff_ms * 2;

@@ -82,7 +82,9 @@ int redis_link_replies(struct redis_link *l, uint64_t now_ms, redisReply **out,
 		       size_t n);
 
 /** Close the connection and start the back-off (@p reason: for the
- *  log; may be the context's errstr). */
+ *  log; may be the context's errstr).  The back-off runs from now
+ *  (CLOCK_MONOTONIC, as @p now_ms) or @p now_ms, whichever is later: a
+ *  connect that timed out after connect_timeout is not retried at once. */
 void redis_link_fail(struct redis_link *l, uint64_t now_ms, const char *reason);
 
 /** Close for good (wipes the password). */

@@ -117,6 +117,13 @@ test_key_layout(void **state)
 				   FLEET_KEY_MAIN, "alice-and-bob", 5),
 			 strlen("turn/realm/example.org/user/alice/key"));
 	assert_string_equal(out, "turn/realm/example.org/user/alice/key");
+	/* A NUL inside the name: refused, never cut to another's key. */
+	assert_int_equal(fleet_key(out, sizeof(out), REALM, PUSH_USER,
+				   FLEET_KEY_MAIN, "alice\0x", 7),
+			 -EINVAL);
+	assert_int_equal(fleet_key(out, sizeof(out), REALM, PUSH_OAUTH_KEY,
+				   FLEET_KEY_MAIN, "k\0", 2),
+			 -EINVAL);
 }
 
 static void
