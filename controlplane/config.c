@@ -1690,17 +1690,14 @@ static void
 config_dump_redis(FILE *out, const char *key, const char *text)
 {
 	struct redis_conf rc;
-	char why[160];
+	char why[160], shown[REDIS_CONF_TEXT_MAX];
 
 	if (redis_conf_parse(text, &rc, why, sizeof(why)) != 0)
 		fprintf(out, "%s=<redacted>\n", key);
 	else if (rc.password[0] == '\0')
 		config_dump_text(out, key, text);
-	else
-		fprintf(out,
-			"%s=\"ip=%s port=%u dbname=%" PRIu32
-			" password=<redacted> connect_timeout=%" PRIu32 "\"\n",
-			key, rc.host, rc.port, rc.db, rc.connect_timeout_s);
+	else if (redis_conf_format(&rc, true, shown, sizeof(shown)) > 0)
+		fprintf(out, "%s=\"%s\"\n", key, shown);
 	OPENSSL_cleanse(rc.password, sizeof(rc.password));
 }
 

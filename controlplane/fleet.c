@@ -991,9 +991,16 @@ fleet_start(struct fleet *f, const struct redis_conf *conf, const char *realm,
 	}
 	pthread_setname_np(f->thread, "tp-fleet");
 	f->running = true;
-	cp_log(CP_LOG_INFO, "fleet.start",
-	       "id=%s redis=%s:%u db=%u lease_s=%" PRIu32, f->base_id,
-	       conf->host, conf->port, conf->db, lease_s);
+	if (conf->n_sentinels > 0)
+		cp_log(CP_LOG_INFO, "fleet.start",
+		       "id=%s redis=sentinel master=%s sentinels=%u db=%u "
+		       "lease_s=%" PRIu32,
+		       f->base_id, conf->master, conf->n_sentinels, conf->db,
+		       lease_s);
+	else
+		cp_log(CP_LOG_INFO, "fleet.start",
+		       "id=%s redis=%s:%u db=%u lease_s=%" PRIu32, f->base_id,
+		       conf->host, conf->port, conf->db, lease_s);
 	return 0;
 }
 

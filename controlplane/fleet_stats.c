@@ -623,8 +623,12 @@ fleet_stats_start(struct fleet_stats *fs, const struct redis_conf *conf,
 	}
 	pthread_setname_np(fs->thread, "tp-statsdb");
 	fs->running = true;
-	cp_log(CP_LOG_INFO, "statsdb.start", "server=%s:%u db=%u", conf->host,
-	       conf->port, conf->db);
+	if (conf->n_sentinels > 0)
+		cp_log(CP_LOG_INFO, "statsdb.start",
+		       "server=sentinel master=%s db=%u", conf->master, conf->db);
+	else
+		cp_log(CP_LOG_INFO, "statsdb.start", "server=%s:%u db=%u",
+		       conf->host, conf->port, conf->db);
 	return 0;
 }
 

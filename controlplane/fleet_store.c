@@ -30,6 +30,9 @@
 #define TX_MAX 8
 /* SCAN's COUNT hint and the reads pipelined per batch. */
 #define SCAN_BATCH 500
+/* Behind Sentinel, how long a change waits for a replica (under the
+ * link's REDIS_LINK_CMD_TIMEOUT_MS). */
+#define FLEET_STORE_WAIT_MS 400
 
 struct cmd {
 	const char *argv[CMD_ARGS];
@@ -306,6 +309,29 @@ run_get(struct redis_link *l, const char *realm, struct push_op *op,
 	OPENSSL_cleanse(op->value.oauth.key, sizeof(op->value.oauth.key));
 }
 
+/*
+ * Behind Sentinel, a change is acknowledged once a replica has it too
+ * (WAIT): replication is asynchronous, and a failover promotes a replica.
+ * A master that had no replica when we connected (after a failover, until
+ * the old master comes back as one) is waited for by no one: its own
+ * persistence is the guarantee, as for a Redis alone.  @return whether
+ * the change may be acknowledged.
+ */
+static bool
+replicated(struct redis_link *l, uint64_t now_ms)
+{
+	redisReply *w;
+	bool ok;
+
+	if (l->conf.n_sentinels == 0 || l->replicas == 0)
+		return true;
+	w = redis_link_cmd(l, now_ms, "WAIT 1 %d", FLEET_STORE_WAIT_MS);
+	ok = w != NULL && w->type == REDIS_REPLY_INTEGER && w->integer >= 1;
+	if (w != NULL)
+		freeReplyObject(w);
+	return ok;
+}
+
 void
 fleet_store_run(struct redis_link *l, const char *realm, const char *origin,
 		struct push_op *op, int64_t now, uint64_t now_ms)
@@ -358,6 +384,14 @@ fleet_store_run(struct redis_link *l, const char *realm, const char *origin,
 		op->status = 503;
 		snprintf(op->error, sizeof(op->error),
 			 "Redis is unreachable; nothing was changed");
+		return;
+	}
+	if (op->verb != PUSH_UNDO && !replicated(l, now_ms)) {
+		freeReplyObject(r);
+		op->status = 503;
+		snprintf(op->error, sizeof(op->error),
+			 "written on the master, not yet on a replica: send it "
+			 "again");
 		return;
 	}
 	if (op->verb == PUSH_UNDO) {

@@ -20,7 +20,9 @@
  * Run @p op (PUT, GET, DEL or UNDO) and, for a change, announce it as
  * @p origin's in the same transaction.  Sets op->status as
  * push_store_run() does (201/200, 200/404, 204/404, 200); 503 when Redis
- * is unreachable (nothing was acknowledged).
+ * is unreachable (nothing was acknowledged), or, behind Sentinel with a
+ * replica, when no replica has the change within FLEET_STORE_WAIT_MS (it
+ * is on the master: sending it again is harmless).
  */
 void fleet_store_run(struct redis_link *l, const char *realm, const char *origin,
 		     struct push_op *op, int64_t now, uint64_t now_ms);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -29,6 +30,8 @@ redis_link_init(struct redis_link *l, const struct redis_conf *conf,
 	l->conf = *conf;
 	snprintf(l->name, sizeof(l->name), "%s", name);
 	l->backoff_ms = REDIS_LINK_BACKOFF_MIN_MS;
+	snprintf(l->server.host, sizeof(l->server.host), "%s", conf->host);
+	l->server.port = conf->port;
 }
 
 void
@@ -47,8 +50,8 @@ redis_link_fail(struct redis_link *l, uint64_t now_ms, const char *reason)
 	l->failures++;
 	if (l->was_up)
 		cp_log(CP_LOG_WARN, "fleet.redis_down",
-		       "link=%s server=%s:%u reason=\"%s\" retry_ms=%u",
-		       l->name, l->conf.host, l->conf.port, why, l->backoff_ms);
+		       "link=%s server=%s:%u reason=\"%s\" retry_ms=%u", l->name,
+		       l->server.host, l->server.port, why, l->backoff_ms);
 	l->was_up = false;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	seen_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
@@ -84,6 +87,75 @@ link_login(struct redis_link *l)
 	return NULL;
 }
 
+/* Ask the Sentinels, in turn, where the master is, into l->server.
+ * @return NULL or what failed. */
+static const char *
+link_find_master(struct redis_link *l)
+{
+	struct timeval tv = ms_to_tv((uint64_t)l->conf.connect_timeout_s * 1000);
+
+	for (unsigned int i = 0; i < l->conf.n_sentinels; i++) {
+		unsigned int s = (l->sentinel + i) % l->conf.n_sentinels;
+		const struct redis_conf_node *n = &l->conf.sentinels[s];
+		redisContext *c = redisConnectWithTimeout(n->host, n->port, tv);
+		redisReply *r = NULL;
+		unsigned long port = 0;
+		char *end = NULL;
+		bool found = false;
+
+		if (c != NULL && c->err == 0) {
+			redisSetTimeout(c, ms_to_tv(REDIS_LINK_CMD_TIMEOUT_MS));
+			r = redisCommand(c, "SENTINEL get-master-addr-by-name %s",
+					 l->conf.master);
+		}
+		if (r != NULL && r->type == REDIS_REPLY_ARRAY &&
+		    r->elements == 2 &&
+		    r->element[0]->type == REDIS_REPLY_STRING &&
+		    r->element[1]->type == REDIS_REPLY_STRING &&
+		    r->element[0]->len > 0 &&
+		    r->element[0]->len < sizeof(l->server.host) &&
+		    memchr(r->element[0]->str, '\0', r->element[0]->len) == NULL &&
+		    r->element[1]->str[0] >= '0' && r->element[1]->str[0] <= '9') {
+			port = strtoul(r->element[1]->str, &end, 10);
+			found = *end == '\0' && port >= 1 && port <= 65535;
+		}
+		if (found) {
+			memcpy(l->server.host, r->element[0]->str,
+			       r->element[0]->len);
+			l->server.host[r->element[0]->len] = '\0';
+			l->server.port = (uint16_t)port;
+			l->sentinel = s;
+		}
+		if (r != NULL)
+			freeReplyObject(r);
+		if (c != NULL)
+			redisFree(c);
+		if (found)
+			return NULL;
+	}
+	return "no Sentinel named the master";
+}
+
+/* With Sentinels: is the server we reached the master (not a replica
+ * that was one, or one being promoted)?  @return NULL or what is wrong. */
+static const char *
+link_check_master(struct redis_link *l)
+{
+	redisReply *r = redisCommand(l->c, "ROLE");
+	bool ok = r != NULL && r->type == REDIS_REPLY_ARRAY &&
+		  r->elements > 0 && r->element[0]->type == REDIS_REPLY_STRING &&
+		  strcmp(r->element[0]->str, "master") == 0;
+
+	/* ["master", offset, [[ip, port, offset], ...]] */
+	l->replicas = ok && r->elements >= 3 &&
+				      r->element[2]->type == REDIS_REPLY_ARRAY ?
+			      (unsigned int)r->element[2]->elements :
+			      0;
+	if (r != NULL)
+		freeReplyObject(r);
+	return ok ? NULL : "the server the Sentinels named is not a master";
+}
+
 bool
 redis_link_ensure(struct redis_link *l, uint64_t now_ms)
 {
@@ -93,7 +165,14 @@ redis_link_ensure(struct redis_link *l, uint64_t now_ms)
 		return true;
 	if (now_ms < l->next_try_ms)
 		return false;
-	l->c = redisConnectWithTimeout(l->conf.host, l->conf.port,
+	if (l->conf.n_sentinels > 0) {
+		why = link_find_master(l);
+		if (why != NULL) {
+			redis_link_fail(l, now_ms, why);
+			return false;
+		}
+	}
+	l->c = redisConnectWithTimeout(l->server.host, l->server.port,
 				       ms_to_tv((uint64_t)l->conf.connect_timeout_s *
 						1000));
 	if (l->c == NULL) {
@@ -107,6 +186,8 @@ redis_link_ensure(struct redis_link *l, uint64_t now_ms)
 	redisSetTimeout(l->c, ms_to_tv(REDIS_LINK_CMD_TIMEOUT_MS));
 	redisEnableKeepAlive(l->c);
 	why = link_login(l);
+	if (why == NULL && l->conf.n_sentinels > 0)
+		why = link_check_master(l);
 	if (why != NULL) {
 		redis_link_fail(l, now_ms, why);
 		return false;
@@ -114,18 +195,33 @@ redis_link_ensure(struct redis_link *l, uint64_t now_ms)
 	l->connects++;
 	l->backoff_ms = REDIS_LINK_BACKOFF_MIN_MS;
 	l->was_up = true;
-	cp_log(CP_LOG_INFO, "fleet.redis_up", "link=%s server=%s:%u db=%u",
-	       l->name, l->conf.host, l->conf.port, l->conf.db);
+	cp_log(CP_LOG_INFO, "fleet.redis_up", "link=%s server=%s:%u db=%u%s",
+	       l->name, l->server.host, l->server.port, l->conf.db,
+	       l->conf.n_sentinels > 0 ? " via=sentinel" : "");
 	return true;
 }
 
-/* After a command: NULL means the context is broken. */
+/* A write refused by a master that is one no more. */
+static bool
+reply_readonly(const redisReply *r)
+{
+	return r->type == REDIS_REPLY_ERROR && r->len >= 8 &&
+	       memcmp(r->str, "READONLY", 8) == 0;
+}
+
+/* After a command: NULL means the context is broken, or it reached a
+ * replica (READONLY), which is then closed. */
 static redisReply *
 link_checked(struct redis_link *l, uint64_t now_ms, void *reply)
 {
-	if (reply == NULL)
+	if (reply == NULL) {
 		redis_link_fail(l, now_ms,
 				l->c->errstr[0] ? l->c->errstr : "no answer");
+	} else if (reply_readonly(reply)) {
+		freeReplyObject(reply);
+		redis_link_fail(l, now_ms, "READONLY: a replica now");
+		reply = NULL;
+	}
 	return reply;
 }
 
@@ -172,6 +268,13 @@ redis_link_replies(struct redis_link *l, uint64_t now_ms, redisReply **out,
 		}
 		out[i] = r;
 	}
+	for (size_t i = 0; i < n; i++)
+		if (reply_readonly(out[i])) {
+			for (size_t j = 0; j < n; j++)
+				freeReplyObject(out[j]);
+			redis_link_fail(l, now_ms, "READONLY: a replica now");
+			return -EIO;
+		}
 	return 0;
 }
 

@@ -15,6 +15,13 @@
  * A command waits at most REDIS_LINK_CMD_TIMEOUT_MS for its answer: a
  * Redis that is slow is treated as a Redis that is down, because the
  * callers would rather decide without it than wait.
+ *
+ * With Sentinels (redis_conf.h), each connection first asks them, in turn
+ * from the last that answered, where the master is, then checks that the
+ * server it reached calls itself master (ROLE): a failover moves the link
+ * to the new master at its next connection.  A write refused with
+ * READONLY (a master demoted under a live connection) takes the link down
+ * too, so the next connection asks the Sentinels again.
  */
 #ifndef TURNPIKE_REDIS_LINK_H
 #define TURNPIKE_REDIS_LINK_H
@@ -36,6 +43,12 @@ struct redis_link {
 	struct redis_conf conf;
 	char name[16];   /**< for the logs: "userdb", "pubsub", "statsdb" */
 	redisContext *c; /**< NULL while down */
+	/** The server connected to, or last tried: conf's, or the master
+	 *  a Sentinel named. */
+	struct redis_conf_node server;
+	unsigned int sentinel; /**< the Sentinel to ask first */
+	/** With Sentinels: the master's replicas when we connected. */
+	unsigned int replicas;
 	uint64_t next_try_ms;
 	uint32_t backoff_ms;
 	bool was_up;       /**< for logging transitions only */

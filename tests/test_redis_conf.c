@@ -322,6 +322,64 @@ test_not_key_value(void **state)
 	assert_string_equal(c.password, "=x");
 }
 
+/* turnpike's Sentinel words: the list, the default port, IPv6 in
+ * brackets, and what may not go with them. */
+static void
+test_sentinel(void **state)
+{
+	struct redis_conf c;
+	char text[REDIS_CONF_TEXT_MAX], again[REDIS_CONF_TEXT_MAX];
+	struct redis_conf d;
+
+	(void)state;
+	parse_ok("sentinel=10.0.0.1:26380,s2.example,[2001:db8::3]:5000 "
+		 "master=fleet dbname=2 password=" PW,
+		 &c);
+	assert_int_equal(c.n_sentinels, 3);
+	assert_string_equal(c.sentinels[0].host, "10.0.0.1");
+	assert_int_equal(c.sentinels[0].port, 26380);
+	assert_string_equal(c.sentinels[1].host, "s2.example");
+	assert_int_equal(c.sentinels[1].port, 26379);
+	assert_string_equal(c.sentinels[2].host, "2001:db8::3");
+	assert_int_equal(c.sentinels[2].port, 5000);
+	assert_string_equal(c.master, "fleet");
+	assert_string_equal(c.host, "");
+	assert_int_equal(c.db, 2);
+	/* Written out, it reads back the same; redacted, no password. */
+	assert_true(redis_conf_format(&c, false, text, sizeof(text)) > 0);
+	parse_ok(text, &d);
+	assert_int_equal(d.n_sentinels, 3);
+	assert_string_equal(d.sentinels[2].host, "2001:db8::3");
+	assert_string_equal(d.password, PW);
+	assert_true(redis_conf_format(&c, true, again, sizeof(again)) > 0);
+	assert_null(strstr(again, PW));
+	assert_non_null(strstr(again, "password=<redacted>"));
+	assert_non_null(strstr(again, "sentinel=10.0.0.1:26380,"));
+	/* Without Sentinels, ip and port. */
+	parse_ok("ip=10.1.1.1 port=7000", &c);
+	assert_true(redis_conf_format(&c, true, text, sizeof(text)) > 0);
+	assert_string_equal(text, "ip=10.1.1.1 port=7000 dbname=0 "
+				  "connect_timeout=5");
+
+	parse_bad("sentinel=10.0.0.1", "master", NULL);
+	parse_bad("master=fleet ip=10.0.0.1", "sentinel", NULL);
+	parse_bad("sentinel=10.0.0.1 master=f ip=10.0.0.2", "one or the other",
+		  NULL);
+	parse_bad("sentinel=10.0.0.1 master=f port=7000", "port", NULL);
+	parse_bad("sentinel=2001:db8::3 master=f", "sentinel", NULL);
+	parse_bad("sentinel=[2001:db8::3 master=f", "sentinel", NULL);
+	parse_bad("sentinel=[2001:db8::3]x master=f", "sentinel", NULL);
+	parse_bad("sentinel=a:0 master=f", "sentinel", NULL);
+	parse_bad("sentinel=a:70000 master=f", "sentinel", NULL);
+	parse_bad("sentinel=a,,b master=f", "sentinel", NULL);
+	parse_bad("sentinel=a, master=f", "sentinel", NULL);
+	parse_bad("sentinel= master=f", "sentinel", NULL);
+	parse_bad("sentinel=a,b,c,d,e,f master=f", "more than", NULL);
+	parse_bad("sentinel=a master=", "master", NULL);
+	parse_bad("sentinel=a master=x,y", "master", NULL);
+	parse_bad("sentinel=a master=f sentinel=b", "twice", NULL);
+}
+
 static void
 test_error_buffer(void **state)
 {
@@ -344,6 +402,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_sentinel),
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_host_synonym),
 		cmocka_unit_test(test_host_required),

@@ -26,6 +26,8 @@
 #     user pushed just before the stop is in Redis after the restart
 #     (B's metrics port shows turnpike_fleet_redis_up 0, then 1)
 #     (nothing acknowledged lost); B reconnects, reconciles, redis_up=1;
+#   - Redis slow (DEBUG SLEEP 3): B allocates within its timeouts,
+#     counting alone, and is back on Redis once it wakes;
 #   - garbage in Redis (a bad key, a 1 MiB string, a bad announcement, a
 #     relay's bad load) is refused with a log line; B lives on.
 # Each check is one pass/fail line.  See sandbox.sh for the network.
@@ -143,7 +145,8 @@ redis_start() {
 	mkdir -p "$SB_DIR/redis"
 	sb_bg "$SB_NS_S" "redis-$1" redis-server --bind 127.0.0.1 \
 		--port "$RPORT" --dir "$SB_DIR/redis" --save '' \
-		--appendonly yes --appendfsync always --daemonize no
+		--appendonly yes --appendfsync always --daemonize no \
+		--enable-debug-command local
 	REDIS_PID=$SB_BG_PID
 	local i
 	for i in $(seq 1 50); do
@@ -476,6 +479,35 @@ n=$(rcli HGETALL "turnpike/quota/$REALM/u:alice" |
 r=$(fc allocate "$B_IP" "$SB_TURN_PORT" "$B_CLIENT" alice alice-pw-7781)
 [ "$r" = 486 ] && ok "and the fleet quota holds again: 486" ||
 	bad "alice after the reconcile: $r, want 486"
+
+# ---- a slow Redis: DEBUG SLEEP holds it 3 s.  B answers an Allocate
+# anyway (a command's 500 ms timeout, then its own count), then
+# reconnects ----
+local_before=$(stat_of "$SOCK_B" fleet.quota_local)
+SB_CMD_TIMEOUT=10 sb_run_s redis-cli -p "$RPORT" DEBUG SLEEP 3 >/dev/null 2>&1 &
+slow_pid=$!
+sleep 0.3
+t0=$(date +%s%N)
+r=$(fc allocate "$B_IP" "$SB_TURN_PORT" "$B_CLIENT" henry henry-pw-3141)
+ms=$((($(date +%s%N) - t0) / 1000000))
+local_after=$(stat_of "$SOCK_B" fleet.quota_local)
+case $r in
+200*) if [ "$ms" -lt 2500 ] && [ "${local_after:-0}" -gt "${local_before:-0}" ]; then
+		ok "Redis asleep: henry allocated on B in $ms ms, counted locally (fleet.quota_local ${local_before} -> ${local_after})"
+	else
+		bad "Redis asleep: henry took $ms ms, fleet.quota_local ${local_before:-?} -> ${local_after:-?}"
+	fi ;;
+*) bad "Redis asleep: henry on B: $r" ;;
+esac
+wait "$slow_pid"
+out=
+for i in $(seq 1 20); do
+	out=$(adm "$SOCK_B" user-add gina gina-pw-2718)
+	case $out in *"Redis is down"*) sleep 0.5 ;; *) break ;; esac
+done
+rcli EXISTS "turn/realm/$REALM/user/gina/key" | grep -qx 1 &&
+	ok "Redis awake: B is back on it (a push reaches Redis: $out)" ||
+	bad "Redis awake: B's push of gina: $out, redis_up=$(stat_of "$SOCK_B" fleet.redis_up)"
 
 # ---- garbage in Redis ----
 before=$(stat_of "$SOCK_B" fleet.refused)
