@@ -744,6 +744,51 @@ peers_read(struct fleet *f, uint64_t now_ms)
 /* ---- the thread ---- */
 
 static void
+write_free(struct fleet_req *w)
+{
+	if (w->op != NULL) {
+		push_op_wipe(w->op);
+		free(w->op);
+	}
+	free(w);
+}
+
+/*
+ * The admin socket's writes, oldest first.  The socket acknowledged each
+ * once queued, so one the link failed under stays, with those behind it,
+ * until the link is back: an acknowledged write is not dropped because
+ * Redis blinked.  What Redis refused (a 4xx, or no replica behind
+ * Sentinel in time) is logged and counted, not run again.
+ */
+static void
+writes_run(struct fleet *f, uint64_t now_ms)
+{
+	while (f->writes != NULL && redis_link_up(&f->cmd)) {
+		struct fleet_req *w = f->writes;
+		struct push_op *op = w->op;
+
+		if (op != NULL) {
+			fleet_store_run(&f->cmd, f->realm, f->base_id, op,
+					(int64_t)time(NULL), now_ms);
+			if (op->status >= 500 && !redis_link_up(&f->cmd))
+				return; /* run again once reconnected */
+			atomic_fetch_add(op->status >= 400 ? &f->c.push_failed :
+							     &f->c.pushes,
+					 1);
+			if (op->status >= 400)
+				cp_log(CP_LOG_WARN, "fleet.write_failed",
+				       "kind=%s status=%u reason=\"%s\"",
+				       push_kind_name(op->kind),
+				       (unsigned int)op->status, op->error);
+		}
+		f->writes = w->next;
+		if (f->writes == NULL)
+			f->writes_tail = &f->writes;
+		write_free(w);
+	}
+}
+
+static void
 run_requests(struct fleet *f, uint64_t now_ms)
 {
 	struct fleet_req *list, *next;
@@ -783,14 +828,12 @@ run_requests(struct fleet *f, uint64_t now_ms)
 			}
 			break;
 		case FLEET_REQ_WRITE:
-			if (list->op != NULL) {
-				fleet_store_run(&f->cmd, f->realm, f->base_id,
-						list->op, (int64_t)time(NULL),
-						now_ms);
-				push_op_wipe(list->op);
-				free(list->op);
-			}
-			break;
+			/* In order behind any that wait for the link. */
+			list->next = NULL;
+			*f->writes_tail = list;
+			f->writes_tail = &list->next;
+			writes_run(f, now_ms);
+			continue;
 		default:
 			quota_adjust(f, list, now_ms);
 		}
@@ -852,6 +895,7 @@ tick(struct fleet *f, uint64_t now_ms)
 	    full_read(f, now_ms) == 0)
 		f->synced = true;
 	run_requests(f, now_ms);
+	writes_run(f, now_ms); /* those the link failed under, once back */
 	if (redis_link_up(&f->cmd) && f->registered &&
 	    now_ms >= f->next_lease_ms) {
 		int rc = lease(f, false, now_ms);
@@ -973,6 +1017,8 @@ fleet_start(struct fleet *f, const struct redis_conf *conf, const char *realm,
 	redis_link_init(&f->sub, conf, "pubsub");
 	redis_link_init(&f->push, conf, "push");
 	f->reqs_tail = &f->reqs;
+	f->writes = NULL;
+	f->writes_tail = &f->writes;
 	f->answers_tail = &f->answers;
 	pthread_mutex_init(&f->mu, NULL);
 	f->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -1009,6 +1055,7 @@ fleet_stop(struct fleet *f)
 {
 	struct fleet_ans *a, *an;
 	struct fleet_req *q, *qn;
+	unsigned int n_lost;
 	uint64_t one = 1;
 
 	if (!f->running)
@@ -1021,12 +1068,19 @@ fleet_stop(struct fleet *f)
 	f->running = false;
 	for (q = f->reqs; q != NULL; q = qn) {
 		qn = q->next;
-		if (q->op != NULL) {
-			push_op_wipe(q->op);
-			free(q->op);
-		}
-		free(q);
+		write_free(q);
 	}
+	n_lost = 0;
+	for (q = f->writes; q != NULL; q = qn) {
+		qn = q->next;
+		write_free(q);
+		n_lost++;
+	}
+	if (n_lost > 0)
+		cp_log(CP_LOG_WARN, "fleet.write_lost",
+		       "writes=%u reason=\"Redis down at shutdown\"", n_lost);
+	f->writes = NULL;
+	f->writes_tail = &f->writes;
 	for (a = f->answers; a != NULL; a = an) {
 		an = a->next;
 		fleet_ans_free(a);

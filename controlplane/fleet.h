@@ -157,6 +157,10 @@ struct fleet {
 
 	pthread_mutex_t mu;
 	struct fleet_req *reqs, **reqs_tail;
+	/* The fleet thread's own: admin socket writes (acknowledged once
+	 * queued) not yet in Redis, oldest first, run again once the link is
+	 * back. */
+	struct fleet_req *writes, **writes_tail;
 	struct fleet_ans *answers, **answers_tail;
 	_Atomic uint64_t load_allocations;
 	_Atomic uint64_t load_relayed_pps, load_busiest_pps;

@@ -27,7 +27,8 @@
 #     (B's metrics port shows turnpike_fleet_redis_up 0, then 1)
 #     (nothing acknowledged lost); B reconnects, reconciles, redis_up=1;
 #   - Redis slow (DEBUG SLEEP 3): B allocates within its timeouts,
-#     counting alone, and is back on Redis once it wakes;
+#     counting alone, and is back on Redis once it wakes; a push the admin
+#     socket acknowledged while it slept reaches it then;
 #   - garbage in Redis (a bad key, a 1 MiB string, a bad announcement, a
 #     relay's bad load) is refused with a log line; B lives on.
 # Each check is one pass/fail line.  See sandbox.sh for the network.
@@ -348,7 +349,11 @@ for i in $(seq 1 25); do
 done
 [ "${pps:-0}" -gt 0 ] && ok "A reads B's published load: ${peer_line#fleet.peer.}" ||
 	bad "A's view of B: '$peer_line'"
-own=$(stat_of "$SOCK_B" fleet.busiest_worker_pps)
+for i in $(seq 1 15); do
+	own=$(stat_of "$SOCK_B" fleet.busiest_worker_pps)
+	[ "${own:-0}" -gt 0 ] && break
+	sleep 0.2
+done
 [ "${own:-0}" -gt 0 ] && ok "B's busiest worker relays $own datagrams/s (1 worker)" ||
 	bad "B's fleet.busiest_worker_pps=${own:-?}"
 wait "$burst_pid"
@@ -486,7 +491,11 @@ r=$(fc allocate "$B_IP" "$SB_TURN_PORT" "$B_CLIENT" alice alice-pw-7781)
 local_before=$(stat_of "$SOCK_B" fleet.quota_local)
 SB_CMD_TIMEOUT=10 sb_run_s redis-cli -p "$RPORT" DEBUG SLEEP 3 >/dev/null 2>&1 &
 slow_pid=$!
-sleep 0.3
+sleep 0.1
+# Queued before B can know (a command fails only after 500 ms): the
+# admin socket acknowledges it, so it must reach Redis once it wakes.
+kim=$(adm "$SOCK_B" user-add kim kim-pw-3)
+sleep 0.2
 t0=$(date +%s%N)
 r=$(fc allocate "$B_IP" "$SB_TURN_PORT" "$B_CLIENT" henry henry-pw-3141)
 ms=$((($(date +%s%N) - t0) / 1000000))
@@ -505,6 +514,12 @@ for i in $(seq 1 20); do
 	out=$(adm "$SOCK_B" user-add gina gina-pw-2718)
 	case $out in *"Redis is down"*) sleep 0.5 ;; *) break ;; esac
 done
+case $kim in *ok*)
+	rcli EXISTS "turn/realm/$REALM/user/kim/key" | grep -qx 1 &&
+		ok "kim, acknowledged while Redis slept, reached it once awake" ||
+		bad "kim, acknowledged while Redis slept ($kim), is not in Redis" ;;
+*) bad "kim's push while Redis slept answered: $kim" ;;
+esac
 rcli EXISTS "turn/realm/$REALM/user/gina/key" | grep -qx 1 &&
 	ok "Redis awake: B is back on it (a push reaches Redis: $out)" ||
 	bad "Redis awake: B's push of gina: $out, redis_up=$(stat_of "$SOCK_B" fleet.redis_up)"
