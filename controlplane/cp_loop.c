@@ -184,15 +184,6 @@ cp_loop_sink_init(struct cp_loop *loop, struct cp_sink *sink)
 	sink->status = sink_status;
 }
 
-/* Datagrams relayed in every direction, as the workers count them. */
-static uint64_t
-relayed_of(const struct dp_stats *s)
-{
-	return s->c[DP_C_relay_channel_to_peer] +
-	       s->c[DP_C_relay_send_to_peer] + s->c[DP_C_relay_peer_to_channel] +
-	       s->c[DP_C_relay_peer_to_data] + s->c[DP_C_relay_local];
-}
-
 /* The fleet's view of our traffic: datagrams relayed per second since the
  * last measure, all workers and the busiest. */
 static void
@@ -208,7 +199,8 @@ fleet_load_measure(struct cp_loop *loop, uint64_t now_ms)
 		uint64_t busy, n, d;
 
 		loop->plane.worker_stats(loop->plane.ctx, w, &st, &busy);
-		n = relayed_of(&st);
+		n = dp_stats_relayed(&st, DP_DIR_TO_PEER) +
+		    dp_stats_relayed(&st, DP_DIR_TO_CLIENT);
 		d = n - loop->load_relayed[w];
 		loop->load_relayed[w] = n;
 		total += d;

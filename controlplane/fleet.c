@@ -133,15 +133,6 @@ static const char script_peers[] =
 	"end\n"
 	"return out\n";
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* ---- the queues ---- */
 
 void
@@ -934,13 +925,15 @@ fleet_thread(void *arg)
 		    read(f->wake_fd, &drained, sizeof(drained)) < 0) {
 			/* EAGAIN: someone else drained it */
 		}
-		subscriber(f, mono_ms(), p[1].fd >= 0 && p[1].revents != 0);
-		tick(f, mono_ms());
+		subscriber(f, redis_link_now_ms(),
+			   p[1].fd >= 0 && p[1].revents != 0);
+		tick(f, redis_link_now_ms());
 	}
 	/* Leaving: our counts stop counting at once. */
 	if (redis_link_up(&f->cmd) && f->instance[0] != '\0') {
-		redisReply *r = redis_link_cmd(&f->cmd, mono_ms(), "HDEL %s %s",
-					       KEY_RELAYS, f->instance);
+		redisReply *r = redis_link_cmd(&f->cmd, redis_link_now_ms(),
+					       "HDEL %s %s", KEY_RELAYS,
+					       f->instance);
 
 		if (r != NULL)
 			freeReplyObject(r);
@@ -954,7 +947,7 @@ static int
 backend_run(void *ctx, struct push_op **ops, size_t n, int64_t now)
 {
 	struct fleet *f = ctx;
-	uint64_t now_ms = mono_ms();
+	uint64_t now_ms = redis_link_now_ms();
 
 	redis_link_ensure(&f->push, now_ms);
 	for (size_t i = 0; i < n; i++) {
@@ -1079,8 +1072,6 @@ fleet_stop(struct fleet *f)
 	if (n_lost > 0)
 		cp_log(CP_LOG_WARN, "fleet.write_lost",
 		       "writes=%u reason=\"Redis down at shutdown\"", n_lost);
-	f->writes = NULL;
-	f->writes_tail = &f->writes;
 	for (a = f->answers; a != NULL; a = an) {
 		an = a->next;
 		fleet_ans_free(a);

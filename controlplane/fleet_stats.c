@@ -83,15 +83,6 @@ count(struct fleet_stats *fs, enum fleet_stats_counter c, uint64_t n)
 	atomic_fetch_add_explicit(&fs->c[c], n, memory_order_relaxed);
 }
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* ------------------------------------------------------------------ */
 /* The control thread's side                                           */
 /* ------------------------------------------------------------------ */
@@ -437,13 +428,14 @@ publish_batch(struct stats_thread *st)
 		/* Names were checked when queued: nothing else fails here
 		 * but memory, and that is the connection's problem. */
 		if (event_append(c, ev) != 0) {
-			redis_link_fail(&st->link, now_ms(), "no memory");
+			redis_link_fail(&st->link, redis_link_now_ms(),
+					"no memory");
 			return -EIO;
 		}
 		ncmd += event_cmds(ev);
 		n++;
 	}
-	if (redis_link_replies(&st->link, now_ms(), r, ncmd) != 0)
+	if (redis_link_replies(&st->link, redis_link_now_ms(), r, ncmd) != 0)
 		return -EIO;
 	for (unsigned int i = 0; i < n; i++) {
 		const redisReply *bad = NULL;
@@ -454,7 +446,7 @@ publish_batch(struct stats_thread *st)
 				bad = r[k];
 		if (bad != NULL) {
 			count(st->fs, FLEET_STATS_C_failed, 1);
-			warn_refused(st, bad, now_ms());
+			warn_refused(st, bad, redis_link_now_ms());
 		} else {
 			count(st->fs, FLEET_STATS_C_published, 1);
 		}
@@ -501,7 +493,7 @@ stop_requested(struct fleet_stats *fs)
 static void
 publish_held(struct stats_thread *st)
 {
-	bool up = redis_link_ensure(&st->link, now_ms());
+	bool up = redis_link_ensure(&st->link, redis_link_now_ms());
 
 	/* The connection counted before what it publishes. */
 	link_sync(st);
@@ -530,7 +522,7 @@ wait_and_take(struct stats_thread *st)
 			pthread_cond_wait(&fs->work, &fs->mu);
 			continue;
 		}
-		if (now_ms() >= next)
+		if (redis_link_now_ms() >= next)
 			break;
 		until.tv_sec = (time_t)(next / 1000);
 		until.tv_nsec = (long)(next % 1000) * 1000000L;
@@ -552,11 +544,11 @@ wait_and_take(struct stats_thread *st)
 static void
 drain_at_stop(struct stats_thread *st)
 {
-	uint64_t until = now_ms() + FLEET_STATS_STOP_MS;
+	uint64_t until = redis_link_now_ms() + FLEET_STATS_STOP_MS;
 	unsigned int left = 0;
 
 	while (st->held != NULL && redis_link_up(&st->link) &&
-	       now_ms() < until && publish_batch(st) == 0)
+	       redis_link_now_ms() < until && publish_batch(st) == 0)
 		;
 	while (st->held != NULL) {
 		struct fleet_stats_event *ev = st->held;

@@ -34,12 +34,20 @@ redis_link_init(struct redis_link *l, const struct redis_conf *conf,
 	l->server.port = conf->port;
 }
 
+uint64_t
+redis_link_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 void
 redis_link_fail(struct redis_link *l, uint64_t now_ms, const char *reason)
 {
 	char why[160];
-	struct timespec ts;
-	uint64_t seen_ms;
+	uint64_t seen_ms = redis_link_now_ms();
 
 	/* @reason may be the context's own errstr, freed below. */
 	snprintf(why, sizeof(why), "%s", reason);
@@ -53,8 +61,6 @@ redis_link_fail(struct redis_link *l, uint64_t now_ms, const char *reason)
 		       "link=%s server=%s:%u reason=\"%s\" retry_ms=%u", l->name,
 		       l->server.host, l->server.port, why, l->backoff_ms);
 	l->was_up = false;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	seen_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	l->next_try_ms = (seen_ms > now_ms ? seen_ms : now_ms) + l->backoff_ms;
 	l->backoff_ms = l->backoff_ms * 2 > REDIS_LINK_BACKOFF_MAX_MS ?
 				REDIS_LINK_BACKOFF_MAX_MS :

@@ -56,6 +56,10 @@ struct redis_link {
 	uint64_t failures; /**< connection attempts and commands that failed */
 };
 
+/** CLOCK_MONOTONIC in milliseconds: the clock of every now_ms here, for
+ *  the threads that own links. */
+uint64_t redis_link_now_ms(void);
+
 /** Set up @p l (not connected) for @p conf, copied. */
 void redis_link_init(struct redis_link *l, const struct redis_conf *conf,
 		     const char *name);

@@ -57,6 +57,14 @@ finish() {
 	exit $?
 }
 
+# log_tail FILE: the last 15 lines of a server's log, DPDK's start-up
+# chatter left out, framed, for a failure's context.
+log_tail() {
+	echo "---- $1, last 15 lines:"
+	grep -vE '^(EAL|TELEMETRY):' "$1" | tail -n 15 | sed 's/^/    /'
+	echo "----"
+}
+
 # e2e_uclient_summary LOG: the last summary turnutils_uclient wrote to LOG
 # into $uc_sent, $uc_recv and $uc_lost (messages sent, echoes received,
 # "Total lost packets"); returns 1, with the missing ones empty, when it

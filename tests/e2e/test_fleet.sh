@@ -84,12 +84,6 @@ timeout 10 ip -n "$SB_NS_S" link add tpks1 type veth peer name tpkc1 \
 	timeout 10 ip -n "$SB_NS_C" link set tpkc1 up ||
 	{ echo "FAIL relay B's link"; echo "0 passed, 1 failed"; exit 1; }
 
-log_tail() { # FILE
-	echo "---- $1, last 15 lines:"
-	grep -vE '^(EAL|TELEMETRY):' "$1" | tail -n 15 | sed 's/^/    /'
-	echo "----"
-}
-
 # fc ARGS...: the client, in the client namespace (bounded).
 fc() {
 	SB_CMD_TIMEOUT=40 sb_run_c python3 "$CLIENT" "$@" 2>&1

@@ -42,11 +42,6 @@ ADMIN="$build/tools/turnpike-admin"
 CLIENT="$here/fleet_client.py"
 SOCK="$SB_DIR/admin.sock"
 
-log_tail() { # FILE
-	echo "---- $1, last 15 lines:"
-	grep -vE '^(EAL|TELEMETRY):' "$1" | tail -n 15 | sed 's/^/    /'
-	echo "----"
-}
 fc() { SB_CMD_TIMEOUT=40 sb_run_c python3 "$CLIENT" "$@" 2>&1; }
 adm() { timeout -k 2 20 "$ADMIN" -s "$SOCK" -t 10 "$@" 2>&1 | tr '\n' ' '; }
 stat_of() {
