@@ -208,6 +208,74 @@ test_report_json(void **state)
 	free(json);
 }
 
+/* A search: the trials in order, the zero-loss trial and the flat-out one
+ * repeated by name, null when none passed. */
+static void
+test_report_search_json(void **state)
+{
+	static struct gen_search_report s;
+	struct gen_report r = { 0 };
+	char *json;
+	int depth = 0;
+
+	(void)state;
+	gen_hist_reset(&h);
+	r.mode = "channel";
+	r.size = 160;
+	r.size_max = 200;
+	s.loss_max = 0.00001;
+	s.trial_s = 2;
+	s.call_pps = 50;
+	s.n_trials = 3;
+	s.flat = 0;
+	s.best = 2;
+	s.trial[0] = (struct gen_trial){ .rate = 0,
+					 .active = 1000,
+					 .sent = 1000,
+					 .received = 900,
+					 .loss = 0.1,
+					 .relayed_pps = 450 };
+	s.trial[1] = (struct gen_trial){ .rate = 50000,
+					 .active = 1000,
+					 .sent = 200000,
+					 .received = 199000,
+					 .loss = 0.005 };
+	s.trial[2] = (struct gen_trial){ .rate = 25000,
+					 .active = 500,
+					 .sent = 100000,
+					 .received = 100000,
+					 .relayed_pps = 50000,
+					 .pass = true };
+	r.search = &s;
+	json = json_of(&r);
+	assert_non_null(strstr(json, "\"size\":160,\"size_max\":200,"));
+	assert_non_null(strstr(json, ",\"search\":{\"loss_max\":0.00001000,"
+				     "\"trial_s\":2.000,\"call_pps\":50,"
+				     "\"capped\":false,\"trials\":[{\"rate\":0,"));
+	assert_non_null(strstr(json, "\"zero_loss\":{\"rate\":25000,"
+				     "\"active\":500,"));
+	assert_non_null(strstr(json, "\"flat_out\":{\"rate\":0,\"active\":1000,"));
+	assert_non_null(strstr(json, "\"relayed_pps\":50000.0,"));
+	assert_non_null(strstr(json, "\"pass\":true}"));
+	for (const char *p = json; *p; p++) {
+		depth += *p == '{' ? 1 : *p == '}' ? -1 : 0;
+		assert_true(depth >= 0);
+		if (depth == 0) {
+			assert_string_equal(p, "}\n");
+			break;
+		}
+	}
+	assert_null(strstr(json, ",}"));
+	assert_null(strstr(json, ",]"));
+	free(json);
+
+	/* Nothing passed, no flat trial: null, not a missing key. */
+	s.best = s.flat = -1;
+	json = json_of(&r);
+	assert_non_null(strstr(json, "\"zero_loss\":null,\"flat_out\":null}"));
+	free(json);
+}
+
 int
 main(void)
 {
@@ -217,6 +285,7 @@ main(void)
 		cmocka_unit_test(test_percentiles_small_and_skewed),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_report_json),
+		cmocka_unit_test(test_report_search_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

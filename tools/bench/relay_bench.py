@@ -146,9 +146,46 @@ def proc_udp(pid, proto="Udp:"):
     return dict(zip(rows[0][1:], map(int, rows[1][1:])))
 
 
+def proc_threads_ns(pid):
+    """{tid: [name, ns on a CPU]} of every thread of PID: the scheduler's
+    own runtime (/proc/PID/task/TID/schedstat, first field), exact where
+    utime and stime are sampled at clock ticks."""
+    out = {}
+    for tdir in glob.glob("/proc/%d/task/*" % pid):
+        try:
+            with open(tdir + "/comm") as f:
+                name = f.read().strip()
+            with open(tdir + "/schedstat") as f:
+                out[os.path.basename(tdir)] = [name, int(f.read().split()[0])]
+        except (OSError, IndexError, ValueError):
+            pass  # a thread that ended between listing and reading
+    return out
+
+
+def all_tasks_parents():
+    """{pid: parent pid} of every process on the machine."""
+    out = {}
+    for sdir in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            with open(sdir) as f:
+                out[sdir.split("/")[2]] = f.read().rsplit(")", 1)[1].split()[1]
+        except (OSError, IndexError):
+            pass
+    return out
+
+
+def proc_stat_cpu():
+    """/proc/stat's cpu line: user nice system idle iowait irq softirq
+    steal ... in clock ticks."""
+    with open("/proc/stat") as f:
+        return [int(x) for x in f.readline().split()[1:]]
+
+
 def cmd_sample(a):
     """Sample PID on every new generator progress line (and every 0.5 s)
-    until --stop exists, PID exits or --max-s passes."""
+    until --stop exists, PID exits or --max-s passes: its process CPU
+    ticks, its namespace's UDP counters, each of its threads' runtime,
+    every other thread's CPU ticks (contention) and /proc/stat (steal)."""
     pid, genlog, out = int(a["pid"]), a["genlog"], a["out"]
     stop, end = a["stop"], time.monotonic() + float(a.get("max_s", "600"))
     pos, last = 0, 0.0
@@ -171,7 +208,11 @@ def cmd_sample(a):
             if lines or now - last >= 0.5 or done:
                 try:
                     rec = {"t": now, "ticks": proc_cpu_ticks(pid),
-                           "udp": proc_udp(pid), "line": lines[-1] if lines else None}
+                           "udp": proc_udp(pid), "line": lines[-1] if lines else None,
+                           "threads": proc_threads_ns(pid),
+                           "all": all_tasks_ticks({str(os.getpid())}),
+                           "parents": all_tasks_parents(),
+                           "stat": proc_stat_cpu()}
                 except (OSError, IndexError):
                     break
                 o.write(json.dumps(rec) + "\n")
@@ -228,6 +269,123 @@ def coturn_server(samples, gen, tsc_hz):
     srv["cycles_window_packets"] = pk
     srv["cycles_per_packet"] = ticks / hz * tsc_hz / pk if pk > 0 else None
     return srv
+
+
+# --- one method for every server: the kernel's per-thread CPU time -----------
+#
+# For the UDP runs (floor, turnpike, coturn alike) the sampler above reads,
+# on every progress line of the generator, each server thread's runtime
+# from the scheduler (ns), every other thread's CPU ticks and /proc/stat.
+# Over the traffic window (the first to the last progress line printed
+# while the generator sent), per packet the generator received back:
+#   relay thread  the server's busiest thread: turnpike's worker,
+#                 testpmd's forwarding lcore, coturn's relay thread
+#   busy share    the share of that thread's time spent on packets: a
+#                 poll-mode thread (turnpike's worker, testpmd) is on its
+#                 CPU whether or not packets come, so its runtime is
+#                 scaled by its busy TSC cycles (polls that found work)
+#                 over the window's TSC cycles; coturn's relay thread
+#                 sleeps in epoll when idle, so all its runtime is work (1)
+#   cpu_ns_per_packet = runtime x busy share / packets
+# The kernel's accounting does not run while a vCPU waits for the
+# hypervisor or another thread holds the CPU, so contention does not
+# inflate it as it does TSC cycles.  The window also gives the run's
+# contention: other threads' CPU share (not the server's, the
+# generator's, the sampler's) and the steal share of /proc/stat.
+
+GEN_PROGRESS = re.compile(r"to peer (\d+)/(\d+) to client (\d+)/(\d+)")
+# Others' CPU share and steal share above which a run is contended.
+CONTENDED_OTHERS, CONTENDED_STEAL = 0.05, 0.01
+OUR_PROGRAMS = ("turnpike-gen", "dpdk-testpmd", "turnserver", "turnpike", "timeout")
+
+
+def progress_relayed(line):
+    m = GEN_PROGRESS.search(line or "")
+    return int(m.group(1)) + int(m.group(3)) if m else None
+
+
+def cpu_figures(recs, packets_total, busy_share, root=None):
+    """The server's CPU per relayed packet and the run's contention, from
+    the sampler's records (see above).  PACKETS_TOTAL: what the generator
+    received over the whole run, for runs too short for a window."""
+    if len(recs) < 2 or "threads" not in recs[0]:
+        return {}
+    tr = [r for r in recs if r.get("line") and "] traffic" in r["line"]
+          and progress_relayed(r["line"]) is not None]
+    if len(tr) >= 2 and tr[-1]["t"] - tr[0]["t"] >= 0.9:
+        a, b, how = tr[0], tr[-1], "traffic"
+        pk = progress_relayed(b["line"]) - progress_relayed(a["line"])
+    else:
+        a, b, how, pk = recs[0], recs[-1], "whole run", packets_total
+    dt = b["t"] - a["t"]
+    if dt <= 0 or pk <= 0:
+        return {"cpu_window": how}
+    per = sorted(([tid, b["threads"][tid][0],
+                   b["threads"][tid][1] - a["threads"].get(tid, [None, 0])[1]]
+                  for tid in b["threads"]), key=lambda x: -x[2])
+    relay_ns, all_ns = per[0][2], sum(x[2] for x in per)
+    share = 1.0 if busy_share is None else min(max(busy_share, 0.0), 1.0)
+    hz = os.sysconf("SC_CLK_TCK")
+    others, top, ours = 0, {}, set()
+    for key, (name, _) in b["all"].items():
+        if name in OUR_PROGRAMS or name.startswith(("lcore-worker", "rte-worker")):
+            ours.add(key.split("/")[0])
+    # Everything the bench started (its own shell loops, the generator, the
+    # servers, this sampler) descends from the bench's shell: --root.
+    parents = b.get("parents", {})
+    if root:
+        for pid in parents:
+            p, seen = pid, 0
+            while p and p != "0" and seen < 64:
+                if p == root:
+                    ours.add(pid)
+                    break
+                p, seen = parents.get(p), seen + 1
+    for key, (name, t) in b["all"].items():
+        if key.split("/")[0] in ours:
+            continue
+        d = t - a["all"].get(key, [None, 0])[1]
+        if d > 0:
+            others += d
+            top[name] = top.get(name, 0) + d
+    st = [y - x for x, y in zip(a["stat"], b["stat"])]
+    steal = st[7] / sum(st[:8]) if len(st) > 7 and sum(st[:8]) > 0 else 0.0
+    others_share = others / hz / dt
+    return {
+        "cpu_window": how, "cpu_window_s": round(dt, 3), "cpu_window_packets": pk,
+        "relay_thread": per[0][1], "relay_thread_cpu_share": round(relay_ns / 1e9 / dt, 3),
+        "busy_share": round(share, 3),
+        "cpu_ns_per_packet": round(relay_ns * share / pk, 1),
+        "cpu_ns_per_packet_unscaled": round(relay_ns / pk, 1),
+        "process_cpu_ns_per_packet": round(all_ns / pk, 1),
+        "threads_cpu_ms": [{"name": n, "cpu_ms": round(t / 1e6, 1)} for _, n, t in per if t > 0],
+        "others_cpu_share": round(others_share, 3),
+        "others_top": {k: round(v / hz / dt, 3) for k, v in
+                       sorted(top.items(), key=lambda x: -x[1])[:3]},
+        "steal_share": round(steal, 4),
+        "contended": others_share > CONTENDED_OTHERS or steal > CONTENDED_STEAL,
+    }
+
+
+TESTPMD_CYCLES = re.compile(r"CPU cycles/packet=([\d.]+) \(total cycles=(\d+) / "
+                            r"total \w+ packets=(\d+)\)")
+
+
+def testpmd_cycles(log, stamps):
+    """testpmd's --record-core-cycles figures between the two "show fwd
+    stats all" the bench asked for (relay-bench floor_run): busy TSC cycles
+    (polls that found packets), the packets they forwarded, and the
+    seconds between the two requests.  None if there were not two."""
+    ms = list(TESTPMD_CYCLES.finditer(open(log, errors="replace").read()))
+    try:
+        ts = [int(l) / 1e6 for l in open(stamps)]
+    except (OSError, ValueError):
+        ts = []
+    if len(ms) < 2 or len(ts) < 2:
+        return None, None, None
+    busy = int(ms[1].group(2)) - int(ms[0].group(2))
+    pk = int(ms[1].group(3)) - int(ms[0].group(3))
+    return busy, pk, ts[1] - ts[0]
 
 
 # --- TCP and TLS runs --------------------------------------------------------
@@ -613,10 +771,18 @@ def cmd_point(a):
         "sessions": gen.get("sessions", {}),
     }
     srv, agree, why = {}, False, ""
+    busy_share = None
     if kind == "testpmd":
         srv = {"check": "none"}
         agree = True
         why = "not checked: testpmd's memif port counters restart at every connection"
+        busy, pk, dt = testpmd_cycles(a["log"], a.get("stamps", ""))
+        if busy and pk:
+            srv.update(busy_cycles=busy, forwarded=pk, cycles_per_packet=busy / pk,
+                       cycles_window="traffic", cycles_window_packets=pk)
+            if tsc_hz and dt:
+                busy_share = busy / (dt * tsc_hz)
+                srv["worker_busy"] = round(busy_share, 3)
     elif kind == "turnpike":
         base, fin, window = around(turnpike_snapshots(a["log"]), int(a["n0"]), int(a["n1"]))
         if base is None:
@@ -633,6 +799,7 @@ def cmd_point(a):
             srv.update(cycles_per_packet=cyc, cycles_window=how,
                        cycles_window_packets=pk,
                        worker_busy=round(frac, 3) if frac is not None else None)
+            busy_share = frac
             srv.update({k: v for k, v in turnpike_tables(a["log"]).items()
                         if k in ("bytes_per_allocation", "slots_per_worker",
                                  "alloc_record")})
@@ -655,6 +822,11 @@ def cmd_point(a):
             agree = recv <= srv["relayed"] <= sent + slack
             why = ("gen sent %d received %d; coturn udp out %d - %d responses = %d"
                    % (sent, recv, srv["udp_out"], srv["stun_responses"], srv["relayed"]))
+    if a.get("samples") and os.path.exists(a["samples"]):
+        recs = [json.loads(l) for l in open(a["samples"])]
+        # coturn's relay thread sleeps when idle: all of its time is work.
+        pt["cpu"] = cpu_figures(recs, recv, 1.0 if kind == "coturn" else busy_share,
+                                a.get("root"))
     pt["server"] = srv
     pt["server_relayed_pps"] = (srv.get("relayed", 0) / dur
                                 if srv and kind != "testpmd" else None)
@@ -662,22 +834,53 @@ def cmd_point(a):
     pt["agree"], pt["agree_detail"] = agree, why
     json.dump(pt, open(a["out"], "w"), indent=1)
     cyc = pt["cycles_per_packet"]
+    cpu = pt.get("cpu", {})
     print("  %-14s %-8s %7d alloc  offered %9.0f/s relayed %9.0f/s loss %5.1f%%  "
-          "p50/p99/p99.9 %s/%s/%s us  setup %.0f/s  %s %s  %s" % (
+          "p50/p99/p99.9 %s/%s/%s us  setup %.0f/s  %s %s %s %s  %s" % (
               a["system"], a["label"], gen["allocations"], pt["offered_pps"],
               pt["relayed_pps"], 100 * pt["loss"], round(tp["p50_us"]),
               round(tp["p99_us"]), round(tp["p999_us"]), gen["setup"]["per_s"],
               ("%.0f cycles/pkt" % cyc) if cyc else "",
               ("worker busy %.0f%%" % (100 * srv["worker_busy"]))
               if srv.get("worker_busy") is not None else "",
+              ("%.0f CPU ns/pkt (%s)" % (cpu["cpu_ns_per_packet"], cpu["relay_thread"]))
+              if cpu.get("cpu_ns_per_packet") else "",
+              "CONTENDED (others %.2f, steal %.3f)" % (cpu["others_cpu_share"], cpu["steal_share"])
+              if cpu.get("contended") else "",
               "counters agree" if agree else "COUNTERS DISAGREE: " + why))
     return 0 if agree else 1
+
+
+def cmd_search(a):
+    """One --search run of the generator (zero-loss rate, or calls with
+    --call-pps) -> search/<system>[-calls].json."""
+    gen = json.load(open(a["gen"]))
+    srch = gen.get("search")
+    if not srch:
+        die("%s: no search in the generator's report" % a["gen"])
+    zl, flat = srch.get("zero_loss"), srch.get("flat_out")
+    pt = {"system": a["system"], "what": a["what"], "link": a["link"],
+          "allocations": gen["allocations"], "size": gen["size"],
+          "size_max": gen.get("size_max", gen["size"]),
+          "loss_max": srch["loss_max"], "trial_s": srch["trial_s"],
+          "call_pps": srch["call_pps"], "capped": srch["capped"],
+          "trials": srch["trials"], "zero_loss": zl, "flat_out_trial": flat}
+    if zl and srch["call_pps"]:
+        pt["calls"] = zl["active"]
+    json.dump(pt, open(a["out"], "w"), indent=1)
+    print("  %-14s %-6s %7d alloc  %d trials of %.1f s: %s%s" % (
+        a["system"], a["what"], gen["allocations"], len(srch["trials"]), srch["trial_s"],
+        ("zero loss at %.0f relayed pkt/s (offered %.0f/s)" % (zl["relayed_pps"], zl["offered_pps"])
+         if zl else "no rate passed"),
+        (", %d calls of %d pkt/s each way" % (zl["active"], srch["call_pps"])
+         if zl and srch["call_pps"] else "") + (" (the top of the search)" if srch["capped"] else "")))
+    return 0
 
 
 # --- the summary ------------------------------------------------------------
 
 SYSTEMS = ["floor", "turnpike_1k", "turnpike", "turnpike_v6", "turnpike_oneway",
-           "turnpike_1m", "turnpike_veth", "coturn_veth"]
+           "turnpike_1m", "turnpike_veth", "turnpike_xdp", "coturn_veth"]
 TITLES = {"floor": "floor (testpmd macswap, memif)",
           "turnpike_1k": "turnpike 1 worker, memif, %s alloc",
           "turnpike": "turnpike 1 worker, memif, %s alloc",
@@ -685,6 +888,7 @@ TITLES = {"floor": "floor (testpmd macswap, memif)",
           "turnpike_oneway": "turnpike, memif, %s alloc, no echo",
           "turnpike_1m": "turnpike 1 worker, memif, %s alloc",
           "turnpike_veth": "turnpike 1 worker, veth af_packet",
+          "turnpike_xdp": "turnpike 1 worker, veth AF_XDP",
           "coturn_veth": "coturn 1 relay thread, veth"}
 
 
@@ -738,10 +942,18 @@ def stream_summary(p):
     }
 
 
+def scaling_list(out):
+    """relay-bench --workers: one entry per worker count (scaling/*.json)."""
+    rows = []
+    for path in glob.glob(os.path.join(out, "scaling", "*.json")):
+        rows.append(json.load(open(path)))
+    return sorted(rows, key=lambda r: r["workers"])
+
+
 def cmd_summary(a):
     out = a["out"]
     pts = [json.load(open(p)) for p in sorted(glob.glob(os.path.join(out, "runs", "*.json")))]
-    res, ok = {}, True
+    res, ok, contended = {}, True, []
     for name in SYSTEMS:
         mine = [p for p in pts if p["system"] == name]
         if not mine:
@@ -787,7 +999,39 @@ def cmd_summary(a):
         if name == "coturn_veth":
             s["cpu_s"] = flat["server"].get("cpu_s")
             s["udp_rcvbuf_errors"] = flat["server"].get("udp_rcvbuf_errors")
+        if name == "floor" and flat["server"].get("busy_cycles"):
+            s["cycles_window"] = "testpmd --record-core-cycles"
+        # The kernel's per-thread accounting (cpu_figures), flat out.
+        s["cpu"] = flat.get("cpu") or None
+        s["cpu_ns_per_packet"] = (flat.get("cpu") or {}).get("cpu_ns_per_packet")
+        contended += [name + "-" + p["label"] for p in mine if (p.get("cpu") or {}).get("contended")]
         res[name] = s
+
+    # Zero-loss searches and calls per core (search/*.json).
+    for path in sorted(glob.glob(os.path.join(out, "search", "*.json"))):
+        sr = json.load(open(path))
+        name = sr["system"]
+        r = res.setdefault(name, {"link": sr["link"], "allocations": sr["allocations"]})
+        zl = sr["zero_loss"]
+        brief = {"relayed_pps": round(zl["relayed_pps"]) if zl else None,
+                 "rate": zl["rate"] if zl else None,
+                 "offered_pps": round(zl["offered_pps"]) if zl else None,
+                 "loss": zl["loss"] if zl else None,
+                 "latency_us": {"p50": zl["p50_us"], "p99": zl["p99_us"]} if zl else None,
+                 "allocations": sr["allocations"], "capped": sr["capped"],
+                 "trial_s": sr["trial_s"], "loss_max": sr["loss_max"],
+                 "trials": [{k: t[k] for k in ("rate", "active", "offered_pps", "relayed_pps",
+                                               "loss", "pass")} for t in sr["trials"]]}
+        if sr["what"] == "calls":
+            brief.update(calls=sr.get("calls"), call_pps=sr["call_pps"],
+                         size=sr["size"], size_max=sr["size_max"],
+                         # one worker (turnpike), one relay thread (coturn)
+                         calls_per_core=sr.get("calls"))
+            r["calls"] = brief
+        else:
+            r["zero_loss"] = brief
+            if r.get("relayed_pps") and zl:
+                r["zero_loss_vs_flat_out"] = ratio(zl["relayed_pps"], r["relayed_pps"])
 
     for name in STREAM_SYSTEMS:
         p = next((p for p in pts if p["system"] == name), None)
@@ -795,8 +1039,15 @@ def cmd_summary(a):
             ok &= p["agree"]
             res[name] = stream_summary(p)
 
-    def get(n, k):
-        return res.get(n, {}).get(k)
+    def get(n, k, k2=None):
+        v = res.get(n, {}).get(k)
+        return v.get(k2) if k2 is not None and isinstance(v, dict) else v
+
+    # Instruction counts under callgrind (tools/bench/instr-count), when run.
+    instr = {}
+    ipath = os.path.join(out, "instr.json")
+    if os.path.exists(ipath):
+        instr = json.load(open(ipath))
 
     # Set-up rate and table memory: from the largest memif run (1M, or
     # the --quick stand-in), where fixed costs matter least.
@@ -851,6 +1102,28 @@ def cmd_summary(a):
         "tls_cpu_ratio_vs_coturn": ratio(get("coturn_tls", "cpu_ns_per_packet"),
                                          get("turnpike_tls", "cpu_ns_per_packet")),
         "counters_agree": ok,
+        # Issue 12: one method (the kernel's per-thread CPU time, busy
+        # share for poll-mode threads) for every server.
+        "cpu_ratio_vs_floor": ratio(get("turnpike", "cpu_ns_per_packet"),
+                                    get("floor", "cpu_ns_per_packet")),
+        "busy_cycles_ratio_vs_floor": ratio(get("turnpike", "cycles_per_packet"),
+                                            get("floor", "cycles_per_packet")),
+        "cpu_ratio_vs_coturn": ratio(get("coturn_veth", "cpu_ns_per_packet"),
+                                     get("turnpike_xdp", "cpu_ns_per_packet")),
+        "cpu_ratio_vs_coturn_af_packet": ratio(get("coturn_veth", "cpu_ns_per_packet"),
+                                               get("turnpike_veth", "cpu_ns_per_packet")),
+        "calls_ratio_vs_coturn": ratio(get("turnpike_xdp", "calls", "calls"),
+                                       get("coturn_veth", "calls", "calls")),
+        "zero_loss_vs_flat_out": get("turnpike", "zero_loss_vs_flat_out"),
+        "ratio_1m_vs_1k_zero_loss": ratio(get("turnpike_1m", "zero_loss", "relayed_pps"),
+                                          get("turnpike_1k", "zero_loss", "relayed_pps")),
+        "instructions_per_packet": instr.get("instructions_per_packet"),
+        "instructions_ratio_vs_floor": instr.get("instructions_ratio_vs_floor"),
+        "instructions_ratio_1m_vs_1k": instr.get("instructions_ratio_1m_vs_1k"),
+        "ll_misses_per_packet": instr.get("ll_misses_per_packet"),
+        "contended": bool(contended),
+        "contended_runs": contended,
+        "scaling": scaling_list(out),
     }
     summary.update(res)
     json.dump(summary, open(os.path.join(out, "summary.json"), "w"), indent=2)
@@ -991,6 +1264,7 @@ def main():
         die("usage: relay_bench.py point|sample|quiet|stream-sample|stream-point|summary|table --key value...")
     cmd, a = sys.argv[1], args_dict(sys.argv[2:])
     return {"point": cmd_point, "sample": cmd_sample, "summary": cmd_summary,
+            "search": cmd_search,
             "quiet": cmd_quiet, "table": cmd_table,
             "stream-sample": cmd_stream_sample, "stream-point": cmd_stream_point}.get(
         cmd, lambda _: die("unknown command " + cmd))(a)

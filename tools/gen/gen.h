@@ -54,8 +54,9 @@ struct gen_opts {
 	struct gen_plan_params plan;
 	struct gen_auth_params auth;
 	enum gen_mode mode;
-	uint64_t rate; /**< packets/s client -> peer; 0 = flat out */
-	uint32_t size; /**< payload bytes */
+	uint64_t rate;     /**< packets/s client -> peer; 0 = flat out */
+	uint32_t size;     /**< payload bytes */
+	uint32_t size_max; /**< > size: each payload size..size_max bytes */
 	double duration_s;
 	uint32_t window; /**< outstanding transactions */
 	uint32_t rto_ms;
@@ -72,6 +73,13 @@ struct gen_opts {
 	bool hold;
 	bool floor;
 	bool release;
+	/* --search (gen_search.c) */
+	bool search;
+	double trial_s;      /**< seconds a trial sends */
+	double loss_max;     /**< fraction a trial may lose and pass */
+	uint64_t search_max; /**< top rate; 0: a flat-out trial measures it */
+	double resolution;   /**< stop when the bracket is this share of top */
+	uint32_t call_pps;   /**< calls: each allocation this many packets/s */
 };
 
 /** Phases of a run. */
@@ -123,6 +131,7 @@ struct gen {
 	/* traffic */
 	uint32_t *live; /**< usable sessions, round-robin order */
 	uint32_t n_live;
+	uint32_t n_active; /**< the first n_active of live[] carry traffic (0: all) */
 	uint32_t rr;
 	bool sending;
 	uint64_t seq;
@@ -133,7 +142,19 @@ struct gen {
 	uint64_t last_traffic_rx; /**< TSC of the last relayed datagram in */
 	uint8_t fill[GEN_PAYLOAD_MAX]; /**< payload bytes after the header */
 	struct gen_stats st;
+	struct gen_search_report search; /**< --search's trials */
 };
+
+/* gen_main.c */
+/** Run @p phase until it is done, @p deadline (TSC, 0: none) or a SIGINT. */
+void gen_run_phase(struct gen *g, enum gen_phase phase, uint64_t deadline);
+
+/* gen_search.c */
+/** --search: bisect the offered rate (or, with --call-pps, the allocations
+ *  carrying calls) for the highest one the relay carries within
+ *  --loss-max; fills g->search.  @return the sending seconds of the trial
+ *  whose counters g->st now holds (the zero-loss one, else the last). */
+double gen_search_run(struct gen *g);
 
 /* gen_opts.c */
 /** Parse the options after "--".  @return 0, 1 (--help printed) or -EINVAL. */

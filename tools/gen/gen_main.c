@@ -14,6 +14,8 @@
  *   hold     --hold: keep them alive until SIGINT
  *   traffic  --duration seconds of paced client -> peer traffic
  *   drain    until nothing relayed has come in for 200 ms (--drain-ms max)
+ *            (--search instead: trials of traffic and drain, bisecting
+ *            for the zero-loss rate, gen_search.c)
  *   release  Refresh LIFETIME=0 for every allocation (unless --no-release)
  *
  * then the report.  One lcore (the main one) runs everything; the first
@@ -118,9 +120,8 @@ phase_done(struct gen *g, uint64_t now, uint64_t quiet_from)
 	}
 }
 
-/* Run @phase until it is done, @deadline (0: none) or a SIGINT. */
-static void
-run_phase(struct gen *g, enum gen_phase phase, uint64_t deadline)
+void
+gen_run_phase(struct gen *g, enum gen_phase phase, uint64_t deadline)
 {
 	int stops = phase >= GEN_PHASE_DRAIN ? 2 : 1;
 	uint64_t next_arp = 0, now;
@@ -219,6 +220,8 @@ report(struct gen *g, double traffic_s)
 		       c[GEN_C_to_client_received], &g->st.to_client, traffic_s);
 	r.counters = c;
 	r.sess_counters = g->o.floor ? NULL : g->sctx.c;
+	r.size_max = g->o.size_max;
+	r.search = g->o.search ? &g->search : NULL;
 	if (g->o.json)
 		gen_report_json(&r, stdout);
 	else
@@ -238,9 +241,9 @@ gen_run(struct gen *g)
 		g->server_mac = g->o.server_mac;
 		g->server_mac_known = true;
 	}
-	run_phase(g, GEN_PHASE_RESOLVE,
-		  now + g->hz * (g->o.floor ? GEN_FLOOR_RESOLVE_S :
-					      GEN_RESOLVE_S));
+	gen_run_phase(g, GEN_PHASE_RESOLVE,
+		      now + g->hz * (g->o.floor ? GEN_FLOOR_RESOLVE_S :
+						  GEN_RESOLVE_S));
 	if (!g->server_mac_known && !g->o.floor) {
 		fprintf(stderr,
 			"turnpike-gen: no ARP answer from the server "
@@ -253,7 +256,7 @@ gen_run(struct gen *g)
 	if (g->o.floor) {
 		gen_traffic_floor_setup(g);
 	} else {
-		run_phase(g, GEN_PHASE_SETUP, 0);
+		gen_run_phase(g, GEN_PHASE_SETUP, 0);
 	}
 	if (g->o.pcap_out != NULL) {
 		rc = gen_traffic_export_pcap(g, g->o.pcap_out);
@@ -268,22 +271,26 @@ gen_run(struct gen *g)
 		fprintf(stderr,
 			"turnpike-gen: holding %u allocations; SIGINT ends\n",
 			g->n_ready);
-		run_phase(g, GEN_PHASE_HOLD, 0);
+		gen_run_phase(g, GEN_PHASE_HOLD, 0);
+	} else if (g->o.search && g->n_live > 0 && *g->stop == 0) {
+		traffic_s = gen_search_run(g);
 	} else if (g->o.duration_s > 0 && g->n_live > 0 && *g->stop == 0) {
 		now = rte_rdtsc();
 		gen_traffic_start(g, now);
-		run_phase(g, GEN_PHASE_TRAFFIC,
-			  now + (uint64_t)(g->o.duration_s * (double)g->hz));
+		gen_run_phase(g, GEN_PHASE_TRAFFIC,
+			      now + (uint64_t)(g->o.duration_s * (double)g->hz));
 		g->sending = false;
 		t_end = rte_rdtsc();
 		traffic_s = (double)(t_end - g->t_traffic0) / (double)g->hz;
 		g->last_traffic_rx = RTE_MAX(g->last_traffic_rx, t_end);
-		run_phase(g, GEN_PHASE_DRAIN, t_end + ms_ticks(g, g->o.drain_ms));
+		gen_run_phase(g, GEN_PHASE_DRAIN,
+			      t_end + ms_ticks(g, g->o.drain_ms));
 	}
 	if (g->o.release && !g->o.floor)
-		run_phase(g, GEN_PHASE_RELEASE,
-			  rte_rdtsc() + g->hz * (GEN_RELEASE_MAX_S +
-						 g->n_ready / GEN_RELEASE_PER_S));
+		gen_run_phase(g, GEN_PHASE_RELEASE,
+			      rte_rdtsc() +
+				      g->hz * (GEN_RELEASE_MAX_S +
+					       g->n_ready / GEN_RELEASE_PER_S));
 	g->phase = GEN_PHASE_DONE;
 	report(g, traffic_s);
 	return g->o.floor || g->n_failed == 0 ? 0 : 3;

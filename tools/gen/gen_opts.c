@@ -21,7 +21,8 @@ enum {
 	OPT_DURATION, OPT_ECHO, OPT_WINDOW, OPT_RTO, OPT_TRIES, OPT_LIFETIME,
 	OPT_JSON, OPT_PCAP_OUT, OPT_HOLD, OPT_PROGRESS, OPT_FLOOR,
 	OPT_IDLE_SLEEP, OPT_DRAIN, OPT_NO_RELEASE, OPT_REFRESH_PERM,
-	OPT_REFRESH_CHAN, OPT_GATEWAY, OPT_HELP,
+	OPT_REFRESH_CHAN, OPT_GATEWAY, OPT_SIZE_MAX, OPT_SEARCH, OPT_TRIAL,
+	OPT_LOSS_MAX, OPT_SEARCH_MAX, OPT_RESOLUTION, OPT_CALL_PPS, OPT_HELP,
 };
 
 static const struct option longopts[] = {
@@ -66,6 +67,13 @@ static const struct option longopts[] = {
 	{ "no-release", no_argument, NULL, OPT_NO_RELEASE },
 	{ "refresh-perm", required_argument, NULL, OPT_REFRESH_PERM },
 	{ "refresh-chan", required_argument, NULL, OPT_REFRESH_CHAN },
+	{ "size-max", required_argument, NULL, OPT_SIZE_MAX },
+	{ "search", no_argument, NULL, OPT_SEARCH },
+	{ "trial", required_argument, NULL, OPT_TRIAL },
+	{ "loss-max", required_argument, NULL, OPT_LOSS_MAX },
+	{ "search-max", required_argument, NULL, OPT_SEARCH_MAX },
+	{ "resolution", required_argument, NULL, OPT_RESOLUTION },
+	{ "call-pps", required_argument, NULL, OPT_CALL_PPS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -99,6 +107,8 @@ usage(FILE *out)
 "  --mode channel|send|mixed  ChannelData, Send indications, or half each\n"
 "  --rate PPS             client->peer packets/s, 0 = flat out (10000)\n"
 "  --size BYTES           payload, %d-%d (100)\n"
+"  --size-max BYTES       payloads of --size to this many bytes, each drawn\n"
+"                         from its sequence number (audio: 160 to 200)\n"
 "  --duration S           traffic seconds (10; 0 = set-up only)\n"
 "  --echo                 peers send every datagram back through the relay\n"
 "  --window W             outstanding transactions during set-up (64)\n"
@@ -114,6 +124,14 @@ usage(FILE *out)
 "  --floor                no TURN: send the same frames straight to --server\n"
 "                         (a reflector such as testpmd macswap) and count\n"
 "                         what comes back\n"
+"  --search               instead of one --duration run, bisect for the\n"
+"                         highest rate with loss at most --loss-max (RFC\n"
+"                         2544 throughput): trials of --trial S (2) s each,\n"
+"                         from --search-max PPS (0: what a flat-out trial\n"
+"                         offers) down to --resolution F of it (0.02)\n"
+"  --loss-max F           loss a trial may have and pass (0.00001: 0.001%%)\n"
+"  --call-pps N           calls: a trial at rate R runs R/N allocations at N\n"
+"                         packets/s each; the answer is concurrent calls\n"
 "  --json                 print one JSON object instead of the summary\n"
 "  --progress             a progress line every second (stderr)\n"
 "  --idle-sleep-us N      sleep when idle (shared cores)\n"
@@ -224,6 +242,27 @@ defaults(struct gen_opts *o)
 	o->perm_refresh_s = GEN_PERM_REFRESH_S;
 	o->chan_refresh_s = GEN_CHAN_REFRESH_S;
 	o->release = true;
+	o->trial_s = 2;
+	o->loss_max = 0.00001;
+	o->resolution = 0.02;
+}
+
+/* A number of seconds or a fraction: finite, within [lo, hi]. */
+static int
+parse_double(const char *name, const char *text, double lo, double hi, double *out)
+{
+	char *end = NULL;
+	double d = strtod(text, &end);
+
+	if (*text == '\0' || *end != '\0' || !(d >= lo && d <= hi)) {
+		fprintf(stderr,
+			"turnpike-gen: --%s: '%s' is not a number from %g to "
+			"%g\n",
+			name, text, lo, hi);
+		return -EINVAL;
+	}
+	*out = d;
+	return 0;
 }
 
 /* clang-format off */
@@ -254,6 +293,12 @@ parse_number_opt(struct gen_opts *o, int c, const char *name, const char *arg)
 	case OPT_OAUTH_LIFETIME: return parse_u32(name, arg, UINT32_MAX, &o->auth.oauth_lifetime_s);
 	case OPT_RATE: return parse_u64(name, arg, 1000000000ull, &o->rate);
 	case OPT_SIZE: return parse_u32(name, arg, GEN_PAYLOAD_MAX, &o->size);
+	case OPT_SIZE_MAX: return parse_u32(name, arg, GEN_PAYLOAD_MAX, &o->size_max);
+	case OPT_TRIAL: return parse_double(name, arg, 0.1, 3600, &o->trial_s);
+	case OPT_LOSS_MAX: return parse_double(name, arg, 0, 1, &o->loss_max);
+	case OPT_RESOLUTION: return parse_double(name, arg, 0.001, 0.5, &o->resolution);
+	case OPT_SEARCH_MAX: return parse_u64(name, arg, 1000000000ull, &o->search_max);
+	case OPT_CALL_PPS: return parse_u32(name, arg, 100000, &o->call_pps);
 	case OPT_WINDOW: return parse_u32(name, arg, 1u << 20, &o->window);
 	case OPT_RTO: return parse_u32(name, arg, 60000, &o->rto_ms);
 	case OPT_TRIES: return parse_u32(name, arg, 20, &o->tries);
@@ -308,6 +353,7 @@ parse_text_opt(struct gen_opts *o, int c, const char *arg)
 	case OPT_PROGRESS: o->progress_s = 1; return 0;
 	case OPT_FLOOR: o->floor = true; return 0;
 	case OPT_NO_RELEASE: o->release = false; return 0;
+	case OPT_SEARCH: o->search = true; return 0;
 	default: return 1;
 	}
 }
@@ -337,6 +383,19 @@ check(const struct gen_opts *o)
 	    o->perm_refresh_s == 0 || o->chan_refresh_s == 0) {
 		fprintf(stderr, "turnpike-gen: --window, --tries, --rto-ms and "
 				"--refresh-* must be at least 1\n");
+		return -EINVAL;
+	}
+	if (o->size_max != 0 && o->size_max < o->size) {
+		fprintf(stderr, "turnpike-gen: --size-max is below --size\n");
+		return -EINVAL;
+	}
+	if (o->search && (o->hold || o->pcap_out != NULL)) {
+		fprintf(stderr, "turnpike-gen: --search sends traffic; --hold "
+				"and --pcap-out do not\n");
+		return -EINVAL;
+	}
+	if (o->call_pps != 0 && !o->search) {
+		fprintf(stderr, "turnpike-gen: --call-pps goes with --search\n");
 		return -EINVAL;
 	}
 	if (o->hold && o->floor) {

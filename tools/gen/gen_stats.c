@@ -6,6 +6,7 @@
  */
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "gen_stats.h"
@@ -71,6 +72,47 @@ json_dir(FILE *out, const char *name, const struct gen_dir_report *d)
 		d->p99_us, d->p999_us);
 }
 
+static void
+json_trial(FILE *out, const struct gen_trial *t)
+{
+	fprintf(out,
+		"{\"rate\":%" PRIu64 ",\"active\":%u,\"duration_s\":%.3f,"
+		"\"offered_pps\":%.1f,\"sent\":%" PRIu64
+		",\"received\":%" PRIu64 ",\"gen_dropped\":%" PRIu64
+		",\"loss\":%.8f,\"relayed_pps\":%.1f,\"p50_us\":%.2f,"
+		"\"p99_us\":%.2f,\"pass\":%s}",
+		t->rate, t->active, t->duration_s, t->offered_pps, t->sent,
+		t->received, t->gen_dropped, t->loss, t->relayed_pps, t->p50_us,
+		t->p99_us, t->pass ? "true" : "false");
+}
+
+/* "search": the trials in order, then the answer (null if none passed). */
+static void
+json_search(FILE *out, const struct gen_search_report *s)
+{
+	fprintf(out,
+		",\"search\":{\"loss_max\":%.8f,\"trial_s\":%.3f,"
+		"\"call_pps\":%u,\"capped\":%s,\"trials\":[",
+		s->loss_max, s->trial_s, s->call_pps,
+		s->capped ? "true" : "false");
+	for (uint32_t i = 0; i < s->n_trials; i++) {
+		if (i > 0)
+			fputc(',', out);
+		json_trial(out, &s->trial[i]);
+	}
+	fprintf(out, "],\"zero_loss\":");
+	if (s->best >= 0)
+		json_trial(out, &s->trial[s->best]);
+	else
+		fprintf(out, "null");
+	fprintf(out, ",\"flat_out\":");
+	if (s->flat >= 0)
+		json_trial(out, &s->trial[s->flat]);
+	else
+		fprintf(out, "null");
+	fputc('}', out);
+}
+
 void
 gen_report_json(const struct gen_report *r, FILE *out)
 {
@@ -88,9 +130,10 @@ gen_report_json(const struct gen_report *r, FILE *out)
 			fprintf(out, "%s\"%s\":%u", n++ ? "," : "",
 				fail_name(i, buf, sizeof(buf)), r->failed[i]);
 	fprintf(out,
-		"}},\"mode\":\"%s\",\"size\":%u,\"rate\":%" PRIu64
-		",\"offered_pps\":%.1f,",
-		r->mode, r->size, r->rate, r->offered_pps);
+		"}},\"mode\":\"%s\",\"size\":%u,\"size_max\":%u,"
+		"\"rate\":%" PRIu64 ",\"offered_pps\":%.1f,",
+		r->mode, r->size, r->size_max > r->size ? r->size_max : r->size,
+		r->rate, r->offered_pps);
 	json_dir(out, "to_peer", &r->to_peer);
 	fputc(',', out);
 	json_dir(out, "to_client", &r->to_client);
@@ -111,7 +154,38 @@ gen_report_json(const struct gen_report *r, FILE *out)
 				r->sess_counters[i]);
 		fputc('}', out);
 	}
+	if (r->search != NULL)
+		json_search(out, r->search);
 	fprintf(out, "}\n");
+}
+
+static void
+human_search(FILE *out, const struct gen_search_report *s)
+{
+	fprintf(out, "  search: loss at most %.6f%% over %.1f s trials\n",
+		100.0 * s->loss_max, s->trial_s);
+	for (uint32_t i = 0; i < s->n_trials; i++) {
+		const struct gen_trial *t = &s->trial[i];
+
+		fprintf(out,
+			"    trial %2u: rate %9" PRIu64 "/s on %u allocations, "
+			"offered %.0f/s, relayed %.0f/s, loss %.6f%% %s\n",
+			i + 1, t->rate, t->active, t->offered_pps, t->relayed_pps,
+			100.0 * t->loss, t->pass ? "pass" : "FAIL");
+	}
+	if (s->best < 0)
+		fprintf(out, "  zero-loss: no rate passed\n");
+	else
+		fprintf(out,
+			"  zero-loss: %.0f relayed pkt/s (rate %" PRIu64
+			"/s%s)%s\n",
+			s->trial[s->best].relayed_pps, s->trial[s->best].rate,
+			s->call_pps ? ", calls" : "",
+			s->capped ? ", the top of the search: at least this" :
+				    "");
+	if (s->call_pps != 0 && s->best >= 0)
+		fprintf(out, "  calls at zero loss: %u (%u pkt/s each way)\n",
+			s->trial[s->best].active, s->call_pps);
 }
 
 static void
@@ -173,4 +247,6 @@ gen_report_human(const struct gen_report *r, FILE *out)
 					gen_sess_counter_name((enum gen_sess_counter)
 								      i),
 					r->sess_counters[i]);
+	if (r->search != NULL)
+		human_search(out, r->search);
 }

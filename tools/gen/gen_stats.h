@@ -63,6 +63,37 @@ struct gen_dir_report {
 	double p50_us, p99_us, p999_us;
 };
 
+/** One trial of a --search: one offered rate for --trial seconds, then a
+ *  drain, with the relay's loss over both directions. */
+struct gen_trial {
+	uint64_t rate;   /**< client->peer packets/s asked for; 0 = flat out */
+	uint32_t active; /**< allocations that carried it */
+	double duration_s;    /**< sending time */
+	double offered_pps;   /**< client->peer datagrams sent per second */
+	uint64_t sent;        /**< datagrams into the relay, both directions */
+	uint64_t received;    /**< datagrams out of it, both directions */
+	uint64_t gen_dropped; /**< the generator's own: port refused, no mbuf */
+	double loss;          /**< (sent - received + gen_dropped) / sent */
+	double relayed_pps;   /**< received / duration_s */
+	double p50_us, p99_us; /**< one-way, client to peer */
+	bool pass;             /**< loss within --loss-max, rate offered */
+};
+
+#define GEN_TRIALS_MAX 32
+
+/** An RFC 2544 style search: the highest offered rate with loss at most
+ *  loss_max, by bisection between 0 and a top rate. */
+struct gen_search_report {
+	double loss_max;
+	double trial_s;
+	uint32_t call_pps; /**< calls mode: packets/s per allocation, else 0 */
+	uint32_t n_trials;
+	int best;    /**< highest passing trial, -1: none passed */
+	int flat;    /**< the flat-out trial, -1: none */
+	bool capped; /**< the top rate passed: the answer is at least it */
+	struct gen_trial trial[GEN_TRIALS_MAX];
+};
+
 /** Everything the report prints. */
 struct gen_report {
 	uint32_t requested;   /**< --clients */
@@ -80,6 +111,8 @@ struct gen_report {
 	struct gen_dir_report to_client;
 	const uint64_t *counters;      /**< [GEN_C__COUNT], may be NULL */
 	const uint64_t *sess_counters; /**< [GEN_SC__COUNT], may be NULL */
+	uint32_t size_max;             /**< largest payload (= size: fixed) */
+	const struct gen_search_report *search; /**< --search, else NULL */
 };
 
 /** Fill a direction from its counts, histogram and the traffic duration. */

@@ -32,9 +32,24 @@
 #include "turnpike/channel_data.h"
 #include "turnpike/stun.h"
 
+/* The payload bytes of datagram @seq: --size, or with --size-max one drawn
+ * from the sequence number by a multiplicative hash (every size alike,
+ * the same for the same run). */
+static uint32_t
+payload_size(const struct gen *g, uint64_t seq)
+{
+	uint32_t span;
+
+	if (g->o.size_max <= g->o.size)
+		return g->o.size;
+	span = g->o.size_max - g->o.size + 1;
+	return g->o.size +
+	       (uint32_t)(((seq * 0x9e3779b97f4a7c15ull) >> 32) % span);
+}
+
 static void
 payload_write(const struct gen *g, uint8_t *p, uint32_t idx, uint64_t seq,
-	      uint64_t tsc)
+	      uint64_t tsc, uint32_t size)
 {
 	uint32_t magic = rte_cpu_to_be_32(GEN_PAYLOAD_MAGIC);
 	uint32_t alloc = rte_cpu_to_be_32(idx);
@@ -44,7 +59,7 @@ payload_write(const struct gen *g, uint8_t *p, uint32_t idx, uint64_t seq,
 	memcpy(p + 4, &alloc, 4);
 	memcpy(p + 8, &seq_be, 8);
 	memcpy(p + 16, &tsc, 8);
-	memcpy(p + GEN_PAYLOAD_MIN, g->fill, g->o.size - GEN_PAYLOAD_MIN);
+	memcpy(p + GEN_PAYLOAD_MIN, g->fill, size - GEN_PAYLOAD_MIN);
 }
 
 /* Read a payload header.  @return false if it is not one of ours. */
@@ -54,7 +69,7 @@ payload_read(const struct gen *g, const uint8_t *p, uint32_t len, uint32_t *idx,
 {
 	uint32_t magic, alloc;
 
-	if (len != g->o.size)
+	if (len < g->o.size || len > RTE_MAX(g->o.size, g->o.size_max))
 		return false;
 	memcpy(&magic, p, 4);
 	memcpy(&alloc, p + 4, 4);
@@ -79,7 +94,7 @@ send_indication_write(struct gen *g, struct rte_mbuf *m, uint32_t idx,
 		      uint64_t seq, uint64_t tsc)
 {
 	uint8_t payload[GEN_PAYLOAD_MAX], tid[STUN_TID_LEN];
-	uint32_t size = g->o.size;
+	uint32_t size = payload_size(g, seq);
 	struct stun_builder b;
 	struct tp_addr peer;
 	size_t len;
@@ -94,7 +109,7 @@ send_indication_write(struct gen *g, struct rte_mbuf *m, uint32_t idx,
 		return -1;
 	memcpy(tid, g->sctx.tid_prefix, 4);
 	memcpy(tid + 4, &seq, 8); /* indications only need unique IDs */
-	payload_write(g, payload, idx, seq, tsc);
+	payload_write(g, payload, idx, seq, tsc, size);
 	stun_build_init(&b, p, len,
 			stun_type(STUN_METHOD_SEND, STUN_CLASS_INDICATION), tid);
 	stun_build_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &peer);
@@ -112,13 +127,16 @@ client_frame(struct gen *g, struct rte_mbuf *m, uint32_t idx, uint64_t seq,
 	uint8_t *p;
 
 	if (s->channel != 0) {
+		uint32_t size = payload_size(g, seq);
+
 		p = (uint8_t *)
 			rte_pktmbuf_append(m, (uint16_t)(CHANNEL_DATA_HEADER_LEN +
-							 g->o.size));
+							 size));
 		if (p == NULL)
 			return -1;
-		channel_data_write_header(p, s->channel, (uint16_t)g->o.size);
-		payload_write(g, p + CHANNEL_DATA_HEADER_LEN, idx, seq, tsc);
+		channel_data_write_header(p, s->channel, (uint16_t)size);
+		payload_write(g, p + CHANNEL_DATA_HEADER_LEN, idx, seq, tsc,
+			      size);
 	} else if (send_indication_write(g, m, idx, seq, tsc) != 0) {
 		return -1;
 	}
@@ -128,14 +146,18 @@ client_frame(struct gen *g, struct rte_mbuf *m, uint32_t idx, uint64_t seq,
 			   g->tx_udp_cksum && !sw_cksum);
 }
 
-/* Next live session, round-robin, skipping dead ones.  -1 if none. */
+/* Next live session, round-robin over the first n_active (all if 0),
+ * skipping dead ones.  -1 if none. */
 static int64_t
 next_live(struct gen *g)
 {
-	for (uint32_t k = 0; k < g->n_live; k++) {
+	uint32_t n = g->n_active != 0 ? RTE_MIN(g->n_active, g->n_live) :
+					g->n_live;
+
+	for (uint32_t k = 0; k < n; k++) {
 		uint32_t idx = g->live[g->rr++];
 
-		if (g->rr >= g->n_live)
+		if (g->rr >= n)
 			g->rr = 0;
 		if (g->sess[idx].state != GEN_SS_FAILED &&
 		    g->sess[idx].state != GEN_SS_RELEASED)
