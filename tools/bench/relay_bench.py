@@ -877,6 +877,91 @@ def cmd_search(a):
     return 0
 
 
+# --- scaling: turnpike with N workers (relay-bench --workers) --------------------
+
+METRIC = re.compile(r'^(turnpike_relayed_packets_total|turnpike_worker_busy_cycles_total|'
+                    r'turnpike_handoffs_total)(?:\{([^}]*)\})? (\d+)$')
+
+
+def cmd_metrics(a):
+    """Fetch turnpike's Prometheus page (--url) into --out."""
+    import urllib.request
+    with urllib.request.urlopen(a["url"], timeout=10) as r:
+        open(a["out"], "wb").write(r.read())
+    return 0
+
+
+def worker_metrics(path):
+    """{worker: {"relayed": n, "busy_cycles": n}} and the handoffs, from a
+    saved metrics page (the three families this needs, by line)."""
+    per, handoffs = {}, 0
+    for line in open(path, errors="replace"):
+        m = METRIC.match(line.strip())
+        if not m:
+            continue
+        labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(2) or ""))
+        v = int(m.group(3))
+        if m.group(1) == "turnpike_handoffs_total":
+            handoffs = v
+            continue
+        w = per.setdefault(int(labels["worker"]), {"relayed": 0, "busy_cycles": 0})
+        if m.group(1) == "turnpike_relayed_packets_total":
+            w["relayed"] += v
+        else:
+            w["busy_cycles"] = v
+    return per, handoffs
+
+
+def cmd_scale(a):
+    """One scaling run -> scaling/w<N>.json: the generator's rate, and per
+    worker its relayed packets, busy cycles and kernel runtime."""
+    n, tsc_hz = int(a["workers"]), float(a["tsc_hz"])
+    gen = json.load(open(a["gen"]))
+    tp, tc = gen["to_peer"], gen["to_client"]
+    dur = gen["duration_s"] or 1e-9
+    sent, recv = tp["sent"] + tc["sent"], tp["received"] + tc["received"]
+    m0, h0 = worker_metrics(a["metrics0"])
+    m1, h1 = worker_metrics(a["metrics1"])
+    recs = [json.loads(l) for l in open(a["samples"])]
+    r0, r1 = recs[0], recs[-1]
+    dt = r1["t"] - r0["t"]
+    per, tot_pk, tot_ns, tot_busy = [], 0, 0.0, 0
+    for w in range(n):
+        pk = m1.get(w, {}).get("relayed", 0) - m0.get(w, {}).get("relayed", 0)
+        busy = m1.get(w, {}).get("busy_cycles", 0) - m0.get(w, {}).get("busy_cycles", 0)
+        name = "rte-worker-%d" % (w + 1)
+        ns0 = sum(v[1] for v in r0["threads"].values() if v[0] == name)
+        ns1 = sum(v[1] for v in r1["threads"].values() if v[0] == name)
+        share = min(busy / (dt * tsc_hz), 1.0) if dt > 0 and tsc_hz else None
+        cpu = (ns1 - ns0) * share if share is not None else None
+        per.append({"worker": w, "thread": name, "relayed_packets": pk,
+                    "relayed_pps": round(pk / dur), "busy_cycles": busy,
+                    "cycles_per_packet": round(busy / pk, 1) if pk else None,
+                    "busy_share": round(share, 3) if share is not None else None,
+                    "cpu_ns_per_packet": round(cpu / pk, 1) if pk and cpu is not None else None})
+        tot_pk += pk
+        tot_busy += busy
+        tot_ns += cpu or 0
+    srv_relayed = tot_pk
+    agree = tp["received"] + tc["received"] <= srv_relayed <= sent
+    row = {"workers": n, "allocations": gen["allocations"],
+           "relayed_pps": round(recv / dur), "offered_pps": round(sent / dur),
+           "loss": round((sent - recv) / sent, 5) if sent else None,
+           "cpu_ns_per_packet": round(tot_ns / tot_pk, 1) if tot_pk else None,
+           "cycles_per_packet": round(tot_busy / tot_pk, 1) if tot_pk else None,
+           "handoffs": h1 - h0, "per_worker": per,
+           "generator_lanes": n, "oversubscribed": a.get("oversubscribed") == "1",
+           "cpus": a.get("cpus"), "counters_agree": agree}
+    json.dump(row, open(a["out"], "w"), indent=1)
+    print("  scaling %d worker(s): relayed %d/s, %s CPU ns/pkt, handoffs %d%s; %s  %s" % (
+        n, row["relayed_pps"], row["cpu_ns_per_packet"], row["handoffs"],
+        " (oversubscribed: fewer CPUs than threads)" if row["oversubscribed"] else "",
+        ", ".join("w%d %d/s %s ns" % (p["worker"], p["relayed_pps"], p["cpu_ns_per_packet"])
+                  for p in per),
+        "counters agree" if agree else "COUNTERS DISAGREE"))
+    return 0 if agree else 1
+
+
 # --- the summary ------------------------------------------------------------
 
 SYSTEMS = ["floor", "turnpike_1k", "turnpike", "turnpike_v6", "turnpike_oneway",
@@ -1264,7 +1349,7 @@ def main():
         die("usage: relay_bench.py point|sample|quiet|stream-sample|stream-point|summary|table --key value...")
     cmd, a = sys.argv[1], args_dict(sys.argv[2:])
     return {"point": cmd_point, "sample": cmd_sample, "summary": cmd_summary,
-            "search": cmd_search,
+            "search": cmd_search, "scale": cmd_scale, "metrics": cmd_metrics,
             "quiet": cmd_quiet, "table": cmd_table,
             "stream-sample": cmd_stream_sample, "stream-point": cmd_stream_point}.get(
         cmd, lambda _: die("unknown command " + cmd))(a)

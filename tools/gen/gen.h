@@ -80,6 +80,7 @@ struct gen_opts {
 	uint64_t search_max; /**< top rate; 0: a flat-out trial measures it */
 	double resolution;   /**< stop when the bracket is this share of top */
 	uint32_t call_pps;   /**< calls: each allocation this many packets/s */
+	uint16_t queues; /**< queue pairs; > 1: traffic on that many lcores */
 };
 
 /** Phases of a run. */
@@ -100,7 +101,11 @@ struct gen {
 	volatile sig_atomic_t *stop; /**< SIGINT count */
 	uint64_t hz;
 	double ns_per_tick;
-	/* port */
+	/* port: TX on txq, RX from queues rxq0 .. rxq0 + n_rxq - 1 */
+	uint16_t txq;
+	uint16_t rxq0;
+	uint16_t n_rxq;
+	bool lane; /**< a traffic lane of --queues (gen_lanes.c): no handshakes */
 	struct rte_mempool *pool;
 	struct rte_ether_addr mac;
 	struct rte_ether_addr server_mac;
@@ -136,6 +141,7 @@ struct gen {
 	bool sending;
 	uint64_t seq;
 	uint64_t t_traffic0;                 /**< TSC at traffic start */
+	uint64_t t_traffic_end;              /**< TSC sending stopped (lanes) */
 	uint64_t attempts;                   /**< frames built for the port */
 	struct rte_mbuf *pending[GEN_BURST]; /**< built, not yet taken */
 	uint16_t n_pending;
@@ -148,6 +154,13 @@ struct gen {
 /* gen_main.c */
 /** Run @p phase until it is done, @p deadline (TSC, 0: none) or a SIGINT. */
 void gen_run_phase(struct gen *g, enum gen_phase phase, uint64_t deadline);
+
+/* gen_lanes.c */
+/** --queues K > 1: the traffic phase on K lcores, lane i sending on queue i
+ *  for the allocations turnpike's worker i owns and receiving from queue
+ *  i; then their counters and latencies merged into g.
+ *  @return the traffic seconds, or -1 (too few lcores, no memory). */
+double gen_lanes_run(struct gen *g);
 
 /* gen_search.c */
 /** --search: bisect the offered rate (or, with --call-pps, the allocations

@@ -143,7 +143,8 @@ gen_run_phase(struct gen *g, enum gen_phase phase, uint64_t deadline)
 		}
 		work = gen_rx_poll(g, now);
 		work += gen_traffic_send(g, now);
-		gen_hs_poll(g, now);
+		if (!g->lane)
+			gen_hs_poll(g, now);
 		gen_port_flush(g);
 		progress(g, now);
 		if (work > 0)
@@ -274,6 +275,11 @@ gen_run(struct gen *g)
 		gen_run_phase(g, GEN_PHASE_HOLD, 0);
 	} else if (g->o.search && g->n_live > 0 && *g->stop == 0) {
 		traffic_s = gen_search_run(g);
+	} else if (g->o.queues > 1 && g->o.duration_s > 0 && g->n_live > 0 &&
+		   *g->stop == 0) {
+		traffic_s = gen_lanes_run(g);
+		if (traffic_s < 0)
+			return 1;
 	} else if (g->o.duration_s > 0 && g->n_live > 0 && *g->stop == 0) {
 		now = rte_rdtsc();
 		gen_traffic_start(g, now);
@@ -325,7 +331,16 @@ main(int argc, char **argv)
 	}
 
 	/* 5. Packet buffers and the port. */
-	g.pool = rte_pktmbuf_pool_create("gen_mbufs", GEN_POOL_MBUFS,
+	g.n_rxq = g.o.queues;
+	if (rte_lcore_count() < g.o.queues) {
+		fprintf(stderr,
+			"turnpike-gen: --queues %u needs as many lcores (EAL "
+			"-l), %u given\n",
+			g.o.queues, rte_lcore_count());
+		return 2;
+	}
+	g.pool = rte_pktmbuf_pool_create("gen_mbufs",
+					 GEN_POOL_MBUFS * g.o.queues + 1,
 					 GEN_POOL_CACHE, 0,
 					 RTE_MBUF_DEFAULT_BUF_SIZE,
 					 (int)rte_socket_id());

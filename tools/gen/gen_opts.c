@@ -22,7 +22,8 @@ enum {
 	OPT_JSON, OPT_PCAP_OUT, OPT_HOLD, OPT_PROGRESS, OPT_FLOOR,
 	OPT_IDLE_SLEEP, OPT_DRAIN, OPT_NO_RELEASE, OPT_REFRESH_PERM,
 	OPT_REFRESH_CHAN, OPT_GATEWAY, OPT_SIZE_MAX, OPT_SEARCH, OPT_TRIAL,
-	OPT_LOSS_MAX, OPT_SEARCH_MAX, OPT_RESOLUTION, OPT_CALL_PPS, OPT_HELP,
+	OPT_LOSS_MAX, OPT_SEARCH_MAX, OPT_RESOLUTION, OPT_CALL_PPS, OPT_QUEUES,
+	OPT_HELP,
 };
 
 static const struct option longopts[] = {
@@ -74,6 +75,7 @@ static const struct option longopts[] = {
 	{ "search-max", required_argument, NULL, OPT_SEARCH_MAX },
 	{ "resolution", required_argument, NULL, OPT_RESOLUTION },
 	{ "call-pps", required_argument, NULL, OPT_CALL_PPS },
+	{ "queues", required_argument, NULL, OPT_QUEUES },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -132,6 +134,9 @@ usage(FILE *out)
 "  --loss-max F           loss a trial may have and pass (0.00001: 0.001%%)\n"
 "  --call-pps N           calls: a trial at rate R runs R/N allocations at N\n"
 "                         packets/s each; the answer is concurrent calls\n"
+"  --queues K             K queue pairs, traffic on K lcores (EAL -l): lane\n"
+"                         i sends for the allocations turnpike's worker i\n"
+"                         of K owns on queue i (1)\n"
 "  --json                 print one JSON object instead of the summary\n"
 "  --progress             a progress line every second (stderr)\n"
 "  --idle-sleep-us N      sleep when idle (shared cores)\n"
@@ -245,6 +250,7 @@ defaults(struct gen_opts *o)
 	o->trial_s = 2;
 	o->loss_max = 0.00001;
 	o->resolution = 0.02;
+	o->queues = 1;
 }
 
 /* A number of seconds or a fraction: finite, within [lo, hi]. */
@@ -299,6 +305,11 @@ parse_number_opt(struct gen_opts *o, int c, const char *name, const char *arg)
 	case OPT_RESOLUTION: return parse_double(name, arg, 0.001, 0.5, &o->resolution);
 	case OPT_SEARCH_MAX: return parse_u64(name, arg, 1000000000ull, &o->search_max);
 	case OPT_CALL_PPS: return parse_u32(name, arg, 100000, &o->call_pps);
+	case OPT_QUEUES:
+		if (parse_u32(name, arg, 64, &v32) != 0)
+			return -EINVAL;
+		o->queues = (uint16_t)v32;
+		return 0;
 	case OPT_WINDOW: return parse_u32(name, arg, 1u << 20, &o->window);
 	case OPT_RTO: return parse_u32(name, arg, 60000, &o->rto_ms);
 	case OPT_TRIES: return parse_u32(name, arg, 20, &o->tries);
@@ -392,6 +403,15 @@ check(const struct gen_opts *o)
 	if (o->search && (o->hold || o->pcap_out != NULL)) {
 		fprintf(stderr, "turnpike-gen: --search sends traffic; --hold "
 				"and --pcap-out do not\n");
+		return -EINVAL;
+	}
+	if (o->queues == 0) {
+		fprintf(stderr, "turnpike-gen: --queues: at least 1\n");
+		return -EINVAL;
+	}
+	if (o->queues > 1 && (o->search || o->hold || o->floor)) {
+		fprintf(stderr, "turnpike-gen: --queues goes with plain runs "
+				"(not --search, --hold or --floor)\n");
 		return -EINVAL;
 	}
 	if (o->call_pps != 0 && !o->search) {

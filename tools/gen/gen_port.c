@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The generator's port: one RX and one TX queue on the main lcore, set up
+ * The generator's port: one RX and one TX queue pair per --queues (one by
+ * default) and lane (gen_lanes.c; the main lcore alone sends on queue 0
+ * and polls them all outside the traffic phase), set up
  * as the server sets up its own (dp_port.c), promiscuous mode (the frames for our
  * many IPs all come to one MAC, but a reflector may swap in another), and
  * the transmit helpers.  Owns the queued control and echo frames until they
@@ -20,8 +22,9 @@ gen_port_init(struct gen *g, char *err, size_t err_len)
 	struct dp_port_info info;
 	int rc;
 
-	/* The server's port set-up, with one queue pair. */
-	rc = dp_port_init(g->o.port, 1, 1, g->pool, &info, err, err_len);
+	/* The server's port set-up, with --queues queue pairs. */
+	rc = dp_port_init(g->o.port, g->o.queues, g->o.queues, g->pool, &info,
+			  err, err_len);
 	if (rc != 0)
 		return rc;
 	g->mac = info.mac;
@@ -48,7 +51,7 @@ gen_port_tx(struct gen *g, struct rte_mbuf **m, uint16_t n)
 
 	if (n == 0)
 		return 0;
-	sent = rte_eth_tx_burst(g->o.port, 0, m, n);
+	sent = rte_eth_tx_burst(g->o.port, g->txq, m, n);
 	g->st.c[GEN_C_tx_frames] += sent;
 	if (sent < n) {
 		g->st.c[GEN_C_tx_full] += n - sent;

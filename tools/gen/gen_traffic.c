@@ -174,7 +174,7 @@ pending_flush(struct gen *g)
 
 	if (g->n_pending == 0)
 		return true;
-	sent = rte_eth_tx_burst(g->o.port, 0, g->pending, g->n_pending);
+	sent = rte_eth_tx_burst(g->o.port, g->txq, g->pending, g->n_pending);
 	g->st.c[GEN_C_tx_frames] += sent;
 	g->st.c[GEN_C_to_peer_sent] += sent;
 	if (sent > 0 && sent < g->n_pending)
@@ -324,6 +324,11 @@ client_input(struct gen *g, const struct dp_udp *p, uint32_t idx, uint64_t now)
 		client_data(g, idx, d, dlen, GEN_C_to_client_data_ind, now);
 		return;
 	}
+	/* Lanes leave the sessions' state to the main lcore. */
+	if (g->lane) {
+		g->st.c[GEN_C_rx_not_ours]++;
+		return;
+	}
 	gen_hs_on_response(g, idx, &msg, now);
 }
 
@@ -405,11 +410,12 @@ ipv6_input(struct gen *g, struct rte_mbuf *m, uint64_t now)
 	rte_pktmbuf_free(m);
 }
 
-unsigned int
-gen_rx_poll(struct gen *g, uint64_t now)
+/* One burst from RX queue @q. */
+static unsigned int
+rx_poll_queue(struct gen *g, uint16_t q, uint64_t now)
 {
 	struct rte_mbuf *pkts[GEN_BURST];
-	uint16_t n = rte_eth_rx_burst(g->o.port, 0, pkts, GEN_BURST);
+	uint16_t n = rte_eth_rx_burst(g->o.port, q, pkts, GEN_BURST);
 
 	g->st.c[GEN_C_rx_frames] += n;
 	for (uint16_t i = 0; i < n; i++) {
@@ -435,6 +441,16 @@ gen_rx_poll(struct gen *g, uint64_t now)
 			rte_pktmbuf_free(m);
 		}
 	}
+	return n;
+}
+
+unsigned int
+gen_rx_poll(struct gen *g, uint64_t now)
+{
+	unsigned int n = 0;
+
+	for (uint16_t q = g->rxq0; q < g->rxq0 + g->n_rxq; q++)
+		n += rx_poll_queue(g, q, now);
 	gen_port_flush(g);
 	return n;
 }
