@@ -74,9 +74,8 @@ stream_poll(struct dp_worker *w)
 	return n;
 }
 
-/* One burst from the port and the handoff rings.  @return packets seen. */
-static unsigned int
-poll_once(struct dp_worker *w)
+unsigned int
+dp_worker_poll(struct dp_worker *w)
 {
 	struct rte_mbuf *pkts[DP_BURST];
 	unsigned int total = 0, n;
@@ -120,7 +119,7 @@ dp_worker_run(void *arg)
 		unsigned int n;
 
 		w->now = start;
-		n = poll_once(w);
+		n = dp_worker_poll(w);
 		/* The kernel's frames: see DP_XPORT_POLL_EVERY for the cadence. */
 		if (w->sh->has_xport &&
 		    (turn % DP_XPORT_POLL_EVERY == 0 || n == 0))

@@ -73,6 +73,20 @@ void dp_tx_flush(struct dp_worker *w);
 /** Hand @p m to worker @p owner's handoff ring (or drop if full). */
 void dp_handoff(struct dp_worker *w, struct rte_mbuf *m, uint16_t owner);
 
+/**
+ * One turn of the worker's loop without its bookkeeping: a burst from the
+ * port's RX queue @p w->id (when the worker has one), a burst from each
+ * handoff ring and from the stream threads, each frame classified and
+ * relayed, then what was queued for the port (and the exception port)
+ * sent.  Commands are not applied here (dp_cmd_drain()).  The caller sets
+ * @p w->now first, as dp_worker_run() does with the TSC; the instruction
+ * count harness (tools/bench/dp_count.c) calls it alone, so what it
+ * measures is exactly what the worker runs.  Worker lcore (or whichever
+ * single thread owns @p w).
+ * @return frames and messages taken in (0: an idle turn).
+ */
+unsigned int dp_worker_poll(struct dp_worker *w);
+
 /** The worker main loop, launched on the worker's lcore; runs until
  *  *w->quit. */
 int dp_worker_run(void *arg);

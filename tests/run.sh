@@ -23,6 +23,20 @@ meson setup build-test -Db_sanitize=address,undefined -Db_lundef=false \
 ninja -C build-test
 meson test -C build-test --print-errorlogs --num-processes 2
 
+echo "== instruction counts (release build, callgrind)"
+# The fast path's instructions per relayed packet, counted by valgrind, so
+# the same on any machine: more than the baseline's plus 10% fails (see
+# tools/bench/README.md, "Instruction counts").  1k and 1M allocations and
+# the macswap floor, about a minute here.  A release build of that one
+# program, as the baseline was counted.
+meson setup build-instr -Dbuildtype=release -Ddpdk=enabled -Dtests=disabled \
+	--wipe >/dev/null 2>&1 || meson setup build-instr -Dbuildtype=release \
+	-Ddpdk=enabled -Dtests=disabled >/dev/null
+ninja -C build-instr tools/bench/turnpike-dp-count
+tools/bench/instr-count --build build-instr \
+	--check tools/bench/instr-baseline.json \
+	--out build-instr/instr-count.json >/dev/null
+
 echo "== fuzzing, ${fuzz_seconds}s per target (libFuzzer, ASan + UBSan)"
 CC=clang meson setup build-fuzz -Ddpdk=disabled -Dtests=disabled -Dfuzz=true \
 	-Db_sanitize=address,undefined -Db_lundef=false \

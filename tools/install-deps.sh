@@ -36,6 +36,9 @@ packages=(
 	chromium
 	# tools/bench/relay-bench: its plot (dpdk-testpmd comes with dpdk-dev)
 	gnuplot-nox
+	# tools/bench/instr-count: instructions per packet under callgrind (CI
+	# guards them); valgrind/callgrind.h for turnpike-dp-count
+	valgrind
 	# the metrics test: a real Prometheus server scrapes /metrics, and
 	# promtool checks the format
 	prometheus

@@ -943,7 +943,9 @@ def cmd_scale(a):
         tot_busy += busy
         tot_ns += cpu or 0
     srv_relayed = tot_pk
-    agree = tp["received"] + tc["received"] <= srv_relayed <= sent
+    # Every worker must have carried its share: the lanes spread the flows.
+    agree = (tp["received"] + tc["received"] <= srv_relayed <= sent and
+             all(p["relayed_packets"] > 0 for p in per))
     row = {"workers": n, "allocations": gen["allocations"],
            "relayed_pps": round(recv / dur), "offered_pps": round(sent / dur),
            "loss": round((sent - recv) / sent, 5) if sent else None,
@@ -1205,7 +1207,10 @@ def cmd_summary(a):
         "instructions_per_packet": instr.get("instructions_per_packet"),
         "instructions_ratio_vs_floor": instr.get("instructions_ratio_vs_floor"),
         "instructions_ratio_1m_vs_1k": instr.get("instructions_ratio_1m_vs_1k"),
-        "ll_misses_per_packet": instr.get("ll_misses_per_packet"),
+        "instructions": {name: {k: c.get(k) for k in ("allocations", "instructions_per_packet",
+                                                      "d1_misses_per_packet",
+                                                      "ll_misses_per_packet")}
+                         for name, c in instr.get("configurations", {}).items()} or None,
         "contended": bool(contended),
         "contended_runs": contended,
         "scaling": scaling_list(out),

@@ -83,7 +83,8 @@ lane_init(struct gen *l, const struct gen *g, uint16_t i, uint16_t k)
 			l->live[l->n_live++] = g->live[j];
 	}
 	if (g->o.rate != 0 && g->n_live > 0)
-		l->o.rate = RTE_MAX(g->o.rate * l->n_live / g->n_live, (uint64_t)1);
+		l->o.rate =
+			RTE_MAX(g->o.rate * l->n_live / g->n_live, (uint64_t)1);
 	return 0;
 }
 
@@ -123,14 +124,13 @@ gen_lanes_run(struct gen *g)
 			g->st.c[c] += l->st.c[c];
 		gen_hist_merge(&g->st.to_peer, &l->st.to_peer);
 		gen_hist_merge(&g->st.to_client, &l->st.to_client);
-		g->last_traffic_rx = RTE_MAX(g->last_traffic_rx,
-					     l->last_traffic_rx);
+		g->last_traffic_rx =
+			RTE_MAX(g->last_traffic_rx, l->last_traffic_rx);
 		t0 = RTE_MIN(t0, l->t_traffic0);
 		t_end = RTE_MAX(t_end, l->t_traffic_end);
 		fprintf(stderr,
-			"[turnpike-gen] lane %u: %u allocations, to peer %"
-			PRIu64 "/%" PRIu64 ", to client %" PRIu64 "/%" PRIu64
-			"\n",
+			"[turnpike-gen] lane %u: %u allocations, to peer %" PRIu64
+			"/%" PRIu64 ", to client %" PRIu64 "/%" PRIu64 "\n",
 			i, l->n_live, l->st.c[GEN_C_to_peer_received],
 			l->st.c[GEN_C_to_peer_sent],
 			l->st.c[GEN_C_to_client_received],

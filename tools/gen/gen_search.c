@@ -80,16 +80,16 @@ trial_run(struct gen *g, struct gen_trial *t)
 		  c_delta(g, c0, GEN_C_to_client_sent);
 	t->received = c_delta(g, c0, GEN_C_to_peer_received) +
 		      c_delta(g, c0, GEN_C_to_client_received);
-	t->gen_dropped = c_delta(g, c0, GEN_C_tx_full) +
-			 c_delta(g, c0, GEN_C_no_mbuf);
+	t->gen_dropped =
+		c_delta(g, c0, GEN_C_tx_full) + c_delta(g, c0, GEN_C_no_mbuf);
 	lost = t->sent > t->received ? t->sent - t->received : 0;
 	t->loss = t->sent + t->gen_dropped > 0 ?
 			  (double)(lost + t->gen_dropped) /
 				  (double)(t->sent + t->gen_dropped) :
 			  1.0;
 	if (t->duration_s > 0) {
-		t->offered_pps =
-			(double)c_delta(g, c0, GEN_C_to_peer_sent) / t->duration_s;
+		t->offered_pps = (double)c_delta(g, c0, GEN_C_to_peer_sent) /
+				 t->duration_s;
 		t->relayed_pps = (double)t->received / t->duration_s;
 	}
 	t->p50_us = (double)gen_hist_percentile(&g->st.to_peer, 50) / 1000.0;
@@ -196,6 +196,5 @@ done:
 	g->n_active = 0;
 	if (s->n_trials == 0)
 		return 0;
-	return s->trial[s->best >= 0 ? s->best : (int)s->n_trials - 1]
-		.duration_s;
+	return s->trial[s->best >= 0 ? s->best : (int)s->n_trials - 1].duration_s;
 }
