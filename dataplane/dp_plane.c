@@ -42,6 +42,46 @@
 /* Planes made by this process: names rings and tables apart. */
 static uint32_t plane_count;
 
+/* @p ip's entry in sh->our_ips, made if it has none.  The table holds at
+ * most DP_MAX_LISTEN + DP_MAX_RELAY_IPS of its DP_OUR_IP_SLOTS: never
+ * full. */
+static struct dp_our_ip *
+our_ip_entry(struct dp_shared *sh, const struct tp_ip *ip)
+{
+	uint32_t i = dp_our_ip_hash(ip);
+
+	for (;; i++) {
+		struct dp_our_ip *e = &sh->our_ips[i & (DP_OUR_IP_SLOTS - 1)];
+
+		if (e->ip.family == TP_AF_NONE) {
+			e->ip = *ip;
+			e->relay_idx = -1;
+			return e;
+		}
+		if (tp_ip_equal(&e->ip, ip))
+			return e;
+	}
+}
+
+/* Our listening and relay addresses into sh->our_ips (dp_shared.h); an
+ * address that is both is one entry, and a relay address listed twice
+ * keeps its first index. */
+static void
+our_ips_fill(struct dp_shared *sh)
+{
+	RTE_BUILD_BUG_ON(DP_OUR_IP_SLOTS < 2 * (DP_MAX_LISTEN + DP_MAX_RELAY_IPS));
+	RTE_BUILD_BUG_ON(DP_MAX_RELAY_IPS > INT8_MAX);
+	memset(sh->our_ips, 0, sizeof(sh->our_ips));
+	for (int i = 0; i < sh->n_listen; i++)
+		our_ip_entry(sh, &sh->listen_ips[i])->listen = true;
+	for (int i = 0; i < sh->n_relay; i++) {
+		struct dp_our_ip *e = our_ip_entry(sh, &sh->relay_ips[i]);
+
+		if (e->relay_idx < 0)
+			e->relay_idx = (int8_t)i;
+	}
+}
+
 /* The facts every worker reads, from the parameters and the port. */
 static void
 shared_fill(struct dp_shared *sh, const struct tp_plane_params *p,
@@ -64,6 +104,7 @@ shared_fill(struct dp_shared *sh, const struct tp_plane_params *p,
 	memcpy(sh->listen_ips, p->listen_ips, sizeof(sh->listen_ips));
 	memcpy(sh->relay_ips, p->relay_ips, sizeof(sh->relay_ips));
 	memcpy(sh->local_nets, p->local_nets, sizeof(sh->local_nets));
+	our_ips_fill(sh);
 	sh->gateway = p->gateway;
 	sh->gateway6 = p->gateway6;
 	sh->idle_sleep_us = p->idle_sleep_us;
