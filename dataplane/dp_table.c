@@ -8,6 +8,7 @@
  * rte_hash, and overflow blocks come from a free list built at start-up.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <rte_hash.h>
@@ -15,6 +16,15 @@
 #include <rte_malloc.h>
 
 #include "dp_table.h"
+
+/* The layout dp_table.h promises: what a packet reads in line 0, what it
+ * writes in line 1, the first permission and channel in line 2. */
+_Static_assert(DP_PERM_INLINE == DP_CHAN_INLINE,
+	       "inline permissions and channels go in pairs");
+_Static_assert(offsetof(struct dp_alloc, usage) == 64,
+	       "struct dp_alloc: line 0 overflows");
+_Static_assert(offsetof(struct dp_alloc, inl) == 128,
+	       "struct dp_alloc: line 1 overflows");
 
 int
 dp_table_init(struct dp_table *t, const char *name, uint32_t n_slots,
@@ -234,8 +244,8 @@ perm_find(struct dp_table *t, struct dp_alloc *a, const struct tp_ip *ip,
 	  uint64_t now, struct dp_perm **spare)
 {
 	*spare = NULL;
-	for (int i = 0; i < DP_PERM_INLINE; i++) {
-		struct dp_perm *p = &a->perm[i];
+	for (int i = 0; i < DP_PEER_INLINE; i++) {
+		struct dp_perm *p = &a->inl[i].perm;
 
 		if (p->expiry > now && tp_ip_equal(&p->ip, ip))
 			return p;
@@ -259,11 +269,11 @@ perm_find(struct dp_table *t, struct dp_alloc *a, const struct tp_ip *ip,
 static struct dp_perm *
 perm_first_to_expire(struct dp_table *t, struct dp_alloc *a)
 {
-	struct dp_perm *first = &a->perm[0];
+	struct dp_perm *first = &a->inl[0].perm;
 
-	for (int i = 1; i < DP_PERM_INLINE; i++)
-		if (a->perm[i].expiry < first->expiry)
-			first = &a->perm[i];
+	for (int i = 1; i < DP_PEER_INLINE; i++)
+		if (a->inl[i].perm.expiry < first->expiry)
+			first = &a->inl[i].perm;
 	for (uint32_t b = a->blocks; b != DP_NONE; b = t->blocks[b].next)
 		for (int i = 0; i < DP_PEER_BLOCK_PERMS; i++)
 			if (t->blocks[b].perm[i].expiry < first->expiry)
@@ -300,8 +310,9 @@ bool
 dp_alloc_permits(const struct dp_table *t, const struct dp_alloc *a,
 		 const struct tp_ip *ip, uint64_t now)
 {
-	for (int i = 0; i < DP_PERM_INLINE; i++)
-		if (a->perm[i].expiry > now && tp_ip_equal(&a->perm[i].ip, ip))
+	for (int i = 0; i < DP_PEER_INLINE; i++)
+		if (a->inl[i].perm.expiry > now &&
+		    tp_ip_equal(&a->inl[i].perm.ip, ip))
 			return true;
 	for (uint32_t b = a->blocks; b != DP_NONE; b = t->blocks[b].next)
 		for (int i = 0; i < DP_PEER_BLOCK_PERMS; i++) {
@@ -316,8 +327,8 @@ dp_alloc_permits(const struct dp_table *t, const struct dp_alloc *a,
 /* Visit every channel entry of @a, inline then overflow; stop on non-NULL. */
 #define DP_FOR_EACH_CHAN(t, a, c, body)                                    \
 	do {                                                               \
-		for (int i_ = 0; i_ < DP_CHAN_INLINE; i_++) {              \
-			c = &(a)->chan[i_];                                \
+		for (int i_ = 0; i_ < DP_PEER_INLINE; i_++) {              \
+			c = &(a)->inl[i_].chan;                            \
 			body                                               \
 		}                                                          \
 		for (uint32_t b_ = (a)->blocks; b_ != DP_NONE;             \
