@@ -65,7 +65,8 @@ our_ip_entry(struct dp_shared *sh, const struct tp_ip *ip)
 
 /* Our listening and relay addresses into sh->our_ips (dp_shared.h); an
  * address that is both is one entry, and a relay address listed twice
- * keeps its first index. */
+ * keeps its first index.  (dp_is_listen_addr() keeps its scan: one or two
+ * listening addresses cost fewer instructions to compare than to hash.) */
 static void
 our_ips_fill(struct dp_shared *sh)
 {
@@ -73,7 +74,7 @@ our_ips_fill(struct dp_shared *sh)
 	RTE_BUILD_BUG_ON(DP_MAX_RELAY_IPS > INT8_MAX);
 	memset(sh->our_ips, 0, sizeof(sh->our_ips));
 	for (int i = 0; i < sh->n_listen; i++)
-		our_ip_entry(sh, &sh->listen_ips[i])->listen = true;
+		our_ip_entry(sh, &sh->listen_ips[i]);
 	for (int i = 0; i < sh->n_relay; i++) {
 		struct dp_our_ip *e = our_ip_entry(sh, &sh->relay_ips[i]);
 

@@ -35,8 +35,7 @@
 
 struct dp_our_ip {
 	struct tp_ip ip;  /**< family TP_AF_NONE: an empty slot */
-	int8_t relay_idx; /**< index in relay_ips[], or -1 */
-	bool listen;      /**< also one of listen_ips[] */
+	int8_t relay_idx; /**< index in relay_ips[], or -1 (listening only) */
 };
 
 /** Start-up facts every worker reads and nobody writes after launch. */

@@ -42,8 +42,7 @@
 # foreground command; SB_KEEP=1 keeps $SB_DIR for inspection;
 # SB_STATS_INTERVAL (s, default 5) is turnpike's --stats-interval;
 # SB_IDLE_SLEEP_US (default 50) its workers' --idle-sleep-us;
-# SB_TURNPIKE_CONF, extra lines for turnpike's configuration;
-# SB_CPUS, the CPUs turnpike's lcores go to (default: those we may run on).
+# SB_TURNPIKE_CONF, extra lines for turnpike's configuration.
 # SB_SHARE_KERNEL=1 gives turnpike's veth the server address in the kernel
 # too, for TURN over TCP and TLS through the kernel's stack: af_packet sees
 # every frame first, and an nftables table in the server namespace drops
@@ -377,8 +376,7 @@ EOF
 # spread over the CPUs we may use.
 _sb_lcores() {
 	local n=$1 cpus i list
-	# SB_CPUS: the CPUs to use when the caller pinned itself elsewhere
-	cpus=(${SB_CPUS:-$(python3 -c 'import os; print(" ".join(map(str, sorted(os.sched_getaffinity(0)))))')})
+	cpus=($(python3 -c 'import os; print(" ".join(map(str, sorted(os.sched_getaffinity(0)))))'))
 	list="0@${cpus[0]}"
 	for i in $(seq 1 "$n"); do
 		list="$list,$i@${cpus[$((i % ${#cpus[@]}))]}"
