@@ -162,18 +162,6 @@ def proc_threads_ns(pid):
     return out
 
 
-def all_tasks_parents():
-    """{pid: parent pid} of every process on the machine."""
-    out = {}
-    for sdir in glob.glob("/proc/[0-9]*/stat"):
-        try:
-            with open(sdir) as f:
-                out[sdir.split("/")[2]] = f.read().rsplit(")", 1)[1].split()[1]
-        except (OSError, IndexError):
-            pass
-    return out
-
-
 def proc_stat_cpu():
     """/proc/stat's cpu line: user nice system idle iowait irq softirq
     steal ... in clock ticks."""
@@ -207,11 +195,12 @@ def cmd_sample(a):
             done = os.path.exists(stop)
             if lines or now - last >= 0.5 or done:
                 try:
+                    parents = {}
                     rec = {"t": now, "ticks": proc_cpu_ticks(pid),
                            "udp": proc_udp(pid), "line": lines[-1] if lines else None,
                            "threads": proc_threads_ns(pid),
-                           "all": all_tasks_ticks({str(os.getpid())}),
-                           "parents": all_tasks_parents(),
+                           "all": all_tasks_ticks({str(os.getpid())}, parents),
+                           "parents": parents,
                            "stat": proc_stat_cpu()}
                 except (OSError, IndexError):
                     break
@@ -326,7 +315,7 @@ def cpu_figures(recs, packets_total, busy_share, root=None):
     relay_ns, all_ns = per[0][2], sum(x[2] for x in per)
     share = 1.0 if busy_share is None else min(max(busy_share, 0.0), 1.0)
     hz = os.sysconf("SC_CLK_TCK")
-    others, top, ours = 0, {}, set()
+    ours = set()
     for key, (name, _) in b["all"].items():
         if name in OUR_PROGRAMS or name.startswith(("lcore-worker", "rte-worker")):
             ours.add(key.split("/")[0])
@@ -341,23 +330,11 @@ def cpu_figures(recs, packets_total, busy_share, root=None):
                     ours.add(pid)
                     break
                 p, seen = parents.get(p), seen + 1
-    soft = 0
-    for key, (name, t) in b["all"].items():
-        if key.split("/")[0] in ours:
-            continue
-        d = t - a["all"].get(key, [None, 0])[1]
-        if d <= 0:
-            continue
-        # The kernel's deferred network work is the run's own traffic
-        # (on a veth, mostly): shown apart, not contention.
-        if name.startswith("ksoftirqd/"):
-            soft += d
-            continue
-        others += d
-        top[name] = top.get(name, 0) + d
+    # The kernel's deferred network work is the run's own traffic (on a
+    # veth, mostly): shown apart, not contention.
+    soft, others_share, top = others_cpu(a["all"], b["all"], ours, hz, dt, 3)
     st = [y - x for x, y in zip(a["stat"], b["stat"])]
     steal = st[7] / sum(st[:8]) if len(st) > 7 and sum(st[:8]) > 0 else 0.0
-    others_share = others / hz / dt
     return {
         "cpu_window": how, "cpu_window_s": round(dt, 3), "cpu_window_packets": pk,
         "relay_thread": per[0][1], "relay_thread_cpu_share": round(relay_ns / 1e9 / dt, 3),
@@ -367,9 +344,8 @@ def cpu_figures(recs, packets_total, busy_share, root=None):
         "process_cpu_ns_per_packet": round(all_ns / pk, 1),
         "threads_cpu_ms": [{"name": n, "cpu_ms": round(t / 1e6, 1)} for _, n, t in per if t > 0],
         "others_cpu_share": round(others_share, 3),
-        "softirq_threads_cpu_share": round(soft / hz / dt, 3),
-        "others_top": {k: round(v / hz / dt, 3) for k, v in
-                       sorted(top.items(), key=lambda x: -x[1])[:3]},
+        "softirq_threads_cpu_share": round(sum(soft.values()), 3),
+        "others_top": top,
         "steal_share": round(steal, 4),
         "contended": others_share > CONTENDED_OTHERS or steal > CONTENDED_STEAL,
     }
@@ -435,20 +411,23 @@ def proc_threads(pid):
     return out
 
 
-def all_tasks_ticks(skip):
+def all_tasks_ticks(skip, parents=None):
     """utime + stime of every thread on the machine, as {"pid/tid": [name,
-    ticks]}, but those of the processes in SKIP (the caller's own)."""
+    ticks]}, but those of the processes in SKIP (the caller's own).  With
+    PARENTS (a dict), also each process's parent pid, from the same read
+    of its main thread's stat."""
     out = {}
     for tdir in glob.glob("/proc/[0-9]*/task/[0-9]*"):
-        pid = tdir.split("/")[2]
+        pid, tid = tdir.split("/")[2], tdir.rsplit("/", 1)[1]
         if pid in skip:
             continue
         try:
             with open(tdir + "/stat") as f:
                 head, rest = f.read().rsplit(")", 1)
             rest = rest.split()
-            out[pid + "/" + tdir.rsplit("/", 1)[1]] = [head.split("(", 1)[1],
-                                                       int(rest[11]) + int(rest[12])]
+            out[pid + "/" + tid] = [head.split("(", 1)[1], int(rest[11]) + int(rest[12])]
+            if parents is not None and tid == pid:
+                parents[pid] = rest[1]
         except (OSError, IndexError, ValueError):
             pass
     return out
@@ -630,16 +609,13 @@ def stream_figures(w0, w1, hz, tsc_hz):
     }
 
 
-def stream_others(w0, w1, ours, hz):
-    """Everything else that ran between W0 and W1, in CPUs: the kernel's
-    softirq threads (network work deferred out of the threads that caused
-    it, charged to neither side) and the rest (other jobs on the machine:
-    above a few hundredths, the run was contended).  OURS: pids to leave
-    out (the server, the generator)."""
-    a0, a1 = w0["rec"].get("all"), w1["rec"].get("all")
-    if a0 is None or a1 is None:
-        return {}
-    dt = w1["t"] - w0["t"]
+def others_cpu(a0, a1, ours, hz, dt, n_top):
+    """Everything else that ran between two all_tasks_ticks() samples A0
+    and A1, DT seconds apart, in CPUs: the kernel's softirq threads (network
+    work deferred out of the threads that caused it, charged to neither
+    side), by thread, and the rest (other jobs on the machine: above a few
+    hundredths, the run was contended), in all and its N_TOP biggest by
+    name.  OURS: pids to leave out."""
     soft, other, top = {}, 0, {}
     for key, (name, t) in a1.items():
         d = t - a0.get(key, [None, 0])[1]
@@ -650,11 +626,21 @@ def stream_others(w0, w1, ours, hz):
         else:
             other += d
             top[name] = top.get(name, 0) + d
-    return {"softirq_threads_cpu_share": {k: round(v / hz / dt, 3)
-                                          for k, v in sorted(soft.items())},
-            "others_cpu_share": round(other / hz / dt, 3),
-            "others_top": {k: round(v / hz / dt, 3) for k, v in
-                           sorted(top.items(), key=lambda x: -x[1])[:5]}}
+    return ({k: round(v / hz / dt, 3) for k, v in sorted(soft.items())},
+            other / hz / dt,
+            {k: round(v / hz / dt, 3) for k, v in
+             sorted(top.items(), key=lambda x: -x[1])[:n_top]})
+
+
+def stream_others(w0, w1, ours, hz):
+    """others_cpu() between window samples W0 and W1.  OURS: the server and
+    the generator."""
+    a0, a1 = w0["rec"].get("all"), w1["rec"].get("all")
+    if a0 is None or a1 is None:
+        return {}
+    soft, other, top = others_cpu(a0, a1, ours, hz, w1["t"] - w0["t"], 5)
+    return {"softirq_threads_cpu_share": soft,
+            "others_cpu_share": round(other, 3), "others_top": top}
 
 
 def stream_peak(prog):
