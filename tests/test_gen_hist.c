@@ -147,13 +147,29 @@ json_of(const struct gen_report *r)
 	return buf;
 }
 
+/* @json is one object: braces balance and close only at the very end. */
+static void
+assert_one_object(const char *json)
+{
+	int depth = 0;
+
+	for (const char *p = json; *p; p++) {
+		depth += *p == '{' ? 1 : *p == '}' ? -1 : 0;
+		assert_true(depth >= 0);
+		if (depth == 0) {
+			assert_string_equal(p, "}\n");
+			break;
+		}
+	}
+	assert_int_equal(depth, 0);
+}
+
 static void
 test_report_json(void **state)
 {
 	static uint32_t failed[GEN_FAIL_CODE_MAX];
 	struct gen_report r = { 0 };
 	char *json;
-	int depth = 0;
 
 	(void)state;
 	gen_hist_reset(&h);
@@ -187,16 +203,7 @@ test_report_json(void **state)
 			       "\"lost\":10,\"pps\":49995.0,\"p50_us\":"));
 	assert_non_null(strstr(json, "\"to_client\":{\"sent\":99990,"));
 	assert_non_null(strstr(json, "\"duration_s\":2.000}"));
-	/* One object: braces balance and close only at the very end. */
-	for (const char *p = json; *p; p++) {
-		depth += *p == '{' ? 1 : *p == '}' ? -1 : 0;
-		assert_true(depth >= 0);
-		if (depth == 0) {
-			assert_string_equal(p, "}\n");
-			break;
-		}
-	}
-	assert_int_equal(depth, 0);
+	assert_one_object(json);
 	assert_null(strstr(json, ",}"));
 	assert_null(strstr(json, ",,"));
 	free(json);
@@ -216,7 +223,6 @@ test_report_search_json(void **state)
 	static struct gen_search_report s;
 	struct gen_report r = { 0 };
 	char *json;
-	int depth = 0;
 
 	(void)state;
 	gen_hist_reset(&h);
@@ -257,14 +263,7 @@ test_report_search_json(void **state)
 	assert_non_null(strstr(json, "\"flat_out\":{\"rate\":0,\"active\":1000,"));
 	assert_non_null(strstr(json, "\"relayed_pps\":50000.0,"));
 	assert_non_null(strstr(json, "\"pass\":true}"));
-	for (const char *p = json; *p; p++) {
-		depth += *p == '{' ? 1 : *p == '}' ? -1 : 0;
-		assert_true(depth >= 0);
-		if (depth == 0) {
-			assert_string_equal(p, "}\n");
-			break;
-		}
-	}
+	assert_one_object(json);
 	assert_null(strstr(json, ",}"));
 	assert_null(strstr(json, ",]"));
 	free(json);
