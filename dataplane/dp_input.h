@@ -19,4 +19,12 @@
  */
 void dp_input(struct dp_worker *w, struct rte_mbuf *m);
 
+/**
+ * Process @p n (at most DP_BURST) received frames, as dp_input() each, in
+ * passes that overlap their table lookups (see dp_input.c).  Frames for
+ * other workers, the control plane or the kernel leave in the first pass,
+ * the relayed ones in the last, each in the order received.
+ */
+void dp_input_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned int n);
+
 #endif /* TURNPIKE_DP_INPUT_H */

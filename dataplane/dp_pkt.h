@@ -13,6 +13,8 @@
 #ifndef TURNPIKE_DP_PKT_H
 #define TURNPIKE_DP_PKT_H
 
+#include <string.h>
+
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
@@ -40,12 +42,129 @@ dp_udp_hdr_len(uint8_t family)
 	return family == TP_AF_INET6 ? DP_UDP6_HDR_LEN : DP_UDP4_HDR_LEN;
 }
 
+/* ---- Ones' complement sums (RFC 1071) ------------------------------------ */
+
+/**
+ * A payload's sum that is not known: dp_udp_push() then sums the payload
+ * itself.  A known sum is folded to 16 bits, so it is never this.
+ */
+#define DP_SUM_UNKNOWN UINT32_MAX
+
+/* @p s folded to 16 bits. */
+static inline uint32_t
+dp_sum_fold(uint32_t s)
+{
+	return __rte_raw_cksum_reduce(s);
+}
+
+/**
+ * The folded sum of the @p len bytes at @p buf, 16-bit words in host
+ * order as DPDK's sums take them, an odd last byte padded with zero.  It
+ * adds eight bytes at a time with the carry brought around, which is the
+ * same sum: 2^16 is 1 modulo 0xFFFF, and so is 2^64 (RFC 1071 section
+ * 2(C)).  DPDK's __rte_raw_cksum() adds two bytes at a time.
+ */
+static inline uint32_t
+dp_sum_bytes(const void *buf, uint32_t len)
+{
+	const uint8_t *p = buf;
+	uint64_t acc = 0, v;
+	uint32_t v32;
+	uint16_t v16 = 0;
+
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&v, p, 8);
+		acc += v;
+		acc += acc < v;
+	}
+	if (len >= 4) {
+		memcpy(&v32, p, 4);
+		acc += v32;
+		p += 4;
+		len -= 4;
+	}
+	if (len >= 2) {
+		memcpy(&v16, p, 2);
+		acc += v16;
+		p += 2;
+		len -= 2;
+	}
+	if (len > 0) {
+		v16 = 0;
+		memcpy(&v16, p, 1);
+		acc += v16;
+	}
+	acc = (acc & 0xFFFFFFFF) + (acc >> 32);
+	acc = (acc & 0xFFFFFFFF) + (acc >> 32);
+	return dp_sum_fold((uint32_t)acc);
+}
+
+/**
+ * The folded sum of the @p len bytes at @p buf as they count in a sum
+ * whose 16-bit words start @p at bytes before them: a range that starts at
+ * an odd offset counts byte-swapped (RFC 1071 section 2(B)).
+ */
+static inline uint32_t
+dp_sum_at(const void *buf, uint32_t len, uint32_t at)
+{
+	uint32_t s = dp_sum_bytes(buf, len);
+
+	return (at & 1) != 0 ? ((s << 8 | s >> 8) & 0xFFFF) : s;
+}
+
+/** Folded @p a minus folded @p b, in ones' complement. */
+static inline uint32_t
+dp_sum_sub(uint32_t a, uint32_t b)
+{
+	return dp_sum_fold(a + (~b & 0xFFFF));
+}
+
+/**
+ * The sum of bytes [@p off, @p off + @p keep) of the @p len bytes at @p
+ * data, as they count once they start a payload of their own, from the
+ * sum @p sum of all @p len: what lies before and after them is taken out,
+ * and an odd @p off swaps the bytes.  Constant time but for the bytes
+ * after (a padded ChannelData message's padding, a Send indication's
+ * attributes after DATA).  DP_SUM_UNKNOWN stays so.
+ */
+static inline uint32_t
+dp_sum_keep(uint32_t sum, const uint8_t *data, uint32_t len, uint32_t off,
+	    uint32_t keep)
+{
+	uint32_t end = off + keep;
+
+	if (sum == DP_SUM_UNKNOWN)
+		return sum;
+	sum = dp_sum_sub(sum, dp_sum_at(data, off, 0));
+	if (end < len)
+		sum = dp_sum_sub(sum, dp_sum_at(data + end, len - end, end));
+	return (off & 1) != 0 ? ((sum << 8 | sum >> 8) & 0xFFFF) : sum;
+}
+
+/**
+ * The sum of a payload once @p hlen bytes at @p h (an even number) are put
+ * in front of it and zeros, if any, behind it; DP_SUM_UNKNOWN stays so.
+ */
+static inline uint32_t
+dp_sum_prepend(uint32_t sum, const void *h, uint32_t hlen)
+{
+	if (sum == DP_SUM_UNKNOWN)
+		return sum;
+	return dp_sum_fold(sum + dp_sum_at(h, hlen, 0));
+}
+
 /** A parsed UDP frame, either family: pointers into the mbuf, addresses. */
 struct dp_udp {
 	struct rte_ether_hdr *eth;
 	uint8_t *data;     /**< UDP payload */
 	uint16_t len;      /**< UDP payload length */
 	uint16_t data_off; /**< payload offset from the frame start */
+	/**
+	 * The folded sum of the payload.  The checksum check sums it anyway,
+	 * so a relayed datagram's checksum costs the headers only, and a
+	 * corrupt payload could not have got this far.
+	 */
+	uint32_t sum;
 	/**
 	 * Whether the datagram may not be fragmented on its way on: the IPv4
 	 * header's Don't Fragment flag; always for IPv6, whose routers never
@@ -58,15 +177,34 @@ struct dp_udp {
 	struct tp_addr dst;
 };
 
-/* Whether @udp's checksum, over the pseudo-header and dgram_len bytes, holds. */
-static inline bool
-udp4_cksum_ok(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp)
+/* The unfolded sum of @udp's pseudo-header and header, checksum included. */
+static inline uint32_t
+udp4_hdr_sum(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp)
 {
 	uint32_t sum = __rte_raw_cksum(&ip->src_addr, 8, 0);
 
 	sum += rte_cpu_to_be_16(IPPROTO_UDP) + udp->dgram_len;
-	sum = __rte_raw_cksum(udp, rte_be_to_cpu_16(udp->dgram_len), sum);
-	return __rte_raw_cksum_reduce(sum) == 0xFFFF;
+	return __rte_raw_cksum(udp, sizeof(*udp), sum);
+}
+
+/*
+ * The sum of a payload of @plen bytes at @data behind a header whose sum
+ * is @hsum, and whether the datagram's checksum holds.  The checksum was
+ * checked already (@hw_good: by the NIC): then the payload's sum is what
+ * makes the whole come to ones' complement zero, with no pass over it.
+ * Otherwise the payload is summed, and the whole checked when a checksum
+ * was sent (@has_cksum).
+ */
+static inline bool
+udp_payload_sum(const uint8_t *data, uint32_t plen, uint32_t hsum, bool hw_good,
+		bool has_cksum, uint32_t *sum)
+{
+	if (hw_good && has_cksum) {
+		*sum = ~dp_sum_fold(hsum) & 0xFFFF;
+		return true;
+	}
+	*sum = dp_sum_bytes(data, plen);
+	return !has_cksum || hw_good || dp_sum_fold(hsum + *sum) == 0xFFFF;
 }
 
 /**
@@ -120,16 +258,17 @@ dp_udp4_parse(struct rte_mbuf *m, struct dp_udp *p, enum dp_drop *why)
 		*why = DP_DROP_bad_udp;
 		return -1;
 	}
+	p->data = (uint8_t *)(udp + 1);
+	p->len = (uint16_t)(rte_be_to_cpu_16(udp->dgram_len) - sizeof(*udp));
 	/* Checksum 0 means none was sent (RFC 768). */
-	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) !=
-		    RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
-	    udp->dgram_cksum != 0 && !udp4_cksum_ok(ip, udp)) {
+	if (!udp_payload_sum(p->data, p->len, udp4_hdr_sum(ip, udp),
+			     (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) ==
+				     RTE_MBUF_F_RX_L4_CKSUM_GOOD,
+			     udp->dgram_cksum != 0, &p->sum)) {
 		*why = DP_DROP_bad_udp;
 		return -1;
 	}
 	p->eth = (struct rte_ether_hdr *)frame;
-	p->data = (uint8_t *)(udp + 1);
-	p->len = (uint16_t)(rte_be_to_cpu_16(udp->dgram_len) - sizeof(*udp));
 	p->data_off = (uint16_t)(p->data - frame);
 	p->df = (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG)) !=
 		0;
@@ -143,6 +282,24 @@ dp_udp4_parse(struct rte_mbuf *m, struct dp_udp *p, enum dp_drop *why)
 	return 0;
 }
 
+/*
+ * The checksum to store in @udp, whose checksum field is 0 and whose
+ * pseudo-header and header sum to @hsum: from the payload's sum when it is
+ * known, else by a pass over the payload.  A result of 0 is sent as
+ * 0xFFFF, its other form, since 0 says "none" (RFC 768).
+ */
+static inline uint16_t
+udp_cksum_of(uint32_t hsum, const struct rte_udp_hdr *udp, uint32_t sum)
+{
+	uint32_t c;
+
+	if (sum == DP_SUM_UNKNOWN)
+		sum = dp_sum_bytes(udp + 1, rte_be_to_cpu_16(udp->dgram_len) -
+						    sizeof(*udp));
+	c = ~dp_sum_fold(hsum + sum) & 0xFFFF;
+	return c == 0 ? 0xFFFF : (uint16_t)c;
+}
+
 /**
  * Prepend Ethernet, IPv4 and UDP headers to an mbuf whose data is the UDP
  * payload, and fill them (checksums by offload where the port has it).
@@ -150,13 +307,14 @@ dp_udp4_parse(struct rte_mbuf *m, struct dp_udp *p, enum dp_drop *why)
  * behaviour copies it from the datagram that carried the data, and sets it
  * for a Send indication with DONT-FRAGMENT.  Identification 0 (RFC 6864:
  * an atomic datagram needs none), TTL 64, DSCP 0 (the alternate behaviour).
+ * @p sum is the payload's folded sum, or DP_SUM_UNKNOWN.
  * @return 0, or -1 if the mbuf has no headroom.
  */
 static inline int
 dp_udp4_push(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
 	     const uint8_t *dst_mac, const struct tp_addr *src,
 	     const struct tp_addr *dst, bool df, bool ip_offload,
-	     bool udp_offload)
+	     bool udp_offload, uint32_t sum)
 {
 	uint16_t plen = (uint16_t)rte_pktmbuf_pkt_len(m);
 	struct rte_ether_hdr *eth;
@@ -202,7 +360,7 @@ dp_udp4_push(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
 		m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
 		udp->dgram_cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
 	} else {
-		udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+		udp->dgram_cksum = udp_cksum_of(udp4_hdr_sum(ip, udp), udp, sum);
 	}
 	return 0;
 }
@@ -226,6 +384,20 @@ dp_ip6_l4_cksum(const struct rte_ipv6_hdr *ip, uint8_t proto, const void *l4,
 	sum += rte_cpu_to_be_16(proto) + rte_cpu_to_be_16((uint16_t)len);
 	sum = __rte_raw_cksum(l4, len, sum);
 	return (uint16_t)~__rte_raw_cksum_reduce(sum);
+}
+
+/*
+ * The unfolded sum of @udp's pseudo-header under IPv6 header @ip (no
+ * extension headers count: RFC 8200 section 8.1) and its header, checksum
+ * included.
+ */
+static inline uint32_t
+udp6_hdr_sum(const struct rte_ipv6_hdr *ip, const struct rte_udp_hdr *udp)
+{
+	uint32_t sum = __rte_raw_cksum(ip->src_addr, 32, 0);
+
+	sum += rte_cpu_to_be_16(IPPROTO_UDP) + udp->dgram_len;
+	return __rte_raw_cksum(udp, sizeof(*udp), sum);
 }
 
 /** Where an IPv6 packet's upper layer is, past its extension headers. */
@@ -372,16 +544,20 @@ dp_udp6_parse(struct rte_mbuf *m, const struct dp_ip6 *ip6, struct dp_udp *p,
 	if (ulen < sizeof(*udp) || ulen > ip6->l4_len ||
 	    (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) ==
 		    RTE_MBUF_F_RX_L4_CKSUM_BAD ||
-	    ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) !=
-		     RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
-	     (udp->dgram_cksum == 0 ||
-	      dp_ip6_l4_cksum(ip6->hdr, IPPROTO_UDP, udp, ulen) != 0))) {
+	    udp->dgram_cksum == 0) {
+		*why = DP_DROP_bad_udp;
+		return -1;
+	}
+	p->data = (uint8_t *)(udp + 1);
+	p->len = (uint16_t)(ulen - sizeof(*udp));
+	if (!udp_payload_sum(p->data, p->len, udp6_hdr_sum(ip6->hdr, udp),
+			     (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) ==
+				     RTE_MBUF_F_RX_L4_CKSUM_GOOD,
+			     true, &p->sum)) {
 		*why = DP_DROP_bad_udp;
 		return -1;
 	}
 	p->eth = (struct rte_ether_hdr *)frame;
-	p->data = (uint8_t *)(udp + 1);
-	p->len = (uint16_t)(ulen - sizeof(*udp));
 	p->data_off = (uint16_t)(p->data - frame);
 	p->df = true; /* see struct dp_udp */
 	p->src.ip.family = p->dst.ip.family = TP_AF_INET6;
@@ -398,19 +574,19 @@ dp_udp6_parse(struct rte_mbuf *m, const struct dp_ip6 *ip6, struct dp_udp *p,
  * relayed datagram whichever family it came in on: Traffic Class 0 (the
  * alternate behaviour, as DSCP 0 over IPv4), Flow Label 0, Hop Limit 64, and
  * never a Fragment header: what does not fit the frame was dropped before.
- * The UDP checksum by offload where the port has it.
+ * The UDP checksum by offload where the port has it, else from @p sum,
+ * the payload's folded sum, or DP_SUM_UNKNOWN.
  * @return 0, or -1 if the mbuf has no headroom or the datagram is too long.
  */
 static inline int
 dp_udp6_push(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
 	     const uint8_t *dst_mac, const struct tp_addr *src,
-	     const struct tp_addr *dst, bool udp_offload)
+	     const struct tp_addr *dst, bool udp_offload, uint32_t sum)
 {
 	uint32_t ulen = rte_pktmbuf_pkt_len(m) + sizeof(struct rte_udp_hdr);
 	struct rte_ether_hdr *eth;
 	struct rte_ipv6_hdr *ip;
 	struct rte_udp_hdr *udp;
-	uint16_t sum;
 
 	if (ulen > UINT16_MAX)
 		return -1;
@@ -444,9 +620,8 @@ dp_udp6_push(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
 		m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
 		udp->dgram_cksum = rte_ipv6_phdr_cksum(ip, m->ol_flags);
 	} else {
-		sum = dp_ip6_l4_cksum(ip, IPPROTO_UDP, udp, ulen);
-		/* 0 says "no checksum", which IPv6 does not allow */
-		udp->dgram_cksum = sum == 0 ? 0xFFFF : sum;
+		/* 0 says "no checksum", which IPv6 does not allow either */
+		udp->dgram_cksum = udp_cksum_of(udp6_hdr_sum(ip, udp), udp, sum);
 	}
 	return 0;
 }
@@ -460,14 +635,16 @@ dp_udp6_push(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
 static inline int
 dp_udp_push(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
 	    const uint8_t *dst_mac, const struct tp_addr *src,
-	    const struct tp_addr *dst, bool df, bool ip_offload, bool udp_offload)
+	    const struct tp_addr *dst, bool df, bool ip_offload,
+	    bool udp_offload, uint32_t sum)
 {
 	if (src->ip.family != dst->ip.family)
 		return -1;
 	if (dst->ip.family == TP_AF_INET6)
-		return dp_udp6_push(m, src_mac, dst_mac, src, dst, udp_offload);
+		return dp_udp6_push(m, src_mac, dst_mac, src, dst, udp_offload,
+				    sum);
 	return dp_udp4_push(m, src_mac, dst_mac, src, dst, df, ip_offload,
-			    udp_offload);
+			    udp_offload, sum);
 }
 
 #endif /* TURNPIKE_DP_PKT_H */

@@ -414,9 +414,10 @@ plane_reply_send(void *ctx, uint16_t worker, const uint8_t next_hop[DP_MAC_LEN],
 		       NULL;
 	if (data != NULL)
 		memcpy(data, msg, len); /* before the headers: they sum it */
-	if (data == NULL || dp_udp_push(m, &sh->mac, next_hop, from, to, false,
-					sh->tx_ip_cksum_offload,
-					sh->tx_udp_cksum_offload) != 0) {
+	if (data == NULL ||
+	    dp_udp_push(m, &sh->mac, next_hop, from, to, false,
+			sh->tx_ip_cksum_offload, sh->tx_udp_cksum_offload,
+			DP_SUM_UNKNOWN) != 0) {
 		rte_pktmbuf_free(m);
 		return -EMSGSIZE;
 	}

@@ -12,6 +12,8 @@
  */
 #include <stdio.h>
 
+#include <string.h>
+
 #include <rte_ethdev.h>
 
 #include "dp_port.h"
@@ -29,6 +31,7 @@ dp_port_init(uint16_t port, uint16_t n_rx, uint16_t n_tx,
 	uint16_t nb_rxd = DP_RX_DESC, nb_txd = DP_TX_DESC;
 	int rc, socket = rte_eth_dev_socket_id(port);
 
+	memset(pi, 0, sizeof(*pi));
 	rc = rte_eth_dev_info_get(port, &info);
 	if (rc != 0) {
 		snprintf(err, err_len, "port %u: cannot read device info: %s",

@@ -34,7 +34,9 @@ struct dp_port_info {
  * up to @p n_rx (RSS spreads flows over them when there are several), the
  * checksum offloads the device offers, and @p pool for received frames.
  * Used by the server (a queue pair per worker) and the traffic generator
- * (one pair).  @return 0 or -errno, with a message in @p err.
+ * (one pair).  @p info is filled afresh: what this does not learn (the
+ * exception port) is zero until its maker sets it.
+ * @return 0 or -errno, with a message in @p err.
  */
 int dp_port_init(uint16_t port, uint16_t n_rx, uint16_t n_tx,
 		 struct rte_mempool *pool, struct dp_port_info *info, char *err,

@@ -75,14 +75,14 @@ alloc_relay_of(const struct dp_shared *sh, const struct dp_alloc *a,
 }
 
 /*
- * Send the UDP payload now at the start of @m from @a's relay address of
- * @peer's family to @peer: out of the port, or straight to our own relay
- * address.
+ * Send the UDP payload now at the start of @m (whose folded sum is @sum, or
+ * DP_SUM_UNKNOWN) from @a's relay address of @peer's family to @peer: out
+ * of the port, or straight to our own relay address.
  */
 static void
 emit_to_peer(struct dp_worker *w, struct dp_alloc *a, struct rte_mbuf *m,
 	     const struct tp_addr *peer, bool df, enum dp_counter what,
-	     uint32_t dlen)
+	     uint32_t dlen, uint32_t sum)
 {
 	const struct dp_shared *sh = w->sh;
 	const uint8_t *mac;
@@ -104,8 +104,8 @@ emit_to_peer(struct dp_worker *w, struct dp_alloc *a, struct rte_mbuf *m,
 	}
 	mac = local ? sh->mac.addr_bytes : dp_next_hop_mac(w, &peer->ip);
 	if (dp_udp_push(m, &sh->mac, mac != NULL ? mac : zero_mac, &relay, peer,
-			df, sh->tx_ip_cksum_offload,
-			sh->tx_udp_cksum_offload) != 0) {
+			df, sh->tx_ip_cksum_offload, sh->tx_udp_cksum_offload,
+			sum) != 0) {
 		dp_drop(w, m, DP_DROP_too_big);
 		return;
 	}
@@ -124,6 +124,9 @@ emit_to_peer(struct dp_worker *w, struct dp_alloc *a, struct rte_mbuf *m,
 		/*
 		 * We built these headers; with TX offload their checksums are
 		 * not filled in yet, so vouch for them on the way back in.
+		 * (The payload sum dp_input() then works out from a checksum
+		 * that offload left unfilled is wrong, but unused: the next
+		 * leg's checksum is offloaded too.)
 		 */
 		m->ol_flags &= ~(RTE_MBUF_F_RX_IP_CKSUM_MASK |
 				 RTE_MBUF_F_RX_L4_CKSUM_MASK);
@@ -145,27 +148,22 @@ struct client_msg {
 	uint16_t len;
 	uint16_t off; /* of data from the start of the mbuf */
 	bool df;      /* the datagram's Don't Fragment flag */
+	uint32_t sum; /* folded sum of the data, or DP_SUM_UNKNOWN */
 };
 
-/* The live allocation of a client 5-tuple, or NULL (with the reason). */
-static struct dp_alloc *
-client_alloc(struct dp_worker *w, const struct tp_addr *client,
-	     const struct tp_addr *local, uint8_t transport, enum dp_drop *why)
+/* Whether @a, as looked up, is a live allocation; if not, why not. */
+static bool
+alloc_live(const struct dp_worker *w, const struct dp_alloc *a, enum dp_drop *why)
 {
-	struct dp_five_tuple key;
-	struct dp_alloc *a;
-
-	dp_five_tuple_make(&key, client, local, transport);
-	a = dp_table_by_client(&w->table, &key);
 	if (a == NULL) {
 		*why = DP_DROP_no_allocation;
-		return NULL;
+		return false;
 	}
 	if (a->expiry <= w->now) {
 		*why = DP_DROP_alloc_expired;
-		return NULL;
+		return false;
 	}
-	return a;
+	return true;
 }
 
 /* ChannelData from @a's client: to the peer bound to its channel. */
@@ -198,7 +196,9 @@ relay_channel(struct dp_worker *w, struct dp_alloc *a, struct rte_mbuf *m,
 	rte_pktmbuf_adj(m, (uint16_t)(c->off + CHANNEL_DATA_HEADER_LEN));
 	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - (uint32_t)dlen));
 	emit_to_peer(w, a, m, &ch->peer, c->df, DP_C_relay_channel_to_peer,
-		     (uint32_t)dlen);
+		     (uint32_t)dlen,
+		     dp_sum_keep(c->sum, c->data, c->len,
+				 CHANNEL_DATA_HEADER_LEN, (uint32_t)dlen));
 }
 
 /* A Send indication from @a's client: its DATA to its XOR-PEER-ADDRESS. */
@@ -209,6 +209,7 @@ relay_send(struct dp_worker *w, struct dp_alloc *a, struct rte_mbuf *m,
 	struct stun_msg msg;
 	struct tp_addr peer;
 	uint16_t off, len;
+	uint32_t sum;
 
 	/* An unknown comprehension-required attribute: RFC 8489 says discard. */
 	if (stun_msg_decode(&msg, c->data, c->len) != STUN_OK ||
@@ -231,23 +232,23 @@ relay_send(struct dp_worker *w, struct dp_alloc *a, struct rte_mbuf *m,
 		dp_drop(w, m, DP_DROP_rate_limited);
 		return;
 	}
+	sum = dp_sum_keep(c->sum, c->data, c->len, off, len);
 	rte_pktmbuf_adj(m, (uint16_t)(c->off + off));
 	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - len));
 	emit_to_peer(w, a, m, &peer,
 		     c->df || stun_msg_has(&msg, STUN_SLOT_DONT_FRAGMENT),
-		     DP_C_relay_send_to_peer, len);
+		     DP_C_relay_send_to_peer, len, sum);
 }
 
 void
 dp_relay_from_client(struct dp_worker *w, struct rte_mbuf *m,
-		     const struct dp_udp *p)
+		     const struct dp_udp *p, struct dp_alloc *a)
 {
-	const struct client_msg c = { p->data, p->len, p->data_off, p->df };
-	struct dp_alloc *a;
+	const struct client_msg c = { p->data, p->len, p->data_off, p->df,
+				      p->sum };
 	enum dp_drop why;
 
-	a = client_alloc(w, &p->src, &p->dst, TP_TRANSPORT_UDP, &why);
-	if (a == NULL)
+	if (!alloc_live(w, a, &why))
 		dp_drop(w, m, why);
 	else if (channel_data_looks_like(c.data, c.len))
 		relay_channel(w, a, m, &c);
@@ -262,13 +263,16 @@ dp_relay_from_stream(struct dp_worker *w, const struct dp_stream_in *in)
 	const struct client_msg c = {
 		.data = rte_pktmbuf_mtod(m, const uint8_t *),
 		.len = (uint16_t)rte_pktmbuf_pkt_len(m),
+		.sum = DP_SUM_UNKNOWN,
 	};
+	struct dp_five_tuple key;
 	struct dp_alloc *a;
 	enum dp_drop why;
 
 	w->stats.c[DP_C_stream_in]++;
-	a = client_alloc(w, &in->client, &in->local, in->transport, &why);
-	if (a == NULL)
+	dp_five_tuple_make(&key, &in->client, &in->local, in->transport);
+	a = dp_table_by_client(&w->table, &key);
+	if (!alloc_live(w, a, &why))
 		dp_drop(w, m, why);
 	else if (channel_data_looks_like(c.data, c.len))
 		relay_channel(w, a, m, &c);
@@ -352,19 +356,15 @@ data_indication_wrap(struct dp_worker *w, struct rte_mbuf *m,
 
 void
 dp_relay_from_peer(struct dp_worker *w, struct rte_mbuf *m,
-		   const struct dp_udp *p, int relay_ip_idx)
+		   const struct dp_udp *p, struct dp_alloc *a)
 {
 	const struct dp_shared *sh = w->sh;
 	const struct dp_chan *ch;
-	struct dp_alloc *a;
+	uint32_t sum = p->sum;
+	enum dp_drop why;
 
-	a = dp_table_by_relay(&w->table, (uint16_t)relay_ip_idx, p->dst.port);
-	if (a == NULL) {
-		dp_drop(w, m, DP_DROP_no_allocation);
-		return;
-	}
-	if (a->expiry <= w->now) {
-		dp_drop(w, m, DP_DROP_alloc_expired);
+	if (!alloc_live(w, a, &why)) {
+		dp_drop(w, m, why);
 		return;
 	}
 	if (!dp_alloc_permits(&w->table, a, &p->src.ip, w->now)) {
@@ -391,11 +391,16 @@ dp_relay_from_peer(struct dp_worker *w, struct rte_mbuf *m,
 			return;
 		}
 		channel_data_write_header(h, ch->number, p->len);
+		sum = dp_sum_prepend(sum, h, CHANNEL_DATA_HEADER_LEN);
 	} else {
 		if (data_indication_wrap(w, m, &p->src) != 0) {
 			dp_drop(w, m, DP_DROP_too_big);
 			return;
 		}
+		/* The padding behind is zeros, which add nothing. */
+		sum = dp_sum_prepend(sum, rte_pktmbuf_mtod(m, const void *),
+				     (uint32_t)
+					     stun_data_ind_prefix_len(p->src.ip.family));
 	}
 	/* A stream client's thread writes it; a UDP client gets a datagram. */
 	if (a->transport == TP_TRANSPORT_UDP &&
@@ -403,7 +408,7 @@ dp_relay_from_peer(struct dp_worker *w, struct rte_mbuf *m,
 		     DP_MAX_FRAME ||
 	     dp_udp_push(m, &sh->mac, a->client_mac, &a->server, &a->client,
 			 p->df, sh->tx_ip_cksum_offload,
-			 sh->tx_udp_cksum_offload) != 0)) {
+			 sh->tx_udp_cksum_offload, sum) != 0)) {
 		dp_drop(w, m, DP_DROP_too_big);
 		return;
 	}

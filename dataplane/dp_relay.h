@@ -14,9 +14,11 @@
 /**
  * A ChannelData message or a Send indication from a UDP client (dp_input
  * has told them from everything else), on the worker that owns the client.
+ * @p a is what the client's 5-tuple looked up (NULL: nothing); dp_input()
+ * looks up a burst's at once.
  */
 void dp_relay_from_client(struct dp_worker *w, struct rte_mbuf *m,
-			  const struct dp_udp *p);
+			  const struct dp_udp *p, struct dp_alloc *a);
 
 /**
  * A message from a stream (TCP, TLS) client, handed over by its stream
@@ -32,8 +34,11 @@ void dp_relay_from_stream(struct dp_worker *w, const struct dp_stream_in *in);
  */
 void dp_stream_tx(struct dp_worker *w, struct rte_mbuf *m, uint32_t conn);
 
-/** A datagram from a peer to relay address @p relay_ip_idx : p->dst.port. */
+/**
+ * A datagram from a peer to one of our relayed transport addresses, whose
+ * allocation the caller looked up by it (@p a; NULL: none).
+ */
 void dp_relay_from_peer(struct dp_worker *w, struct rte_mbuf *m,
-			const struct dp_udp *p, int relay_ip_idx);
+			const struct dp_udp *p, struct dp_alloc *a);
 
 #endif /* TURNPIKE_DP_RELAY_H */

@@ -210,6 +210,30 @@ dp_table_by_client(struct dp_table *t, const struct dp_five_tuple *k)
 	return &t->allocs[(uint32_t)(uintptr_t)data];
 }
 
+void
+dp_table_by_client_bulk(struct dp_table *t, const struct dp_five_tuple **keys,
+			unsigned int n, struct dp_alloc **out)
+{
+	void *data[RTE_HASH_LOOKUP_BULK_MAX];
+	uint64_t hits = 0;
+
+	RTE_ASSERT(n <= RTE_HASH_LOOKUP_BULK_MAX);
+	if (n == 0 || rte_hash_lookup_bulk_data(t->by_client, (const void **)keys,
+						n, &hits, data) < 0)
+		hits = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		struct dp_alloc *a;
+
+		if ((hits >> i & 1) == 0) {
+			out[i] = NULL;
+			continue;
+		}
+		a = &t->allocs[(uint32_t)(uintptr_t)data[i]];
+		dp_alloc_prefetch(a);
+		out[i] = a;
+	}
+}
+
 /* Take a block from the pool and chain it at the head of @a's list. */
 static struct dp_peer_block *
 block_take(struct dp_table *t, struct dp_alloc *a)

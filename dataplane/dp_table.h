@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_prefetch.h>
 
 #include "turnpike/addr.h"
 #include "turnpike/dp_msg.h"
@@ -217,6 +218,36 @@ int dp_table_chan_set(struct dp_table *t, struct dp_alloc *a, uint16_t number,
 /** Look up by client 5-tuple; NULL if none. */
 struct dp_alloc *dp_table_by_client(struct dp_table *t,
 				    const struct dp_five_tuple *k);
+
+/**
+ * Start fetching the lines of @p a a packet reads and writes (0 to 2: see
+ * struct dp_alloc), so that a burst's misses overlap instead of following
+ * one another.
+ */
+static inline void
+dp_alloc_prefetch(const struct dp_alloc *a)
+{
+	rte_prefetch0(a);
+	rte_prefetch0(&a->usage);
+	rte_prefetch0(a->inl);
+}
+
+/**
+ * Look up @p n (at most a burst) client 5-tuples at once: rte_hash then
+ * fetches every key's bucket before it compares any, and each allocation
+ * found is prefetched.  @p out[i] is the allocation of @p keys[i] or NULL.
+ */
+void dp_table_by_client_bulk(struct dp_table *t,
+			     const struct dp_five_tuple **keys, unsigned int n,
+			     struct dp_alloc **out);
+
+/** Where the by-relay entry of relay address @p relay_ip_idx : @p port is. */
+static inline const uint32_t *
+dp_table_by_relay_entry(const struct dp_table *t, uint16_t relay_ip_idx,
+			uint16_t port)
+{
+	return &t->by_relay[(uint32_t)relay_ip_idx << 16 | port];
+}
 
 /** Look up by relay address; NULL if none. */
 static inline struct dp_alloc *

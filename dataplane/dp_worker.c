@@ -87,9 +87,9 @@ dp_worker_poll(struct dp_worker *w)
 			w->stats.c[DP_C_rx_bytes] += rte_pktmbuf_pkt_len(pkts[i]);
 			if (w->sh->has_xport)
 				dp_xport_steer(w, pkts[i]);
-			else
-				dp_input(w, pkts[i]);
 		}
+		if (!w->sh->has_xport)
+			dp_input_burst(w, pkts, n);
 		total += n;
 	}
 	for (uint16_t j = 0; j < w->sh->n_workers; j++) {
@@ -98,8 +98,7 @@ dp_worker_poll(struct dp_worker *w)
 		n = rte_ring_sc_dequeue_burst(w->handoff_in[j], (void **)pkts,
 					      DP_BURST, NULL);
 		w->stats.c[DP_C_handoff_in] += n;
-		for (unsigned int i = 0; i < n; i++)
-			dp_input(w, pkts[i]);
+		dp_input_burst(w, pkts, n);
 		total += n;
 	}
 	total += stream_poll(w);

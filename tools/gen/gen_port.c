@@ -84,6 +84,6 @@ int
 gen_port_udp_push(struct gen *g, struct rte_mbuf *m, const struct tp_addr *src,
 		  const struct tp_addr *dst)
 {
-	return dp_udp_push(m, &g->mac, g->server_mac.addr_bytes, src, dst,
-			   false, g->tx_ip_cksum, g->tx_udp_cksum);
+	return dp_udp_push(m, &g->mac, g->server_mac.addr_bytes, src, dst, false,
+			   g->tx_ip_cksum, g->tx_udp_cksum, DP_SUM_UNKNOWN);
 }

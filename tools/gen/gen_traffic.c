@@ -143,7 +143,7 @@ client_frame(struct gen *g, struct rte_mbuf *m, uint32_t idx, uint64_t seq,
 	gen_plan_client(&g->plan, idx, &client);
 	return dp_udp_push(m, &g->mac, g->server_mac.addr_bytes, &client,
 			   &g->o.server, false, g->tx_ip_cksum && !sw_cksum,
-			   g->tx_udp_cksum && !sw_cksum);
+			   g->tx_udp_cksum && !sw_cksum, DP_SUM_UNKNOWN);
 }
 
 /* Next live session, round-robin over the first n_active (all if 0),
