@@ -181,10 +181,8 @@ struct dp_udp {
 static inline uint32_t
 udp4_hdr_sum(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp)
 {
-	uint32_t sum = __rte_raw_cksum(&ip->src_addr, 8, 0);
-
-	sum += rte_cpu_to_be_16(IPPROTO_UDP) + udp->dgram_len;
-	return __rte_raw_cksum(udp, sizeof(*udp), sum);
+	return dp_sum_bytes(&ip->src_addr, 8) + rte_cpu_to_be_16(IPPROTO_UDP) +
+	       udp->dgram_len + dp_sum_bytes(udp, sizeof(*udp));
 }
 
 /*
@@ -236,7 +234,7 @@ dp_udp4_parse(struct rte_mbuf *m, struct dp_udp *p, enum dp_drop *why)
 	}
 	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) !=
 		    RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
-	    rte_raw_cksum(ip, ihl) != 0xFFFF) {
+	    dp_sum_bytes(ip, ihl) != 0xFFFF) {
 		*why = DP_DROP_bad_ip;
 		return -1;
 	}
@@ -355,7 +353,7 @@ dp_udp4_push(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
 	if (ip_offload)
 		m->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
 	else
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		ip->hdr_checksum = (uint16_t)~dp_sum_bytes(ip, sizeof(*ip));
 	if (udp_offload) {
 		m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
 		udp->dgram_cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
@@ -379,11 +377,11 @@ static inline uint16_t
 dp_ip6_l4_cksum(const struct rte_ipv6_hdr *ip, uint8_t proto, const void *l4,
 		uint32_t len)
 {
-	uint32_t sum = __rte_raw_cksum(ip->src_addr, 32, 0);
+	uint32_t sum = dp_sum_bytes(ip->src_addr, 32);
 
 	sum += rte_cpu_to_be_16(proto) + rte_cpu_to_be_16((uint16_t)len);
-	sum = __rte_raw_cksum(l4, len, sum);
-	return (uint16_t)~__rte_raw_cksum_reduce(sum);
+	sum += dp_sum_bytes(l4, len);
+	return (uint16_t)~dp_sum_fold(sum);
 }
 
 /*
@@ -394,10 +392,8 @@ dp_ip6_l4_cksum(const struct rte_ipv6_hdr *ip, uint8_t proto, const void *l4,
 static inline uint32_t
 udp6_hdr_sum(const struct rte_ipv6_hdr *ip, const struct rte_udp_hdr *udp)
 {
-	uint32_t sum = __rte_raw_cksum(ip->src_addr, 32, 0);
-
-	sum += rte_cpu_to_be_16(IPPROTO_UDP) + udp->dgram_len;
-	return __rte_raw_cksum(udp, sizeof(*udp), sum);
+	return dp_sum_bytes(ip->src_addr, 32) + rte_cpu_to_be_16(IPPROTO_UDP) +
+	       udp->dgram_len + dp_sum_bytes(udp, sizeof(*udp));
 }
 
 /** Where an IPv6 packet's upper layer is, past its extension headers. */

@@ -226,6 +226,42 @@ test_format(void **state)
 	assert_string_equal(tp_ip_format(&a.ip, out, sizeof(out)), "?");
 }
 
+/* tp_ip_cmp() orders as big-endian numbers and tp_ip_equal() sees every
+ * byte: both compare in 64-bit words, so try a difference in each byte. */
+static void
+test_cmp_equal(void **state)
+{
+	struct tp_ip a, b;
+
+	(void)state;
+	for (unsigned int fam = 0; fam < 2; fam++) {
+		unsigned int len = fam == 0 ? 4 : 16;
+
+		assert_int_equal(tp_ip_parse(&a, fam == 0 ? "10.1.2.3" :
+							    "2001:d08::1:2:3"),
+				 0);
+		b = a;
+		assert_int_equal(tp_ip_cmp(&a, &b), 0);
+		assert_true(tp_ip_equal(&a, &b));
+		for (unsigned int i = 0; i < len; i++) {
+			b = a;
+			b.bytes[i] ^= 0x80; /* a's bytes all have it clear */
+			assert_false(tp_ip_equal(&a, &b));
+			assert_int_equal(tp_ip_cmp(&a, &b), -1);
+			assert_int_equal(tp_ip_cmp(&b, &a), 1);
+			/* a higher byte outweighs any lower one */
+			if (i + 1 < len) {
+				a.bytes[i + 1] = 0xFF;
+				assert_int_equal(tp_ip_cmp(&a, &b), -1);
+				a.bytes[i + 1] = b.bytes[i + 1];
+			}
+		}
+	}
+	b = a;
+	b.family = TP_AF_INET;
+	assert_false(tp_ip_equal(&a, &b));
+}
+
 int
 main(void)
 {
@@ -238,6 +274,7 @@ main(void)
 		cmocka_unit_test(test_range_garbage),
 		cmocka_unit_test(test_range_contains),
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_cmp_equal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
 #ifndef TURNPIKE_ADDR_H
 #define TURNPIKE_ADDR_H
 
+#include <endian.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -68,17 +69,29 @@ tp_ip_v4_host(const struct tp_ip *ip)
 	       (uint32_t)ip->bytes[2] << 8 | ip->bytes[3];
 }
 
-/** True if both addresses have the same family and bytes.  Each family's
- *  compare has a constant length, so the compiler does it in a load or
- *  two instead of calling memcmp (the fast path asks this per packet). */
+/** True if both addresses have the same family and bytes.  The fast path
+ *  asks this per packet, so the bytes are compared in one 32-bit or two
+ *  64-bit loads: GCC calls memcmp for a 16-byte memcmp() == 0. */
 static inline bool
 tp_ip_equal(const struct tp_ip *a, const struct tp_ip *b)
 {
+	uint64_t a0, a1, b0, b1;
+	uint32_t a4, b4;
+
 	if (a->family != b->family)
 		return false;
-	if (a->family == TP_AF_INET)
-		return memcmp(a->bytes, b->bytes, 4) == 0;
-	return a->family != TP_AF_INET6 || memcmp(a->bytes, b->bytes, 16) == 0;
+	if (a->family == TP_AF_INET) {
+		memcpy(&a4, a->bytes, 4);
+		memcpy(&b4, b->bytes, 4);
+		return a4 == b4;
+	}
+	if (a->family != TP_AF_INET6)
+		return true;
+	memcpy(&a0, a->bytes, 8);
+	memcpy(&a1, a->bytes + 8, 8);
+	memcpy(&b0, b->bytes, 8);
+	memcpy(&b1, b->bytes + 8, 8);
+	return ((a0 ^ b0) | (a1 ^ b1)) == 0;
 }
 
 /** True if both transport addresses are equal (IP and port). */
@@ -95,7 +108,21 @@ tp_addr_equal(const struct tp_addr *a, const struct tp_addr *b)
 static inline int
 tp_ip_cmp(const struct tp_ip *a, const struct tp_ip *b)
 {
-	return memcmp(a->bytes, b->bytes, 16);
+	uint64_t a0, a1, b0, b1;
+
+	/* Two big-endian halves, not memcmp(): the fast path asks this for
+	 * every datagram to a peer (is it on a local network?). */
+	memcpy(&a0, a->bytes, 8);
+	memcpy(&a1, a->bytes + 8, 8);
+	memcpy(&b0, b->bytes, 8);
+	memcpy(&b1, b->bytes + 8, 8);
+	a0 = be64toh(a0);
+	b0 = be64toh(b0);
+	if (a0 != b0)
+		return a0 < b0 ? -1 : 1;
+	a1 = be64toh(a1);
+	b1 = be64toh(b1);
+	return a1 < b1 ? -1 : a1 > b1;
 }
 
 /** True if @p ip lies in @p range (same family, lo <= ip <= hi). */
