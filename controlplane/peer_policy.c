@@ -482,8 +482,10 @@ static bool
 in_list(const struct peer_policy *policy, enum peer_list list,
 	const struct tp_ip *x)
 {
-	return range_set_contains(&policy->lists[list][family_index(x->family)],
-				  x);
+	int f = family_index(x->family);
+
+	/* No list holds an address of no family. */
+	return f >= 0 && range_set_contains(&policy->lists[list][f], x);
 }
 
 static enum peer_verdict judge(const struct peer_policy *policy,
