@@ -25,6 +25,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 
 #include "dp_pkt.h"
 #include "gen.h"
@@ -410,6 +411,45 @@ ipv6_input(struct gen *g, struct rte_mbuf *m, uint64_t now)
 	rte_pktmbuf_free(m);
 }
 
+/*
+ * Start fetching the session an IPv4 datagram of a burst is about, before
+ * the burst is handled: the client it is addressed to, or the one its
+ * payload names when it comes to a peer.  With a million sessions nearly
+ * every one misses the caches, and this generator is then slower per
+ * packet than the relay it measures; overlapping a burst's misses keeps
+ * it the lesser cost.  A hint only: a frame this misreads is handled (and
+ * judged) in full afterwards.
+ */
+static void
+rx_prefetch(const struct gen *g, const struct rte_mbuf *m)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct rte_ipv4_hdr *ip;
+	uint32_t idx, off = sizeof(struct rte_ether_hdr) + sizeof(*ip);
+	struct tp_addr dst = { .ip.family = TP_AF_INET };
+	int64_t i;
+
+	if (rte_pktmbuf_data_len(m) < off + 8 + 8 ||
+	    ((const struct rte_ether_hdr *)f)->ether_type !=
+		    rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
+		return;
+	ip = (const struct rte_ipv4_hdr *)(f + sizeof(struct rte_ether_hdr));
+	if (ip->version_ihl != RTE_IPV4_VHL_DEF)
+		return;
+	memcpy(dst.ip.bytes, &ip->dst_addr, 4);
+	dst.port = (uint16_t)(f[off + 2] << 8 | f[off + 3]);
+	if (gen_plan_peer_index(&g->plan, &dst) >= 0) {
+		memcpy(&idx, f + off + 8 + 4, 4); /* payload_read()'s index */
+		idx = rte_be_to_cpu_32(idx);
+	} else if ((i = gen_plan_client_index(&g->plan, &dst)) >= 0) {
+		idx = (uint32_t)i;
+	} else {
+		return;
+	}
+	if (idx < g->plan.n_clients)
+		rte_prefetch0(&g->sess[idx]);
+}
+
 /* One burst from RX queue @q. */
 static unsigned int
 rx_poll_queue(struct gen *g, uint16_t q, uint64_t now)
@@ -418,6 +458,9 @@ rx_poll_queue(struct gen *g, uint16_t q, uint64_t now)
 	uint16_t n = rte_eth_rx_burst(g->o.port, q, pkts, GEN_BURST);
 
 	g->st.c[GEN_C_rx_frames] += n;
+	if (!g->o.floor)
+		for (uint16_t i = 0; i < n; i++)
+			rx_prefetch(g, pkts[i]);
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct rte_ether_hdr *eth =
