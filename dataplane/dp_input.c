@@ -19,10 +19,9 @@
  */
 #include <rte_ether.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
-
-#include <rte_prefetch.h>
 
 #include "dp_arp.h"
 #include "dp_input.h"

@@ -99,6 +99,14 @@ dp_sum_bytes(const void *buf, uint32_t len)
 	return dp_sum_fold((uint32_t)acc);
 }
 
+/* Folded @p s with its two bytes swapped: how bytes count in a sum whose
+ * 16-bit words start one byte off from theirs (RFC 1071 section 2(B)). */
+static inline uint32_t
+dp_sum_swap(uint32_t s)
+{
+	return (s << 8 | s >> 8) & 0xFFFF;
+}
+
 /**
  * The folded sum of the @p len bytes at @p buf as they count in a sum
  * whose 16-bit words start @p at bytes before them: a range that starts at
@@ -109,7 +117,7 @@ dp_sum_at(const void *buf, uint32_t len, uint32_t at)
 {
 	uint32_t s = dp_sum_bytes(buf, len);
 
-	return (at & 1) != 0 ? ((s << 8 | s >> 8) & 0xFFFF) : s;
+	return (at & 1) != 0 ? dp_sum_swap(s) : s;
 }
 
 /** Folded @p a minus folded @p b, in ones' complement. */
@@ -138,7 +146,7 @@ dp_sum_keep(uint32_t sum, const uint8_t *data, uint32_t len, uint32_t off,
 	sum = dp_sum_sub(sum, dp_sum_at(data, off, 0));
 	if (end < len)
 		sum = dp_sum_sub(sum, dp_sum_at(data + end, len - end, end));
-	return (off & 1) != 0 ? ((sum << 8 | sum >> 8) & 0xFFFF) : sum;
+	return (off & 1) != 0 ? dp_sum_swap(sum) : sum;
 }
 
 /**
@@ -202,7 +210,7 @@ udp_payload_sum(const uint8_t *data, uint32_t plen, uint32_t hsum, bool hw_good,
 		return true;
 	}
 	*sum = dp_sum_bytes(data, plen);
-	return !has_cksum || hw_good || dp_sum_fold(hsum + *sum) == 0xFFFF;
+	return !has_cksum || dp_sum_fold(hsum + *sum) == 0xFFFF;
 }
 
 /**
@@ -365,6 +373,15 @@ dp_udp4_push(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
 
 /* ---- IPv6 ---------------------------------------------------------------- */
 
+/* The unfolded sum of the IPv6 pseudo-header (RFC 8200 section 8.1) of
+ * @p ip for protocol @p proto and upper-layer length @p len_be (network
+ * order, under 64 KiB). */
+static inline uint32_t
+ip6_pseudo_sum(const struct rte_ipv6_hdr *ip, uint8_t proto, uint16_t len_be)
+{
+	return dp_sum_bytes(ip->src_addr, 32) + rte_cpu_to_be_16(proto) + len_be;
+}
+
 /**
  * The ones' complement checksum of the IPv6 upper-layer message @p l4 of
  * @p len bytes and protocol @p proto, pseudo-header included (RFC 8200
@@ -377,11 +394,9 @@ static inline uint16_t
 dp_ip6_l4_cksum(const struct rte_ipv6_hdr *ip, uint8_t proto, const void *l4,
 		uint32_t len)
 {
-	uint32_t sum = dp_sum_bytes(ip->src_addr, 32);
-
-	sum += rte_cpu_to_be_16(proto) + rte_cpu_to_be_16((uint16_t)len);
-	sum += dp_sum_bytes(l4, len);
-	return (uint16_t)~dp_sum_fold(sum);
+	return (uint16_t)~dp_sum_fold(ip6_pseudo_sum(ip, proto,
+						     rte_cpu_to_be_16((uint16_t)len)) +
+				      dp_sum_bytes(l4, len));
 }
 
 /*
@@ -392,8 +407,8 @@ dp_ip6_l4_cksum(const struct rte_ipv6_hdr *ip, uint8_t proto, const void *l4,
 static inline uint32_t
 udp6_hdr_sum(const struct rte_ipv6_hdr *ip, const struct rte_udp_hdr *udp)
 {
-	return dp_sum_bytes(ip->src_addr, 32) + rte_cpu_to_be_16(IPPROTO_UDP) +
-	       udp->dgram_len + dp_sum_bytes(udp, sizeof(*udp));
+	return ip6_pseudo_sum(ip, IPPROTO_UDP, udp->dgram_len) +
+	       dp_sum_bytes(udp, sizeof(*udp));
 }
 
 /** Where an IPv6 packet's upper layer is, past its extension headers. */

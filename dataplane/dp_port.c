@@ -11,7 +11,6 @@
  * too, with one queue pair.
  */
 #include <stdio.h>
-
 #include <string.h>
 
 #include <rte_ethdev.h>

@@ -253,7 +253,7 @@ dp_table_by_relay_entry(const struct dp_table *t, uint16_t relay_ip_idx,
 static inline struct dp_alloc *
 dp_table_by_relay(struct dp_table *t, uint16_t relay_ip_idx, uint16_t port)
 {
-	uint32_t v = t->by_relay[(uint32_t)relay_ip_idx << 16 | port];
+	uint32_t v = *dp_table_by_relay_entry(t, relay_ip_idx, port);
 
 	return v == 0 ? NULL : &t->allocs[v - 1];
 }

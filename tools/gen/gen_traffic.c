@@ -63,19 +63,28 @@ payload_write(const struct gen *g, uint8_t *p, uint32_t idx, uint64_t seq,
 	memcpy(p + GEN_PAYLOAD_MIN, g->fill, size - GEN_PAYLOAD_MIN);
 }
 
+/* The allocation index a payload header names (not checked). */
+static uint32_t
+payload_index(const uint8_t *p)
+{
+	uint32_t alloc;
+
+	memcpy(&alloc, p + 4, 4);
+	return rte_be_to_cpu_32(alloc);
+}
+
 /* Read a payload header.  @return false if it is not one of ours. */
 static bool
 payload_read(const struct gen *g, const uint8_t *p, uint32_t len, uint32_t *idx,
 	     uint64_t *tsc)
 {
-	uint32_t magic, alloc;
+	uint32_t magic;
 
 	if (len < g->o.size || len > RTE_MAX(g->o.size, g->o.size_max))
 		return false;
 	memcpy(&magic, p, 4);
-	memcpy(&alloc, p + 4, 4);
 	memcpy(tsc, p + 16, 8);
-	*idx = rte_be_to_cpu_32(alloc);
+	*idx = payload_index(p);
 	return magic == rte_cpu_to_be_32(GEN_PAYLOAD_MAGIC) &&
 	       *idx < g->plan.n_clients;
 }
@@ -429,7 +438,7 @@ rx_prefetch(const struct gen *g, const struct rte_mbuf *m)
 	struct tp_addr dst = { .ip.family = TP_AF_INET };
 	int64_t i;
 
-	if (rte_pktmbuf_data_len(m) < off + 8 + 8 ||
+	if (rte_pktmbuf_data_len(m) < off + sizeof(struct rte_udp_hdr) + 8 ||
 	    ((const struct rte_ether_hdr *)f)->ether_type !=
 		    rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
 		return;
@@ -438,14 +447,12 @@ rx_prefetch(const struct gen *g, const struct rte_mbuf *m)
 		return;
 	memcpy(dst.ip.bytes, &ip->dst_addr, 4);
 	dst.port = (uint16_t)(f[off + 2] << 8 | f[off + 3]);
-	if (gen_plan_peer_index(&g->plan, &dst) >= 0) {
-		memcpy(&idx, f + off + 8 + 4, 4); /* payload_read()'s index */
-		idx = rte_be_to_cpu_32(idx);
-	} else if ((i = gen_plan_client_index(&g->plan, &dst)) >= 0) {
+	if (gen_plan_peer_index(&g->plan, &dst) >= 0)
+		idx = payload_index(f + off + sizeof(struct rte_udp_hdr));
+	else if ((i = gen_plan_client_index(&g->plan, &dst)) >= 0)
 		idx = (uint32_t)i;
-	} else {
+	else
 		return;
-	}
 	if (idx < g->plan.n_clients)
 		rte_prefetch0(&g->sess[idx]);
 }
