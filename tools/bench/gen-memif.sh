@@ -103,7 +103,16 @@ timeout -k 5 $(( ${duration%.*} + 600 )) "$gen" -l 0 --no-huge -m 1024 --no-pci 
 	--idle-sleep-us 10 --json "${extra[@]}" >"$dir/gen.json" 2>"$dir/gen.log" ||
 	{ rc=$?; tail -20 "$dir/gen.log" >&2; [ "$rc" -eq 3 ] || exit "$rc"; }
 
-kill -INT "$tp_pid"
+# A server already gone died during the run or as the generator left
+# (DPDK 22.11's memif PMD can crash it then: see relay-bench's
+# tp_memif_race); either way its counters below are not the whole run's.
+st=0
+kill -INT "$tp_pid" 2>/dev/null || {
+	wait "$tp_pid" || st=$?
+	tail -5 "$dir/turnpike.log" >&2
+	echo "gen-memif: turnpike died before the end (exit status $st)" >&2
+	exit 1
+}
 wait "$tp_pid" || true
 tp_pid=
 echo "== memif: $clients allocations, $mode, $size-byte payloads, rate ${rate:-0} (0 = flat out), ${duration}s${echo:+, echoed}"

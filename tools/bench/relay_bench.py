@@ -1208,6 +1208,7 @@ def cmd_summary(a):
         "contended": bool(contended),
         "contended_runs": contended,
         "scaling": scaling_list(out),
+        "memif_crashes_rerun": memif_crashes(out),
     }
     summary.update(res)
     json.dump(summary, open(os.path.join(out, "summary.json"), "w"), indent=2)
@@ -1341,6 +1342,16 @@ def cmd_table(a):
         if s.get(k) is not None:
             print("- `%s`: %s" % (k, s.get(k)))
     return 0
+
+
+def memif_crashes(out):
+    """The runs whose server DPDK's memif PMD crashed as the generator
+    left (relay-bench's tp_memif_race), each run again on a fresh server."""
+    try:
+        with open(os.path.join(out, "logs", "memif-crashes.txt")) as f:
+            return [line.strip() for line in f if line.strip()]
+    except OSError:
+        return []
 
 
 def main():
