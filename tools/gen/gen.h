@@ -26,6 +26,7 @@
 #include "gen_plan.h"
 #include "gen_session.h"
 #include "gen_stats.h"
+#include "gen_sweep.h"
 #include "turnpike/addr.h"
 
 #define GEN_BURST 32
@@ -124,6 +125,7 @@ struct gen {
 	uint32_t next_start;      /**< sessions started so far */
 	uint32_t outstanding;     /**< sessions with a transaction in flight */
 	uint32_t sweep;           /**< timer sweep cursor */
+	struct gen_sweep_pace sweep_pace; /**< the traffic phase's sweep */
 	uint32_t release_cursor;
 	uint32_t n_ready;
 	uint32_t n_failed;      /**< set-up failures */
