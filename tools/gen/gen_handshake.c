@@ -12,8 +12,9 @@
  * traffic flows only the keep-alives are due (minutes apart), and a sweep
  * that fast would cost the generator a session's cache lines for every
  * packet it sends at a million allocations, the same generator that
- * measures the 1k run; so then it walks them all once every
- * GEN_SWEEP_TRAFFIC_MS instead.
+ * measures the 1k run; so then, and while the last packets drain after
+ * it (a zero-loss trial counts what arrives then too), it walks them all
+ * once every GEN_SWEEP_TRAFFIC_MS instead.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,11 +160,12 @@ release_sessions(struct gen *g, uint64_t now)
 }
 
 /* Sessions to sweep this turn, of @n started: GEN_SWEEP_PER_TURN, or in
- * the traffic phase one walk over all of them per GEN_SWEEP_TRAFFIC_MS. */
+ * the traffic and drain phases one walk over all of them per
+ * GEN_SWEEP_TRAFFIC_MS. */
 static uint32_t
 sweep_quota(struct gen *g, uint64_t now, uint32_t n)
 {
-	if (g->phase != GEN_PHASE_TRAFFIC) {
+	if (g->phase != GEN_PHASE_TRAFFIC && g->phase != GEN_PHASE_DRAIN) {
 		g->sweep_pace = (struct gen_sweep_pace){ 0 };
 		return n > 0 ? GEN_SWEEP_PER_TURN : 0;
 	}
