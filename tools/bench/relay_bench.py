@@ -871,6 +871,35 @@ def cmd_search(a):
     return 0
 
 
+def zero_loss_of(path):
+    """The zero-loss trial of a search/*.json, or None."""
+    try:
+        return json.load(open(path)).get("zero_loss")
+    except (OSError, ValueError):
+        return None
+
+
+def cmd_equal_rate(a):
+    """Prints the lower of two searches' zero-loss rates (relayed packets/s,
+    both directions), the load at which both systems are measured side by
+    side; exit 1 when either search found none."""
+    zl = [zero_loss_of(a[k]) for k in ("a", "b")]
+    if not all(zl):
+        return 1
+    print(int(min(z["relayed_pps"] for z in zl)))
+    return 0
+
+
+def cmd_calls_rate(a):
+    """Prints "CALLS RATE" of a calls search (its zero-loss trial's
+    allocations and client->peer packets/s); exit 1 when it found none."""
+    zl = zero_loss_of(a["search"])
+    if not zl or not zl.get("active"):
+        return 1
+    print(zl["active"], zl["rate"])
+    return 0
+
+
 # --- scaling: turnpike with N workers (relay-bench --workers) --------------------
 
 METRIC = re.compile(r'^(turnpike_relayed_packets_total|turnpike_worker_busy_cycles_total|'
@@ -1031,6 +1060,40 @@ def scaling_list(out):
     return sorted(rows, key=lambda r: r["workers"])
 
 
+# Runs that measure CPU at one load rather than draw the rate curve: at
+# the lower of two systems' zero-loss rates ("eq", both side by side), and
+# at a calls search's zero-loss count ("callsat").
+LOAD_LABELS = ("eq", "callsat")
+
+
+def calls_per_core(calls, load):
+    """Calls per core: the calls a search held at zero loss over the share
+    of its core the relay thread spent on them (its CPU share, times the
+    busy share for a poll-mode worker) in the run at that load.  None
+    without such a run: the calls alone then say what one core held, which
+    is less than it could hold when something else (the generator) ran out
+    first."""
+    if not calls or not load or load.get("relay_thread_cpu_share") is None:
+        return None
+    used = load["relay_thread_cpu_share"] * (load.get("busy_share") or 1.0)
+    return int(calls / used) if used > 0 else None
+
+
+def load_point(p):
+    """A run at a set load, as it goes into summary.json: the rate, the
+    loss and the relay thread's CPU (cpu_figures) over it."""
+    c = p.get("cpu") or {}
+    return {"rate": p["rate"], "allocations": p["allocations"],
+            "offered_pps": round(p["offered_pps"]), "relayed_pps": round(p["relayed_pps"]),
+            "loss": round(p["loss"], 6), "duration_s": p["duration_s"],
+            "cpu_ns_per_packet": c.get("cpu_ns_per_packet"),
+            "cpu_ns_per_packet_unscaled": c.get("cpu_ns_per_packet_unscaled"),
+            "busy_share": c.get("busy_share"),
+            "relay_thread_cpu_share": c.get("relay_thread_cpu_share"),
+            "steal_share": c.get("steal_share"), "others_cpu_share": c.get("others_cpu_share"),
+            "contended": c.get("contended")}
+
+
 def cmd_summary(a):
     out = a["out"]
     pts = [json.load(open(p)) for p in sorted(glob.glob(os.path.join(out, "runs", "*.json")))]
@@ -1040,6 +1103,8 @@ def cmd_summary(a):
         if not mine:
             continue
         ok &= all(p["agree"] for p in mine)
+        at_load = {p["label"]: p for p in mine if p["label"] in LOAD_LABELS}
+        mine = [p for p in mine if p["label"] not in LOAD_LABELS] or mine
         flat = next((p for p in mine if p["label"] == "flat"), mine[0])
         s = {
             "link": flat["link"], "allocations": flat["allocations"],
@@ -1085,7 +1150,12 @@ def cmd_summary(a):
         # The kernel's per-thread accounting (cpu_figures), flat out.
         s["cpu"] = flat.get("cpu") or None
         s["cpu_ns_per_packet"] = (flat.get("cpu") or {}).get("cpu_ns_per_packet")
-        contended += [name + "-" + p["label"] for p in mine if (p.get("cpu") or {}).get("contended")]
+        if "eq" in at_load:
+            s["equal_load"] = load_point(at_load["eq"])
+        if "callsat" in at_load:
+            s["calls_load"] = load_point(at_load["callsat"])
+        contended += [name + "-" + p["label"] for p in mine + list(at_load.values())
+                      if (p.get("cpu") or {}).get("contended")]
         res[name] = s
 
     # Zero-loss searches and calls per core (search/*.json).
@@ -1106,8 +1176,7 @@ def cmd_summary(a):
         if sr["what"] == "calls":
             brief.update(calls=sr.get("calls"), call_pps=sr["call_pps"],
                          size=sr["size"], size_max=sr["size_max"],
-                         # one worker (turnpike), one relay thread (coturn)
-                         calls_per_core=sr.get("calls"))
+                         calls_per_core=calls_per_core(sr.get("calls"), r.get("calls_load")))
             r["calls"] = brief
         else:
             r["zero_loss"] = brief
@@ -1184,17 +1253,34 @@ def cmd_summary(a):
                                          get("turnpike_tls", "cpu_ns_per_packet")),
         "counters_agree": ok,
         # Issue 12: one method (the kernel's per-thread CPU time, busy
-        # share for poll-mode threads) for every server.
-        "cpu_ratio_vs_floor": ratio(get("turnpike", "cpu_ns_per_packet"),
-                                    get("floor", "cpu_ns_per_packet")),
+        # share for poll-mode threads) for every server, compared at one
+        # load: the lower of the two systems' zero-loss rates, where both
+        # deliver all they relay (flat out, a relay the generator cannot
+        # keep up with spends CPU on packets dropped at its TX queue).
+        "cpu_ratio_vs_floor": ratio(get("turnpike", "equal_load", "cpu_ns_per_packet"),
+                                    get("floor", "equal_load", "cpu_ns_per_packet")),
+        "cpu_ratio_vs_floor_at_pps": get("floor", "equal_load", "relayed_pps"),
+        "cpu_ratio_vs_floor_flat_out": ratio(get("turnpike", "cpu_ns_per_packet"),
+                                             get("floor", "cpu_ns_per_packet")),
         "busy_cycles_ratio_vs_floor": ratio(get("turnpike", "cycles_per_packet"),
                                             get("floor", "cycles_per_packet")),
-        "cpu_ratio_vs_coturn": ratio(get("coturn_veth", "cpu_ns_per_packet"),
-                                     get("turnpike_xdp", "cpu_ns_per_packet")),
+        "cpu_ratio_vs_coturn": ratio(get("coturn_veth", "equal_load", "cpu_ns_per_packet"),
+                                     get("turnpike_xdp", "equal_load", "cpu_ns_per_packet")),
+        "cpu_ratio_vs_coturn_at_pps": get("coturn_veth", "equal_load", "relayed_pps"),
+        # The same with all of turnpike's worker time, its empty polls too
+        # (on AF_XDP they make the syscalls that move packets in).
+        "cpu_ratio_vs_coturn_unscaled": ratio(
+            get("coturn_veth", "equal_load", "cpu_ns_per_packet"),
+            get("turnpike_xdp", "equal_load", "cpu_ns_per_packet_unscaled")),
+        "cpu_ratio_vs_coturn_flat_out": ratio(get("coturn_veth", "cpu_ns_per_packet"),
+                                              get("turnpike_xdp", "cpu_ns_per_packet")),
         "cpu_ratio_vs_coturn_af_packet": ratio(get("coturn_veth", "cpu_ns_per_packet"),
                                                get("turnpike_veth", "cpu_ns_per_packet")),
-        "calls_ratio_vs_coturn": ratio(get("turnpike_xdp", "calls", "calls"),
-                                       get("coturn_veth", "calls", "calls")),
+        "calls_ratio_vs_coturn": ratio(get("turnpike_xdp", "calls", "calls_per_core"),
+                                       get("coturn_veth", "calls", "calls_per_core")),
+        # What each held at zero loss, whatever ran out first.
+        "calls_held_ratio_vs_coturn": ratio(get("turnpike_xdp", "calls", "calls"),
+                                            get("coturn_veth", "calls", "calls")),
         "zero_loss_vs_flat_out": get("turnpike", "zero_loss_vs_flat_out"),
         "ratio_1m_vs_1k_zero_loss": ratio(get("turnpike_1m", "zero_loss", "relayed_pps"),
                                           get("turnpike_1k", "zero_loss", "relayed_pps")),
@@ -1356,10 +1442,12 @@ def memif_crashes(out):
 
 def main():
     if len(sys.argv) < 2:
-        die("usage: relay_bench.py point|sample|quiet|stream-sample|stream-point|summary|table --key value...")
+        die("usage: relay_bench.py point|sample|quiet|stream-sample|stream-point|summary|table|"
+            "search|scale|metrics|equal-rate|calls-rate --key value...")
     cmd, a = sys.argv[1], args_dict(sys.argv[2:])
     return {"point": cmd_point, "sample": cmd_sample, "summary": cmd_summary,
             "search": cmd_search, "scale": cmd_scale, "metrics": cmd_metrics,
+            "equal-rate": cmd_equal_rate, "calls-rate": cmd_calls_rate,
             "quiet": cmd_quiet, "table": cmd_table,
             "stream-sample": cmd_stream_sample, "stream-point": cmd_stream_point}.get(
         cmd, lambda _: die("unknown command " + cmd))(a)
