@@ -1253,34 +1253,37 @@ def cmd_summary(a):
                                          get("turnpike_tls", "cpu_ns_per_packet")),
         "counters_agree": ok,
         # Issue 12: one method (the kernel's per-thread CPU time, busy
-        # share for poll-mode threads) for every server, compared at one
-        # load: the lower of the two systems' zero-loss rates, where both
-        # deliver all they relay (flat out, a relay the generator cannot
-        # keep up with spends CPU on packets dropped at its TX queue).
-        "cpu_ratio_vs_floor": ratio(get("turnpike", "equal_load", "cpu_ns_per_packet"),
-                                    get("floor", "equal_load", "cpu_ns_per_packet")),
-        "cpu_ratio_vs_floor_at_pps": get("floor", "equal_load", "relayed_pps"),
-        "cpu_ratio_vs_floor_flat_out": ratio(get("turnpike", "cpu_ns_per_packet"),
-                                             get("floor", "cpu_ns_per_packet")),
+        # share for poll-mode threads) for every server, flat out; and at
+        # one load, the lower of the two systems' zero-loss rates, where
+        # both deliver all they relay (_equal_load).
+        "cpu_ratio_vs_floor": ratio(get("turnpike", "cpu_ns_per_packet"),
+                                    get("floor", "cpu_ns_per_packet")),
+        "cpu_ratio_vs_floor_equal_load": ratio(
+            get("turnpike", "equal_load", "cpu_ns_per_packet"),
+            get("floor", "equal_load", "cpu_ns_per_packet")),
+        "cpu_ratio_vs_floor_equal_load_pps": get("floor", "equal_load", "relayed_pps"),
         "busy_cycles_ratio_vs_floor": ratio(get("turnpike", "cycles_per_packet"),
                                             get("floor", "cycles_per_packet")),
-        "cpu_ratio_vs_coturn": ratio(get("coturn_veth", "equal_load", "cpu_ns_per_packet"),
-                                     get("turnpike_xdp", "equal_load", "cpu_ns_per_packet")),
-        "cpu_ratio_vs_coturn_at_pps": get("coturn_veth", "equal_load", "relayed_pps"),
-        # The same with all of turnpike's worker time, its empty polls too
-        # (on AF_XDP they make the syscalls that move packets in).
-        "cpu_ratio_vs_coturn_unscaled": ratio(
-            get("coturn_veth", "equal_load", "cpu_ns_per_packet"),
-            get("turnpike_xdp", "equal_load", "cpu_ns_per_packet_unscaled")),
-        "cpu_ratio_vs_coturn_flat_out": ratio(get("coturn_veth", "cpu_ns_per_packet"),
-                                              get("turnpike_xdp", "cpu_ns_per_packet")),
+        "cpu_ratio_vs_coturn": ratio(get("coturn_veth", "cpu_ns_per_packet"),
+                                     get("turnpike_xdp", "cpu_ns_per_packet")),
         "cpu_ratio_vs_coturn_af_packet": ratio(get("coturn_veth", "cpu_ns_per_packet"),
                                                get("turnpike_veth", "cpu_ns_per_packet")),
-        "calls_ratio_vs_coturn": ratio(get("turnpike_xdp", "calls", "calls_per_core"),
-                                       get("coturn_veth", "calls", "calls_per_core")),
-        # What each held at zero loss, whatever ran out first.
-        "calls_held_ratio_vs_coturn": ratio(get("turnpike_xdp", "calls", "calls"),
-                                            get("coturn_veth", "calls", "calls")),
+        "cpu_ratio_vs_coturn_equal_load": ratio(
+            get("coturn_veth", "equal_load", "cpu_ns_per_packet"),
+            get("turnpike_xdp", "equal_load", "cpu_ns_per_packet")),
+        "cpu_ratio_vs_coturn_equal_load_pps": get("coturn_veth", "equal_load", "relayed_pps"),
+        # The same with all of turnpike's worker time, its empty polls too
+        # (on AF_XDP they make the syscalls that move packets in).
+        "cpu_ratio_vs_coturn_equal_load_unscaled": ratio(
+            get("coturn_veth", "equal_load", "cpu_ns_per_packet"),
+            get("turnpike_xdp", "equal_load", "cpu_ns_per_packet_unscaled")),
+        # The calls each held at zero loss, whatever ran out first; and
+        # the calls per core those took (an estimate: calls over the share
+        # of a core the relay thread spent on them).
+        "calls_ratio_vs_coturn": ratio(get("turnpike_xdp", "calls", "calls"),
+                                       get("coturn_veth", "calls", "calls")),
+        "calls_per_core_ratio_vs_coturn": ratio(get("turnpike_xdp", "calls", "calls_per_core"),
+                                                get("coturn_veth", "calls", "calls_per_core")),
         "zero_loss_vs_flat_out": get("turnpike", "zero_loss_vs_flat_out"),
         "ratio_1m_vs_1k_zero_loss": ratio(get("turnpike_1m", "zero_loss", "relayed_pps"),
                                           get("turnpike_1k", "zero_loss", "relayed_pps")),
