@@ -11,14 +11,9 @@
  * and flush the log and the JSON usage records, poll the admin socket,
  * reload the configuration if SIGHUP asked (here, as the tables it swaps
  * are this thread's), and now and then log the summed counters and tell
- * the service manager the allocation count.  A turn that found no event
- * sleeps, CP_IDLE_MIN_US at first and twice as long each idle turn after,
- * up to CP_IDLE_MAX_US: an idle control thread wakes about a thousand
- * times a second rather than twenty thousand, so it leaves the CPU it
- * shares (with a traffic generator in the benchmarks, with the system
- * elsewhere) alone, and the first request after a quiet spell waits at
- * most a millisecond more.  Everything it sends the workers goes through
- * the plane's cmd_send and reply_send, which never drop a command (see
+ * the service manager the allocation count.  Everything it sends the
+ * workers goes through the
+ * plane's cmd_send and reply_send, which never drop a command (see
  * turnpike/plane.h), so the fast path never disagrees with what was decided.
  */
 #include <errno.h>
@@ -36,8 +31,6 @@
 
 #define CP_EVT_BURST 64
 #define CP_TICK_MS 10
-#define CP_IDLE_MIN_US 50
-#define CP_IDLE_MAX_US 1000
 
 /* CLOCK_MONOTONIC in nanoseconds: cp_loop_now_ms()'s clock, and the
  * Allocate histogram's. */
@@ -620,18 +613,12 @@ cp_loop_run(struct cp_loop *loop)
 	uint64_t next_snapshot = now, next_status = now + CP_STATUS_MS;
 	uint64_t deadline;
 	uint32_t last_status = 0;
-	long idle_us = CP_IDLE_MIN_US;
 
 	next_stats = now + (uint64_t)loop->stats_interval_s * 1000;
 	while (!*loop->stop) {
 		now = cp_loop_now_ms();
-		if (drain_events(loop, now) == 0) {
-			idle_sleep_us(idle_us);
-			idle_us = idle_us * 2 < CP_IDLE_MAX_US ? idle_us * 2 :
-								 CP_IDLE_MAX_US;
-		} else {
-			idle_us = CP_IDLE_MIN_US;
-		}
+		if (drain_events(loop, now) == 0)
+			idle_sleep_us(50);
 		if (loop->neigh != NULL)
 			cp_neigh_poll(loop->neigh, &loop->plane, now);
 		if (now >= next_tick) {
