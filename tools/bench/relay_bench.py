@@ -1075,7 +1075,8 @@ def calls_per_core(calls, load):
     first."""
     if not calls or not load or load.get("relay_thread_cpu_share") is None:
         return None
-    used = load["relay_thread_cpu_share"] * (load.get("busy_share") or 1.0)
+    # cpu_figures() gives busy_share 1 to a thread that sleeps when idle.
+    used = load["relay_thread_cpu_share"] * load["busy_share"]
     return int(calls / used) if used > 0 else None
 
 
